@@ -1,0 +1,221 @@
+// protocols/events — parse(topic, bytes): never throws; a typed message or errors naming JSON path and problem.
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import type { TSchema } from '@sinclair/typebox';
+import {
+  Command,
+  DoorEvent,
+  EventBatch,
+  GapEvent,
+  GatewayStatus,
+  HubStatus,
+  ReaderEvent,
+  ScanEvent,
+  ScannerEvent,
+  TagArriveEvent,
+  TagDepartEvent,
+  TagPassEvent,
+  WIRE_VERSION,
+  type Event,
+  type EventKind,
+} from './schema.js';
+import { parseTopic, type ParsedTopic } from './topics.js';
+
+export interface WireError {
+  /** JSON pointer into the payload ('' = the payload itself). */
+  path: string;
+  message: string;
+}
+
+export type ParseFailure = {
+  ok: false;
+  /** topic: not a dockgate topic; encoding/json: not UTF-8 JSON; version: a `v` this build does not know; schema: the shape is wrong. */
+  reason: 'topic' | 'encoding' | 'json' | 'version' | 'schema';
+  topic?: ParsedTopic;
+  errors: WireError[];
+};
+
+export type ParseResult =
+  | { ok: true; kind: 'events'; topic: ParsedTopic & { kind: 'events' }; value: EventBatch }
+  | { ok: true; kind: 'status'; topic: ParsedTopic & { kind: 'status' }; value: GatewayStatus }
+  | { ok: true; kind: 'cmd'; topic: ParsedTopic & { kind: 'cmd' }; value: Command }
+  | { ok: true; kind: 'hub-status'; topic: ParsedTopic & { kind: 'hub-status' }; value: HubStatus }
+  | ParseFailure;
+
+const MAX_ERRORS = 20;
+const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
+
+const compiled = new Map<TSchema, TypeCheck<TSchema>>();
+function checker(schema: TSchema): TypeCheck<TSchema> {
+  let c = compiled.get(schema);
+  if (!c) {
+    c = TypeCompiler.Compile(schema);
+    compiled.set(schema, c);
+  }
+  return c;
+}
+
+const EVENT_SCHEMAS: Record<EventKind, TSchema> = {
+  'tag.pass': TagPassEvent,
+  'tag.arrive': TagArriveEvent,
+  'tag.depart': TagDepartEvent,
+  scan: ScanEvent,
+  door: DoorEvent,
+  reader: ReaderEvent,
+  scanner: ScannerEvent,
+  gap: GapEvent,
+};
+
+const COMMAND_NAMES = new Set(Command.anyOf.map((s) => (s.properties.cmd as { const: string }).const));
+
+function schemaErrors(schema: TSchema, value: unknown, prefix: string, out: WireError[]): void {
+  const c = checker(schema);
+  if (c.Check(value)) return;
+  for (const e of c.Errors(value)) {
+    if (out.length >= MAX_ERRORS) return;
+    out.push({ path: prefix + e.path, message: e.message });
+  }
+}
+
+/** Validate one event by its kind's schema; appends errors under `prefix`. */
+export function eventErrors(value: unknown, prefix = ''): WireError[] {
+  const out: WireError[] = [];
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    out.push({ path: prefix, message: 'an event must be a JSON object' });
+    return out;
+  }
+  const kind = (value as { kind?: unknown }).kind;
+  if (typeof kind !== 'string' || !(kind in EVENT_SCHEMAS)) {
+    out.push({ path: `${prefix}/kind`, message: `unknown event kind ${JSON.stringify(kind)}; expected one of ${Object.keys(EVENT_SCHEMAS).join(', ')}` });
+    return out;
+  }
+  schemaErrors(EVENT_SCHEMAS[kind as EventKind], value, prefix, out);
+  if (out.length === 0 && kind === 'gap') {
+    const g = value as { fromSeq: number; toSeq: number; count: number };
+    if (g.toSeq < g.fromSeq) out.push({ path: `${prefix}/toSeq`, message: 'toSeq is before fromSeq' });
+    else if (g.count !== g.toSeq - g.fromSeq + 1) out.push({ path: `${prefix}/count`, message: `count ${g.count} does not match the range ${g.fromSeq}..${g.toSeq}` });
+  }
+  if (out.length === 0 && (kind === 'tag.pass' || kind === 'tag.arrive' || kind === 'tag.depart')) {
+    const t = value as { firstSeen: string; lastSeen: string };
+    if (t.lastSeen < t.firstSeen) out.push({ path: `${prefix}/lastSeen`, message: 'lastSeen is before firstSeen' });
+  }
+  return out;
+}
+
+/** True when `value` is a valid event of the contract. */
+export function isValidEvent(value: unknown): value is Event {
+  return eventErrors(value).length === 0;
+}
+
+function fail(reason: ParseFailure['reason'], errors: WireError[], topic?: ParsedTopic): ParseFailure {
+  return topic ? { ok: false, reason, topic, errors } : { ok: false, reason, errors };
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function decodeJson(bytes: Uint8Array | string, topic: ParsedTopic): { ok: true; value: unknown } | ParseFailure {
+  let text: string;
+  if (typeof bytes === 'string') text = bytes;
+  else {
+    if (bytes.byteLength > MAX_PAYLOAD_BYTES) return fail('json', [{ path: '', message: `payload of ${bytes.byteLength} bytes exceeds the ${MAX_PAYLOAD_BYTES}-byte limit` }], topic);
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      return fail('encoding', [{ path: '', message: 'payload is not valid UTF-8' }], topic);
+    }
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch (err) {
+    return fail('json', [{ path: '', message: `payload is not JSON: ${(err as Error).message}` }], topic);
+  }
+}
+
+function checkVersion(value: unknown, topic: ParsedTopic): ParseFailure | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('schema', [{ path: '', message: 'payload must be a JSON object' }], topic);
+  const v = (value as { v?: unknown }).v;
+  if (v === undefined) return fail('schema', [{ path: '/v', message: 'required property (wire version) is missing' }], topic);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) return fail('schema', [{ path: '/v', message: `wire version must be a positive integer, got ${JSON.stringify(v)}` }], topic);
+  if (v > WIRE_VERSION) return fail('version', [{ path: '/v', message: `unsupported wire version ${v}: this build understands up to ${WIRE_VERSION}; upgrade the receiver` }], topic);
+  return undefined;
+}
+
+function batchErrors(value: unknown, topic: ParsedTopic & { kind: 'events' }): WireError[] {
+  const out: WireError[] = [];
+  const b = value as Record<string, unknown>;
+  const envelope = { ...b, events: Array.isArray(b.events) && b.events.length > 0 ? [] : b.events };
+  // Envelope first (with events checked one by one below, so paths name the bad event exactly).
+  const envSchema = { ...EventBatch, properties: { ...EventBatch.properties, events: { type: 'array' } } } as unknown as TSchema;
+  schemaErrors(envSchema, envelope, '', out);
+  if (!Array.isArray(b.events)) return out;
+  if (b.events.length === 0) out.push({ path: '/events', message: 'a batch must carry at least one event' });
+  if (b.events.length > 5000) out.push({ path: '/events', message: `a batch may carry at most 5000 events, got ${b.events.length}` });
+  let prevSeq = 0;
+  for (let i = 0; i < b.events.length && out.length < MAX_ERRORS; i++) {
+    const errs = eventErrors(b.events[i], `/events/${i}`);
+    out.push(...errs);
+    if (errs.length > 0) continue;
+    const e = b.events[i] as Event;
+    if (e.stream !== b.stream) out.push({ path: `/events/${i}/stream`, message: `event stream ${e.stream} differs from the batch stream ${String(b.stream)}` });
+    if (e.seq <= prevSeq) out.push({ path: `/events/${i}/seq`, message: `seq ${e.seq} is not after the previous event's seq ${prevSeq}` });
+    prevSeq = e.seq;
+  }
+  if (typeof b.gateway === 'string' && b.gateway !== topic.gateway) {
+    out.push({ path: '/gateway', message: `gateway ${b.gateway} does not match the topic's gateway ${topic.gateway}` });
+  }
+  return out.slice(0, MAX_ERRORS);
+}
+
+/** Parse any dockgate MQTT message. Never throws. */
+export function parse(topic: string, bytes: Uint8Array | string): ParseResult {
+  try {
+    return parseUnsafe(topic, bytes);
+  } catch (err) {
+    // A defect in a validator must not take the receiver down; report it as a schema failure.
+    return fail('schema', [{ path: '', message: `validator failed: ${(err as Error).message}` }]);
+  }
+}
+
+function parseUnsafe(topicName: string, bytes: Uint8Array | string): ParseResult {
+  const topic = parseTopic(topicName);
+  if (!topic) return fail('topic', [{ path: '', message: `topic ${JSON.stringify(topicName)} is not a dockgate topic` }]);
+  const decoded = decodeJson(bytes, topic);
+  if (!decoded.ok) return decoded;
+  const value = decoded.value;
+  const versionFailure = checkVersion(value, topic);
+  if (versionFailure) return versionFailure;
+
+  switch (topic.kind) {
+    case 'events': {
+      const errors = batchErrors(value, topic);
+      return errors.length ? fail('schema', errors, topic) : { ok: true, kind: 'events', topic, value: value as EventBatch };
+    }
+    case 'status': {
+      const errors: WireError[] = [];
+      schemaErrors(GatewayStatus, value, '', errors);
+      const gw = (value as { gateway?: unknown }).gateway;
+      if (errors.length === 0 && gw !== topic.gateway) errors.push({ path: '/gateway', message: `gateway ${String(gw)} does not match the topic's gateway ${topic.gateway}` });
+      return errors.length ? fail('schema', errors, topic) : { ok: true, kind: 'status', topic, value: value as GatewayStatus };
+    }
+    case 'cmd': {
+      const errors: WireError[] = [];
+      const cmd = (value as { cmd?: unknown }).cmd;
+      if (typeof cmd !== 'string' || !COMMAND_NAMES.has(cmd)) {
+        errors.push({ path: '/cmd', message: `unknown command ${JSON.stringify(cmd)}; expected one of ${[...COMMAND_NAMES].join(', ')}` });
+      } else {
+        const schema = Command.anyOf.find((s) => (s.properties.cmd as { const: string }).const === cmd)!;
+        schemaErrors(schema, value, '', errors);
+      }
+      return errors.length ? fail('schema', errors, topic) : { ok: true, kind: 'cmd', topic, value: value as Command };
+    }
+    case 'hub-status': {
+      const errors: WireError[] = [];
+      schemaErrors(HubStatus, value, '', errors);
+      return errors.length ? fail('schema', errors, topic) : { ok: true, kind: 'hub-status', topic, value: value as HubStatus };
+    }
+  }
+}
+
+/** One line for logs and dead letters: "path: message; path: message". */
+export function describeErrors(errors: readonly WireError[]): string {
+  return errors.map((e) => `${e.path || '(payload)'}: ${e.message}`).join('; ');
+}

@@ -1,0 +1,50 @@
+// protocols/events — MQTT topic names: builders that refuse bad ids, and a parser.
+
+const ID_RE = /^[a-z0-9-]+$/;
+
+export type TopicKind = 'events' | 'status' | 'cmd' | 'hub-status';
+
+export type ParsedTopic =
+  | { kind: 'events' | 'status' | 'cmd'; site: string; gateway: string }
+  | { kind: 'hub-status'; site: string };
+
+export class TopicIdError extends Error {
+  constructor(what: string, value: string) {
+    super(`${what} id ${JSON.stringify(value)} is not allowed in a topic: use [a-z0-9-]+`);
+    this.name = 'TopicIdError';
+  }
+}
+
+export function isValidId(value: string): boolean {
+  return value.length > 0 && value.length <= 64 && ID_RE.test(value);
+}
+
+function checkId(what: string, value: string): string {
+  if (!isValidId(value)) throw new TopicIdError(what, value);
+  return value;
+}
+
+export const topics = {
+  events: (site: string, gateway: string) => `dockgate/${checkId('site', site)}/gw/${checkId('gateway', gateway)}/events`,
+  status: (site: string, gateway: string) => `dockgate/${checkId('site', site)}/gw/${checkId('gateway', gateway)}/status`,
+  cmd: (site: string, gateway: string) => `dockgate/${checkId('site', site)}/gw/${checkId('gateway', gateway)}/cmd`,
+  hubStatus: (site: string) => `dockgate/${checkId('site', site)}/hub/status`,
+  /** Subscription filters for the hub. */
+  allEvents: (site: string) => `dockgate/${checkId('site', site)}/gw/+/events`,
+  allStatus: (site: string) => `dockgate/${checkId('site', site)}/gw/+/status`,
+} as const;
+
+/** Parse a concrete topic (no wildcards). Returns undefined for anything that is not ours. */
+export function parseTopic(topic: string): ParsedTopic | undefined {
+  const parts = topic.split('/');
+  if (parts[0] !== 'dockgate') return undefined;
+  const site = parts[1];
+  if (site === undefined || !isValidId(site)) return undefined;
+  if (parts.length === 4 && parts[2] === 'hub' && parts[3] === 'status') return { kind: 'hub-status', site };
+  if (parts.length !== 5 || parts[2] !== 'gw') return undefined;
+  const gateway = parts[3]!;
+  const leaf = parts[4];
+  if (!isValidId(gateway)) return undefined;
+  if (leaf === 'events' || leaf === 'status' || leaf === 'cmd') return { kind: leaf, site, gateway };
+  return undefined;
+}
