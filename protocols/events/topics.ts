@@ -4,9 +4,8 @@ const ID_RE = /^[a-z0-9-]+$/;
 
 export type TopicKind = 'events' | 'status' | 'cmd' | 'hub-status';
 
-export type ParsedTopic =
-  | { kind: 'events' | 'status' | 'cmd'; site: string; gateway: string }
-  | { kind: 'hub-status'; site: string };
+export type GatewayTopic<K extends 'events' | 'status' | 'cmd' = 'events' | 'status' | 'cmd'> = { kind: K; site: string; gateway: string };
+export type ParsedTopic = GatewayTopic<'events'> | GatewayTopic<'status'> | GatewayTopic<'cmd'> | { kind: 'hub-status'; site: string };
 
 export class TopicIdError extends Error {
   constructor(what: string, value: string) {
@@ -45,6 +44,8 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
   const gateway = parts[3]!;
   const leaf = parts[4];
   if (!isValidId(gateway)) return undefined;
-  if (leaf === 'events' || leaf === 'status' || leaf === 'cmd') return { kind: leaf, site, gateway };
+  if (leaf === 'events') return { kind: 'events', site, gateway };
+  if (leaf === 'status') return { kind: 'status', site, gateway };
+  if (leaf === 'cmd') return { kind: 'cmd', site, gateway };
   return undefined;
 }
