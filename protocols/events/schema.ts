@@ -335,3 +335,6 @@ export const Command = Type.Union(
 );
 export type Command = Static<typeof Command>;
 export type CommandName = Command['cmd'];
+
+/** An event before the outbox stamps it: everything but id, stream, seq and ts (which the outbox assigns). */
+export type EventDraft = Event extends infer E ? (E extends Event ? Omit<E, 'id' | 'stream' | 'seq' | 'ts'> : never) : never;

@@ -1,0 +1,54 @@
+// hub/db — opening the hub's SQLite database and applying each module's forward-only migrations.
+import Database from 'better-sqlite3';
+import type { Logger } from '../../protocols/logging/index.js';
+
+export type Db = Database.Database;
+
+/** One module's schema history: migrations numbered 1, 2, 3 … in order, never edited once released. */
+export interface MigrationSet {
+  /** e.g. 'ledger', 'ingest', 'receiving'. */
+  module: string;
+  migrations: ReadonlyArray<{ version: number; name: string; sql: string }>;
+}
+
+/**
+ * Open (or create) the hub database. WAL with synchronous=FULL: the hub acknowledges an MQTT message only after the
+ * transaction that applied it has committed, so a commit must survive power loss, not only a process crash.
+ */
+export function openDatabase(path: string): Db {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  return db;
+}
+
+/** Apply every pending migration of every module, each in its own transaction. Returns what was applied. */
+export function migrate(db: Db, sets: readonly MigrationSet[], log?: Logger): string[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    module TEXT NOT NULL, version INTEGER NOT NULL, name TEXT NOT NULL, applied_at TEXT NOT NULL,
+    PRIMARY KEY (module, version))`);
+  const current = db.prepare('SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations WHERE module = ?');
+  const record = db.prepare('INSERT INTO schema_migrations (module, version, name, applied_at) VALUES (?, ?, ?, ?)');
+  const applied: string[] = [];
+  for (const set of sets) {
+    const have = (current.get(set.module) as { v: number }).v;
+    const known = set.migrations.length;
+    if (have > known) {
+      throw new Error(`database has ${set.module} schema version ${have}, newer than this build's ${known}: refusing to run an older hub on a newer database`);
+    }
+    set.migrations.forEach((m, i) => {
+      if (m.version !== i + 1) throw new Error(`${set.module} migration #${i + 1} is numbered ${m.version}: migrations must be numbered 1, 2, 3 … in order`);
+    });
+    for (const m of set.migrations.slice(have)) {
+      db.transaction(() => {
+        db.exec(m.sql);
+        record.run(set.module, m.version, m.name, new Date().toISOString());
+      })();
+      applied.push(`${set.module}#${m.version} ${m.name}`);
+      log?.info({ module: set.module, version: m.version, migration: m.name }, 'migration applied');
+    }
+  }
+  return applied;
+}
