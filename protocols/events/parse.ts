@@ -1,6 +1,6 @@
 // protocols/events — parse(topic, bytes): never throws; a typed message or errors naming JSON path and problem.
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import type { TSchema } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import {
   Command,
   DoorEvent,
@@ -19,6 +19,7 @@ import {
   type EventKind,
 } from './schema.js';
 import { parseTopic, type ParsedTopic } from './topics.js';
+import { tsMs } from './time.js';
 
 export interface WireError {
   /** JSON pointer into the payload ('' = the payload itself). */
@@ -65,6 +66,16 @@ const EVENT_SCHEMAS: Record<EventKind, TSchema> = {
   gap: GapEvent,
 };
 
+/** The batch envelope alone: events are checked one by one, so an error names the bad event exactly. */
+const BatchEnvelope = Type.Object(
+  { ...EventBatch.properties, events: Type.Array(Type.Unknown()) },
+  { additionalProperties: false },
+);
+
+function isEventKind(kind: unknown): kind is EventKind {
+  return typeof kind === 'string' && Object.hasOwn(EVENT_SCHEMAS, kind);
+}
+
 const COMMAND_NAMES = new Set(Command.anyOf.map((s) => (s.properties.cmd as { const: string }).const));
 
 function schemaErrors(schema: TSchema, value: unknown, prefix: string, out: WireError[]): void {
@@ -84,11 +95,11 @@ export function eventErrors(value: unknown, prefix = ''): WireError[] {
     return out;
   }
   const kind = (value as { kind?: unknown }).kind;
-  if (typeof kind !== 'string' || !(kind in EVENT_SCHEMAS)) {
+  if (!isEventKind(kind)) {
     out.push({ path: `${prefix}/kind`, message: `unknown event kind ${JSON.stringify(kind)}; expected one of ${Object.keys(EVENT_SCHEMAS).join(', ')}` });
     return out;
   }
-  schemaErrors(EVENT_SCHEMAS[kind as EventKind], value, prefix, out);
+  schemaErrors(EVENT_SCHEMAS[kind], value, prefix, out);
   if (out.length === 0 && kind === 'gap') {
     const g = value as { fromSeq: number; toSeq: number; count: number };
     if (g.toSeq < g.fromSeq) out.push({ path: `${prefix}/toSeq`, message: 'toSeq is before fromSeq' });
@@ -96,7 +107,8 @@ export function eventErrors(value: unknown, prefix = ''): WireError[] {
   }
   if (out.length === 0 && (kind === 'tag.pass' || kind === 'tag.arrive' || kind === 'tag.depart')) {
     const t = value as { firstSeen: string; lastSeen: string };
-    if (t.lastSeen < t.firstSeen) out.push({ path: `${prefix}/lastSeen`, message: 'lastSeen is before firstSeen' });
+    // Compare as instants, not strings: '…:00Z' and '…:00.5Z' differ in fraction digits.
+    if (tsMs(t.lastSeen) < tsMs(t.firstSeen)) out.push({ path: `${prefix}/lastSeen`, message: 'lastSeen is before firstSeen' });
   }
   return out;
 }
@@ -142,10 +154,7 @@ function checkVersion(value: unknown, topic: ParsedTopic): ParseFailure | undefi
 function batchErrors(value: unknown, topic: ParsedTopic & { kind: 'events' }): WireError[] {
   const out: WireError[] = [];
   const b = value as Record<string, unknown>;
-  const envelope = { ...b, events: Array.isArray(b.events) && b.events.length > 0 ? [] : b.events };
-  // Envelope first (with events checked one by one below, so paths name the bad event exactly).
-  const envSchema = { ...EventBatch, properties: { ...EventBatch.properties, events: { type: 'array' } } } as unknown as TSchema;
-  schemaErrors(envSchema, envelope, '', out);
+  schemaErrors(BatchEnvelope, value, '', out);
   if (!Array.isArray(b.events)) return out;
   if (b.events.length === 0) out.push({ path: '/events', message: 'a batch must carry at least one event' });
   if (b.events.length > 5000) out.push({ path: '/events', message: `a batch may carry at most 5000 events, got ${b.events.length}` });

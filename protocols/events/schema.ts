@@ -14,7 +14,8 @@ export const EVENT_ID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-
 export const EventId = Type.String({ pattern: EVENT_ID_PATTERN, description: 'UUIDv7, lowercase' });
 
 /** ISO-8601 UTC with milliseconds optional, always `Z`. */
-export const TS_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,6})?Z$';
+export const TS_PATTERN =
+  '^\\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])T([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(\\.\\d{1,6})?Z$';
 export const Timestamp = Type.String({ pattern: TS_PATTERN, description: 'ISO-8601 UTC, e.g. 2026-11-22T10:02:07.123Z' });
 
 /** Hex of an EPC or TID: lowercase, whole bytes. Empty EPCs exist on real tags. */
