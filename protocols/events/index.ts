@@ -4,3 +4,4 @@ export * from './topics.js';
 export * from './ids.js';
 export * from './parse.js';
 export * from './time.js';
+export * from './examples.js';

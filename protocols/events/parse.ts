@@ -81,8 +81,12 @@ const COMMAND_NAMES = new Set(Command.anyOf.map((s) => (s.properties.cmd as { co
 function schemaErrors(schema: TSchema, value: unknown, prefix: string, out: WireError[]): void {
   const c = checker(schema);
   if (c.Check(value)) return;
+  const seen = new Set<string>();
   for (const e of c.Errors(value)) {
     if (out.length >= MAX_ERRORS) return;
+    // TypeBox reports a missing property twice ("required", then "expected <type>"): keep the first per path.
+    if (seen.has(e.path)) continue;
+    seen.add(e.path);
     out.push({ path: prefix + e.path, message: e.message });
   }
 }
