@@ -1,0 +1,21 @@
+// protocols/llrp — the LLRP binary codec (pure, no I/O): header, frame splitter, generic messages/parameters,
+// and the RO_ACCESS_REPORT hot path.
+export * from './constants.js';
+export { LlrpError, type LlrpErrorCode, type Result } from './errors.js';
+export { readHeader, writeHeader, frameType, frameId, type Header } from './header.js';
+export { FrameSplitter } from './frame.js';
+export {
+  decodeMessage,
+  decodeBody,
+  decodeParameter,
+  encodeMessage,
+  encodeParameter,
+  type LlrpMessage,
+  type LlrpObject,
+  type LlrpValue,
+  type RawParam,
+} from './codec.js';
+export { decodeTagReports, type TagReport } from './report.js';
+export { encodeRoAccessReport, type TagReportInput } from './report-encode.js';
+export { hexOf, bytesOfHex } from './bits.js';
+export { llrpStatusOf, type LlrpStatusInfo } from './status.js';
