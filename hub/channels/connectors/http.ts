@@ -1,0 +1,93 @@
+// hub/channels/connectors — plain HTTP for connectors: one request with a timeout, and the retry loop that repeats
+// one logical push (same idempotency key) after timeouts, 5xx and throttling, with capped exponential back-off.
+import type { Logger } from '../../../protocols/logging/index.js';
+import type { HttpSettings } from '../config.js';
+import type { Clock } from './types.js';
+
+export interface HttpAnswer {
+  status: number;
+  headers: Headers;
+  text: string;
+}
+
+export class HttpFailure extends Error {
+  constructor(readonly kind: 'timeout' | 'network', message: string) {
+    super(message);
+  }
+}
+
+/** One HTTP request. Throws HttpFailure on timeout or a broken connection; any HTTP status is an answer. */
+export async function httpRequest(
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  timeoutMs: number,
+): Promise<HttpAnswer> {
+  try {
+    const res = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
+    return { status: res.status, headers: res.headers, text: await res.text() };
+  } catch (err) {
+    const e = err as Error & { cause?: { code?: string } };
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') throw new HttpFailure('timeout', `no answer within ${timeoutMs} ms`);
+    throw new HttpFailure('network', e.cause?.code ?? e.message);
+  }
+}
+
+export const DEFAULT_HTTP: HttpSettings = { timeoutMs: 10_000, maxTries: 5, backoffBaseMs: 500, backoffMaxMs: 30_000 };
+
+/** Back-off before try n+1 (n ≥ 1): base × 2^(n−1), capped, with up to 25 % jitter from `rand` (0..1). */
+export function backoffMs(tries: number, base: number, max: number, rand = 0.5): number {
+  const raw = Math.min(max, base * 2 ** Math.max(0, tries - 1));
+  return Math.round(raw * (0.75 + 0.25 * rand));
+}
+
+/** Seconds from a Retry-After header, if it holds a number. */
+export function retryAfterMs(headers: Headers): number | undefined {
+  const v = headers.get('retry-after');
+  if (v === null) return undefined;
+  const s = Number(v);
+  return Number.isFinite(s) && s >= 0 ? s * 1000 : undefined;
+}
+
+export type TryVerdict<T> =
+  | { done: T }
+  /** Try again with the same key: after `waitMs` if given, else after the back-off. Throttle waits do not use up tries. */
+  | { retry: string; waitMs?: number; throttled?: boolean };
+
+/** Throttle waits allowed per logical push on top of `maxTries`. */
+const MAX_THROTTLE_WAITS = 50;
+
+/**
+ * Run `once` until it is done or the tries are spent. Network failures and timeouts are retries; the caller's
+ * verdict decides everything else. Returns `{ gaveUp: lastError }` when out of tries.
+ */
+export async function withRetries<T>(
+  once: (tryNo: number) => Promise<TryVerdict<T>>,
+  http: HttpSettings,
+  clock: Clock,
+  log: Logger,
+  what: Record<string, unknown>,
+): Promise<{ done: T } | { gaveUp: string }> {
+  let tries = 0;
+  let throttles = 0;
+  let last = 'no try made';
+  while (tries < http.maxTries) {
+    let verdict: TryVerdict<T>;
+    try {
+      verdict = await once(tries + throttles + 1);
+    } catch (err) {
+      if (!(err instanceof HttpFailure)) throw err;
+      verdict = { retry: `${err.kind}: ${err.message}` };
+    }
+    if ('done' in verdict) return verdict;
+    last = verdict.retry;
+    if (verdict.throttled && throttles < MAX_THROTTLE_WAITS) throttles++;
+    else tries++;
+    if (tries >= http.maxTries) break;
+    const wait = verdict.waitMs ?? backoffMs(tries, http.backoffBaseMs, http.backoffMaxMs, Math.random());
+    log.warn({ ...what, tries, throttles, waitMs: wait, reason: verdict.retry }, 'channel request will be retried');
+    await clock.sleep(wait);
+  }
+  return { gaveUp: last };
+}
