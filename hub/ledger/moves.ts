@@ -1,0 +1,347 @@
+// hub/ledger — posting moves: the one write path of stock. Checks the move, books its value, updates balances,
+// cost layers, valuation and the unit's serial in the caller's transaction (or its own), and asserts the invariants.
+import type { Db } from '../db/database.js';
+import { isoTs } from '../../protocols/events/index.js';
+import { LedgerError, invariant } from './errors.js';
+import { requireLocation } from './locations.js';
+import { stmt, inTransaction } from './statements.js';
+import { ACTOR_KINDS, MOVE_REASONS, type Actor, type CostMethod, type Location, type Move, type MoveInput, type MoveReason, type PostResult, type Serial, type SerialState, type Tracking } from './types.js';
+import { issue, mulDivRound, receive, type Layer, type ValueEffect } from './valuation.js';
+import {
+  optionalNonNegativeInt,
+  optionalText,
+  requireEpc,
+  requireId,
+  requireOneOf,
+  requirePositiveInt,
+  requireText,
+  requireTimestamp,
+  show,
+} from './validate.js';
+
+/** A move input checked and normalised (pure; no database). */
+export interface CheckedMove {
+  id: string;
+  sku: string;
+  qty: number;
+  from: string;
+  to: string;
+  reason: MoveReason;
+  reference: string | null;
+  actor: Actor;
+  eventId: string | null;
+  epc: string | null;
+  unitCost: number | null;
+  occurredMs: number;
+  note: string | null;
+}
+
+export function checkMoveInput(input: MoveInput): CheckedMove {
+  if (typeof input !== 'object' || input === null) throw new LedgerError('invalid', 'a move must be an object', 'move');
+  const actor = input.actor as Actor | undefined;
+  if (typeof actor !== 'object' || actor === null) throw new LedgerError('invalid', `actor must be { kind, id }, got ${show(actor)}`, 'actor');
+  const m: CheckedMove = {
+    id: requireId(input.id, 'id'),
+    sku: requireId(input.sku, 'sku'),
+    qty: requirePositiveInt(input.qty, 'qty'),
+    from: requireId(input.from, 'from'),
+    to: requireId(input.to, 'to'),
+    reason: requireOneOf(input.reason, MOVE_REASONS, 'reason'),
+    reference: optionalText(input.reference, 'reference', 200),
+    actor: { kind: requireOneOf(actor.kind, ACTOR_KINDS, 'actor.kind'), id: requireText(actor.id, 'actor.id', 200) },
+    eventId: optionalText(input.eventId, 'eventId', 200),
+    epc: input.epc == null ? null : requireEpc(input.epc, 'epc'),
+    unitCost: optionalNonNegativeInt(input.unitCost, 'unitCost'),
+    occurredMs: requireTimestamp(input.occurredAt, 'occurredAt'),
+    note: optionalText(input.note, 'note', 2000),
+  };
+  if (m.from === m.to) throw new LedgerError('invalid', `from and to are both ${m.from}: a move must change location`, 'to');
+  return m;
+}
+
+export interface MoveRow {
+  seq: number;
+  id: string;
+  sku: string;
+  qty: number;
+  from_location: string;
+  to_location: string;
+  reason: MoveReason;
+  reference: string | null;
+  actor_kind: Actor['kind'];
+  actor_id: string;
+  event_id: string | null;
+  epc: string | null;
+  unit_cost_input: number | null;
+  unit_cost: number | null;
+  value_cost: number;
+  value_delta: number;
+  value_variance: number;
+  occurred_ms: number;
+  posted_ms: number;
+  note: string | null;
+  reservation_id: string | null;
+}
+
+export function moveFromRow(r: MoveRow): Move {
+  return {
+    seq: r.seq,
+    id: r.id,
+    sku: r.sku,
+    qty: r.qty,
+    from: r.from_location,
+    to: r.to_location,
+    reason: r.reason,
+    reference: r.reference,
+    actor: { kind: r.actor_kind, id: r.actor_id },
+    eventId: r.event_id,
+    epc: r.epc,
+    unitCostInput: r.unit_cost_input,
+    unitCost: r.unit_cost,
+    valueCost: r.value_cost,
+    valueDelta: r.value_delta,
+    valueVariance: r.value_variance,
+    occurredAt: isoTs(r.occurred_ms),
+    postedAt: isoTs(r.posted_ms),
+    note: r.note,
+    reservationId: r.reservation_id,
+  };
+}
+
+export function getMove(db: Db, id: string): Move | undefined {
+  const row = stmt(db, 'SELECT * FROM moves WHERE id = ?').get(id) as MoveRow | undefined;
+  return row && moveFromRow(row);
+}
+
+/** The fields in which a stored move differs from a new input with the same id. */
+function conflictingFields(row: MoveRow, m: CheckedMove, reservationId: string | null): string[] {
+  const pairs: Array<[string, unknown, unknown]> = [
+    ['sku', row.sku, m.sku],
+    ['qty', row.qty, m.qty],
+    ['from', row.from_location, m.from],
+    ['to', row.to_location, m.to],
+    ['reason', row.reason, m.reason],
+    ['reference', row.reference, m.reference],
+    ['actor.kind', row.actor_kind, m.actor.kind],
+    ['actor.id', row.actor_id, m.actor.id],
+    ['eventId', row.event_id, m.eventId],
+    ['epc', row.epc, m.epc],
+    ['unitCost', row.unit_cost_input, m.unitCost],
+    ['occurredAt', row.occurred_ms, m.occurredMs],
+    ['note', row.note, m.note],
+    ['reservationId', row.reservation_id, reservationId],
+  ];
+  return pairs.filter(([, a, b]) => a !== b).map(([f]) => f);
+}
+
+interface ItemCore {
+  sku: string;
+  tracking: Tracking;
+  cost_method: CostMethod;
+  standard_cost: number;
+}
+
+interface SerialRow {
+  epc: string;
+  sku: string;
+  location: string;
+  state: SerialState;
+  last_move_id: string;
+  last_issue_cost: number | null;
+  updated_ms: number;
+}
+
+export function serialFromRow(r: SerialRow): Serial {
+  return {
+    epc: r.epc,
+    sku: r.sku,
+    location: r.location,
+    state: r.state,
+    lastMoveId: r.last_move_id,
+    lastIssueCost: r.last_issue_cost,
+    updatedAt: isoTs(r.updated_ms),
+  };
+}
+
+export function getSerialRow(db: Db, epc: string): SerialRow | undefined {
+  return stmt(db, 'SELECT * FROM serials WHERE epc = ?').get(epc) as SerialRow | undefined;
+}
+
+/** What a unit is once it sits in a location of this kind. */
+export function serialStateAt(loc: Pick<Location, 'kind'>): SerialState {
+  switch (loc.kind) {
+    case 'customer': return 'shipped';
+    case 'scrap': return 'scrapped';
+    case 'adjustment': return 'written_off';
+    case 'supplier': return 'returned_to_supplier';
+    case 'transit': return 'in_transit';
+    case 'returns': return 'returned';
+    case 'quarantine': return 'quarantined';
+    default: return 'in_stock';
+  }
+}
+
+/** The direction of value: stock coming on hand, leaving it, or neither (real↔real, virtual↔virtual). */
+export function valueDirection(from: Pick<Location, 'virtual'>, to: Pick<Location, 'virtual'>): 'in' | 'out' | 'none' {
+  if (from.virtual && !to.virtual) return 'in';
+  if (!from.virtual && to.virtual) return 'out';
+  return 'none';
+}
+
+/**
+ * Post one move. Idempotent by id: the same id with the same content answers `exists` and changes nothing; with
+ * different content it is a `conflict` error naming the fields. Any error changes nothing. Composable: call it inside
+ * your own `db.transaction` (it then runs in a savepoint).
+ */
+export function postMove(db: Db, input: MoveInput, nowMs: number): PostResult {
+  return postMoveFor(db, input, nowMs, null);
+}
+
+/** postMove for a reservation (reservations.ts); the reservation id is part of the move's identity. */
+export function postMoveFor(db: Db, input: MoveInput, nowMs: number, reservationId: string | null): PostResult {
+  const m = checkMoveInput(input);
+  return inTransaction(db, () => {
+    const existing = stmt(db, 'SELECT * FROM moves WHERE id = ?').get(m.id) as MoveRow | undefined;
+    if (existing) {
+      const diff = conflictingFields(existing, m, reservationId);
+      if (diff.length) {
+        throw new LedgerError('conflict', `move ${m.id} was already posted with different ${diff.join(', ')}: a move id names one move forever`, diff[0], { fields: diff });
+      }
+      return { status: 'exists', move: moveFromRow(existing) };
+    }
+    return { status: 'created', move: apply(db, m, nowMs, reservationId) };
+  });
+}
+
+function apply(db: Db, m: CheckedMove, nowMs: number, reservationId: string | null): Move {
+  const item = stmt(db, 'SELECT sku, tracking, cost_method, standard_cost FROM items WHERE sku = ?').get(m.sku) as ItemCore | undefined;
+  if (!item) throw new LedgerError('not_found', `sku: unknown item ${JSON.stringify(m.sku)}`, 'sku');
+  const from = requireLocation(db, m.from, 'from');
+  const to = requireLocation(db, m.to, 'to');
+
+  // Serials: a unit moves only from where it is.
+  let serial: SerialRow | undefined;
+  if (item.tracking === 'serial') {
+    if (m.epc === null) throw new LedgerError('invalid', `item ${m.sku} is serial-tracked: the move needs the unit's epc`, 'epc');
+    if (m.qty !== 1) throw new LedgerError('invalid', `item ${m.sku} is serial-tracked: a move carries one unit (qty 1), got ${m.qty}`, 'qty');
+    serial = getSerialRow(db, m.epc);
+    if (serial) {
+      if (serial.sku !== m.sku) throw new LedgerError('conflict', `EPC ${m.epc} is a unit of ${serial.sku}, not ${m.sku}`, 'sku');
+      if (serial.location !== m.from) {
+        throw new LedgerError('serial_location', `EPC ${m.epc} is at ${serial.location} (${serial.state}), not at ${m.from}: a unit moves only from where it is`, 'from', { epc: m.epc, location: serial.location, state: serial.state });
+      }
+    } else if (!from.virtual) {
+      throw new LedgerError('serial_location', `EPC ${m.epc} is not known to the ledger, so it cannot be at ${m.from}: its first move comes from a virtual location (supplier, adjustment …)`, 'from', { epc: m.epc });
+    }
+  } else if (m.epc !== null) {
+    throw new LedgerError('invalid', `item ${m.sku} is tracked by quantity: a move of it carries no epc`, 'epc');
+  }
+
+  // Negative on-hand policy, checked before anything is written.
+  if (!from.allowNegative) {
+    const have = (stmt(db, 'SELECT qty FROM balances WHERE sku = ? AND location = ?').get(m.sku, m.from) as { qty: number } | undefined)?.qty ?? 0;
+    if (have - m.qty < 0) {
+      throw new LedgerError('negative_on_hand', `location ${m.from} holds ${have} of ${m.sku}: moving ${m.qty} out would leave ${have - m.qty}, and it refuses negative on-hand`, 'qty', { onHand: have });
+    }
+  }
+
+  // Value.
+  const direction = valueDirection(from, to);
+  let effect: ValueEffect = { changed: [], valueDelta: 0, valueCost: 0, variance: 0 };
+  let unitCost: number | null = null;
+  if (direction === 'in') {
+    unitCost = inboundUnitCost(db, m, item, serial);
+    const head = stmt(db, 'SELECT id, unit_cost AS unitCost, remaining_qty AS qty, remaining_value AS value FROM cost_layers WHERE sku = ? AND remaining_qty <> 0 ORDER BY id LIMIT 1').get(m.sku) as Layer | undefined;
+    effect = receive(item.cost_method, head, m.qty, unitCost);
+  } else if (direction === 'out') {
+    unitCost = item.standard_cost;
+    const layers: Layer[] = [];
+    let need = m.qty;
+    for (const l of stmt(db, 'SELECT id, unit_cost AS unitCost, remaining_qty AS qty, remaining_value AS value FROM cost_layers WHERE sku = ? AND remaining_qty <> 0 ORDER BY id').iterate(m.sku) as IterableIterator<Layer>) {
+      layers.push(l);
+      need -= l.qty;
+      if (need <= 0 || l.qty < 0) break; // leaving the loop closes the cursor
+    }
+    effect = issue(item.cost_method, layers, m.qty, unitCost);
+  }
+
+  // The move itself.
+  const seq = Number(
+    stmt(db, `INSERT INTO moves (id, sku, qty, from_location, to_location, reason, reference, actor_kind, actor_id, event_id, epc,
+              unit_cost_input, unit_cost, value_cost, value_delta, value_variance, occurred_ms, posted_ms, note, reservation_id)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(m.id, m.sku, m.qty, m.from, m.to, m.reason, m.reference, m.actor.kind, m.actor.id, m.eventId, m.epc,
+        m.unitCost, unitCost, effect.valueCost, effect.valueDelta, effect.variance, m.occurredMs, nowMs, m.note, reservationId).lastInsertRowid,
+  );
+
+  // Balances: double entry.
+  const upsert = stmt(db, 'INSERT INTO balances (sku, location, qty) VALUES (?, ?, ?) ON CONFLICT (sku, location) DO UPDATE SET qty = qty + excluded.qty');
+  upsert.run(m.sku, m.from, -m.qty);
+  upsert.run(m.sku, m.to, m.qty);
+
+  // Layers and valuation.
+  for (const l of effect.changed) {
+    if (l.id === null) {
+      stmt(db, 'INSERT INTO cost_layers (sku, move_seq, unit_cost, remaining_qty, remaining_value) VALUES (?, ?, ?, ?, ?)').run(m.sku, seq, l.unitCost, l.qty, l.value);
+    } else {
+      stmt(db, 'UPDATE cost_layers SET unit_cost = ?, remaining_qty = ?, remaining_value = ? WHERE id = ?').run(l.unitCost, l.qty, l.value, l.id);
+    }
+  }
+  const dq = direction === 'in' ? m.qty : direction === 'out' ? -m.qty : 0;
+  if (dq !== 0) stmt(db, 'UPDATE valuations SET qty = qty + ?, value = value + ? WHERE sku = ?').run(dq, effect.valueDelta, m.sku);
+
+  // The unit.
+  if (m.epc !== null) {
+    stmt(db, `INSERT INTO serials (epc, sku, location, state, last_move_id, last_issue_cost, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
+              ON CONFLICT (epc) DO UPDATE SET location = excluded.location, state = excluded.state, last_move_id = excluded.last_move_id,
+              last_issue_cost = COALESCE(excluded.last_issue_cost, last_issue_cost), updated_ms = excluded.updated_ms`)
+      .run(m.epc, m.sku, m.to, serialStateAt(to), m.id, direction === 'out' ? effect.valueCost : null, nowMs);
+  }
+
+  // Invariants, cheaply, for this SKU: the entries sum to zero and the valuation holds what the real locations hold.
+  const sums = stmt(db, `SELECT SUM(b.qty) AS total, SUM(CASE WHEN l.virtual = 0 THEN b.qty ELSE 0 END) AS onHand,
+                         (SELECT qty FROM valuations WHERE sku = ?) AS valued
+                         FROM balances b JOIN locations l ON l.id = b.location WHERE b.sku = ?`).get(m.sku, m.sku) as { total: number; onHand: number; valued: number };
+  invariant(sums.total === 0, `balances of ${m.sku} sum to ${sums.total}, not 0, after move ${m.id}`);
+  invariant(sums.onHand === sums.valued, `valuation of ${m.sku} holds ${sums.valued} units but real locations hold ${sums.onHand}, after move ${m.id}`);
+
+  return {
+    seq,
+    id: m.id,
+    sku: m.sku,
+    qty: m.qty,
+    from: m.from,
+    to: m.to,
+    reason: m.reason,
+    reference: m.reference,
+    actor: { kind: m.actor.kind, id: m.actor.id },
+    eventId: m.eventId,
+    epc: m.epc,
+    unitCostInput: m.unitCost,
+    unitCost,
+    valueCost: effect.valueCost,
+    valueDelta: effect.valueDelta,
+    valueVariance: effect.variance,
+    occurredAt: isoTs(m.occurredMs),
+    postedAt: isoTs(nowMs),
+    note: m.note,
+    reservationId,
+  };
+}
+
+/**
+ * The price of units coming on hand: the caller's unitCost; else, for a unit that left stock before, the cost it left
+ * at; else, for a return with a reference, the average cost of the shipments with that reference; else the standard
+ * cost for a receipt; else the current average cost (standard cost when nothing is on hand).
+ */
+function inboundUnitCost(db: Db, m: CheckedMove, item: ItemCore, serial: SerialRow | undefined): number {
+  if (m.unitCost !== null) return m.unitCost;
+  if (serial && serial.last_issue_cost !== null) return serial.last_issue_cost;
+  if (m.reason === 'return' && m.reference !== null) {
+    const shipped = stmt(db, "SELECT SUM(qty) AS qty, SUM(value_cost) AS cost FROM moves WHERE reference = ? AND sku = ? AND reason = 'shipment'").get(m.reference, m.sku) as { qty: number | null; cost: number | null };
+    if (shipped.qty) return mulDivRound(shipped.cost ?? 0, 1, shipped.qty);
+  }
+  if (m.reason === 'receipt') return item.standard_cost;
+  const v = stmt(db, 'SELECT qty, value FROM valuations WHERE sku = ?').get(m.sku) as { qty: number; value: number };
+  return v.qty > 0 ? mulDivRound(v.value, 1, v.qty) : item.standard_cost;
+}

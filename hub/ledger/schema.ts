@@ -1,0 +1,156 @@
+// hub/ledger — the ledger's SQLite schema, as forward-only migrations (applied by hub/db `migrate`).
+// Never edit a released migration: add the next one.
+import type { MigrationSet } from '../db/database.js';
+
+const v1 = `
+CREATE TABLE locations (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('door','receiving','stock','zone','returns','quarantine',
+                                     'supplier','customer','adjustment','scrap','transit')),
+  virtual INTEGER NOT NULL CHECK (virtual IN (0,1)),
+  parent TEXT REFERENCES locations(id),
+  allow_negative INTEGER NOT NULL CHECK (allow_negative IN (0,1)),
+  sellable INTEGER NOT NULL CHECK (sellable IN (0,1)),
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  CHECK (virtual = 0 OR (allow_negative = 1 AND sellable = 0))
+);
+INSERT INTO locations (id, name, kind, virtual, parent, allow_negative, sellable, created_at, updated_at) VALUES
+  ('supplier',   'Suppliers',            'supplier',   1, NULL, 1, 0, '1970-01-01T00:00:00.000Z', '1970-01-01T00:00:00.000Z'),
+  ('customer',   'Customers',            'customer',   1, NULL, 1, 0, '1970-01-01T00:00:00.000Z', '1970-01-01T00:00:00.000Z'),
+  ('adjustment', 'Inventory adjustment', 'adjustment', 1, NULL, 1, 0, '1970-01-01T00:00:00.000Z', '1970-01-01T00:00:00.000Z'),
+  ('scrap',      'Scrap',                'scrap',      1, NULL, 1, 0, '1970-01-01T00:00:00.000Z', '1970-01-01T00:00:00.000Z'),
+  ('transit',    'In transit',           'transit',    1, NULL, 1, 0, '1970-01-01T00:00:00.000Z', '1970-01-01T00:00:00.000Z');
+
+CREATE TABLE items (
+  sku TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  uom TEXT NOT NULL,
+  tracking TEXT NOT NULL CHECK (tracking IN ('serial','quantity')),
+  cost_method TEXT NOT NULL CHECK (cost_method IN ('fifo','moving_average')),
+  standard_cost INTEGER NOT NULL CHECK (standard_cost >= 0),
+  reorder_point INTEGER CHECK (reorder_point >= 0),
+  abc_class TEXT CHECK (abc_class IN ('A','B','C')),
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE TABLE item_gtins (
+  gtin TEXT PRIMARY KEY,
+  sku TEXT NOT NULL REFERENCES items(sku),
+  position INTEGER NOT NULL
+);
+CREATE INDEX item_gtins_sku ON item_gtins(sku);
+
+-- Immutable: rows are only ever inserted. seq is AUTOINCREMENT so it is never reused (the cursor of the audit trail).
+CREATE TABLE moves (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  sku TEXT NOT NULL REFERENCES items(sku),
+  qty INTEGER NOT NULL CHECK (qty > 0),
+  from_location TEXT NOT NULL REFERENCES locations(id),
+  to_location TEXT NOT NULL REFERENCES locations(id),
+  reason TEXT NOT NULL CHECK (reason IN ('receipt','shipment','transfer','return','adjustment','count','scrap')),
+  reference TEXT,
+  actor_kind TEXT NOT NULL CHECK (actor_kind IN ('gateway','scanner','api','system')),
+  actor_id TEXT NOT NULL,
+  event_id TEXT,
+  epc TEXT,
+  unit_cost_input INTEGER,
+  unit_cost INTEGER,
+  value_cost INTEGER NOT NULL,
+  value_delta INTEGER NOT NULL,
+  value_variance INTEGER NOT NULL,
+  occurred_ms INTEGER NOT NULL,
+  posted_ms INTEGER NOT NULL,
+  note TEXT,
+  reservation_id TEXT,
+  CHECK (from_location <> to_location)
+);
+CREATE INDEX moves_sku ON moves(sku, seq);
+CREATE INDEX moves_from ON moves(from_location, seq);
+CREATE INDEX moves_to ON moves(to_location, seq);
+CREATE INDEX moves_reference ON moves(reference, seq) WHERE reference IS NOT NULL;
+CREATE INDEX moves_epc ON moves(epc, seq) WHERE epc IS NOT NULL;
+CREATE INDEX moves_occurred ON moves(occurred_ms);
+CREATE TRIGGER moves_immutable_update BEFORE UPDATE ON moves
+  BEGIN SELECT RAISE(ABORT, 'moves are immutable: post a correcting move instead'); END;
+CREATE TRIGGER moves_immutable_delete BEFORE DELETE ON moves
+  BEGIN SELECT RAISE(ABORT, 'moves are immutable: post a correcting move instead'); END;
+
+-- Derived from moves, updated in the same transaction; checkLedger recomputes it.
+CREATE TABLE balances (
+  sku TEXT NOT NULL,
+  location TEXT NOT NULL,
+  qty INTEGER NOT NULL,
+  PRIMARY KEY (sku, location)
+) WITHOUT ROWID;
+CREATE INDEX balances_location ON balances(location);
+
+-- Per SKU: quantity and value on hand (real locations). Equals the sum of the open cost layers.
+CREATE TABLE valuations (
+  sku TEXT PRIMARY KEY REFERENCES items(sku),
+  qty INTEGER NOT NULL,
+  value INTEGER NOT NULL
+);
+-- FIFO: one layer per inbound move. Moving average: one pooled layer per SKU. A negative layer is stock issued
+-- beyond what was on hand (allowed only where policy allows negative): the next inbound units fill it first.
+CREATE TABLE cost_layers (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  sku TEXT NOT NULL REFERENCES items(sku),
+  move_seq INTEGER NOT NULL,
+  unit_cost INTEGER NOT NULL,
+  remaining_qty INTEGER NOT NULL,
+  remaining_value INTEGER NOT NULL,
+  CHECK (remaining_qty <> 0 OR remaining_value = 0)
+);
+CREATE INDEX cost_layers_open ON cost_layers(sku, id) WHERE remaining_qty <> 0;
+
+CREATE TABLE serials (
+  epc TEXT PRIMARY KEY,
+  sku TEXT NOT NULL REFERENCES items(sku),
+  location TEXT NOT NULL REFERENCES locations(id),
+  state TEXT NOT NULL,
+  last_move_id TEXT NOT NULL,
+  last_issue_cost INTEGER,
+  updated_ms INTEGER NOT NULL
+);
+CREATE INDEX serials_sku ON serials(sku, location);
+
+CREATE TABLE reservations (
+  id TEXT PRIMARY KEY,
+  sku TEXT NOT NULL REFERENCES items(sku),
+  qty INTEGER NOT NULL CHECK (qty > 0),
+  location TEXT REFERENCES locations(id),
+  channel TEXT,
+  reference TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('pending','posted','voided','expired')),
+  expires_ms INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  closed_ms INTEGER,
+  close_reason TEXT,
+  move_id TEXT
+);
+CREATE INDEX reservations_pending ON reservations(sku, location) WHERE state = 'pending';
+CREATE INDEX reservations_expiry ON reservations(expires_ms) WHERE state = 'pending';
+
+CREATE TABLE audit_log (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  at_ms INTEGER NOT NULL,
+  actor_kind TEXT NOT NULL,
+  actor_id TEXT NOT NULL,
+  action TEXT NOT NULL,
+  target TEXT,
+  reason TEXT,
+  payload TEXT
+);
+CREATE TRIGGER audit_log_immutable_update BEFORE UPDATE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER audit_log_immutable_delete BEFORE DELETE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+`;
+
+export const ledgerMigrations: MigrationSet = {
+  module: 'ledger',
+  migrations: [{ version: 1, name: 'locations, catalog, moves, balances, valuation, serials, reservations, audit', sql: v1 }],
+};

@@ -1,0 +1,51 @@
+// hub/ledger — serialized units (one EPC = one unit): where each is, and moving a unit only when it really moved.
+import type { Db } from '../db/database.js';
+import { LedgerError } from './errors.js';
+import { getMove, getSerialRow, moveFromRow, postMove, serialFromRow, type MoveRow } from './moves.js';
+import { stmt } from './statements.js';
+import type { Move, MoveInput, PostResult, Serial } from './types.js';
+import { requireEpc } from './validate.js';
+
+export function getSerial(db: Db, epc: string): Serial | undefined {
+  const row = getSerialRow(db, epc.toLowerCase());
+  return row && serialFromRow(row);
+}
+
+/** Every move of one unit, oldest first. */
+export function serialHistory(db: Db, epc: string): Move[] {
+  return (stmt(db, 'SELECT * FROM moves WHERE epc = ? ORDER BY seq').all(epc.toLowerCase()) as MoveRow[]).map(moveFromRow);
+}
+
+/** Units of a SKU, optionally at one location. */
+export function listSerials(db: Db, filter: { sku: string; location?: string }): Serial[] {
+  return (stmt(db, 'SELECT * FROM serials WHERE sku = @sku AND (@location IS NULL OR location = @location) ORDER BY epc')
+    .all({ sku: filter.sku, location: filter.location ?? null }) as Parameters<typeof serialFromRow>[0][]).map(serialFromRow);
+}
+
+export type MoveSerialInput = Omit<MoveInput, 'qty' | 'from' | 'sku' | 'epc'> & {
+  epc: string;
+  /** Default: where the unit is now. Required (with sku) for a unit the ledger has never seen. */
+  from?: string;
+  /** Default: the unit's SKU. */
+  sku?: string;
+};
+
+export type MoveSerialResult = PostResult | { status: 'already_there'; serial: Serial };
+
+/**
+ * Move one unit to `to`. A unit already at `to` (a repeated read, a second pass) moves nothing and answers
+ * `already_there`; a unit that is somewhere other than a given `from` is refused (serial_location). The same move id
+ * posted again answers `exists`, as postMove does.
+ */
+export function moveSerial(db: Db, input: MoveSerialInput, nowMs: number): MoveSerialResult {
+  const epc = requireEpc(input.epc, 'epc');
+  const previous = typeof input.id === 'string' ? getMove(db, input.id) : undefined;
+  if (previous) return postMove(db, { ...input, epc, qty: 1, from: input.from ?? previous.from, sku: input.sku ?? previous.sku }, nowMs);
+  const serial = getSerialRow(db, epc);
+  if (serial && serial.location === input.to) return { status: 'already_there', serial: serialFromRow(serial) };
+  const from = input.from ?? serial?.location;
+  const sku = input.sku ?? serial?.sku;
+  if (from === undefined) throw new LedgerError('invalid', `EPC ${epc} is not known to the ledger: say where it comes from (from, e.g. supplier)`, 'from');
+  if (sku === undefined) throw new LedgerError('invalid', `EPC ${epc} is not known to the ledger: say which sku it is a unit of`, 'sku');
+  return postMove(db, { ...input, epc, qty: 1, from, sku }, nowMs);
+}
