@@ -9,6 +9,9 @@ import type { Event, EventDraft } from '../../protocols/events/index.js';
 import type { Logger } from '../../protocols/logging/index.js';
 import type { Outbox } from './outbox.js';
 
+/** What the writer needs of an outbox. */
+export type AppendTarget = Pick<Outbox, 'append'>;
+
 export interface OutboxWriterOptions {
   /** How long the first waiting draft may wait. Default 5 ms. */
   lingerMs?: number;
@@ -27,7 +30,7 @@ export interface OutboxWriterOptions {
 }
 
 export class OutboxWriter {
-  private readonly outbox: Outbox;
+  private readonly outbox: AppendTarget;
   private readonly lingerMs: number;
   private readonly maxDrafts: number;
   private readonly maxPending: number;
@@ -41,7 +44,7 @@ export class OutboxWriter {
   private discarded = 0;
   private closed = false;
 
-  constructor(outbox: Outbox, opts: OutboxWriterOptions) {
+  constructor(outbox: AppendTarget, opts: OutboxWriterOptions) {
     this.outbox = outbox;
     this.lingerMs = opts.lingerMs ?? 5;
     this.maxDrafts = opts.maxDrafts ?? 500;
