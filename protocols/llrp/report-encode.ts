@@ -69,21 +69,41 @@ export function encodeRoAccessReport(id: number, tags: readonly TagReportInput[]
       b.set(epc, p + 6);
       p += 6 + epc.length;
     }
-    const tv8 = (type: number) => (b[p++] = 0x80 | type);
-    if (has(t.rospecId)) (tv8(9), dv.setUint32(p, t.rospecId), (p += 4));
-    if (has(t.specIndex)) (tv8(14), dv.setUint16(p, t.specIndex), (p += 2));
-    if (has(t.inventoryParameterSpecId)) (tv8(10), dv.setUint16(p, t.inventoryParameterSpecId), (p += 2));
-    if (has(t.antenna)) (tv8(1), dv.setUint16(p, t.antenna), (p += 2));
-    if (has(t.rssi)) (tv8(6), dv.setInt8(p, Math.max(-128, Math.min(127, Math.round(t.rssi)))), (p += 1));
-    if (has(t.channel)) (tv8(7), dv.setUint16(p, t.channel), (p += 2));
-    if (has(t.firstSeenUtc)) (tv8(2), u64(t.firstSeenUtc));
-    if (has(t.firstSeenUptime)) (tv8(3), u64(t.firstSeenUptime));
-    if (has(t.lastSeenUtc)) (tv8(4), u64(t.lastSeenUtc));
-    if (has(t.lastSeenUptime)) (tv8(5), u64(t.lastSeenUptime));
-    if (has(t.count)) (tv8(8), dv.setUint16(p, t.count), (p += 2));
-    if (has(t.pc)) (tv8(12), dv.setUint16(p, t.pc), (p += 2));
-    if (has(t.crc)) (tv8(11), dv.setUint16(p, t.crc), (p += 2));
-    if (has(t.accessSpecId)) (tv8(16), dv.setUint32(p, t.accessSpecId), (p += 4));
+    const tv16 = (type: number, v: number | undefined) => {
+      if (!has(v)) return;
+      b[p] = 0x80 | type;
+      dv.setUint16(p + 1, v);
+      p += 3;
+    };
+    const tv32 = (type: number, v: number | undefined) => {
+      if (!has(v)) return;
+      b[p] = 0x80 | type;
+      dv.setUint32(p + 1, v);
+      p += 5;
+    };
+    const tv64 = (type: number, v: number | undefined) => {
+      if (!has(v)) return;
+      b[p++] = 0x80 | type;
+      u64(v);
+    };
+    tv32(9, t.rospecId);
+    tv16(14, t.specIndex);
+    tv16(10, t.inventoryParameterSpecId);
+    tv16(1, t.antenna);
+    if (has(t.rssi)) {
+      b[p] = 0x80 | 6;
+      dv.setInt8(p + 1, Math.max(-128, Math.min(127, Math.round(t.rssi))));
+      p += 2;
+    }
+    tv16(7, t.channel);
+    tv64(2, t.firstSeenUtc);
+    tv64(3, t.firstSeenUptime);
+    tv64(4, t.lastSeenUtc);
+    tv64(5, t.lastSeenUptime);
+    tv16(8, t.count);
+    tv16(12, t.pc);
+    tv16(11, t.crc);
+    tv32(16, t.accessSpecId);
   });
   if (p !== total) throw new Error(`encodeRoAccessReport: wrote ${p} of ${total} bytes`); // invariant
   return b;
