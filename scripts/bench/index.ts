@@ -3,7 +3,10 @@
 import { formatTable, type Bench, type BenchRow } from './report.js';
 
 /** Each module exports `bench: Bench`. Add new benchmarks here. */
-const BENCHES: Array<() => Promise<{ bench: Bench }>> = [];
+const BENCHES: Array<() => Promise<{ bench: Bench }>> = [
+  () => import('./epc-decode.js'),
+  () => import('./llrp-decode.js'),
+];
 
 const filter = process.argv[2];
 const rows: BenchRow[] = [];
