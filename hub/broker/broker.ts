@@ -1,0 +1,293 @@
+// hub/broker — the embedded MQTT broker: aedes with TCP, optional TLS and WebSocket listeners, gateway
+// credentials and ACLs, and the hub's in-process client whose handlers run before the PUBACK.
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import { Aedes, type AuthenticateError, type Client, type PublishPacket } from 'aedes';
+import { WebSocketServer, createWebSocketStream } from 'ws';
+import { isValidId } from '../../protocols/events/index.js';
+import { componentLogger, type Logger } from '../../protocols/logging/index.js';
+import { describePrincipal, publishRefusal, subscribeRefusal, willRefusal, type Principal } from './acl.js';
+import { parseSecretHash, verifySecret, type ParsedHash } from './credentials.js';
+import type { HubMqtt, MessageHandler, PublishOptions } from './hub-mqtt.js';
+import { PreAckRouter } from './pre-ack-router.js';
+
+export interface BrokerConfig {
+  site: string;
+  /** Bind address for every listener; default all interfaces. */
+  host?: string;
+  /** Plain MQTT over TCP; 0 picks a free port (tests). */
+  port: number;
+  tls?: { port: number; certFile: string; keyFile: string; caFile?: string };
+  /** MQTT over WebSocket (ws package + aedes.handle on the socket stream). */
+  ws?: { port: number; path?: string };
+  /** Username = gateway id; secretHash from hashSecret(). */
+  gateways: ReadonlyArray<{ id: string; secretHash: string }>;
+  /** Hub-side tools (dashboards, bridges) with full rights. */
+  hubClients?: ReadonlyArray<{ username: string; secretHash: string }>;
+  /** Development only: clients without a username are let in with full rights. Default false. */
+  allowAnonymous?: boolean;
+}
+
+export interface ConnectedClient {
+  clientId: string;
+  principal: string;
+}
+
+export interface RunningBroker {
+  aedes: Aedes;
+  port: number;
+  tlsPort?: number;
+  wsPort?: number;
+  /** The hub's own in-process client: full rights, handlers acknowledged only when they call done(). */
+  mqtt: HubMqtt;
+  connectedClients(): ConnectedClient[];
+  /** Counters for metrics. */
+  stats(): BrokerStats;
+  close(): Promise<void>;
+}
+
+export interface BrokerStats {
+  authFailures: number;
+  publishRefused: number;
+  subscribeRefused: number;
+  notReady: number;
+}
+
+interface Account {
+  principal: Principal;
+  hash: ParsedHash;
+}
+
+const BAD_CREDENTIALS = 4;
+const NOT_AUTHORIZED = 5;
+const IDENTIFIER_REJECTED = 2;
+
+function authError(message: string, returnCode: number): AuthenticateError {
+  return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+}
+
+/** Check the broker config; throws naming the key and the problem. */
+export function loadAccounts(config: BrokerConfig): Map<string, Account> {
+  if (!isValidId(config.site)) throw new Error(`broker.site ${JSON.stringify(config.site)} is not a valid id ([a-z0-9-]+)`);
+  const accounts = new Map<string, Account>();
+  const add = (key: string, username: string, principal: Principal, secretHash: string) => {
+    if (accounts.has(username)) throw new Error(`${key}: username ${username} is configured twice`);
+    let hash: ParsedHash;
+    try {
+      hash = parseSecretHash(secretHash);
+    } catch (err) {
+      throw new Error(`${key}.secretHash: ${(err as Error).message}`);
+    }
+    accounts.set(username, { principal, hash });
+  };
+  config.gateways.forEach((g, i) => {
+    if (!isValidId(g.id)) throw new Error(`broker.gateways[${i}].id ${JSON.stringify(g.id)} is not a valid id ([a-z0-9-]+)`);
+    add(`broker.gateways[${i}]`, g.id, { role: 'gateway', gateway: g.id }, g.secretHash);
+  });
+  (config.hubClients ?? []).forEach((h, i) => {
+    if (h.username.length === 0) throw new Error(`broker.hubClients[${i}].username must not be empty`);
+    add(`broker.hubClients[${i}]`, h.username, { role: 'hub', username: h.username }, h.secretHash);
+  });
+  return accounts;
+}
+
+function samePrincipal(a: Principal, b: Principal): boolean {
+  return a.role === 'gateway' ? b.role === 'gateway' && a.gateway === b.gateway : b.role === 'hub' && a.username === b.username;
+}
+
+function listen(server: NetServer | TlsServer | HttpServer, port: number, host: string | undefined): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: NetServer | TlsServer | HttpServer): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+function readConfigFile(key: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new Error(`${key}: cannot read ${path}: ${(err as Error).message}`);
+  }
+}
+
+export async function startBroker(config: BrokerConfig, logger: Logger): Promise<RunningBroker> {
+  const log = componentLogger(logger, 'broker');
+  const accounts = loadAccounts(config);
+  const tlsOptions = config.tls && {
+    cert: readConfigFile('broker.tls.certFile', config.tls.certFile),
+    key: readConfigFile('broker.tls.keyFile', config.tls.keyFile),
+    ...(config.tls.caFile ? { ca: readConfigFile('broker.tls.caFile', config.tls.caFile) } : {}),
+  };
+  // An unknown username is checked against this dummy so its answer takes as long as a wrong password's.
+  const first = accounts.values().next().value?.hash;
+  const dummy: ParsedHash = { N: first?.N ?? 16384, r: first?.r ?? 8, p: first?.p ?? 1, salt: Buffer.alloc(16), key: Buffer.alloc(first?.key.length ?? 32) };
+  const principals = new WeakMap<Client, Principal>();
+  const router = new PreAckRouter();
+  const counters: BrokerStats = { authFailures: 0, publishRefused: 0, subscribeRefused: 0, notReady: 0 };
+  const HUB_SELF: Principal = { role: 'hub', username: '(broker)' };
+
+  const aedes = await Aedes.createBroker({
+    drainTimeout: 30_000,
+    authenticate(client, username, password, done) {
+      const refuse = (reason: string, code: number) => {
+        counters.authFailures++;
+        log.warn({ clientId: client.id, username, reason }, 'mqtt connect refused');
+        done(authError(reason, code), false);
+      };
+      if (username === undefined || username === '') {
+        if (config.allowAnonymous) {
+          principals.set(client, { role: 'hub', username: '(anonymous)' });
+          return done(null, true);
+        }
+        return refuse('no username: every client must log in', BAD_CREDENTIALS);
+      }
+      const account = accounts.get(username);
+      verifySecret(password ?? Buffer.alloc(0), account?.hash ?? dummy).then(
+        (ok) => {
+          if (!account || !ok) return refuse(account ? 'wrong secret' : 'unknown username', BAD_CREDENTIALS);
+          const will = (client as unknown as { _will?: { topic: string } })._will;
+          const willProblem = will ? willRefusal(config.site, account.principal, will.topic) : undefined;
+          if (willProblem) return refuse(willProblem, NOT_AUTHORIZED);
+          // A client id held by someone else may not be taken over (aedes would disconnect the holder).
+          const holder = (aedes as unknown as { clients: Record<string, Client> }).clients[client.id];
+          const holderPrincipal = holder && holder !== client ? principals.get(holder) : undefined;
+          if (holderPrincipal && !samePrincipal(holderPrincipal, account.principal)) {
+            return refuse(`client id ${client.id} is in use by ${describePrincipal(holderPrincipal)}`, IDENTIFIER_REJECTED);
+          }
+          principals.set(client, account.principal);
+          log.info({ clientId: client.id, principal: describePrincipal(account.principal) }, 'mqtt client authenticated');
+          done(null, true);
+        },
+        (err: Error) => refuse(`secret check failed: ${err.message}`, BAD_CREDENTIALS),
+      );
+    },
+    authorizePublish(client: Client | null, packet: PublishPacket, done) {
+      // client is null only for a Last Will the broker restores without its client: that is the broker itself.
+      const who = client ? principals.get(client) : HUB_SELF;
+      if (!who) return done(new Error('publish before authentication'));
+      const refusal = publishRefusal(config.site, who, packet.topic);
+      if (refusal) {
+        counters.publishRefused++;
+        log.warn({ clientId: client?.id, topic: packet.topic, reason: refusal }, 'mqtt publish refused');
+        return done(new Error(refusal));
+      }
+      const handlers = router.match(packet.topic);
+      if (handlers.length === 0 && who.role === 'gateway') {
+        // Nothing would take it: refusing (no PUBACK) keeps it in the gateway's outbox until the hub is ready.
+        counters.notReady++;
+        return done(new Error(`hub is not ready to take ${packet.topic}`));
+      }
+      const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
+      router.dispatch(packet.topic, payload, handlers, (err) => {
+        if (err) log.warn({ clientId: client?.id, topic: packet.topic, err: err.message }, 'hub handler did not take the message: not acknowledged');
+        done(err ?? null);
+      });
+    },
+    authorizeSubscribe(client, sub, done) {
+      const who = principals.get(client);
+      const refusal = who ? subscribeRefusal(config.site, who, sub.topic) : 'subscribe before authentication';
+      if (refusal) {
+        counters.subscribeRefused++;
+        log.warn({ clientId: client.id, filter: sub.topic, reason: refusal }, 'mqtt subscribe refused');
+        return done(null, null);
+      }
+      done(null, sub);
+    },
+  });
+  aedes.on('clientDisconnect', (client) => log.info({ clientId: client.id }, 'mqtt client disconnected'));
+  aedes.on('clientError', (client, err) => log.debug({ clientId: client.id, err: err.message }, 'mqtt client error'));
+  aedes.on('connectionError', (client, err) => log.debug({ clientId: client?.id, err: err.message }, 'mqtt connection error'));
+
+  const servers: Array<NetServer | TlsServer | HttpServer> = [];
+  let wss: WebSocketServer | undefined;
+  const closeAll = async () => {
+    await new Promise<void>((resolve) => aedes.close(() => resolve()));
+    if (wss) {
+      for (const ws of wss.clients) ws.terminate();
+      await new Promise<void>((resolve) => wss!.close(() => resolve()));
+    }
+    await Promise.all(servers.map(closeServer));
+  };
+
+  let port: number;
+  let tlsPort: number | undefined;
+  let wsPort: number | undefined;
+  try {
+    const tcp = createNetServer((socket) => aedes.handle(socket));
+    servers.push(tcp);
+    port = await listen(tcp, config.port, config.host);
+    if (config.tls && tlsOptions) {
+      const tls = createTlsServer(tlsOptions, (socket) => aedes.handle(socket));
+      servers.push(tls);
+      tlsPort = await listen(tls, config.tls.port, config.host);
+    }
+    if (config.ws) {
+      const http = createHttpServer((_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only\n'));
+      servers.push(http);
+      wss = new WebSocketServer({ server: http, path: config.ws.path ?? '/mqtt' });
+      wss.on('connection', (ws, req) => {
+        const stream = createWebSocketStream(ws);
+        stream.on('error', (err) => log.debug({ err: err.message }, 'websocket stream error'));
+        aedes.handle(stream, req);
+      });
+      wsPort = await listen(http, config.ws.port, config.host);
+    }
+  } catch (err) {
+    await closeAll();
+    throw new Error(`broker could not listen: ${(err as Error).message}`);
+  }
+  log.info({ port, tlsPort, wsPort, gateways: config.gateways.length }, 'embedded mqtt broker listening');
+
+  const mqtt: HubMqtt = {
+    mode: 'embedded',
+    subscribe(filter: string, handler: MessageHandler) {
+      router.add(filter, handler);
+      return Promise.resolve();
+    },
+    unsubscribe(filter: string) {
+      router.remove(filter);
+      return Promise.resolve();
+    },
+    publish(topic: string, payload: string | Buffer, options: PublishOptions) {
+      return new Promise<void>((resolve, reject) => {
+        const packet = { cmd: 'publish', topic, payload: Buffer.isBuffer(payload) ? payload : Buffer.from(payload), qos: options.qos, retain: options.retain, dup: false } as PublishPacket;
+        aedes.publish(packet, (err) => (err ? reject(err) : resolve()));
+      });
+    },
+    close() {
+      return Promise.resolve();
+    },
+  };
+
+  let closing: Promise<void> | undefined;
+  return {
+    aedes,
+    port,
+    ...(tlsPort !== undefined ? { tlsPort } : {}),
+    ...(wsPort !== undefined ? { wsPort } : {}),
+    mqtt,
+    connectedClients() {
+      const clients = (aedes as unknown as { clients: Record<string, Client> }).clients;
+      return Object.values(clients)
+        .filter((c) => c.connected)
+        .map((c) => {
+          const p = principals.get(c);
+          return { clientId: c.id, principal: p ? describePrincipal(p) : '(unauthenticated)' };
+        });
+    },
+    stats: () => ({ ...counters }),
+    close() {
+      closing ??= closeAll().then(() => log.info('embedded mqtt broker closed'));
+      return closing;
+    },
+  };
+}
