@@ -191,7 +191,8 @@ describe('EdgeX golden vectors', () => {
         expect(reports[0]!.firstSeenUtc).toBe(tags[0]!.FirstSeenUTC);
         expect(reports[0]!.rssi).toBe(tags[0]!.PeakRSSI);
         expect(reports[0]!.antenna).toBe(tags[0]!.AntennaID);
-        expect(reports[0]!.count).toBeNaN();
+        expect(reports[0]!.count).toBe(1);
+        expect(reports[0]!.readerTs).toBe((tags[0]!.FirstSeenUTC as number) / 1000);
         return;
       }
       if (kind === 'ReaderEventNotification') {

@@ -22,7 +22,7 @@ export class FrameSplitter {
   }
 
   /**
-   * Feed one chunk. `onFrame` receives each complete message (header included); a frame may be a view into `chunk`,
+   * Feed one chunk. `onFrame` receives each complete message (header included); a frame is a plain Uint8Array, possibly a view into `chunk`,
    * valid for the duration of the call. Returns an error when the stream cannot be framed any more (bad header,
    * length above the cap); the splitter then stays broken until `reset()` — the connection should be closed.
    */
@@ -63,7 +63,7 @@ export class FrameSplitter {
       }
       if (n - pos < len) break;
       this.consumed += len;
-      onFrame(chunk.subarray(pos, pos + len));
+      onFrame(new Uint8Array(chunk.buffer, chunk.byteOffset + pos, len)); // plain view: one element kind downstream
       pos += len;
     }
     // Keep the tail.

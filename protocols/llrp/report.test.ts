@@ -62,6 +62,9 @@ function toLlrpjs(t: Tag): Record<string, unknown> {
 function expected(t: Tag): TagReport {
   const n = (v: number | undefined) => (v === undefined ? NaN : v);
   return {
+    reader: 'dock-1',
+    ts: 123.5,
+    readerTs: n(t.firstSeenUtc) / 1000,
     epc: t.epc,
     epcBits: t.epc.length * 4,
     antenna: n(t.antenna),
@@ -71,7 +74,7 @@ function expected(t: Tag): TagReport {
     firstSeenUptime: n(t.firstSeenUptime),
     lastSeenUtc: n(t.lastSeenUtc),
     lastSeenUptime: n(t.lastSeenUptime),
-    count: n(t.count),
+    count: t.count ?? 1,
     rospecId: n(t.rospecId),
     specIndex: n(t.specIndex),
     inventoryParameterSpecId: n(t.inventoryParameterSpecId),
@@ -88,7 +91,7 @@ describe('decodeTagReports', () => {
         const msg = new llrpjs.LLRPMessage({ id, type: 'RO_ACCESS_REPORT', data: { TagReportData: tags.map(toLlrpjs) } });
         const frame = new Uint8Array(msg.encode().getBuffer());
         const out: TagReport[] = [];
-        expect(decodeTagReports(frame, out)).toBeUndefined();
+        expect(decodeTagReports(frame, out, 'dock-1', 123.5)).toBeUndefined();
         expect(out).toEqual(tags.map(expected));
         // The generic decoder sees the same EPCs and the Custom parameters.
         const m = decodeMessage(frame);

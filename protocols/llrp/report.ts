@@ -2,15 +2,21 @@
 // speed: one object per tag, no objects per field, EPC as lowercase hex, timestamps as numbers of microseconds
 // (exact in a double until the year 2255). Everything else in the report (RFSurvey data, Custom, op-spec results)
 // is skipped by its length. Never throws on wire bytes.
+import type { TagRead } from '../reads/index.js';
 import { HEADER_LENGTH, MessageType, TV_LENGTH } from './constants.js';
 import { LlrpError } from './errors.js';
 
-/** One TagReportData. Numbers the reader did not report are NaN. */
-export interface TagReport {
+/**
+ * One TagReportData. It is a `TagRead` (reader, antenna, epc, rssi, ts, readerTs, count) with the rest of what the
+ * reader reported, so the client hands it on without copying. Numbers the reader did not report are NaN, except
+ * `count`, which is 1 when TagSeenCount is absent (as TagRead defines it).
+ */
+export interface TagReport extends TagRead {
   /** EPC as lowercase hex (whole bytes); '' when the reader sent no EPC parameter. */
   epc: string;
   /** EPC length in bits (96 for EPC-96, the bit count of EPCData otherwise). */
   epcBits: number;
+  /** AntennaID; NaN when not reported. */
   antenna: number;
   /** PeakRSSI, dBm. */
   rssi: number;
@@ -21,8 +27,6 @@ export interface TagReport {
   firstSeenUptime: number;
   lastSeenUtc: number;
   lastSeenUptime: number;
-  /** TagSeenCount. */
-  count: number;
   rospecId: number;
   specIndex: number;
   inventoryParameterSpecId: number;
@@ -70,11 +74,12 @@ function u64(b: Uint8Array, p: number): number {
 }
 
 /**
- * Decode the TagReportData of one RO_ACCESS_REPORT frame (header included) and append them to `out`.
+ * Decode the TagReportData of one RO_ACCESS_REPORT frame (header included) and append them to `out`, stamped with
+ * the reader id and the gateway clock at receipt (`ts`, ms).
  * Returns undefined on success. On an error, `out` keeps every tag decoded before the bad parameter and the error
  * names what was wrong and its byte offset within the frame.
  */
-export function decodeTagReports(frame: Uint8Array, out: TagReport[]): LlrpError | undefined {
+export function decodeTagReports(frame: Uint8Array, out: TagReport[], reader = '', ts = NaN): LlrpError | undefined {
   const end = frame.length;
   if (end < HEADER_LENGTH) return new LlrpError('truncated', 'RO_ACCESS_REPORT shorter than its header', 0);
   const type = ((frame[0]! & 3) << 8) | frame[1]!;
@@ -94,7 +99,7 @@ export function decodeTagReports(frame: Uint8Array, out: TagReport[]): LlrpError
     const pend = p + plen;
     if (pend > end) return new LlrpError('truncated', `parameter type ${ptype} length ${plen} runs past the end of RO_ACCESS_REPORT`, p);
     if (ptype === 240) {
-      const err = decodeTagReportData(frame, p + 4, pend, out);
+      const err = decodeTagReportData(frame, p + 4, pend, out, reader, ts);
       if (err) return err;
     }
     p = pend;
@@ -102,10 +107,10 @@ export function decodeTagReports(frame: Uint8Array, out: TagReport[]): LlrpError
   return undefined;
 }
 
-function decodeTagReportData(b: Uint8Array, p: number, end: number, out: TagReport[]): LlrpError | undefined {
+function decodeTagReportData(b: Uint8Array, p: number, end: number, out: TagReport[], reader: string, ts: number): LlrpError | undefined {
   let epc = '';
   let epcBits = 0;
-  let antenna = NaN, rssi = NaN, channel = NaN, count = NaN;
+  let antenna = NaN, rssi = NaN, channel = NaN, count = 1;
   let firstSeenUtc = NaN, firstSeenUptime = NaN, lastSeenUtc = NaN, lastSeenUptime = NaN;
   let rospecId = NaN, specIndex = NaN, inventoryParameterSpecId = NaN, accessSpecId = NaN, pc = NaN, crc = NaN;
   while (p < end) {
@@ -153,7 +158,8 @@ function decodeTagReportData(b: Uint8Array, p: number, end: number, out: TagRepo
     }
   }
   out.push({
-    epc, epcBits, antenna, rssi, channel, firstSeenUtc, firstSeenUptime, lastSeenUtc, lastSeenUptime, count,
+    reader, antenna, epc, rssi, ts, readerTs: firstSeenUtc / 1000, count,
+    epcBits, channel, firstSeenUtc, firstSeenUptime, lastSeenUtc, lastSeenUptime,
     rospecId, specIndex, inventoryParameterSpecId, accessSpecId, pc, crc,
   });
   return undefined;
