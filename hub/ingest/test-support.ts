@@ -1,0 +1,65 @@
+// hub/ingest — test support (not used in production): valid events and batches, a migrated temp database.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WIRE_VERSION, isoTs, newEventId, type Event, type EventBatch } from '../../protocols/events/index.js';
+import { migrate, openDatabase, type Db, type MigrationSet } from '../db/database.js';
+import { ingestMigrations } from './migrations.js';
+import type { ApplyFn } from './store.js';
+
+/** A target table standing in for the ledger: one row per apply call (no unique key, so doubling would show). */
+export const targetMigrations: MigrationSet = {
+  module: 'ingest-test-target',
+  migrations: [{ version: 1, name: 'applied events', sql: 'CREATE TABLE applied_events (event_id TEXT NOT NULL, stream TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL)' }],
+};
+
+export const applyToTarget: ApplyFn = (db, e) => {
+  db.prepare('INSERT INTO applied_events (event_id, stream, seq, kind) VALUES (?, ?, ?, ?)').run(e.id, e.stream, e.seq, e.kind);
+};
+
+export interface TempDb {
+  db: Db;
+  path: string;
+  dir: string;
+  cleanup(): void;
+}
+
+export function tempDb(): TempDb {
+  const dir = mkdtempSync(join(tmpdir(), 'dockgate-ingest-'));
+  const path = join(dir, 'hub.db');
+  const db = openDatabase(path);
+  migrate(db, [ingestMigrations, targetMigrations]);
+  return {
+    db,
+    path,
+    dir,
+    cleanup() {
+      if (db.open) db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A door event (the smallest valid kind). */
+export function doorEvent(stream: string, seq: number, tsMs = Date.now()): Event {
+  return { id: newEventId(tsMs), stream, seq, ts: isoTs(tsMs), kind: 'door', door: 'door-1', state: seq % 2 ? 'open' : 'closed' };
+}
+
+export function gapEvent(stream: string, seq: number, fromSeq: number, toSeq: number): Event {
+  return { id: newEventId(), stream, seq, ts: isoTs(Date.now()), kind: 'gap', fromSeq, toSeq, count: toSeq - fromSeq + 1, reason: 'outbox full' };
+}
+
+export function batchOf(gateway: string, stream: string, events: Event[]): EventBatch {
+  return { v: WIRE_VERSION, gateway, stream, events };
+}
+
+/** Events for seqs from..to of one stream. */
+export function doorEvents(stream: string, from: number, to: number): Event[] {
+  const out: Event[] = [];
+  for (let s = from; s <= to; s++) out.push(doorEvent(stream, s));
+  return out;
+}
+
+export function count(db: Db, sql: string, ...params: unknown[]): number {
+  return (db.prepare(sql).get(...params) as { n: number }).n;
+}
