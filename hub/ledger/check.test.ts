@@ -1,0 +1,45 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checkLedger, moveSerial, postMove } from './index.js';
+import { makeFixture, T0, type Fixture } from './test-fixture.js';
+
+let f: Fixture;
+beforeEach(() => {
+  f = makeFixture();
+  postMove(f.db, f.mv({ sku: 'A', qty: 5, from: 'supplier', to: 'stock', reason: 'receipt', unitCost: 100 }), T0);
+  postMove(f.db, f.mv({ sku: 'A', qty: 2, from: 'stock', to: 'customer', reason: 'shipment' }), T0);
+  moveSerial(f.db, { id: 'p-1', epc: 'aabbccdd00112233', sku: 'S', from: 'supplier', to: 'stock', reason: 'receipt', actor: { kind: 'gateway', id: 'gw' }, occurredAt: '2025-03-01T08:00:00Z' }, T0);
+});
+afterEach(() => f.close());
+
+describe('checkLedger', () => {
+  it('agrees with a ledger built by postMove', () => {
+    expect(checkLedger(f.db)).toEqual({ ok: true, moves: 3, skus: 3, differences: [] });
+  });
+
+  it('finds a balance that drifted from the moves (and the broken zero-sum)', () => {
+    f.db.prepare("UPDATE balances SET qty = qty + 1 WHERE sku = 'A' AND location = 'stock'").run();
+    const r = checkLedger(f.db);
+    expect(r.ok).toBe(false);
+    expect(r.differences.map((d) => d.check).sort()).toEqual(['balance', 'zero_sum']);
+    expect(r.differences.find((d) => d.check === 'balance')!.message).toBe('balance of A at stock is 4, the moves give 3');
+  });
+
+  it('finds valuation and layers that drifted', () => {
+    f.db.prepare("UPDATE cost_layers SET remaining_value = remaining_value - 7 WHERE sku = 'A'").run();
+    f.db.prepare("UPDATE valuations SET value = value + 1 WHERE sku = 'A'").run();
+    const checks = checkLedger(f.db).differences.map((d) => d.check).sort();
+    expect(checks).toEqual(['layers', 'layers', 'valuation']);
+  });
+
+  it('finds a unit recorded in the wrong place', () => {
+    f.db.prepare("UPDATE serials SET location = 'dock-1'").run();
+    const [d] = checkLedger(f.db).differences;
+    expect(d).toMatchObject({ check: 'serial', epc: 'aabbccdd00112233', message: 'EPC aabbccdd00112233 is recorded at dock-1 (in_stock); its moves put it at stock (in_stock)' });
+  });
+
+  it('finds a negative balance where policy refuses it', () => {
+    f.db.prepare("UPDATE balances SET qty = -1 WHERE sku = 'A' AND location = 'stock'").run();
+    f.db.prepare("UPDATE balances SET qty = qty + 4 WHERE sku = 'A' AND location = 'customer'").run();
+    expect(checkLedger(f.db).differences.map((d) => d.check).sort()).toEqual(['balance', 'balance', 'negative_on_hand']);
+  });
+});
