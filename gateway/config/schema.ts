@@ -9,7 +9,6 @@ import {
   ListenPort,
   LogLevel,
   MqttUrl,
-  Port,
   joinPath,
   resolveFrom,
   sectionOf,
