@@ -6,6 +6,7 @@ import { formatTable, type Bench, type BenchRow } from './report.js';
 const BENCHES: Array<() => Promise<{ bench: Bench }>> = [
   () => import('./epc-decode.js'),
   () => import('./llrp-decode.js'),
+  () => import('./portal.js'),
 ];
 
 const filter = process.argv[2];
