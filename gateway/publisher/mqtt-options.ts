@@ -1,0 +1,107 @@
+// gateway/publisher — the gateway's MQTT connection settings (from config) turned into mqtt.js client options:
+// stable client id, persistent session, TLS files read up front with errors naming the file, and the Last Will.
+import { readFileSync } from 'node:fs';
+import type { IClientOptions } from 'mqtt';
+import { WIRE_VERSION } from '../../protocols/events/index.js';
+
+export interface MqttTlsSettings {
+  /** CA bundle (PEM) that signed the broker's certificate. */
+  caFile?: string;
+  /** Client certificate and key (PEM), for brokers that authenticate gateways by certificate. */
+  certFile?: string;
+  keyFile?: string;
+  /** Verify the broker's certificate. Default true; false only for a lab. */
+  rejectUnauthorized?: boolean;
+  /** Server name for SNI and certificate checks when it differs from the URL's host. */
+  servername?: string;
+}
+
+export interface MqttSettings {
+  /** mqtt://host:1883 or mqtts://host:8883 (TLS). */
+  url: string;
+  /** Stable across restarts: the broker keeps this gateway's session (clean: false) under it. */
+  clientId: string;
+  username?: string;
+  password?: string;
+  tls?: MqttTlsSettings;
+  /** 4 = MQTT 3.1.1 (default: every broker speaks it, aedes included), 5 = MQTT 5. */
+  protocolVersion?: 4 | 5;
+  /** Default 30 s. */
+  keepaliveS?: number;
+  /** Give up a connection attempt after this long. Default 10 s. */
+  connectTimeoutMs?: number;
+}
+
+export class MqttSettingsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'MqttSettingsError';
+  }
+}
+
+function readPem(what: string, path: string): Buffer {
+  try {
+    return readFileSync(path);
+  } catch (err) {
+    throw new MqttSettingsError(`mqtt.tls.${what}: cannot read ${path}: ${(err as Error).message}`);
+  }
+}
+
+/** Build mqtt.js options. Reconnection is ours (reconnectPeriod 0; see publisher.ts), so mqtt.js never retries. */
+export function mqttClientOptions(s: MqttSettings, will: { topic: string; gateway: string }): IClientOptions {
+  let url: URL;
+  try {
+    url = new URL(s.url);
+  } catch {
+    throw new MqttSettingsError(`mqtt.url: ${JSON.stringify(s.url)} is not a URL (expected mqtt://host:port or mqtts://host:port)`);
+  }
+  if (!['mqtt:', 'mqtts:', 'tcp:', 'ssl:', 'tls:', 'ws:', 'wss:'].includes(url.protocol)) {
+    throw new MqttSettingsError(`mqtt.url: protocol ${url.protocol} is not supported (use mqtt:, mqtts:, ws: or wss:)`);
+  }
+  if (!s.clientId || s.clientId.length > 128) throw new MqttSettingsError('mqtt.clientId: required, at most 128 characters, and stable across restarts');
+  if ((s.tls?.certFile && !s.tls.keyFile) || (!s.tls?.certFile && s.tls?.keyFile)) {
+    throw new MqttSettingsError('mqtt.tls: certFile and keyFile go together (client certificate authentication needs both)');
+  }
+  const opts: IClientOptions = {
+    clientId: s.clientId,
+    clean: false,
+    protocolVersion: s.protocolVersion ?? 4,
+    keepalive: s.keepaliveS ?? 30,
+    connectTimeout: s.connectTimeoutMs ?? 10_000,
+    reconnectPeriod: 0,
+    resubscribe: false,
+    will: {
+      topic: will.topic,
+      payload: Buffer.from(JSON.stringify({ v: WIRE_VERSION, gateway: will.gateway, online: false })),
+      qos: 1,
+      retain: true,
+    },
+  };
+  if (s.protocolVersion === 5) opts.properties = { sessionExpiryInterval: 0xffffffff };
+  if (s.username !== undefined) opts.username = s.username;
+  if (s.password !== undefined) opts.password = s.password;
+  if (s.tls) {
+    if (s.tls.caFile) opts.ca = readPem('caFile', s.tls.caFile);
+    if (s.tls.certFile) opts.cert = readPem('certFile', s.tls.certFile);
+    if (s.tls.keyFile) opts.key = readPem('keyFile', s.tls.keyFile);
+    opts.rejectUnauthorized = s.tls.rejectUnauthorized ?? true;
+    if (s.tls.servername) opts.servername = s.tls.servername;
+  }
+  return opts;
+}
+
+const V3_REFUSALS: Record<number, string> = {
+  1: 'unacceptable protocol version',
+  2: 'client identifier rejected',
+  3: 'server unavailable',
+  4: 'bad user name or password',
+  5: 'not authorized',
+};
+
+/** A sentence for the log from an mqtt.js error (CONNACK refusals carry a code). */
+export function describeMqttError(err: Error & { code?: unknown }, protocolVersion: number): string {
+  if (typeof err.code === 'number' && protocolVersion !== 5 && V3_REFUSALS[err.code]) return `broker refused the connection: ${V3_REFUSALS[err.code]} (return code ${err.code})`;
+  if (typeof err.code === 'number') return `${err.message} (reason code ${err.code})`;
+  if (typeof err.code === 'string') return `${err.message} (${err.code})`;
+  return err.message;
+}

@@ -1,0 +1,178 @@
+// gateway/publisher — test support: real brokers on free ports (embedded aedes; a Mosquitto process with a temp
+// config), a TCP proxy that can cut live connections, and an MQTT subscriber that collects what arrives.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { Aedes, type AedesOptions } from 'aedes';
+import mqtt, { type MqttClient } from 'mqtt';
+
+/** Wait for a condition with a deadline (never sleep-and-hope). */
+export async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface AedesBroker {
+  broker: Aedes;
+  port: number;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startAedes(opts: AedesOptions = {}): Promise<AedesBroker> {
+  const broker = await Aedes.createBroker(opts);
+  const server = net.createServer(broker.handle);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    broker,
+    port,
+    url: `mqtt://127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close();
+        broker.close(() => resolve());
+      }),
+  };
+}
+
+export interface Mosquitto {
+  port: number;
+  url: string;
+  /** SIGKILL (a crash) or SIGTERM (a clean stop that saves persistence). */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Start again on the same port with the same persistence. */
+  start(): Promise<void>;
+  log(): string;
+}
+
+/** Mosquitto 2 with `listener <port> 127.0.0.1`, persistence in `dir`; `users` makes it refuse anonymous clients. */
+export async function startMosquitto(dir: string, users?: Record<string, string>): Promise<Mosquitto> {
+  const port = await freePort();
+  const conf = join(dir, 'mosquitto.conf');
+  const lines = [`listener ${port} 127.0.0.1`, 'persistence true', `persistence_location ${dir}/`, 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', 'log_type information'];
+  if (users) {
+    const pw = join(dir, 'passwd');
+    writeFileSync(pw, '');
+    for (const [u, p] of Object.entries(users)) execFileSync('mosquitto_passwd', ['-b', pw, u, p]);
+    lines.push('allow_anonymous false', `password_file ${pw}`);
+  } else lines.push('allow_anonymous true');
+  writeFileSync(conf, lines.join('\n') + '\n');
+  let proc: ChildProcess | undefined;
+  let log = '';
+  const start = async () => {
+    proc = spawn('mosquitto', ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+    proc.stderr!.on('data', (d: Buffer) => (log += d.toString()));
+    proc.stdout!.on('data', (d: Buffer) => (log += d.toString()));
+    const p = proc;
+    const exited = new Promise<never>((_, reject) => p.once('exit', (code) => reject(new Error(`mosquitto exited (${code}): ${log}`))));
+    // Ready when it accepts a TCP connection.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const ok = await Promise.race([
+        exited,
+        new Promise<boolean>((resolve) => {
+          const s = net.connect(port, '127.0.0.1', () => {
+            s.destroy();
+            resolve(true);
+          });
+          s.on('error', () => resolve(false));
+        }),
+      ]);
+      if (ok) break;
+      if (Date.now() > deadline) throw new Error(`mosquitto did not listen on ${port}: ${log}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    exited.catch(() => undefined);
+  };
+  await start();
+  return {
+    port,
+    url: `mqtt://127.0.0.1:${port}`,
+    start,
+    log: () => log,
+    stop: (signal = 'SIGTERM') =>
+      new Promise<void>((resolve) => {
+        if (!proc || proc.exitCode !== null || proc.signalCode !== null) return resolve();
+        proc.once('exit', () => resolve());
+        proc.kill(signal);
+      }),
+  };
+}
+
+/** A TCP proxy in front of a broker: `cut()` destroys every live connection (a dead socket, a pulled cable). */
+export class TcpProxy {
+  private server: net.Server;
+  private sockets = new Set<net.Socket>();
+  port = 0;
+
+  constructor(private readonly targetPort: number) {
+    this.server = net.createServer((inbound) => {
+      const outbound = net.connect(this.targetPort, '127.0.0.1');
+      this.sockets.add(inbound);
+      this.sockets.add(outbound);
+      inbound.pipe(outbound);
+      outbound.pipe(inbound);
+      const done = () => {
+        inbound.destroy();
+        outbound.destroy();
+        this.sockets.delete(inbound);
+        this.sockets.delete(outbound);
+      };
+      inbound.on('error', done).on('close', done);
+      outbound.on('error', done).on('close', done);
+    });
+  }
+
+  async listen(): Promise<string> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    this.port = (this.server.address() as net.AddressInfo).port;
+    return `mqtt://127.0.0.1:${this.port}`;
+  }
+
+  connections(): number {
+    return this.sockets.size / 2;
+  }
+
+  cut(): void {
+    for (const s of this.sockets) s.destroy();
+  }
+
+  async close(): Promise<void> {
+    this.cut();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+}
+
+export interface Received {
+  topic: string;
+  payload: string;
+  retain: boolean;
+}
+
+/** A subscriber (persistent session when `clientId` is given) that records every message. */
+export async function subscriber(url: string, topicFilter: string, clientId?: string): Promise<{ client: MqttClient; messages: Received[]; close(): Promise<void> }> {
+  const messages: Received[] = [];
+  const client = mqtt.connect(url, { clientId: clientId ?? `test-sub-${Math.random().toString(36).slice(2)}`, clean: !clientId, reconnectPeriod: 50 });
+  client.on('message', (topic, payload, packet) => messages.push({ topic, payload: payload.toString(), retain: packet.retain }));
+  client.on('error', () => undefined);
+  await new Promise<void>((resolve, reject) => {
+    client.once('connect', () => client.subscribe(topicFilter, { qos: 1 }, (err) => (err ? reject(err) : resolve())));
+  });
+  return { client, messages, close: () => client.endAsync(true) };
+}
