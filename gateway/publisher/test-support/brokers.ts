@@ -65,7 +65,8 @@ export interface Mosquitto {
 export async function startMosquitto(dir: string, users?: Record<string, string>): Promise<Mosquitto> {
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
-  const lines = [`listener ${port} 127.0.0.1`, 'persistence true', `persistence_location ${dir}/`, 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', 'log_type information'];
+  // As root, Mosquitto would switch to the `mosquitto` user, who cannot read our private temp dir.
+  const lines = [...(process.getuid?.() === 0 ? ['user root'] : []), `listener ${port} 127.0.0.1`, 'persistence true', `persistence_location ${dir}/`, 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', 'log_type information'];
   if (users) {
     const pw = join(dir, 'passwd');
     writeFileSync(pw, '');
