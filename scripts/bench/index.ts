@@ -7,6 +7,7 @@ const BENCHES: Array<() => Promise<{ bench: Bench }>> = [
   () => import('./epc-decode.js'),
   () => import('./llrp-decode.js'),
   () => import('./portal.js'),
+  () => import('./outbox.js'),
 ];
 
 const filter = process.argv[2];
