@@ -232,7 +232,9 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     this.stopped = true;
     this.clearTimers();
     const left = this.state();
-    await Promise.race([new Promise<void>((resolve) => client.end(!this.connected, {}, () => resolve())), new Promise((r) => setTimeout(r, 1000))]);
+    // A clean DISCONNECT when nothing is unacknowledged (mqtt.js would otherwise wait for it); else drop the socket.
+    const force = !this.connected || this.inFlight.size > 0;
+    await Promise.race([new Promise<void>((resolve) => client.end(force, {}, () => resolve())), new Promise((r) => setTimeout(r, 1000).unref())]);
     this.connected = false;
     this.log.info({ unacked: left.inFlightEvents, outboxDepth: this.outbox.depth(), published: left.publishedEvents, acked: left.ackedEvents }, 'mqtt publisher stopped');
   }
