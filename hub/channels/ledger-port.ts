@@ -1,0 +1,54 @@
+// hub/channels — the ledger seen from channel sync: availability over a channel's locations, and reservations as a
+// port. The only file of hub/channels that imports hub/ledger.
+import type { Db } from '../db/database.js';
+import { getStock, LedgerError, reserve, voidReservation } from '../ledger/index.js';
+import type { ReservationsPort } from './orders.js';
+import type { Availability } from './sync.js';
+
+/**
+ * available(sku, locations) = sellable on-hand in those locations − holds placed there − holds placed nowhere in
+ * particular (they may be drawn from any location, so every channel counts them), and never more than the site's
+ * available. Conservative on purpose: a channel may show too little for a moment, never too much.
+ */
+export function ledgerAvailability(db: Db): (sku: string, locations: readonly string[]) => Availability {
+  return (sku, locations) => {
+    const site = getStock(db, { sku })[0];
+    if (!site) return { onHand: 0, reserved: 0, available: 0 };
+    const wanted = new Set(locations);
+    let onHand = 0;
+    let reservedHere = 0;
+    let reservedPlaced = 0;
+    for (const l of site.locations) {
+      reservedPlaced += l.reserved;
+      if (!wanted.has(l.location)) continue;
+      if (l.sellable) onHand += l.onHand;
+      reservedHere += l.reserved;
+    }
+    const reserved = reservedHere + (site.reserved - reservedPlaced);
+    return { onHand, reserved, available: Math.min(onHand - reserved, site.available) };
+  };
+}
+
+function fail(err: unknown) {
+  if (err instanceof LedgerError) return { ok: false as const, code: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) };
+  throw err;
+}
+
+export function ledgerReservations(db: Db, now: () => number = Date.now): ReservationsPort {
+  return {
+    reserve(r) {
+      try {
+        return { ok: true, status: reserve(db, r, now()).status };
+      } catch (err) {
+        return fail(err);
+      }
+    },
+    void(id, reason) {
+      try {
+        return { ok: true, state: voidReservation(db, id, reason, now()).state };
+      } catch (err) {
+        return fail(err);
+      }
+    },
+  };
+}

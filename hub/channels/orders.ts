@@ -1,0 +1,124 @@
+// hub/channels — orders in: a channel order becomes reservations (two-phase holds) so every channel's availability
+// drops at once; a cancelled order voids them. Also Shopify's webhook HMAC check and orders/create payload mapping.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { ChannelConfig } from './config.js';
+
+/** What channels need of the ledger's reservations. The ledger adapter (ledger-port.ts) implements it. */
+export interface ReservationsPort {
+  reserve(r: { id: string; sku: string; qty: number; channel: string; reference: string; expiresAt: number }): PortResult<{ status: 'created' | 'exists' }>;
+  void(id: string, reason: string): PortResult<{ state: string }>;
+}
+
+export type PortResult<T> = ({ ok: true } & T) | { ok: false; code: string; message: string; field?: string };
+
+export interface ChannelOrderInput {
+  /** the channel's order id (idempotency: the same order twice makes its reservations once) */
+  orderId: string;
+  lines: ReadonlyArray<{ sku: string; qty: number }>;
+  /** how long the hold lasts if the shipment never posts it; default 14 days */
+  holdMs?: number;
+}
+
+export interface ChannelOrderResult {
+  status: 'created' | 'exists';
+  reservations: Array<{ id: string; sku: string; qty: number }>;
+}
+
+export class ChannelOrderError extends Error {
+  override readonly name = 'ChannelOrderError';
+  constructor(
+    /** unknown_sku | insufficient_available | conflict | invalid | … (ledger codes pass through) */
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface OrderDeps {
+  reservations: ReservationsPort;
+  /** the sync's markDirty: every channel recomputes the SKU at once */
+  markDirty(sku: string): void;
+  now(): number;
+}
+
+const DEFAULT_HOLD_MS = 14 * 24 * 3600_000;
+
+export function reservationId(channel: string, orderId: string, line: number): string {
+  return `ch:${channel}:${orderId}:${line + 1}`;
+}
+
+/**
+ * Reserve every line of a channel order, all or nothing: when a line cannot be held, the lines already held for
+ * this call are voided and a ChannelOrderError names the line (`lines[1].qty`). Replaying an order answers `exists`.
+ */
+export function createChannelOrder(deps: OrderDeps, channel: ChannelConfig, input: ChannelOrderInput): ChannelOrderResult {
+  input.lines.forEach((l, i) => {
+    if (!channel.skus[l.sku]) throw new ChannelOrderError('unknown_sku', `lines[${i}].sku: ${JSON.stringify(l.sku)} is not sold on channel ${channel.id}`, `lines[${i}].sku`);
+    if (!Number.isInteger(l.qty) || l.qty < 1) throw new ChannelOrderError('invalid', `lines[${i}].qty must be a whole number ≥ 1, got ${l.qty}`, `lines[${i}].qty`);
+  });
+  const now = deps.now();
+  const expiresAt = now + (input.holdMs ?? DEFAULT_HOLD_MS);
+  const made: string[] = [];
+  const out: ChannelOrderResult = { status: 'exists', reservations: [] };
+  try {
+    input.lines.forEach((l, i) => {
+      const id = reservationId(channel.id, input.orderId, i);
+      const r = deps.reservations.reserve({ id, sku: l.sku, qty: l.qty, channel: channel.id, reference: `${channel.id} order ${input.orderId}`, expiresAt });
+      if (!r.ok) throw new ChannelOrderError(r.code, `lines[${i}]: ${r.message}`, r.field === 'qty' || r.field === 'sku' ? `lines[${i}].${r.field}` : `lines[${i}]`);
+      if (r.status === 'created') {
+        made.push(id);
+        out.status = 'created';
+      }
+      out.reservations.push({ id, sku: l.sku, qty: l.qty });
+    });
+  } catch (err) {
+    for (const id of made) deps.reservations.void(id, `order ${input.orderId} could not be reserved in full`);
+    throw err;
+  } finally {
+    for (const l of input.lines) deps.markDirty(l.sku);
+  }
+  return out;
+}
+
+/** Void every line's hold of a cancelled order. Lines already shipped (posted) are reported, not changed. */
+export function cancelChannelOrder(deps: OrderDeps, channel: ChannelConfig, orderId: string, lines: ReadonlyArray<{ sku: string }>, reason = 'order cancelled'): Array<{ id: string; ok: boolean; message?: string }> {
+  const out = lines.map((l, i) => {
+    const id = reservationId(channel.id, orderId, i);
+    const r = deps.reservations.void(id, reason);
+    return r.ok ? { id, ok: true } : { id, ok: false, message: r.message };
+  });
+  for (const l of lines) deps.markDirty(l.sku);
+  return out;
+}
+
+/** Shopify webhook authenticity: base64 HMAC-SHA256 of the raw body with the app's secret, compared in constant time. */
+export function verifyShopifyHmac(rawBody: Buffer | string, header: string | undefined, secret: string): boolean {
+  if (!header) return false;
+  const expected = createHmac('sha256', secret).update(rawBody).digest();
+  const got = Buffer.from(header, 'base64');
+  return got.length === expected.length && timingSafeEqual(got, expected);
+}
+
+/** The parts of Shopify's `orders/create` payload we use. */
+export interface ShopifyOrderPayload {
+  id: number | string;
+  name?: string;
+  cancelled_at?: string | null;
+  line_items: Array<{ id?: number | string; sku?: string | null; variant_id?: number | string | null; quantity: number }>;
+}
+
+/**
+ * Map a Shopify order's line items to our SKUs: by the line's `sku` (through a mapping whose `item`… is the
+ * InventoryItem, so we match on our SKU itself). Lines without a SKU we sell on this channel are returned apart.
+ */
+export function shopifyOrderLines(channel: ChannelConfig, order: ShopifyOrderPayload): { lines: Array<{ sku: string; qty: number }>; ignored: string[] } {
+  const lines: Array<{ sku: string; qty: number }> = [];
+  const ignored: string[] = [];
+  for (const li of order.line_items) {
+    if (li.sku && channel.skus[li.sku]) lines.push({ sku: li.sku, qty: li.quantity });
+    else ignored.push(String(li.sku ?? li.variant_id ?? li.id ?? '?'));
+  }
+  return { lines, ignored };
+}
