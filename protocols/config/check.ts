@@ -123,7 +123,9 @@ function walkUnion(schema: TSchema, input: unknown, path: string, issues: PathIs
       issues.push({ path, message: `expected a mapping with ${tag}: ${tags.join(' | ')}, got ${describeValue(input)}` });
       return input;
     }
-    const i = tags.indexOf(input[tag]);
+    // A variant whose tag has a default is the one meant when the tag is left out (`broker:` without `type`).
+    const given = input[tag] ?? variants.find((v) => (v.properties as Record<string, TSchema>)[tag]!.default !== undefined)?.properties[tag].default;
+    const i = tags.indexOf(given);
     if (i < 0) {
       const message = input[tag] === undefined || input[tag] === null ? `required (one of ${tags.join(', ')})` : `must be one of ${tags.join(', ')}, got ${describeValue(input[tag])}`;
       issues.push({ path: joinPath(path, tag), message });

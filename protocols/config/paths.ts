@@ -7,3 +7,8 @@ export function resolveFrom(baseDir: string, file: string | undefined): string |
   if (file === undefined || isAbsolute(file) || file === ':memory:') return file;
   return join(baseDir, file);
 }
+
+/** A copy of `section` with every `…File` key made absolute from `baseDir` (TLS files). */
+export function resolveFileKeys<T extends object>(section: T, baseDir: string): T {
+  return Object.fromEntries(Object.entries(section).map(([k, v]) => [k, /File$/.test(k) && typeof v === 'string' ? resolveFrom(baseDir, v) : v])) as T;
+}

@@ -1,0 +1,24 @@
+// hub/config — read hub.yaml and resolve it; a ConfigError names the file, key path and problem, and the daemon
+// exits 78 (EX_CONFIG) on it.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { ConfigError, resolveConfigText } from '../../protocols/config/index.js';
+import { hubConfigSpec, type HubConfig } from './schema.js';
+
+/** Resolve hub.yaml text (pure but for hashing plain secrets from the environment). */
+export function parseHubConfig(text: string, opts: { source?: string; env?: NodeJS.ProcessEnv; baseDir?: string } = {}): HubConfig {
+  return resolveConfigText(hubConfigSpec, text, { source: opts.source ?? 'hub.yaml', env: opts.env ?? {}, baseDir: opts.baseDir ?? process.cwd() });
+}
+
+/** Read and resolve the file at `path`; relative paths inside it are taken from its directory. */
+export function loadHubConfig(path: string, env: NodeJS.ProcessEnv = process.env): HubConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
+    throw new ConfigError([{ source: path, path: '', message: `cannot read: ${why}` }]);
+  }
+  return parseHubConfig(text, { source: path, env, baseDir: dirname(resolve(path)) });
+}

@@ -1,0 +1,333 @@
+// hub/config — what hub.yaml may say: the TypeBox schema (types, checks and defaults from one source), the secrets
+// the environment may set, and the rules across keys. Pure apart from hashing plain secrets from the environment;
+// load.ts reads the file.
+import { Type, type Static } from '@sinclair/typebox';
+import {
+  ClientTls,
+  ConfigId,
+  FilePath,
+  ListenPort,
+  LogLevel,
+  MqttUrl,
+  SecretHash,
+  ServerTls,
+  parseJsonObject,
+  parseSecretList,
+  resolveFileKeys,
+  resolveFrom,
+  sectionOf,
+  type ConfigIssue,
+  type ConfigSpec,
+  type PathIssue,
+  type ResolveContext,
+} from '../../protocols/config/index.js';
+import { DoorMode } from '../../protocols/events/index.js';
+import { hashSecret, parseSecretHash } from '../broker/credentials.js';
+import { ChannelConfigSchema, parseChannels } from '../channels/config.js';
+import { REAL_LOCATION_KINDS } from '../ledger/types.js';
+
+const Bind = (host: string) => Type.String({ minLength: 1, default: host });
+
+// ---- broker ----
+export const EmbeddedBroker = Type.Object(
+  {
+    type: Type.Literal('embedded', { default: 'embedded' }),
+    /** Plain MQTT listener. */
+    tcp: Type.Object({ host: Bind('0.0.0.0'), port: Type.Integer({ minimum: 0, maximum: 65535, default: 1883 }) }, { additionalProperties: false, default: {} }),
+    /** MQTT over TLS listener (optional). */
+    tls: Type.Optional(Type.Object({ host: Bind('0.0.0.0'), port: Type.Integer({ minimum: 0, maximum: 65535, default: 8883 }), certFile: FilePath, keyFile: FilePath, caFile: Type.Optional(FilePath) }, { additionalProperties: false })),
+    /** MQTT over WebSocket listener (optional). */
+    websocket: Type.Optional(Type.Object({ host: Bind('0.0.0.0'), port: ListenPort, path: Type.String({ pattern: '^/', default: '/mqtt', patternHint: 'a path starting with /' }) }, { additionalProperties: false })),
+    /** Gateways allowed to connect: username = id, password checked against the scrypt hash. */
+    gateways: Type.Array(Type.Object({ id: ConfigId, passwordHash: SecretHash }, { additionalProperties: false }), { default: [], maxItems: 1000 }),
+    /** Development only: let clients without username in with full rights. */
+    allowAnonymous: Type.Boolean({ default: false }),
+  },
+  { additionalProperties: false },
+);
+
+export const ExternalBroker = Type.Object(
+  {
+    type: Type.Literal('external'),
+    url: MqttUrl,
+    /** Stable: it names the persistent session the broker keeps for the hub. Default dockgate-hub-<site>. */
+    clientId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    username: Type.Optional(Type.String({ minLength: 1 })),
+    /** Prefer DOCKGATE_MQTT_PASSWORD in the environment. */
+    password: Type.Optional(Type.String()),
+    tls: Type.Optional(ClientTls),
+    keepaliveS: Type.Integer({ minimum: 5, maximum: 3600, default: 30 }),
+    reconnectPeriodMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 2000 }),
+  },
+  { additionalProperties: false },
+);
+
+export const BrokerSection = Type.Union([EmbeddedBroker, ExternalBroker], { default: { type: 'embedded' } });
+
+// ---- http ----
+export const ApiRole = Type.Union([Type.Literal('viewer'), Type.Literal('operator'), Type.Literal('admin')]);
+export type ApiRole = Static<typeof ApiRole>;
+
+export const HttpSection = Type.Object(
+  {
+    host: Bind('127.0.0.1'),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
+    tls: Type.Optional(ServerTls),
+    /** Bearer tokens of the REST API: what each may do. Prefer DOCKGATE_API_TOKENS for the secrets. */
+    tokens: Type.Array(Type.Object({ name: ConfigId, role: ApiRole, tokenHash: SecretHash }, { additionalProperties: false }), { default: [], maxItems: 1000 }),
+    /** Failed authentications allowed per client address per window, then 429. */
+    authFailureRateLimit: Type.Object(
+      { max: Type.Integer({ minimum: 1, maximum: 100_000, default: 10 }), windowS: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }) },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false, default: {} },
+);
+
+// ---- warehouse ----
+export const LocationConfig = Type.Object(
+  {
+    id: ConfigId,
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    kind: Type.Union(REAL_LOCATION_KINDS.map((k) => Type.Literal(k))),
+    /** The location this one is inside (the tree); absent = top level. */
+    parent: Type.Optional(ConfigId),
+    /** Whether stock here counts towards available-to-sell. */
+    sellable: Type.Boolean({ default: false }),
+    allowNegative: Type.Boolean({ default: false }),
+  },
+  { additionalProperties: false },
+);
+
+const LocationRef = Type.Optional(ConfigId);
+export const DoorConfig = Type.Object(
+  {
+    id: ConfigId,
+    mode: DoorMode,
+    /** The gateway that watches this door. */
+    gateway: ConfigId,
+    /** GS1 location of the door, urn:epc:id:sgln:… (optional). */
+    sgln: Type.Optional(Type.String({ pattern: '^urn:epc:id:sgln:[0-9]+\\.[0-9]*\\.[^\\s]+$', patternHint: 'an SGLN URI like urn:epc:id:sgln:4012345.00001.0' })),
+    /** The door's own location in the ledger (kind door). */
+    location: ConfigId,
+    /** Where passes at this door move stock to and from, by role (defaults: the site's first location of that kind). */
+    roles: Type.Object({ receiving: LocationRef, stock: LocationRef, returns: LocationRef }, { additionalProperties: false, default: {} }),
+  },
+  { additionalProperties: false },
+);
+
+const Pct = Type.Number({ minimum: 0, maximum: 1000, default: 0 });
+const Count = Type.Integer({ minimum: 0, default: 0 });
+
+export const HubConfigSchema = Type.Object(
+  {
+    site: ConfigId,
+    logLevel: LogLevel,
+    database: Type.Object({ path: Type.String({ minLength: 1, default: '/var/lib/dockgate/hub.db' }) }, { additionalProperties: false, default: {} }),
+    broker: BrokerSection,
+    http: HttpSection,
+    locations: Type.Array(LocationConfig, { default: [], maxItems: 100_000 }),
+    doors: Type.Array(DoorConfig, { default: [], maxItems: 1000 }),
+    receiving: Type.Object(
+      {
+        /** What a receipt may differ from its purchase order before it is a variance: percent and units, over and under. */
+        tolerances: Type.Object({ overPct: Pct, underPct: Pct, overAbs: Count, underAbs: Count }, { additionalProperties: false, default: {} }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    returns: Type.Object({ maxWaitHours: Type.Number({ exclusiveMinimum: 0, maximum: 8760, default: 72 }) }, { additionalProperties: false, default: {} }),
+    counts: Type.Object(
+      {
+        /** ABC classes by share of annual consumption value: A up to aShare, B up to aShare + bShare, C the rest. */
+        abc: Type.Object({ aShare: Type.Number({ minimum: 0, maximum: 1, default: 0.8 }), bShare: Type.Number({ minimum: 0, maximum: 1, default: 0.15 }) }, { additionalProperties: false, default: {} }),
+        /** Days between cycle counts of an item of each class. */
+        everyDays: Type.Object(
+          { a: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }), b: Type.Integer({ minimum: 1, maximum: 3650, default: 90 }), c: Type.Integer({ minimum: 1, maximum: 3650, default: 365 }) },
+          { additionalProperties: false, default: {} },
+        ),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    /** Units held back from every channel (the rule's globalBuffer). */
+    channelSync: Type.Object({ globalBuffer: Count }, { additionalProperties: false, default: {} }),
+    channels: Type.Array(ChannelConfigSchema, { default: [], maxItems: 100 }),
+    status: Type.Object(
+      { gatewaySilentS: Type.Integer({ minimum: 1, maximum: 86_400, default: 120 }) },
+      { additionalProperties: false, default: {} },
+    ),
+  },
+  { additionalProperties: false, $id: 'dockgate.hub-config' },
+);
+
+type Checked = Static<typeof HubConfigSchema>;
+export type EmbeddedBrokerConfig = Static<typeof EmbeddedBroker>;
+export type ExternalBrokerConfig = Static<typeof ExternalBroker> & { clientId: string };
+/** The resolved hub config: defaults applied, secrets from the environment hashed in, paths absolute. */
+export type HubConfig = Omit<Checked, 'broker'> & { broker: EmbeddedBrokerConfig | ExternalBrokerConfig };
+export type LocationConfig = Static<typeof LocationConfig>;
+export type DoorConfig = Static<typeof DoorConfig>;
+
+const asHash = (secret: string) => (secret.startsWith('scrypt$') ? secret : hashSecret(secret));
+
+function listOf(section: Record<string, unknown>, key: string): unknown[] | undefined {
+  if (section[key] === undefined || section[key] === null) section[key] = [];
+  return Array.isArray(section[key]) ? (section[key] as unknown[]) : undefined;
+}
+
+/** Replace the entry whose `key` equals `value`, or append. */
+function upsert(list: unknown[], key: string, entry: Record<string, unknown>): void {
+  const i = list.findIndex((e) => typeof e === 'object' && e !== null && (e as Record<string, unknown>)[key] === entry[key]);
+  if (i >= 0) list[i] = entry;
+  else list.push(entry);
+}
+
+/**
+ * DOCKGATE_MQTT_PASSWORD → broker.password (external broker); DOCKGATE_API_TOKENS (`name:role:token,…`) →
+ * http.tokens; DOCKGATE_GATEWAY_PASSWORDS (`gateway:password,…`) → broker.gateways (embedded broker);
+ * DOCKGATE_CHANNEL_CREDENTIALS (JSON `{ "<channel id>": { "accessToken": "…" } }`) → merged into each channel's
+ * connector settings. Plain secrets are hashed here (scrypt); values starting `scrypt$` are taken as hashes.
+ */
+function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const cannot = (source: string, message: string) => issues.push({ source, path: '', message: `cannot apply: ${message}` });
+
+  if (env.DOCKGATE_MQTT_PASSWORD !== undefined) {
+    const broker = sectionOf(raw, 'broker');
+    if (!broker || broker.type !== 'external') cannot('DOCKGATE_MQTT_PASSWORD', 'broker.type is not external (the embedded broker takes DOCKGATE_GATEWAY_PASSWORDS)');
+    else broker.password = env.DOCKGATE_MQTT_PASSWORD;
+  }
+  if (env.DOCKGATE_API_TOKENS !== undefined) {
+    const parsed = parseSecretList('DOCKGATE_API_TOKENS', env.DOCKGATE_API_TOKENS, true);
+    issues.push(...parsed.issues);
+    const http = sectionOf(raw, 'http');
+    const tokens = http && listOf(http, 'tokens');
+    if (!tokens) cannot('DOCKGATE_API_TOKENS', 'http.tokens in the file is not a list');
+    else if (parsed.issues.length === 0) for (const t of parsed.entries) upsert(tokens, 'name', { name: t.name, role: t.role, tokenHash: asHash(t.secret) });
+  }
+  if (env.DOCKGATE_GATEWAY_PASSWORDS !== undefined) {
+    const parsed = parseSecretList('DOCKGATE_GATEWAY_PASSWORDS', env.DOCKGATE_GATEWAY_PASSWORDS, false);
+    issues.push(...parsed.issues);
+    const broker = sectionOf(raw, 'broker');
+    if (broker && broker.type === undefined) broker.type = 'embedded';
+    const gateways = broker && broker.type === 'embedded' ? listOf(broker, 'gateways') : undefined;
+    if (!gateways) cannot('DOCKGATE_GATEWAY_PASSWORDS', 'broker.type is not embedded');
+    else if (parsed.issues.length === 0) for (const g of parsed.entries) upsert(gateways, 'id', { id: g.name, passwordHash: asHash(g.secret) });
+  }
+  if (env.DOCKGATE_CHANNEL_CREDENTIALS !== undefined) {
+    const parsed = parseJsonObject('DOCKGATE_CHANNEL_CREDENTIALS', env.DOCKGATE_CHANNEL_CREDENTIALS);
+    issues.push(...parsed.issues);
+    const channels = Array.isArray(raw.channels) ? (raw.channels as Record<string, unknown>[]) : [];
+    for (const [id, creds] of Object.entries(parsed.value ?? {})) {
+      const ch = channels.find((c) => typeof c === 'object' && c !== null && c.id === id);
+      const connector = ch?.connector;
+      if (!ch || typeof connector !== 'string') cannot('DOCKGATE_CHANNEL_CREDENTIALS', `no channel ${id} with a connector in the file`);
+      else if (typeof creds !== 'object' || creds === null || Array.isArray(creds)) cannot('DOCKGATE_CHANNEL_CREDENTIALS', `${id}: expected an object of settings`);
+      else {
+        const settings = sectionOf(ch, connector);
+        if (!settings) cannot('DOCKGATE_CHANNEL_CREDENTIALS', `channel ${id}: ${connector} in the file is not a mapping`);
+        else Object.assign(settings, creds);
+      }
+    }
+  }
+  return issues;
+}
+
+function crossCheck(c: Checked): PathIssue[] {
+  const out: PathIssue[] = [];
+  const unique = <T>(items: readonly T[], key: (t: T) => string, at: (i: number) => string, what: string) => {
+    const first = new Map<string, number>();
+    items.forEach((item, i) => {
+      const k = key(item);
+      const j = first.get(k);
+      if (j === undefined) first.set(k, i);
+      else out.push({ path: at(i), message: `${what} ${k} is already used by ${at(j).replace(/\.[^.]+$/, '')}` });
+    });
+  };
+  unique(c.locations, (l) => l.id, (i) => `locations[${i}].id`, 'location id');
+  unique(c.doors, (d) => d.id, (i) => `doors[${i}].id`, 'door id');
+  unique(c.http.tokens, (t) => t.name, (i) => `http.tokens[${i}].name`, 'token name');
+  const locations = new Map(c.locations.map((l) => [l.id, l]));
+  const locationRef = (id: string | undefined, path: string, kind?: string) => {
+    if (id === undefined) return;
+    const l = locations.get(id);
+    if (!l) out.push({ path, message: `location ${id} is not listed in locations` });
+    else if (kind && l.kind !== kind) out.push({ path, message: `location ${id} is a ${l.kind} location, expected ${kind}` });
+  };
+  c.locations.forEach((l, i) => {
+    if (l.parent === undefined) return;
+    locationRef(l.parent, `locations[${i}].parent`);
+    // Walk up: a parent chain that comes back to this location is a cycle.
+    const seen = new Set([l.id]);
+    for (let p = locations.get(l.parent); p; p = p.parent === undefined ? undefined : locations.get(p.parent)) {
+      if (seen.has(p.id)) {
+        out.push({ path: `locations[${i}].parent`, message: `the parent chain of ${l.id} loops back to ${p.id}` });
+        break;
+      }
+      seen.add(p.id);
+    }
+  });
+  c.doors.forEach((d, i) => {
+    locationRef(d.location, `doors[${i}].location`, 'door');
+    locationRef(d.roles.receiving, `doors[${i}].roles.receiving`, 'receiving');
+    locationRef(d.roles.stock, `doors[${i}].roles.stock`, 'stock');
+    locationRef(d.roles.returns, `doors[${i}].roles.returns`, 'returns');
+  });
+  if (c.broker.type === 'embedded') {
+    const b = c.broker;
+    unique(b.gateways, (g) => g.id, (i) => `broker.gateways[${i}].id`, 'gateway id');
+    b.gateways.forEach((g, i) => {
+      try {
+        parseSecretHash(g.passwordHash);
+      } catch (err) {
+        out.push({ path: `broker.gateways[${i}].passwordHash`, message: (err as Error).message });
+      }
+    });
+    const known = new Set(b.gateways.map((g) => g.id));
+    if (!b.allowAnonymous) {
+      c.doors.forEach((d, i) => {
+        if (!known.has(d.gateway)) out.push({ path: `doors[${i}].gateway`, message: `gateway ${d.gateway} has no credentials in broker.gateways (or DOCKGATE_GATEWAY_PASSWORDS), so it cannot connect` });
+      });
+    }
+    const ports = [['broker.tcp.port', b.tcp.port], ['broker.tls.port', b.tls?.port], ['broker.websocket.port', b.websocket?.port]] as const;
+    const usedPorts = new Map<number, string>();
+    for (const [path, port] of ports) {
+      if (port === undefined || port === 0) continue;
+      const other = usedPorts.get(port);
+      if (other) out.push({ path, message: `port ${port} is already used by ${other}` });
+      usedPorts.set(port, path);
+    }
+  }
+  c.http.tokens.forEach((t, i) => {
+    try {
+      parseSecretHash(t.tokenHash);
+    } catch (err) {
+      out.push({ path: `http.tokens[${i}].tokenHash`, message: (err as Error).message });
+    }
+  });
+  if (c.counts.abc.aShare + c.counts.abc.bShare > 1) out.push({ path: 'counts.abc.bShare', message: `aShare + bShare must be at most 1, got ${c.counts.abc.aShare + c.counts.abc.bShare}` });
+  c.channels.forEach((ch, i) => ch.locations.forEach((l, j) => locationRef(l, `channels[${i}].locations[${j}]`)));
+  if (out.length === 0 && c.channels.length > 0) {
+    try {
+      parseChannels(c.channels, '');
+    } catch (err) {
+      // parseChannels words its own rules as `<source>: channels[i].key: problem`.
+      const m = /^: (channels\[\d+\][^:]*): (.*)$/s.exec((err as Error).message);
+      out.push(m ? { path: m[1]!, message: m[2]! } : { path: 'channels', message: (err as Error).message });
+    }
+  }
+  return out;
+}
+
+function finish(c: Checked, ctx: ResolveContext): HubConfig {
+  const files = <T extends object>(section: T | undefined) => section && resolveFileKeys(section, ctx.baseDir);
+  const broker: HubConfig['broker'] =
+    c.broker.type === 'embedded'
+      ? { ...c.broker, tls: files(c.broker.tls) }
+      : { ...c.broker, clientId: c.broker.clientId ?? `dockgate-hub-${c.site}`, tls: files(c.broker.tls) };
+  if (broker.tls === undefined) delete broker.tls;
+  const http = { ...c.http, tls: files(c.http.tls) };
+  if (http.tls === undefined) delete http.tls;
+  return { ...c, database: { path: resolveFrom(ctx.baseDir, c.database.path) }, broker, http, channels: parseChannels(c.channels, ctx.source) };
+}
+
+export const hubConfigSpec: ConfigSpec<typeof HubConfigSchema, HubConfig> = { schema: HubConfigSchema, applyEnv, crossCheck, finish };
