@@ -18,4 +18,5 @@ export {
 export { decodeTagReports, type TagReport } from './report.js';
 export { encodeRoAccessReport, type TagReportInput } from './report-encode.js';
 export { hexOf, bytesOfHex } from './bits.js';
+export { parameterName } from './schema.js';
 export { llrpStatusOf, type LlrpStatusInfo } from './status.js';

@@ -281,3 +281,8 @@ for (const def of [...MESSAGE_DEFS.values(), ...PARAM_DEFS.values()]) {
     }
   });
 }
+
+/** Standard name of a parameter type, undefined when the codec does not know it. */
+export function parameterName(type: number): string | undefined {
+  return PARAM_DEFS.get(type)?.name;
+}

@@ -1,0 +1,244 @@
+// gateway/llrp — what the reader client asks of a reader, as pure message builders: the reader options, what it
+// learned from GET_READER_CAPABILITIES, SET_READER_CONFIG and ADD_ROSPEC for a continuous or GPI-triggered dock door,
+// GPO writes. Optional parameters are named so a reader that rejects one can be asked again without it.
+import {
+  AISpecStopTriggerType,
+  ParamType,
+  ReaderEventType,
+  ROReportTriggerType,
+  ROSpecStartTriggerType,
+  ROSpecStopTriggerType,
+  type LlrpObject,
+} from '../../protocols/llrp/index.js';
+
+export type ReaderTrigger =
+  | { kind: 'continuous' }
+  | { kind: 'gpi'; startPort: number; startState: boolean; stopPort: number; stopState: boolean; stopAfterMs?: number };
+
+export interface LlrpReaderOptions {
+  /** Reader id from the gateway config (goes into every TagRead). */
+  id: string;
+  host: string;
+  port?: number;
+  antennas: Array<{ id: number; powerDbm?: number }>;
+  trigger: ReaderTrigger;
+  /** Keepalive period asked of the reader. */
+  keepaliveMs: number;
+  /** The link is declared dead after this many keepalive periods without any message. */
+  missedKeepalives: number;
+  connectTimeoutMs: number;
+  requestTimeoutMs: number;
+  backoff: { initialMs: number; maxMs: number };
+}
+
+/** The one ROSpec the client owns on the reader. */
+export const ROSPEC_ID = 1;
+
+/** Parameters a reader may reject; each is retried without, and the downgrade logged once. */
+export const OPTIONAL_PARAMETERS = {
+  ResetToFactoryDefault: { paramType: -1, parents: [], what: 'reset to factory defaults before configuring' },
+  EventsAndReports: { paramType: ParamType.EventsAndReports, parents: [], what: 'hold events and reports upon reconnect: off' },
+  RFTransmitter: {
+    paramType: ParamType.RFTransmitter,
+    parents: [ParamType.AntennaConfiguration],
+    what: 'transmit power per antenna (reader default power used)',
+  },
+  ROSpecReportSpec: {
+    paramType: ParamType.ROReportSpec,
+    parents: [ParamType.ROSpec],
+    what: 'report spec inside the ROSpec (reader-wide one used)',
+  },
+} as const satisfies Record<string, { paramType: number; parents: number[]; what: string }>;
+export type OptionalParameter = keyof typeof OPTIONAL_PARAMETERS;
+
+export interface BuiltRequest {
+  name: string;
+  body: LlrpObject;
+  /** Optional parameters this request carries, in the order to give them up when the reader names none. */
+  optionals: OptionalParameter[];
+}
+
+/** What the client keeps from GET_READER_CAPABILITIES_RESPONSE. */
+export interface ReaderCapabilities {
+  manufacturer: number;
+  model: number;
+  firmware: string;
+  maxAntennas: number;
+  numGpis: number;
+  numGpos: number;
+  /** TransmitPowerLevelTableEntry: index → dBm. */
+  powerLevels: Array<{ index: number; dbm: number }>;
+  hopTableId: number;
+}
+
+export function parseCapabilities(body: LlrpObject): ReaderCapabilities {
+  const g = (body.GeneralDeviceCapabilities as LlrpObject | undefined) ?? {};
+  const gpio = (g.GPIOCapabilities as LlrpObject | undefined) ?? {};
+  const reg = (body.RegulatoryCapabilities as LlrpObject | undefined) ?? {};
+  const uhf = (reg.UHFBandCapabilities as LlrpObject | undefined) ?? {};
+  const power = (uhf.TransmitPowerLevelTableEntry as LlrpObject[] | undefined) ?? [];
+  const freq = (uhf.FrequencyInformation as LlrpObject | undefined) ?? {};
+  const hop = ((freq.FrequencyHopTable as LlrpObject[] | undefined) ?? [])[0];
+  return {
+    manufacturer: (g.DeviceManufacturerName as number) ?? 0,
+    model: (g.ModelName as number) ?? 0,
+    firmware: (g.ReaderFirmwareVersion as string) ?? '',
+    maxAntennas: (g.MaxNumberOfAntennaSupported as number) ?? 0,
+    numGpis: (gpio.NumGPIs as number) ?? 0,
+    numGpos: (gpio.NumGPOs as number) ?? 0,
+    powerLevels: power.map((p) => ({ index: p.Index as number, dbm: (p.TransmitPowerValue as number) / 100 })),
+    hopTableId: (hop?.HopTableID as number | undefined) ?? 1,
+  };
+}
+
+/** The power table index closest to `dbm` without exceeding it (the lowest level when all exceed it). */
+export function powerIndexFor(dbm: number, levels: ReaderCapabilities['powerLevels']): number | undefined {
+  if (levels.length === 0) return undefined;
+  let best: { index: number; dbm: number } | undefined;
+  for (const l of levels) if (l.dbm <= dbm && (!best || l.dbm > best.dbm)) best = l;
+  if (best) return best.index;
+  return levels.reduce((a, b) => (b.dbm < a.dbm ? b : a)).index;
+}
+
+export function buildFactoryReset(): BuiltRequest {
+  return { name: 'SET_READER_CONFIG', body: { ResetToFactoryDefault: true }, optionals: ['ResetToFactoryDefault'] };
+}
+
+function roReportSpec(): LlrpObject {
+  return {
+    ROReportTrigger: ROReportTriggerType.UponNTagsOrEndOfROSpec,
+    N: 1,
+    TagReportContentSelector: {
+      EnableROSpecID: false,
+      EnableSpecIndex: false,
+      EnableInventoryParameterSpecID: false,
+      EnableAntennaID: true,
+      EnableChannelIndex: false,
+      EnablePeakRSSI: true,
+      EnableFirstSeenTimestamp: true,
+      EnableLastSeenTimestamp: true,
+      EnableTagSeenCount: true,
+      EnableAccessSpecID: false,
+    },
+  };
+}
+
+const EVENTS_ON = [
+  ReaderEventType.GPIEvent,
+  ReaderEventType.ROSpecEvent,
+  ReaderEventType.ReportBufferFillWarning,
+  ReaderEventType.ReaderExceptionEvent,
+  ReaderEventType.AntennaEvent,
+];
+const EVENTS_OFF = [
+  ReaderEventType.HoppingToNextChannel,
+  ReaderEventType.RFSurveyEvent,
+  ReaderEventType.AISpecEvent,
+  ReaderEventType.AISpecEventWithDetails,
+];
+
+export function buildSetReaderConfig(
+  opts: LlrpReaderOptions,
+  caps: ReaderCapabilities | undefined,
+  dropped: ReadonlySet<OptionalParameter>,
+): BuiltRequest {
+  const optionals: OptionalParameter[] = [];
+  const body: LlrpObject = {
+    ResetToFactoryDefault: false,
+    ReaderEventNotificationSpec: {
+      EventNotificationState: [
+        ...EVENTS_ON.map((t) => ({ EventType: t, NotificationState: true })),
+        ...EVENTS_OFF.map((t) => ({ EventType: t, NotificationState: false })),
+      ],
+    },
+    ROReportSpec: roReportSpec(),
+    KeepaliveSpec: { KeepaliveTriggerType: 1, PeriodicTriggerValue: opts.keepaliveMs },
+  };
+  if (!dropped.has('RFTransmitter') && caps) {
+    const configs: LlrpObject[] = [];
+    for (const a of opts.antennas) {
+      if (a.powerDbm === undefined) continue;
+      const index = powerIndexFor(a.powerDbm, caps.powerLevels);
+      if (index === undefined) continue;
+      configs.push({
+        AntennaID: a.id,
+        RFTransmitter: { HopTableID: caps.hopTableId, ChannelIndex: 0, TransmitPower: index },
+      });
+    }
+    if (configs.length > 0) {
+      body.AntennaConfiguration = configs;
+      optionals.push('RFTransmitter');
+    }
+  }
+  if (!dropped.has('EventsAndReports')) {
+    body.EventsAndReports = { HoldEventsAndReportsUponReconnect: false };
+    optionals.push('EventsAndReports');
+  }
+  return { name: 'SET_READER_CONFIG', body, optionals };
+}
+
+export function buildAddRoSpec(opts: LlrpReaderOptions, dropped: ReadonlySet<OptionalParameter>): BuiltRequest {
+  const t = opts.trigger;
+  const start: LlrpObject =
+    t.kind === 'gpi'
+      ? {
+          ROSpecStartTriggerType: ROSpecStartTriggerType.GPI,
+          GPITriggerValue: { GPIPortNum: t.startPort, GPIEvent: t.startState, Timeout: 0 },
+        }
+      : { ROSpecStartTriggerType: ROSpecStartTriggerType.Null };
+  const stop: LlrpObject =
+    t.kind === 'gpi'
+      ? {
+          ROSpecStopTriggerType: ROSpecStopTriggerType.GPIWithTimeout,
+          DurationTriggerValue: 0,
+          GPITriggerValue: { GPIPortNum: t.stopPort, GPIEvent: t.stopState, Timeout: t.stopAfterMs ?? 0 },
+        }
+      : { ROSpecStopTriggerType: ROSpecStopTriggerType.Null, DurationTriggerValue: 0 };
+  const rospec: LlrpObject = {
+    ROSpecID: ROSPEC_ID,
+    Priority: 0,
+    CurrentState: 0,
+    ROBoundarySpec: { ROSpecStartTrigger: start, ROSpecStopTrigger: stop },
+    SpecParameter: [
+      {
+        param: 'AISpec',
+        AntennaIDs: opts.antennas.length > 0 ? opts.antennas.map((a) => a.id) : [0],
+        AISpecStopTrigger: { AISpecStopTriggerType: AISpecStopTriggerType.Null, DurationTrigger: 0 },
+        InventoryParameterSpec: [{ InventoryParameterSpecID: 1, ProtocolID: 1 }],
+      },
+    ],
+  };
+  const optionals: OptionalParameter[] = [];
+  if (!dropped.has('ROSpecReportSpec')) {
+    rospec.ROReportSpec = roReportSpec();
+    optionals.push('ROSpecReportSpec');
+  }
+  return { name: 'ADD_ROSPEC', body: { ROSpec: rospec }, optionals };
+}
+
+export function buildGpoWrite(port: number, state: boolean): BuiltRequest {
+  return {
+    name: 'SET_READER_CONFIG',
+    body: { ResetToFactoryDefault: false, GPOWriteData: [{ GPOPortNumber: port, GPOData: state }] },
+    optionals: [],
+  };
+}
+
+/**
+ * Which optional parameter a rejection points at: the innermost ParameterError type that is one of ours; when the
+ * reader names no parameter at all, the first optional still carried. Undefined: the rejection is not about an
+ * optional parameter (the caller treats it as a failure).
+ */
+export function optionalToDrop(carried: readonly OptionalParameter[], parameterPath: readonly number[]): OptionalParameter | undefined {
+  for (let i = parameterPath.length - 1; i >= 0; i--) {
+    const hit = carried.find((o) => OPTIONAL_PARAMETERS[o].paramType === parameterPath[i]);
+    if (hit) return hit;
+  }
+  if (parameterPath.length === 0) return carried[0];
+  // Blamed on the parameter that holds an optional one (e.g. AntennaConfiguration for its RFTransmitter).
+  for (let i = parameterPath.length - 1; i >= 0; i--) {
+    const hit = carried.find((o) => (OPTIONAL_PARAMETERS[o].parents as readonly number[]).includes(parameterPath[i]!));
+    if (hit) return hit;
+  }
+  return undefined;
+}
