@@ -1,10 +1,11 @@
 // gateway/publisher — against a real Mosquitto 2 process (an external broker), started and killed by the test.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { topics } from '../../protocols/events/index.js';
-import { startMosquitto, subscriber, TcpProxy, until, type Mosquitto } from './test-support/brokers.js';
+import { startMosquitto, subscriber, TcpProxy, until, type Mosquitto, type MosquittoTls } from './test-support/brokers.js';
+import { makeCerts } from './test-support/certs.js';
 import { batches, eventsOf, GATEWAY, makeRig, SITE, type Rig } from './test-support/rig.js';
 
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
@@ -12,9 +13,15 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function mosquitto(users?: Record<string, string>): Promise<Mosquitto> {
+function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'mosquitto-test-'));
-  const m = await startMosquitto(dir, users);
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function mosquitto(users?: Record<string, string>, tls?: MosquittoTls): Promise<Mosquitto> {
+  const dir = mkdtempSync(join(tmpdir(), 'mosquitto-test-'));
+  const m = await startMosquitto(dir, users, tls);
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   cleanups.push(() => m.stop('SIGKILL'));
   return m;
@@ -105,5 +112,44 @@ describe('Publisher with Mosquitto', () => {
     proxy.cut();
     await until(() => s.messages.some((x) => JSON.parse(x.payload).online === false), 'the Last Will');
     expect(JSON.parse(s.messages.find((x) => JSON.parse(x.payload).online === false)!.payload)).toEqual({ v: 1, gateway: GATEWAY, online: false });
+  });
+
+  it('speaks MQTT 5 too (persistent session via session expiry)', async () => {
+    const m = await mosquitto();
+    const s = await subscriber(m.url, topics.events(SITE, GATEWAY));
+    cleanups.push(() => s.close());
+    const r = rig(m.url, { mqtt: { url: m.url, clientId: 'gw-v5', protocolVersion: 5 } });
+    r.publisher.start();
+    await until(() => r.publisher.state().connected, 'connect');
+    const made = r.append(30);
+    await until(() => r.outbox.depth() === 0 && eventsOf(s.messages).length >= 30, 'delivery');
+    expect(eventsOf(s.messages)).toEqual(made);
+  });
+
+  it('TLS with a client certificate: publishes over mqtts, the broker verified against the CA', async () => {
+    const dir = tempDir();
+    const c = makeCerts(dir);
+    const m = await mosquitto(undefined, { caFile: c.caFile, certFile: c.serverCert, keyFile: c.serverKey, requireCertificate: true });
+    const s = await subscriber(m.url, topics.events(SITE, GATEWAY), undefined, { ca: readFileSync(c.caFile), cert: readFileSync(c.clientCert), key: readFileSync(c.clientKey) });
+    cleanups.push(() => s.close());
+    const r = rig(m.url, { mqtt: { url: m.url, clientId: 'gw-tls', tls: { caFile: c.caFile, certFile: c.clientCert, keyFile: c.clientKey } } });
+    r.publisher.start();
+    await until(() => r.publisher.state().connected, 'a TLS connection');
+    const made = r.append(5);
+    await until(() => r.outbox.depth() === 0 && eventsOf(s.messages).length >= 5, 'delivery over TLS');
+    expect(eventsOf(s.messages)).toEqual(made);
+  });
+
+  it('TLS: a broker whose certificate the configured CA did not sign is refused, logged, and retried', async () => {
+    const dir = tempDir();
+    const good = makeCerts(dir);
+    const other = makeCerts(dir, 'other-');
+    const m = await mosquitto(undefined, { caFile: good.caFile, certFile: good.serverCert, keyFile: good.serverKey, requireCertificate: false });
+    const r = rig(m.url, { mqtt: { url: m.url, clientId: 'gw-tls-bad', tls: { caFile: other.caFile } } });
+    r.publisher.start();
+    await until(() => r.lines.filter((l) => l.msg.includes('retrying with back-off')).length >= 2, 'failed TLS attempts');
+    const err = r.lines.find((l) => l.level === 'error' && l.msg === 'mqtt connection error');
+    expect(String(err?.err)).toMatch(/certificate/i);
+    expect(r.publisher.state()).toMatchObject({ connected: false, lastError: expect.stringMatching(/certificate/i) });
   });
 });

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { Aedes, type AedesOptions } from 'aedes';
-import mqtt, { type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 
 /** Wait for a condition with a deadline (never sleep-and-hope). */
 export async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
@@ -61,8 +61,19 @@ export interface Mosquitto {
   log(): string;
 }
 
-/** Mosquitto 2 with `listener <port> 127.0.0.1`, persistence in `dir`; `users` makes it refuse anonymous clients. */
-export async function startMosquitto(dir: string, users?: Record<string, string>): Promise<Mosquitto> {
+export interface MosquittoTls {
+  caFile: string;
+  certFile: string;
+  keyFile: string;
+  /** Clients must present a certificate signed by the CA; its CN becomes the user name. */
+  requireCertificate: boolean;
+}
+
+/**
+ * Mosquitto 2 with `listener <port> 127.0.0.1`, persistence in `dir`; `users` makes it refuse anonymous clients;
+ * `tls` makes the listener TLS-only (mqtts://).
+ */
+export async function startMosquitto(dir: string, users?: Record<string, string>, tls?: MosquittoTls): Promise<Mosquitto> {
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
   // As root, Mosquitto would switch to the `mosquitto` user, who cannot read our private temp dir.
@@ -72,7 +83,12 @@ export async function startMosquitto(dir: string, users?: Record<string, string>
     writeFileSync(pw, '');
     for (const [u, p] of Object.entries(users)) execFileSync('mosquitto_passwd', ['-b', pw, u, p]);
     lines.push('allow_anonymous false', `password_file ${pw}`);
-  } else lines.push('allow_anonymous true');
+  } else if (tls?.requireCertificate) lines.push('allow_anonymous false');
+  else lines.push('allow_anonymous true');
+  if (tls) {
+    lines.push(`cafile ${tls.caFile}`, `certfile ${tls.certFile}`, `keyfile ${tls.keyFile}`);
+    if (tls.requireCertificate) lines.push('require_certificate true', 'use_identity_as_username true');
+  }
   writeFileSync(conf, lines.join('\n') + '\n');
   let proc: ChildProcess | undefined;
   let log = '';
@@ -104,7 +120,7 @@ export async function startMosquitto(dir: string, users?: Record<string, string>
   await start();
   return {
     port,
-    url: `mqtt://127.0.0.1:${port}`,
+    url: `${tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
     start,
     log: () => log,
     stop: (signal = 'SIGTERM') =>
@@ -167,9 +183,9 @@ export interface Received {
 }
 
 /** A subscriber (persistent session when `clientId` is given) that records every message. */
-export async function subscriber(url: string, topicFilter: string, clientId?: string): Promise<{ client: MqttClient; messages: Received[]; close(): Promise<void> }> {
+export async function subscriber(url: string, topicFilter: string, clientId?: string, extra: IClientOptions = {}): Promise<{ client: MqttClient; messages: Received[]; close(): Promise<void> }> {
   const messages: Received[] = [];
-  const client = mqtt.connect(url, { clientId: clientId ?? `test-sub-${Math.random().toString(36).slice(2)}`, clean: !clientId, reconnectPeriod: 50 });
+  const client = mqtt.connect(url, { clientId: clientId ?? `test-sub-${Math.random().toString(36).slice(2)}`, clean: !clientId, reconnectPeriod: 50, ...extra });
   client.on('message', (topic, payload, packet) => messages.push({ topic, payload: payload.toString(), retain: packet.retain }));
   client.on('error', () => undefined);
   await new Promise<void>((resolve, reject) => {
