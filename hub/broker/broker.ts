@@ -257,6 +257,9 @@ export async function startBroker(config: BrokerConfig, logger: Logger): Promise
       router.remove(filter);
       return Promise.resolve();
     },
+    detach(filter: string) {
+      router.remove(filter);
+    },
     publish(topic: string, payload: string | Buffer, options: PublishOptions) {
       return new Promise<void>((resolve, reject) => {
         const packet = { cmd: 'publish', topic, payload: Buffer.isBuffer(payload) ? payload : Buffer.from(payload), qos: options.qos, retain: options.retain, dup: false } as PublishPacket;

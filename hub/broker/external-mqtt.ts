@@ -118,6 +118,9 @@ export async function connectExternalMqtt(config: ExternalBrokerConfig, logger: 
         throw new Error(`external broker refused the subscription to ${filter}: ${(err as Error).message}`);
       }
     },
+    detach(filter) {
+      router.remove(filter);
+    },
     async unsubscribe(filter) {
       router.remove(filter);
       await client.unsubscribeAsync(filter);

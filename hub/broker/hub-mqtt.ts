@@ -18,7 +18,13 @@ export interface HubMqtt {
   readonly mode: 'embedded' | 'external';
   /** Route messages matching `filter` to `handler`; resolves when the subscription is in place. */
   subscribe(filter: string, handler: MessageHandler): Promise<void>;
+  /** Stop handling `filter` and drop the subscription at the broker (an external session forgets it). */
   unsubscribe(filter: string): Promise<void>;
+  /**
+   * Stop handling `filter` here only. Messages that arrive meanwhile are not acknowledged (embedded: the gateway
+   * keeps them; external: the broker keeps the subscription and queues them for the next session). For shutdown.
+   */
+  detach(filter: string): void;
   /** Publish as the hub (full rights). Resolves when the broker has taken it (QoS 1: PUBACK). */
   publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void>;
   close(): Promise<void>;

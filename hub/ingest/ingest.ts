@@ -117,11 +117,16 @@ export class Ingest {
     this.log.info({ filters: this.filters, mode: this.opts.mqtt.mode }, 'ingest started');
   }
 
-  async stop(): Promise<void> {
-    if (!this.started) return;
+  /**
+   * Stop taking messages. Only the local handlers go: an external broker keeps the hub's subscriptions in its
+   * persistent session and queues what gateways send until the hub is back.
+   */
+  stop(): Promise<void> {
+    if (!this.started) return Promise.resolve();
     this.started = false;
-    for (const filter of this.filters) await this.opts.mqtt.unsubscribe(filter);
+    for (const filter of this.filters) this.opts.mqtt.detach(filter);
     this.log.info('ingest stopped');
+    return Promise.resolve();
   }
 
   private gw(id: string): GatewayIngestStats {
