@@ -1,0 +1,258 @@
+// hub/doors — interpreting events: what a pass or a scan at a door means for the ledger. Runs inside the ingest's
+// batch transaction (an ApplyFn), so a pass, its move and its exceptions commit together or not at all.
+import type { DoorMode, Event, ScanEvent, TagPassEvent } from '../../protocols/events/index.js';
+import { decodeEpc } from '../../protocols/epc/index.js';
+import type { Db } from '../db/database.js';
+import { getItemByGtin, getSerial, moveSerial, postMove, VIRTUAL, type Item, type MoveReason, type Move } from '../ledger/index.js';
+import { ruleFor, type LocationRole, type MoveRule } from './rules.js';
+import { DoorStore, type DoorRow, type ExceptionType, type PassOutcome } from './store.js';
+
+/** A door's locations by role, resolved from config. */
+export interface DoorSetup {
+  id: string;
+  mode: DoorMode;
+  gateway: string;
+  location: string;
+  receiving: string;
+  stock: string;
+  returns: string;
+}
+
+/** What the interpreter knows about a pass while deciding it; handed to observers. */
+export interface PassContext {
+  event: TagPassEvent | ScanEvent;
+  gateway: string;
+  door: DoorRow;
+  item?: Item;
+  epc?: string;
+  /** From the EPC or the barcode. */
+  gtin?: string;
+  sscc?: string;
+  qty: number;
+  /** in / out, from the pass or implied by the door mode for scans. */
+  direction: 'in' | 'out' | 'unknown';
+  /** References the scanner's context carried (e.g. a purchase order). */
+  references: Record<string, string>;
+}
+
+/**
+ * A module that follows passes at doors (receiving, shipping, returns, counts). Every hook runs inside the batch
+ * transaction. `enrich` may add a reference and a unit cost to the move about to be posted; `claim` may take a pass
+ * the door rules would not move (an SSCC pallet tag, a count observation) and answer for it; `observe` sees every
+ * outcome.
+ */
+export interface PassObserver {
+  enrich?(db: Db, pass: PassContext): { reference?: string; unitCost?: number } | undefined;
+  claim?(db: Db, pass: PassContext, nowMs: number): PassOutcome | undefined;
+  observe?(db: Db, pass: PassContext, outcome: PassOutcome, nowMs: number): void;
+}
+
+const VIRTUAL_ROLES: Partial<Record<LocationRole, string>> = {
+  supplier: VIRTUAL.supplier,
+  customer: VIRTUAL.customer,
+  transit: VIRTUAL.transit,
+};
+
+export class DoorInterpreter {
+  readonly store: DoorStore;
+  private readonly observers: PassObserver[] = [];
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: () => number = Date.now,
+  ) {
+    this.store = new DoorStore(db);
+  }
+
+  /** Make the configured doors known (new doors take the configured mode; known doors keep the mode ops set). */
+  configure(doors: readonly DoorSetup[]): void {
+    this.db.transaction(() => {
+      for (const d of doors) this.store.upsertDoor(d, this.clock());
+    })();
+  }
+
+  addObserver(o: PassObserver): void {
+    this.observers.push(o);
+  }
+
+  /** The ingest's apply function. */
+  readonly apply = (db: Db, event: Event, ctx: { gateway: string }): void => {
+    const now = this.clock();
+    switch (event.kind) {
+      case 'tag.pass':
+        this.onPass(db, event, ctx.gateway, now);
+        return;
+      case 'scan':
+        this.onScan(db, event, ctx.gateway, now);
+        return;
+      case 'door':
+        this.store.recordDoorState(event.door, event.state, event.ts, now);
+        return;
+      case 'tag.arrive':
+      case 'tag.depart':
+        this.store.recordZoneEvent(event, ctx.gateway, now);
+        return;
+      case 'reader':
+      case 'scanner':
+      case 'gap':
+        // Gateway health and gaps are the ingest's and the status surface's business.
+        return;
+    }
+  };
+
+  private onPass(db: Db, event: TagPassEvent, gateway: string, now: number): void {
+    const door = this.store.getDoor(event.door);
+    if (!door) {
+      this.store.recordPass({ event, gateway, door: event.door, outcome: { kind: 'exception', type: 'unknown_door', message: `door ${event.door} is not configured on this hub` } }, now);
+      return;
+    }
+    const pass: PassContext = { event, gateway, door, epc: event.epc, qty: 1, direction: event.direction, references: {} };
+    const decoded = decodeEpc(event.epc);
+    if (decoded.ok && decoded.sscc) pass.sscc = decoded.sscc;
+    if (decoded.ok && decoded.gtin) {
+      pass.gtin = decoded.gtin;
+      pass.item = getItemByGtin(db, decoded.gtin);
+    }
+    const outcome = this.claimed(db, pass, now) ?? this.decidePass(db, pass, decoded.ok ? undefined : decoded.reason, now);
+    this.finish(db, pass, outcome, now);
+  }
+
+  private decidePass(db: Db, pass: PassContext, notGs1: string | undefined, now: number): PassOutcome {
+    const epc = pass.epc!;
+    if (notGs1) return { kind: 'exception', type: 'unknown_tag', message: `EPC ${epc} is ${notGs1}` };
+    if (!pass.gtin) return { kind: 'exception', type: 'unknown_tag', message: `EPC ${epc} carries no GTIN (${pass.sscc ? `SSCC ${pass.sscc} with no declared contents` : 'not an SGTIN'})` };
+    if (!pass.item) return { kind: 'exception', type: 'unknown_tag', message: `GTIN ${pass.gtin} of EPC ${epc} is not in the catalog` };
+    if (pass.item.tracking !== 'serial') return { kind: 'exception', type: 'tracking_mismatch', message: `SKU ${pass.item.sku} is tracked by quantity, but EPC ${epc} is a serialized tag: make the item serial-tracked or scan it` };
+    const rule = ruleFor(pass.door.mode, pass.direction);
+    if (rule.action === 'exception') return { kind: 'exception', type: rule.type, message: rule.message };
+
+    const to = this.resolve(rule.to, pass.door);
+    const serial = getSerial(db, epc);
+    if (serial && serial.location === to) return { kind: 'repeat', message: `EPC ${epc} is already at ${to}` };
+    const from = rule.from === 'current' ? serial?.location : this.resolve(rule.from, pass.door);
+    if (from === undefined) return { kind: 'exception', type: 'unknown_unit', message: `EPC ${epc} (SKU ${pass.item.sku}) was never received: nothing to ship` };
+    if (serial ? serial.location !== from : !(from in INBOUND_ORIGINS)) {
+      return {
+        kind: 'exception',
+        type: 'unexpected_location',
+        message: `EPC ${epc} is at ${serial?.location ?? 'no location (never received)'}, but a ${pass.door.mode} door's ${pass.direction} pass moves units from ${from}: nothing moved`,
+      };
+    }
+    return this.post(db, pass, rule, from, to, now);
+  }
+
+  private post(db: Db, pass: PassContext, rule: MoveRule, from: string, to: string, now: number): PassOutcome {
+    const extra = this.enriched(db, pass);
+    const result = moveSerial(
+      db,
+      {
+        id: `ev:${pass.event.id}`,
+        epc: pass.epc!,
+        sku: pass.item!.sku,
+        from,
+        to,
+        reason: rule.reason,
+        reference: extra.reference ?? null,
+        unitCost: extra.unitCost ?? null,
+        actor: { kind: 'gateway', id: pass.gateway },
+        eventId: pass.event.id,
+        occurredAt: (pass.event as TagPassEvent).lastSeen,
+        note: rule.reversal ? `reversal: left through ${pass.door.mode} door ${pass.door.id}` : null,
+      },
+      now,
+    );
+    if (result.status === 'already_there') return { kind: 'repeat', message: `EPC ${pass.epc} is already at ${to}` };
+    return { kind: 'moved', move: result.move };
+  }
+
+  private onScan(db: Db, event: ScanEvent, gateway: string, now: number): void {
+    const doorId = event.door;
+    const door = doorId ? this.store.getDoor(doorId) : undefined;
+    if (!door) {
+      // A scan at a station (no door) is context for the receiving/count modules only.
+      this.store.recordScan(event, gateway, { kind: 'recorded', message: doorId ? `door ${doorId} is not configured` : 'scan at a station without a door' }, now);
+      return;
+    }
+    const references: Record<string, string> = {};
+    for (const c of event.context ?? []) references[c.type] = c.value;
+    const pass: PassContext = { event, gateway, door, qty: event.qty, direction: impliedDirection(door.mode), references };
+    if (event.sscc) pass.sscc = event.sscc;
+    if (event.gtin) {
+      pass.gtin = event.gtin;
+      pass.item = getItemByGtin(db, event.gtin);
+    }
+    const outcome = this.claimed(db, pass, now) ?? this.decideScan(db, pass, now);
+    this.finish(db, pass, outcome, now);
+  }
+
+  private decideScan(db: Db, pass: PassContext, now: number): PassOutcome {
+    const event = pass.event as ScanEvent;
+    if (!pass.gtin) return { kind: 'recorded', message: `${event.codeType} code: context only, nothing moved` };
+    if (!pass.item) return { kind: 'exception', type: 'unknown_tag', message: `GTIN ${pass.gtin} is not in the catalog` };
+    if (pass.item.tracking === 'serial') return { kind: 'exception', type: 'tracking_mismatch', message: `SKU ${pass.item.sku} is serial-tracked: its units move by their RFID tags, not by barcode quantity` };
+    const rule = ruleFor(pass.door.mode, pass.direction);
+    if (rule.action === 'exception') return { kind: 'exception', type: rule.type, message: rule.message };
+    const from = rule.from === 'current' ? pass.door.stock : this.resolve(rule.from, pass.door);
+    const to = this.resolve(rule.to, pass.door);
+    const extra = this.enriched(db, pass);
+    const result = postMove(
+      db,
+      {
+        id: `ev:${event.id}`,
+        sku: pass.item.sku,
+        qty: pass.qty,
+        from,
+        to,
+        reason: rule.reason as MoveReason,
+        reference: extra.reference ?? pass.references.purchase_order ?? null,
+        unitCost: extra.unitCost ?? null,
+        actor: { kind: 'scanner', id: event.scanner },
+        eventId: event.id,
+        occurredAt: event.ts,
+      },
+      now,
+    );
+    return { kind: 'moved', move: result.move };
+  }
+
+  private resolve(role: LocationRole, door: DoorRow): string {
+    const v = VIRTUAL_ROLES[role];
+    if (v) return v;
+    if (role === 'receiving') return door.receiving;
+    if (role === 'returns') return door.returns;
+    return door.stock;
+  }
+
+  private claimed(db: Db, pass: PassContext, now: number): PassOutcome | undefined {
+    for (const o of this.observers) {
+      const outcome = o.claim?.(db, pass, now);
+      if (outcome) return outcome;
+    }
+    return undefined;
+  }
+
+  private enriched(db: Db, pass: PassContext): { reference?: string; unitCost?: number } {
+    const out: { reference?: string; unitCost?: number } = {};
+    for (const o of this.observers) Object.assign(out, o.enrich?.(db, pass));
+    return out;
+  }
+
+  private finish(db: Db, pass: PassContext, outcome: PassOutcome, now: number): void {
+    if (pass.event.kind === 'tag.pass') this.store.recordPass({ event: pass.event, gateway: pass.gateway, door: pass.door.id, sku: pass.item?.sku, outcome }, now);
+    else this.store.recordScan(pass.event, pass.gateway, outcome, now, pass.item?.sku);
+    if (outcome.kind === 'exception') this.store.recordException(pass.door.id, pass.event, outcome.type, outcome.message, pass.item?.sku, now);
+    for (const o of this.observers) o.observe?.(db, pass, outcome, now);
+  }
+}
+
+/** Locations a unit may come from without having been on the books: the outside world. */
+const INBOUND_ORIGINS: Record<string, true> = { [VIRTUAL.supplier]: true, [VIRTUAL.customer]: true, [VIRTUAL.transit]: true };
+
+/** A barcode scan has no direction: the door's mode implies it. */
+function impliedDirection(mode: DoorMode): 'in' | 'out' | 'unknown' {
+  if (mode === 'receiving' || mode === 'returns') return 'in';
+  if (mode === 'shipping') return 'out';
+  return 'unknown';
+}
+
+export type { PassOutcome, ExceptionType, Move };

@@ -1,0 +1,303 @@
+// hub/doors — the doors' tables: each door's mode and sensor state, every pass and scan with what it did, and the
+// exceptions ops must look at. Written inside the ingest's batch transaction.
+import type { DoorMode, ScanEvent, TagArriveEvent, TagDepartEvent, TagPassEvent } from '../../protocols/events/index.js';
+import { isoTs } from '../../protocols/events/index.js';
+import type { Db, MigrationSet } from '../db/database.js';
+import type { Move } from '../ledger/index.js';
+
+export type ExceptionType =
+  | 'unknown_door'
+  | 'unknown_tag'
+  | 'unknown_direction'
+  | 'unknown_unit'
+  | 'unexpected_location'
+  | 'tracking_mismatch'
+  | 'door_off'
+  | 'count_observation';
+
+export type PassOutcome =
+  | { kind: 'moved'; move: Move }
+  | { kind: 'repeat'; message: string }
+  | { kind: 'recorded'; message: string }
+  | { kind: 'claimed'; by: string; message: string; moves?: Move[] }
+  | { kind: 'exception'; type: ExceptionType; message: string };
+
+export interface DoorRow {
+  id: string;
+  mode: DoorMode;
+  gateway: string;
+  location: string;
+  receiving: string;
+  stock: string;
+  returns: string;
+  sensor: 'open' | 'closed' | null;
+  sensorAt: string | null;
+  modeSetAt: string;
+  modeSetBy: string;
+}
+
+export const doorsMigrations: MigrationSet = {
+  module: 'doors',
+  migrations: [
+    {
+      version: 1,
+      name: 'doors, door activity, door exceptions',
+      sql: `
+CREATE TABLE doors (
+  id          TEXT PRIMARY KEY,
+  mode        TEXT NOT NULL CHECK (mode IN ('receiving','shipping','returns','transfer','count','off')),
+  gateway     TEXT NOT NULL,
+  location    TEXT NOT NULL,
+  receiving   TEXT NOT NULL,
+  stock       TEXT NOT NULL,
+  returns     TEXT NOT NULL,
+  sensor      TEXT CHECK (sensor IN ('open','closed')),
+  sensor_at   TEXT,
+  mode_set_at TEXT NOT NULL,
+  mode_set_by TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- Every pass, scan and zone event a door saw, with what it did: the door's own audit trail.
+CREATE TABLE door_activity (
+  seq          INTEGER PRIMARY KEY,
+  event_id     TEXT NOT NULL UNIQUE,
+  kind         TEXT NOT NULL CHECK (kind IN ('pass','scan','arrive','depart')),
+  door         TEXT NOT NULL,
+  gateway      TEXT NOT NULL,
+  epc          TEXT,
+  gtin         TEXT,
+  sku          TEXT,
+  qty          INTEGER NOT NULL DEFAULT 1,
+  direction    TEXT,
+  confidence   REAL,
+  outcome      TEXT NOT NULL,
+  move_id      TEXT,
+  message      TEXT,
+  occurred_at  TEXT NOT NULL,
+  recorded_at  TEXT NOT NULL
+);
+CREATE INDEX door_activity_door ON door_activity (door, seq);
+CREATE INDEX door_activity_epc ON door_activity (epc);
+
+CREATE TABLE door_exceptions (
+  id          INTEGER PRIMARY KEY,
+  door        TEXT NOT NULL,
+  event_id    TEXT NOT NULL,
+  type        TEXT NOT NULL,
+  sku         TEXT,
+  epc         TEXT,
+  message     TEXT NOT NULL,
+  created_at  TEXT NOT NULL
+);
+CREATE INDEX door_exceptions_door ON door_exceptions (door, id);
+`,
+    },
+  ],
+};
+
+interface DoorDbRow {
+  id: string;
+  mode: DoorMode;
+  gateway: string;
+  location: string;
+  receiving: string;
+  stock: string;
+  returns: string;
+  sensor: 'open' | 'closed' | null;
+  sensor_at: string | null;
+  mode_set_at: string;
+  mode_set_by: string;
+}
+
+const toDoor = (r: DoorDbRow): DoorRow => ({
+  id: r.id,
+  mode: r.mode,
+  gateway: r.gateway,
+  location: r.location,
+  receiving: r.receiving,
+  stock: r.stock,
+  returns: r.returns,
+  sensor: r.sensor,
+  sensorAt: r.sensor_at,
+  modeSetAt: r.mode_set_at,
+  modeSetBy: r.mode_set_by,
+});
+
+export interface ActivityRow {
+  seq: number;
+  eventId: string;
+  kind: 'pass' | 'scan' | 'arrive' | 'depart';
+  door: string;
+  gateway: string;
+  epc: string | null;
+  gtin: string | null;
+  sku: string | null;
+  qty: number;
+  direction: string | null;
+  confidence: number | null;
+  outcome: string;
+  moveId: string | null;
+  message: string | null;
+  occurredAt: string;
+  recordedAt: string;
+}
+
+export class DoorStore {
+  private readonly sql;
+
+  constructor(private readonly db: Db) {
+    this.sql = {
+      get: db.prepare('SELECT * FROM doors WHERE id = ?'),
+      list: db.prepare('SELECT * FROM doors ORDER BY id'),
+      upsert: db.prepare(`INSERT INTO doors (id, mode, gateway, location, receiving, stock, returns, mode_set_at, mode_set_by)
+        VALUES (@id, @mode, @gateway, @location, @receiving, @stock, @returns, @at, 'config')
+        ON CONFLICT (id) DO UPDATE SET gateway = excluded.gateway, location = excluded.location,
+          receiving = excluded.receiving, stock = excluded.stock, returns = excluded.returns`),
+      setMode: db.prepare('UPDATE doors SET mode = ?, mode_set_at = ?, mode_set_by = ? WHERE id = ?'),
+      sensor: db.prepare('UPDATE doors SET sensor = ?, sensor_at = ? WHERE id = ? AND (sensor_at IS NULL OR sensor_at <= ?)'),
+      activity: db.prepare(`INSERT OR IGNORE INTO door_activity
+        (event_id, kind, door, gateway, epc, gtin, sku, qty, direction, confidence, outcome, move_id, message, occurred_at, recorded_at)
+        VALUES (@eventId, @kind, @door, @gateway, @epc, @gtin, @sku, @qty, @direction, @confidence, @outcome, @moveId, @message, @occurredAt, @recordedAt)`),
+      exception: db.prepare(`INSERT INTO door_exceptions (door, event_id, type, sku, epc, message, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      recent: db.prepare('SELECT * FROM door_activity WHERE door = ? ORDER BY seq DESC LIMIT ?'),
+      exceptions: db.prepare('SELECT * FROM door_exceptions WHERE (? IS NULL OR door = ?) AND id > ? ORDER BY id LIMIT ?'),
+    };
+  }
+
+  upsertDoor(d: { id: string; mode: DoorMode; gateway: string; location: string; receiving: string; stock: string; returns: string }, nowMs: number): void {
+    this.sql.upsert.run({ ...d, at: isoTs(nowMs) });
+  }
+
+  getDoor(id: string): DoorRow | undefined {
+    const r = this.sql.get.get(id) as DoorDbRow | undefined;
+    return r && toDoor(r);
+  }
+
+  listDoors(): DoorRow[] {
+    return (this.sql.list.all() as DoorDbRow[]).map(toDoor);
+  }
+
+  /** Set a door's mode (ops, by API or command). Returns false when the door is unknown. */
+  setMode(id: string, mode: DoorMode, by: string, nowMs: number): boolean {
+    return this.sql.setMode.run(mode, isoTs(nowMs), by, id).changes === 1;
+  }
+
+  /** A door sensor changed; an older report (redelivered late) never overwrites a newer one. */
+  recordDoorState(door: string, state: 'open' | 'closed', at: string, _nowMs: number): void {
+    this.sql.sensor.run(state, at, door, at);
+  }
+
+  recordPass(p: { event: TagPassEvent; gateway: string; door: string; sku?: string | undefined; outcome: PassOutcome }, nowMs: number): void {
+    this.sql.activity.run({
+      eventId: p.event.id,
+      kind: 'pass',
+      door: p.door,
+      gateway: p.gateway,
+      epc: p.event.epc,
+      gtin: null,
+      sku: p.sku ?? null,
+      qty: 1,
+      direction: p.event.direction,
+      confidence: p.event.confidence,
+      ...outcomeColumns(p.outcome),
+      occurredAt: p.event.lastSeen,
+      recordedAt: isoTs(nowMs),
+    });
+  }
+
+  recordScan(event: ScanEvent, gateway: string, outcome: PassOutcome, nowMs: number, sku?: string): void {
+    this.sql.activity.run({
+      eventId: event.id,
+      kind: 'scan',
+      door: event.door ?? `scanner:${event.scanner}`,
+      gateway,
+      epc: null,
+      gtin: event.gtin ?? null,
+      sku: sku ?? null,
+      qty: event.qty,
+      direction: null,
+      confidence: null,
+      ...outcomeColumns(outcome),
+      occurredAt: event.ts,
+      recordedAt: isoTs(nowMs),
+    });
+  }
+
+  recordZoneEvent(event: TagArriveEvent | TagDepartEvent, gateway: string, nowMs: number): void {
+    this.sql.activity.run({
+      eventId: event.id,
+      kind: event.kind === 'tag.arrive' ? 'arrive' : 'depart',
+      door: event.zone,
+      gateway,
+      epc: event.epc,
+      gtin: null,
+      sku: null,
+      qty: 1,
+      direction: null,
+      confidence: event.confidence,
+      outcome: 'recorded',
+      moveId: null,
+      message: null,
+      occurredAt: event.kind === 'tag.arrive' ? event.firstSeen : event.lastSeen,
+      recordedAt: isoTs(nowMs),
+    });
+  }
+
+  recordException(door: string, event: { id: string; kind: string; epc?: string }, type: ExceptionType, message: string, sku: string | undefined, nowMs: number): void {
+    this.sql.exception.run(door, event.id, type, sku ?? null, event.epc ?? null, message, isoTs(nowMs));
+  }
+
+  /** The newest activity at a door, newest first. */
+  recentActivity(door: string, limit = 50): ActivityRow[] {
+    return (this.sql.recent.all(door, limit) as Record<string, unknown>[]).map(activityFromRow);
+  }
+
+  listExceptions(filter: { door?: string; after?: number; limit?: number } = {}): Array<{ id: number; door: string; eventId: string; type: ExceptionType; sku: string | null; epc: string | null; message: string; createdAt: string }> {
+    const rows = this.sql.exceptions.all(filter.door ?? null, filter.door ?? null, filter.after ?? 0, filter.limit ?? 100) as Array<Record<string, unknown>>;
+    return rows.map((r) => ({
+      id: r.id as number,
+      door: r.door as string,
+      eventId: r.event_id as string,
+      type: r.type as ExceptionType,
+      sku: r.sku as string | null,
+      epc: r.epc as string | null,
+      message: r.message as string,
+      createdAt: r.created_at as string,
+    }));
+  }
+}
+
+function outcomeColumns(o: PassOutcome): { outcome: string; moveId: string | null; message: string | null } {
+  switch (o.kind) {
+    case 'moved':
+      return { outcome: 'moved', moveId: o.move.id, message: null };
+    case 'claimed':
+      return { outcome: `claimed:${o.by}`, moveId: o.moves?.[0]?.id ?? null, message: o.message };
+    case 'exception':
+      return { outcome: `exception:${o.type}`, moveId: null, message: o.message };
+    default:
+      return { outcome: o.kind, moveId: null, message: o.message };
+  }
+}
+
+function activityFromRow(r: Record<string, unknown>): ActivityRow {
+  return {
+    seq: r.seq as number,
+    eventId: r.event_id as string,
+    kind: r.kind as ActivityRow['kind'],
+    door: r.door as string,
+    gateway: r.gateway as string,
+    epc: r.epc as string | null,
+    gtin: r.gtin as string | null,
+    sku: r.sku as string | null,
+    qty: r.qty as number,
+    direction: r.direction as string | null,
+    confidence: r.confidence as number | null,
+    outcome: r.outcome as string,
+    moveId: r.move_id as string | null,
+    message: r.message as string | null,
+    occurredAt: r.occurred_at as string,
+    recordedAt: r.recorded_at as string,
+  };
+}
