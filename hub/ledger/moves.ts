@@ -129,9 +129,21 @@ function conflictingFields(row: MoveRow, m: CheckedMove, reservationId: string |
     ['unitCost', row.unit_cost_input, m.unitCost],
     ['occurredAt', row.occurred_ms, m.occurredMs],
     ['note', row.note, m.note],
-    ['reservationId', row.reservation_id, reservationId],
+    // A plain postMove names no reservation: re-posting a move a reservation posted is the same move.
+    ['reservationId', row.reservation_id, reservationId ?? row.reservation_id],
   ];
   return pairs.filter(([, a, b]) => a !== b).map(([f]) => f);
+}
+
+interface FoundRow {
+  tracking: Tracking;
+  cost_method: CostMethod;
+  standard_cost: number;
+  from_kind: Location['kind'];
+  from_virtual: number;
+  from_allow_negative: number;
+  to_kind: Location['kind'];
+  to_virtual: number;
 }
 
 interface ItemCore {
@@ -214,10 +226,20 @@ export function postMoveFor(db: Db, input: MoveInput, nowMs: number, reservation
 }
 
 function apply(db: Db, m: CheckedMove, nowMs: number, reservationId: string | null): Move {
-  const item = stmt(db, 'SELECT sku, tracking, cost_method, standard_cost FROM items WHERE sku = ?').get(m.sku) as ItemCore | undefined;
-  if (!item) throw new LedgerError('not_found', `sku: unknown item ${JSON.stringify(m.sku)}`, 'sku');
-  const from = requireLocation(db, m.from, 'from');
-  const to = requireLocation(db, m.to, 'to');
+  // One lookup for the item and both locations; on a miss, the single lookups name what is missing.
+  const found = stmt(db, `SELECT i.tracking, i.cost_method, i.standard_cost,
+                          f.kind AS from_kind, f.virtual AS from_virtual, f.allow_negative AS from_allow_negative,
+                          t.kind AS to_kind, t.virtual AS to_virtual
+                          FROM items i, locations f, locations t WHERE i.sku = ? AND f.id = ? AND t.id = ?`).get(m.sku, m.from, m.to) as FoundRow | undefined;
+  if (!found) {
+    if (!stmt(db, 'SELECT 1 FROM items WHERE sku = ?').get(m.sku)) throw new LedgerError('not_found', `sku: unknown item ${JSON.stringify(m.sku)}`, 'sku');
+    requireLocation(db, m.from, 'from');
+    requireLocation(db, m.to, 'to');
+    invariant(false, 'item and locations exist but were not found together');
+  }
+  const item: ItemCore = { sku: m.sku, tracking: found.tracking, cost_method: found.cost_method, standard_cost: found.standard_cost };
+  const from = { kind: found.from_kind, virtual: found.from_virtual === 1, allowNegative: found.from_allow_negative === 1 };
+  const to = { kind: found.to_kind, virtual: found.to_virtual === 1 };
 
   // Serials: a unit moves only from where it is.
   let serial: SerialRow | undefined;
@@ -235,14 +257,6 @@ function apply(db: Db, m: CheckedMove, nowMs: number, reservationId: string | nu
     }
   } else if (m.epc !== null) {
     throw new LedgerError('invalid', `item ${m.sku} is tracked by quantity: a move of it carries no epc`, 'epc');
-  }
-
-  // Negative on-hand policy, checked before anything is written.
-  if (!from.allowNegative) {
-    const have = (stmt(db, 'SELECT qty FROM balances WHERE sku = ? AND location = ?').get(m.sku, m.from) as { qty: number } | undefined)?.qty ?? 0;
-    if (have - m.qty < 0) {
-      throw new LedgerError('negative_on_hand', `location ${m.from} holds ${have} of ${m.sku}: moving ${m.qty} out would leave ${have - m.qty}, and it refuses negative on-hand`, 'qty', { onHand: have });
-    }
   }
 
   // Value.
@@ -275,9 +289,14 @@ function apply(db: Db, m: CheckedMove, nowMs: number, reservationId: string | nu
   );
 
   // Balances: double entry.
-  const upsert = stmt(db, 'INSERT INTO balances (sku, location, qty) VALUES (?, ?, ?) ON CONFLICT (sku, location) DO UPDATE SET qty = qty + excluded.qty');
-  upsert.run(m.sku, m.from, -m.qty);
-  upsert.run(m.sku, m.to, m.qty);
+  // A refused move throws here; the savepoint rolls back everything it wrote.
+  const upsert = stmt(db, 'INSERT INTO balances (sku, location, qty) VALUES (?, ?, ?) ON CONFLICT (sku, location) DO UPDATE SET qty = qty + excluded.qty RETURNING qty');
+  const left = (upsert.get(m.sku, m.from, -m.qty) as { qty: number }).qty;
+  if (left < 0 && !from.allowNegative) {
+    const have = left + m.qty;
+    throw new LedgerError('negative_on_hand', `location ${m.from} holds ${have} of ${m.sku}: moving ${m.qty} out would leave ${left}, and it refuses negative on-hand`, 'qty', { onHand: have });
+  }
+  upsert.get(m.sku, m.to, m.qty);
 
   // Layers and valuation.
   for (const l of effect.changed) {

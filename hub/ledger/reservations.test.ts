@@ -64,6 +64,18 @@ describe('reservations', () => {
     expect(checkLedger(f.db).ok).toBe(true);
   });
 
+  it('a move posted through a hold is the same move when re-posted plainly; a plain move cannot close another hold', () => {
+    reserve(f.db, hold({ qty: 1 }), T0);
+    reserve(f.db, hold({ id: 'r-2', qty: 1, reference: 'SO-2' }), T0);
+    const ship = f.mv({ sku: 'A', qty: 1, from: 'stock', to: 'customer', reason: 'shipment' });
+    postReservation(f.db, 'r-1', ship, T0);
+    expect(postMove(f.db, ship, T0).status).toBe('exists');
+    const plain = f.mv({ sku: 'A', qty: 1, from: 'stock', to: 'customer', reason: 'shipment' });
+    postMove(f.db, plain, T0);
+    expect(() => postReservation(f.db, 'r-2', plain, T0)).toThrow(`move ${plain.id} was already posted with different reservationId`);
+    expect(getReservation(f.db, 'r-2')!.state).toBe('pending');
+  });
+
   it('refuses a post that does not fit the hold, and changes nothing', () => {
     reserve(f.db, hold({ qty: 2, location: 'stock' }), T0);
     const before = f.snapshot();

@@ -72,7 +72,6 @@ CREATE INDEX moves_from ON moves(from_location, seq);
 CREATE INDEX moves_to ON moves(to_location, seq);
 CREATE INDEX moves_reference ON moves(reference, seq) WHERE reference IS NOT NULL;
 CREATE INDEX moves_epc ON moves(epc, seq) WHERE epc IS NOT NULL;
-CREATE INDEX moves_occurred ON moves(occurred_ms);
 CREATE TRIGGER moves_immutable_update BEFORE UPDATE ON moves
   BEGIN SELECT RAISE(ABORT, 'moves are immutable: post a correcting move instead'); END;
 CREATE TRIGGER moves_immutable_delete BEFORE DELETE ON moves

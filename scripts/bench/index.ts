@@ -8,6 +8,7 @@ const BENCHES: Array<() => Promise<{ bench: Bench }>> = [
   () => import('./llrp-decode.js'),
   () => import('./portal.js'),
   () => import('./outbox.js'),
+  () => import('./ledger.js'),
 ];
 
 const filter = process.argv[2];
