@@ -64,23 +64,24 @@ function tagKey(variants: TSchema[]): string | undefined {
 }
 
 function suggestion(key: string, known: string[]): string {
-  const close = known.filter((k) => distance(k.toLowerCase(), key.toLowerCase()) <= (k.length <= 3 ? 1 : 2));
+  const limit = key.length <= 2 ? 0 : key.length <= 5 ? 1 : 2;
+  const close = known.filter((k) => distance(k.toLowerCase(), key.toLowerCase()) <= limit);
   if (close.length > 0) return `unknown key (did you mean ${close.join(' or ')}?)`;
   return `unknown key (known: ${known.join(', ')})`;
 }
 
+/** Edit distance counting a swap of two neighbours as one edit (optimal string alignment). */
 function distance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      const tmp = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
     }
   }
-  return d[b.length]!;
+  return d[a.length]![b.length]!;
 }
 
 function walkObject(schema: TSchema, input: unknown, path: string, issues: PathIssue[]): unknown {
