@@ -1,0 +1,180 @@
+// gateway/scanners — serial scanner driver: opens a port by path or USB ids, frames codes, survives unplug/replug and
+// garbage (log, count, carry on). Emits `code` and `state`.
+import { EventEmitter } from 'node:events';
+import { SerialPort } from 'serialport';
+import { componentLogger, type Logger } from '../../protocols/logging/index.js';
+import { isoTs, type ScannerHealth, type ScannerState } from '../../protocols/events/index.js';
+import { SerialFramer, type FramingOptions } from './framing.js';
+import type { ScannedCode } from './session.js';
+
+export interface SerialScannerOptions {
+  id: string;
+  /** Device path, e.g. /dev/ttyACM0 or /dev/serial/by-id/…; or give `match`. */
+  path?: string;
+  /** Find the port among SerialPort.list() by USB ids (hex strings as the OS reports them, case-insensitive). */
+  match?: { vendorId?: string; productId?: string; serialNumber?: string };
+  baudRate?: number;
+  framing?: FramingOptions;
+  /** How often to look for the device again while it is absent. Default 1000 ms. */
+  reopenMs?: number;
+}
+
+export interface ScannerStateChange {
+  state: ScannerState;
+  reason: string;
+}
+
+export interface SerialScannerEvents {
+  code: [ScannedCode];
+  state: [ScannerStateChange];
+}
+
+/** What SerialPort.list() returns, as far as we use it; injectable for tests of USB matching. */
+export type PortLister = () => Promise<Array<{ path: string; vendorId?: string; productId?: string; serialNumber?: string }>>;
+
+export class SerialScanner extends EventEmitter<SerialScannerEvents> {
+  private readonly log: Logger;
+  private readonly framer: SerialFramer;
+  private port: SerialPort | undefined;
+  private state: ScannerState = 'closed';
+  private reason = 'not started';
+  private running = false;
+  private reopenTimer: NodeJS.Timeout | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private lastScan: number | undefined;
+  private readonly counters = { opens: 0, errors: 0, problems: 0 };
+
+  constructor(
+    private readonly options: SerialScannerOptions,
+    logger: Logger,
+    private readonly lister: PortLister = () => SerialPort.list(),
+  ) {
+    super();
+    if (!options.path && !options.match) throw new Error(`serial scanner ${options.id}: give path or match (vendorId/productId/serialNumber)`);
+    this.log = componentLogger(logger, 'scanner.serial', { scanner: options.id });
+    this.framer = new SerialFramer(options.framing);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    void this.open();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    clearTimeout(this.reopenTimer);
+    clearTimeout(this.flushTimer);
+    const port = this.port;
+    this.port = undefined;
+    if (port?.isOpen) await new Promise<void>((res) => port.close(() => res()));
+    this.setState('closed', 'stopped');
+  }
+
+  health(): ScannerHealth & { counts: Record<string, number> } {
+    const h: ScannerHealth & { counts: Record<string, number> } = {
+      id: this.options.id,
+      type: 'serial',
+      state: this.state,
+      reason: this.reason,
+      counts: { ...this.framer.counts, ...this.counters },
+    };
+    if (this.lastScan !== undefined) h.lastScan = isoTs(this.lastScan);
+    return h;
+  }
+
+  private setState(state: ScannerState, reason: string): void {
+    if (state === this.state && reason === this.reason) return;
+    this.state = state;
+    this.reason = reason;
+    this.log[state === 'open' ? 'info' : 'warn']({ state, reason }, `scanner ${state}: ${reason}`);
+    this.emit('state', { state, reason });
+  }
+
+  private scheduleReopen(): void {
+    if (!this.running) return;
+    clearTimeout(this.reopenTimer);
+    this.reopenTimer = setTimeout(() => void this.open(), this.options.reopenMs ?? 1000);
+  }
+
+  private async resolvePath(): Promise<string | undefined> {
+    if (this.options.path) return this.options.path;
+    const m = this.options.match!;
+    const eq = (a: string | undefined, b: string | undefined) => b === undefined || (a ?? '').toLowerCase() === b.toLowerCase();
+    const ports = await this.lister();
+    return ports.find((p) => eq(p.vendorId, m.vendorId) && eq(p.productId, m.productId) && eq(p.serialNumber, m.serialNumber))?.path;
+  }
+
+  private async open(): Promise<void> {
+    if (!this.running || this.port) return;
+    let path: string | undefined;
+    try {
+      path = await this.resolvePath();
+    } catch (e) {
+      this.counters.errors++;
+      this.setState('closed', `listing serial ports failed: ${(e as Error).message}`);
+      return this.scheduleReopen();
+    }
+    if (!path) {
+      this.setState('closed', `no serial port matches ${JSON.stringify(this.options.match)}`);
+      return this.scheduleReopen();
+    }
+    if (!this.running) return;
+    const port = new SerialPort({ path, baudRate: this.options.baudRate ?? 9600, autoOpen: false });
+    this.port = port;
+    port.on('data', (chunk: Buffer) => this.onData(chunk));
+    port.on('error', (err: Error) => {
+      this.counters.errors++;
+      this.log.warn({ err: err.message }, 'serial port error');
+    });
+    port.on('close', (err?: Error & { disconnected?: boolean }) => {
+      if (this.port !== port) return;
+      this.port = undefined;
+      this.dropPartial();
+      this.setState('closed', err ? `port closed: ${err.message}` : 'port closed');
+      this.scheduleReopen();
+    });
+    port.open((err) => {
+      if (this.port !== port) return;
+      if (err) {
+        this.port = undefined;
+        this.counters.errors++;
+        this.setState('closed', `cannot open ${path}: ${err.message}`);
+        return this.scheduleReopen();
+      }
+      if (!this.running) {
+        port.close();
+        return;
+      }
+      this.counters.opens++;
+      this.setState('open', `opened ${path}`);
+    });
+  }
+
+  private dropPartial(): void {
+    clearTimeout(this.flushTimer);
+    const dropped = this.framer.discard();
+    if (dropped) this.log.warn({ bytes: dropped }, 'partial code dropped when the port closed');
+  }
+
+  private onData(chunk: Buffer): void {
+    this.deliver(this.framer.push(chunk));
+    const t = this.options.framing?.interByteTimeoutMs;
+    if (t) {
+      clearTimeout(this.flushTimer);
+      if (this.framer.pending) this.flushTimer = setTimeout(() => this.deliver(this.framer.flush()), t);
+    }
+  }
+
+  private deliver(out: { codes: string[]; problems: string[] }): void {
+    for (const p of out.problems) {
+      this.counters.problems++;
+      this.log.warn({ problem: p }, 'serial input dropped');
+    }
+    for (const raw of out.codes) {
+      const ts = Date.now();
+      this.lastScan = ts;
+      this.emit('code', { raw, ts });
+    }
+  }
+}
