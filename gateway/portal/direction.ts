@@ -109,26 +109,23 @@ export class BeamLog {
   }
 
   /**
-   * The crossing nearest to `atMs` within `matchMs`, if it is unambiguous: no crossing the other way is also
-   * within `matchMs` (two pallets passing each other).
+   * The crossing nearest to `atMs` within `matchMs`, and whether it is ambiguous: a crossing the other way
+   * within twice `matchMs` (two pallets passing each other; the tag's own crossing time is only an estimate).
    */
   match(atMs: number, matchMs: number): { direction: Direction; at: number; conflict: boolean } | undefined {
     let best = -1;
     let bestD = Infinity;
-    let hasIn = false;
-    let hasOut = false;
     const m = Math.min(this.n, this.at.length);
     for (let k = 0; k < m; k++) {
       const d = Math.abs(this.at[k]! - atMs);
-      if (d > matchMs) continue;
-      if (this.dir[k] === 1) hasIn = true;
-      else hasOut = true;
-      if (d < bestD) {
+      if (d <= matchMs && d < bestD) {
         bestD = d;
         best = k;
       }
     }
     if (best < 0) return undefined;
-    return { direction: this.dir[best] === 1 ? 'in' : 'out', at: this.at[best]!, conflict: hasIn && hasOut };
+    let conflict = false;
+    for (let k = 0; k < m; k++) if (this.dir[k] !== this.dir[best] && Math.abs(this.at[k]! - atMs) <= 2 * matchMs) conflict = true;
+    return { direction: this.dir[best] === 1 ? 'in' : 'out', at: this.at[best]!, conflict };
   }
 }

@@ -215,11 +215,21 @@ describe('direction', () => {
     e.gpi({ reader: 'r1', port: 3, state: true, ts: T0 + 1000 });
     e.gpi({ reader: 'r1', port: 2, state: false, ts: T0 + 1500 });
     e.gpi({ reader: 'r1', port: 3, state: false, ts: T0 + 1800 });
-    const p = passes(run(e, passReads(1200, 800)))[0]!;
+    const p = passes(run(e, passReads(1050, 950)))[0]!;
     expect(p.direction).toBe('in');
     expect(evidence[0]).toMatchObject({ directionSource: 'beam', beam: { direction: 'in', conflict: false } });
     expect(evidence[0]!.rssi!.separation).toBeLessThan(0);
     expect(e.stats().beamCrossings).toBe(1);
+  });
+
+  it('says unknown when the beams and clear RSSI peaks disagree', () => {
+    const evidence: PassageEvidence[] = [];
+    const e = new PortalEngine(BEAM_CONFIG, undefined, { explain: (x) => evidence.push(x) });
+    e.gpi({ reader: 'r1', port: 2, state: true, ts: T0 + 700 });
+    e.gpi({ reader: 'r1', port: 3, state: true, ts: T0 + 1000 });
+    const p = passes(run(e, passReads(2000, 0)))[0]!;
+    expect(p.direction).toBe('unknown');
+    expect(evidence[0]).toMatchObject({ sensorsDisagree: true, beam: { direction: 'in' }, rssi: { confidence: 1 } });
   });
 
   it('falls back to RSSI when crossings both ways match (two pallets passing each other)', () => {

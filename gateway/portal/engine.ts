@@ -6,7 +6,8 @@
 //  - accept a tag after `minReads` reads ≥ `minRssi` within `window`; its passage ends after `absence` without
 //    a read; one tag.pass per passage; reads within `rearm` of the previous read after it closed are suppressed;
 //  - direction from the order of the outside/inside RSSI peaks (power-weighted peak times) with a confidence,
-//    overridden by the photo-eye order when the door has two beams; `unknown` below `minDirectionConfidence`;
+//    overridden by the photo-eye order when the door has two beams (unless the RSSI peaks clearly say the
+//    opposite: then the sensors disagree and it is `unknown`); `unknown` below `minDirectionConfidence`;
 //  - a tag read at several doors goes to the door whose mean RSSI beats the others by `margin` dB with enough
 //    reads; otherwise it is held for `hold` more, then reported with its candidate doors and a low confidence;
 //  - doors with sensors read only in cycles: from door open / beam break until `settle` after the last new tag
@@ -547,6 +548,7 @@ export class PortalEngine {
     let directionConfidence = 0;
     let rssi: RssiDirection | undefined;
     let beam: PassageEvidence['beam'];
+    let sensorsDisagree = false;
     let confidence = attribution;
     const zoneFields = () => ({
       epc,
@@ -583,10 +585,18 @@ export class PortalEngine {
       if (beams) {
         beam = beams.match(firstSeen + rssi.crossingAt, door.beamMatch);
         if (beam && !beam.conflict) {
-          const agrees = rssi.direction === beam.direction;
-          direction = beam.direction;
-          directionSource = 'beam';
-          directionConfidence = agrees ? Math.max(0.95, rssi.confidence) : 0.9;
+          if (rssi.direction !== 'unknown' && rssi.direction !== beam.direction) {
+            // the RSSI peaks clearly say the other way: the beams were likely broken by another pallet in the
+            // door (a standing one, one passing alongside). Sensors disagree: say so rather than guess.
+            direction = 'unknown';
+            directionSource = 'none';
+            directionConfidence = 0;
+            sensorsDisagree = true;
+          } else {
+            direction = beam.direction;
+            directionSource = 'beam';
+            directionConfidence = rssi.direction === beam.direction ? Math.max(0.95, rssi.confidence) : 0.9;
+          }
         }
       }
       if (direction !== 'unknown') confidence = attribution * directionConfidence;
@@ -639,6 +649,7 @@ export class PortalEngine {
           ? { rssi: { outsideAt: rssi.outsideAt, insideAt: rssi.insideAt, separation: rssi.separation, confidence: rssi.confidence, crossingAt: rssi.crossingAt } }
           : {}),
         ...(beam ? { beam } : {}),
+        ...(sensorsDisagree ? { sensorsDisagree } : {}),
       };
       this.log.debug({ evidence }, 'passage decided');
       this.explainHook?.(evidence);

@@ -49,7 +49,10 @@ export interface PassageEvidence {
   directionSource?: 'beam' | 'rssi' | 'none';
   directionConfidence?: number;
   rssi?: { outsideAt: number; insideAt: number; separation: number; confidence: number; crossingAt: number };
+  /** The beam crossing matched to the tag; `conflict`: crossings both ways near it, so beams were not used. */
   beam?: { direction: Direction; at: number; conflict: boolean };
+  /** The beams and clear RSSI peaks said opposite directions, so the direction is unknown. */
+  sensorsDisagree?: boolean;
   confidence: number;
 }
 
@@ -70,6 +73,8 @@ export function formatEvidence(e: PassageEvidence): string {
   const rssi = e.rssi
     ? `\n  rssi peaks: outside +${f(e.rssi.outsideAt)} ms, inside +${f(e.rssi.insideAt)} ms, separation ${f(e.rssi.separation)} ms → ${f(e.rssi.confidence * 100)}%`
     : '';
-  const beam = e.beam ? `\n  beams: ${e.beam.direction} at ${f(e.beam.at - e.firstSeen)} ms${e.beam.conflict ? ' (conflict: ignored)' : ''}` : '';
+  const beam = e.beam
+    ? `\n  beams: ${e.beam.direction} at +${f(e.beam.at - e.firstSeen)} ms${e.beam.conflict ? ' (crossings both ways: ignored)' : ''}${e.sensorsDisagree ? ' (RSSI says the opposite: unknown)' : ''}`
+    : '';
   return `${head}\n${ants}${locs}${rssi}${beam}`;
 }

@@ -11,9 +11,9 @@
 // (one 25 ms dwell each, round robin), reads ~1,100 tags/s in total, shares that among the tags in its field,
 // and misses reads near its sensitivity (-82 dBm). Pallets carry 1–200 tags spread over 1.2 × 1.0 × 1.5 m.
 //
-// EPCs are SGTIN-96 (header 0x30, filter 2, partition 5, GS1 example company prefix 0614141); protocols/epc
-// did not exist when this was written, so the few lines of bit packing are here, cross-checked with epc-tds.
+// EPCs are SGTIN-96 from protocols/epc (filter 2, GS1 example company prefix 0614141, a few item references).
 
+import { encodeEpc } from '../../protocols/epc/index.js';
 import type { GpiChange, TagRead } from '../../protocols/reads/index.js';
 import type { ReadStream, SimGpi, SimRead } from './read-stream.js';
 
@@ -107,18 +107,17 @@ function gauss(r: () => number): number {
 
 // ───────────────────────────── EPCs ─────────────────────────────
 
-/** SGTIN-96 as 24 lowercase hex digits: header 0x30, filter, partition 5 (7-digit prefix), item ref, serial. */
+/** SGTIN-96 as 24 lowercase hex digits (company prefix 7 digits, item reference 6 digits incl. indicator). */
 export function sgtin96(companyPrefix: number, itemRef: number, serial: number, filter = 2): string {
-  if (!(companyPrefix >= 0 && companyPrefix < 10_000_000)) throw new RangeError(`sgtin96: company prefix ${companyPrefix} needs 7 digits`);
-  if (!(itemRef >= 0 && itemRef < 1_000_000)) throw new RangeError(`sgtin96: item reference ${itemRef} needs 6 digits`);
-  if (!(serial >= 0 && serial < 2 ** 38) || !Number.isInteger(serial)) throw new RangeError(`sgtin96: serial ${serial} needs 38 bits`);
-  let v = 0x30n;
-  v = (v << 3n) | BigInt(filter & 7);
-  v = (v << 3n) | 5n;
-  v = (v << 24n) | BigInt(companyPrefix);
-  v = (v << 20n) | BigInt(itemRef);
-  v = (v << 38n) | BigInt(serial);
-  return v.toString(16).padStart(24, '0');
+  const r = encodeEpc({
+    scheme: 'sgtin-96',
+    filter,
+    companyPrefix: String(companyPrefix).padStart(7, '0'),
+    reference: String(itemRef).padStart(6, '0'),
+    serial: String(serial),
+  });
+  if (!r.ok) throw new RangeError(`sgtin96: ${r.reason}`);
+  return r.hex;
 }
 
 // ───────────────────────────── sites ─────────────────────────────
