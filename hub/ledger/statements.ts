@@ -12,7 +12,14 @@ export function stmt(db: Db, sql: string): Statement {
   return s;
 }
 
-/** Run fn in a transaction: its own, or a savepoint inside the caller's (better-sqlite3 nests them). */
+const runners = new WeakMap<Db, (fn: () => unknown) => unknown>();
+
+/**
+ * Run fn in a transaction: its own, or a savepoint inside the caller's (better-sqlite3 nests them), so a refusal
+ * rolls back exactly what fn wrote. One transaction function per connection, made once (making one costs).
+ */
 export function inTransaction<T>(db: Db, fn: () => T): T {
-  return db.transaction(fn)();
+  let run = runners.get(db);
+  if (!run) runners.set(db, (run = db.transaction((f: () => unknown) => f())));
+  return run(fn) as T;
 }

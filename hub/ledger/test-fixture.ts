@@ -28,6 +28,7 @@ export interface Fixture {
 export function makeFixture(): Fixture {
   const dir = mkdtempSync(join(tmpdir(), 'ledger-'));
   const db = openDatabase(join(dir, 'hub.db'));
+  db.pragma('synchronous = NORMAL'); // a real file; power-loss durability is not what these tests are about
   migrate(db, [ledgerMigrations]);
   createLocation(db, { id: 'site', name: 'Site', kind: 'zone', sellable: false }, T0);
   for (const [id, kind] of [['dock-1', 'door'], ['receiving', 'receiving'], ['stock', 'stock'], ['stock-b', 'zone'], ['returns', 'returns'], ['quarantine', 'quarantine']] as const) {
