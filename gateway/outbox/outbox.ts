@@ -185,6 +185,8 @@ export class Outbox {
    * Stamp and store drafts in ONE transaction; returns the events made (in draft order). An event exists from here on.
    * A draft that would not pass the wire contract (it would make the hub dead-letter its whole batch) is refused with
    * an error log naming what is wrong, gets no seq, and does not stop the others; see `rejected()`.
+   * If the append overflows the size cap, the oldest rows (possibly some of these very events) are dropped and a gap
+   * event is appended after them in the same transaction; the returned events are still all the ones made.
    */
   append(drafts: readonly EventDraft[], nowMs: number): Event[] {
     this.assertOpen();

@@ -154,6 +154,21 @@ describe('Publisher with aedes', () => {
     expect(JSON.parse(late.messages[0]!.payload)).toMatchObject({ v: 1, gateway: GATEWAY, online: false });
   });
 
+  it('stop() publishes the fresh events already stored, waits for their PUBACKs, then disconnects cleanly', async () => {
+    const b = await broker();
+    const s = await sub(b.url, topics.events(SITE, GATEWAY));
+    const r = makeRig(b.url, { batch: { maxEvents: 25, lingerMs: 60_000 } }); // a linger stop() must not wait for
+    r.publisher.start();
+    await until(() => r.publisher.state().connected, 'connect');
+    const made = r.outbox.append(Array.from({ length: 30 }, (_, i) => ({ kind: 'door', door: 'dock-3', state: i % 2 ? 'open' : 'closed' }) as const), Date.now());
+    await r.publisher.stop({ flushMs: 10_000 });
+    expect(r.outbox.depth()).toBe(0);
+    expect(r.publisher.state()).toMatchObject({ connected: false, inFlight: 0, ackedEvents: 30 });
+    await until(() => eventsOf(s.messages).length >= 30, 'delivery');
+    expect(eventsOf(s.messages)).toEqual(made);
+    await r.close();
+  });
+
   it('logs a broker that refuses its credentials clearly, and retries with back-off without crashing', async () => {
     let attempts = 0;
     const b = await broker({

@@ -8,7 +8,8 @@
 // - Everything appended after the connect is *fresh*: it goes out as soon as a batch is full or has lingered
 //   `batch.lingerMs`, with no rate limit (the live rate is what the hub must take anyway), and it is served before the
 //   backlog whenever a message slot is free.
-// Both lanes share a window of `maxInFlight` unacknowledged messages. Each message holds rows of one lane in outbox order,
+// Both lanes share a window of `maxInFlight` unacknowledged messages (fresh may not take the last slot while backlog
+// waits). Each message holds rows of one lane in outbox order,
 // so its events ascend by seq; messages of the two lanes interleave, which the hub tolerates (it dedupes by id and
 // tracks gaps by seq per stream, and a batch is internally ordered).
 //
@@ -308,7 +309,9 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     this.pumping = true;
     try {
       while (this.inFlight.size < this.maxInFlight) {
-        if (this.pumpFresh()) continue;
+        // While backlog waits, fresh events leave it one slot, so a busy door cannot starve the drain.
+        const backlogWaiting = !this.stopping && this.backlogCursor < this.backlogEnd && this.maxInFlight > 1;
+        if (this.inFlight.size < this.maxInFlight - (backlogWaiting ? 1 : 0) && this.pumpFresh()) continue;
         if (!this.stopping && this.pumpBacklog()) continue;
         break;
       }
