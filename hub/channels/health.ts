@@ -13,7 +13,19 @@ export interface HealthThresholds {
 
 export const DEFAULT_THRESHOLDS: HealthThresholds = { maxConsecutiveFailures: 3, maxUnsyncedMs: 5 * 60_000, maxDriftUnits: 0, driftGraceMs: 60_000 };
 
-export interface HealthInput {
+/** Counts over a channel's SKUs, as the sync store sums them. */
+export interface SyncCounts {
+  /** SKUs whose should-show differs from what the channel confirmed */
+  unsynced: number;
+  /** …and by how much in total */
+  driftSkus: number;
+  driftUnits: number;
+  /** shadow/drift reads: SKUs where what the channel shows differs from what should show */
+  shownDiffSkus: number;
+  shownDiffUnits: number;
+}
+
+export interface HealthInput extends SyncCounts {
   channel: string;
   mode: 'live' | 'shadow';
   lastSuccessAt: number | null;
@@ -22,11 +34,6 @@ export interface HealthInput {
   lastError: string | null;
   /** oldest change not confirmed: min of the stored unsynced_since and the oldest dirty mark not yet computed */
   oldestUnsyncedAt: number | null;
-  unsynced: number;
-  driftSkus: number;
-  driftUnits: number;
-  shownDiffSkus: number;
-  shownDiffUnits: number;
   queued: number;
 }
 

@@ -45,8 +45,9 @@ export interface OrderDeps {
 
 const DEFAULT_HOLD_MS = 14 * 24 * 3600_000;
 
-export function reservationId(channel: string, orderId: string, line: number): string {
-  return `ch:${channel}:${orderId}:${line + 1}`;
+/** One hold per channel × order × SKU, so a replayed or cancelled order finds its holds without a lookup. */
+export function reservationId(channel: string, orderId: string, sku: string): string {
+  return `ch:${channel}:${orderId}:${sku}`;
 }
 
 /**
@@ -58,13 +59,21 @@ export function createChannelOrder(deps: OrderDeps, channel: ChannelConfig, inpu
     if (!channel.skus[l.sku]) throw new ChannelOrderError('unknown_sku', `lines[${i}].sku: ${JSON.stringify(l.sku)} is not sold on channel ${channel.id}`, `lines[${i}].sku`);
     if (!Number.isInteger(l.qty) || l.qty < 1) throw new ChannelOrderError('invalid', `lines[${i}].qty must be a whole number ≥ 1, got ${l.qty}`, `lines[${i}].qty`);
   });
+  // Lines of the same SKU become one hold; `at` keeps the first line's index for error messages.
+  const merged = new Map<string, { sku: string; qty: number; at: number }>();
+  input.lines.forEach((l, i) => {
+    const m = merged.get(l.sku);
+    if (m) m.qty += l.qty;
+    else merged.set(l.sku, { sku: l.sku, qty: l.qty, at: i });
+  });
   const now = deps.now();
   const expiresAt = now + (input.holdMs ?? DEFAULT_HOLD_MS);
   const made: string[] = [];
   const out: ChannelOrderResult = { status: 'exists', reservations: [] };
   try {
-    input.lines.forEach((l, i) => {
-      const id = reservationId(channel.id, input.orderId, i);
+    for (const l of merged.values()) {
+      const i = l.at;
+      const id = reservationId(channel.id, input.orderId, l.sku);
       const r = deps.reservations.reserve({ id, sku: l.sku, qty: l.qty, channel: channel.id, reference: `${channel.id} order ${input.orderId}`, expiresAt });
       if (!r.ok) throw new ChannelOrderError(r.code, `lines[${i}]: ${r.message}`, r.field === 'qty' || r.field === 'sku' ? `lines[${i}].${r.field}` : `lines[${i}]`);
       if (r.status === 'created') {
@@ -72,7 +81,7 @@ export function createChannelOrder(deps: OrderDeps, channel: ChannelConfig, inpu
         out.status = 'created';
       }
       out.reservations.push({ id, sku: l.sku, qty: l.qty });
-    });
+    }
   } catch (err) {
     for (const id of made) deps.reservations.void(id, `order ${input.orderId} could not be reserved in full`);
     throw err;
@@ -82,14 +91,15 @@ export function createChannelOrder(deps: OrderDeps, channel: ChannelConfig, inpu
   return out;
 }
 
-/** Void every line's hold of a cancelled order. Lines already shipped (posted) are reported, not changed. */
-export function cancelChannelOrder(deps: OrderDeps, channel: ChannelConfig, orderId: string, lines: ReadonlyArray<{ sku: string }>, reason = 'order cancelled'): Array<{ id: string; ok: boolean; message?: string }> {
-  const out = lines.map((l, i) => {
-    const id = reservationId(channel.id, orderId, i);
+/** Void the holds of a cancelled order. Holds already shipped (posted) or unknown are reported with their error. */
+export function cancelChannelOrder(deps: OrderDeps, channel: ChannelConfig, orderId: string, skus: readonly string[], reason = 'order cancelled'): Array<{ id: string; state?: string; error?: string }> {
+  const unique = [...new Set(skus)];
+  const out = unique.map((sku) => {
+    const id = reservationId(channel.id, orderId, sku);
     const r = deps.reservations.void(id, reason);
-    return r.ok ? { id, ok: true } : { id, ok: false, message: r.message };
+    return r.ok ? { id, state: r.state } : { id, error: r.message };
   });
-  for (const l of lines) deps.markDirty(l.sku);
+  for (const sku of unique) deps.markDirty(sku);
   return out;
 }
 
@@ -104,9 +114,17 @@ export function verifyShopifyHmac(rawBody: Buffer | string, header: string | und
 /** The parts of Shopify's `orders/create` payload we use. */
 export interface ShopifyOrderPayload {
   id: number | string;
+  /** "gid://shopify/Order/820982911946154508": exact, where `id` may exceed a JS number's precision */
+  admin_graphql_api_id?: string;
   name?: string;
   cancelled_at?: string | null;
   line_items: Array<{ id?: number | string; sku?: string | null; variant_id?: number | string | null; quantity: number }>;
+}
+
+/** The order's id as text, exact even past 2^53 (taken from admin_graphql_api_id when present). */
+export function shopifyOrderId(order: ShopifyOrderPayload): string {
+  const gid = /^gid:\/\/shopify\/Order\/(\d+)$/.exec(order.admin_graphql_api_id ?? '');
+  return gid ? gid[1]! : String(order.id);
 }
 
 /**

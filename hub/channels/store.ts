@@ -1,6 +1,7 @@
 // hub/channels — the durable sync state: per channel×SKU what we should show, pushed, and the channel confirmed;
 // the outstanding push attempts (with their idempotency keys); per channel success/failure counters. SQLite.
 import type { Db, MigrationSet } from '../db/database.js';
+import type { SyncCounts } from './health.js';
 
 export const channelsMigrations: MigrationSet = {
   module: 'channels',
@@ -80,15 +81,8 @@ export interface StoredAttempt<T> {
   items: T[];
 }
 
-export interface UnsyncedSummary {
+export interface UnsyncedSummary extends SyncCounts {
   oldestUnsyncedAt: number | null;
-  unsynced: number;
-  /** SKUs where the last confirmed quantity differs from what should show, and the sum of the differences. */
-  driftSkus: number;
-  driftUnits: number;
-  /** Shadow/drift reads: SKUs where what the channel shows differs from what should show. */
-  shownDiffSkus: number;
-  shownDiffUnits: number;
   rows: number;
 }
 

@@ -1,0 +1,179 @@
+// hub/channels — the REST face of channel sync (a fastify plugin): channel list and health, forced resync, orders in
+// as reservations, and Shopify's orders/create webhook with its HMAC checked over the raw body.
+import { Type, type Static } from '@sinclair/typebox';
+import type {} from '@fastify/swagger'; // schema.tags / schema.summary
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
+import { publicChannelConfig, type ChannelConfig } from './config.js';
+import {
+  cancelChannelOrder,
+  ChannelOrderError,
+  createChannelOrder,
+  shopifyOrderId,
+  shopifyOrderLines,
+  verifyShopifyHmac,
+  type ReservationsPort,
+  type ShopifyOrderPayload,
+} from './orders.js';
+import type { ChannelSync } from './sync.js';
+
+export interface ChannelRoutesOptions {
+  sync: ChannelSync;
+  reservations: ReservationsPort;
+  now?: () => number;
+}
+
+const ChannelParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const OrderId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:/@#+-]{0,80}$' });
+export const ChannelOrderBody = Type.Object(
+  {
+    orderId: OrderId,
+    lines: Type.Array(Type.Object({ sku: Type.String({ minLength: 1 }), qty: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }), { minItems: 1, maxItems: 500 }),
+    /** how long the hold lasts if never shipped; default 14 days */
+    holdMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 90 * 24 * 60 })),
+  },
+  { additionalProperties: false },
+);
+export const CancelOrderBody = Type.Object(
+  { skus: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 500 }), reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) },
+  { additionalProperties: false },
+);
+const ErrorReply = Type.Object({ statusCode: Type.Integer(), error: Type.String(), message: Type.String(), field: Type.Optional(Type.String()) });
+
+const STATUS_OF: Record<string, number> = { invalid: 400, unknown_sku: 400, not_found: 400, insufficient_available: 409, conflict: 409, reservation_state: 409 };
+
+function replyError(reply: FastifyReply, status: number, message: string, field?: string) {
+  const error = status === 404 ? 'Not Found' : status === 409 ? 'Conflict' : status === 401 ? 'Unauthorized' : 'Bad Request';
+  return reply.code(status).send({ statusCode: status, error, message, ...(field ? { field } : {}) });
+}
+
+export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (app: FastifyInstance, opts) => {
+  const { sync, reservations } = opts;
+  const now = opts.now ?? Date.now;
+  const deps = { reservations, markDirty: (sku: string) => sync.markDirty(sku), now };
+
+  const channelOr404 = (id: string, reply: FastifyReply): ChannelConfig | undefined => {
+    const c = sync.config(id);
+    if (!c) void replyError(reply, 404, `params.id: no channel "${id}"`, 'id');
+    return c;
+  };
+
+  app.get('/api/v1/channels', { schema: { tags: ['channels'], summary: 'Every channel with its sync health' } }, async () => ({
+    channels: sync.health().map((h) => ({ id: h.channel, name: sync.config(h.channel)!.name ?? h.channel, connector: sync.config(h.channel)!.connector, mode: h.mode, health: h })),
+  }));
+
+  app.get<{ Params: Static<typeof ChannelParams>; Querystring: { skus?: boolean } }>(
+    '/api/v1/channels/:id',
+    {
+      schema: {
+        tags: ['channels'],
+        summary: 'One channel: configuration (without credentials), health, and optionally per-SKU sync state',
+        params: ChannelParams,
+        querystring: Type.Object({ skus: Type.Optional(Type.Boolean()) }),
+        response: { 404: ErrorReply },
+      },
+    },
+    async (req, reply) => {
+      const c = channelOr404(req.params.id, reply);
+      if (!c) return reply;
+      return {
+        channel: publicChannelConfig(c),
+        health: sync.health(c.id)[0],
+        ...(req.query.skus ? { skus: sync.store.rows(c.id).slice(0, 10_000) } : {}),
+      };
+    },
+  );
+
+  app.post<{ Params: Static<typeof ChannelParams> }>(
+    '/api/v1/channels/:id/resync',
+    { schema: { tags: ['channels'], summary: 'Push every SKU of the channel again, even those it already confirmed', params: ChannelParams, response: { 404: ErrorReply } } },
+    async (req, reply) => {
+      const c = channelOr404(req.params.id, reply);
+      if (!c) return reply;
+      const { queued } = await sync.reconcile({ channel: c.id, force: true });
+      return reply.code(202).send({ channel: c.id, queued });
+    },
+  );
+
+  app.post<{ Params: Static<typeof ChannelParams>; Body: Static<typeof ChannelOrderBody> }>(
+    '/api/v1/channels/:id/orders',
+    {
+      schema: {
+        tags: ['channels'],
+        summary: 'A channel order: reserves every line (all or nothing) so all channels drop their availability at once',
+        params: ChannelParams,
+        body: ChannelOrderBody,
+        response: { 400: ErrorReply, 404: ErrorReply, 409: ErrorReply },
+      },
+    },
+    async (req, reply) => {
+      const c = channelOr404(req.params.id, reply);
+      if (!c) return reply;
+      try {
+        const r = createChannelOrder(deps, c, { orderId: req.body.orderId, lines: req.body.lines, ...(req.body.holdMinutes ? { holdMs: req.body.holdMinutes * 60_000 } : {}) });
+        return reply.code(r.status === 'created' ? 201 : 200).send({ channel: c.id, orderId: req.body.orderId, ...r });
+      } catch (err) {
+        if (!(err instanceof ChannelOrderError)) throw err;
+        return replyError(reply, STATUS_OF[err.code] ?? 400, `body.${err.message}`, err.field);
+      }
+    },
+  );
+
+  app.post<{ Params: Static<typeof ChannelParams> & { orderId: string }; Body: Static<typeof CancelOrderBody> }>(
+    '/api/v1/channels/:id/orders/:orderId/cancel',
+    {
+      schema: {
+        tags: ['channels'],
+        summary: 'A cancelled channel order: voids its holds',
+        params: Type.Object({ id: ChannelParams.properties.id, orderId: OrderId }),
+        body: CancelOrderBody,
+        response: { 404: ErrorReply },
+      },
+    },
+    async (req, reply) => {
+      const c = channelOr404(req.params.id, reply);
+      if (!c) return reply;
+      return { channel: c.id, orderId: req.params.orderId, reservations: cancelChannelOrder(deps, c, req.params.orderId, req.body.skus, req.body.reason) };
+    },
+  );
+
+  // Shopify signs the exact bytes it sent: this route gets the raw body, so it lives in its own context.
+  await app.register(async (raw) => {
+    raw.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+    raw.post<{ Params: { channel: string }; Body: Buffer }>(
+      '/webhooks/shopify/:channel/orders-create',
+      { schema: { tags: ['channels'], summary: 'Shopify orders/create webhook (X-Shopify-Hmac-Sha256 verified)', params: Type.Object({ channel: Type.String({ minLength: 1, maxLength: 64 }) }) } },
+      async (req, reply) => {
+        const c = sync.config(req.params.channel);
+        if (!c || c.connector !== 'shopify') return replyError(reply, 404, `params.channel: no Shopify channel "${req.params.channel}"`, 'channel');
+        const secret = c.shopify?.webhookSecret;
+        if (!secret) return replyError(reply, 404, `channel ${c.id} has no shopify.webhookSecret configured`, 'channel');
+        const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+        const hmac = req.headers['x-shopify-hmac-sha256'];
+        if (!verifyShopifyHmac(body, typeof hmac === 'string' ? hmac : undefined, secret)) {
+          req.log.warn({ channel: c.id }, 'shopify webhook with a bad or missing HMAC refused');
+          return replyError(reply, 401, 'headers.x-shopify-hmac-sha256: missing or does not match the body', 'x-shopify-hmac-sha256');
+        }
+        let order: ShopifyOrderPayload;
+        try {
+          order = JSON.parse(body.toString('utf8')) as ShopifyOrderPayload;
+        } catch {
+          return replyError(reply, 400, 'body: not JSON', 'body');
+        }
+        if (order === null || typeof order !== 'object' || (typeof order.id !== 'number' && typeof order.id !== 'string') || !Array.isArray(order.line_items)) {
+          return replyError(reply, 400, 'body: an orders/create payload needs id and line_items', 'body.id');
+        }
+        const { lines, ignored } = shopifyOrderLines(c, order);
+        if (!lines.length) return reply.send({ status: 'ignored', reason: 'no line sells a SKU of this channel', ignored });
+        try {
+          const r = createChannelOrder(deps, c, { orderId: shopifyOrderId(order), lines });
+          return reply.send({ status: r.status, reservations: r.reservations, ignored });
+        } catch (err) {
+          if (!(err instanceof ChannelOrderError)) throw err;
+          // Answering 2xx: Shopify retrying would not create stock. The oversell needs a person: log it loudly.
+          req.log.error({ channel: c.id, order: shopifyOrderId(order), code: err.code, error: err.message }, 'shopify order could not be reserved');
+          return reply.send({ status: 'rejected', code: err.code, message: err.message, ignored });
+        }
+      },
+    );
+  });
+};
