@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkLedger, moveSerial, postMove } from './index.js';
+import { checkLedger, moveSerial, postMove, postReservation, reserve } from './index.js';
 import { makeFixture, T0, type Fixture } from './test-fixture.js';
 
 let f: Fixture;
@@ -41,5 +41,21 @@ describe('checkLedger', () => {
     f.db.prepare("UPDATE balances SET qty = -1 WHERE sku = 'A' AND location = 'stock'").run();
     f.db.prepare("UPDATE balances SET qty = qty + 4 WHERE sku = 'A' AND location = 'customer'").run();
     expect(checkLedger(f.db).differences.map((d) => d.check).sort()).toEqual(['balance', 'balance', 'negative_on_hand']);
+  });
+
+  it('finds a move whose booked value the cost rules do not give (immutability bypassed)', () => {
+    f.db.exec('DROP TRIGGER moves_immutable_update');
+    f.db.prepare("UPDATE moves SET value_cost = 150, value_delta = -150 WHERE id = 'm-2'").run();
+    const r = checkLedger(f.db);
+    expect(r.differences.map((d) => d.check)).toEqual(['move_value']);
+    expect(r.differences.find((d) => d.check === 'move_value')).toMatchObject({ moveId: 'm-2', expected: { valueCost: 200, valueDelta: -200, variance: 0 } });
+  });
+
+  it('finds a posted reservation that does not match its move', () => {
+    reserve(f.db, { id: 'r-1', sku: 'A', qty: 1, reference: 'SO-1', expiresAt: T0 + 1000 }, T0);
+    postReservation(f.db, 'r-1', f.mv({ sku: 'A', qty: 1, from: 'stock', to: 'customer', reason: 'shipment' }), T0);
+    expect(checkLedger(f.db).ok).toBe(true);
+    f.db.prepare("UPDATE reservations SET move_id = 'm-1' WHERE id = 'r-1'").run();
+    expect(checkLedger(f.db).differences).toMatchObject([{ check: 'reservation', message: 'posted reservation r-1 does not match its move m-1' }]);
   });
 });

@@ -6,7 +6,7 @@ import { serialStateAt, valueDirection } from './moves.js';
 import type { CostMethod, LocationKind } from './types.js';
 import { issue, receive, type Layer, type ValueEffect } from './valuation.js';
 
-export type CheckName = 'balance' | 'zero_sum' | 'negative_on_hand' | 'move_value' | 'layers' | 'valuation' | 'serial';
+export type CheckName = 'balance' | 'zero_sum' | 'negative_on_hand' | 'move_value' | 'layers' | 'valuation' | 'serial' | 'reservation';
 
 export interface Difference {
   check: CheckName;
@@ -132,6 +132,17 @@ export function checkLedger(db: Db): CheckReport {
     units.delete(s.epc);
   }
   for (const [epc, unit] of units) diff({ check: 'serial', sku: unit.sku, epc, expected: unit.location, actual: null, message: `EPC ${epc} has moves but no serial record` });
+
+  // Holds: a posted hold names the move that posted it, and that move names the hold and fits in it.
+  const posted = db.prepare(`SELECT r.id, r.sku, r.qty, r.move_id, m.reservation_id AS move_reservation, m.qty AS move_qty, m.sku AS move_sku
+                             FROM reservations r LEFT JOIN moves m ON m.id = r.move_id WHERE r.state = 'posted'`).all() as Array<{
+    id: string; sku: string; qty: number; move_id: string | null; move_reservation: string | null; move_qty: number | null; move_sku: string | null;
+  }>;
+  for (const r of posted) {
+    if (r.move_reservation !== r.id || r.move_sku !== r.sku || (r.move_qty ?? Infinity) > r.qty) {
+      diff({ check: 'reservation', sku: r.sku, moveId: r.move_id ?? undefined, expected: { reservation: r.id, sku: r.sku, qtyAtMost: r.qty }, actual: { reservation: r.move_reservation, sku: r.move_sku, qty: r.move_qty }, message: `posted reservation ${r.id} does not match its move ${r.move_id ?? '(none)'}` });
+    }
+  }
 
   return { ok: differences.length === 0, moves, skus: methods.size, differences };
 }
