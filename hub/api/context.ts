@@ -1,0 +1,15 @@
+// hub/api — what route plugins are given: the database, the hub's clock and logger, and the running parts.
+import type { Logger } from '../../protocols/logging/index.js';
+import type { Db } from '../db/database.js';
+import type { DoorStore } from '../doors/store.js';
+import type { IngestStore } from '../ingest/store.js';
+
+export interface ApiContext {
+  db: Db;
+  clock: () => number;
+  log: Logger;
+  doors: DoorStore;
+  ingest: IngestStore;
+  /** Publish a command to a gateway (door mode hints, lights). */
+  sendCommand?: (gateway: string, command: Record<string, unknown>) => Promise<void>;
+}

@@ -1,0 +1,108 @@
+// hub/api — stock, moves (the audit trail, and manual transfers/adjustments) and the valuation report.
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { getStock, listMoves, postMove, recordAudit, valuationReport, type MoveFilter, type MoveReason } from '../../ledger/index.js';
+import { isoTs } from '../../../protocols/events/index.js';
+import { actorOf } from '../actor.js';
+import type { ApiContext } from '../context.js';
+import { ApiError } from '../errors.js';
+import { errors, Move, StockRow } from '../schemas.js';
+
+const ManualMove = Type.Object({
+  sku: Type.String({ minLength: 1 }),
+  qty: Type.Integer({ minimum: 1 }),
+  from: Type.String({ minLength: 1 }),
+  to: Type.String({ minLength: 1 }),
+  reason: Type.Union([Type.Literal('transfer'), Type.Literal('adjustment'), Type.Literal('scrap'), Type.Literal('receipt'), Type.Literal('shipment'), Type.Literal('return'), Type.Literal('count')]),
+  /** Why, in words: required for the audit trail. */
+  note: Type.String({ minLength: 1, maxLength: 2000 }),
+  reference: Type.Optional(Type.String({ maxLength: 200 })),
+  epc: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]+$' })),
+  unitCost: Type.Optional(Type.Integer({ minimum: 0 })),
+  occurredAt: Type.Optional(Type.String({ format: 'date-time' })),
+});
+
+export async function stockRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+  const { db, clock } = ctx;
+
+  app.get('/api/v1/stock', {
+    schema: {
+      tags: ['stock'],
+      summary: 'On hand, reserved and available per SKU (site-wide or at one location)',
+      querystring: Type.Object({ sku: Type.Optional(Type.String()), location: Type.Optional(Type.String()) }),
+      response: { 200: Type.Object({ stock: Type.Array(StockRow) }), ...errors },
+    },
+  }, async (req) => {
+    const q = req.query as { sku?: string; location?: string };
+    return { stock: getStock(db, q) };
+  });
+
+  app.get('/api/v1/moves', {
+    schema: {
+      tags: ['stock'],
+      summary: 'The moves (audit trail of stock), oldest first, with filters and a cursor',
+      querystring: Type.Object({
+        sku: Type.Optional(Type.String()),
+        location: Type.Optional(Type.String()),
+        reason: Type.Optional(Type.String()),
+        reference: Type.Optional(Type.String()),
+        epc: Type.Optional(Type.String()),
+        since: Type.Optional(Type.String()),
+        until: Type.Optional(Type.String()),
+        cursor: Type.Optional(Type.String()),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+      }),
+      response: { 200: Type.Object({ moves: Type.Array(Move), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...errors },
+    },
+  }, async (req) => listMoves(db, req.query as MoveFilter));
+
+  app.post('/api/v1/moves', {
+    schema: {
+      tags: ['stock'],
+      summary: 'Post a manual transfer or adjustment; requires an Idempotency-Key header',
+      headers: Type.Object({ 'idempotency-key': Type.String({ minLength: 1, maxLength: 200 }) }),
+      body: ManualMove,
+      response: { 201: Move, 200: Move, ...errors },
+    },
+  }, async (req, reply) => {
+    const key = req.headers['idempotency-key'];
+    if (typeof key !== 'string') throw new ApiError(400, 'Idempotency-Key header is required', 'idempotency-key');
+    const b = req.body as typeof ManualMove.static;
+    const actor = actorOf(req);
+    const now = clock();
+    const result = db.transaction(() => {
+      const r = postMove(db, {
+        id: `api:${key}`,
+        sku: b.sku,
+        qty: b.qty,
+        from: b.from,
+        to: b.to,
+        reason: b.reason as MoveReason,
+        reference: b.reference ?? null,
+        epc: b.epc?.toLowerCase() ?? null,
+        unitCost: b.unitCost ?? null,
+        actor,
+        occurredAt: b.occurredAt ?? isoTs(now),
+        note: b.note,
+      }, now);
+      if (r.status === 'created') recordAudit(db, { actor, action: 'move.post', target: r.move.id, reason: b.note, payload: b, atMs: now });
+      return r;
+    })();
+    return reply.status(result.status === 'created' ? 201 : 200).send(result.move);
+  });
+
+  app.get('/api/v1/valuation', {
+    schema: {
+      tags: ['stock'],
+      summary: 'Inventory value per SKU (equals the sum of its cost layers)',
+      querystring: Type.Object({ sku: Type.Optional(Type.String()) }),
+      response: {
+        200: Type.Object({
+          rows: Type.Array(Type.Object({ sku: Type.String(), costMethod: Type.String(), qty: Type.Integer(), value: Type.Number(), averageUnitCost: Type.Union([Type.Number(), Type.Null()]), openLayers: Type.Integer() })),
+          totalValue: Type.Number(),
+        }),
+        ...errors,
+      },
+    },
+  }, async (req) => valuationReport(db, req.query as { sku?: string }));
+}

@@ -1,0 +1,29 @@
+// hub/api — the hub's HTTP server: fastify with the error shape, CSV bodies, and the route plugins.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { ApiContext } from './context.js';
+import { installErrorHandler } from './errors.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { operationsRoutes } from './routes/operations.js';
+import { stockRoutes } from './routes/stock.js';
+
+export interface ApiOptions {
+  /** Extra plugins (receiving, channels, status …) registered after the core routes, with the same context. */
+  plugins?: Array<(app: FastifyInstance, ctx: ApiContext) => Promise<void>>;
+  bodyLimit?: number;
+}
+
+export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: ctx.log.child({ component: 'http' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: opts.bodyLimit ?? 8 * 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  });
+  installErrorHandler(app, ctx.log);
+  app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  await catalogRoutes(app, ctx);
+  await stockRoutes(app, ctx);
+  await operationsRoutes(app, ctx);
+  for (const plugin of opts.plugins ?? []) await plugin(app, ctx);
+  return app as unknown as FastifyInstance;
+}

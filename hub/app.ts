@@ -1,0 +1,184 @@
+// hub — assembling the site service from its rooms: database and migrations, locations and doors from config, the
+// broker (embedded or external), the ingest applying events through the door interpreter, and the REST API.
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { WIRE_VERSION, isoTs, newEventId, topics, type HubStatus } from '../protocols/events/index.js';
+import { componentLogger, type Logger } from '../protocols/logging/index.js';
+import type { ApiContext } from './api/context.js';
+import { buildApi, type ApiOptions } from './api/server.js';
+import { startBroker, type RunningBroker } from './broker/broker.js';
+import { connectExternalMqtt } from './broker/external-mqtt.js';
+import type { HubMqtt } from './broker/hub-mqtt.js';
+import type { HubConfig } from './config/schema.js';
+import { migrate, openDatabase, type Db, type MigrationSet } from './db/database.js';
+import { DoorInterpreter, type DoorSetup } from './doors/interpreter.js';
+import { doorsMigrations } from './doors/store.js';
+import { Ingest } from './ingest/ingest.js';
+import { ingestMigrations } from './ingest/migrations.js';
+import { IngestStore } from './ingest/store.js';
+import { createLocation, getLocation, ledgerMigrations, listLocations, updateLocation, type LocationKind } from './ledger/index.js';
+
+export const HUB_VERSION = '0.1.0';
+
+/** Every module's schema, in the order they are applied. */
+export const HUB_MIGRATIONS: readonly MigrationSet[] = [ledgerMigrations, ingestMigrations, doorsMigrations];
+
+export interface HubModules {
+  /** Extra migration sets (receiving, channels …), applied after the core ones. */
+  migrations?: readonly MigrationSet[];
+  /** Extra API plugins. */
+  api?: ApiOptions['plugins'];
+  /** Called once the core is up, before the ingest starts: register door observers, start loops. */
+  attach?: (hub: Hub) => void | Promise<void>;
+}
+
+export interface Hub {
+  config: HubConfig;
+  db: Db;
+  log: Logger;
+  clock: () => number;
+  doors: DoorInterpreter;
+  ingest: Ingest;
+  mqtt: HubMqtt;
+  broker?: RunningBroker;
+  http: FastifyInstance;
+  /** http://host:port of the REST API once listening. */
+  url: string;
+  /** Publish a command to a gateway's cmd topic (v, id and ts are added). */
+  sendCommand(gateway: string, command: Record<string, unknown>): Promise<void>;
+  /** Things to close on stop, last added closed first. */
+  onStop(fn: () => Promise<void> | void): void;
+  stop(): Promise<void>;
+}
+
+/** Create or update the configured real locations (the virtual ones come with the ledger). */
+export function applyLocations(db: Db, config: HubConfig, nowMs: number): void {
+  db.transaction(() => {
+    for (const l of config.locations) {
+      const existing = getLocation(db, l.id);
+      const fields = { name: l.name ?? l.id, parent: l.parent ?? null, sellable: l.sellable, allowNegative: l.allowNegative };
+      if (!existing) createLocation(db, { id: l.id, kind: l.kind as LocationKind, ...fields }, nowMs);
+      else if (existing.kind !== l.kind) throw new Error(`hub.yaml: locations: ${l.id} is a ${existing.kind} in the ledger, not a ${l.kind}: a location's kind cannot change`);
+      else updateLocation(db, l.id, fields, nowMs);
+    }
+  })();
+}
+
+/** Each door's locations by role: configured, else the site's first location of that kind. */
+export function resolveDoors(db: Db, config: HubConfig): DoorSetup[] {
+  const firstOf = (kind: LocationKind, door: string, role: string): string => {
+    const l = listLocations(db, { kind })[0];
+    if (!l) throw new Error(`hub.yaml: doors: ${door} needs a ${role} location: set doors[].roles.${role} or add a location of kind ${kind}`);
+    return l.id;
+  };
+  return config.doors.map((d) => ({
+    id: d.id,
+    mode: d.mode,
+    gateway: d.gateway,
+    location: d.location,
+    receiving: d.roles.receiving ?? firstOf('receiving', d.id, 'receiving'),
+    stock: d.roles.stock ?? firstOf('stock', d.id, 'stock'),
+    returns: d.roles.returns ?? firstOf('returns', d.id, 'returns'),
+  }));
+}
+
+async function connectBroker(config: HubConfig, logger: Logger): Promise<{ mqtt: HubMqtt; broker?: RunningBroker }> {
+  const b = config.broker;
+  if (b.type === 'external') {
+    const mqtt = await connectExternalMqtt(
+      { url: b.url, clientId: b.clientId, username: b.username, password: b.password, caFile: b.tls?.caFile, keepaliveS: b.keepaliveS, reconnectPeriodMs: b.reconnectPeriodMs },
+      logger,
+    );
+    return { mqtt };
+  }
+  const broker = await startBroker(
+    {
+      site: config.site,
+      host: b.tcp.host,
+      port: b.tcp.port,
+      tls: b.tls && { port: b.tls.port, certFile: b.tls.certFile, keyFile: b.tls.keyFile, caFile: b.tls.caFile },
+      ws: b.websocket && { port: b.websocket.port, path: b.websocket.path },
+      gateways: b.gateways.map((g) => ({ id: g.id, secretHash: g.passwordHash })),
+      allowAnonymous: b.allowAnonymous,
+    },
+    logger,
+  );
+  return { mqtt: broker.mqtt, broker };
+}
+
+export async function startHub(config: HubConfig, logger: Logger, modules: HubModules = {}, clock: () => number = Date.now): Promise<Hub> {
+  const log = componentLogger(logger, 'hub', { site: config.site });
+  const startedAt = clock();
+  const closers: Array<() => Promise<void> | void> = [];
+
+  if (config.database.path !== ':memory:') mkdirSync(dirname(config.database.path), { recursive: true });
+  const db = openDatabase(config.database.path);
+  closers.push(() => {
+    db.close();
+  });
+  try {
+    const applied = migrate(db, [...HUB_MIGRATIONS, ...(modules.migrations ?? [])], log);
+    if (applied.length) log.info({ applied }, 'database migrated');
+    applyLocations(db, config, clock());
+    const doors = new DoorInterpreter(db, clock);
+    doors.configure(resolveDoors(db, config));
+
+    const { mqtt, broker } = await connectBroker(config, logger);
+    closers.push(() => mqtt.close());
+    if (broker) closers.push(() => broker.close());
+
+    const hubStatus = (online: boolean): string => JSON.stringify({ v: WIRE_VERSION, online, ts: isoTs(clock()), version: HUB_VERSION, startedAt: isoTs(startedAt) } satisfies HubStatus);
+    const sendCommand = async (gateway: string, command: Record<string, unknown>): Promise<void> => {
+      const payload = { v: WIRE_VERSION, id: newEventId(clock()), ts: isoTs(clock()), ...command };
+      await mqtt.publish(topics.cmd(config.site, gateway), JSON.stringify(payload), { qos: 1, retain: false });
+      log.info({ gateway, command: payload }, 'command sent');
+    };
+
+    const ingest = new Ingest({ db, mqtt, site: config.site, apply: doors.apply, clock, logger });
+    const ctx: ApiContext = { db, clock, log: logger, doors: doors.store, ingest: new IngestStore(db, config.site, doors.apply), sendCommand };
+    const http = await buildApi(ctx, { plugins: modules.api ?? [] });
+
+    let stopped = false;
+    const hub: Hub = {
+      config,
+      db,
+      log,
+      clock,
+      doors,
+      ingest,
+      mqtt,
+      ...(broker ? { broker } : {}),
+      http,
+      url: '',
+      sendCommand,
+      onStop: (fn) => closers.push(fn),
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        log.info('hub stopping');
+        await ingest.stop();
+        await mqtt.publish(topics.hubStatus(config.site), hubStatus(false), { qos: 1, retain: true }).catch(() => undefined);
+        await http.close();
+        for (const close of closers.reverse()) {
+          try {
+            await close();
+          } catch (err) {
+            log.warn({ err }, 'error while stopping');
+          }
+        }
+        log.info('hub stopped');
+      },
+    };
+    await modules.attach?.(hub);
+    await ingest.start();
+    await mqtt.publish(topics.hubStatus(config.site), hubStatus(true), { qos: 1, retain: true });
+    const address = await http.listen({ host: config.http.host, port: config.http.port });
+    hub.url = address.replace('0.0.0.0', '127.0.0.1');
+    log.info({ api: hub.url, mqtt: broker ? { port: broker.port, tlsPort: broker.tlsPort, wsPort: broker.wsPort } : config.broker, database: config.database.path }, 'hub ready');
+    return hub;
+  } catch (err) {
+    for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env node
+// hub — `dockgate-hub --config hub.yaml` runs the site service; `dockgate-hub check --config hub.yaml` recomputes
+// every balance and valuation from the moves and reports any difference (exit 1 when there is one).
+import { ConfigError } from '../protocols/config/index.js';
+import { EX_CONFIG, SystemdNotifier, configPathFromArgs, handleSignals } from '../protocols/daemon/lifecycle.js';
+import { createLogger } from '../protocols/logging/index.js';
+import { HUB_MIGRATIONS, startHub } from './app.js';
+import { loadHubConfig } from './config/load.js';
+import { migrate, openDatabase } from './db/database.js';
+import { checkLedger } from './ledger/index.js';
+import { hubModules } from './modules.js';
+
+const USAGE = 'usage: dockgate-hub [check] --config <hub.yaml>';
+
+async function main(argv: string[]): Promise<void> {
+  const command = argv[0] && !argv[0].startsWith('-') ? argv[0] : 'run';
+  const path = configPathFromArgs(argv);
+  if (!path || (command !== 'run' && command !== 'check')) {
+    process.stderr.write(`${USAGE}\n`);
+    process.exit(64);
+  }
+  let config;
+  try {
+    config = loadHubConfig(path);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`dockgate-hub: configuration error\n${err.message}\n`);
+      createLogger({ name: 'dockgate-hub' }).fatal({ component: 'config', issues: err.issues }, 'configuration error: not starting');
+      process.exit(EX_CONFIG);
+    }
+    throw err;
+  }
+  const logger = createLogger({ name: 'dockgate-hub', level: config.logLevel });
+
+  if (command === 'check') {
+    const db = openDatabase(config.database.path);
+    migrate(db, HUB_MIGRATIONS);
+    const report = checkLedger(db);
+    db.close();
+    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    process.exit(report.ok ? 0 : 1);
+  }
+
+  const notifier = new SystemdNotifier(logger);
+  const hub = await startHub(config, logger, hubModules(config));
+  notifier.ready(`serving ${hub.url}`);
+  handleSignals(logger, async () => {
+    notifier.stopping();
+    await hub.stop();
+  });
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => {
+  process.stderr.write(`dockgate-hub: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.exit(1);
+});
