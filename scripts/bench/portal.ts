@@ -4,7 +4,7 @@
 //
 // Throughput: a realistic stream (2 doors × 2 readers, pallets of up to 200 tags, from the scenario generator)
 // is converted to TagRead objects once, then fed through the engine several times with the clock re-based per
-// pass, ticking every 200 ms of stream time as the gateway would; the best of the passes counts.
+// pass, ticking every 200 ms of stream time as the gateway would; the best of 8 passes counts.
 // Memory: with `node --expose-gc` (the bench re-runs itself under it when needed) the heap (V8 heap used +
 // ArrayBuffers, which hold the typed arrays) is measured after a full GC before and after inserting N tags, each
 // read on 4 antennas so it holds 4 antenna aggregates, into an engine sized for N; divided by N. It counts
@@ -58,7 +58,7 @@ function throughput(): BenchRow[] {
   };
   let best = 0;
   let bestBase = 0;
-  for (let k = 0; k < 5; k++) {
+  for (let k = 0; k < 8; k++) {
     bestBase = Math.max(bestBase, runBaseline());
     best = Math.max(best, runEngine());
   }
@@ -70,7 +70,7 @@ function throughput(): BenchRow[] {
       baseline: { name: 'Map count loop', value: bestBase },
       target: '>= 2,000,000',
       met: best >= 2_000_000,
-      note: `${n.toLocaleString('en-US')} simulated reads, 2 doors × 4 antennas, ticks every 200 ms, best of 5`,
+      note: `${n.toLocaleString('en-US')} simulated reads, 2 doors × 4 antennas, ticks every 200 ms, best of 8 (the machine is shared: best = least disturbed)`,
     },
   ];
 }
