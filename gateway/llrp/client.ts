@@ -222,6 +222,7 @@ export class LlrpReaderClient extends EventEmitter<ReaderClientEvents> {
         };
       });
       this.wakeBackoff = undefined;
+      this.skipBackoff = false; // a restart during back-off only cuts the wait short
     }
   }
 

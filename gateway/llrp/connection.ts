@@ -151,6 +151,7 @@ export class LlrpConnection {
   close(reason: string): void {
     if (this.closedReason !== undefined) return;
     this.closedReason = reason;
+    this.log.debug({ reason, pending: this.pending.size }, 'llrp link closed');
     if (this.watchdog) clearInterval(this.watchdog);
     for (const [id, p] of this.pending) {
       clearTimeout(p.timer);
