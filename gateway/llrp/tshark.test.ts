@@ -130,7 +130,10 @@ function hexdump(b: Uint8Array): string {
 
 describe("tshark's LLRP dissector", () => {
   it('decodes every message with no malformed or expert warnings and the intended values', () => {
-    writeFileSync(join(dir, 'in.txt'), cases.map((c) => hexdump(c.frame)).join('\n'));
+    // Negative control last: a parameter whose length field lies must be flagged, proving the check can fail.
+    const control = Buffer.from('0403000000100000ffff' + '00' + '00e20004' + '00', 'hex') // EventsAndReports claims 4 bytes, has 5;
+    control.writeUInt32BE(control.length, 2);
+    writeFileSync(join(dir, 'in.txt'), [...cases.map((c) => c.frame), control].map(hexdump).join('\n'));
     execFileSync('text2pcap', ['-q', '-T', '40000,5084', join(dir, 'in.txt'), join(dir, 'out.pcap')]);
     const text = execFileSync('tshark', ['-r', join(dir, 'out.pcap'), '-d', 'tcp.port==5084,llrp', '-V'], {
       encoding: 'utf8',
@@ -139,7 +142,8 @@ describe("tshark's LLRP dissector", () => {
     });
     if (process.env.DUMP_TSHARK) writeFileSync(process.env.DUMP_TSHARK, text);
     const frames = text.split(/^Frame \d+: /m).slice(1);
-    expect(frames).toHaveLength(cases.length);
+    expect(frames).toHaveLength(cases.length + 1);
+    expect(frames[cases.length]).toMatch(/Expert Info \(Error\/Malformed\)/);
     cases.forEach((c, i) => {
       const f = frames[i]!;
       const llrp = f.slice(f.indexOf('Low Level Reader Protocol'));
