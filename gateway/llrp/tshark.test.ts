@@ -2,11 +2,15 @@
 // message the client sends (and the reader-side messages the simulator sends) goes through text2pcap and tshark,
 // which must decode it with no malformed-packet or expert warnings and show the field values we meant.
 import { execFileSync } from 'node:child_process';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { encodeMessage, encodeRoAccessReport } from '../../protocols/llrp/index.js';
+import { FrameSplitter, encodeMessage, encodeRoAccessReport } from '../../protocols/llrp/index.js';
+import { silentLogger } from '../../protocols/logging/index.js';
+import { startLlrpSimulator } from '../../scripts/sim/llrp-reader.js';
+import { LlrpReaderClient } from './client.js';
 import {
   buildAddRoSpec,
   buildFactoryReset,
@@ -120,6 +124,17 @@ add('error', 'ERROR_MESSAGE', {
   LLRPStatus: { StatusCode: 100, ErrorDescription: 'no', ParameterError: { ParameterType: 224, ErrorCode: 209 } },
 }, [/Type: Error Message \(100\)/, /Status code: M_ParameterError \(100\)/, /Error Description: no/, /Parameter type: RF Transmitter \(224\)/]);
 
+function dissect(frames: Uint8Array[], name: string): string[] {
+  writeFileSync(join(dir, `${name}.txt`), frames.map(hexdump).join('\n'));
+  execFileSync('text2pcap', ['-q', '-T', '40000,5084', join(dir, `${name}.txt`), join(dir, `${name}.pcap`)], { stdio: 'ignore' });
+  const text = execFileSync('tshark', ['-r', join(dir, `${name}.pcap`), '-d', 'tcp.port==5084,llrp', '-V'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  return text.split(/^Frame \d+: /m).slice(1);
+}
+
 function hexdump(b: Uint8Array): string {
   let s = '';
   for (let i = 0; i < b.length; i += 16) {
@@ -133,15 +148,7 @@ describe("tshark's LLRP dissector", () => {
     // Negative control last: a parameter whose length field lies must be flagged, proving the check can fail.
     const control = Buffer.from('0403000000100000ffff' + '00' + '00e20004' + '00', 'hex') // EventsAndReports claims 4 bytes, has 5;
     control.writeUInt32BE(control.length, 2);
-    writeFileSync(join(dir, 'in.txt'), [...cases.map((c) => c.frame), control].map(hexdump).join('\n'));
-    execFileSync('text2pcap', ['-q', '-T', '40000,5084', join(dir, 'in.txt'), join(dir, 'out.pcap')]);
-    const text = execFileSync('tshark', ['-r', join(dir, 'out.pcap'), '-d', 'tcp.port==5084,llrp', '-V'], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    if (process.env.DUMP_TSHARK) writeFileSync(process.env.DUMP_TSHARK, text);
-    const frames = text.split(/^Frame \d+: /m).slice(1);
+    const frames = dissect([...cases.map((c) => c.frame), control], 'built');
     expect(frames).toHaveLength(cases.length + 1);
     expect(frames[cases.length]).toMatch(/Expert Info \(Error\/Malformed\)/);
     cases.forEach((c, i) => {
@@ -153,5 +160,69 @@ describe("tshark's LLRP dissector", () => {
       expect(llrp, `${c.what}: length`).toMatch(new RegExp(`Length: ${c.frame.length}\\n`));
       for (const re of c.expect) expect(llrp, `${c.what}: ${re}`).toMatch(re);
     });
+  });
+});
+
+describe("tshark's LLRP dissector on recorded client traffic", () => {
+  it('decodes every byte the client really sent to a reader, in the expected order', async () => {
+    const sim = await startLlrpSimulator({ readerId: 'dock-1' });
+    const sent: Buffer[] = [];
+    const relay = createServer((down) => {
+      const up = connect(sim.port, '127.0.0.1');
+      down.on('data', (c: Buffer) => {
+        sent.push(Buffer.from(c));
+        up.write(c);
+      });
+      up.on('data', (c) => down.write(c));
+      up.on('close', () => down.destroy());
+      down.on('close', () => up.destroy());
+      up.on('error', () => down.destroy());
+      down.on('error', () => up.destroy());
+    });
+    await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+    const client = new LlrpReaderClient(
+      { ...base, host: '127.0.0.1', port: (relay.address() as AddressInfo).port, keepaliveMs: 100, connectTimeoutMs: 3000, requestTimeoutMs: 3000 },
+      silentLogger(),
+    );
+    try {
+      client.start();
+      const deadline = Date.now() + 15_000;
+      while (client.state !== 'reading' || sim.stats.keepaliveAcks < 1) {
+        if (Date.now() > deadline) throw new Error('client did not reach reading with a keepalive ack');
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      await client.setGpo(1, true);
+      await client.stop();
+    } finally {
+      await client.stop();
+      await new Promise((r) => relay.close(r));
+      await sim.close();
+    }
+    const frames: Uint8Array[] = [];
+    const splitter = new FrameSplitter();
+    expect(splitter.push(Buffer.concat(sent), (f) => frames.push(f.slice()))).toBeUndefined();
+    expect(splitter.buffered).toBe(0);
+    const dissected = dissect(frames, 'recorded');
+    expect(dissected).toHaveLength(frames.length);
+    const types = dissected.map((f, i) => {
+      const llrp = f.slice(f.indexOf('Low Level Reader Protocol'));
+      expect(llrp, `frame ${i}`).toMatch(/^Low Level Reader Protocol/);
+      expect(llrp, `frame ${i}: expert info`).not.toMatch(/Expert Info|Malformed/);
+      return /= Type: ([^(]+) \(\d+\)/.exec(llrp)![1]!.trim();
+    });
+    expect(types).toContain('Keepalive Ack');
+    expect(types.filter((t) => t !== 'Keepalive Ack')).toEqual([
+      'Get Reader Capabilities',
+      'Set Reader Config',
+      'Delete AccessSpec',
+      'Delete ROSpec',
+      'Set Reader Config',
+      'Enable Events And Reports',
+      'Add ROSpec',
+      'Enable ROSpec',
+      'Start ROSpec',
+      'Set Reader Config',
+      'Close Connection',
+    ]);
   });
 });
