@@ -14,7 +14,9 @@ let dir: string;
 const open: Outbox[] = [];
 
 function openOutbox(name = 'outbox.db', extra: Partial<Parameters<typeof Outbox.open>[0]> = {}): Outbox {
-  const o = Outbox.open({ path: join(dir, name), logger: silentLogger(), ...extra });
+  // NORMAL keeps these tests fast; what FULL adds (power-loss durability) cannot be tested here, and process-crash
+  // durability (the same for both) is crash.test.ts's job.
+  const o = Outbox.open({ path: join(dir, name), logger: silentLogger(), synchronous: 'NORMAL', ...extra });
   open.push(o);
   return o;
 }
@@ -35,6 +37,13 @@ describe('Outbox', () => {
     a.close();
     expect(openOutbox().stream).toBe(stream);
     expect(openOutbox('other.db').stream).not.toBe(stream);
+  });
+
+  it('runs in WAL mode with synchronous=FULL unless told otherwise', () => {
+    const o = Outbox.open({ path: join(dir, 'default.db'), logger: silentLogger() });
+    open.push(o);
+    expect(o.settings()).toEqual({ journalMode: 'wal', synchronous: 'FULL' });
+    expect(openOutbox('normal.db').settings()).toEqual({ journalMode: 'wal', synchronous: 'NORMAL' });
   });
 
   it('stamps id, stream, gap-free seq and ts on each draft, in one transaction, in draft order', () => {
@@ -125,7 +134,7 @@ describe('Outbox', () => {
 
   it('when the row cap is hit drops the oldest, appends a loud gap event, and never loses a gap silently', () => {
     const { logger, lines } = captureLogger();
-    const o = Outbox.open({ path: join(dir, 'cap.db'), logger, maxRows: 10 });
+    const o = Outbox.open({ path: join(dir, 'cap.db'), logger, maxRows: 10, synchronous: 'NORMAL' });
     open.push(o);
     for (let i = 1; i <= 40; i++) o.append([tagPassDraft(i)], T + i);
     expect(o.depth()).toBeLessThanOrEqual(10);

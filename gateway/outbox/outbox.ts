@@ -343,6 +343,14 @@ export class Outbox {
     return this.rejectedTotal;
   }
 
+  /** The SQLite settings in force, read back from the database (for status and tests). */
+  settings(): { journalMode: string; synchronous: Synchronous | 'OTHER' } {
+    this.assertOpen();
+    const journalMode = String(this.db.pragma('journal_mode', { simple: true }));
+    const sync = Number(this.db.pragma('synchronous', { simple: true }));
+    return { journalMode, synchronous: sync === 2 ? 'FULL' : sync === 1 ? 'NORMAL' : 'OTHER' };
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
