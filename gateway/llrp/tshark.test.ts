@@ -146,7 +146,8 @@ function hexdump(b: Uint8Array): string {
 describe("tshark's LLRP dissector", () => {
   it('decodes every message with no malformed or expert warnings and the intended values', () => {
     // Negative control last: a parameter whose length field lies must be flagged, proving the check can fail.
-    const control = Buffer.from('0403000000100000ffff' + '00' + '00e20004' + '00', 'hex') // EventsAndReports claims 4 bytes, has 5;
+    // (EventsAndReports claims 4 bytes but has 5.)
+    const control = Buffer.from('0403000000100000ffff' + '00' + '00e20004' + '00', 'hex');
     control.writeUInt32BE(control.length, 2);
     const frames = dissect([...cases.map((c) => c.frame), control], 'built');
     expect(frames).toHaveLength(cases.length + 1);
