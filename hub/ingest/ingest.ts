@@ -1,5 +1,10 @@
 // hub/ingest — the hub's front door for gateway messages: validate with the wire contract, apply each events batch in
 // one SQLite transaction, acknowledge only after it committed; dead-letter what cannot be taken; keep counters.
+//
+// Group commit: messages that arrive in the same turn of the event loop (several gateways, or several messages in one
+// socket read) are applied in ONE transaction (each batch in its own savepoint) and acknowledged together after its
+// commit: one fsync for all of them. If any of them fails, the group is rolled back and each message is taken again
+// on its own, so one bad message never holds back the others.
 import { describeErrors, parse, topics, type EventBatch } from '../../protocols/events/index.js';
 import { componentLogger, type Logger } from '../../protocols/logging/index.js';
 import type { HubMqtt } from '../broker/hub-mqtt.js';
@@ -50,6 +55,8 @@ export interface GatewayIngestStats {
 export interface IngestStats {
   gateways: Record<string, GatewayIngestStats>;
   totals: Omit<GatewayIngestStats, 'lastLagMs' | 'maxLagMs'>;
+  /** Group commits: transactions that held several messages, how many messages they held, groups rolled back. */
+  groups: { committed: number; messages: number; rolledBack: number };
 }
 
 export type ReceiveOutcome =
@@ -77,6 +84,19 @@ function emptyStats(): GatewayIngestStats {
 }
 
 const UNKNOWN_GATEWAY = '(unknown)';
+
+interface Pending {
+  topic: string;
+  payload: Buffer;
+  done: (err?: Error | null) => void;
+  receivedAt: number;
+}
+
+/** A message's database work, done; `count` books its counters and logs once the commit holds. */
+interface Taken {
+  outcome: ReceiveOutcome;
+  count(): void;
+}
 const MAX_TRACKED_FAILURES = 10_000;
 
 export class Ingest {
@@ -87,6 +107,10 @@ export class Ingest {
   private readonly perGateway = new Map<string, GatewayIngestStats>();
   private readonly failures = new Map<string, number>();
   private readonly filters: string[];
+  private readonly groupTx: (items: readonly Pending[]) => Taken[];
+  private queue: Pending[] = [];
+  private readonly groups = { committed: 0, messages: 0, rolledBack: 0 };
+  private flushScheduled = false;
   private started = false;
 
   constructor(private readonly opts: IngestOptions) {
@@ -96,6 +120,7 @@ export class Ingest {
     this.maxApplyAttempts = opts.maxApplyAttempts ?? 5;
     if (!(Number.isInteger(this.maxApplyAttempts) && this.maxApplyAttempts >= 1)) throw new Error(`maxApplyAttempts must be an integer >= 1, got ${opts.maxApplyAttempts}`);
     this.filters = [topics.allEvents(opts.site), topics.allStatus(opts.site)];
+    this.groupTx = opts.db.transaction((items: readonly Pending[]) => items.map((it) => this.take(it.topic, it.payload, it.receivedAt)));
   }
 
   /** Subscribe to every gateway's events and status of the site. */
@@ -104,14 +129,11 @@ export class Ingest {
     this.started = true;
     for (const filter of this.filters) {
       await this.opts.mqtt.subscribe(filter, (topic, payload, done) => {
-        let err: Error | undefined;
-        try {
-          this.receive(topic, payload);
-        } catch (e) {
-          err = e instanceof Error ? e : new Error(String(e));
+        this.queue.push({ topic, payload, done, receivedAt: this.clock() });
+        if (!this.flushScheduled) {
+          this.flushScheduled = true;
+          setImmediate(() => this.flush());
         }
-        // Acknowledge only now: receive() returned, so its transaction has committed.
-        done(err);
       });
     }
     this.log.info({ filters: this.filters, mode: this.opts.mqtt.mode }, 'ingest started');
@@ -129,6 +151,38 @@ export class Ingest {
     return Promise.resolve();
   }
 
+  /** Apply what arrived since the last flush; acknowledge each message only after the commit that holds it. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const items = this.queue;
+    this.queue = [];
+    if (items.length > 1) {
+      let taken: Taken[] | undefined;
+      try {
+        taken = this.groupTx(items);
+      } catch {
+        taken = undefined; // someone in the group failed: everyone is taken again on their own below
+        this.groups.rolledBack++;
+      }
+      if (taken) {
+        this.groups.committed++;
+        this.groups.messages += items.length;
+        taken.forEach((t) => t.count());
+        for (const it of items) it.done();
+        return;
+      }
+    }
+    for (const it of items) {
+      let err: Error | undefined;
+      try {
+        this.receive(it.topic, it.payload, it.receivedAt);
+      } catch (e) {
+        err = e instanceof Error ? e : new Error(String(e));
+      }
+      it.done(err); // after receive() returned: its transaction has committed (or rolled back: err)
+    }
+  }
+
   private gw(id: string): GatewayIngestStats {
     let s = this.perGateway.get(id);
     if (!s) {
@@ -139,72 +193,137 @@ export class Ingest {
   }
 
   /**
-   * Take one MQTT message. Returns once everything it changed has committed. Throws when the message must NOT be
-   * acknowledged (its transaction rolled back); it is then delivered again.
+   * Take one MQTT message on its own. Returns once everything it changed has committed. Throws when the message
+   * must NOT be acknowledged (its transaction rolled back); it is then delivered again.
    */
-  receive(topic: string, payload: Buffer): ReceiveOutcome {
-    const now = this.clock();
-    const r = parse(topic, payload);
-    if (!r.ok) {
-      const gateway = r.topic && r.topic.kind !== 'hub-status' ? r.topic.gateway : undefined;
-      const s = this.gw(gateway ?? UNKNOWN_GATEWAY);
-      if (r.topic?.kind === 'events') s.messages++;
-      const id = this.store.deadLetter(topic, gateway, r.reason, r.errors, payload, now);
-      s.deadLettered++;
-      this.log.warn({ topic, gateway, reason: r.reason, errors: describeErrors(r.errors), deadLetter: id, bytes: payload.length }, 'message dead-lettered');
-      return { kind: 'dead-letter', id, reason: r.reason };
-    }
-    if (r.topic.site !== this.opts.site || (r.kind !== 'events' && r.kind !== 'status')) {
-      const errors = [{ path: '', message: `topic ${topic} is not an ingest topic of site ${this.opts.site}` }];
-      const id = this.store.deadLetter(topic, r.kind === 'hub-status' ? undefined : r.topic.gateway, 'topic', errors, payload, now);
-      this.gw(r.kind === 'hub-status' ? UNKNOWN_GATEWAY : r.topic.gateway).deadLettered++;
-      this.log.warn({ topic, deadLetter: id }, 'message on a topic the ingest does not take: dead-lettered');
-      return { kind: 'dead-letter', id, reason: 'topic' };
-    }
-    if (r.kind === 'status') {
-      const result = this.store.recordStatus(r.value, now);
-      this.gw(r.value.gateway).statusUpdates++;
-      this.log.debug({ gateway: r.value.gateway, online: r.value.online, result }, 'gateway status');
-      return { kind: 'status', result };
-    }
-    this.gw(r.value.gateway).messages++;
+  receive(topic: string, payload: Buffer, receivedAt: number = this.clock()): ReceiveOutcome {
+    let taken: Taken;
     try {
-      return { kind: 'batch', outcome: this.applyBatchCounting(topic, r.value, now) };
+      taken = this.take(topic, payload, receivedAt);
     } catch (err) {
-      if (!(err instanceof StreamOwnerError)) throw err;
-      const id = this.store.deadLetter(topic, r.value.gateway, 'schema', [{ path: '/stream', message: err.message }], payload, now);
-      this.gw(r.value.gateway).deadLettered++;
-      this.log.error({ topic, stream: err.stream, owner: err.owner, deadLetter: id }, 'batch on a stream of another gateway: dead-lettered');
-      return { kind: 'batch-dead-letter', id, reason: 'schema' };
+      this.noteFailure(topic, payload, err as Error);
+      throw err;
     }
+    taken.count();
+    return taken.outcome;
   }
 
   /** Apply a validated batch directly (tests, replays). Same transaction and counters as a received message. */
   applyBatch(batch: EventBatch, receivedAt: number = this.clock()): BatchOutcome {
-    return this.applyBatchCounting(topics.events(this.opts.site, batch.gateway), batch, receivedAt);
-  }
-
-  private applyBatchCounting(topic: string, batch: EventBatch, now: number): BatchOutcome {
-    const s = this.gw(batch.gateway);
-    s.received += batch.events.length;
-    const key = `${topic} ${batch.stream} ${batch.events[0]!.id} ${batch.events.length}`;
-    const attempt = (this.failures.get(key) ?? 0) + 1;
-    const isolate = attempt >= this.maxApplyAttempts;
+    const topic = topics.events(this.opts.site, batch.gateway);
     let outcome: BatchOutcome;
     try {
-      outcome = this.store.applyBatch(batch, now, isolate);
+      outcome = this.store.applyBatch(batch, receivedAt, this.isolate(topic, batch));
     } catch (err) {
-      if (err instanceof StreamOwnerError) throw err; // not transient: receive() dead-letters it
-      s.applyFailures++;
-      if (this.failures.size >= MAX_TRACKED_FAILURES) this.failures.clear();
-      this.failures.set(key, attempt);
-      this.log.error(
-        { gateway: batch.gateway, stream: batch.stream, firstSeq: batch.events[0]!.seq, events: batch.events.length, attempt, err: (err as Error).message },
-        'batch rolled back: not acknowledged, it will be delivered again',
-      );
+      this.noteBatchFailure(topic, batch, err as Error);
       throw err;
     }
-    this.failures.delete(key);
+    this.gw(batch.gateway).received += batch.events.length;
+    this.countBatch(topic, batch, outcome);
+    return outcome;
+  }
+
+  /**
+   * Do the database work for one message (it commits with the caller's transaction, or its own). Counters and logs
+   * wait in `count()` until the commit, so a rolled-back group counts nothing.
+   */
+  private take(topic: string, payload: Buffer, now: number): Taken {
+    const r = parse(topic, payload);
+    if (!r.ok) {
+      const gateway = r.topic && r.topic.kind !== 'hub-status' ? r.topic.gateway : undefined;
+      const id = this.store.deadLetter(topic, gateway, r.reason, r.errors, payload, now);
+      return {
+        outcome: { kind: 'dead-letter', id, reason: r.reason },
+        count: () => {
+          const s = this.gw(gateway ?? UNKNOWN_GATEWAY);
+          if (r.topic?.kind === 'events') s.messages++;
+          s.deadLettered++;
+          this.log.warn({ topic, gateway, reason: r.reason, errors: describeErrors(r.errors), deadLetter: id, bytes: payload.length }, 'message dead-lettered');
+        },
+      };
+    }
+    if (r.topic.site !== this.opts.site || (r.kind !== 'events' && r.kind !== 'status')) {
+      const gateway = r.kind === 'hub-status' ? undefined : r.topic.gateway;
+      const errors = [{ path: '', message: `topic ${topic} is not an ingest topic of site ${this.opts.site}` }];
+      const id = this.store.deadLetter(topic, gateway, 'topic', errors, payload, now);
+      return {
+        outcome: { kind: 'dead-letter', id, reason: 'topic' },
+        count: () => {
+          this.gw(gateway ?? UNKNOWN_GATEWAY).deadLettered++;
+          this.log.warn({ topic, deadLetter: id }, 'message on a topic the ingest does not take: dead-lettered');
+        },
+      };
+    }
+    if (r.kind === 'status') {
+      const result = this.store.recordStatus(r.value, now);
+      return {
+        outcome: { kind: 'status', result },
+        count: () => {
+          this.gw(r.value.gateway).statusUpdates++;
+          this.log.debug({ gateway: r.value.gateway, online: r.value.online, result }, 'gateway status');
+        },
+      };
+    }
+    const batch = r.value;
+    let outcome: BatchOutcome;
+    try {
+      outcome = this.store.applyBatch(batch, now, this.isolate(topic, batch));
+    } catch (err) {
+      if (!(err instanceof StreamOwnerError)) throw err;
+      // Not transient: retrying cannot help, so it is kept as a dead letter and acknowledged.
+      const id = this.store.deadLetter(topic, batch.gateway, 'schema', [{ path: '/stream', message: err.message }], payload, now);
+      return {
+        outcome: { kind: 'batch-dead-letter', id, reason: 'schema' },
+        count: () => {
+          const s = this.gw(batch.gateway);
+          s.messages++;
+          s.received += batch.events.length;
+          s.deadLettered++;
+          this.log.error({ topic, stream: err.stream, owner: err.owner, deadLetter: id }, 'batch on a stream of another gateway: dead-lettered');
+        },
+      };
+    }
+    return {
+      outcome: { kind: 'batch', outcome },
+      count: () => {
+        const s = this.gw(batch.gateway);
+        s.messages++;
+        s.received += batch.events.length;
+        this.countBatch(topic, batch, outcome);
+      },
+    };
+  }
+
+  private failureKey(topic: string, batch: EventBatch): string {
+    return `${topic} ${batch.stream} ${batch.events[0]!.id} ${batch.events.length}`;
+  }
+
+  /** After maxApplyAttempts failures of the same message, apply it event by event (see IngestOptions). */
+  private isolate(topic: string, batch: EventBatch): boolean {
+    return (this.failures.get(this.failureKey(topic, batch)) ?? 0) + 1 >= this.maxApplyAttempts;
+  }
+
+  private noteFailure(topic: string, payload: Buffer, err: Error): void {
+    const r = parse(topic, payload);
+    if (r.ok && r.kind === 'events') this.noteBatchFailure(topic, r.value, err);
+    else this.log.error({ topic, err: err.message }, 'message could not be stored: not acknowledged, it will be delivered again');
+  }
+
+  private noteBatchFailure(topic: string, batch: EventBatch, err: Error): void {
+    const key = this.failureKey(topic, batch);
+    const attempt = (this.failures.get(key) ?? 0) + 1;
+    this.gw(batch.gateway).applyFailures++;
+    if (this.failures.size >= MAX_TRACKED_FAILURES) this.failures.clear();
+    this.failures.set(key, attempt);
+    this.log.error(
+      { gateway: batch.gateway, stream: batch.stream, firstSeq: batch.events[0]!.seq, events: batch.events.length, attempt, err: err.message },
+      'batch rolled back: not acknowledged, it will be delivered again',
+    );
+  }
+
+  private countBatch(topic: string, batch: EventBatch, outcome: BatchOutcome): void {
+    this.failures.delete(this.failureKey(topic, batch));
+    const s = this.gw(batch.gateway);
     s.applied += outcome.applied;
     s.duplicates += outcome.duplicates;
     s.late += outcome.late;
@@ -219,9 +338,8 @@ export class Ingest {
     if (outcome.gapsOpened.length > 0) this.log.warn({ gateway: batch.gateway, stream: batch.stream, gaps: outcome.gapsOpened }, 'stream gap: seqs missing');
     if (outcome.gapsReported.length > 0) this.log.warn({ gateway: batch.gateway, stream: batch.stream, gaps: outcome.gapsReported }, 'gateway reported dropped events');
     if (outcome.seqConflicts > 0) this.log.error({ gateway: batch.gateway, stream: batch.stream, conflicts: outcome.seqConflicts }, 'new event ids at seqs already seen: gateway stream defect');
-    if (outcome.deadLettered > 0) this.log.error({ gateway: batch.gateway, stream: batch.stream, deadLettered: outcome.deadLettered, attempt }, 'events apply refused repeatedly were dead-lettered');
+    if (outcome.deadLettered > 0) this.log.error({ gateway: batch.gateway, stream: batch.stream, deadLettered: outcome.deadLettered }, 'events apply refused repeatedly were dead-lettered');
     this.log.debug({ gateway: batch.gateway, applied: outcome.applied, duplicates: outcome.duplicates }, 'batch applied');
-    return outcome;
   }
 
   stats(): IngestStats {
@@ -235,7 +353,7 @@ export class Ingest {
       }
     }
     const { lastLagMs: _l, maxLagMs: _m, ...rest } = totals;
-    return { gateways, totals: rest };
+    return { gateways, totals: rest, groups: { ...this.groups } };
   }
 
   /** The store, for read-side helpers (dead letters listing). */

@@ -1,4 +1,5 @@
 // hub/ingest — test support (not used in production): valid events and batches, a migrated temp database.
+import type { Statement } from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,8 +14,14 @@ export const targetMigrations: MigrationSet = {
   migrations: [{ version: 1, name: 'applied events', sql: 'CREATE TABLE applied_events (event_id TEXT NOT NULL, stream TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL)' }],
 };
 
+const targetInsert = new WeakMap<Db, Statement>();
 export const applyToTarget: ApplyFn = (db, e) => {
-  db.prepare('INSERT INTO applied_events (event_id, stream, seq, kind) VALUES (?, ?, ?, ?)').run(e.id, e.stream, e.seq, e.kind);
+  let insert = targetInsert.get(db);
+  if (!insert) {
+    insert = db.prepare('INSERT INTO applied_events (event_id, stream, seq, kind) VALUES (?, ?, ?, ?)');
+    targetInsert.set(db, insert);
+  }
+  insert.run(e.id, e.stream, e.seq, e.kind);
 };
 
 export interface TempDb {

@@ -1,0 +1,115 @@
+// Group commit, driven deterministically: the handlers Ingest registers are called directly (the MQTT side of the
+// same code is covered over real brokers in ingest-mqtt.test.ts and crash.test.ts).
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { topics, type Event } from '../../protocols/events/index.js';
+import { silentLogger } from '../../protocols/logging/index.js';
+import type { HubMqtt, MessageHandler } from '../broker/hub-mqtt.js';
+import { Ingest } from './ingest.js';
+import { applyToTarget, batchOf, count, doorEvents, tempDb, type TempDb } from './test-support.js';
+
+const SITE = 's1';
+
+/** Records the handlers so a test can deliver several messages in one turn of the event loop. */
+class DirectMqtt implements HubMqtt {
+  readonly mode = 'embedded' as const;
+  readonly handlers = new Map<string, MessageHandler>();
+  subscribe(filter: string, handler: MessageHandler) {
+    this.handlers.set(filter, handler);
+    return Promise.resolve();
+  }
+  unsubscribe(filter: string) {
+    this.handlers.delete(filter);
+    return Promise.resolve();
+  }
+  detach(filter: string) {
+    this.handlers.delete(filter);
+  }
+  publish() {
+    return Promise.resolve();
+  }
+  close() {
+    return Promise.resolve();
+  }
+  /** Deliver now; resolves with the ack (undefined) or the refusal. */
+  deliver(topic: string, payload: string): Promise<Error | undefined> {
+    const filter = topic.endsWith('/events') ? topics.allEvents(SITE) : topics.allStatus(SITE);
+    return new Promise((resolve) => this.handlers.get(filter)!(topic, Buffer.from(payload), (err) => resolve(err ?? undefined)));
+  }
+}
+
+describe('Ingest group commit', () => {
+  let t: TempDb;
+  let mqtt: DirectMqtt;
+  let ingest: Ingest;
+  let poison: string | undefined;
+  beforeEach(async () => {
+    t = tempDb();
+    poison = undefined;
+    mqtt = new DirectMqtt();
+    ingest = new Ingest({
+      db: t.db,
+      mqtt,
+      site: SITE,
+      logger: silentLogger(),
+      apply: (db, e: Event, ctx) => {
+        if (e.id === poison) throw new Error('poison');
+        applyToTarget(db, e, ctx);
+      },
+    });
+    await ingest.start();
+  });
+  afterEach(async () => {
+    await ingest.stop();
+    t.cleanup();
+  });
+
+  const gwTopic = (gw: string) => topics.events(SITE, gw);
+  const payload = (gw: string, events: Event[]) => JSON.stringify(batchOf(gw, `stream-${gw}-0001`, events));
+
+  it('applies messages of one turn together and acknowledges each after the commit', async () => {
+    const msgs = ['gw-1', 'gw-2', 'gw-3'].map((gw) => mqtt.deliver(gwTopic(gw), payload(gw, doorEvents(`stream-${gw}-0001`, 1, 10))));
+    expect(await Promise.all(msgs)).toEqual([undefined, undefined, undefined]);
+    expect(count(t.db, 'SELECT COUNT(*) AS n FROM applied_events')).toBe(30);
+    expect(ingest.stats().totals).toMatchObject({ messages: 3, applied: 30, applyFailures: 0 });
+    expect(ingest.stats().groups).toEqual({ committed: 1, messages: 3, rolledBack: 0 });
+  });
+
+  it('one failing message does not hold back the others of its group', async () => {
+    const bad = doorEvents('stream-gw-2-0001', 1, 5);
+    poison = bad[2]!.id;
+    const results = await Promise.all([
+      mqtt.deliver(gwTopic('gw-1'), payload('gw-1', doorEvents('stream-gw-1-0001', 1, 5))),
+      mqtt.deliver(gwTopic('gw-2'), payload('gw-2', bad)),
+      mqtt.deliver(gwTopic('gw-3'), 'not json'),
+      mqtt.deliver(gwTopic('gw-4'), payload('gw-4', doorEvents('stream-gw-4-0001', 1, 5))),
+    ]);
+    expect(results[0]).toBeUndefined();
+    expect(results[1]?.message).toBe('poison'); // not acknowledged: the broker will deliver it again
+    expect(results[2]).toBeUndefined(); // dead-lettered and acknowledged
+    expect(results[3]).toBeUndefined();
+    expect(count(t.db, 'SELECT COUNT(*) AS n FROM applied_events')).toBe(10);
+    expect(count(t.db, "SELECT COUNT(*) AS n FROM inbox WHERE gateway = 'gw-2'")).toBe(0);
+    expect(count(t.db, 'SELECT COUNT(*) AS n FROM dead_letters')).toBe(1);
+    const stats = ingest.stats();
+    expect(stats.gateways['gw-2']).toMatchObject({ applyFailures: 1, applied: 0 });
+    expect(stats.gateways['gw-3']).toMatchObject({ deadLettered: 1 });
+    expect(stats.totals).toMatchObject({ applied: 10, deadLettered: 1, applyFailures: 1 });
+    expect(stats.groups).toEqual({ committed: 0, messages: 0, rolledBack: 1 });
+    // Redelivered once the cause is gone: applied, exactly once.
+    poison = undefined;
+    expect(await mqtt.deliver(gwTopic('gw-2'), payload('gw-2', bad))).toBeUndefined();
+    expect(count(t.db, 'SELECT COUNT(*) AS n FROM applied_events')).toBe(15);
+  });
+
+  it('after maxApplyAttempts the refusing event alone is dead-lettered, the rest applied and the message acknowledged', async () => {
+    const events = doorEvents('stream-gw-1-0001', 1, 4);
+    poison = events[1]!.id;
+    const msg = payload('gw-1', events);
+    for (let i = 1; i < 5; i++) expect(await mqtt.deliver(gwTopic('gw-1'), msg)).toBeInstanceOf(Error);
+    expect(await mqtt.deliver(gwTopic('gw-1'), msg)).toBeUndefined(); // 5th attempt: isolation
+    expect(count(t.db, 'SELECT COUNT(*) AS n FROM applied_events')).toBe(3);
+    const [dl] = ingest.tables.deadLetters();
+    expect(dl).toMatchObject({ reason: 'apply', gateway: 'gw-1' });
+    expect(ingest.stats().gateways['gw-1']).toMatchObject({ applyFailures: 4, applied: 3, deadLettered: 1 });
+  });
+});
