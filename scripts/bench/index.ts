@@ -9,7 +9,6 @@ const BENCHES: Array<() => Promise<{ bench: Bench }>> = [
   () => import('./portal.js'),
   () => import('./outbox.js'),
   () => import('./ledger.js'),
-  () => import('./llrp-decode.js'),
 ];
 
 const filter = process.argv[2];
