@@ -1,5 +1,6 @@
 // hub/channels — the durable sync state: per channel×SKU what we should show, pushed, and the channel confirmed;
 // the outstanding push attempts (with their idempotency keys); per channel success/failure counters. SQLite.
+import Database from 'better-sqlite3';
 import type { Db, MigrationSet } from '../db/database.js';
 import type { SyncCounts } from './health.js';
 
@@ -46,6 +47,22 @@ export const channelsMigrations: MigrationSet = {
     },
   ],
 };
+
+/**
+ * The connection channel sync writes its state through: a second connection to the hub's database file with
+ * synchronous=NORMAL (WAL). The ledger's commits stay synchronous=FULL on theirs. Sync state is a record of what the
+ * channels confirmed: a process crash loses none of it (WAL), a power cut may lose its last moments, which the
+ * start-up reconciliation re-derives and Shopify's compare-and-set (changeFromQuantity) keeps from double-applying.
+ * Without this every push would wait for two fsyncs on the event loop. An in-memory database is used as is.
+ */
+export function openSyncStateConnection(db: Db): Db {
+  if (db.memory) return db;
+  const state = new Database(db.name);
+  state.pragma('journal_mode = WAL');
+  state.pragma('synchronous = NORMAL');
+  state.pragma('busy_timeout = 5000');
+  return state;
+}
 
 export interface SyncRow {
   channel: string;

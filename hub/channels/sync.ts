@@ -13,7 +13,7 @@ import { systemClock, type Clock, type Connector, type PushItem, type PushOutcom
 import { DEFAULT_THRESHOLDS, evaluateHealth, type ChannelHealth, type HealthThresholds } from './health.js';
 import { ChannelMetrics } from './metrics.js';
 import { allocate } from './rules.js';
-import { SyncStore } from './store.js';
+import { openSyncStateConnection, SyncStore } from './store.js';
 
 /** Stock of one SKU over a set of locations, as the ledger answers it. available = onHand − reserved. */
 export interface Availability {
@@ -25,6 +25,7 @@ export interface Availability {
 export type AvailabilityProvider = (sku: string, locations: readonly string[]) => Availability | Promise<Availability>;
 
 export interface ChannelSyncOptions {
+  /** the hub's database (channelsMigrations applied); sync state is written through its own connection to the same file */
   db: Db;
   channels: readonly ChannelConfig[];
   availability: AvailabilityProvider;
@@ -86,6 +87,7 @@ const REALERT_MS = 60_000;
 
 export class ChannelSync {
   readonly store: SyncStore;
+  private readonly stateDb: Db;
   private readonly lanes = new Map<string, Lane>();
   private readonly bySku = new Map<string, Lane[]>();
   private readonly dirty = new Map<string, DirtyMark>();
@@ -104,7 +106,8 @@ export class ChannelSync {
   readonly stats: SyncStats = { marks: 0, computed: 0, itemsPushed: 0, pushes: 0, unchanged: 0, shadowReads: 0 };
 
   constructor(private readonly o: ChannelSyncOptions) {
-    this.store = new SyncStore(o.db);
+    this.stateDb = openSyncStateConnection(o.db);
+    this.store = new SyncStore(this.stateDb);
     this.clock = o.clock ?? systemClock;
     this.policy = { ...DEFAULT_COALESCE, ...o.coalesce };
     this.thresholds = { ...DEFAULT_THRESHOLDS, ...o.thresholds };
@@ -159,6 +162,7 @@ export class ChannelSync {
     for (const t of this.periodic) clearInterval(t);
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     while (this.running.size) await Promise.allSettled([...this.running]);
+    if (this.stateDb !== this.o.db && this.stateDb.open) this.stateDb.close();
   }
 
   /**
@@ -292,7 +296,7 @@ export class ChannelSync {
         targets.set(l, list);
       }
     }
-    this.o.db.transaction(() => {
+    this.stateDb.transaction(() => {
       for (const [l, list] of targets) this.store.setTargets(l.cfg.id, list, now);
     })();
     for (const [l, list] of targets) {
@@ -416,7 +420,7 @@ export class ChannelSync {
     const recompute: string[] = [];
     let failed: string | undefined;
     let ok = 0;
-    this.o.db.transaction(() => {
+    this.stateDb.transaction(() => {
       for (const it of items) {
         const o = bySku.get(it.sku) ?? { sku: it.sku, status: 'failed' as const, error: 'connector gave no outcome' };
         this.metrics?.pushes.inc({ channel: id, result: o.status });
@@ -464,7 +468,7 @@ export class ChannelSync {
       const reads = await l.connector.read(batch);
       const now = this.clock.now();
       this.stats.shadowReads += reads.length;
-      this.o.db.transaction(() => {
+      this.stateDb.transaction(() => {
         for (const r of reads) this.store.recordRead(l.cfg.id, r.sku, r.quantity, now, true);
       })();
       const readErr = reads.find((r) => r.error)?.error;
