@@ -9,6 +9,8 @@ const BENCHES: Array<() => Promise<{ bench: Bench }>> = [
   () => import('./portal.js'),
   () => import('./outbox.js'),
   () => import('./ledger.js'),
+  () => import('./ingest.js'),
+  () => import('./channels.js'),
 ];
 
 const filter = process.argv[2];
