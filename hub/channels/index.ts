@@ -1,0 +1,20 @@
+// hub/channels — sales-channel stock sync: the public API the hub wires up (see sync.ts for the loop).
+export { parseChannels, publicChannelConfig, ChannelConfigSchema, type ChannelConfig } from './config.js';
+export { allocate, channelQuantity, validateRule, type ChannelRule, type RuleInput, type ChannelStock } from './rules.js';
+export { ChannelSync, type Availability, type AvailabilityProvider, type ChannelSyncOptions, type SyncStats } from './sync.js';
+export { channelsMigrations, SyncStore, type SyncRow } from './store.js';
+export { DEFAULT_THRESHOLDS, type ChannelHealth, type HealthThresholds, type Alert } from './health.js';
+export { DEFAULT_COALESCE, type CoalescePolicy } from './coalesce.js';
+export {
+  createChannelOrder,
+  cancelChannelOrder,
+  ChannelOrderError,
+  verifyShopifyHmac,
+  reservationId,
+  type ReservationsPort,
+  type ChannelOrderInput,
+  type ChannelOrderResult,
+} from './orders.js';
+export { ledgerAvailability, ledgerReservations } from './ledger-port.js';
+export { channelRoutes, type ChannelRoutesOptions } from './routes.js';
+export { createConnector, type Connector, type PushItem, type PushOutcome } from './connectors/index.js';
