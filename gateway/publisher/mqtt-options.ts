@@ -24,7 +24,12 @@ export interface MqttSettings {
   username?: string;
   password?: string;
   tls?: MqttTlsSettings;
-  /** 4 = MQTT 3.1.1 (default: every broker speaks it, aedes included), 5 = MQTT 5. */
+  /**
+   * 4 = MQTT 3.1.1 (default: every broker speaks it; the hub's embedded aedes speaks only 3.1.1), 5 = MQTT 5.
+   * Use 5 with an external broker that has ACLs: under 3.1.1 Mosquitto PUBACKs a publish its ACL denies and drops
+   * it (3.1.1 has no way to say no), so the outbox would delete rows the hub never got; under 5 the PUBACK carries
+   * "not authorized" and the rows stay (tested in publisher.mosquitto.test.ts).
+   */
   protocolVersion?: 4 | 5;
   /** Default 30 s. */
   keepaliveS?: number;

@@ -19,9 +19,9 @@ function tempDir(): string {
   return dir;
 }
 
-async function mosquitto(users?: Record<string, string>, tls?: MosquittoTls): Promise<Mosquitto> {
+async function mosquitto(opts: { users?: Record<string, string>; tls?: MosquittoTls; acl?: string } = {}): Promise<Mosquitto> {
   const dir = mkdtempSync(join(tmpdir(), 'mosquitto-test-'));
-  const m = await startMosquitto(dir, users, tls);
+  const m = await startMosquitto(dir, opts);
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   cleanups.push(() => m.stop('SIGKILL'));
   return m;
@@ -83,7 +83,7 @@ describe('Publisher with Mosquitto', () => {
   });
 
   it('a broker that refuses the credentials gets a clear error log and back-off retries; the right password connects', async () => {
-    const m = await mosquitto({ gw: 'right-secret' });
+    const m = await mosquitto({ users: { gw: 'right-secret' } });
     const wrong = rig(m.url, { mqtt: { url: m.url, clientId: 'gw-wrong', username: 'gw', password: 'wrong-secret' } });
     wrong.publisher.start();
     await until(() => wrong.lines.filter((l) => l.msg.includes('retrying with back-off')).length >= 3, 'three failed attempts');
@@ -129,7 +129,7 @@ describe('Publisher with Mosquitto', () => {
   it('TLS with a client certificate: publishes over mqtts, the broker verified against the CA', async () => {
     const dir = tempDir();
     const c = makeCerts(dir);
-    const m = await mosquitto(undefined, { caFile: c.caFile, certFile: c.serverCert, keyFile: c.serverKey, requireCertificate: true });
+    const m = await mosquitto({ tls: { caFile: c.caFile, certFile: c.serverCert, keyFile: c.serverKey, requireCertificate: true } });
     const s = await subscriber(m.url, topics.events(SITE, GATEWAY), undefined, { ca: readFileSync(c.caFile), cert: readFileSync(c.clientCert), key: readFileSync(c.clientKey) });
     cleanups.push(() => s.close());
     const r = rig(m.url, { mqtt: { url: m.url, clientId: 'gw-tls', tls: { caFile: c.caFile, certFile: c.clientCert, keyFile: c.clientKey } } });
@@ -144,12 +144,31 @@ describe('Publisher with Mosquitto', () => {
     const dir = tempDir();
     const good = makeCerts(dir);
     const other = makeCerts(dir, 'other-');
-    const m = await mosquitto(undefined, { caFile: good.caFile, certFile: good.serverCert, keyFile: good.serverKey, requireCertificate: false });
+    const m = await mosquitto({ tls: { caFile: good.caFile, certFile: good.serverCert, keyFile: good.serverKey, requireCertificate: false } });
     const r = rig(m.url, { mqtt: { url: m.url, clientId: 'gw-tls-bad', tls: { caFile: other.caFile } } });
     r.publisher.start();
     await until(() => r.lines.filter((l) => l.msg.includes('retrying with back-off')).length >= 2, 'failed TLS attempts');
     const err = r.lines.find((l) => l.level === 'error' && l.msg === 'mqtt connection error');
     expect(String(err?.err)).toMatch(/certificate/i);
     expect(r.publisher.state()).toMatchObject({ connected: false, lastError: expect.stringMatching(/certificate/i) });
+  });
+
+  it('MQTT 5: a message the broker refuses (PUBACK "not authorized") stays in the outbox and goes again after back-off', async () => {
+    const status = 'topic readwrite dockgate/+/gw/+/status\ntopic read dockgate/+/gw/+/cmd\n';
+    const m = await mosquitto({ acl: status + 'topic read dockgate/+/gw/+/events\n' });
+    const s = await subscriber(m.url, topics.events(SITE, GATEWAY));
+    cleanups.push(() => s.close());
+    const r = rig(m.url, { mqtt: { url: m.url, clientId: 'gw-acl', protocolVersion: 5 } });
+    r.publisher.start();
+    await until(() => r.publisher.state().connected, 'connect');
+    const made = r.append(10);
+    await until(() => r.lines.filter((l) => l.msg.includes('refused by the broker')).length >= 2, 'refusals, retried');
+    const refusal = r.lines.find((l) => l.msg.includes('refused by the broker'))!;
+    expect(refusal).toMatchObject({ level: 'error', firstSeq: 1, lastSeq: 10 });
+    expect(String(refusal.err)).toMatch(/not authorized|135/i);
+    expect(r.outbox.depth()).toBe(10);
+    m.setAcl(status + 'topic readwrite dockgate/+/gw/+/events\n');
+    await until(() => r.outbox.depth() === 0, 'delivery once the broker allows it', 30_000);
+    expect(eventsOf(s.messages)).toEqual(made);
   });
 });

@@ -101,6 +101,9 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   private readonly maxInFlight: number;
   private readonly drainRate: number;
   private readonly backoff: Backoff;
+  /** Back-off for re-sending messages the broker refused (MQTT 5 PUBACK with an error reason). */
+  private readonly refusalBackoff: Backoff;
+  private backlogNotBefore = 0;
   private readonly protocolVersion: number;
   private client: MqttClient | undefined;
   private connected = false;
@@ -154,6 +157,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     if (!(this.drainRate > 0)) bad.push(`drainRatePerSecond must be > 0, got ${this.drainRate}`);
     if (bad.length) throw new RangeError(`publisher: ${bad.join('; ')}`);
     this.backoff = new Backoff({ initialMs: opts.reconnect?.initialMs ?? 500, maxMs: opts.reconnect?.maxMs ?? 30_000, random: opts.random });
+    this.refusalBackoff = new Backoff({ initialMs: opts.reconnect?.initialMs ?? 500, maxMs: opts.reconnect?.maxMs ?? 30_000, random: opts.random });
     this.bucket = this.newBucket();
     // Validate settings (and read TLS files) now, so a bad config fails at start-up naming the key.
     mqttClientOptions(opts.mqtt, { topic: this.statusTopic, gateway: opts.gateway });
@@ -250,6 +254,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     this.nextAttemptAt = undefined;
     // Everything stored now is backlog; what is appended from here on is fresh.
     this.backlogCursor = 0;
+    this.backlogNotBefore = 0;
     this.backlogEnd = this.outbox.lastSeq();
     this.freshCursor = this.backlogEnd;
     this.freshDueAt = undefined;
@@ -346,6 +351,10 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   private pumpBacklog(): boolean {
     if (this.backlogCursor >= this.backlogEnd) return false;
     const now = this.clock.now();
+    if (now < this.backlogNotBefore) {
+      this.schedulePump(this.backlogNotBefore);
+      return false;
+    }
     const need = Math.min(this.bucket.burst, this.backlogEnd - this.backlogCursor);
     const tokens = this.bucket.available(now);
     if (tokens < need) {
@@ -389,13 +398,17 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     if (err) {
       // Refused by the broker (e.g. MQTT 5 "not authorized" on the topic): the rows stay; go over them again later.
       this.lastError = describeMqttError(err as Error & { code?: unknown }, this.protocolVersion);
-      this.log.error({ err: this.lastError, firstSeq: msg.seqs[0], lastSeq: msg.seqs.at(-1) }, 'mqtt: events message not acknowledged; it stays in the outbox and is retried');
+      const retryInMs = this.refusalBackoff.next();
+      this.log.error({ err: this.lastError, firstSeq: msg.seqs[0], lastSeq: msg.seqs.at(-1), retryInMs }, 'mqtt: events message refused by the broker; it stays in the outbox and is retried with back-off');
+      // Go over the backlog again from the refused rows on (as backlog, at the drain rate, after the back-off).
       this.backlogEnd = Math.max(this.backlogEnd, msg.seqs.at(-1)!);
       this.backlogCursor = Math.min(this.backlogCursor, msg.seqs[0]! - 1);
+      this.backlogNotBefore = this.clock.now() + retryInMs;
     } else {
       // Guarantee 2: a row is deleted only now, after the PUBACK of the message that carried it.
       this.outbox.ack(msg.seqs);
       this.counters.ackedEvents += msg.seqs.length;
+      this.refusalBackoff.reset();
     }
     this.releaseWaiters();
     this.pump();

@@ -58,6 +58,8 @@ export interface Mosquitto {
   stop(signal?: NodeJS.Signals): Promise<void>;
   /** Start again on the same port with the same persistence. */
   start(): Promise<void>;
+  /** Replace the acl_file and make Mosquitto reload it (SIGHUP). */
+  setAcl(text: string): void;
   log(): string;
 }
 
@@ -71,9 +73,9 @@ export interface MosquittoTls {
 
 /**
  * Mosquitto 2 with `listener <port> 127.0.0.1`, persistence in `dir`; `users` makes it refuse anonymous clients;
- * `tls` makes the listener TLS-only (mqtts://).
+ * `tls` makes the listener TLS-only (mqtts://); `acl` is the text of an acl_file (rewrite it, then `reload()`).
  */
-export async function startMosquitto(dir: string, users?: Record<string, string>, tls?: MosquittoTls): Promise<Mosquitto> {
+export async function startMosquitto(dir: string, { users, tls, acl }: { users?: Record<string, string>; tls?: MosquittoTls; acl?: string } = {}): Promise<Mosquitto> {
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
   // As root, Mosquitto would switch to the `mosquitto` user, who cannot read our private temp dir.
@@ -85,6 +87,10 @@ export async function startMosquitto(dir: string, users?: Record<string, string>
     lines.push('allow_anonymous false', `password_file ${pw}`);
   } else if (tls?.requireCertificate) lines.push('allow_anonymous false');
   else lines.push('allow_anonymous true');
+  if (acl !== undefined) {
+    writeFileSync(join(dir, 'acl'), acl);
+    lines.push(`acl_file ${join(dir, 'acl')}`);
+  }
   if (tls) {
     lines.push(`cafile ${tls.caFile}`, `certfile ${tls.certFile}`, `keyfile ${tls.keyFile}`);
     if (tls.requireCertificate) lines.push('require_certificate true', 'use_identity_as_username true');
@@ -123,6 +129,10 @@ export async function startMosquitto(dir: string, users?: Record<string, string>
     url: `${tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${port}`,
     start,
     log: () => log,
+    setAcl: (text: string) => {
+      writeFileSync(join(dir, 'acl'), text);
+      proc?.kill('SIGHUP');
+    },
     stop: (signal = 'SIGTERM') =>
       new Promise<void>((resolve) => {
         if (!proc || proc.exitCode !== null || proc.signalCode !== null) return resolve();
