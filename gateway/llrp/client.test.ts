@@ -230,6 +230,15 @@ describe('LlrpReaderClient against the simulated reader', () => {
     expect(h.client.state).not.toBe('reading');
   });
 
+  it('times a request out when the reader never answers it, and recovers once it does', async () => {
+    const h = await harness({ requestTimeoutMs: 300 }, {}, (s) => s.misbehave.ignoreRequests('ADD_ROSPEC'));
+    await waitFor(() => h.states.some((s) => s.state === 'backoff'), 'a timed-out attempt');
+    expect(h.states.find((s) => s.state === 'backoff')!.reason).toMatch(/ADD_ROSPEC \(id \d+\): no response within 300 ms/);
+    h.sim.misbehave.ignoreRequests(undefined);
+    await waitFor(() => reading(h), 'reading');
+    await playAndCheck(h);
+  });
+
   it('handles reports arriving while a request is pending, and writes a GPO while reads flow', async () => {
     const h = await harness({}, {}, (s) => s.misbehave.reportBeforeResponse(true));
     await waitFor(() => reading(h), 'reading');

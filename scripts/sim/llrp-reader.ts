@@ -91,6 +91,8 @@ export interface LlrpSimulator {
     reportBeforeResponse(on: boolean): void;
     /** Send `tags` distinct reads at once, `perReport` per message; returns their EPCs (nothing sent if no ROSpec runs). */
     burst(tags: number, perReport?: number): string[];
+    /** Leave requests of this message type unanswered (undefined: answer everything again). */
+    ignoreRequests(name: string | undefined): void;
     /** Write raw bytes to the connected client (garbage, lying lengths …). */
     sendRaw(bytes: Uint8Array): void;
   };
@@ -131,7 +133,7 @@ export async function startLlrpSimulator(opts: LlrpSimulatorOptions): Promise<Ll
     connections: 0, refused: 0, keepalivesSent: 0, keepaliveAcks: 0, reportsSent: 0, tagsSent: 0, strayTagsSent: 0,
     rejections: 0, closeRequests: 0, requests: {}, gpo: {},
   };
-  const flags = { split: false, coalesce: false, noKeepalive: false, refuse: 0, reportFirst: false };
+  const flags = { split: false, coalesce: false, noKeepalive: false, refuse: 0, reportFirst: false, ignore: '' };
   const rejects = new Map<number, { via: 'status' | 'error-message'; inMessage?: string }>();
   let active: Conn | undefined;
   let msgId = 1;
@@ -315,7 +317,7 @@ export async function startLlrpSimulator(opts: LlrpSimulatorOptions): Promise<Ll
 
   function handle(c: Conn, m: LlrpMessage): void {
     stats.requests[m.name] = (stats.requests[m.name] ?? 0) + 1;
-    if (c.silent) return;
+    if (c.silent || m.name === flags.ignore) return;
     const b = m.body;
     const rospecId = b.ROSpecID as number | undefined;
     const known = (id: number | undefined) => rospec !== undefined && (id === 0 || id === rospec.ROSpecID);
@@ -539,6 +541,7 @@ export async function startLlrpSimulator(opts: LlrpSimulatorOptions): Promise<Ll
         }
         return epcs;
       },
+      ignoreRequests: (name) => void (flags.ignore = name ?? ''),
       sendRaw: (bytes) => {
         if (active && !active.socket.destroyed) active.socket.write(bytes);
       },
