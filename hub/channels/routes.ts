@@ -83,14 +83,22 @@ export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (ap
     },
   );
 
-  app.post<{ Params: Static<typeof ChannelParams> }>(
+  app.post<{ Params: Static<typeof ChannelParams>; Querystring: { verify?: boolean } }>(
     '/api/v1/channels/:id/resync',
-    { schema: { tags: ['channels'], summary: 'Push every SKU of the channel again, even those it already confirmed', params: ChannelParams, response: { 404: ErrorReply } } },
+    {
+      schema: {
+        tags: ['channels'],
+        summary: 'Push every SKU of the channel again, even those it already confirmed; ?verify=true first reads what the channel shows',
+        params: ChannelParams,
+        querystring: Type.Object({ verify: Type.Optional(Type.Boolean()) }),
+        response: { 404: ErrorReply },
+      },
+    },
     async (req, reply) => {
       const c = channelOr404(req.params.id, reply);
       if (!c) return reply;
-      const { queued } = await sync.reconcile({ channel: c.id, force: true });
-      return reply.code(202).send({ channel: c.id, queued });
+      const { queued, drifted } = await sync.reconcile({ channel: c.id, force: true, verify: req.query.verify === true });
+      return reply.code(202).send({ channel: c.id, queued, ...(req.query.verify ? { drifted } : {}) });
     },
   );
 

@@ -254,4 +254,22 @@ describe('change-driven channel sync', () => {
     expect(shop.setRequests().length).toBe(n + 1);
     expect(shop.setRequests().at(-1)!.quantities).toHaveLength(3);
   });
+
+  it('a verifying reconcile finds stock edited in the channel’s admin and corrects it', async () => {
+    const s = await site(['A', 'B']);
+    const shop = await shopify(['A', 'B']);
+    const cs = sync(s, [shopifyChannel('shop', shop.url, TOKEN, ['A', 'B'])]);
+    s.receive('A', 4);
+    s.receive('B', 6);
+    await cs.start();
+    await cs.idle();
+    shop.seed(itemGid('B'), LOCATION_GID, 40); // someone typed 40 into Shopify admin
+    expect((await cs.reconcile()).drifted).toBe(0);
+    await cs.idle();
+    expect(shop.quantity(itemGid('B'), LOCATION_GID)).toBe(40); // a plain reconcile trusts what was confirmed
+    expect((await cs.reconcile({ verify: true })).drifted).toBe(1);
+    await cs.idle();
+    expect(shop.quantity(itemGid('B'), LOCATION_GID)).toBe(6);
+    expect(shop.setRequests().at(-1)!.quantities).toEqual([{ inventoryItemId: itemGid('B'), locationId: LOCATION_GID, quantity: 6, changeFromQuantity: 40 }]);
+  });
 });

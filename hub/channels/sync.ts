@@ -169,8 +169,10 @@ export class ChannelSync {
    * Full reconciliation: recompute every mapped SKU of one channel (or all). `force` pushes every SKU even when the
    * channel already confirmed its quantity (`POST /channels/:id/resync`). Returns how many SKUs were queued.
    */
-  async reconcile(opts: { channel?: string; force?: boolean } = {}): Promise<{ queued: number }> {
+  async reconcile(opts: { channel?: string; force?: boolean; verify?: boolean } = {}): Promise<{ queued: number; drifted: number }> {
     const lanes = opts.channel ? [this.lane(opts.channel)] : [...this.lanes.values()];
+    let drifted = 0;
+    if (opts.verify) for (const l of lanes) if (l.cfg.mode === 'live') drifted += await this.verify(l);
     const skus = new Set<string>();
     for (const l of lanes) for (const sku of Object.keys(l.cfg.skus)) skus.add(sku);
     await this.compute([...skus], opts.force ? new Set(lanes.map((l) => l.cfg.id)) : undefined);
@@ -181,7 +183,34 @@ export class ChannelSync {
       queued += l.pending.size;
     }
     this.pumpAll();
-    return { queued };
+    return { queued, drifted };
+  }
+
+  /**
+   * Read what a live channel shows for every mapped SKU; where it differs from what it last confirmed (stock edited
+   * in the channel's own admin), remember the real value so the next push corrects it. Returns how many differed.
+   */
+  private async verify(l: Lane): Promise<number> {
+    const id = l.cfg.id;
+    const items = Object.entries(l.cfg.skus).map(([sku, m]) => ({ sku, item: m.item ?? sku, ...(m.location ? { location: m.location } : {}) }));
+    let drifted = 0;
+    for (let i = 0; i < items.length; i += l.connector.batchSize) {
+      const reads = await l.connector.read(items.slice(i, i + l.connector.batchSize));
+      const now = this.clock.now();
+      this.stateDb.transaction(() => {
+        for (const r of reads) {
+          if (r.quantity === null) continue;
+          this.store.recordRead(id, r.sku, r.quantity, now, false);
+          const row = this.store.row(id, r.sku);
+          if (row && !row.attempt_key && row.last_confirmed !== r.quantity) {
+            drifted++;
+            this.store.known(id, r.sku, r.quantity, now);
+          }
+        }
+      })();
+    }
+    if (drifted) this.o.log.warn({ channel: id, drifted }, 'channel shows quantities we did not push: correcting them');
+    return drifted;
   }
 
   /** Decide and act once: compute the SKUs whose coalescing window closed, then push. Timer-driven; callable by tests. */
