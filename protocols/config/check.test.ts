@@ -95,7 +95,9 @@ describe('checkConfigValue', () => {
         const r = checkConfigValue(Toy, raw);
         if (r.issues.length === 0) expect(Value.Check(Toy, r.value)).toBe(true);
         // Value.Default fills the same defaults; where TypeBox then refuses, the walker must too.
-        const defaulted = Value.Default(Toy, structuredClone(raw)) as unknown;
+        // The walker reads an empty YAML value (null) as "not given" (tested above); TypeBox reads it as a value.
+        const given = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== null));
+        const defaulted = Value.Default(Toy, structuredClone(given)) as unknown;
         if (!Value.Check(Toy, defaulted)) expect(r.issues.length).toBeGreaterThan(0);
       }),
       { numRuns: 500 },
