@@ -17,7 +17,6 @@ CREATE TABLE inbox (
   event_ts   TEXT NOT NULL,             -- the gateway's clock
   applied_at TEXT NOT NULL              -- the hub's clock
 ) WITHOUT ROWID;
-CREATE INDEX inbox_stream_seq ON inbox (stream, seq);
 
 CREATE TABLE streams (
   stream        TEXT PRIMARY KEY,

@@ -35,7 +35,7 @@ export interface BatchOutcome {
   gapsReported: SeqRange[];
   /** Events that apply refused in isolation mode; each went to dead_letters. */
   deadLettered: number;
-  /** Largest receivedAt − event ts among applied events (ms); undefined when none applied. */
+  /** receivedAt − ts of the oldest (first) applied event, ms: the batch's largest lag; undefined when none applied. */
   maxLagMs: number | undefined;
 }
 
@@ -208,9 +208,8 @@ export class IngestStore {
       }
       if (e.kind === 'gap') this.recordReportedGap(stream, gateway, e, at, out);
       if (isNew === 'applied') {
-        out.applied++;
-        const lag = receivedAt - tsMs(e.ts);
-        if (out.maxLagMs === undefined || lag > out.maxLagMs) out.maxLagMs = lag;
+        // Events of a batch are in seq order, so the first applied is the oldest: one Date.parse per batch.
+        if (out.applied++ === 0) out.maxLagMs = receivedAt - tsMs(e.ts);
       }
     }
     settleRun();
