@@ -22,3 +22,4 @@ export { getStock, type StockRow, type StockAtLocation } from './stock.js';
 export { listMoves, valuationReport, type MoveFilter, type MovePage, type ValuationRow } from './queries.js';
 export { recordAudit, listAudit, type AuditEntry, type AuditRecord } from './audit.js';
 export { checkLedger, type CheckReport, type Difference, type CheckName } from './check.js';
+export { onSkuChanged, type SkuChangeListener } from './changes.js';

@@ -1,6 +1,7 @@
 // hub/ledger — posting moves: the one write path of stock. Checks the move, books its value, updates balances,
 // cost layers, valuation and the unit's serial in the caller's transaction (or its own), and asserts the invariants.
 import type { Db } from '../db/database.js';
+import { notifySkuChanged } from './changes.js';
 import { isoTs } from '../../protocols/events/index.js';
 import { LedgerError, invariant } from './errors.js';
 import { requireLocation } from './locations.js';
@@ -221,7 +222,9 @@ export function postMoveFor(db: Db, input: MoveInput, nowMs: number, reservation
       }
       return { status: 'exists', move: moveFromRow(existing) };
     }
-    return { status: 'created', move: apply(db, m, nowMs, reservationId) };
+    const move = apply(db, m, nowMs, reservationId);
+    notifySkuChanged(db, move.sku, 'move');
+    return { status: 'created', move };
   });
 }
 

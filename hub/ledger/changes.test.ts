@@ -1,0 +1,38 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { onSkuChanged } from './changes.js';
+import { postMove } from './moves.js';
+import { expireReservations, reserve, voidReservation } from './reservations.js';
+import { makeFixture, T0, type Fixture } from './test-fixture.js';
+
+describe('stock change notifications', () => {
+  let f: Fixture;
+  let heard: string[];
+  let stop: () => void;
+  beforeEach(() => {
+    f = makeFixture();
+    heard = [];
+    stop = onSkuChanged(f.db, (sku, why) => heard.push(`${why}:${sku}`));
+  });
+  afterEach(() => f.close());
+
+  it('tells listeners of every posted move once, and not of a repeated id or a refused move', () => {
+    const receipt = f.mv({ id: 'r1', sku: 'A', from: 'supplier', to: 'stock', qty: 5, reason: 'receipt' });
+    postMove(f.db, receipt, T0);
+    expect(postMove(f.db, receipt, T0).status).toBe('exists');
+    expect(() => postMove(f.db, f.mv({ sku: 'A', from: 'stock', to: 'customer', qty: 50, reason: 'shipment' }), T0)).toThrow(/negative|below/i);
+    expect(heard).toEqual(['move:A']);
+  });
+
+  it('tells listeners when holds are placed, voided and expire', () => {
+    postMove(f.db, f.mv({ sku: 'A', from: 'supplier', to: 'stock', qty: 5, reason: 'receipt' }), T0);
+    heard.length = 0;
+    reserve(f.db, { id: 'h1', sku: 'A', qty: 2, reference: 'o1', expiresAt: T0 + 1000 }, T0);
+    reserve(f.db, { id: 'h2', sku: 'A', qty: 1, reference: 'o2', expiresAt: T0 + 60_000 }, T0);
+    voidReservation(f.db, 'h2', 'cancelled', T0);
+    expect(expireReservations(f.db, T0 + 5000)).toEqual(['h1']);
+    expect(heard).toEqual(['reservation:A', 'reservation:A', 'reservation:A', 'reservation:A']);
+    stop();
+    postMove(f.db, f.mv({ sku: 'A', from: 'supplier', to: 'stock', qty: 1, reason: 'receipt' }), T0);
+    expect(heard).toHaveLength(4);
+  });
+});
