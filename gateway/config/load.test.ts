@@ -103,7 +103,7 @@ describe('defaults and environment', () => {
     expect(c.mqtt.password).toBeUndefined();
     expect(c.outbox).toEqual({ path: '/var/lib/dockgate/outbox.db', maxRows: 1_000_000, maxBytes: 512 * 1024 * 1024 });
     expect(c.metrics).toBeUndefined();
-    expect(c.clock).toEqual({ offsetWarnMs: 2000 });
+    expect(c.clock).toEqual({ offsetWarnMs: 2000, keepReaderTimeMs: 500 });
     expect(Value.Check(GatewayConfigSchema, c)).toBe(true);
   });
 

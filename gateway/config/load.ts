@@ -2,7 +2,7 @@
 // daemon exits 78 (EX_CONFIG) on it.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ConfigError, resolveConfigText } from '../../protocols/config/index.js';
+import { ConfigError, resolveConfigText, unreadableFile } from '../../protocols/config/index.js';
 import { gatewayConfigSpec, type GatewayConfig } from './schema.js';
 
 /** Resolve gateway.yaml text (pure: tests call this with `source` 'gateway.yaml'). */
@@ -19,8 +19,6 @@ export function readConfigFile(path: string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
-    throw new ConfigError([{ source: path, path: '', message: `cannot read: ${why}` }]);
+    throw new ConfigError([unreadableFile(path, err)]);
   }
 }

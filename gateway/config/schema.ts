@@ -4,12 +4,14 @@ import { Type, type Static, type TOptional } from '@sinclair/typebox';
 import {
   ClientTls,
   ConfigId,
+  duplicateIssues,
   FilePath,
   HostName,
   ListenPort,
   LogLevel,
   MqttUrl,
   joinPath,
+  resolveFileKeys,
   resolveFrom,
   sectionOf,
   type ConfigIssue,
@@ -224,6 +226,8 @@ export const ClockSection = Type.Object(
   {
     /** A reader clock further off than this from the gateway's is logged and shown in status. */
     offsetWarnMs: Ms(2000, { minimum: 1 }),
+    /** tag.pass keeps the reader's own time (readerFirstSeen) when it differs from the gateway's by more than this. */
+    keepReaderTimeMs: Ms(500, { minimum: 1 }),
   },
   { additionalProperties: false, default: {} },
 );
@@ -263,13 +267,7 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): ConfigI
 }
 
 function duplicates<T>(items: readonly T[], key: (t: T) => string, at: (i: number) => string, what: string, out: PathIssue[]): void {
-  const first = new Map<string, number>();
-  items.forEach((item, i) => {
-    const k = key(item);
-    const j = first.get(k);
-    if (j === undefined) first.set(k, i);
-    else out.push({ path: at(i), message: `${what} ${k} is already used by ${at(j).replace(/\.[^.]+$/, '')}` });
-  });
+  out.push(...duplicateIssues(items, key, at, what));
 }
 
 function crossCheck(c: Checked): PathIssue[] {
@@ -328,7 +326,7 @@ function crossCheck(c: Checked): PathIssue[] {
 }
 
 function finish(c: Checked, ctx: ResolveContext): GatewayConfig {
-  const tls = c.mqtt.tls && { ...c.mqtt.tls, caFile: resolveFrom(ctx.baseDir, c.mqtt.tls.caFile), certFile: resolveFrom(ctx.baseDir, c.mqtt.tls.certFile), keyFile: resolveFrom(ctx.baseDir, c.mqtt.tls.keyFile) };
+  const tls = c.mqtt.tls && resolveFileKeys(c.mqtt.tls, ctx.baseDir);
   return {
     ...c,
     mqtt: { ...c.mqtt, clientId: c.mqtt.clientId ?? `dockgate-${c.gateway}`, username: c.mqtt.username ?? c.gateway, ...(tls ? { tls } : {}) },

@@ -2,7 +2,7 @@
 // exits 78 (EX_CONFIG) on it.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { ConfigError, resolveConfigText } from '../../protocols/config/index.js';
+import { ConfigError, resolveConfigText, unreadableFile } from '../../protocols/config/index.js';
 import { hubConfigSpec, type HubConfig } from './schema.js';
 
 /** Resolve hub.yaml text (pure but for hashing plain secrets from the environment). */
@@ -16,9 +16,7 @@ export function loadHubConfig(path: string, env: NodeJS.ProcessEnv = process.env
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
-    throw new ConfigError([{ source: path, path: '', message: `cannot read: ${why}` }]);
+    throw new ConfigError([unreadableFile(path, err)]);
   }
   return parseHubConfig(text, { source: path, env, baseDir: dirname(resolve(path)) });
 }

@@ -5,6 +5,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import {
   ClientTls,
   ConfigId,
+  duplicateIssues,
   FilePath,
   ListenPort,
   LogLevel,
@@ -234,15 +235,7 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): ConfigI
 
 function crossCheck(c: Checked): PathIssue[] {
   const out: PathIssue[] = [];
-  const unique = <T>(items: readonly T[], key: (t: T) => string, at: (i: number) => string, what: string) => {
-    const first = new Map<string, number>();
-    items.forEach((item, i) => {
-      const k = key(item);
-      const j = first.get(k);
-      if (j === undefined) first.set(k, i);
-      else out.push({ path: at(i), message: `${what} ${k} is already used by ${at(j).replace(/\.[^.]+$/, '')}` });
-    });
-  };
+  const unique = <T>(items: readonly T[], key: (t: T) => string, at: (i: number) => string, what: string) => out.push(...duplicateIssues(items, key, at, what));
   unique(c.locations, (l) => l.id, (i) => `locations[${i}].id`, 'location id');
   unique(c.doors, (d) => d.id, (i) => `doors[${i}].id`, 'door id');
   unique(c.http.tokens, (t) => t.name, (i) => `http.tokens[${i}].name`, 'token name');

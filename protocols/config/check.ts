@@ -227,3 +227,16 @@ function walk(schema: TSchema, input: unknown, path: string, issues: PathIssue[]
       throw new Error(`checkConfigValue: schema kind ${kindOf(schema)} at ${path || '(root)'} is not supported`);
   }
 }
+
+/** Issues for items whose key repeats an earlier one: `readers[1].id: reader id r1 is already used by readers[0]`. */
+export function duplicateIssues<T>(items: readonly T[], key: (t: T) => string, at: (i: number) => string, what: string): PathIssue[] {
+  const out: PathIssue[] = [];
+  const first = new Map<string, number>();
+  items.forEach((item, i) => {
+    const k = key(item);
+    const j = first.get(k);
+    if (j === undefined) first.set(k, i);
+    else out.push({ path: at(i), message: `${what} ${k} is already used by ${at(j).replace(/\.[^.]+$/, '')}` });
+  });
+  return out;
+}

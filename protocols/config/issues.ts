@@ -33,3 +33,10 @@ export function joinPath(path: string, key: string | number): string {
   if (!plain) return `${path}[${JSON.stringify(key)}]`;
   return path ? `${path}.${key}` : key;
 }
+
+/** The issue for a config file that could not be read (the loaders do the reading; this words the failure). */
+export function unreadableFile(source: string, err: unknown): ConfigIssue {
+  const code = (err as NodeJS.ErrnoException).code;
+  const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message;
+  return { source, path: '', message: `cannot read: ${why}` };
+}
