@@ -1,7 +1,27 @@
 // hub — which optional rooms the hub runs (receiving, channels, ops surface …) and how each is attached.
 import type { HubModules } from './app.js';
+import { channelsModule } from './channels/module.js';
 import type { HubConfig } from './config/schema.js';
+import { countsModule } from './counts/module.js';
+import { receivingModule } from './receiving/module.js';
+import { reportsModule } from './reports/module.js';
+import { returnsModule } from './returns/module.js';
+import { shippingModule } from './shipping/module.js';
+import { variancesModule } from './variances/module.js';
 
-export function hubModules(_config: HubConfig): HubModules {
-  return { migrations: [], api: [] };
+/** Merge rooms: migrations and API plugins in order, attach hooks one after another. */
+export function combineModules(...rooms: HubModules[]): HubModules {
+  return {
+    migrations: rooms.flatMap((r) => r.migrations ?? []),
+    api: rooms.flatMap((r) => r.api ?? []),
+    async attach(hub) {
+      for (const r of rooms) await r.attach?.(hub);
+    },
+  };
+}
+
+export function hubModules(config: HubConfig): HubModules {
+  // Dock loops: counts claim count-mode scans before receiving and shipping see them.
+  const dock = [variancesModule(), countsModule(config), receivingModule(config), shippingModule(), returnsModule(config), reportsModule(config)];
+  return combineModules(channelsModule(config), ...dock);
 }

@@ -8,6 +8,7 @@ import { WIRE_VERSION, isoTs, newEventId, topics, type Event, type EventDraft } 
 import { silentLogger, type Logger } from '../../protocols/logging/index.js';
 import { startHub, type Hub, type HubModules } from '../app.js';
 import { parseHubConfig } from '../config/load.js';
+import type { HubConfig } from '../config/schema.js';
 
 export const TEST_SITE = 'test-site';
 export const TEST_GATEWAY = 'gw-1';
@@ -37,7 +38,9 @@ export interface TestHub {
   stop(): Promise<void>;
 }
 
-export async function startTestHub(opts: { yaml?: string; modules?: HubModules; clock?: () => number; logger?: Logger; dir?: string } = {}): Promise<TestHub> {
+export async function startTestHub(
+  opts: { yaml?: string; modules?: HubModules; modulesFor?: (config: HubConfig) => HubModules; clock?: () => number; logger?: Logger; dir?: string } = {},
+): Promise<TestHub> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'dockgate-hub-'));
   const dbPath = join(dir, 'hub.db');
   const yaml = `site: ${TEST_SITE}
@@ -46,7 +49,7 @@ broker: { type: embedded, tcp: { host: 127.0.0.1, port: 0 } }
 http: { host: 127.0.0.1, port: 0 }
 ${opts.yaml ?? BASE_SITE_YAML}`;
   const config = parseHubConfig(yaml, { env: { DOCKGATE_GATEWAY_PASSWORDS: `${TEST_GATEWAY}:${TEST_GATEWAY_PASSWORD}` }, baseDir: dir });
-  const hub = await startHub(config, opts.logger ?? silentLogger(), opts.modules ?? {}, opts.clock);
+  const hub = await startHub(config, opts.logger ?? silentLogger(), opts.modulesFor?.(config) ?? opts.modules ?? {}, opts.clock);
   return {
     hub,
     dir,
