@@ -109,7 +109,13 @@ describe('defaults and environment', () => {
     expect(c.locations[0]).toEqual({ id: 'dock-1', kind: 'door', sellable: false, allowNegative: false });
     expect(c.receiving.tolerances).toEqual({ overPct: 0, underPct: 0, overAbs: 0, underAbs: 0 });
     expect(c.returns.maxWaitHours).toBe(72);
-    expect(c.counts).toEqual({ abc: { aShare: 0.8, bShare: 0.15 }, everyDays: { a: 30, b: 90, c: 365 } });
+    expect(c.counts).toEqual({
+      abc: { aShare: 0.8, bShare: 0.15 },
+      everyDays: { a: 7, b: 30, c: 90 },
+      tolerances: { a: { pct: 0, abs: 0 }, b: { pct: 2, abs: 0 }, c: { pct: 5, abs: 0 } },
+      baselineQuietMinutes: 15,
+    });
+    expect(c.reports).toEqual({ periodDays: 30, deadStockDays: 90 });
     expect(c.channelSync.globalBuffer).toBe(0);
     expect(c.channels).toEqual([]);
     expect(c.status.gatewaySilentS).toBe(120);

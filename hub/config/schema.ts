@@ -119,6 +119,8 @@ export const DoorConfig = Type.Object(
 
 const Pct = Type.Number({ minimum: 0, maximum: 1000, default: 0 });
 const Count = Type.Integer({ minimum: 0, default: 0 });
+const CountTolerance = (pct: number) =>
+  Type.Object({ pct: Type.Number({ minimum: 0, maximum: 1000, default: pct }), abs: Type.Integer({ minimum: 0, default: 0 }) }, { additionalProperties: false, default: {} });
 
 export const HubConfigSchema = Type.Object(
   {
@@ -141,11 +143,27 @@ export const HubConfigSchema = Type.Object(
       {
         /** ABC classes by share of annual consumption value: A up to aShare, B up to aShare + bShare, C the rest. */
         abc: Type.Object({ aShare: Type.Number({ minimum: 0, maximum: 1, default: 0.8 }), bShare: Type.Number({ minimum: 0, maximum: 1, default: 0.15 }) }, { additionalProperties: false, default: {} }),
-        /** Days between cycle counts of an item of each class. */
+        /** Days between cycle counts of an item of each class (A weekly, B monthly, C quarterly). */
         everyDays: Type.Object(
-          { a: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }), b: Type.Integer({ minimum: 1, maximum: 3650, default: 90 }), c: Type.Integer({ minimum: 1, maximum: 3650, default: 365 }) },
+          { a: Type.Integer({ minimum: 1, maximum: 3650, default: 7 }), b: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }), c: Type.Integer({ minimum: 1, maximum: 3650, default: 90 }) },
           { additionalProperties: false, default: {} },
         ),
+        /** A counted difference within this (the larger of percent of book and units) is posted at close; beyond it, a count_difference variance. Items without a class use c. */
+        tolerances: Type.Object(
+          { a: CountTolerance(0), b: CountTolerance(2), c: CountTolerance(5) },
+          { additionalProperties: false, default: {} },
+        ),
+        /** A baseline count is refused while the location saw moves within this many minutes (unless forced). */
+        baselineQuietMinutes: Type.Integer({ minimum: 0, maximum: 10_080, default: 15 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    reports: Type.Object(
+      {
+        /** The KPI period when a request names none: the last this many days. */
+        periodDays: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
+        /** Dead stock: on hand with no shipment in this many days. */
+        deadStockDays: Type.Integer({ minimum: 1, maximum: 3650, default: 90 }),
       },
       { additionalProperties: false, default: {} },
     ),

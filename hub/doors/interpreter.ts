@@ -1,6 +1,6 @@
 // hub/doors — interpreting events: what a pass or a scan at a door means for the ledger. Runs inside the ingest's
 // batch transaction (an ApplyFn), so a pass, its move and its exceptions commit together or not at all.
-import type { DoorMode, Event, ScanEvent, TagPassEvent } from '../../protocols/events/index.js';
+import type { DoorMode, Event, ScanEvent, TagArriveEvent, TagDepartEvent, TagPassEvent } from '../../protocols/events/index.js';
 import { decodeEpc } from '../../protocols/epc/index.js';
 import type { Db } from '../db/database.js';
 import { getItemByGtin, getSerial, moveSerial, postMove, VIRTUAL, type Item, type MoveReason, type Move } from '../ledger/index.js';
@@ -45,6 +45,10 @@ export interface PassObserver {
   enrich?(db: Db, pass: PassContext): { reference?: string; unitCost?: number } | undefined;
   claim?(db: Db, pass: PassContext, nowMs: number): PassOutcome | undefined;
   observe?(db: Db, pass: PassContext, outcome: PassOutcome, nowMs: number): void;
+  /** A scan at a station (no configured door), e.g. a handheld in count mode; may answer for it. */
+  station?(db: Db, event: ScanEvent, gateway: string, nowMs: number): PassOutcome | undefined;
+  /** A tag arrived in or departed from a read zone (e.g. a count zone). */
+  zone?(db: Db, event: TagArriveEvent | TagDepartEvent, gateway: string, nowMs: number): void;
 }
 
 const VIRTUAL_ROLES: Partial<Record<LocationRole, string>> = {
@@ -91,6 +95,7 @@ export class DoorInterpreter {
       case 'tag.arrive':
       case 'tag.depart':
         this.store.recordZoneEvent(event, ctx.gateway, now);
+        for (const o of this.observers) o.zone?.(db, event, ctx.gateway, now);
         return;
       case 'reader':
       case 'scanner':
@@ -170,7 +175,9 @@ export class DoorInterpreter {
     const door = doorId ? this.store.getDoor(doorId) : undefined;
     if (!door) {
       // A scan at a station (no door) is context for the receiving/count modules only.
-      this.store.recordScan(event, gateway, { kind: 'recorded', message: doorId ? `door ${doorId} is not configured` : 'scan at a station without a door' }, now);
+      let outcome: PassOutcome | undefined;
+      for (const o of this.observers) if ((outcome = o.station?.(db, event, gateway, now))) break;
+      this.store.recordScan(event, gateway, outcome ?? { kind: 'recorded', message: doorId ? `door ${doorId} is not configured` : 'scan at a station without a door' }, now);
       return;
     }
     const references: Record<string, string> = {};

@@ -1,0 +1,45 @@
+// hub/reports — REST: GET /api/v1/reports/kpi, the accuracy and stock KPIs over a period (default: the last
+// reports.periodDays days up to now).
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { ApiContext } from '../api/context.js';
+import { ApiError } from '../api/errors.js';
+import { errors } from '../api/schemas.js';
+import { kpiReport } from './kpi.js';
+
+const R = Type.Union([Type.Number(), Type.Null()]);
+const KpiSchema = Type.Object({
+  period: Type.Object({ from: Type.String(), to: Type.String(), days: Type.Number() }),
+  inventoryRecordAccuracy: Type.Object({ skuLocations: Type.Integer(), withinTolerance: Type.Integer(), ratio: R, units: Type.Object({ book: Type.Integer(), absDifference: Type.Integer(), ratio: R }) }),
+  receivingAccuracy: Type.Object({ closed: Type.Integer(), withoutVariance: Type.Integer(), ratio: R }),
+  shippingAccuracy: Type.Object({ closed: Type.Integer(), withoutVariance: Type.Integer(), ratio: R }),
+  openVariances: Type.Object({ total: Type.Integer(), byAge: Type.Object({ under1d: Type.Integer(), from1to3d: Type.Integer(), from3to7d: Type.Integer(), over7d: Type.Integer() }), byType: Type.Record(Type.String(), Type.Integer()) }),
+  sellThrough: Type.Object({ sold: Type.Integer(), openingOnHand: Type.Integer(), received: Type.Integer(), ratio: R }),
+  turnover: Type.Object({ cogs: Type.Integer(), openingValue: Type.Integer(), closingValue: Type.Integer(), averageInventory: Type.Number(), ratio: R }),
+  daysOnHand: R,
+  deadStock: Type.Object({ days: Type.Integer(), items: Type.Array(Type.Object({ sku: Type.String(), onHand: Type.Integer(), value: Type.Integer(), lastShippedAt: Type.Union([Type.String(), Type.Null()]) })) }),
+  lowStock: Type.Object({ alerts: Type.Array(Type.Object({ sku: Type.String(), onHand: Type.Integer(), available: Type.Integer(), reorderPoint: Type.Integer() })) }),
+});
+
+export function reportsRoutes(defaults: { periodDays: number; deadStockDays: number }) {
+  return async function routes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+    app.get('/api/v1/reports/kpi', {
+      schema: {
+        tags: ['reports'],
+        summary: 'KPIs: inventory record accuracy, receiving and shipping accuracy, open variances by age, sell-through, turnover, days on hand, dead stock, low stock',
+        querystring: Type.Object({
+          from: Type.Optional(Type.String({ format: 'date-time' })),
+          to: Type.Optional(Type.String({ format: 'date-time' })),
+          deadStockDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+        }),
+        response: { 200: KpiSchema, ...errors },
+      },
+    }, async (req) => {
+      const q = req.query as { from?: string; to?: string; deadStockDays?: number };
+      const toMs = q.to ? Date.parse(q.to) : ctx.clock();
+      const fromMs = q.from ? Date.parse(q.from) : toMs - defaults.periodDays * 86_400_000;
+      if (!(fromMs < toMs)) throw new ApiError(400, `from (${new Date(fromMs).toISOString()}) must be before to (${new Date(toMs).toISOString()})`, 'from');
+      return kpiReport(ctx.db, { fromMs, toMs, deadStockDays: q.deadStockDays ?? defaults.deadStockDays });
+    });
+  };
+}

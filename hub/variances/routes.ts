@@ -1,0 +1,103 @@
+// hub/variances — REST: list variances with filters, read one, resolve one (accept / adjust / dismiss).
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { actorOf } from '../api/actor.js';
+import type { ApiContext } from '../api/context.js';
+import { ApiError } from '../api/errors.js';
+import { errors, Move } from '../api/schemas.js';
+import { getVariance, listVariances, resolveVariance, RESOLUTIONS, VARIANCE_STATUSES, VARIANCE_TYPES, type VarianceFilter } from './store.js';
+
+const lit = <T extends string>(xs: readonly T[]) => Type.Union(xs.map((x) => Type.Literal(x)));
+const N = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+
+export const MoveSpecSchema = Type.Object(
+  {
+    sku: Type.String({ minLength: 1 }),
+    qty: Type.Integer({ minimum: 1 }),
+    from: Type.String({ minLength: 1 }),
+    to: Type.String({ minLength: 1 }),
+    reason: Type.String({ minLength: 1 }),
+    epc: Type.Optional(Type.Union([Type.String({ pattern: '^[0-9a-fA-F]+$' }), Type.Null()])),
+    unitCost: Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()])),
+    reference: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    eventId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+    note: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  },
+  { additionalProperties: false },
+);
+
+export const VarianceSchema = Type.Object({
+  id: Type.Integer(),
+  type: Type.String(),
+  status: Type.String(),
+  door: N(Type.String()),
+  reference: N(Type.String()),
+  sku: N(Type.String()),
+  epc: N(Type.String()),
+  expected: Type.Union([Type.Integer(), Type.Null()]),
+  actual: Type.Union([Type.Integer(), Type.Null()]),
+  message: Type.String(),
+  evidence: Type.Array(Type.String()),
+  occurrences: Type.Integer(),
+  plan: Type.Array(MoveSpecSchema),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+  resolvedAt: N(Type.String()),
+  resolvedBy: N(Type.String()),
+  resolution: N(Type.String()),
+  resolutionReason: N(Type.String()),
+  resolutionMoves: Type.Array(Type.String()),
+});
+
+const ResolveBody = Type.Object(
+  {
+    action: lit(RESOLUTIONS),
+    reason: Type.String({ minLength: 1, maxLength: 2000 }),
+    moves: Type.Optional(Type.Array(MoveSpecSchema, { minItems: 1, maxItems: 1000 })),
+  },
+  { additionalProperties: false },
+);
+
+export async function variancesRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+  const idParam = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+
+  app.get('/api/v1/variances', {
+    schema: {
+      tags: ['variances'],
+      summary: 'Variances, oldest first, with filters (status, type, door, reference, since) and an id cursor (after)',
+      querystring: Type.Object({
+        status: Type.Optional(lit(VARIANCE_STATUSES)),
+        type: Type.Optional(lit(VARIANCE_TYPES)),
+        door: Type.Optional(Type.String()),
+        reference: Type.Optional(Type.String()),
+        since: Type.Optional(Type.String({ format: 'date-time' })),
+        after: Type.Optional(Type.Integer({ minimum: 0 })),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+      }),
+      response: { 200: Type.Object({ variances: Type.Array(VarianceSchema) }), ...errors },
+    },
+  }, async (req) => ({ variances: listVariances(ctx.db, req.query as VarianceFilter) }));
+
+  app.get('/api/v1/variances/:id', {
+    schema: { tags: ['variances'], summary: 'One variance', params: idParam, response: { 200: VarianceSchema, ...errors } },
+  }, async (req) => {
+    const { id } = req.params as { id: number };
+    const v = getVariance(ctx.db, id);
+    if (!v) throw new ApiError(404, `variance ${id} does not exist`, 'id');
+    return v;
+  });
+
+  app.post('/api/v1/variances/:id/resolve', {
+    schema: {
+      tags: ['variances'],
+      summary: 'Resolve a variance once: accept (posts its plan, e.g. receives held extra units), adjust (posts the moves given), dismiss (posts nothing)',
+      params: idParam,
+      body: ResolveBody,
+      response: { 200: Type.Object({ variance: VarianceSchema, moves: Type.Array(Move) }), ...errors },
+    },
+  }, async (req) => {
+    const { id } = req.params as { id: number };
+    const body = req.body as Static<typeof ResolveBody>;
+    return resolveVariance(ctx.db, id, { action: body.action, reason: body.reason, moves: body.moves?.map((m) => ({ ...m, reason: m.reason as never, epc: m.epc?.toLowerCase() ?? null })) }, actorOf(req), ctx.clock());
+  });
+}
