@@ -408,3 +408,19 @@ describe('explainability', () => {
     expect(ev.rssi.separation).toBeGreaterThan(1000);
   });
 });
+
+describe('retune (SIGHUP)', () => {
+  it('applies new thresholds to tracked tags in place, and refuses a changed layout', () => {
+    const engine = new PortalEngine(CONFIG);
+    // Two reads: a pass under minReads 2; with minReads 3 after the retune, the same two reads are not enough.
+    engine.ingest(read(1, 0));
+    engine.retune({ ...CONFIG, defaults: { minReads: 3 } });
+    const out = run(engine, [read(2, 50, -55, EPC), read(1, 0, -55, EPC2), read(2, 50, -55, EPC2)]);
+    expect(out.filter((e) => e.kind === 'tag.pass')).toEqual([]);
+    expect(engine.config.doors[0]!.minReads).toBe(3);
+    const third = run(engine, [read(1, 40_000, -55, EPC2), read(2, 40_050, -55, EPC2), read(2, 40_100, -55, EPC2)]);
+    expect(third.filter((e) => e.kind === 'tag.pass').length).toBe(1);
+    expect(() => engine.retune({ doors: CONFIG.doors.slice(0, 2) })).toThrow(/needs a restart/);
+    expect(engine.config.doors.length).toBe(3);
+  });
+});

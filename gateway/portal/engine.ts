@@ -19,7 +19,7 @@ import type { Logger } from 'pino';
 import { isoTs, type AntennaEvidence, type Direction, type EventDraft } from '../../protocols/events/index.js';
 import type { GpiChange, TagRead } from '../../protocols/reads/index.js';
 import { componentLogger, silentLogger } from '../../protocols/logging/index.js';
-import { resolvePortalConfig, type PortalConfig, type ResolvedDoor, type ResolvedPortalConfig } from './config.js';
+import { PortalConfigError, resolvePortalConfig, type PortalConfig, type ResolvedDoor, type ResolvedPortalConfig } from './config.js';
 import { BeamLog, powerWeight, rssiDirection, type RssiDirection } from './direction.js';
 import type { AntennaEvidenceDetail, LocationEvidence, PassageEvidence } from './evidence.js';
 import { F_ARRIVED, F_HELD, ST_ACTIVE, ST_COOLDOWN, ST_PENDING, TagTable } from './tag-table.js';
@@ -87,7 +87,7 @@ export class PortalEngine {
   private readonly pAbsence: Float64Array;
   private readonly pRearm: Float64Array;
   private readonly pHold: Float64Array;
-  private readonly minAbsence: number;
+  private minAbsence: number;
   // read cycles
   private readonly gated: Uint8Array;
   private readonly cycleActive: Uint8Array;
@@ -177,6 +177,29 @@ export class PortalEngine {
     this.sReads = new Float64Array(n);
     this.sSumRssi = new Float64Array(n);
     this.sTouched = new Int32Array(n);
+  }
+
+  /**
+   * New tuning, same layout (the daemon's SIGHUP): the parameters of every door change in place, tracked tags and open
+   * passages carry on under them. Throws PortalConfigError when doors, antennas, sensors or maxTrackedTags differ
+   * (that needs a restart). A changed beamWindow starts that door's photo-eye log afresh.
+   */
+  retune(config: PortalConfig | ResolvedPortalConfig): void {
+    const next = resolvePortalConfig(config);
+    const layout = (c: ResolvedPortalConfig) => JSON.stringify([c.maxTrackedTags, c.doors.map((d) => [d.id, d.kind, d.antennas, d.sensors])]);
+    if (layout(next) !== layout(this.config)) throw new PortalConfigError('doors', 'doors, antennas, sensors or maxTrackedTags changed: that needs a restart');
+    next.doors.forEach((d, loc) => {
+      const door = this.doors[loc]!;
+      if (d.beamWindow !== door.beamWindow && this.beams[loc]) this.beams[loc] = new BeamLog(d.beamWindow);
+      Object.assign(door, d);
+      this.pMinReads[loc] = d.minReads;
+      this.pWindow[loc] = d.window;
+      this.pMinRssi[loc] = d.minRssi;
+      this.pAbsence[loc] = d.absence;
+      this.pRearm[loc] = Math.max(d.rearm, d.absence);
+      this.pHold[loc] = d.hold;
+    });
+    this.minAbsence = Math.min(...this.doors.map((d) => d.absence));
   }
 
   // ───────────────────────────── hot path ─────────────────────────────

@@ -233,6 +233,30 @@ export const ScannerHealth = Type.Object(
 );
 export type ScannerHealth = Static<typeof ScannerHealth>;
 
+export const LightColor = Type.Union([Type.Literal('green'), Type.Literal('red'), Type.Literal('amber'), Type.Literal('off')]);
+export type LightColor = Static<typeof LightColor>;
+
+export const DoorMode = Type.Union([
+  Type.Literal('receiving'),
+  Type.Literal('shipping'),
+  Type.Literal('returns'),
+  Type.Literal('transfer'),
+  Type.Literal('count'),
+  Type.Literal('off'),
+]);
+export type DoorMode = Static<typeof DoorMode>;
+
+/** A door as the gateway sees it: the mode last hinted by the hub (door.mode) and the light stack's colour. */
+export const GatewayDoor = Type.Object(
+  {
+    id: Id,
+    mode: Type.Optional(DoorMode),
+    light: Type.Optional(LightColor),
+  },
+  { additionalProperties: false },
+);
+export type GatewayDoor = Static<typeof GatewayDoor>;
+
 /** Retained on `dockgate/{site}/gw/{gw}/status`; the Last Will is `{ v, gateway, online: false }`. */
 export const GatewayStatus = Type.Object(
   {
@@ -259,6 +283,8 @@ export const GatewayStatus = Type.Object(
     ),
     /** The largest reader clock offset seen, ms (seen in the field: 14 s). */
     clockOffsetMs: Type.Optional(Type.Number()),
+    /** Doors this gateway watches (additive in v1: older gateways omit it). */
+    doors: Type.Optional(Type.Array(GatewayDoor, { maxItems: 1000 })),
   },
   { additionalProperties: false, $id: 'dockgate.gateway-status', description: 'gateway health, retained' },
 );
@@ -282,18 +308,6 @@ const commandBase = {
   id: EventId,
   ts: Timestamp,
 };
-export const LightColor = Type.Union([Type.Literal('green'), Type.Literal('red'), Type.Literal('amber'), Type.Literal('off')]);
-export type LightColor = Static<typeof LightColor>;
-
-export const DoorMode = Type.Union([
-  Type.Literal('receiving'),
-  Type.Literal('shipping'),
-  Type.Literal('returns'),
-  Type.Literal('transfer'),
-  Type.Literal('count'),
-  Type.Literal('off'),
-]);
-export type DoorMode = Static<typeof DoorMode>;
 
 export const Command = Type.Union(
   [

@@ -1,0 +1,223 @@
+// gateway/daemon — commands from the hub (`cmd` topic, already checked against the contract by the publisher): light
+// stacks and horns mapped to reader GPO ports per door from gateway.yaml, raw GPO writes, reader restarts, door mode
+// hints and status reports. A command that cannot be carried out (unknown door or reader, no such output, stale, the
+// reader refuses) is logged with the reason and dropped; nothing here throws to the caller.
+import type { Command, DoorMode, GatewayDoor, LightColor } from '../../protocols/events/index.js';
+import type { Logger } from '../../protocols/logging/index.js';
+import type { ReaderConfig } from '../config/schema.js';
+
+export interface GpoTarget {
+  reader: string;
+  port: number;
+}
+
+export interface DoorOutputs {
+  green?: GpoTarget;
+  red?: GpoTarget;
+  amber?: GpoTarget;
+  horn?: GpoTarget;
+}
+
+const ROLE_KEY = { 'light-green': 'green', 'light-red': 'red', 'light-amber': 'amber', horn: 'horn' } as const;
+const LIGHTS = ['green', 'red', 'amber'] as const;
+
+/** Each door's light stack and horn outputs, from the readers' gpo lists. */
+export function doorOutputsOf(readers: readonly ReaderConfig[]): Map<string, DoorOutputs> {
+  const out = new Map<string, DoorOutputs>();
+  for (const r of readers) {
+    for (const g of r.gpo) {
+      const d = out.get(g.door) ?? {};
+      d[ROLE_KEY[g.role]] = { reader: r.id, port: g.port };
+      out.set(g.door, d);
+    }
+  }
+  return out;
+}
+
+export interface CommandTargets {
+  doors: readonly string[];
+  outputs: Map<string, DoorOutputs>;
+  hasReader(reader: string): boolean;
+  /** Resolves when the reader acknowledged the GPO write; rejects (with the reason) otherwise. */
+  setGpo(reader: string, port: number, state: boolean): Promise<void>;
+  restartReader(reader: string, reason: string): void;
+  /** Publish the status now. */
+  reportStatus(): void;
+  /** The door states changed: republish the status (debounced). */
+  statusChanged(): void;
+}
+
+export interface CommandRunnerOptions {
+  logger: Logger;
+  clock?: () => number;
+  /** Actuator commands (light, horn, gpo.set, reader.restart) older than this are dropped. Default 60 s. */
+  maxAgeMs?: number;
+}
+
+interface DoorState {
+  mode?: DoorMode;
+  /** What the light shows now, and what it goes back to after a timed colour. */
+  light?: LightColor;
+  steady?: LightColor;
+  lightTimer?: NodeJS.Timeout;
+}
+
+export class CommandRunner {
+  private readonly log: Logger;
+  private readonly clock: () => number;
+  private readonly maxAgeMs: number;
+  private readonly doors = new Map<string, DoorState>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  readonly counts = { done: 0, rejected: 0, failed: 0 };
+
+  constructor(
+    private readonly targets: CommandTargets,
+    opts: CommandRunnerOptions,
+  ) {
+    this.log = opts.logger;
+    this.clock = opts.clock ?? Date.now;
+    this.maxAgeMs = opts.maxAgeMs ?? 60_000;
+    for (const d of targets.doors) this.doors.set(d, {});
+  }
+
+  /** Carry out one command. Never rejects: problems are logged. */
+  async handle(cmd: Command): Promise<void> {
+    try {
+      const problem = this.check(cmd);
+      if (problem) return this.reject(cmd, problem);
+      await this.run(cmd);
+      this.counts.done++;
+    } catch (err) {
+      this.counts.failed++;
+      this.log.error({ cmd: cmd.cmd, id: cmd.id, err: (err as Error).message }, `command ${cmd.cmd} failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** Door mode and light colour per door, for the status. */
+  doorStates(): GatewayDoor[] {
+    return [...this.doors].map(([id, s]) => ({ id, ...(s.mode ? { mode: s.mode } : {}), ...(s.light ? { light: s.light } : {}) }));
+  }
+
+  stop(): void {
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    for (const s of this.doors.values()) if (s.lightTimer) clearTimeout(s.lightTimer);
+  }
+
+  private check(cmd: Command): string | undefined {
+    const actuator = cmd.cmd === 'light' || cmd.cmd === 'horn' || cmd.cmd === 'gpo.set' || cmd.cmd === 'reader.restart';
+    const age = this.clock() - Date.parse(cmd.ts);
+    if (actuator && age > this.maxAgeMs) return `stale: sent ${Math.round(age / 1000)} s ago (more than ${this.maxAgeMs / 1000} s); a light, horn or restart that late would mislead the dock`;
+    switch (cmd.cmd) {
+      case 'light': {
+        const out = this.outputsOf(cmd.door);
+        if (typeof out === 'string') return out;
+        if (cmd.color !== 'off' && !out[cmd.color]) return `door ${cmd.door} has no ${cmd.color} light (gateway.yaml readers[].gpo role light-${cmd.color})`;
+        if (!LIGHTS.some((c) => out[c])) return `door ${cmd.door} has no light stack (gateway.yaml readers[].gpo)`;
+        return undefined;
+      }
+      case 'horn': {
+        const out = this.outputsOf(cmd.door);
+        if (typeof out === 'string') return out;
+        return out.horn ? undefined : `door ${cmd.door} has no horn (gateway.yaml readers[].gpo role horn)`;
+      }
+      case 'gpo.set':
+      case 'reader.restart':
+        return this.targets.hasReader(cmd.reader) ? undefined : `reader ${cmd.reader} is not configured on this gateway`;
+      case 'door.mode':
+        return this.doors.has(cmd.door) ? undefined : `door ${cmd.door} is not configured on this gateway`;
+      case 'status.report':
+        return undefined;
+    }
+  }
+
+  private outputsOf(door: string): DoorOutputs | string {
+    if (!this.doors.has(door)) return `door ${door} is not configured on this gateway`;
+    return this.targets.outputs.get(door) ?? {};
+  }
+
+  private async run(cmd: Command): Promise<void> {
+    switch (cmd.cmd) {
+      case 'light': {
+        const state = this.doors.get(cmd.door)!;
+        if (state.lightTimer) clearTimeout(state.lightTimer);
+        state.lightTimer = undefined;
+        const timed = (cmd.durationMs ?? 0) > 0;
+        if (!timed) state.steady = cmd.color;
+        await this.showLight(cmd.door, cmd.color);
+        if (timed) {
+          state.lightTimer = setTimeout(() => {
+            state.lightTimer = undefined;
+            this.showLight(cmd.door, state.steady ?? 'off').catch((err: unknown) => this.log.error({ door: cmd.door, err: (err as Error).message }, 'light: going back to the steady colour failed'));
+          }, cmd.durationMs);
+        }
+        this.log.info({ cmd: cmd.cmd, id: cmd.id, door: cmd.door, color: cmd.color, durationMs: cmd.durationMs }, `light at ${cmd.door}: ${cmd.color}${timed ? ` for ${cmd.durationMs} ms` : ''}`);
+        return;
+      }
+      case 'horn': {
+        const horn = this.targets.outputs.get(cmd.door)!.horn!;
+        await this.pulse(horn, true, cmd.durationMs);
+        this.log.info({ cmd: cmd.cmd, id: cmd.id, door: cmd.door, durationMs: cmd.durationMs }, `horn at ${cmd.door} for ${cmd.durationMs} ms`);
+        return;
+      }
+      case 'gpo.set':
+        await this.pulse({ reader: cmd.reader, port: cmd.port }, cmd.state, cmd.durationMs ?? 0);
+        this.log.info({ cmd: cmd.cmd, id: cmd.id, reader: cmd.reader, port: cmd.port, state: cmd.state, durationMs: cmd.durationMs }, `GPO ${cmd.port} of ${cmd.reader} set ${cmd.state ? 'on' : 'off'}`);
+        return;
+      case 'reader.restart':
+        this.log.info({ cmd: cmd.cmd, id: cmd.id, reader: cmd.reader }, `restarting reader ${cmd.reader} on command`);
+        this.targets.restartReader(cmd.reader, `command ${cmd.id}`);
+        return;
+      case 'door.mode': {
+        const state = this.doors.get(cmd.door)!;
+        const was = state.mode;
+        state.mode = cmd.mode;
+        this.log.info({ cmd: cmd.cmd, id: cmd.id, door: cmd.door, mode: cmd.mode, was }, `door ${cmd.door} mode: ${cmd.mode}`);
+        this.targets.statusChanged();
+        return;
+      }
+      case 'status.report':
+        this.log.info({ cmd: cmd.cmd, id: cmd.id }, 'status report requested');
+        this.targets.reportStatus();
+        return;
+    }
+  }
+
+  /** One colour on, the others off (off first, so the stack never shows two colours). */
+  private async showLight(door: string, color: LightColor): Promise<void> {
+    const out = this.targets.outputs.get(door) ?? {};
+    const state = this.doors.get(door)!;
+    const offs = LIGHTS.filter((c) => c !== color && out[c]).map((c) => this.set(out[c]!, false));
+    await Promise.all(offs);
+    if (color !== 'off') await this.set(out[color]!, true);
+    state.light = color;
+    this.targets.statusChanged();
+  }
+
+  /** Set a GPO; with a duration, set it back afterwards (a newer write to the same port cancels the pending one). */
+  private async pulse(t: GpoTarget, state: boolean, durationMs: number): Promise<void> {
+    const key = `${t.reader}#${t.port}`;
+    const pending = this.timers.get(key);
+    if (pending) clearTimeout(pending);
+    this.timers.delete(key);
+    await this.set(t, state);
+    if (durationMs > 0) {
+      this.timers.set(
+        key,
+        setTimeout(() => {
+          this.timers.delete(key);
+          this.set(t, !state).catch((err: unknown) => this.log.error({ reader: t.reader, port: t.port, err: (err as Error).message }, `GPO ${t.port} of ${t.reader}: setting it back failed`));
+        }, durationMs),
+      );
+    }
+  }
+
+  private set(t: GpoTarget, state: boolean): Promise<void> {
+    return this.targets.setGpo(t.reader, t.port, state);
+  }
+
+  private reject(cmd: Command, reason: string): void {
+    this.counts.rejected++;
+    this.log.warn({ cmd: cmd.cmd, id: cmd.id, reason }, `command ${cmd.cmd} rejected: ${reason}`);
+  }
+}
