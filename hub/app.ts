@@ -18,11 +18,18 @@ import { Ingest } from './ingest/ingest.js';
 import { ingestMigrations } from './ingest/migrations.js';
 import { IngestStore } from './ingest/store.js';
 import { createLocation, getLocation, ledgerMigrations, listLocations, updateLocation, type LocationKind } from './ledger/index.js';
+import { assertSafeBind } from './auth/bind.js';
+import type { HubMetrics } from './metrics/metrics.js';
+import { AppliedEventBus } from './status/applied-bus.js';
+import { opsMigrations } from './status/exceptions.js';
+import { createOpsSurface } from './status/ops-surface.js';
+import type { OpsProviders } from './status/providers.js';
+import type { StatusService } from './status/service.js';
 
 export const HUB_VERSION = '0.1.0';
 
 /** Every module's schema, in the order they are applied. */
-export const HUB_MIGRATIONS: readonly MigrationSet[] = [ledgerMigrations, ingestMigrations, doorsMigrations];
+export const HUB_MIGRATIONS: readonly MigrationSet[] = [ledgerMigrations, ingestMigrations, doorsMigrations, opsMigrations];
 
 export interface HubModules {
   /** Extra migration sets (receiving, channels …), applied after the core ones. */
@@ -45,6 +52,13 @@ export interface Hub {
   http: FastifyInstance;
   /** http://host:port of the REST API once listening. */
   url: string;
+  /** Events the ingest applied, heard after their commit (live dashboard, metrics). */
+  events: AppliedEventBus;
+  /** Optional rooms set theirs in attach(): channel health, variances, door work (shown in status, metrics, dashboard). */
+  providers: OpsProviders;
+  status: StatusService;
+  /** Its `registry` takes other rooms' prom-client metrics (GET /metrics). */
+  metrics: HubMetrics;
   /** Publish a command to a gateway's cmd topic (v, id and ts are added). */
   sendCommand(gateway: string, command: Record<string, unknown>): Promise<void>;
   /** Things to close on stop, last added closed first. */
@@ -111,6 +125,7 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
   const log = componentLogger(logger, 'hub', { site: config.site });
   const startedAt = clock();
   const closers: Array<() => Promise<void> | void> = [];
+  assertSafeBind(config.http.host, config.http.tokens.length);
 
   if (config.database.path !== ':memory:') mkdirSync(dirname(config.database.path), { recursive: true });
   const db = openDatabase(config.database.path);
@@ -135,9 +150,12 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
       log.info({ gateway, command: payload }, 'command sent');
     };
 
-    const ingest = new Ingest({ db, mqtt, site: config.site, apply: doors.apply, clock, logger });
-    const ctx: ApiContext = { db, clock, log: logger, doors: doors.store, ingest: new IngestStore(db, config.site, doors.apply), sendCommand };
-    const http = await buildApi(ctx, { plugins: modules.api ?? [] });
+    const events = new AppliedEventBus(db, clock, log);
+    const apply = events.wrap(doors.apply);
+    const ingest = new Ingest({ db, mqtt, site: config.site, apply, clock, logger });
+    const ctx: ApiContext = { db, clock, log: logger, doors: doors.store, ingest: new IngestStore(db, config.site, apply), sendCommand };
+    const ops = createOpsSurface({ config, api: ctx, ingest, mqtt, broker, bus: events, version: HUB_VERSION, startedAt, log: logger });
+    const http = await buildApi(ctx, { setup: ops.setup, plugins: [...ops.plugins, ...(modules.api ?? [])], ...(ops.https ? { https: ops.https } : {}) });
 
     let stopped = false;
     const hub: Hub = {
@@ -150,6 +168,10 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
       mqtt,
       ...(broker ? { broker } : {}),
       http,
+      events,
+      providers: ops.providers,
+      status: ops.status,
+      metrics: ops.metrics,
       url: '',
       sendCommand,
       onStop: (fn) => closers.push(fn),

@@ -9,6 +9,10 @@ import { stockRoutes } from './routes/stock.js';
 export interface ApiOptions {
   /** Extra plugins (receiving, channels, status …) registered after the core routes, with the same context. */
   plugins?: Array<(app: FastifyInstance, ctx: ApiContext) => Promise<void>>;
+  /** Installed before any route (auth, OpenAPI, request metrics): hooks and onRoute listeners that must see every route. */
+  setup?: Array<(app: FastifyInstance, ctx: ApiContext) => Promise<void>>;
+  /** Serve HTTPS with this key and certificate (PEM). */
+  https?: { key: Buffer; cert: Buffer; ca?: Buffer };
   bodyLimit?: number;
 }
 
@@ -17,10 +21,12 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
     loggerInstance: ctx.log.child({ component: 'http' }) as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? 8 * 1024 * 1024,
+    ...(opts.https ? { https: opts.https } : {}),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   });
   installErrorHandler(app, ctx.log);
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  for (const plugin of opts.setup ?? []) await plugin(app as unknown as FastifyInstance, ctx);
   await catalogRoutes(app, ctx);
   await stockRoutes(app, ctx);
   await operationsRoutes(app, ctx);

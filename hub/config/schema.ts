@@ -125,6 +125,8 @@ const CountTolerance = (pct: number) =>
 export const HubConfigSchema = Type.Object(
   {
     site: ConfigId,
+    /** GS1 location of the site, urn:epc:id:sgln:… (optional): the bizLocation of the EPCIS export. */
+    sgln: Type.Optional(Type.String({ pattern: '^urn:epc:id:sgln:[0-9]+\\.[0-9]*\\.[^\\s]+$', patternHint: 'an SGLN URI like urn:epc:id:sgln:4012345.00001.0' })),
     logLevel: LogLevel,
     database: Type.Object({ path: Type.String({ minLength: 1, default: '/var/lib/dockgate/hub.db' }) }, { additionalProperties: false, default: {} }),
     broker: BrokerSection,

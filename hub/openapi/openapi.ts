@@ -1,0 +1,29 @@
+// hub/openapi — the REST API's contract as OpenAPI 3: every route's schemas (the same TypeBox schemas that validate
+// and serialise) collected by @fastify/swagger, served at GET /openapi.json, and the docs page at /docs
+// (@fastify/swagger-ui, its assets served from the package: no CDN, the floor may have no internet).
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+
+export interface OpenApiOptions {
+  version: string;
+  site: string;
+}
+
+/** Register before any route: @fastify/swagger learns routes from onRoute. */
+export async function installOpenApi(app: FastifyInstance, opts: OpenApiOptions): Promise<void> {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'dockgate hub REST API',
+        version: opts.version,
+        description: `Site ${opts.site}: stock, moves, doors, gateways, status, EPCIS export. Bearer tokens with roles viewer (reads), operator (floor work), admin (everything else).`,
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: false }, staticCSP: true });
+  app.get('/openapi.json', { schema: { hide: true }, config: { access: 'public' } }, async () => app.swagger());
+}

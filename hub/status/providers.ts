@@ -1,0 +1,27 @@
+// hub/status — what optional rooms tell the ops surface, when they run: channel sync health, open variances, the
+// work open at each door. Each room sets its provider in its attach(hub); status, metrics and the dashboard show
+// what is there and leave out what is not.
+import type { ChannelHealth } from '../channels/health.js';
+
+/** A receipt, shipment or count open at a door, with its progress in units. */
+export interface DoorWork {
+  kind: 'receipt' | 'shipment' | 'count';
+  id: string;
+  /** The PO, ASN or shipment number. */
+  reference: string;
+  expected: number;
+  done: number;
+}
+
+export interface VarianceProvider {
+  /** Open variances per type. */
+  openByType(): Record<string, number>;
+  /** Open variances per door. */
+  openByDoor(): Record<string, number>;
+}
+
+export interface OpsProviders {
+  channels?: () => readonly ChannelHealth[];
+  variances?: VarianceProvider;
+  doorWork?: (door: string) => DoorWork | undefined;
+}

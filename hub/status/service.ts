@@ -1,0 +1,216 @@
+// hub/status — collecting the site's state for GET /api/v1/status and /ready: hub, database, broker, gateways (with
+// readers, scanners, outbox, clock), doors (mode, reading or not, last pass, open work, open variances), ingest
+// (events/s, lag, dead letters, gaps) and channels; then the verdict (verdict.ts).
+import { tsMs } from '../../protocols/events/index.js';
+import type { ApiContext } from '../api/context.js';
+import { listGateways } from '../api/routes/operations.js';
+import type { RunningBroker } from '../broker/broker.js';
+import type { ExternalHubMqtt } from '../broker/external-mqtt.js';
+import type { HubMqtt } from '../broker/hub-mqtt.js';
+import type { ChannelHealth } from '../channels/health.js';
+import type { HubConfig } from '../config/schema.js';
+import type { Ingest } from '../ingest/ingest.js';
+import type { AppliedEventBus } from './applied-bus.js';
+import { openExceptionCounts } from './exceptions.js';
+import type { DoorWork, OpsProviders } from './providers.js';
+import { evaluate, type GatewayIn, type Reason, type Verdict } from './verdict.js';
+
+export interface StatusDeps {
+  config: HubConfig;
+  api: ApiContext;
+  ingest: Ingest;
+  mqtt: HubMqtt;
+  broker?: RunningBroker | undefined;
+  bus: AppliedEventBus;
+  providers: OpsProviders;
+  version: string;
+  startedAt: number;
+}
+
+/** Applied events per second, over the last minute, in one-second buckets. */
+export class RateWindow {
+  private readonly buckets = new Float64Array(60);
+  private readonly stamps = new Float64Array(60);
+
+  add(n: number, nowMs: number): void {
+    const s = Math.floor(nowMs / 1000);
+    const i = s % 60;
+    if (this.stamps[i] !== s) {
+      this.stamps[i] = s;
+      this.buckets[i] = 0;
+    }
+    this.buckets[i]! += n;
+  }
+
+  perSecond(nowMs: number, windowS = 60): number {
+    const s = Math.floor(nowMs / 1000);
+    let sum = 0;
+    for (let i = 0; i < 60; i++) if (this.stamps[i]! > s - windowS && this.stamps[i]! <= s) sum += this.buckets[i]!;
+    return sum / windowS;
+  }
+}
+
+export interface ReadyReport {
+  ready: boolean;
+  database: { ok: boolean; error?: string };
+  broker: { ok: boolean; mode: 'embedded' | 'external'; detail?: string };
+}
+
+export interface StatusReport {
+  verdict: Verdict;
+  reasons: Reason[];
+  at: string;
+  hub: { site: string; version: string; startedAt: string; uptimeS: number };
+  database: { ok: boolean; error?: string };
+  broker: { mode: 'embedded' | 'external'; up: boolean; connectedClients: number | null; clients: Array<{ clientId: string; principal: string }> };
+  gateways: Array<{
+    id: string;
+    state: 'online' | 'down';
+    reportedOnline: boolean;
+    lastSeenAt: string | null;
+    silentS: number | null;
+    version: string | null;
+    outbox: { depth: number | null; oldestAgeS: number | null; dropped: number | null };
+    clockOffsetMs: number | null;
+    readers: Array<{ id: string; state: string; reason: string | null; lastReport: string | null; readsPerSecond: number | null }>;
+    scanners: Array<{ id: string; state: string; lastScan: string | null }>;
+  }>;
+  doors: Array<{
+    id: string;
+    mode: string;
+    gateway: string;
+    reading: boolean;
+    sensor: string | null;
+    lastPass: { at: string; epc: string | null; sku: string | null; direction: string | null; outcome: string } | null;
+    work: DoorWork | null;
+    openVariances: number;
+  }>;
+  ingest: { eventsPerSecond: number; lagMs: number | null; applied: number; deadLetters: number; streamGaps: { missing: number; reported: number } };
+  channels: ChannelHealth[];
+}
+
+type Row = Record<string, unknown>;
+
+export class StatusService {
+  readonly rate = new RateWindow();
+  private readonly sql;
+
+  constructor(private readonly d: StatusDeps) {
+    const db = d.api.db;
+    this.sql = {
+      ping: db.prepare('SELECT 1').pluck(),
+      lastPass: db.prepare("SELECT occurred_at AS at, epc, sku, direction, outcome FROM door_activity WHERE door = ? AND kind = 'pass' ORDER BY seq DESC LIMIT 1"),
+      deadLetters: db.prepare('SELECT COUNT(*) FROM dead_letters').pluck(),
+      gaps: db.prepare('SELECT kind, COUNT(*) AS n FROM stream_gaps GROUP BY kind'),
+    };
+    d.bus.on((applied) => this.rate.add(applied.length, d.api.clock()));
+  }
+
+  private database(): { ok: boolean; error?: string } {
+    try {
+      this.sql.ping.get();
+      return { ok: true };
+    } catch (err) {
+      return { ok: false, error: (err as Error).message };
+    }
+  }
+
+  private brokerState(): { up: boolean; detail?: string } {
+    if (this.d.mqtt.mode === 'external') {
+      const connected = (this.d.mqtt as ExternalHubMqtt).client?.connected === true;
+      return connected ? { up: true } : { up: false, detail: 'the hub is not connected to the external broker' };
+    }
+    const closed = this.d.broker?.aedes.closed ?? true;
+    return closed ? { up: false, detail: 'the embedded broker is closed' } : { up: true };
+  }
+
+  ready(): ReadyReport {
+    const database = this.database();
+    const b = this.brokerState();
+    return { ready: database.ok && b.up, database, broker: { ok: b.up, mode: this.d.mqtt.mode, ...(b.detail ? { detail: b.detail } : {}) } };
+  }
+
+  report(): StatusReport {
+    const { config, api, providers } = this.d;
+    const now = api.clock();
+    const database = this.database();
+    const broker = this.brokerState();
+    const rows = database.ok ? listGateways(api) : [];
+    const doors = database.ok ? api.doors.listDoors() : [];
+    const known = new Map(rows.map((r) => [r.gateway, r]));
+    const ids = [...new Set([...rows.map((r) => r.gateway), ...doors.map((d) => d.gateway)])].sort();
+    const gatewayIn: GatewayIn[] = ids.map((id) => {
+      const r = known.get(id);
+      const readers = (r?.readers ?? []) as Array<{ id: string; state: string; reason?: string; lastReport?: string; readsPerSecond?: number }>;
+      const scanners = (r?.scanners ?? []) as Array<{ id: string; state: string; lastScan?: string }>;
+      return { id, reportedOnline: r?.online ?? false, lastSeenMs: r ? tsMs(r.lastSeenAt) : null, readers, scanners, outboxOldestAgeS: r?.outbox.oldestAgeS ?? null };
+    });
+    const channels = [...(providers.channels?.() ?? [])];
+    const gaps = database.ok ? (this.sql.gaps.all() as Array<{ kind: string; n: number }>) : [];
+    const missingGaps = gaps.find((g) => g.kind === 'missing')?.n ?? 0;
+    const result = evaluate({
+      nowMs: now,
+      gatewaySilentS: config.status.gatewaySilentS,
+      databaseOk: database.ok,
+      ...(database.error ? { databaseError: database.error } : {}),
+      brokerUp: broker.up,
+      ...(broker.detail ? { brokerDetail: broker.detail } : {}),
+      gateways: gatewayIn,
+      neededGateways: new Set(doors.filter((d) => d.mode !== 'off').map((d) => d.gateway)),
+      channels,
+      missingGaps,
+    });
+    const verdictOf = new Map(result.gateways.map((g) => [g.id, g]));
+    const openByDoor = database.ok ? (providers.variances?.openByDoor() ?? openExceptionCounts(api.db).byDoor) : {};
+    const stats = this.d.ingest.stats();
+    const lags = Object.values(stats.gateways).map((g) => g.lastLagMs).filter((l): l is number => l !== undefined);
+    const connected = this.d.broker?.connectedClients() ?? [];
+
+    return {
+      verdict: result.verdict,
+      reasons: result.reasons,
+      at: new Date(now).toISOString(),
+      hub: { site: config.site, version: this.d.version, startedAt: new Date(this.d.startedAt).toISOString(), uptimeS: Math.max(0, (now - this.d.startedAt) / 1000) },
+      database,
+      broker: { mode: this.d.mqtt.mode, up: broker.up, connectedClients: this.d.broker ? connected.length : null, clients: connected.map((c) => ({ clientId: c.clientId, principal: c.principal })) },
+      gateways: gatewayIn.map((g) => {
+        const r = known.get(g.id);
+        const v = verdictOf.get(g.id)!;
+        return {
+          id: g.id,
+          state: v.state,
+          reportedOnline: g.reportedOnline,
+          lastSeenAt: r?.lastSeenAt ?? null,
+          silentS: v.silentS,
+          version: r?.version ?? null,
+          outbox: { depth: r?.outbox.depth ?? null, oldestAgeS: r?.outbox.oldestAgeS ?? null, dropped: r?.outbox.dropped ?? null },
+          clockOffsetMs: r?.clockOffsetMs ?? null,
+          readers: ((r?.readers ?? []) as Row[]).map((x) => ({ id: x.id as string, state: x.state as string, reason: (x.reason as string | undefined) ?? null, lastReport: (x.lastReport as string | undefined) ?? null, readsPerSecond: (x.readsPerSecond as number | undefined) ?? null })),
+          scanners: ((r?.scanners ?? []) as Row[]).map((x) => ({ id: x.id as string, state: x.state as string, lastScan: (x.lastScan as string | undefined) ?? null })),
+        };
+      }),
+      doors: doors.map((d) => {
+        const gw = gatewayIn.find((g) => g.id === d.gateway);
+        const reading = d.mode !== 'off' && verdictOf.get(d.gateway)?.state === 'online' && (gw?.readers.some((r) => r.state === 'reading') ?? false);
+        return {
+          id: d.id,
+          mode: d.mode,
+          gateway: d.gateway,
+          reading,
+          sensor: d.sensor,
+          lastPass: (this.sql.lastPass.get(d.id) as StatusReport['doors'][number]['lastPass'] | undefined) ?? null,
+          work: providers.doorWork?.(d.id) ?? null,
+          openVariances: openByDoor[d.id] ?? 0,
+        };
+      }),
+      ingest: {
+        eventsPerSecond: this.rate.perSecond(now),
+        lagMs: lags.length ? Math.max(...lags) : null,
+        applied: stats.totals.applied,
+        deadLetters: database.ok ? (this.sql.deadLetters.get() as number) : 0,
+        streamGaps: { missing: missingGaps, reported: gaps.find((g) => g.kind === 'reported')?.n ?? 0 },
+      },
+      channels,
+    };
+  }
+}
