@@ -7,6 +7,7 @@ import { receivingModule } from './receiving/module.js';
 import { reportsModule } from './reports/module.js';
 import { returnsModule } from './returns/module.js';
 import { shippingModule } from './shipping/module.js';
+import { dockProvidersModule } from './status/dock-providers.js';
 import { variancesModule } from './variances/module.js';
 
 /** Merge rooms: migrations and API plugins in order, attach hooks one after another. */
@@ -23,5 +24,6 @@ export function combineModules(...rooms: HubModules[]): HubModules {
 export function hubModules(config: HubConfig): HubModules {
   // Dock loops: counts claim count-mode scans before receiving and shipping see them.
   const dock = [variancesModule(), countsModule(config), receivingModule(config), shippingModule(), returnsModule(config), reportsModule(config)];
-  return combineModules(channelsModule(config), ...dock);
+  const channels = channelsModule(config);
+  return combineModules(channels, ...dock, dockProvidersModule(config, channels.sync));
 }

@@ -29,6 +29,8 @@ export class TokenVerifier {
   private readonly known = new Map<string, Known>();
   private readonly wrong = new Set<string>();
   private readonly inFlight = new Map<string, Promise<TokenIdentity | undefined>>();
+  /** Presented tokens checked against the scrypt hashes (the slow path); every other check hit the cache. */
+  slowChecks = 0;
 
   constructor(tokens: readonly ApiToken[]) {
     this.tokens = tokens.map((t) => ({ name: t.name, role: t.role, hash: parseSecretHash(t.tokenHash) }));
@@ -57,6 +59,7 @@ export class TokenVerifier {
   }
 
   private async slowVerify(presented: string, digest: Buffer, key: string): Promise<TokenIdentity | undefined> {
+    this.slowChecks++;
     // Every hash is checked (no early exit), so the time taken does not say which token came close.
     const results = await Promise.all(this.tokens.map((t) => verifySecret(presented, t.hash)));
     const i = results.indexOf(true);

@@ -39,7 +39,7 @@ export interface TestHub {
 }
 
 export async function startTestHub(
-  opts: { yaml?: string; modules?: HubModules; modulesFor?: (config: HubConfig) => HubModules; clock?: () => number; logger?: Logger; dir?: string } = {},
+  opts: { yaml?: string; modules?: HubModules; modulesFor?: (config: HubConfig) => HubModules; clock?: () => number; logger?: Logger; dir?: string; env?: Record<string, string> } = {},
 ): Promise<TestHub> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'dockgate-hub-'));
   const dbPath = join(dir, 'hub.db');
@@ -48,7 +48,7 @@ database: { path: ${dbPath} }
 broker: { type: embedded, tcp: { host: 127.0.0.1, port: 0 } }
 http: { host: 127.0.0.1, port: 0 }
 ${opts.yaml ?? BASE_SITE_YAML}`;
-  const config = parseHubConfig(yaml, { env: { DOCKGATE_GATEWAY_PASSWORDS: `${TEST_GATEWAY}:${TEST_GATEWAY_PASSWORD}` }, baseDir: dir });
+  const config = parseHubConfig(yaml, { env: { DOCKGATE_GATEWAY_PASSWORDS: `${TEST_GATEWAY}:${TEST_GATEWAY_PASSWORD}`, ...opts.env }, baseDir: dir });
   const hub = await startHub(config, opts.logger ?? silentLogger(), opts.modulesFor?.(config) ?? opts.modules ?? {}, opts.clock);
   return {
     hub,

@@ -10,7 +10,7 @@ interface Gateway { id: string; state: string; reportedOnline: boolean; lastSeen
 interface Channel { channel: string; mode: string; status: string; alerts: Array<{ message: string }> }
 interface Status { verdict: string; reasons: Reason[]; hub: { site: string }; doors: Door[]; gateways: Gateway[]; channels: Channel[] }
 interface Activity { eventId?: string; door: string; kind: string; epc: string | null; gtin?: string | null; sku: string | null; direction: string | null; outcome: string; occurredAt: string }
-interface Issue { key: string; id: string | number; source: 'variance' | 'exception'; type: string; door: string | null; text: string; at: string }
+interface Issue { key: string; id: number; source: 'variance' | 'exception'; type: string; door: string | null; text: string; at: string }
 
 const TOKEN_KEY = 'dockgate.token';
 const MAX_PASSES = 8;
@@ -139,20 +139,22 @@ async function loadPasses(): Promise<void> {
 
 async function loadIssues(): Promise<void> {
   const issues: Issue[] = [];
-  if (variancesApi !== false) {
-    const res = await api('/api/v1/variances?status=open');
-    variancesApi = res.status !== 404;
-    if (res.ok) {
-      const body = (await res.json()) as { variances: Array<{ id: string | number; type: string; door?: string | null; reference?: string | null; sku?: string | null; expected?: number | null; actual?: number | null; createdAt?: string; raisedAt?: string }> };
-      for (const v of body.variances) {
-        const detail = [v.reference, v.sku, v.expected !== undefined && v.expected !== null ? `expected ${v.expected}, got ${v.actual ?? 0}` : ''].filter(Boolean).join(' · ');
-        issues.push({ key: `variance:${v.id}`, id: v.id, source: 'variance', type: v.type, door: v.door ?? null, text: detail, at: v.createdAt ?? v.raisedAt ?? '' });
-      }
+  // Variances when the hub runs the variances room (door exceptions become variances there), else door exceptions.
+  const res = variancesApi === false ? undefined : await api('/api/v1/variances?status=open&limit=200');
+  if (res && res.status !== 404) {
+    variancesApi = true;
+    if (!res.ok) return;
+    const body = (await res.json()) as { variances: Array<{ id: number; type: string; door: string | null; reference: string | null; sku: string | null; epc: string | null; expected: number | null; actual: number | null; message: string; createdAt: string }> };
+    for (const v of body.variances) {
+      const counts = v.expected !== null ? `expected ${v.expected}, got ${v.actual ?? 0}` : '';
+      const text = [v.reference, v.sku ?? v.epc, counts, v.message].filter(Boolean).join(' · ');
+      issues.push({ key: `variance:${v.id}`, id: v.id, source: 'variance', type: v.type, door: v.door, text, at: v.createdAt });
     }
-  }
-  const res = await api('/api/v1/exceptions/open?limit=200');
-  if (res.ok) {
-    for (const x of ((await res.json()) as { exceptions: Array<{ id: number; type: string; door: string; message: string; createdAt: string }> }).exceptions) {
+  } else {
+    variancesApi = false;
+    const ex = await api('/api/v1/exceptions/open?limit=200');
+    if (!ex.ok) return;
+    for (const x of ((await ex.json()) as { exceptions: Array<{ id: number; type: string; door: string; message: string; createdAt: string }> }).exceptions) {
       issues.push({ key: `exception:${x.id}`, id: x.id, source: 'exception', type: x.type, door: x.door, text: x.message, at: x.createdAt });
     }
   }
@@ -172,23 +174,25 @@ function renderIssues(issues: Issue[]): void {
     note.name = 'note';
     note.placeholder = 'why (for the audit trail)';
     note.value = 'checked at the door';
-    const resolve = el('button', '', i.source === 'variance' ? 'Accept' : 'Resolve');
-    resolve.type = 'submit';
-    resolve.dataset.action = 'resolve';
-    form.append(note, resolve);
-    form.addEventListener('submit', (e) => {
-      e.preventDefault();
-      void resolveIssue(i, note.value || 'resolved from the dashboard', row);
-    });
+    const actions = i.source === 'variance' ? (['accept', 'dismiss'] as const) : (['resolve'] as const);
+    form.append(note);
+    for (const action of actions) {
+      const b = el('button', action === 'dismiss' ? 'secondary' : '', action[0]!.toUpperCase() + action.slice(1));
+      b.type = 'button';
+      b.dataset.action = action;
+      b.addEventListener('click', () => void resolveIssue(i, action, note.value || 'resolved from the dashboard', row));
+      form.append(b);
+    }
+    form.addEventListener('submit', (e) => e.preventDefault());
     row.append(title, el('div', 'sub', i.text), form);
     root.append(row);
   }
   if (issues.length === 0) root.append(el('div', 'empty', 'nothing open'));
 }
 
-async function resolveIssue(i: Issue, note: string, row: HTMLElement): Promise<void> {
-  const path = i.source === 'variance' ? `/api/v1/variances/${encodeURIComponent(String(i.id))}/resolve` : `/api/v1/exceptions/${i.id}/resolve`;
-  const body = i.source === 'variance' ? { action: 'accept', reason: note } : { note };
+async function resolveIssue(i: Issue, action: string, note: string, row: HTMLElement): Promise<void> {
+  const path = i.source === 'variance' ? `/api/v1/variances/${i.id}/resolve` : `/api/v1/exceptions/${i.id}/resolve`;
+  const body = i.source === 'variance' ? { action, reason: note } : { note };
   const res = await api(path, { method: 'POST', body: JSON.stringify(body) });
   if (res.ok) {
     row.remove();
@@ -228,6 +232,7 @@ async function stream(): Promise<void> {
       if (!res.ok || !res.body) throw new Error(`stream: ${res.status}`);
       $('live').textContent = 'live';
       $('live').className = 'on';
+      document.body.dataset.live = 'true';
       wait = 1000;
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
       let buf = '';
@@ -253,6 +258,7 @@ async function stream(): Promise<void> {
     }
     $('live').textContent = 'reconnecting';
     $('live').className = '';
+    delete document.body.dataset.live;
     await new Promise((r) => setTimeout(r, wait));
     wait = Math.min(wait * 2, 30_000);
     await loadStatus().catch(() => undefined);
