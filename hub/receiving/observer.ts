@@ -7,6 +7,7 @@
 import type { Db } from '../db/database.js';
 import type { PassContext, PassObserver } from '../doors/interpreter.js';
 import type { PassOutcome } from '../doors/store.js';
+import { raiseWrongDoor } from '../variances/wrong-door.js';
 import { getSerial, postMove, VIRTUAL, type Move } from '../ledger/index.js';
 import { openVarianceByKey, raiseVariance, type MoveSpec } from '../variances/store.js';
 import type { CheckedPallet } from './expected-goods.js';
@@ -67,24 +68,11 @@ function openByScan(db: Db, pass: PassContext, po: string, nowMs: number): PassO
 /** An EPC or SSCC that a receipt open at another door expects. */
 function wrongDoor(db: Db, pass: PassContext, here: string | undefined, nowMs: number): void {
   const found = pass.sscc
-    ? (db.prepare("SELECT r.id, r.door FROM receipt_pallets p JOIN receipts r ON r.id = p.receipt WHERE p.sscc = ? AND r.status = 'open' AND r.door <> ?").get(pass.sscc, pass.door.id) as { id: string; door: string } | undefined)
+    ? (db.prepare("SELECT d.id, d.door FROM receipt_pallets p JOIN receipts d ON d.id = p.receipt WHERE p.sscc = ? AND d.status = 'open' AND d.door <> ?").get(pass.sscc, pass.door.id) as { id: string; door: string } | undefined)
     : pass.epc
-      ? (db.prepare("SELECT r.id, r.door FROM receipt_epcs e JOIN receipts r ON r.id = e.receipt WHERE e.epc = ? AND r.status = 'open' AND r.door <> ?").get(pass.epc, pass.door.id) as { id: string; door: string } | undefined)
+      ? (db.prepare("SELECT d.id, d.door FROM receipt_epcs e JOIN receipts d ON d.id = e.receipt WHERE e.epc = ? AND d.status = 'open' AND d.door <> ?").get(pass.epc, pass.door.id) as { id: string; door: string } | undefined)
       : undefined;
-  if (!found || found.id === here) return;
-  const what = pass.sscc ? `pallet ${pass.sscc}` : `EPC ${pass.epc}`;
-  raiseVariance(db, {
-    type: 'wrong_door',
-    door: pass.door.id,
-    reference: found.id,
-    sku: pass.item?.sku ?? null,
-    epc: pass.epc ?? null,
-    expected: 0,
-    actual: pass.qty,
-    message: `${what} belongs to receipt ${found.id}, open at ${found.door}, but passed ${pass.door.id}`,
-    evidence: [pass.event.id],
-    key: `wrong_door:${pass.door.id}:${pass.sscc ?? pass.epc}`,
-  }, nowMs);
+  raiseWrongDoor(db, pass, found && { kind: 'receipt', ...found }, here, nowMs);
 }
 
 /** Hold units the receipt does not take (beyond tolerance, or not on the PO) on a growing variance. */

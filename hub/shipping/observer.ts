@@ -6,6 +6,7 @@
 import type { Db } from '../db/database.js';
 import type { PassContext, PassObserver } from '../doors/interpreter.js';
 import type { PassOutcome } from '../doors/store.js';
+import { raiseWrongDoor } from '../variances/wrong-door.js';
 import { getSerial, postMove, VIRTUAL, type Move } from '../ledger/index.js';
 import type { CheckedPallet } from '../receiving/expected-goods.js';
 import { onVarianceResolved, openVarianceByKey, raiseVariance, type MoveSpec } from '../variances/store.js';
@@ -125,23 +126,12 @@ function shipPallet(db: Db, pass: PassContext, shipment: string, contents: Check
   return { kind: 'claimed', by: BY, message: `pallet ${pass.sscc} of ${shipment} left${moves.length ? `: ${moves.reduce((s, m) => s + m.qty, 0)} units shipped from its declared contents` : ''}`, moves };
 }
 
+/** An EPC or SSCC that a shipment open at another door expects. */
 function wrongDoor(db: Db, pass: PassContext, here: string | undefined, nowMs: number): void {
   const found = pass.sscc
-    ? (db.prepare("SELECT s.id, s.door FROM shipment_pallets p JOIN shipments s ON s.id = p.shipment WHERE p.sscc = ? AND s.status = 'open' AND s.door <> ?").get(pass.sscc, pass.door.id) as { id: string; door: string } | undefined)
+    ? (db.prepare("SELECT d.id, d.door FROM shipment_pallets p JOIN shipments d ON d.id = p.shipment WHERE p.sscc = ? AND d.status = 'open' AND d.door <> ?").get(pass.sscc, pass.door.id) as { id: string; door: string } | undefined)
     : pass.epc
-      ? (db.prepare("SELECT s.id, s.door FROM shipment_epcs e JOIN shipments s ON s.id = e.shipment WHERE e.epc = ? AND s.status = 'open' AND s.door <> ?").get(pass.epc, pass.door.id) as { id: string; door: string } | undefined)
+      ? (db.prepare("SELECT d.id, d.door FROM shipment_epcs e JOIN shipments d ON d.id = e.shipment WHERE e.epc = ? AND d.status = 'open' AND d.door <> ?").get(pass.epc, pass.door.id) as { id: string; door: string } | undefined)
       : undefined;
-  if (!found || found.id === here) return;
-  raiseVariance(db, {
-    type: 'wrong_door',
-    door: pass.door.id,
-    reference: found.id,
-    sku: pass.item?.sku ?? null,
-    epc: pass.epc ?? null,
-    expected: 0,
-    actual: pass.qty,
-    message: `${pass.sscc ? `pallet ${pass.sscc}` : `EPC ${pass.epc}`} belongs to shipment ${found.id}, open at ${found.door}, but passed ${pass.door.id}`,
-    evidence: [pass.event.id],
-    key: `wrong_door:${pass.door.id}:${pass.sscc ?? pass.epc}`,
-  }, nowMs);
+  raiseWrongDoor(db, pass, found && { kind: 'shipment', ...found }, here, nowMs);
 }

@@ -57,6 +57,7 @@ export interface Scenario {
   gw: TestGateway;
   /** Publish drafts as one batch; resolves once the hub has committed it. */
   send(...drafts: EventDraft[]): Promise<void>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read JSON bodies loosely
   api<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T }>;
   /** Every table that holds stock or variances, for "nothing changed" assertions. */
   snapshot(): string;
