@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // hub — `dockgate-hub --config hub.yaml` runs the site service; `dockgate-hub check --config hub.yaml` recomputes
-// every balance and valuation from the moves and reports any difference (exit 1 when there is one).
+// every balance and valuation from the moves and reports any difference (exit 1 when there is one);
+// `dockgate-hub backup --config hub.yaml --to <file>` copies the database with SQLite's online backup API while the
+// hub keeps running.
 import { ConfigError } from '../protocols/config/index.js';
 import { EX_CONFIG, SystemdNotifier, configPathFromArgs, handleSignals } from '../protocols/daemon/lifecycle.js';
 import { createLogger } from '../protocols/logging/index.js';
@@ -10,12 +12,12 @@ import { migrate, openDatabase } from './db/database.js';
 import { checkLedger } from './ledger/index.js';
 import { hubModules } from './modules.js';
 
-const USAGE = 'usage: dockgate-hub [check] --config <hub.yaml>';
+const USAGE = 'usage: dockgate-hub [check | backup --to <file>] --config <hub.yaml>';
 
 async function main(argv: string[]): Promise<void> {
   const command = argv[0] && !argv[0].startsWith('-') ? argv[0] : 'run';
   const path = configPathFromArgs(argv);
-  if (!path || (command !== 'run' && command !== 'check')) {
+  if (!path || !['run', 'check', 'backup'].includes(command)) {
     process.stderr.write(`${USAGE}\n`);
     process.exit(64);
   }
@@ -38,6 +40,24 @@ async function main(argv: string[]): Promise<void> {
     const report = checkLedger(db);
     db.close();
     process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    process.exit(report.ok ? 0 : 1);
+  }
+
+  if (command === 'backup') {
+    const i = argv.indexOf('--to');
+    const to = i >= 0 ? argv[i + 1] : undefined;
+    if (!to) {
+      process.stderr.write(`${USAGE}\n`);
+      process.exit(64);
+    }
+    const db = openDatabase(config.database.path);
+    const started = Date.now();
+    await db.backup(to);
+    db.close();
+    const copy = openDatabase(to);
+    const report = checkLedger(copy);
+    copy.close();
+    process.stdout.write(`backup of ${config.database.path} written to ${to} in ${Date.now() - started} ms; ledger check of the copy: ${report.ok ? 'ok' : 'DIFFERENCES'}\n`);
     process.exit(report.ok ? 0 : 1);
   }
 
