@@ -11,6 +11,7 @@ const BENCHES: Array<() => Promise<{ bench: Bench }>> = [
   () => import('./ledger.js'),
   () => import('./ingest.js'),
   () => import('./channels.js'),
+  () => import('./gateway-cpu.js'),
 ];
 
 const filter = process.argv[2];
