@@ -39,6 +39,16 @@ export const CancelOrderBody = Type.Object(
 );
 const ErrorReply = Type.Object({ statusCode: Type.Integer(), error: Type.String(), message: Type.String(), field: Type.Optional(Type.String()) });
 
+// Response schemas (the OpenAPI contract; hub/openapi checks every route has one). Health and config are open objects.
+const HealthReply = Type.Object({ channel: Type.String(), mode: Type.String(), status: Type.String() }, { additionalProperties: true });
+const Reservations = Type.Array(Type.Object({ id: Type.String(), sku: Type.String(), qty: Type.Integer() }));
+const ChannelList = Type.Object({ channels: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), connector: Type.String(), mode: Type.String(), health: HealthReply })) });
+const ChannelOne = Type.Object({ channel: Type.Object({ id: Type.String() }, { additionalProperties: true }), health: HealthReply, skus: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }))) });
+const ResyncReply = Type.Object({ channel: Type.String(), queued: Type.Integer(), drifted: Type.Optional(Type.Integer()) });
+const OrderReply = Type.Object({ channel: Type.String(), orderId: Type.String(), status: Type.Union([Type.Literal('created'), Type.Literal('exists')]), reservations: Reservations });
+const CancelReply = Type.Object({ channel: Type.String(), orderId: Type.String(), reservations: Type.Array(Type.Object({ id: Type.String(), state: Type.Optional(Type.String()), error: Type.Optional(Type.String()) })) });
+const WebhookReply = Type.Object({ status: Type.String(), reason: Type.Optional(Type.String()), code: Type.Optional(Type.String()), message: Type.Optional(Type.String()), reservations: Type.Optional(Reservations), ignored: Type.Unknown() });
+
 const STATUS_OF: Record<string, number> = { invalid: 400, unknown_sku: 400, not_found: 400, insufficient_available: 409, conflict: 409, reservation_state: 409 };
 
 function replyError(reply: FastifyReply, status: number, message: string, field?: string) {
@@ -57,7 +67,7 @@ export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (ap
     return c;
   };
 
-  app.get('/api/v1/channels', { schema: { tags: ['channels'], summary: 'Every channel with its sync health' } }, async () => ({
+  app.get('/api/v1/channels', { schema: { tags: ['channels'], summary: 'Every channel with its sync health', response: { 200: ChannelList } } }, async () => ({
     channels: sync.health().map((h) => ({ id: h.channel, name: sync.config(h.channel)!.name ?? h.channel, connector: sync.config(h.channel)!.connector, mode: h.mode, health: h })),
   }));
 
@@ -69,7 +79,7 @@ export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (ap
         summary: 'One channel: configuration (without credentials), health, and optionally per-SKU sync state',
         params: ChannelParams,
         querystring: Type.Object({ skus: Type.Optional(Type.Boolean()) }),
-        response: { 404: ErrorReply },
+        response: { 200: ChannelOne, 404: ErrorReply },
       },
     },
     async (req, reply) => {
@@ -91,7 +101,7 @@ export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (ap
         summary: 'Push every SKU of the channel again, even those it already confirmed; ?verify=true first reads what the channel shows',
         params: ChannelParams,
         querystring: Type.Object({ verify: Type.Optional(Type.Boolean()) }),
-        response: { 404: ErrorReply },
+        response: { 202: ResyncReply, 404: ErrorReply },
       },
     },
     async (req, reply) => {
@@ -110,7 +120,7 @@ export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (ap
         summary: 'A channel order: reserves every line (all or nothing) so all channels drop their availability at once',
         params: ChannelParams,
         body: ChannelOrderBody,
-        response: { 400: ErrorReply, 404: ErrorReply, 409: ErrorReply },
+        response: { 200: OrderReply, 201: OrderReply, 400: ErrorReply, 404: ErrorReply, 409: ErrorReply },
       },
     },
     async (req, reply) => {
@@ -134,7 +144,7 @@ export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (ap
         summary: 'A cancelled channel order: voids its holds',
         params: Type.Object({ id: ChannelParams.properties.id, orderId: OrderId }),
         body: CancelOrderBody,
-        response: { 404: ErrorReply },
+        response: { 200: CancelReply, 404: ErrorReply },
       },
     },
     async (req, reply) => {
@@ -149,7 +159,7 @@ export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (ap
     raw.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
     raw.post<{ Params: { channel: string }; Body: Buffer }>(
       '/webhooks/shopify/:channel/orders-create',
-      { schema: { tags: ['channels'], summary: 'Shopify orders/create webhook (X-Shopify-Hmac-Sha256 verified)', params: Type.Object({ channel: Type.String({ minLength: 1, maxLength: 64 }) }) } },
+      { schema: { tags: ['channels'], summary: 'Shopify orders/create webhook (X-Shopify-Hmac-Sha256 verified)', params: Type.Object({ channel: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 200: WebhookReply, 400: ErrorReply, 401: ErrorReply, 404: ErrorReply } } },
       async (req, reply) => {
         const c = sync.config(req.params.channel);
         if (!c || c.connector !== 'shopify') return replyError(reply, 404, `params.channel: no Shopify channel "${req.params.channel}"`, 'channel');

@@ -3,7 +3,20 @@
 // (@fastify/swagger-ui, its assets served from the package: no CDN, the floor may have no internet).
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifySchema } from 'fastify';
+
+/** Every route as registered (the OpenAPI test checks each is documented). */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  schema: FastifySchema | undefined;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeCatalog: RouteEntry[];
+  }
+}
 
 export interface OpenApiOptions {
   version: string;
@@ -12,6 +25,11 @@ export interface OpenApiOptions {
 
 /** Register before any route: @fastify/swagger learns routes from onRoute. */
 export async function installOpenApi(app: FastifyInstance, opts: OpenApiOptions): Promise<void> {
+  const catalog: RouteEntry[] = [];
+  app.decorate('routeCatalog', catalog);
+  app.addHook('onRoute', (r) => {
+    for (const method of Array.isArray(r.method) ? r.method : [r.method]) catalog.push({ method, url: r.url, schema: r.schema });
+  });
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
