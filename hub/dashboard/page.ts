@@ -34,7 +34,7 @@ section h2 { font-size:1rem; margin:.2rem 0 .6rem; color:var(--dim); font-weight
 .tile .name { font-size:1.3rem; font-weight:700; }
 .tile .mode { text-transform:uppercase; font-size:.8rem; padding:.1rem .5rem; border-radius:.3rem; background:var(--line); }
 .tile .state { font-size:.85rem; color:var(--dim); }
-.badge { background:var(--bad); color:#fff; border-radius:1rem; padding:.05rem .55rem; font-weight:700; font-size:.85rem; }
+.badge { align-self:flex-start; background:var(--bad); color:#fff; border-radius:1rem; padding:.05rem .55rem; font-weight:700; font-size:.85rem; }
 .progress { height:.6rem; background:var(--line); border-radius:.3rem; overflow:hidden; } .progress > div { height:100%; background:var(--accent); }
 .passes { list-style:none; margin:0; padding:0; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size:.8rem; max-height:9rem; overflow:hidden; }
 .passes li { padding:.15rem 0; border-top:1px solid var(--line); white-space:nowrap; overflow:hidden; text-overflow:ellipsis; }

@@ -197,6 +197,7 @@ async function resolveIssue(i: Issue, action: string, note: string, row: HTMLEle
   if (res.ok) {
     row.remove();
     void loadStatus();
+    void loadIssues();
   } else if (res.status !== 401 && res.status !== 403) {
     $('error').textContent = ((await res.json().catch(() => ({}))) as { message?: string }).message ?? `resolve failed (${res.status})`;
   }
