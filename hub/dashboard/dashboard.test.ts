@@ -35,7 +35,7 @@ describe('live dashboard in a real headless Chromium', () => {
     await page.fill('#token', OPERATOR);
     await Promise.all([page.waitForNavigation(), page.click('#auth button')]);
     await page.waitForSelector('body[data-live="true"]');
-    expect(await page.evaluate(() => sessionStorage.getItem('dockgate.token'))).toBe(OPERATOR);
+    expect(await page.evaluate("sessionStorage.getItem('dockgate.token')")).toBe(OPERATOR);
     expect(await page.locator('.tile').count()).toBe(3);
     expect(await page.textContent('#verdict')).toBe('ok');
     expect(await page.locator('.tile.reading').count()).toBe(3);
@@ -70,7 +70,7 @@ describe('live dashboard in a real headless Chromium', () => {
   it('fits a tablet without sideways scrolling', async () => {
     await page.setViewportSize({ width: 768, height: 1024 });
     await page.waitForSelector('.tile');
-    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
     const boxes = await page.locator('.tile').evaluateAll((els) => els.map((e) => e.getBoundingClientRect().width));
     expect(Math.min(...boxes)).toBeGreaterThan(200);
   });
