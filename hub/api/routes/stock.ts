@@ -7,6 +7,7 @@ import { actorOf } from '../actor.js';
 import type { ApiContext } from '../context.js';
 import { ApiError } from '../errors.js';
 import { errors, Move, StockRow } from '../schemas.js';
+import { stockPage } from '../stock-page.js';
 
 const ManualMove = Type.Object({
   sku: Type.String({ minLength: 1 }),
@@ -28,13 +29,19 @@ export async function stockRoutes(app: FastifyInstance, ctx: ApiContext): Promis
   app.get('/api/v1/stock', {
     schema: {
       tags: ['stock'],
-      summary: 'On hand, reserved and available per SKU (site-wide or at one location)',
-      querystring: Type.Object({ sku: Type.Optional(Type.String()), location: Type.Optional(Type.String()) }),
-      response: { 200: Type.Object({ stock: Type.Array(StockRow) }), ...errors },
+      summary: 'On hand, reserved and available per SKU (site-wide or at one location): one SKU, or a page of SKUs in SKU order after `after`',
+      querystring: Type.Object({
+        sku: Type.Optional(Type.String()),
+        location: Type.Optional(Type.String()),
+        after: Type.Optional(Type.String({ description: 'the last SKU of the previous page (its nextAfter)' })),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+      }),
+      response: { 200: Type.Object({ stock: Type.Array(StockRow), nextAfter: Type.Union([Type.String(), Type.Null()]) }), ...errors },
     },
   }, async (req) => {
-    const q = req.query as { sku?: string; location?: string };
-    return { stock: getStock(db, q) };
+    const q = req.query as { sku?: string; location?: string; after?: string; limit: number };
+    if (q.sku !== undefined) return { stock: getStock(db, { sku: q.sku, ...(q.location !== undefined ? { location: q.location } : {}) }), nextAfter: null };
+    return stockPage(db, { limit: q.limit, ...(q.after !== undefined ? { after: q.after } : {}), ...(q.location !== undefined ? { location: q.location } : {}) });
   });
 
   app.get('/api/v1/moves', {
