@@ -13,7 +13,7 @@ describe('stockPage agrees with the ledger getStock', () => {
       const sku = `Q-${String(i).padStart(2, '0')}`;
       postMove(f.db, f.mv({ sku, qty: 10 + i, from: 'supplier', to: 'stock', reason: 'receipt' }), T0);
       postMove(f.db, f.mv({ sku, qty: 3, from: 'stock', to: 'quarantine', reason: 'transfer' }), T0);
-      if (i % 4 === 0) postMove(f.db, f.mv({ sku, qty: 3, from: 'quarantine', to: 'stock-b', reason: 'transfer' }), T0);
+      if (i % 4 === 0) postMove(f.db, f.mv({ sku, qty: 1, from: 'quarantine', to: 'stock-b', reason: 'transfer' }), T0);
       if (i % 3 === 0) reserve(f.db, { id: `r-${i}`, sku, qty: 2, location: 'stock', reference: 'o1', expiresAt: T0 + 60_000 }, T0);
       if (i % 5 === 0) reserve(f.db, { id: `n-${i}`, sku, qty: 1, reference: 'o2', expiresAt: T0 + 60_000 }, T0);
     }
