@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isValidEvent } from '../../protocols/events/index.js';
 import { silentLogger } from '../../protocols/logging/index.js';
 import { Outbox } from './outbox.js';
+import { rng } from '../../scripts/sim/rng.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');
@@ -30,16 +31,6 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface RunReport {
   stream?: string;
@@ -84,7 +75,7 @@ function runChild(db: string, seed: number, killAfterMs: number): Promise<RunRep
 describe('Outbox crash safety (SIGKILL at random moments)', () => {
   it(`loses no committed event and never reuses a seq over ${RUNS} kills (seed ${SEED})`, async () => {
     // Two independent chains of kills run side by side (one per core), each on its own outbox file.
-    const chains = [0, 1].map((c) => killChain(join(dir, `outbox-${c}.db`), mulberry(SEED + c), Math.ceil(RUNS / 2) - (c === 1 && RUNS % 2 ? 1 : 0)));
+    const chains = [0, 1].map((c) => killChain(join(dir, `outbox-${c}.db`), rng(SEED + c), Math.ceil(RUNS / 2) - (c === 1 && RUNS % 2 ? 1 : 0)));
     const reported = await Promise.all(chains);
     expect(reported.reduce((a, b) => a + b, 0)).toBeGreaterThan(RUNS);
   }, 120_000);

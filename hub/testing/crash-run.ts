@@ -5,19 +5,9 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import mqtt from 'mqtt';
 import { WIRE_VERSION, topics, type Event } from '../../protocols/events/index.js';
+import { rng } from '../../scripts/sim/rng.js';
 import { waitFor } from '../broker/test-support.js';
 
-/** mulberry32: a small seeded PRNG so a failing run can be replayed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const REPO = resolve(import.meta.dirname, '..', '..');

@@ -10,18 +10,12 @@ import { ChannelSync } from '../../hub/channels/sync.js';
 import { FakeShopify } from '../../hub/channels/testing/fake-shopify.js';
 import { LOCATION_GID, itemGid, makeSite, shopifyChannel } from '../../hub/channels/testing/harness.js';
 import type { Bench, BenchRow } from './report.js';
+import { rng } from '../sim/rng.js';
 
 const MOVES = 10_000;
 const SKUS = 1_000;
 const MOVES_PER_COMMIT = 50; // ingest applies a batch of events per transaction
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;

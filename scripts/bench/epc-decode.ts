@@ -2,21 +2,11 @@
 import epcTds from 'epc-tds';
 import { decodeEpc, encodeEpc, SCHEMES, type EpcFields } from '../../protocols/epc/index.js';
 import type { Bench, BenchRow } from './report.js';
+import { rng } from '../sim/rng.js';
 
 // epc-tds is CommonJS whose module.exports is the TDS object its types call `default`.
 const tds = epcTds as unknown as typeof epcTds.default;
 
-/** A small deterministic PRNG so every run decodes the same tags. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const DIGITS = '0123456789';
 const CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';

@@ -16,6 +16,9 @@
 import { encodeEpc } from '../../protocols/epc/index.js';
 import type { GpiChange, TagRead } from '../../protocols/reads/index.js';
 import type { ReadStream, SimGpi, SimRead } from './read-stream.js';
+import { rng } from './rng.js';
+
+export { rng };
 
 export type Side = 'outside' | 'inside';
 export type Direction = 'in' | 'out';
@@ -88,17 +91,6 @@ export interface ScenarioOptions {
 
 // ───────────────────────────── randomness ─────────────────────────────
 
-/** mulberry32: small, fast, seedable. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gauss(r: () => number): number {
   const u = Math.max(r(), 1e-12);

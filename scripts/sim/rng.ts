@@ -1,0 +1,13 @@
+// scripts/sim — the one seeded PRNG of simulations, fault tests and benchmarks, so a seed replays a run exactly.
+
+/** mulberry32: small, fast, seedable; returns floats in [0, 1). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
