@@ -12,6 +12,7 @@ const BENCHES: Array<() => Promise<{ bench: Bench }>> = [
   () => import('./ingest.js'),
   () => import('./channels.js'),
   () => import('./gateway-cpu.js'),
+  () => import('./api.js'),
 ];
 
 const filter = process.argv[2];
