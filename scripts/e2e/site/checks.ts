@@ -1,0 +1,119 @@
+// scripts/e2e/site — after a run: the hub's database (opened read-only) against the simulator's expected ledgers, and
+// the ledger's own invariants through `dockgate-hub check`. Each finding is one line saying what differs.
+import { execFileSync } from 'node:child_process';
+import Database from 'better-sqlite3';
+import type { ExpectedLedger } from './expected.js';
+
+export type HubDb = Database.Database;
+
+export function openHubDb(path: string): HubDb {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  db.pragma('busy_timeout = 5000');
+  return db;
+}
+
+/** Where the hub has each of `epcs` (absent = never moved). */
+export function hubLocations(db: HubDb, epcs: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const q = db.prepare('SELECT epc, location FROM serials WHERE epc = ?');
+  for (const e of epcs) {
+    const r = q.get(e) as { epc: string; location: string } | undefined;
+    if (r) out.set(e, r.location);
+  }
+  return out;
+}
+
+export interface Finding {
+  check: string;
+  detail: string;
+}
+
+const SHOW = 8;
+
+/** The hub's serials, balances and move count against an expected ledger. */
+export function compareLedger(db: HubDb, expected: ExpectedLedger, label: string, epcs: readonly string[], apiMoves: number): Finding[] {
+  const out: Finding[] = [];
+  const at = hubLocations(db, epcs);
+  const wrong: string[] = [];
+  for (const e of epcs) {
+    const want = expected.locationOf(e);
+    const got = at.get(e) ?? 'supplier';
+    if (want !== got) wrong.push(`${e}: expected ${want}, hub has ${got}`);
+  }
+  if (wrong.length) out.push({ check: `${label}: serial locations`, detail: `${wrong.length} unit(s) differ: ${wrong.slice(0, SHOW).join('; ')}${wrong.length > SHOW ? ' …' : ''}` });
+
+  const hubBal = new Map<string, number>();
+  for (const r of db.prepare("SELECT b.sku, b.location, b.qty FROM balances b JOIN locations l ON l.id = b.location WHERE l.virtual = 0 AND b.qty <> 0").all() as Array<{ sku: string; location: string; qty: number }>) {
+    hubBal.set(`${r.sku}@${r.location}`, r.qty);
+  }
+  const want = expected.balances();
+  const diffs: string[] = [];
+  for (const k of new Set([...want.keys(), ...hubBal.keys()])) if ((want.get(k) ?? 0) !== (hubBal.get(k) ?? 0)) diffs.push(`${k}: expected ${want.get(k) ?? 0}, hub ${hubBal.get(k) ?? 0}`);
+  if (diffs.length) out.push({ check: `${label}: on-hand per SKU and location`, detail: diffs.slice(0, SHOW).join('; ') });
+
+  const eventMoves = (db.prepare('SELECT count(*) AS n FROM moves WHERE event_id IS NOT NULL').get() as { n: number }).n;
+  const all = (db.prepare('SELECT count(*) AS n FROM moves').get() as { n: number }).n;
+  if (all !== expected.moves) out.push({ check: `${label}: number of moves`, detail: `expected ${expected.moves} (${expected.moves - apiMoves} from passes, ${apiMoves} by REST), hub has ${all} (${eventMoves} from events)` });
+  return out;
+}
+
+/** No event applied twice, no move posted twice for one event or one idempotency key. */
+export function duplicateMoves(db: HubDb): Finding[] {
+  const out: Finding[] = [];
+  const dupEvents = db.prepare('SELECT event_id, count(*) AS n FROM moves WHERE event_id IS NOT NULL GROUP BY event_id HAVING n > 1').all() as Array<{ event_id: string; n: number }>;
+  if (dupEvents.length) out.push({ check: 'no duplicate moves', detail: `${dupEvents.length} event id(s) moved stock more than once, e.g. ${dupEvents.slice(0, SHOW).map((d) => `${d.event_id}×${d.n}`).join(', ')}` });
+  // A unit moved twice by two different events of one physical pass would show as two moves of one EPC with the same
+  // from/to back to back; the serial state machine forbids it, and this looks for it directly.
+  const doubled = db.prepare(
+    `SELECT a.epc, a.id AS first, b.id AS second FROM moves a JOIN moves b ON b.epc = a.epc AND b.seq > a.seq
+       AND b.from_location = a.from_location AND b.to_location = a.to_location
+       AND NOT EXISTS (SELECT 1 FROM moves c WHERE c.epc = a.epc AND c.seq > a.seq AND c.seq < b.seq)
+     WHERE a.epc IS NOT NULL LIMIT 10`,
+  ).all() as Array<{ epc: string; first: string; second: string }>;
+  if (doubled.length) out.push({ check: 'no duplicate moves', detail: `unit moved the same way twice in a row: ${doubled.map((d) => `${d.epc} (${d.first}, ${d.second})`).join('; ')}` });
+  return out;
+}
+
+/** `dockgate-hub check --config …` (zero-sum per SKU, balances and valuations equal the moves). */
+export function runHubCheck(command: string[], configPath: string): { ok: boolean; output: string } {
+  try {
+    const output = execFileSync(command[0]!, [...command.slice(1), 'check', '--config', configPath], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return { ok: true, output };
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string; status?: number };
+    return { ok: false, output: `exit ${e.status}: ${e.stdout ?? ''}${e.stderr ?? ''}` };
+  }
+}
+
+/** Inventory value per SKU must be its on-hand units at the standard cost (every receipt in the day is at standard cost). */
+export function valuationAtStandardCost(db: HubDb, unitCost: number): Finding[] {
+  const rows = db.prepare('SELECT sku, qty, value FROM valuations').all() as Array<{ sku: string; qty: number; value: number }>;
+  const bad = rows.filter((r) => r.value !== r.qty * unitCost);
+  return bad.length ? [{ check: 'valuation', detail: bad.map((r) => `${r.sku}: ${r.qty} units valued ${r.value}, expected ${r.qty * unitCost}`).join('; ') }] : [];
+}
+
+export function deadLetters(db: HubDb): Array<{ gateway: string | null; reason: string }> {
+  return db.prepare('SELECT gateway, reason FROM dead_letters ORDER BY id').all() as Array<{ gateway: string | null; reason: string }>;
+}
+
+export function reportedGaps(db: HubDb): Array<{ gateway: string; fromSeq: number; toSeq: number; reason: string | null }> {
+  return db.prepare("SELECT gateway, from_seq AS fromSeq, to_seq AS toSeq, reason FROM stream_gaps WHERE kind = 'reported'").all() as Array<{ gateway: string; fromSeq: number; toSeq: number; reason: string | null }>;
+}
+
+export function missingGaps(db: HubDb): Array<{ gateway: string; fromSeq: number; toSeq: number }> {
+  return db.prepare("SELECT gateway, from_seq AS fromSeq, to_seq AS toSeq FROM stream_gaps WHERE kind = 'missing'").all() as Array<{ gateway: string; fromSeq: number; toSeq: number }>;
+}
+
+export function doorExceptions(db: HubDb): Array<{ door: string; outcome: string; message: string | null }> {
+  return db.prepare("SELECT door, outcome, message FROM door_activity WHERE outcome NOT IN ('moved', 'repeat')").all() as Array<{ door: string; outcome: string; message: string | null }>;
+}
+
+/** Passes the hub applied (from its inbox and door activity): to fill the observer's holes, reported as such. */
+export function hubPass(db: HubDb, eventId: string): { epc: string; door: string; direction: string; occurred_at: string } | undefined {
+  return db.prepare("SELECT epc, door, direction, occurred_at FROM door_activity WHERE event_id = ? AND kind = 'pass'").get(eventId) as { epc: string; door: string; direction: string; occurred_at: string } | undefined;
+}
+
+export function inboxIdsFor(db: HubDb, stream: string, seqs: number[]): Array<{ event_id: string; seq: number; kind: string }> {
+  const q = db.prepare('SELECT event_id, seq, kind FROM inbox WHERE stream = ? AND seq = ?');
+  return seqs.map((s) => q.get(stream, s) as { event_id: string; seq: number; kind: string } | undefined).filter((x): x is { event_id: string; seq: number; kind: string } => !!x);
+}

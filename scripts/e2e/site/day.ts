@@ -1,0 +1,252 @@
+// scripts/e2e/site — playing the planned day against the running site: pallets driven through doors by the LLRP
+// simulators, put-aways and restocks over REST, channel orders and cancellations, each physical step recorded in the
+// ground-truth ledger as it happens. A unit's next step waits until the hub shows the previous one (in a warehouse a
+// return comes days after the shipment, far beyond any outage here); a pass the hub has not shown within the deadline
+// is driven again (an operator re-drives a pallet the light stack did not confirm), and counted.
+import { ExpectedLedger, type Loc } from './expected.js';
+import { hubLocations, openHubDb, type HubDb } from './checks.js';
+import { skuOfEpc, type SimDoor } from './layout.js';
+import { streamOf, type PalletPattern } from './patterns.js';
+import type { DayPlan, Leg, Order, Trip } from './plan.js';
+import { sleep } from './processes.js';
+import type { Site } from './site.js';
+
+/** One mutex per door: a door carries one pallet at a time, and a fault on its reader waits for the door to be free. */
+export class DoorLocks {
+  private readonly tails = new Map<string, Promise<void>>();
+
+  async with<T>(doors: readonly string[], fn: () => Promise<T>): Promise<T> {
+    const sorted = [...doors].sort();
+    const releases: Array<() => void> = [];
+    for (const d of sorted) {
+      const prev = this.tails.get(d) ?? Promise.resolve();
+      let release!: () => void;
+      const mine = new Promise<void>((r) => (release = r));
+      this.tails.set(d, prev.then(() => mine));
+      await prev;
+      releases.push(release);
+    }
+    try {
+      return await fn();
+    } finally {
+      for (const r of releases) r();
+    }
+  }
+}
+
+export interface RestMove {
+  epc: string;
+  from: Loc;
+  to: Loc;
+  /** sim clock when the hub answered. */
+  at: number;
+}
+
+export interface DayStats {
+  passesPlayed: number;
+  unitsPassed: number;
+  readsSent: number;
+  readsDropped: number;
+  redrives: number;
+  stuck: string[];
+  restMoves: number;
+  restRetries: number;
+  ordersPlaced: number;
+  ordersRefused: string[];
+  ordersCancelled: number;
+  /** Latest pass end at each door (ms, sim clock): faults on a door wait for the portal's absence time after it. */
+  lastPassEnd: Map<string, number>;
+}
+
+const CONFIRM_MS = 45_000;
+/** The portal's absence plus settle time (defaults), with a margin. */
+export const DOOR_CLEAR_MS = 6500;
+
+export class DayRunner {
+  readonly truth = new ExpectedLedger(skuOfEpc);
+  readonly rest: RestMove[] = [];
+  readonly stats: DayStats = { passesPlayed: 0, unitsPassed: 0, readsSent: 0, readsDropped: 0, redrives: 0, stuck: [], restMoves: 0, restRetries: 0, ordersPlaced: 0, ordersRefused: [], ordersCancelled: 0, lastPassEnd: new Map() };
+  /** Units that stay in stock for good (kept back from shipping, or restocked): what channel orders may hold. */
+  readonly pinned = new Set<string>();
+  readonly locks = new DoorLocks();
+  readonly units = new Set<string>();
+  private db?: HubDb;
+  private t0 = 0;
+  stopping = false;
+
+  constructor(
+    readonly site: Site,
+    readonly plan: DayPlan,
+    readonly patterns: PalletPattern[],
+    readonly capPatterns: PalletPattern[],
+    private readonly say: (line: string) => void,
+  ) {}
+
+  hubDb(): HubDb {
+    return (this.db ??= openHubDb(this.site.hubDb));
+  }
+
+  closeDb(): void {
+    this.db?.close();
+    this.db = undefined;
+  }
+
+  private door(id: string): SimDoor {
+    return this.site.doors.find((d) => d.id === id)!;
+  }
+
+  elapsed(): number {
+    return Date.now() - this.t0;
+  }
+
+  private async at(ms: number): Promise<void> {
+    const wait = this.t0 + ms - Date.now();
+    if (wait > 0) await sleep(wait);
+  }
+
+  /** Drive a pallet through a door; the truth ledger records the pass as it happens. */
+  async drive(leg: Leg, direction: 'in' | 'out', library: PalletPattern[] = this.patterns): Promise<void> {
+    const door = this.door(leg.door);
+    const reader = this.site.readers.get(door.reader)!;
+    await this.locks.with([door.id], async () => {
+      const deadline = Date.now() + 60_000;
+      while (!(reader.connected && reader.rospecState === 'active')) {
+        if (Date.now() > deadline) throw new Error(`reader ${door.reader} of ${door.id} is not inventorying`);
+        await sleep(50);
+      }
+      // One pallet at a time: the next waits until the portal has emitted the last one (absence + settle).
+      const clear = (this.stats.lastPassEnd.get(door.id) ?? 0) + DOOR_CLEAR_MS - Date.now();
+      if (clear > 0) await sleep(clear);
+      const res = await reader.play(streamOf(library[leg.pattern]!, door.reader, direction, leg.units), { speed: 1 });
+      this.stats.passesPlayed++;
+      this.stats.unitsPassed += leg.units.length;
+      this.stats.readsSent += res.sent;
+      this.stats.readsDropped += res.dropped;
+      this.stats.lastPassEnd.set(door.id, Date.now());
+    });
+    for (const u of leg.units) {
+      this.units.add(u);
+      this.truth.pass(u, door.mode, direction);
+    }
+  }
+
+  /** Drive, and again while the hub does not show every unit at `target` within the deadline (at most 3 drives). */
+  async driveUntilShown(leg: Leg, direction: 'in' | 'out', target: Loc): Promise<boolean> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (attempt > 0) this.stats.redrives++;
+      await this.drive(leg, direction);
+      if (await this.shown(leg.units, target, CONFIRM_MS)) {
+        // Let the door clear: a unit's late repeat pass must reach the hub before its next step (a restock, say).
+        const clear = (this.stats.lastPassEnd.get(leg.door) ?? 0) + DOOR_CLEAR_MS - Date.now();
+        if (clear > 0) await sleep(clear);
+        return true;
+      }
+      const at = hubLocations(this.hubDb(), leg.units);
+      const off = leg.units.filter((u) => (at.get(u) ?? 'supplier') !== target);
+      this.say(`  re-drive at ${leg.door} (${direction}): ${off.length} of ${leg.units.length} unit(s) not shown at ${target} after ${CONFIRM_MS / 1000} s: ${off.slice(0, 3).map((u) => `${u}@${at.get(u) ?? 'supplier'}`).join(', ')}`);
+    }
+    this.stats.stuck.push(`${leg.door} ${direction}: ${leg.units.length} unit(s) not shown at ${target}`);
+    return false;
+  }
+
+  async shown(units: readonly string[], target: Loc, ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const at = hubLocations(this.hubDb(), units);
+      if (units.every((u) => (at.get(u) ?? 'supplier') === target)) return true;
+      if (Date.now() > deadline || this.stopping) return false;
+      await sleep(200);
+    }
+  }
+
+  /** POST to the hub until it answers (a hub being restarted refuses connections): same body, same idempotency key. */
+  async post(path: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: unknown }> {
+    const deadline = Date.now() + 90_000;
+    for (;;) {
+      try {
+        const res = await fetch(`${this.site.api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+        const text = await res.text();
+        if (res.status < 500) return { status: res.status, body: text ? (JSON.parse(text) as unknown) : null };
+      } catch {
+        // hub down or restarting
+      }
+      this.stats.restRetries++;
+      if (Date.now() > deadline) throw new Error(`POST ${path} got no answer from the hub within 90 s`);
+      await sleep(250);
+    }
+  }
+
+  async restMove(epc: string, from: Loc, to: Loc, key: string): Promise<void> {
+    const r = await this.post('/api/v1/moves', { sku: skuOfEpc(epc), qty: 1, from, to, reason: 'transfer', epc, note: 'sim' }, { 'idempotency-key': key });
+    if (r.status !== 201 && r.status !== 200) throw new Error(`REST move ${epc} ${from} → ${to} refused: ${r.status} ${JSON.stringify(r.body)}`);
+    this.truth.move(epc, from, to);
+    this.rest.push({ epc, from, to, at: Date.now() });
+    this.stats.restMoves++;
+  }
+
+  private async trip(t: Trip): Promise<void> {
+    await this.at(t.at);
+    if (!(await this.driveUntilShown(t.receive, 'in', 'receiving'))) return;
+    for (const u of t.putaway) await this.restMove(u, 'receiving', 'stock', `put-${u}`);
+    for (const u of t.putaway) if (!t.ship?.units.includes(u)) this.pinned.add(u);
+    await sleep(t.shipDelay);
+    if (!t.ship || this.stopping) return;
+    if (!(await this.driveUntilShown(t.ship, 'out', 'customer'))) return;
+    if (!t.returns) return;
+    await sleep(t.returnDelay);
+    if (!(await this.driveUntilShown(t.returns, 'in', 'returns'))) return;
+    for (const u of t.restock) {
+      await this.restMove(u, 'returns', 'stock', `restock-${u}`);
+      this.pinned.add(u);
+    }
+  }
+
+  private free(sku: string): number {
+    let n = 0;
+    for (const u of this.pinned) if (skuOfEpc(u) === sku && this.truth.locationOf(u) === 'stock') n++;
+    return n - this.truth.pendingHolds(sku);
+  }
+
+  private async order(o: Order): Promise<void> {
+    await this.at(o.at);
+    if (this.free(o.sku) < o.qty) return; // nothing to sell yet: the customer orders elsewhere
+    const hold = `ch:web:${o.id}:${o.sku}`;
+    this.truth.hold(hold, o.sku, o.qty); // held before the call: no other order may count these units meanwhile
+    const r = await this.post('/api/v1/channels/web/orders', { orderId: o.id, lines: [{ sku: o.sku, qty: o.qty }] });
+    if (r.status !== 201 && r.status !== 200) {
+      this.truth.voidHold(hold);
+      this.truth.holds.delete(hold);
+      this.stats.ordersRefused.push(`${o.id} (${o.qty} × ${o.sku}): ${r.status} ${JSON.stringify(r.body)}`);
+      return;
+    }
+    this.stats.ordersPlaced++;
+    if (o.cancelAfter === undefined) return;
+    await sleep(o.cancelAfter);
+    const c = await this.post(`/api/v1/channels/web/orders/${o.id}/cancel`, { skus: [o.sku], reason: 'sim: customer cancelled' });
+    if (c.status !== 200) throw new Error(`cancel ${o.id} refused: ${c.status} ${JSON.stringify(c.body)}`);
+    this.truth.voidHold(hold);
+    this.stats.ordersCancelled++;
+  }
+
+  /** The capped gateway: cut off from the broker, it receives more pallets than its outbox holds, then is let back. */
+  async overflowCap(absenceMs: number): Promise<void> {
+    if (!this.plan.cap.length || !this.site.capRelay) return;
+    this.site.capRelay.cut();
+    for (const leg of this.plan.cap) await this.drive(leg, 'in', this.capPatterns);
+    await sleep(absenceMs); // the last pass is emitted after the portal's absence time
+    this.site.capRelay.restore();
+    this.say(`capped gateway: ${this.plan.cap.reduce((n, l) => n + l.units.length, 0)} units received while cut off from the broker (outbox cap 100)`);
+  }
+
+  async run(): Promise<void> {
+    this.t0 = Date.now();
+    const jobs: Array<Promise<void>> = [...this.plan.trips.map((t) => this.trip(t)), ...this.plan.orders.map((o) => this.order(o))];
+    const results = await Promise.allSettled(jobs);
+    const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed.length) throw new Error(`${failed.length} step(s) of the day failed; first: ${(failed[0]!.reason as Error)?.stack ?? String(failed[0]!.reason)}`);
+  }
+
+  startedAt(): number {
+    return this.t0;
+  }
+}

@@ -1,0 +1,145 @@
+// scripts/e2e/site — the seeded plan of a day: which pallets arrive at which receiving door and when, which units are
+// put away, shipped, returned and restocked, the channel orders, and the faults with their moments. Pure: the same
+// seed, doors and minutes give the same plan (the replay of a failing seed starts from here).
+import { rng, sgtin96 } from '../../sim/scenario.js';
+import { SKUS, type SimDoor } from './layout.js';
+import type { PalletPattern } from './patterns.js';
+
+export interface Leg {
+  door: string;
+  /** Index into the pattern library; the pattern's tag count is the number of units. */
+  pattern: number;
+  units: string[];
+}
+
+export interface Trip {
+  id: number;
+  /** ms from the start of the day. */
+  at: number;
+  receive: Leg;
+  /** Put away (REST receiving → stock) before shipping. */
+  putaway: string[];
+  /** Wait this long after the put-away before shipping. */
+  shipDelay: number;
+  ship?: Leg;
+  returnDelay: number;
+  returns?: Leg;
+  /** Returned units put back into stock (REST returns → stock). */
+  restock: string[];
+}
+
+export interface Order {
+  id: string;
+  at: number;
+  sku: string;
+  qty: number;
+  /** Cancel this long after it was placed (undefined: keep). */
+  cancelAfter?: number;
+}
+
+export type FaultKind = 'hub-kill' | 'gateway-kill' | 'broker-kill' | 'llrp-drop' | 'keepalive-stop' | 'split' | 'coalesce' | 'channel-fault' | 'corrupt';
+
+export interface Fault {
+  at: number;
+  kind: FaultKind;
+  /** gateway id or door id, by kind. */
+  target: string;
+  /** down time, duration, or variant, by kind. */
+  param: number;
+}
+
+export interface DayPlan {
+  seed: number;
+  durationMs: number;
+  trips: Trip[];
+  orders: Order[];
+  faults: Fault[];
+  /** The capped gateway's overflow: pallets received at its door while it is cut off (empty without faults). */
+  cap: Leg[];
+}
+
+export interface PlanOptions {
+  seed: number;
+  minutes: number;
+  doors: SimDoor[];
+  patterns: PalletPattern[];
+  /** Patterns for the capped door (large pallets, together more than its outbox holds). */
+  capPatterns: PalletPattern[];
+  faults: boolean;
+  broker: 'embedded' | 'mosquitto';
+}
+
+export function planDay(o: PlanOptions): DayPlan {
+  const r = rng(o.seed);
+  const T = Math.round(o.minutes * 60_000);
+  const pick = <X>(xs: readonly X[]): X => xs[Math.floor(r() * xs.length)]!;
+  const normal = o.doors.filter((d) => d.gateway !== 'gw-cap');
+  const receiving = normal.filter((d) => d.mode === 'receiving');
+  const shipping = normal.filter((d) => d.mode === 'shipping');
+  const returns = normal.filter((d) => d.mode === 'returns');
+  let serial = 1 + (o.seed % 100_000) * 10_000;
+  const unitsFor = (n: number): string[] => Array.from({ length: n }, () => sgtin96(614141, pick(SKUS).itemRef, serial++));
+  const patternAtMost = (n: number): number => {
+    const fits = o.patterns.map((p, i) => ({ p, i })).filter((x) => x.p.tags <= n);
+    return pick(fits).i;
+  };
+  const shuffle = <X>(xs: X[]): X[] => {
+    for (let i = xs.length - 1; i > 0; i--) {
+      const j = Math.floor(r() * (i + 1));
+      [xs[i], xs[j]] = [xs[j]!, xs[i]!];
+    }
+    return xs;
+  };
+
+  // A receiving door handles a pallet every ~30 s of the day's first 60 %; everything after is shipping and returns.
+  const trips: Trip[] = [];
+  const nTrips = Math.max(2, Math.floor((receiving.length * T * 0.6) / 30_000));
+  for (let id = 0; id < nTrips; id++) {
+    const p = Math.floor(r() * o.patterns.length);
+    const units = unitsFor(o.patterns[p]!.tags);
+    const receive: Leg = { door: pick(receiving).id, pattern: p, units };
+    const at = Math.floor(r() * T * 0.6);
+    const ordered = shuffle([...units]);
+    const shipP = r() < 0.85 ? patternAtMost(units.length) : -1;
+    const shipped = shipP >= 0 ? ordered.slice(0, o.patterns[shipP]!.tags) : [];
+    const kept = ordered.slice(shipped.length);
+    const putaway = [...kept, ...shipped.filter(() => r() < 0.4)];
+    const ship: Leg | undefined = shipP >= 0 ? { door: pick(shipping).id, pattern: shipP, units: shipped } : undefined;
+    let ret: Leg | undefined;
+    if (ship && r() < 0.3) {
+      const rp = patternAtMost(Math.min(3, shipped.length));
+      ret = { door: pick(returns).id, pattern: rp, units: shipped.slice(0, o.patterns[rp]!.tags) };
+    }
+    const restock = ret ? ret.units.filter(() => r() < 0.5) : [];
+    trips.push({ id, at, receive, putaway, shipDelay: Math.floor(r() * T * 0.15), ...(ship ? { ship } : {}), returnDelay: Math.floor(r() * T * 0.1), ...(ret ? { returns: ret } : {}), restock });
+  }
+  trips.sort((a, b) => a.at - b.at);
+
+  const orders: Order[] = [];
+  const nOrders = Math.max(3, Math.floor(T / 8_000));
+  for (let i = 0; i < nOrders; i++) {
+    const at = Math.floor(T * (0.15 + r() * 0.75));
+    orders.push({ id: `o-${o.seed}-${i}`, at, sku: pick(SKUS).sku, qty: 1 + Math.floor(r() * 2), ...(r() < 0.4 ? { cancelAfter: Math.floor(r() * T * 0.1) } : {}) });
+  }
+  orders.sort((a, b) => a.at - b.at);
+
+  const faults: Fault[] = [];
+  const cap: Leg[] = [];
+  if (o.faults) {
+    const gateways = [...new Set(normal.map((d) => d.gateway))];
+    const kinds: FaultKind[] = ['hub-kill', 'gateway-kill', 'llrp-drop', 'keepalive-stop', 'split', 'coalesce', 'channel-fault', 'corrupt'];
+    if (o.broker === 'mosquitto') kinds.push('broker-kill');
+    // Every kind at least once, then more at random: one fault every ~12 s of the day.
+    const n = Math.max(kinds.length, Math.floor(T / 12_000));
+    const list = [...kinds, ...Array.from({ length: n - kinds.length }, () => pick(kinds))];
+    shuffle(list);
+    list.forEach((kind, i) => {
+      const at = Math.floor(T * (0.05 + (0.8 * (i + r() * 0.8)) / list.length));
+      const target = kind === 'hub-kill' || kind === 'broker-kill' || kind === 'channel-fault' ? 'site' : kind === 'gateway-kill' || kind === 'corrupt' ? pick(gateways) : pick(normal).id;
+      const param = kind === 'hub-kill' || kind === 'gateway-kill' || kind === 'broker-kill' ? 200 + Math.floor(r() * 1500) : kind === 'split' || kind === 'coalesce' ? 3000 + Math.floor(r() * 7000) : Math.floor(r() * 3);
+      faults.push({ at, kind, target, param });
+    });
+    for (let i = 0; i < o.capPatterns.length; i++) cap.push({ door: 'door-cap', pattern: i, units: unitsFor(o.capPatterns[i]!.tags) });
+  }
+  return { seed: o.seed, durationMs: T, trips, orders, faults, cap };
+}

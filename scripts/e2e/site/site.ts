@@ -1,0 +1,226 @@
+// scripts/e2e/site — the running site: hub and gateways as real processes (bundled dockgate-hub / dockgate-gateway),
+// optionally Mosquitto, one simulated LLRP reader per door in this process, a TCP relay between gateways and broker,
+// the side subscriber, and the fake webhook channel. Start, kill -9, restart, stop.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { freePort } from '../../../hub/broker/test-support.js';
+import { FakeWebhookReceiver } from '../../../hub/channels/testing/fake-webhook.js';
+import { startLlrpSimulator, type LlrpSimulator } from '../../sim/llrp-reader.js';
+import { SKUS, UNIT_COST, gatewayYaml, hubYaml, mosquittoConf, siteLayout, type SimDoor, type SimGateway } from './layout.js';
+import { Observer } from './observer.js';
+import { Proc, ROOT, bundle, canConnect, until, type ExitRecord } from './processes.js';
+import { TcpRelay } from './relay.js';
+
+export interface SiteOptions {
+  dir: string;
+  doors: number;
+  gateways: number;
+  broker: 'embedded' | 'mosquitto';
+  /** Add the capped gateway (tiny outbox, cut off from the broker by its own relay). */
+  cappedGateway: boolean;
+  logLevel?: string;
+  /** Gateway Prometheus metrics on free ports (soak). */
+  metrics?: boolean;
+}
+
+const WEBHOOK_SECRET = 'sim-webhook-secret';
+
+export class Site {
+  readonly exits: ExitRecord[] = [];
+  readonly doors: SimDoor[];
+  readonly gateways: SimGateway[];
+  readonly readers = new Map<string, LlrpSimulator>();
+  readonly gatewayProcs = new Map<string, Proc>();
+  readonly metricsPorts = new Map<string, number>();
+  hub!: Proc;
+  mosquitto?: Proc;
+  brokerPort = 0;
+  httpPort = 0;
+  relay!: TcpRelay;
+  /** The capped gateway's own relay (cut while its outbox overflows). */
+  capRelay?: TcpRelay;
+  observer = new Observer();
+  webhook = new FakeWebhookReceiver(WEBHOOK_SECRET);
+  hubConfig = '';
+  hubDb = '';
+  hubCommand: string[] = [];
+  private bundles: Array<{ remove(): void }> = [];
+  private gatewayFile = '';
+
+  constructor(readonly o: SiteOptions) {
+    const l = siteLayout(o.doors, o.gateways, o.cappedGateway);
+    this.doors = l.doors;
+    this.gateways = l.gateways;
+  }
+
+  get api(): string {
+    return `http://127.0.0.1:${this.httpPort}`;
+  }
+
+  get brokerUrl(): string {
+    return `mqtt://127.0.0.1:${this.brokerPort}`;
+  }
+
+  async start(): Promise<void> {
+    const o = this.o;
+    mkdirSync(o.dir, { recursive: true });
+    const hubBundle = bundle('hub/main.ts', 'dockgate-hub');
+    const gwBundle = bundle('gateway/main.ts', 'dockgate-gateway');
+    this.bundles.push(hubBundle, gwBundle);
+    this.hubCommand = [process.execPath, hubBundle.file];
+    this.gatewayFile = gwBundle.file;
+    await this.webhook.start();
+    for (const d of this.doors) this.readers.set(d.reader, await startLlrpSimulator({ readerId: d.reader, host: '127.0.0.1', port: 0, reportBatch: 100 }));
+
+    this.brokerPort = await freePort();
+    this.httpPort = await freePort();
+    if (o.broker === 'mosquitto') {
+      const mdir = join(o.dir, 'mosquitto');
+      mkdirSync(mdir, { recursive: true });
+      writeFileSync(join(mdir, 'mosquitto.conf'), mosquittoConf(this.brokerPort, mdir));
+      this.mosquitto = new Proc('mosquitto', 'mosquitto', ['-c', join(mdir, 'mosquitto.conf')], {}, join(o.dir, 'mosquitto.log'), this.exits);
+      await this.startMosquitto();
+    }
+    this.hubDb = join(o.dir, 'hub.db');
+    this.hubConfig = join(o.dir, 'hub.yaml');
+    writeFileSync(
+      this.hubConfig,
+      hubYaml({
+        dbPath: this.hubDb,
+        httpPort: this.httpPort,
+        broker: o.broker === 'embedded' ? { type: 'embedded', port: this.brokerPort } : { type: 'external', url: this.brokerUrl },
+        gateways: this.gateways,
+        doors: this.doors,
+        webhookUrl: this.webhook.url,
+        webhookSecret: WEBHOOK_SECRET,
+        logLevel: o.logLevel ?? 'warn',
+      }),
+    );
+    this.hub = new Proc('hub', process.execPath, [hubBundle.file, '--config', this.hubConfig], {}, join(o.dir, 'hub.log'), this.exits);
+    await this.startHub();
+    await this.observer.start(this.brokerUrl);
+    this.relay = await new TcpRelay(() => this.brokerPort).start();
+    if (o.cappedGateway) this.capRelay = await new TcpRelay(() => this.brokerPort).start();
+    await this.createItems();
+
+    for (const g of this.gateways) {
+      const path = join(o.dir, `${g.id}.yaml`);
+      const metricsPort = o.metrics ? await freePort() : undefined;
+      if (metricsPort) this.metricsPorts.set(g.id, metricsPort);
+      writeFileSync(
+        path,
+        gatewayYaml({
+          gateway: g,
+          mqttUrl: `mqtt://127.0.0.1:${g.capped ? this.capRelay!.port : this.relay.port}`,
+          outboxPath: join(o.dir, `${g.id}-outbox.db`),
+          readerPorts: new Map(g.doors.map((d) => [d.reader, this.readers.get(d.reader)!.port])),
+          ...(g.capped ? { maxRows: 100 } : {}),
+          ...(metricsPort ? { metricsPort } : {}),
+          logLevel: o.logLevel ?? 'warn',
+        }),
+      );
+      this.gatewayProcs.set(g.id, new Proc(g.id, process.execPath, [this.gatewayFile, '--config', path], {}, join(o.dir, `${g.id}.log`), this.exits));
+    }
+    for (const p of this.gatewayProcs.values()) p.start();
+    for (const g of this.gateways) await this.waitGatewayReading(g.id);
+  }
+
+  async startMosquitto(): Promise<void> {
+    this.mosquitto!.start();
+    await until(() => canConnect(this.brokerPort), 'Mosquitto to listen', 15_000);
+  }
+
+  async startHub(): Promise<void> {
+    this.hub.start();
+    await until(async () => {
+      if (!this.hub.alive) throw new Error(`the hub exited at start; see ${this.hub.logFile}`);
+      try {
+        return (await fetch(`${this.api}/api/v1/doors`)).ok;
+      } catch {
+        return false;
+      }
+    }, 'the hub to answer HTTP', 60_000, 100);
+  }
+
+  /** Every reader of the gateway is inventorying (the gateway connected and started its ROSpec). */
+  async waitGatewayReading(gateway: string, ms = 60_000): Promise<void> {
+    const g = this.gateways.find((x) => x.id === gateway)!;
+    await until(() => {
+      if (!this.gatewayProcs.get(gateway)!.alive) throw new Error(`gateway ${gateway} exited; see ${this.gatewayProcs.get(gateway)!.logFile}`);
+      return g.doors.every((d) => this.readers.get(d.reader)!.rospecState === 'active' && this.readers.get(d.reader)!.connected);
+    }, `gateway ${gateway} to be reading`, ms, 50);
+  }
+
+  private async createItems(): Promise<void> {
+    for (const s of SKUS) {
+      const res = await fetch(`${this.api}/api/v1/items`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ sku: s.sku, name: `Sim item ${s.gtin}`, tracking: 'serial', gtins: [s.gtin], standardCost: UNIT_COST }),
+      });
+      if (res.status !== 201 && res.status !== 409) throw new Error(`could not create item ${s.sku}: ${res.status} ${await res.text()}`);
+    }
+  }
+
+  /** kill -9 the hub and start it again; in embedded mode the broker dies with it, so the relay holds the gateways
+   * back until the observer has subscribed again (else it would miss what they send first). */
+  async restartHub(downMs: number): Promise<void> {
+    const embedded = this.o.broker === 'embedded';
+    await this.hub.kill9();
+    if (embedded) this.relay.cut();
+    await new Promise((r) => setTimeout(r, downMs));
+    await this.startHub();
+    if (embedded) {
+      await until(() => this.observer.subscribed, 'the observer to subscribe again', 30_000);
+      this.relay.restore();
+    }
+  }
+
+  async restartBroker(downMs: number): Promise<void> {
+    if (!this.mosquitto) return;
+    await this.mosquitto.kill9();
+    this.relay.cut();
+    await new Promise((r) => setTimeout(r, downMs));
+    await this.startMosquitto();
+    await until(() => this.observer.subscribed, 'the observer to subscribe again', 30_000);
+    this.relay.restore();
+  }
+
+  async restartGateway(id: string, downMs: number): Promise<void> {
+    const p = this.gatewayProcs.get(id)!;
+    await p.kill9();
+    await new Promise((r) => setTimeout(r, downMs));
+    p.start();
+    await this.waitGatewayReading(id);
+  }
+
+  /** Stop everything in order (gateways, hub, broker) with SIGTERM. */
+  async stop(): Promise<void> {
+    for (const p of this.gatewayProcs.values()) await p.stop('SIGTERM');
+    await this.hub?.stop('SIGTERM');
+    await this.observer.close();
+    await this.mosquitto?.stop('SIGTERM');
+    await this.relay?.close();
+    await this.capRelay?.close();
+    await Promise.all([...this.readers.values()].map((r) => r.close()));
+    await this.webhook.close();
+    for (const p of [this.hub, this.mosquitto, ...this.gatewayProcs.values()]) p?.close();
+  }
+
+  /** Remove the bundles (after the last hubCli). */
+  dispose(): void {
+    for (const b of this.bundles) b.remove();
+  }
+
+  /** Run `dockgate-hub` as a one-off command (e.g. check). */
+  hubCli(args: string[]): Promise<{ code: number | null; out: string }> {
+    return new Promise((res) => {
+      const c = spawn(this.hubCommand[0]!, [...this.hubCommand.slice(1), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      c.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      c.on('exit', (code) => res({ code, out }));
+    });
+  }
+}
