@@ -21,6 +21,9 @@ export function openDatabase(path: string): Db {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // Savepoints (each batch of a group commit, each ledger posting) journal the pages they change; on disk that
+  // journal is a temp file written page by page once it passes 64 KiB. In memory it is a copy: same rollback.
+  db.pragma('temp_store = MEMORY');
   return db;
 }
 

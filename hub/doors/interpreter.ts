@@ -3,7 +3,7 @@
 import type { DoorMode, Event, ScanEvent, TagArriveEvent, TagDepartEvent, TagPassEvent } from '../../protocols/events/index.js';
 import { decodeEpc } from '../../protocols/epc/index.js';
 import type { Db } from '../db/database.js';
-import { getItemByGtin, getSerial, moveSerial, postMove, VIRTUAL, type Item, type MoveReason, type Move } from '../ledger/index.js';
+import { getItemByGtin, getSerial, moveSerial, postMove, VIRTUAL, type Item, type MoveReason, type Move, type PostOptions } from '../ledger/index.js';
 import { ruleFor, type LocationRole, type MoveRule } from './rules.js';
 import { DoorStore, type DoorRow, type ExceptionType, type PassOutcome } from './store.js';
 
@@ -50,6 +50,12 @@ export interface PassObserver {
   /** A tag arrived in or departed from a read zone (e.g. a count zone). */
   zone?(db: Db, event: TagArriveEvent | TagDepartEvent, gateway: string, nowMs: number): void;
 }
+
+/**
+ * The interpreter runs inside the ingest's batch transaction, which any error it throws rolls back (the whole batch,
+ * or the one event when the ingest isolates events): postings need no savepoint of their own.
+ */
+const IN_BATCH: PostOptions = { callerRollsBack: true };
 
 const VIRTUAL_ROLES: Partial<Record<LocationRole, string>> = {
   supplier: VIRTUAL.supplier,
@@ -165,6 +171,7 @@ export class DoorInterpreter {
         note: rule.reversal ? `reversal: left through ${pass.door.mode} door ${pass.door.id}` : null,
       },
       now,
+      IN_BATCH,
     );
     if (result.status === 'already_there') return { kind: 'repeat', message: `EPC ${pass.epc} is already at ${to}` };
     return { kind: 'moved', move: result.move };
@@ -218,6 +225,7 @@ export class DoorInterpreter {
         occurredAt: event.ts,
       },
       now,
+      IN_BATCH,
     );
     return { kind: 'moved', move: result.move };
   }

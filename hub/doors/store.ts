@@ -92,6 +92,24 @@ CREATE TABLE door_exceptions (
 CREATE INDEX door_exceptions_door ON door_exceptions (door, id);
 `,
     },
+    {
+      version: 2,
+      name: 'doors version stamp for the in-memory doors; no door_activity index by epc',
+      // Every write to doors (mode, sensor, config), by anyone, sets a fresh random stamp; a rollback restores the
+      // old one. DoorStore keeps door rows in memory for exactly one stamp.
+      // door_activity_epc served no query (a unit's history is moves by epc) and cost ~40% of every activity insert.
+      sql: `
+DROP INDEX door_activity_epc;
+CREATE TABLE doors_version (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  v  INTEGER NOT NULL
+);
+INSERT INTO doors_version (id, v) VALUES (1, random() >> 11);
+CREATE TRIGGER doors_insert_version AFTER INSERT ON doors BEGIN UPDATE doors_version SET v = random() >> 11 WHERE id = 1; END;
+CREATE TRIGGER doors_update_version AFTER UPDATE ON doors BEGIN UPDATE doors_version SET v = random() >> 11 WHERE id = 1; END;
+CREATE TRIGGER doors_delete_version AFTER DELETE ON doors BEGIN UPDATE doors_version SET v = random() >> 11 WHERE id = 1; END;
+`,
+    },
   ],
 };
 
@@ -142,11 +160,19 @@ export interface ActivityRow {
   recordedAt: string;
 }
 
+/** Unknown door ids remembered before the in-memory doors start over (ids come from gateways). */
+const MAX_DOORS = 1000;
+
 export class DoorStore {
   private readonly sql;
+  /** Door rows (null: no such door) as of one doors_version stamp; see migration 2. */
+  private known: { stamp: number; doors: Map<string, DoorRow | null> } = { stamp: NaN, doors: new Map() };
+  private recordedMs = NaN;
+  private recordedAt = '';
 
   constructor(private readonly db: Db) {
     this.sql = {
+      stamp: db.prepare('SELECT v FROM doors_version WHERE id = 1').pluck(),
       get: db.prepare('SELECT * FROM doors WHERE id = ?'),
       list: db.prepare('SELECT * FROM doors ORDER BY id'),
       upsert: db.prepare(`INSERT INTO doors (id, mode, gateway, location, receiving, stock, returns, mode_set_at, mode_set_by)
@@ -157,7 +183,7 @@ export class DoorStore {
       sensor: db.prepare('UPDATE doors SET sensor = ?, sensor_at = ? WHERE id = ? AND (sensor_at IS NULL OR sensor_at <= ?)'),
       activity: db.prepare(`INSERT OR IGNORE INTO door_activity
         (event_id, kind, door, gateway, epc, gtin, sku, qty, direction, confidence, outcome, move_id, message, occurred_at, recorded_at)
-        VALUES (@eventId, @kind, @door, @gateway, @epc, @gtin, @sku, @qty, @direction, @confidence, @outcome, @moveId, @message, @occurredAt, @recordedAt)`),
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       exception: db.prepare(`INSERT INTO door_exceptions (door, event_id, type, sku, epc, message, created_at)
         VALUES (?, ?, ?, ?, ?, ?, ?)`),
       recent: db.prepare('SELECT * FROM door_activity WHERE door = ? ORDER BY seq DESC LIMIT ?'),
@@ -169,9 +195,17 @@ export class DoorStore {
     this.sql.upsert.run({ ...d, at: isoTs(nowMs) });
   }
 
+  /** A door as the database holds it now (read through memory that one stamp read proves current). */
   getDoor(id: string): DoorRow | undefined {
-    const r = this.sql.get.get(id) as DoorDbRow | undefined;
-    return r && toDoor(r);
+    const stamp = this.sql.stamp.get() as number;
+    if (stamp !== this.known.stamp || this.known.doors.size > MAX_DOORS) this.known = { stamp, doors: new Map() };
+    let door = this.known.doors.get(id);
+    if (door === undefined) {
+      const r = this.sql.get.get(id) as DoorDbRow | undefined;
+      door = r ? toDoor(r) : null;
+      this.known.doors.set(id, door);
+    }
+    return door ? { ...door } : undefined;
   }
 
   listDoors(): DoorRow[] {
@@ -189,59 +223,28 @@ export class DoorStore {
   }
 
   recordPass(p: { event: TagPassEvent; gateway: string; door: string; sku?: string | undefined; outcome: PassOutcome }, nowMs: number): void {
-    this.sql.activity.run({
-      eventId: p.event.id,
-      kind: 'pass',
-      door: p.door,
-      gateway: p.gateway,
-      epc: p.event.epc,
-      gtin: null,
-      sku: p.sku ?? null,
-      qty: 1,
-      direction: p.event.direction,
-      confidence: p.event.confidence,
-      ...outcomeColumns(p.outcome),
-      occurredAt: p.event.lastSeen,
-      recordedAt: isoTs(nowMs),
-    });
+    const e = p.event;
+    const o = outcomeColumns(p.outcome);
+    this.sql.activity.run(e.id, 'pass', p.door, p.gateway, e.epc, null, p.sku ?? null, 1, e.direction, e.confidence, o.outcome, o.moveId, o.message, e.lastSeen, this.at(nowMs));
   }
 
   recordScan(event: ScanEvent, gateway: string, outcome: PassOutcome, nowMs: number, sku?: string): void {
-    this.sql.activity.run({
-      eventId: event.id,
-      kind: 'scan',
-      door: event.door ?? `scanner:${event.scanner}`,
-      gateway,
-      epc: null,
-      gtin: event.gtin ?? null,
-      sku: sku ?? null,
-      qty: event.qty,
-      direction: null,
-      confidence: null,
-      ...outcomeColumns(outcome),
-      occurredAt: event.ts,
-      recordedAt: isoTs(nowMs),
-    });
+    const o = outcomeColumns(outcome);
+    this.sql.activity.run(event.id, 'scan', event.door ?? `scanner:${event.scanner}`, gateway, null, event.gtin ?? null, sku ?? null, event.qty, null, null, o.outcome, o.moveId, o.message, event.ts, this.at(nowMs));
   }
 
   recordZoneEvent(event: TagArriveEvent | TagDepartEvent, gateway: string, nowMs: number): void {
-    this.sql.activity.run({
-      eventId: event.id,
-      kind: event.kind === 'tag.arrive' ? 'arrive' : 'depart',
-      door: event.zone,
-      gateway,
-      epc: event.epc,
-      gtin: null,
-      sku: null,
-      qty: 1,
-      direction: null,
-      confidence: event.confidence,
-      outcome: 'recorded',
-      moveId: null,
-      message: null,
-      occurredAt: event.kind === 'tag.arrive' ? event.firstSeen : event.lastSeen,
-      recordedAt: isoTs(nowMs),
-    });
+    const arrive = event.kind === 'tag.arrive';
+    this.sql.activity.run(event.id, arrive ? 'arrive' : 'depart', event.zone, gateway, event.epc, null, null, 1, null, event.confidence, 'recorded', null, null, arrive ? event.firstSeen : event.lastSeen, this.at(nowMs));
+  }
+
+  /** The hub clock as ISO-8601, made once per distinct ms (a batch's events mostly share it). */
+  private at(nowMs: number): string {
+    if (nowMs !== this.recordedMs) {
+      this.recordedMs = nowMs;
+      this.recordedAt = isoTs(nowMs);
+    }
+    return this.recordedAt;
   }
 
   recordException(door: string, event: { id: string; kind: string; epc?: string }, type: ExceptionType, message: string, sku: string | undefined, nowMs: number): void {

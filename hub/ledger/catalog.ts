@@ -3,6 +3,7 @@
 import type { Db } from '../db/database.js';
 import { isoTs } from '../../protocols/events/index.js';
 import { LedgerError } from './errors.js';
+import { cachedItem, cachedItemByGtin14, itemFromRow, type ItemRow } from './cache.js';
 import { stmt, inTransaction } from './statements.js';
 import { ABC_CLASSES, COST_METHODS, TRACKINGS, type AbcClass, type CostMethod, type Item, type Tracking } from './types.js';
 import { normalizeGtin, optionalNonNegativeInt, requireId, requireNonNegativeInt, requireOneOf, requireText } from './validate.js';
@@ -23,36 +24,6 @@ export interface ItemInput {
 }
 
 export type ItemPatch = Partial<Omit<ItemInput, 'sku'>>;
-
-interface ItemRow {
-  sku: string;
-  name: string;
-  uom: string;
-  tracking: Tracking;
-  cost_method: CostMethod;
-  standard_cost: number;
-  reorder_point: number | null;
-  abc_class: AbcClass | null;
-  created_at: string;
-  updated_at: string;
-}
-
-function fromRow(db: Db, r: ItemRow): Item {
-  const gtins = (stmt(db, 'SELECT gtin FROM item_gtins WHERE sku = ? ORDER BY position').all(r.sku) as { gtin: string }[]).map((g) => g.gtin);
-  return {
-    sku: r.sku,
-    gtins,
-    name: r.name,
-    uom: r.uom,
-    tracking: r.tracking,
-    costMethod: r.cost_method,
-    standardCost: r.standard_cost,
-    reorderPoint: r.reorder_point,
-    abcClass: r.abc_class,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
 
 /** The fields of an item, checked and normalised; throws a LedgerError naming the first bad field. */
 export interface CheckedItem {
@@ -87,22 +58,21 @@ export function checkItem(input: ItemInput): CheckedItem {
 }
 
 export function getItem(db: Db, sku: string): Item | undefined {
-  const row = stmt(db, 'SELECT * FROM items WHERE sku = ?').get(sku) as ItemRow | undefined;
-  return row && fromRow(db, row);
+  return cachedItem(db, sku);
 }
 
 /** The item a GTIN (8-14 digits, any padding) belongs to. */
 export function getItemByGtin(db: Db, gtin: string): Item | undefined {
   if (!/^\d{8,14}$/.test(gtin)) return undefined;
-  const row = stmt(db, 'SELECT i.* FROM item_gtins g JOIN items i ON i.sku = g.sku WHERE g.gtin = ?').get(gtin.padStart(14, '0')) as ItemRow | undefined;
-  return row && fromRow(db, row);
+  return cachedItemByGtin14(db, gtin.padStart(14, '0'));
 }
 
 /** Items by SKU order, a page at a time: pass the last SKU of a page as `after`. */
 export function listItems(db: Db, page: { after?: string; limit?: number } = {}): Item[] {
   const limit = Math.min(Math.max(page.limit ?? 100, 1), 1000);
   const rows = stmt(db, 'SELECT * FROM items WHERE sku > ? ORDER BY sku LIMIT ?').all(page.after ?? '', limit) as ItemRow[];
-  return rows.map((r) => fromRow(db, r));
+  const gtinsOf = (sku: string) => (stmt(db, 'SELECT gtin FROM item_gtins WHERE sku = ? ORDER BY position').all(sku) as { gtin: string }[]).map((g) => g.gtin);
+  return rows.map((r) => itemFromRow(r, gtinsOf(r.sku)));
 }
 
 export function createItem(db: Db, input: ItemInput, nowMs: number): Item {

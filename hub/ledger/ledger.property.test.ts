@@ -14,6 +14,7 @@ import {
   valuationReport,
   voidReservation,
   type MoveInput,
+  type PostOptions,
 } from './index.js';
 import { makeFixture, T0, type Fixture } from './test-fixture.js';
 
@@ -55,7 +56,7 @@ function isolated<T>(fn: () => T): T {
 }
 
 /** Apply ops; refusals (LedgerError other than an invariant) are fine, anything else fails the property. */
-function run(ops: Op[]): { posted: MoveInput[]; refused: number } {
+function run(ops: Op[], options?: PostOptions): { posted: MoveInput[]; refused: number } {
   let now = T0;
   let n = 0;
   const posted: MoveInput[] = [];
@@ -66,12 +67,12 @@ function run(ops: Op[]): { posted: MoveInput[]; refused: number } {
     try {
       if (o.op === 'move') {
         const m: MoveInput = { ...base(), sku: o.sku, qty: o.qty, from: LOCS[o.from]!, to: LOCS[o.to]!, reason: o.reason, unitCost: o.unitCost };
-        postMove(f.db, m, now);
+        postMove(f.db, m, now, options);
         posted.push(m);
       } else if (o.op === 'serial') {
         const epc = EPCS[o.epc]!;
         const m: MoveInput = { ...base(), sku: 'S', qty: 1, epc, from: getSerial(f.db, epc)?.location ?? 'supplier', to: LOCS[o.to]!, reason: 'transfer', unitCost: o.unitCost };
-        postMove(f.db, m, now);
+        postMove(f.db, m, now, options);
         posted.push(m);
       } else if (o.op === 'reserve') {
         const id = `r-${++n}`;
@@ -123,6 +124,17 @@ describe('ledger properties', () => {
         assertLedgerHolds();
       });
     }), { numRuns: 60 });
+  });
+
+  it('the same holds without savepoints (callerRollsBack): refusals inside the caller\'s transaction change nothing', () => {
+    let refusals = 0;
+    fc.assert(fc.property(fc.array(opArb, { minLength: 1, maxLength: 60, size: 'max' }), (ops) => {
+      isolated(() => {
+        refusals += run(ops, { callerRollsBack: true }).refused;
+        assertLedgerHolds();
+      });
+    }), { numRuns: 60 });
+    expect(refusals).toBeGreaterThan(0);
   });
 
   it('posting every move a second time changes nothing', () => {

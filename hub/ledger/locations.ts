@@ -3,6 +3,7 @@
 import type { Db } from '../db/database.js';
 import { isoTs } from '../../protocols/events/index.js';
 import { LedgerError } from './errors.js';
+import { cachedLocation, locationFromRow, type LocationRow } from './cache.js';
 import { stmt, inTransaction } from './statements.js';
 import {
   REAL_LOCATION_KINDS,
@@ -27,39 +28,12 @@ export interface LocationInput {
 
 export type LocationPatch = Partial<Pick<LocationInput, 'name' | 'parent' | 'allowNegative' | 'sellable'>>;
 
-interface LocationRow {
-  id: string;
-  name: string;
-  kind: LocationKind;
-  virtual: number;
-  parent: string | null;
-  allow_negative: number;
-  sellable: number;
-  created_at: string;
-  updated_at: string;
-}
-
-function fromRow(r: LocationRow): Location {
-  return {
-    id: r.id,
-    name: r.name,
-    kind: r.kind,
-    virtual: r.virtual === 1,
-    parent: r.parent,
-    allowNegative: r.allow_negative === 1,
-    sellable: r.sellable === 1,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-  };
-}
-
 export function isVirtualKind(kind: LocationKind): boolean {
   return (VIRTUAL_LOCATION_KINDS as readonly string[]).includes(kind);
 }
 
 export function getLocation(db: Db, id: string): Location | undefined {
-  const row = stmt(db, 'SELECT * FROM locations WHERE id = ?').get(id) as LocationRow | undefined;
-  return row && fromRow(row);
+  return cachedLocation(db, id);
 }
 
 /** The location or a not_found error naming the field that referred to it. */
@@ -72,7 +46,7 @@ export function requireLocation(db: Db, id: unknown, field: string): Location {
 export function listLocations(db: Db, filter: { kind?: LocationKind; parent?: string } = {}): Location[] {
   const rows = stmt(db, `SELECT * FROM locations WHERE (@kind IS NULL OR kind = @kind) AND (@parent IS NULL OR parent = @parent) ORDER BY id`)
     .all({ kind: filter.kind ?? null, parent: filter.parent ?? null }) as LocationRow[];
-  return rows.map(fromRow);
+  return rows.map(locationFromRow);
 }
 
 export function createLocation(db: Db, input: LocationInput, nowMs: number): Location {

@@ -108,6 +108,61 @@ describe('postMove', () => {
     expect(checkLedger(f.db)).toMatchObject({ ok: true, moves: 2 });
   });
 
+  it('without a savepoint (callerRollsBack) a refusal still changes nothing: every refusal is decided before writing', () => {
+    postMove(f.db, f.mv({ sku: 'S', qty: 1, from: 'supplier', to: 'stock', reason: 'receipt', epc: '3034257bf400b7800004cb2f' }), T0);
+    const done = f.mv({ sku: 'A', qty: 2, from: 'supplier', to: 'stock', reason: 'receipt' });
+    postMove(f.db, done, T0);
+    const before = f.snapshot();
+    const refusals: Array<[MoveInput, string]> = [
+      [f.mv({ sku: 'A', qty: 3, from: 'stock', to: 'customer', reason: 'shipment' }), 'negative_on_hand'],
+      [f.mv({ sku: 'NOPE', from: 'stock', to: 'customer' }), 'not_found'],
+      [f.mv({ sku: 'A', from: 'nowhere', to: 'customer' }), 'not_found'],
+      [f.mv({ sku: 'S', from: 'receiving', to: 'customer', epc: '3034257bf400b7800004cb2f' }), 'serial_location'],
+      [f.mv({ sku: 'S', from: 'stock', to: 'customer', epc: '3034257bf400b7800004cb30' }), 'serial_location'],
+      [f.mv({ sku: 'S', from: 'stock', to: 'customer' }), 'invalid'],
+      [f.mv({ sku: 'A', from: 'stock', to: 'customer', epc: '3034257bf400b7800004cb2f' }), 'invalid'],
+      [{ ...done, qty: 1 }, 'conflict'],
+    ];
+    const outcomes = f.db.transaction(() => refusals.map(([m]) => {
+      try {
+        return postMove(f.db, m, T0, { callerRollsBack: true }).status;
+      } catch (e) {
+        return (e as LedgerError).code;
+      }
+    }))();
+    expect(outcomes).toEqual(refusals.map(([, code]) => code));
+    expect(f.snapshot()).toBe(before);
+    expect(f.db.transaction(() => postMove(f.db, done, T0, { callerRollsBack: true }).status)()).toBe('exists');
+  });
+
+  it('a broken invariant changes nothing by default; with callerRollsBack the caller\'s rollback removes the half-written move', () => {
+    postMove(f.db, f.mv({ sku: 'A', qty: 2, from: 'supplier', to: 'stock', reason: 'receipt' }), T0);
+    f.db.prepare("UPDATE balances SET qty = qty + 1 WHERE sku = 'A' AND location = 'supplier'").run(); // a corrupted row
+    const before = f.snapshot();
+    const moves = () => (f.db.prepare('SELECT COUNT(*) AS n FROM moves').get() as { n: number }).n;
+    let halfWritten = -1;
+    const outcome = f.db.transaction(() => {
+      try {
+        postMove(f.db, f.mv({ sku: 'A', qty: 1, from: 'supplier', to: 'stock', reason: 'receipt' }), T0);
+      } catch (e) {
+        return (e as LedgerError).code;
+      }
+      return 'posted';
+    })();
+    expect(outcome).toBe('invariant');
+    expect(f.snapshot()).toBe(before);
+    expect(() => f.db.transaction(() => {
+      try {
+        postMove(f.db, f.mv({ sku: 'A', qty: 1, from: 'supplier', to: 'stock', reason: 'receipt' }), T0, { callerRollsBack: true });
+      } finally {
+        halfWritten = moves();
+      }
+    })()).toThrow(/balances of A sum to 1, not 0/);
+    expect(halfWritten).toBe(2);
+    expect(moves()).toBe(1);
+    expect(f.snapshot()).toBe(before);
+  });
+
   it('rolls back with the caller\'s transaction', () => {
     expect(() => f.db.transaction(() => {
       postMove(f.db, f.mv({ sku: 'A', qty: 2, from: 'supplier', to: 'stock', reason: 'receipt' }), T0);

@@ -4,9 +4,9 @@ import type { Db } from '../db/database.js';
 import { notifySkuChanged } from './changes.js';
 import { isoTs } from '../../protocols/events/index.js';
 import { LedgerError, invariant } from './errors.js';
-import { requireLocation } from './locations.js';
+import { postingFacts } from './cache.js';
 import { stmt, inTransaction } from './statements.js';
-import { ACTOR_KINDS, MOVE_REASONS, type Actor, type CostMethod, type Location, type Move, type MoveInput, type MoveReason, type PostResult, type Serial, type SerialState, type Tracking } from './types.js';
+import { ACTOR_KINDS, MOVE_REASONS, type Actor, type Item, type Location, type Move, type MoveInput, type MoveReason, type PostResult, type Serial, type SerialState } from './types.js';
 import { issue, mulDivRound, receive, type Layer, type ValueEffect } from './valuation.js';
 import {
   optionalNonNegativeInt,
@@ -136,25 +136,7 @@ function conflictingFields(row: MoveRow, m: CheckedMove, reservationId: string |
   return pairs.filter(([, a, b]) => a !== b).map(([f]) => f);
 }
 
-interface FoundRow {
-  tracking: Tracking;
-  cost_method: CostMethod;
-  standard_cost: number;
-  from_kind: Location['kind'];
-  from_virtual: number;
-  from_allow_negative: number;
-  to_kind: Location['kind'];
-  to_virtual: number;
-}
-
-interface ItemCore {
-  sku: string;
-  tracking: Tracking;
-  cost_method: CostMethod;
-  standard_cost: number;
-}
-
-interface SerialRow {
+export interface SerialRow {
   epc: string;
   sku: string;
   location: string;
@@ -201,77 +183,106 @@ export function valueDirection(from: Pick<Location, 'virtual'>, to: Pick<Locatio
   return 'none';
 }
 
+/** How a posting relates to the caller's transaction. */
+export interface PostOptions {
+  /**
+   * The caller holds a transaction and rolls it (or its own savepoint) back on ANY error a posting throws — the
+   * ingest does for every batch and every isolated event. The posting then makes no savepoint of its own: refusals
+   * are all decided before its first write, so a refusal still changes nothing; a broken invariant or a database
+   * error in the middle of writing leaves a half-written move that only the caller's rollback removes. Without
+   * this (the default), every error changes nothing whatever the caller does next. Ignored outside a transaction.
+   */
+  callerRollsBack?: boolean;
+}
+
 /**
  * Post one move. Idempotent by id: the same id with the same content answers `exists` and changes nothing; with
  * different content it is a `conflict` error naming the fields. Any error changes nothing. Composable: call it inside
- * your own `db.transaction` (it then runs in a savepoint).
+ * your own `db.transaction` (it then runs in a savepoint, unless `options.callerRollsBack`).
  */
-export function postMove(db: Db, input: MoveInput, nowMs: number): PostResult {
-  return postMoveFor(db, input, nowMs, null);
+export function postMove(db: Db, input: MoveInput, nowMs: number, options?: PostOptions): PostResult {
+  return postMoveFor(db, input, nowMs, null, options);
 }
 
 /** postMove for a reservation (reservations.ts); the reservation id is part of the move's identity. */
-export function postMoveFor(db: Db, input: MoveInput, nowMs: number, reservationId: string | null): PostResult {
-  const m = checkMoveInput(input);
-  return inTransaction(db, () => {
-    const existing = stmt(db, 'SELECT * FROM moves WHERE id = ?').get(m.id) as MoveRow | undefined;
-    if (existing) {
-      const diff = conflictingFields(existing, m, reservationId);
-      if (diff.length) {
-        throw new LedgerError('conflict', `move ${m.id} was already posted with different ${diff.join(', ')}: a move id names one move forever`, diff[0], { fields: diff });
-      }
-      return { status: 'exists', move: moveFromRow(existing) };
-    }
-    const move = apply(db, m, nowMs, reservationId);
-    notifySkuChanged(db, move.sku, 'move');
-    return { status: 'created', move };
-  });
+export function postMoveFor(db: Db, input: MoveInput, nowMs: number, reservationId: string | null, options?: PostOptions): PostResult {
+  return postChecked(db, checkMoveInput(input), nowMs, reservationId, options);
 }
 
-function apply(db: Db, m: CheckedMove, nowMs: number, reservationId: string | null): Move {
-  // One lookup for the item and both locations; on a miss, the single lookups name what is missing.
-  const found = stmt(db, `SELECT i.tracking, i.cost_method, i.standard_cost,
-                          f.kind AS from_kind, f.virtual AS from_virtual, f.allow_negative AS from_allow_negative,
-                          t.kind AS to_kind, t.virtual AS to_virtual
-                          FROM items i, locations f, locations t WHERE i.sku = ? AND f.id = ? AND t.id = ?`).get(m.sku, m.from, m.to) as FoundRow | undefined;
-  if (!found) {
-    if (!stmt(db, 'SELECT 1 FROM items WHERE sku = ?').get(m.sku)) throw new LedgerError('not_found', `sku: unknown item ${JSON.stringify(m.sku)}`, 'sku');
-    requireLocation(db, m.from, 'from');
-    requireLocation(db, m.to, 'to');
-    invariant(false, 'item and locations exist but were not found together');
+/**
+ * Post a checked move. `knownSerial`: the unit's serials row as the caller read it just before, with nothing written
+ * since (moveSerial), or undefined to read it here.
+ */
+export function postChecked(db: Db, m: CheckedMove, nowMs: number, reservationId: string | null, options: PostOptions | undefined, knownSerial?: SerialRow | null): PostResult {
+  if (options?.callerRollsBack && db.inTransaction) return post(db, m, nowMs, reservationId, knownSerial);
+  return inTransaction(db, () => post(db, m, nowMs, reservationId, knownSerial));
+}
+
+/** A move id seen before: `exists` when it is the same move, else a conflict naming the fields. */
+function answerExisting(row: MoveRow, m: CheckedMove, reservationId: string | null): PostResult {
+  const diff = conflictingFields(row, m, reservationId);
+  if (diff.length) {
+    throw new LedgerError('conflict', `move ${m.id} was already posted with different ${diff.join(', ')}: a move id names one move forever`, diff[0], { fields: diff });
   }
-  const item: ItemCore = { sku: m.sku, tracking: found.tracking, cost_method: found.cost_method, standard_cost: found.standard_cost };
-  const from = { kind: found.from_kind, virtual: found.from_virtual === 1, allowNegative: found.from_allow_negative === 1 };
-  const to = { kind: found.to_kind, virtual: found.to_virtual === 1 };
+  return { status: 'exists', move: moveFromRow(row) };
+}
+
+/**
+ * Decide everything that can refuse the move by reading only; then write it. A refusal therefore changes nothing even
+ * without a savepoint. The id is looked up only when needed: before a refusal (a move posted before answers as it
+ * was, whatever happened since) and when the insert finds it taken.
+ */
+function post(db: Db, m: CheckedMove, nowMs: number, reservationId: string | null, knownSerial: SerialRow | null | undefined): PostResult {
+  const refuse = (err: LedgerError): PostResult => {
+    const existing = stmt(db, 'SELECT * FROM moves WHERE id = ?').get(m.id) as MoveRow | undefined;
+    if (existing) return answerExisting(existing, m, reservationId);
+    throw err;
+  };
+  const facts = postingFacts(db, m.sku, m.from, m.to);
+  const item = facts.item;
+  if (!item) return refuse(new LedgerError('not_found', `sku: unknown item ${JSON.stringify(m.sku)}`, 'sku'));
+  const from = facts.from;
+  if (!from) return refuse(new LedgerError('not_found', `from: unknown location ${JSON.stringify(m.from)}`, 'from'));
+  const to = facts.to;
+  if (!to) return refuse(new LedgerError('not_found', `to: unknown location ${JSON.stringify(m.to)}`, 'to'));
 
   // Serials: a unit moves only from where it is.
   let serial: SerialRow | undefined;
   if (item.tracking === 'serial') {
-    if (m.epc === null) throw new LedgerError('invalid', `item ${m.sku} is serial-tracked: the move needs the unit's epc`, 'epc');
-    if (m.qty !== 1) throw new LedgerError('invalid', `item ${m.sku} is serial-tracked: a move carries one unit (qty 1), got ${m.qty}`, 'qty');
-    serial = getSerialRow(db, m.epc);
+    if (m.epc === null) return refuse(new LedgerError('invalid', `item ${m.sku} is serial-tracked: the move needs the unit's epc`, 'epc'));
+    if (m.qty !== 1) return refuse(new LedgerError('invalid', `item ${m.sku} is serial-tracked: a move carries one unit (qty 1), got ${m.qty}`, 'qty'));
+    serial = knownSerial === undefined ? getSerialRow(db, m.epc) : (knownSerial ?? undefined);
     if (serial) {
-      if (serial.sku !== m.sku) throw new LedgerError('conflict', `EPC ${m.epc} is a unit of ${serial.sku}, not ${m.sku}`, 'sku');
+      if (serial.sku !== m.sku) return refuse(new LedgerError('conflict', `EPC ${m.epc} is a unit of ${serial.sku}, not ${m.sku}`, 'sku'));
       if (serial.location !== m.from) {
-        throw new LedgerError('serial_location', `EPC ${m.epc} is at ${serial.location} (${serial.state}), not at ${m.from}: a unit moves only from where it is`, 'from', { epc: m.epc, location: serial.location, state: serial.state });
+        return refuse(new LedgerError('serial_location', `EPC ${m.epc} is at ${serial.location} (${serial.state}), not at ${m.from}: a unit moves only from where it is`, 'from', { epc: m.epc, location: serial.location, state: serial.state }));
       }
     } else if (!from.virtual) {
-      throw new LedgerError('serial_location', `EPC ${m.epc} is not known to the ledger, so it cannot be at ${m.from}: its first move comes from a virtual location (supplier, adjustment …)`, 'from', { epc: m.epc });
+      return refuse(new LedgerError('serial_location', `EPC ${m.epc} is not known to the ledger, so it cannot be at ${m.from}: its first move comes from a virtual location (supplier, adjustment …)`, 'from', { epc: m.epc }));
     }
   } else if (m.epc !== null) {
-    throw new LedgerError('invalid', `item ${m.sku} is tracked by quantity: a move of it carries no epc`, 'epc');
+    return refuse(new LedgerError('invalid', `item ${m.sku} is tracked by quantity: a move of it carries no epc`, 'epc'));
   }
 
-  // Value.
+  // Negative on-hand, decided before anything is written.
+  let have: number | undefined;
+  if (!from.allowNegative) {
+    have = (stmt(db, 'SELECT qty FROM balances WHERE sku = ? AND location = ?').get(m.sku, m.from) as { qty: number } | undefined)?.qty ?? 0;
+    if (have - m.qty < 0) {
+      return refuse(new LedgerError('negative_on_hand', `location ${m.from} holds ${have} of ${m.sku}: moving ${m.qty} out would leave ${have - m.qty}, and it refuses negative on-hand`, 'qty', { onHand: have }));
+    }
+  }
+
+  // Value, from the layers as they are (reads; the engine changes only its own copies).
   const direction = valueDirection(from, to);
   let effect: ValueEffect = { changed: [], valueDelta: 0, valueCost: 0, variance: 0 };
   let unitCost: number | null = null;
   if (direction === 'in') {
     unitCost = inboundUnitCost(db, m, item, serial);
     const head = stmt(db, 'SELECT id, unit_cost AS unitCost, remaining_qty AS qty, remaining_value AS value FROM cost_layers WHERE sku = ? AND remaining_qty <> 0 ORDER BY id LIMIT 1').get(m.sku) as Layer | undefined;
-    effect = receive(item.cost_method, head, m.qty, unitCost);
+    effect = receive(item.costMethod, head, m.qty, unitCost);
   } else if (direction === 'out') {
-    unitCost = item.standard_cost;
+    unitCost = item.standardCost;
     const layers: Layer[] = [];
     let need = m.qty;
     for (const l of stmt(db, 'SELECT id, unit_cost AS unitCost, remaining_qty AS qty, remaining_value AS value FROM cost_layers WHERE sku = ? AND remaining_qty <> 0 ORDER BY id').iterate(m.sku) as IterableIterator<Layer>) {
@@ -279,26 +290,22 @@ function apply(db: Db, m: CheckedMove, nowMs: number, reservationId: string | nu
       need -= l.qty;
       if (need <= 0 || l.qty < 0) break; // leaving the loop closes the cursor
     }
-    effect = issue(item.cost_method, layers, m.qty, unitCost);
+    effect = issue(item.costMethod, layers, m.qty, unitCost);
   }
 
-  // The move itself.
-  const seq = Number(
-    stmt(db, `INSERT INTO moves (id, sku, qty, from_location, to_location, reason, reference, actor_kind, actor_id, event_id, epc,
+  // The first write: the move itself. An id posted before inserts nothing and is answered as it was.
+  const inserted = stmt(db, `INSERT INTO moves (id, sku, qty, from_location, to_location, reason, reference, actor_kind, actor_id, event_id, epc,
               unit_cost_input, unit_cost, value_cost, value_delta, value_variance, occurred_ms, posted_ms, note, reservation_id)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-      .run(m.id, m.sku, m.qty, m.from, m.to, m.reason, m.reference, m.actor.kind, m.actor.id, m.eventId, m.epc,
-        m.unitCost, unitCost, effect.valueCost, effect.valueDelta, effect.variance, m.occurredMs, nowMs, m.note, reservationId).lastInsertRowid,
-  );
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
+    .run(m.id, m.sku, m.qty, m.from, m.to, m.reason, m.reference, m.actor.kind, m.actor.id, m.eventId, m.epc,
+      m.unitCost, unitCost, effect.valueCost, effect.valueDelta, effect.variance, m.occurredMs, nowMs, m.note, reservationId);
+  if (inserted.changes === 0) return answerExisting(stmt(db, 'SELECT * FROM moves WHERE id = ?').get(m.id) as MoveRow, m, reservationId);
+  const seq = Number(inserted.lastInsertRowid);
 
   // Balances: double entry.
-  // A refused move throws here; the savepoint rolls back everything it wrote.
   const upsert = stmt(db, 'INSERT INTO balances (sku, location, qty) VALUES (?, ?, ?) ON CONFLICT (sku, location) DO UPDATE SET qty = qty + excluded.qty RETURNING qty');
   const left = (upsert.get(m.sku, m.from, -m.qty) as { qty: number }).qty;
-  if (left < 0 && !from.allowNegative) {
-    const have = left + m.qty;
-    throw new LedgerError('negative_on_hand', `location ${m.from} holds ${have} of ${m.sku}: moving ${m.qty} out would leave ${left}, and it refuses negative on-hand`, 'qty', { onHand: have });
-  }
+  invariant(have === undefined || left === have - m.qty, `balance of ${m.sku} at ${m.from} became ${left}, not ${have} - ${m.qty}, in move ${m.id}`);
   upsert.get(m.sku, m.to, m.qty);
 
   // Layers and valuation.
@@ -320,34 +327,39 @@ function apply(db: Db, m: CheckedMove, nowMs: number, reservationId: string | nu
       .run(m.epc, m.sku, m.to, serialStateAt(to), m.id, direction === 'out' ? effect.valueCost : null, nowMs);
   }
 
-  // Invariants, cheaply, for this SKU: the entries sum to zero and the valuation holds what the real locations hold.
+  // Invariants, for this SKU, from its balance rows: the entries sum to zero and the valuation holds what the real
+  // locations hold.
   const sums = stmt(db, `SELECT SUM(b.qty) AS total, SUM(CASE WHEN l.virtual = 0 THEN b.qty ELSE 0 END) AS onHand,
                          (SELECT qty FROM valuations WHERE sku = ?) AS valued
                          FROM balances b JOIN locations l ON l.id = b.location WHERE b.sku = ?`).get(m.sku, m.sku) as { total: number; onHand: number; valued: number };
   invariant(sums.total === 0, `balances of ${m.sku} sum to ${sums.total}, not 0, after move ${m.id}`);
   invariant(sums.onHand === sums.valued, `valuation of ${m.sku} holds ${sums.valued} units but real locations hold ${sums.onHand}, after move ${m.id}`);
 
+  notifySkuChanged(db, m.sku, 'move');
   return {
-    seq,
-    id: m.id,
-    sku: m.sku,
-    qty: m.qty,
-    from: m.from,
-    to: m.to,
-    reason: m.reason,
-    reference: m.reference,
-    actor: { kind: m.actor.kind, id: m.actor.id },
-    eventId: m.eventId,
-    epc: m.epc,
-    unitCostInput: m.unitCost,
-    unitCost,
-    valueCost: effect.valueCost,
-    valueDelta: effect.valueDelta,
-    valueVariance: effect.variance,
-    occurredAt: isoTs(m.occurredMs),
-    postedAt: isoTs(nowMs),
-    note: m.note,
-    reservationId,
+    status: 'created',
+    move: {
+      seq,
+      id: m.id,
+      sku: m.sku,
+      qty: m.qty,
+      from: m.from,
+      to: m.to,
+      reason: m.reason,
+      reference: m.reference,
+      actor: { kind: m.actor.kind, id: m.actor.id },
+      eventId: m.eventId,
+      epc: m.epc,
+      unitCostInput: m.unitCost,
+      unitCost,
+      valueCost: effect.valueCost,
+      valueDelta: effect.valueDelta,
+      valueVariance: effect.variance,
+      occurredAt: isoTs(m.occurredMs),
+      postedAt: isoTs(nowMs),
+      note: m.note,
+      reservationId,
+    },
   };
 }
 
@@ -356,14 +368,14 @@ function apply(db: Db, m: CheckedMove, nowMs: number, reservationId: string | nu
  * at; else, for a return with a reference, the average cost of the shipments with that reference; else the standard
  * cost for a receipt; else the current average cost (standard cost when nothing is on hand).
  */
-function inboundUnitCost(db: Db, m: CheckedMove, item: ItemCore, serial: SerialRow | undefined): number {
+function inboundUnitCost(db: Db, m: CheckedMove, item: Item, serial: SerialRow | undefined): number {
   if (m.unitCost !== null) return m.unitCost;
   if (serial && serial.last_issue_cost !== null) return serial.last_issue_cost;
   if (m.reason === 'return' && m.reference !== null) {
     const shipped = stmt(db, "SELECT SUM(qty) AS qty, SUM(value_cost) AS cost FROM moves WHERE reference = ? AND sku = ? AND reason = 'shipment'").get(m.reference, m.sku) as { qty: number | null; cost: number | null };
     if (shipped.qty) return mulDivRound(shipped.cost ?? 0, 1, shipped.qty);
   }
-  if (m.reason === 'receipt') return item.standard_cost;
+  if (m.reason === 'receipt') return item.standardCost;
   const v = stmt(db, 'SELECT qty, value FROM valuations WHERE sku = ?').get(m.sku) as { qty: number; value: number };
-  return v.qty > 0 ? mulDivRound(v.value, 1, v.qty) : item.standard_cost;
+  return v.qty > 0 ? mulDivRound(v.value, 1, v.qty) : item.standardCost;
 }

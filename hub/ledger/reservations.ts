@@ -4,11 +4,14 @@ import type { Db } from '../db/database.js';
 import { notifySkuChanged } from './changes.js';
 import { LedgerError } from './errors.js';
 import { requireLocation } from './locations.js';
-import { postMoveFor } from './moves.js';
+import { postMoveFor, type PostOptions } from './moves.js';
 import { stmt, inTransaction } from './statements.js';
 import { pendingQty, sellableOnHand } from './stock.js';
 import type { Move, MoveInput, Reservation, ReservationInput, ReservationState } from './types.js';
 import { optionalText, requireId, requireMs, requirePositiveInt, requireText } from './validate.js';
+
+/** The move and the hold change in one transaction (inTransaction below), which any error rolls back. */
+const WITHIN_THIS_TRANSACTION: PostOptions = { callerRollsBack: true };
 
 interface ReservationRow {
   id: string;
@@ -112,7 +115,7 @@ export function postReservation(db: Db, id: string, move: MoveInput, nowMs: numb
     const res = getReservation(db, id);
     if (!res) throw new LedgerError('not_found', `unknown reservation ${JSON.stringify(id)}`, 'id');
     if (res.state === 'posted' && res.moveId === move?.id) {
-      const again = postMoveFor(db, move, nowMs, res.id);
+      const again = postMoveFor(db, move, nowMs, res.id, WITHIN_THIS_TRANSACTION);
       return { status: 'exists', move: again.move, reservation: res };
     }
     if (res.state !== 'pending') throw new LedgerError('reservation_state', `reservation ${id} is ${res.state}, not pending: it can no longer be posted`, 'id');
@@ -122,7 +125,7 @@ export function postReservation(db: Db, id: string, move: MoveInput, nowMs: numb
     if (res.location !== null && move.from !== res.location) throw new LedgerError('invalid', `reservation ${id} holds stock at ${res.location}, the move is from ${JSON.stringify(move.from)}`, 'from');
     const from = requireLocation(db, move.from, 'from');
     if (from.virtual) throw new LedgerError('invalid', `a reservation ships from a real location, ${from.id} is virtual`, 'from');
-    const posted = postMoveFor(db, move, nowMs, res.id);
+    const posted = postMoveFor(db, move, nowMs, res.id, WITHIN_THIS_TRANSACTION);
     const note = posted.move.qty < res.qty ? `posted ${posted.move.qty} of ${res.qty}; ${res.qty - posted.move.qty} released` : null;
     stmt(db, "UPDATE reservations SET state = 'posted', closed_ms = ?, close_reason = ?, move_id = ? WHERE id = ?").run(nowMs, note, posted.move.id, id);
     return { status: 'created', move: posted.move, reservation: getReservation(db, id)! };

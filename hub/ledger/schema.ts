@@ -149,7 +149,24 @@ CREATE TRIGGER audit_log_immutable_delete BEFORE DELETE ON audit_log
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 `;
 
+// The catalog's version stamp (cache.ts): every write to items, item_gtins or locations sets it to a fresh random
+// number (shifted into JavaScript's safe integers), so an in-memory copy knows with one read whether it still holds.
+const v2 = `
+CREATE TABLE catalog_version (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  v INTEGER NOT NULL
+);
+INSERT INTO catalog_version (id, v) VALUES (1, random() >> 11);
+${['items', 'item_gtins', 'locations']
+  .flatMap((table) => ['INSERT', 'UPDATE', 'DELETE'].map((op) => `CREATE TRIGGER ${table}_${op.toLowerCase()}_version AFTER ${op} ON ${table}
+  BEGIN UPDATE catalog_version SET v = random() >> 11 WHERE id = 1; END;`))
+  .join('\n')}
+`;
+
 export const ledgerMigrations: MigrationSet = {
   module: 'ledger',
-  migrations: [{ version: 1, name: 'locations, catalog, moves, balances, valuation, serials, reservations, audit', sql: v1 }],
+  migrations: [
+    { version: 1, name: 'locations, catalog, moves, balances, valuation, serials, reservations, audit', sql: v1 },
+    { version: 2, name: 'catalog version stamp for the in-memory catalog', sql: v2 },
+  ],
 };

@@ -33,6 +33,21 @@ describe('serial units', () => {
     expect(moveSerial(f.db, first, T0).status).toBe('exists');
   });
 
+  it('a pass posted before answers exists (or conflict) however the unit moved since, with from and sku given or not', () => {
+    const first = pass({ sku: 'S', from: 'supplier', to: 'receiving', reason: 'receipt' });
+    moveSerial(f.db, first, T0, { callerRollsBack: true });
+    moveSerial(f.db, pass({ to: 'stock' }), T0);
+    expect(moveSerial(f.db, first, T0).status).toBe('exists'); // unit elsewhere: the insert finds the id taken
+    expect(moveSerial(f.db, { ...first, from: undefined, sku: undefined }, T0).status).toBe('exists');
+    moveSerial(f.db, pass({ to: 'receiving' }), T0);
+    expect(moveSerial(f.db, first, T0).status).toBe('exists'); // back at `to` by another move: still this move
+    expect(() => moveSerial(f.db, { ...first, reason: 'transfer' }, T0)).toThrow(/already posted with different reason/);
+    const { status } = f.db.transaction(() => moveSerial(f.db, first, T0, { callerRollsBack: true }))();
+    expect(status).toBe('exists');
+    expect(serialHistory(f.db, EPC)).toHaveLength(3);
+    expect(checkLedger(f.db).ok).toBe(true);
+  });
+
   it('refuses a serial move whose from is not where the unit is, and changes nothing', () => {
     moveSerial(f.db, pass({ sku: 'S', from: 'supplier', to: 'stock', reason: 'receipt' }), T0);
     const before = f.snapshot();

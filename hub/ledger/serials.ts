@@ -1,7 +1,7 @@
 // hub/ledger — serialized units (one EPC = one unit): where each is, and moving a unit only when it really moved.
 import type { Db } from '../db/database.js';
 import { LedgerError } from './errors.js';
-import { getMove, getSerialRow, moveFromRow, postMove, serialFromRow, type MoveRow } from './moves.js';
+import { checkMoveInput, getMove, getSerialRow, moveFromRow, postChecked, postMove, serialFromRow, type MoveRow, type PostOptions } from './moves.js';
 import { stmt } from './statements.js';
 import type { Move, MoveInput, PostResult, Serial } from './types.js';
 import { requireEpc } from './validate.js';
@@ -35,17 +35,23 @@ export type MoveSerialResult = PostResult | { status: 'already_there'; serial: S
 /**
  * Move one unit to `to`. A unit already at `to` (a repeated read, a second pass) moves nothing and answers
  * `already_there`; a unit that is somewhere other than a given `from` is refused (serial_location). The same move id
- * posted again answers `exists`, as postMove does.
+ * posted again answers `exists`, as postMove does. `options` as for postMove.
  */
-export function moveSerial(db: Db, input: MoveSerialInput, nowMs: number): MoveSerialResult {
+export function moveSerial(db: Db, input: MoveSerialInput, nowMs: number, options?: PostOptions): MoveSerialResult {
   const epc = requireEpc(input.epc, 'epc');
-  const previous = typeof input.id === 'string' ? getMove(db, input.id) : undefined;
-  if (previous) return postMove(db, { ...input, epc, qty: 1, from: input.from ?? previous.from, sku: input.sku ?? previous.sku }, nowMs);
+  // A move id posted before answers as it was; with from and sku given, postMove finds it by itself (only when it
+  // would refuse or insert, so a new id costs no lookup), else its from and sku are the defaults.
+  const previous = (input.from === undefined || input.sku === undefined) && typeof input.id === 'string' ? getMove(db, input.id) : undefined;
+  if (previous) return postMove(db, { ...input, epc, qty: 1, from: input.from ?? previous.from, sku: input.sku ?? previous.sku }, nowMs, options);
   const serial = getSerialRow(db, epc);
-  if (serial && serial.location === input.to) return { status: 'already_there', serial: serialFromRow(serial) };
+  if (serial && serial.location === input.to) {
+    const again = serial.last_move_id === input.id || (typeof input.id === 'string' && getMove(db, input.id) !== undefined);
+    if (!again) return { status: 'already_there', serial: serialFromRow(serial) };
+  }
   const from = input.from ?? serial?.location;
   const sku = input.sku ?? serial?.sku;
   if (from === undefined) throw new LedgerError('invalid', `EPC ${epc} is not known to the ledger: say where it comes from (from, e.g. supplier)`, 'from');
   if (sku === undefined) throw new LedgerError('invalid', `EPC ${epc} is not known to the ledger: say which sku it is a unit of`, 'sku');
-  return postMove(db, { ...input, epc, qty: 1, from, sku }, nowMs);
+  // Nothing was written since the serial was read: the posting takes it as read.
+  return postChecked(db, checkMoveInput({ ...input, epc, qty: 1, from, sku }), nowMs, null, options, serial ?? null);
 }
