@@ -41,7 +41,7 @@ export function engineAgrees(stream: ReadStream, epcs: readonly string[], direct
  * A library of patterns made from `seed`: each from a one-door scenario with one movement of at most `maxTags` tags,
  * mirrored to `in` if the scenario drove it out, and kept only if the engine agrees with the truth.
  */
-export function makePatterns(seed: number, count: number, maxTags: number, opts: { minTags?: number; portalDefaults?: string } = {}): PalletPattern[] {
+export function makePatterns(seed: number, count: number, maxTags: number, opts: { minTags?: number; maxDurationMs?: number; portalDefaults?: string } = {}): PalletPattern[] {
   const portalDefaults = opts.portalDefaults ?? '';
   const out: PalletPattern[] = [];
   const r = rng(seed ^ 0x5a17);
@@ -55,6 +55,7 @@ export function makePatterns(seed: number, count: number, maxTags: number, opts:
     const t0 = Math.max(0, (s.stream.reads[0]?.t ?? 0) - 200);
     const reads = s.stream.reads.map((x) => ({ t: x.t - t0, antenna: mirror ? (x.antenna === 1 ? 2 : 1) : x.antenna, rssi: x.rssi, slot: slot.get(x.epc)! }));
     const p: PalletPattern = { tags: epcs.length, reads, durationMs: s.durationMs - t0 };
+    if (p.durationMs > (opts.maxDurationMs ?? Infinity)) continue;
     if (!engineAgrees(streamOf(p, 'r1', 'in', epcs), epcs, 'in', portalDefaults)) continue;
     if (!engineAgrees(streamOf(p, 'r1', 'out', epcs), epcs, 'out', portalDefaults)) continue;
     out.push(p);
