@@ -1,4 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -179,6 +181,40 @@ describe('binding', () => {
       try {
         expect((await call(hub.url, 'GET', '/api/v1/stock')).status).toBe(401);
         expect((await call(hub.url, 'GET', '/api/v1/stock', { token: 'boss-token-1' })).status).toBe(200);
+      } finally {
+        await hub.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('TLS', () => {
+  it('serves the API over HTTPS with the configured certificate (checked by the client), and names a missing file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dockgate-https-'));
+    try {
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+        '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+      const missing = parseHubConfig(configYaml(dir, 'host: 127.0.0.1, tls: { certFile: cert.pem, keyFile: nokey.pem }'), { env: {}, baseDir: dir });
+      await expect(startHub(missing, silentLogger())).rejects.toThrow(/http\.tls\.keyFile: cannot read .*nokey\.pem/);
+      const config = parseHubConfig(configYaml(dir, 'host: 127.0.0.1, tls: { certFile: cert.pem, keyFile: key.pem }'), { env: { DOCKGATE_API_TOKENS: 'wall:viewer:wall-token-1' }, baseDir: dir });
+      const hub = await startHub(config, silentLogger());
+      try {
+        expect(hub.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+        const ca = readFileSync(join(dir, 'cert.pem'));
+        const get = (path: string, headers: Record<string, string> = {}) =>
+          new Promise<number>((resolve, reject) => {
+            https.get(hub.url + path, { ca, headers }, (res) => {
+              res.resume();
+              resolve(res.statusCode!);
+            }).on('error', reject);
+          });
+        expect(await get('/health')).toBe(200);
+        expect(await get('/api/v1/stock')).toBe(401);
+        expect(await get('/api/v1/stock', { authorization: 'Bearer wall-token-1' })).toBe(200);
+        // a client that does not trust the certificate is refused by TLS itself
+        await expect(new Promise((resolve, reject) => https.get(hub.url + '/health', (res) => resolve(res.statusCode)).on('error', reject))).rejects.toThrow(/self.signed|certificate/i);
       } finally {
         await hub.stop();
       }
