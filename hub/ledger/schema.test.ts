@@ -35,7 +35,7 @@ describe('ledger schema', () => {
                VALUES ('stock', 'Stock', 'stock', 0, NULL, 0, 1, 'x', 'x');
              INSERT INTO items (sku, name, uom, tracking, cost_method, standard_cost, created_at, updated_at) VALUES ('A', 'Widget', 'ea', 'quantity', 'fifo', 100, 'x', 'x');
              INSERT INTO valuations (sku, qty, value) VALUES ('A', 0, 0);`);
-    expect(migrate(db, [ledgerMigrations])).toEqual([`ledger#2 ${ledgerMigrations.migrations[1]!.name}`]);
+    expect(migrate(db, [ledgerMigrations])).toEqual(ledgerMigrations.migrations.slice(1).map((m) => `ledger#${m.version} ${m.name}`));
     postMove(db, { id: 'm1', sku: 'A', qty: 4, from: 'supplier', to: 'stock', reason: 'receipt', actor: { kind: 'api', id: 't' }, occurredAt: new Date(T0).toISOString() }, T0);
     const stamp = () => (db.prepare('SELECT v FROM catalog_version').get() as { v: number }).v;
     const writes: Array<[string, () => void]> = [

@@ -10,6 +10,7 @@ const BENCHES: Array<() => Promise<{ bench: Bench }>> = [
   () => import('./outbox.js'),
   () => import('./ledger.js'),
   () => import('./ingest.js'),
+  () => import('./apply.js'),
   () => import('./channels.js'),
   () => import('./gateway-cpu.js'),
   () => import('./api.js'),

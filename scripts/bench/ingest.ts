@@ -9,6 +9,7 @@ import { startBroker, type RunningBroker } from '../../hub/broker/broker.js';
 import { hashSecret } from '../../hub/broker/credentials.js';
 import type { HubMqtt } from '../../hub/broker/hub-mqtt.js';
 import { Ingest } from '../../hub/ingest/ingest.js';
+import type { ApplyFn } from '../../hub/ingest/store.js';
 import { applyToTarget, count, tempDb, type TempDb } from '../../hub/ingest/test-support.js';
 import type { Bench, BenchRow } from './report.js';
 
@@ -17,7 +18,7 @@ const GW = 'gw-bench';
 const SECRET = 'bench-secret';
 
 /** A realistic tag.pass (the dominant event at a dock door). */
-function tagPass(stream: string, seq: number, nowMs: number): Event {
+export function tagPass(stream: string, seq: number, nowMs: number): Event {
   const ts = isoTs(nowMs);
   return {
     id: newEventId(nowMs),
@@ -40,14 +41,14 @@ function tagPass(stream: string, seq: number, nowMs: number): Event {
   };
 }
 
-function batches(stream: string, n: number, size: number, firstSeq = 1): { payloads: string[]; firstIds: string[]; events: Event[] } {
+export function batches(stream: string, n: number, size: number, firstSeq = 1, make: (stream: string, seq: number, nowMs: number) => Event = tagPass): { payloads: string[]; firstIds: string[]; events: Event[] } {
   const payloads: string[] = [];
   const firstIds: string[] = [];
   const events: Event[] = [];
   let seq = firstSeq;
   for (let b = 0; b < n; b++) {
     const evs: Event[] = [];
-    for (let i = 0; i < size; i++) evs.push(tagPass(stream, seq++, Date.now()));
+    for (let i = 0; i < size; i++) evs.push(make(stream, seq++, Date.now()));
     const batch: EventBatch = { v: WIRE_VERSION, gateway: GW, stream, events: evs };
     payloads.push(JSON.stringify(batch));
     firstIds.push(evs[0]!.id);
@@ -56,7 +57,7 @@ function batches(stream: string, n: number, size: number, firstSeq = 1): { paylo
   return { payloads, firstIds, events };
 }
 
-interface Hub {
+export interface Hub {
   t: TempDb;
   broker: RunningBroker;
   ingest: Ingest;
@@ -87,11 +88,11 @@ function timed(inner: HubMqtt, committedAt: Map<string, number>): HubMqtt {
   };
 }
 
-async function startHub(): Promise<Hub> {
-  const t = tempDb();
+/** The hub's broker and ingest on a temp database (ingest tables + the test target), applying with `apply`. */
+export async function startHub(apply: ApplyFn = applyToTarget, t: TempDb = tempDb()): Promise<Hub> {
   const broker = await startBroker({ site: SITE, port: 0, host: '127.0.0.1', gateways: [{ id: GW, secretHash: hashSecret(SECRET, { N: 1024 }) }] }, silentLogger());
   const committedAt = new Map<string, number>();
-  const ingest = new Ingest({ db: t.db, mqtt: timed(broker.mqtt, committedAt), site: SITE, apply: applyToTarget, logger: silentLogger() });
+  const ingest = new Ingest({ db: t.db, mqtt: timed(broker.mqtt, committedAt), site: SITE, apply, logger: silentLogger() });
   await ingest.start();
   return {
     t,
@@ -154,7 +155,7 @@ interface PublishReport {
   publishedAt: number[];
 }
 
-function publishFromWorker(url: string, payloads: readonly string[], pacing: { window: number } | { everyMs: number }): Promise<PublishReport> {
+export function publishFromWorker(url: string, payloads: readonly string[], pacing: { window: number } | { everyMs: number }): Promise<PublishReport> {
   const mqttPath = createRequire(import.meta.url).resolve('mqtt');
   const worker = new Worker(PUBLISHER, {
     eval: true,
