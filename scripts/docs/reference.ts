@@ -19,10 +19,11 @@ interface MetricInfo {
   labels: string[];
 }
 
-async function metricsOf(registry: { getMetricsAsJSON(): Promise<Array<{ name: string; help: string; type: unknown; values?: Array<{ labels: Record<string, unknown> }> }>> }, skipPrefix: string): Promise<MetricInfo[]> {
+/** Our own series; prom-client's default Node.js process series (`<prefix>process_*`, `<prefix>nodejs_*`) are left out. */
+async function metricsOf(registry: { getMetricsAsJSON(): Promise<Array<{ name: string; help: string; type: unknown; values?: Array<{ labels: Record<string, unknown> }> }>> }, prefix: string): Promise<MetricInfo[]> {
   const json = await registry.getMetricsAsJSON();
   return json
-    .filter((m) => !m.name.startsWith(skipPrefix))
+    .filter((m) => !m.name.startsWith(`${prefix}process_`) && !m.name.startsWith(`${prefix}nodejs_`))
     .map((m) => ({ name: m.name, help: m.help, type: String(m.type), labels: [...new Set((m.values ?? []).flatMap((v) => Object.keys(v.labels)))].sort() }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -37,14 +38,14 @@ export async function generateReference(): Promise<string> {
       .filter((r) => r.method !== 'HEAD' && !(r.schema as { hide?: boolean } | undefined)?.hide && !r.url.startsWith('/docs/'))
       .map((r) => ({ method: r.method, url: r.url, summary: (r.schema as { summary?: string } | undefined)?.summary ?? '', access: requiredAccess(r.method, r.url) }))
       .sort((a, b) => a.url.localeCompare(b.url) || a.method.localeCompare(b.method));
-    const hubMetrics = await metricsOf(t.hub.metrics.registry as never, 'dockgate_hub_process_');
+    const hubMetrics = await metricsOf(t.hub.metrics.registry as never, 'dockgate_hub_');
     const gw = new GatewayMetrics({
       outbox: { depth: () => 0, bytes: () => 0, oldestAgeMs: () => 0, dropped: () => 0 },
       publisher: () => ({ connected: false, stopping: false, attempts: 0, connects: 0, inFlight: 0, inFlightEvents: 0, backlogSeqsLeft: 0, publishedMessages: 0, publishedEvents: 0, ackedEvents: 0 }),
       readers: () => [],
       scanners: () => [],
     });
-    const gatewayMetrics = await metricsOf(gw.registry as never, 'dockgate_gateway_process_');
+    const gatewayMetrics = await metricsOf(gw.registry as never, 'dockgate_gateway_');
     const lines = [
       START,
       '',
@@ -58,13 +59,13 @@ export async function generateReference(): Promise<string> {
       '|---|---|---|---|',
       ...routes.map((r) => `| ${r.method} | \`${r.url}\` | ${r.access} | ${cell(r.summary)} |`),
       '',
-      `### Every metric of the hub (\`GET /metrics\`, ${hubMetrics.length} series, plus Node.js process metrics under \`dockgate_hub_\`)`,
+      `### Every metric of the hub (\`GET /metrics\`, ${hubMetrics.length} series, plus the Node.js process series \`dockgate_hub_process_*\` and \`dockgate_hub_nodejs_*\`)`,
       '',
       '| metric | type | labels | meaning |',
       '|---|---|---|---|',
       ...hubMetrics.map((m) => `| \`${m.name}\` | ${m.type} | ${m.labels.join(', ')} | ${cell(m.help)} |`),
       '',
-      `### Every metric of a gateway (its \`metrics\` port, ${gatewayMetrics.length} series, plus process metrics under \`dockgate_gateway_\`)`,
+      `### Every metric of a gateway (its \`metrics\` port, ${gatewayMetrics.length} series, plus \`dockgate_gateway_process_*\` and \`dockgate_gateway_nodejs_*\`)`,
       '',
       '| metric | type | labels | meaning |',
       '|---|---|---|---|',
