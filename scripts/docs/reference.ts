@@ -20,11 +20,16 @@ interface MetricInfo {
 }
 
 /** Our own series; prom-client's default Node.js process series (`<prefix>process_*`, `<prefix>nodejs_*`) are left out. */
-async function metricsOf(registry: { getMetricsAsJSON(): Promise<Array<{ name: string; help: string; type: unknown; values?: Array<{ labels: Record<string, unknown> }> }>> }, prefix: string): Promise<MetricInfo[]> {
+interface RegistryView {
+  getMetricsAsJSON(): Promise<Array<{ name: string; help: string; type: unknown }>>;
+  getSingleMetric(name: string): { labelNames?: readonly string[] } | undefined;
+}
+
+async function metricsOf(registry: RegistryView, prefix: string): Promise<MetricInfo[]> {
   const json = await registry.getMetricsAsJSON();
   return json
     .filter((m) => !m.name.startsWith(`${prefix}process_`) && !m.name.startsWith(`${prefix}nodejs_`))
-    .map((m) => ({ name: m.name, help: m.help, type: String(m.type), labels: [...new Set((m.values ?? []).flatMap((v) => Object.keys(v.labels)))].sort() }))
+    .map((m) => ({ name: m.name, help: m.help, type: String(m.type), labels: [...(registry.getSingleMetric(m.name)?.labelNames ?? [])] }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
