@@ -47,6 +47,7 @@ async function main(): Promise<void> {
   say(`backlog: ${per * gateways} tag.pass events in ${gateways} gateway outboxes (filled in ${((Date.now() - tFill) / 1000).toFixed(1)} s); dir ${dir}`);
 
   const t0 = Date.now();
+  process.once('exit', () => site.killAll());
   await site.start();
   const db = openHubDb(site.hubDb);
   const applied = () => (db.prepare('SELECT coalesce(sum(applied), 0) AS n FROM streams').get() as { n: number }).n;

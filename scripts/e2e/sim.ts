@@ -78,6 +78,8 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
   const figures: Record<string, number | string> = {};
   let day: DayRunner | undefined;
   let faults: FaultRunner | undefined;
+  const killAll = () => site.killAll();
+  process.once('exit', killAll);
   try {
     await site.start();
     say(`  site up in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -115,6 +117,7 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
     day?.closeDb();
     if (day) day.stopping = true;
     await site.stop().catch((err: unknown) => findings.push({ check: 'clean stop', detail: String(err) }));
+    process.off('exit', killAll);
   }
 
   // ── after the run: the hub's database, closed and at rest

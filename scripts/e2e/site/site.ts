@@ -208,6 +208,14 @@ export class Site {
     for (const p of [this.hub, this.mosquitto, ...this.gatewayProcs.values()]) p?.close();
   }
 
+  /** Last resort when the simulator itself fails: SIGKILL every child still running (synchronous, for process 'exit'). */
+  killAll(): void {
+    for (const p of [...this.gatewayProcs.values(), this.hub, this.mosquitto]) {
+      const pid = p?.pid;
+      if (pid) process.kill(pid, 'SIGKILL');
+    }
+  }
+
   /** Remove the bundles (after the last hubCli). */
   dispose(): void {
     for (const b of this.bundles) b.remove();
