@@ -14,6 +14,7 @@ const BENCHES: Array<() => Promise<{ bench: Bench }>> = [
   () => import('./channels.js'),
   () => import('./gateway-cpu.js'),
   () => import('./api.js'),
+  () => import('./shipping-signal.js'),
 ];
 
 const filter = process.argv[2];
