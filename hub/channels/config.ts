@@ -109,25 +109,54 @@ export function parseChannels(raw: unknown, source = 'channels'): ChannelConfig[
   const seen = new Set<string>();
   return raw.map((item, i) => {
     const where = `${source}: channels[${i}]`;
-    const value = Value.Default(ChannelConfigSchema, structuredClone(item)) as unknown;
-    const first = Value.Errors(ChannelConfigSchema, value).First();
-    if (first) {
-      const path = first.path.replace(/^\//, '').split('/').filter(Boolean).map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join('');
-      throw new Error(`${where}${path}: ${first.message}`);
-    }
-    const c = value as ChannelConfig;
-    if (seen.has(c.id)) throw new Error(`${where}.id: duplicate channel id "${c.id}"`);
+    const c = parseChannel(item, where);
+    if (seen.has(c.id)) throw new ChannelConfigError(`${where}.id: duplicate channel id "${c.id}"`, 'id');
     seen.add(c.id);
-    if (!c[c.connector]) throw new Error(`${where}.${c.connector}: connector "${c.connector}" needs its "${c.connector}:" settings`);
-    validateRule(c.rule, `${where}.rule`);
-    if (c.connector === 'shopify') {
-      for (const [sku, m] of Object.entries(c.skus)) {
-        if (!m.item) throw new Error(`${where}.skus.${sku}.item: a Shopify SKU mapping needs the InventoryItem gid`);
-        if (!m.location && !c.shopify!.locationId) throw new Error(`${where}.skus.${sku}.location: no location and no shopify.locationId default`);
-      }
-    }
     return c;
   });
+}
+
+/** A bad channel config: `field` is the key path inside the channel (e.g. `rule.pct`), the message says where and what. */
+export class ChannelConfigError extends Error {
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
+    this.name = 'ChannelConfigError';
+  }
+}
+
+/**
+ * Validate and default one channel config (hub.yaml entry or REST body). `where` prefixes every message,
+ * e.g. `body` → `body.rule.pct: Expected number to be less or equal to 1`. Throws ChannelConfigError.
+ */
+export function parseChannel(item: unknown, where: string): ChannelConfig {
+  const fail = (field: string, problem: string): never => {
+    throw new ChannelConfigError(`${where}${field ? `.${field}` : ''}: ${problem}`, field || 'body');
+  };
+  const value = Value.Default(ChannelConfigSchema, structuredClone(item)) as unknown;
+  const first = Value.Errors(ChannelConfigSchema, value).First();
+  if (first) {
+    const parts = first.path.replace(/^\//, '').split('/').filter(Boolean);
+    const path = parts.map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join('');
+    throw new ChannelConfigError(`${where}${path}: ${first.message}`, path.replace(/^\./, '') || 'body');
+  }
+  const c = value as ChannelConfig;
+  if (!c[c.connector]) fail(c.connector, `connector "${c.connector}" needs its "${c.connector}:" settings`);
+  try {
+    validateRule(c.rule, `${where}.rule`);
+  } catch (err) {
+    const m = /\.(rule(?:\.\w+)?) must/.exec((err as Error).message);
+    throw new ChannelConfigError((err as Error).message, m ? m[1]! : 'rule');
+  }
+  if (c.connector === 'shopify') {
+    for (const [sku, m] of Object.entries(c.skus)) {
+      if (!m.item) fail(`skus.${sku}.item`, 'a Shopify SKU mapping needs the InventoryItem gid');
+      if (!m.location && !c.shopify!.locationId) fail(`skus.${sku}.location`, 'no location and no shopify.locationId default');
+    }
+  }
+  return c;
 }
 
 /** A channel's config without credentials, for the REST API. */

@@ -1,8 +1,8 @@
 // hub/channels — sales-channel stock sync: the public API the hub wires up (see sync.ts for the loop).
-export { parseChannels, publicChannelConfig, ChannelConfigSchema, type ChannelConfig } from './config.js';
+export { parseChannels, parseChannel, ChannelConfigError, publicChannelConfig, ChannelConfigSchema, type ChannelConfig } from './config.js';
 export { allocate, channelQuantity, validateRule, type ChannelRule, type RuleInput, type ChannelStock } from './rules.js';
 export { ChannelSync, type Availability, type AvailabilityProvider, type ChannelSyncOptions, type SyncStats } from './sync.js';
-export { channelsMigrations, SyncStore, type SyncRow } from './store.js';
+export { channelsMigrations, SyncStore, loadChannelConfigs, saveChannelConfig, type SyncRow, type StoredChannelConfig } from './store.js';
 export { DEFAULT_THRESHOLDS, type ChannelHealth, type HealthThresholds, type Alert } from './health.js';
 export { DEFAULT_COALESCE, type CoalescePolicy } from './coalesce.js';
 export {

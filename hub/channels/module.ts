@@ -1,12 +1,36 @@
 // hub/channels — how the channel sync joins the hub: its tables, its routes, a sync loop told of every stock change.
+// Channels come from hub.yaml and from REST (stored in channel_configs, which override or extend the file's at start).
 import type { HubModules } from '../app.js';
 import type { HubConfig } from '../config/schema.js';
+import type { Db } from '../db/database.js';
 import { onSkuChanged } from '../ledger/index.js';
-import { componentLogger } from '../../protocols/logging/index.js';
+import { componentLogger, type Logger } from '../../protocols/logging/index.js';
+import { parseChannel, type ChannelConfig } from './config.js';
 import { ledgerAvailability, ledgerReservations } from './ledger-port.js';
 import { channelRoutes } from './routes.js';
-import { channelsMigrations } from './store.js';
+import { channelsMigrations, loadChannelConfigs } from './store.js';
 import { ChannelSync } from './sync.js';
+
+/**
+ * The file's channels with the stored ones applied: a stored config replaces the file channel of the same id or adds
+ * one; a stored removal (null) hides it. A stored config that no longer validates is logged and skipped (the file's
+ * version, if any, stays) rather than stopping the hub.
+ */
+export function effectiveChannels(fileChannels: readonly ChannelConfig[], db: Db, log: Logger): ChannelConfig[] {
+  const out = new Map(fileChannels.map((c) => [c.id, c]));
+  for (const s of loadChannelConfigs(db)) {
+    if (s.config === null) {
+      out.delete(s.id);
+      continue;
+    }
+    try {
+      out.set(s.id, parseChannel(s.config, `channel_configs[${s.id}]`));
+    } catch (err) {
+      log.error({ channel: s.id, error: (err as Error).message }, 'stored channel config is invalid: ignored');
+    }
+  }
+  return [...out.values()];
+}
 
 /** The channels room; `sync` is there once the API is built (status and metrics read its health). */
 export function channelsModule(config: HubConfig): HubModules & { sync(): ChannelSync | undefined } {
@@ -16,14 +40,15 @@ export function channelsModule(config: HubConfig): HubModules & { sync(): Channe
     migrations: [channelsMigrations],
     api: [
       async (app, ctx) => {
+        const log = componentLogger(ctx.log, 'channels');
         sync = new ChannelSync({
           db: ctx.db,
-          channels: config.channels,
+          channels: effectiveChannels(config.channels, ctx.db, log),
           availability: ledgerAvailability(ctx.db),
-          log: componentLogger(ctx.log, 'channels'),
+          log,
           globalBuffer: config.channelSync.globalBuffer,
         });
-        await app.register(channelRoutes, { sync, reservations: ledgerReservations(ctx.db), now: ctx.clock });
+        await app.register(channelRoutes, { sync, reservations: ledgerReservations(ctx.db), now: ctx.clock, db: ctx.db });
       },
     ],
     async attach(hub) {

@@ -3,7 +3,11 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type {} from '@fastify/swagger'; // schema.tags / schema.summary
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
-import { publicChannelConfig, type ChannelConfig } from './config.js';
+import { actorOf } from '../api/actor.js';
+import type { Db } from '../db/database.js';
+import { recordAudit } from '../ledger/index.js';
+import { ChannelConfigError, ChannelConfigSchema, publicChannelConfig, type ChannelConfig } from './config.js';
+import { saveChannelConfig } from './store.js';
 import {
   cancelChannelOrder,
   ChannelOrderError,
@@ -20,6 +24,8 @@ export interface ChannelRoutesOptions {
   sync: ChannelSync;
   reservations: ReservationsPort;
   now?: () => number;
+  /** the hub's database: with it, PUT/DELETE /channels/:id configure channels (stored in channel_configs, audited) */
+  db?: Db;
 }
 
 const ChannelParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -37,6 +43,8 @@ export const CancelOrderBody = Type.Object(
   { skus: Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 500 }), reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) },
   { additionalProperties: false },
 );
+/** PUT body: a channel as in hub.yaml; the id comes from the path (if given in the body it must match). */
+export const ChannelPutBody = Type.Object({ ...ChannelConfigSchema.properties, id: Type.Optional(ChannelConfigSchema.properties.id) }, { additionalProperties: false });
 const ErrorReply = Type.Object({ statusCode: Type.Integer(), error: Type.String(), message: Type.String(), field: Type.Optional(Type.String()) });
 
 // Response schemas (the OpenAPI contract; hub/openapi checks every route has one). Health and config are open objects.
@@ -47,6 +55,8 @@ const ChannelOne = Type.Object({ channel: Type.Object({ id: Type.String() }, { a
 const ResyncReply = Type.Object({ channel: Type.String(), queued: Type.Integer(), drifted: Type.Optional(Type.Integer()) });
 const OrderReply = Type.Object({ channel: Type.String(), orderId: Type.String(), status: Type.Union([Type.Literal('created'), Type.Literal('exists')]), reservations: Reservations });
 const CancelReply = Type.Object({ channel: Type.String(), orderId: Type.String(), reservations: Type.Array(Type.Object({ id: Type.String(), state: Type.Optional(Type.String()), error: Type.Optional(Type.String()) })) });
+const PutReply = Type.Object({ channel: Type.Object({ id: Type.String() }, { additionalProperties: true }), created: Type.Boolean() });
+const DeleteReply = Type.Object({ channel: Type.String(), removed: Type.Boolean() });
 const WebhookReply = Type.Object({ status: Type.String(), reason: Type.Optional(Type.String()), code: Type.Optional(Type.String()), message: Type.Optional(Type.String()), reservations: Type.Optional(Reservations), ignored: Type.Unknown() });
 
 const STATUS_OF: Record<string, number> = { invalid: 400, unknown_sku: 400, not_found: 400, insufficient_available: 409, conflict: 409, reservation_state: 409 };
@@ -153,6 +163,70 @@ export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (ap
       return { channel: c.id, orderId: req.params.orderId, reservations: cancelChannelOrder(deps, c, req.params.orderId, req.body.skus, req.body.reason) };
     },
   );
+
+  const db = opts.db;
+  if (db) {
+    app.put<{ Params: Static<typeof ChannelParams>; Body: Static<typeof ChannelPutBody> }>(
+      '/api/v1/channels/:id',
+      {
+        schema: {
+          tags: ['channels'],
+          summary: 'Add a channel or replace its configuration (as in hub.yaml; credentials are stored, never returned); it is reconciled at once',
+          params: ChannelParams,
+          body: ChannelPutBody,
+          response: { 200: PutReply, 201: PutReply, 400: ErrorReply },
+        },
+      },
+      async (req, reply) => {
+        const id = req.params.id;
+        if (req.body.id !== undefined && req.body.id !== id) return replyError(reply, 400, `body.id: "${req.body.id}" differs from the path's "${id}"`, 'id');
+        const created = !sync.config(id);
+        const actor = actorOf(req);
+        let cfg: ChannelConfig;
+        try {
+          cfg = await sync.upsertChannel({ ...req.body, id }, {
+            where: 'body',
+            commit: (c) =>
+              db.transaction(() => {
+                const at = now();
+                saveChannelConfig(db, c.id, c, at, `${actor.kind}:${actor.id}`);
+                recordAudit(db, { actor, action: created ? 'channel.create' : 'channel.update', target: c.id, payload: publicChannelConfig(c), atMs: at });
+              })(),
+          });
+        } catch (err) {
+          if (!(err instanceof ChannelConfigError)) throw err;
+          return replyError(reply, 400, err.message, err.field);
+        }
+        return reply.code(created ? 201 : 200).send({ channel: publicChannelConfig(cfg), created });
+      },
+    );
+
+    app.delete<{ Params: Static<typeof ChannelParams> }>(
+      '/api/v1/channels/:id',
+      {
+        schema: {
+          tags: ['channels'],
+          summary: 'Stop syncing a channel (file or REST configured); its sync history is kept',
+          params: ChannelParams,
+          response: { 200: DeleteReply, 404: ErrorReply },
+        },
+      },
+      async (req, reply) => {
+        const c = channelOr404(req.params.id, reply);
+        if (!c) return reply;
+        const actor = actorOf(req);
+        await sync.removeChannel(c.id, {
+          commit: () =>
+            db.transaction(() => {
+              const at = now();
+              saveChannelConfig(db, c.id, null, at, `${actor.kind}:${actor.id}`);
+              recordAudit(db, { actor, action: 'channel.remove', target: c.id, atMs: at });
+            })(),
+        });
+        return { channel: c.id, removed: true };
+      },
+    );
+  }
 
   // Shopify signs the exact bytes it sent: this route gets the raw body, so it lives in its own context.
   await app.register(async (raw) => {

@@ -45,8 +45,39 @@ export const channelsMigrations: MigrationSet = {
           last_reconcile_at INTEGER
         );`,
     },
+    {
+      version: 2,
+      name: 'channels configured through REST',
+      sql: `
+        CREATE TABLE channel_configs (
+          id TEXT PRIMARY KEY,        -- channel id; overrides the hub.yaml channel of the same id
+          config TEXT,                -- JSON ChannelConfig (credentials included); NULL = removed (hides a file channel)
+          updated_at INTEGER NOT NULL,
+          updated_by TEXT NOT NULL    -- actor, as kind:id
+        ) WITHOUT ROWID;`,
+    },
   ],
 };
+
+/** A channel config stored through REST; `config` null means the channel was removed. */
+export interface StoredChannelConfig {
+  id: string;
+  config: unknown;
+  updatedAt: number;
+  updatedBy: string;
+}
+
+export function loadChannelConfigs(db: Db): StoredChannelConfig[] {
+  const rows = db.prepare('SELECT id, config, updated_at, updated_by FROM channel_configs ORDER BY id').all() as Array<{ id: string; config: string | null; updated_at: number; updated_by: string }>;
+  return rows.map((r) => ({ id: r.id, config: r.config === null ? null : (JSON.parse(r.config) as unknown), updatedAt: r.updated_at, updatedBy: r.updated_by }));
+}
+
+/** Store (config) or tombstone (null) a channel's config. */
+export function saveChannelConfig(db: Db, id: string, config: unknown, now: number, by: string): void {
+  db.prepare(`INSERT INTO channel_configs (id, config, updated_at, updated_by) VALUES (?, ?, ?, ?)
+    ON CONFLICT (id) DO UPDATE SET config = excluded.config, updated_at = excluded.updated_at, updated_by = excluded.updated_by`)
+    .run(id, config === null ? null : JSON.stringify(config), now, by);
+}
 
 /**
  * The connection channel sync writes its state through: a second connection to the hub's database file with

@@ -6,7 +6,7 @@ import { newEventId } from '../../protocols/events/index.js';
 import type { Logger } from '../../protocols/logging/index.js';
 import type { Db } from '../db/database.js';
 import { DEFAULT_COALESCE, dueSkus, markDirty as mark, type CoalescePolicy, type DirtyMark } from './coalesce.js';
-import type { ChannelConfig } from './config.js';
+import { parseChannel, type ChannelConfig } from './config.js';
 import { createConnector } from './connectors/index.js';
 import { backoffMs } from './connectors/http.js';
 import { systemClock, type Clock, type Connector, type PushItem, type PushOutcome } from './connectors/types.js';
@@ -61,6 +61,8 @@ interface Lane {
   blockedUntil: number;
   alertCodes: string;
   alertLoggedAt: number;
+  /** removed at run time: pushes in flight finish, nothing new starts */
+  removed: boolean;
 }
 
 export interface SyncStats {
@@ -114,13 +116,73 @@ export class ChannelSync {
     if (o.registry) this.metrics = new ChannelMetrics(o.registry);
     for (const cfg of o.channels) {
       const connector = o.connectors?.[cfg.id] ?? createConnector(cfg, o.log, this.clock);
-      const lane: Lane = { cfg, connector, pending: new Map(), forced: new Set(), inFlight: new Set(), active: 0, blockedUntil: 0, alertCodes: '', alertLoggedAt: 0 };
-      this.lanes.set(cfg.id, lane);
-      for (const sku of Object.keys(cfg.skus)) {
+      this.lanes.set(cfg.id, this.newLane(cfg, connector));
+    }
+    this.index();
+  }
+
+  private newLane(cfg: ChannelConfig, connector: Connector): Lane {
+    return { cfg, connector, pending: new Map(), forced: new Set(), inFlight: new Set(), active: 0, blockedUntil: 0, alertCodes: '', alertLoggedAt: 0, removed: false };
+  }
+
+  /** Rebuild the SKU → lanes index from the lanes' mappings. */
+  private index(): void {
+    this.bySku.clear();
+    for (const lane of this.lanes.values()) {
+      for (const sku of Object.keys(lane.cfg.skus)) {
         const list = this.bySku.get(sku) ?? [];
         list.push(lane);
         this.bySku.set(sku, list);
       }
+    }
+  }
+
+  /**
+   * Add a channel or replace one's config and connector at run time. `raw` is validated first (ChannelConfigError
+   * naming the field); `commit` (persist + audit) runs next: if either throws, nothing changed. Pushes in flight on the
+   * old connector finish normally; then the channel (and every channel sharing its SKUs, whose allocations may move)
+   * is reconciled, pushing only differences — a shadow→live switch pushes what the channel lacks.
+   */
+  async upsertChannel(raw: unknown, opts: { where?: string; connector?: Connector; commit?: (cfg: ChannelConfig) => void } = {}): Promise<ChannelConfig> {
+    if (this.stopped) throw new Error('channel sync stopped');
+    const cfg = parseChannel(raw, opts.where ?? 'channel');
+    const connector = opts.connector ?? createConnector(cfg, this.o.log, this.clock);
+    opts.commit?.(cfg);
+    const old = this.lanes.get(cfg.id);
+    const oldSkus = old ? Object.keys(old.cfg.skus) : [];
+    if (old) {
+      old.cfg = cfg;
+      old.connector = connector;
+      old.blockedUntil = 0;
+      for (const sku of [...old.pending.keys()]) if (!cfg.skus[sku]) old.pending.delete(sku);
+      for (const sku of [...old.forced]) if (!cfg.skus[sku]) old.forced.delete(sku);
+    } else this.lanes.set(cfg.id, this.newLane(cfg, connector));
+    this.index();
+    this.o.log.info({ channel: cfg.id, connector: cfg.connector, mode: cfg.mode, skus: Object.keys(cfg.skus).length, replaced: !!old }, 'channel configured at run time');
+    if (this.started) {
+      const dropped = oldSkus.filter((sku) => !cfg.skus[sku]);
+      if (dropped.length) await this.compute(dropped);
+      await this.reconcile({ channel: cfg.id });
+    }
+    return cfg;
+  }
+
+  /**
+   * Stop syncing a channel: pushes in flight finish, nothing new starts; its sync rows stay for audit. The SKUs it sold
+   * are recomputed for the other channels (its allocation is freed). `commit` runs before anything changes.
+   */
+  async removeChannel(id: string, opts: { commit?: () => void } = {}): Promise<void> {
+    const l = this.lane(id);
+    opts.commit?.();
+    l.removed = true;
+    l.pending.clear();
+    l.forced.clear();
+    this.lanes.delete(id);
+    this.index();
+    this.o.log.info({ channel: id }, 'channel removed at run time');
+    if (this.started && !this.stopped) {
+      await this.compute(Object.keys(l.cfg.skus));
+      this.pumpAll();
     }
   }
 
@@ -344,7 +406,7 @@ export class ChannelSync {
 
   /** Start as many pushes on this channel as its concurrency allows. */
   private pump(l: Lane): void {
-    if (this.stopped) return;
+    if (this.stopped || l.removed) return;
     const now = this.clock.now();
     const limit = this.o.concurrency ?? 4;
     while (l.active < limit && now >= l.blockedUntil) {
@@ -360,13 +422,14 @@ export class ChannelSync {
           this.stats.unchanged++;
           continue;
         }
-        const m = l.cfg.skus[sku]!;
+        const m = l.cfg.skus[sku];
+        if (!m) continue;
         batch.push({ sku, item: m.item ?? sku, ...(m.location ? { location: m.location } : {}), quantity: row.should_show, from: row.last_confirmed });
       }
       if (!batch.length) break;
       for (const it of batch) l.inFlight.add(it.sku);
       l.active++;
-      this.track(l.cfg.mode === 'shadow' ? this.shadow(l, batch) : this.prepareAndSend(l, batch));
+      this.track(l.cfg.mode === 'shadow' ? this.shadow(l, batch, l.connector) : this.prepareAndSend(l, batch, l.connector));
     }
   }
 
@@ -381,13 +444,13 @@ export class ChannelSync {
   }
 
   /** SKUs never confirmed by the channel are read first, so the compare-and-set starts from what it really shows. */
-  private async prepareAndSend(l: Lane, batch: PushItem[]): Promise<void> {
+  private async prepareAndSend(l: Lane, batch: PushItem[], connector: Connector): Promise<void> {
     const unknown = batch.filter((b) => b.from === null);
     let items = batch;
     if (unknown.length) {
       let reads;
       try {
-        reads = await l.connector.read(unknown);
+        reads = await connector.read(unknown);
       } catch (err) {
         const retryAt = this.clock.now() + (this.o.retryBaseMs ?? 1000);
         for (const b of batch) {
@@ -417,11 +480,11 @@ export class ChannelSync {
         return;
       }
     }
-    await this.send(l, items, newEventId(this.clock.now()));
+    await this.send(l, items, newEventId(this.clock.now()), false, connector);
   }
 
   /** One logical push: stored with its key before it goes out, resolved per SKU when the answer comes. */
-  private async send(l: Lane, items: readonly PushItem[], key: string, replay = false): Promise<void> {
+  private async send(l: Lane, items: readonly PushItem[], key: string, replay = false, connector = l.connector): Promise<void> {
     const id = l.cfg.id;
     try {
       if (!replay) this.store.beginAttempt(id, key, items, this.clock.now());
@@ -430,7 +493,7 @@ export class ChannelSync {
       this.metrics?.requests.inc({ channel: id });
       let outcomes: PushOutcome[];
       try {
-        outcomes = await l.connector.push(items, key);
+        outcomes = await connector.push(items, key);
       } catch (err) {
         outcomes = items.map((i) => ({ sku: i.sku, status: 'failed', error: `connector error: ${(err as Error).message}` }));
       }
@@ -485,16 +548,16 @@ export class ChannelSync {
       const consecutive = this.store.status(id).consecutive_failures;
       l.blockedUntil = now + backoffMs(consecutive, this.o.retryBaseMs ?? 1000, this.o.retryMaxMs ?? 60_000, Math.random());
       this.o.log.warn({ channel: id, key, error: failed, consecutiveFailures: consecutive }, 'channel push failed');
-      this.health(id);
+      if (!l.removed) this.health(id);
     }
     for (const sku of recompute) mark(this.dirty, sku, now - this.policy.maxDelayMs);
     if (recompute.length) this.wake(now);
   }
 
   /** Shadow mode: read what the channel shows and record it beside what we would push. Never writes. */
-  private async shadow(l: Lane, batch: PushItem[]): Promise<void> {
+  private async shadow(l: Lane, batch: PushItem[], connector: Connector): Promise<void> {
     try {
-      const reads = await l.connector.read(batch);
+      const reads = await connector.read(batch);
       const now = this.clock.now();
       this.stats.shadowReads += reads.length;
       this.stateDb.transaction(() => {
