@@ -171,7 +171,12 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     this.log.info({ url: this.opts.mqtt.url, clientId: options.clientId, events: this.eventsTopic }, 'mqtt connecting');
     const client = mqtt.connect(this.opts.mqtt.url, options);
     this.client = client;
-    client.on('connect', (connack) => this.onConnect(connack.sessionPresent));
+    client.on('connect', (connack) => {
+      // No Nagle: an events message should leave at once, and a PUBACK's wait for the peer's delayed ACK is ~40 ms.
+      const socket = client.stream as { setNoDelay?: (on: boolean) => void } | undefined;
+      socket?.setNoDelay?.(true);
+      this.onConnect(connack.sessionPresent);
+    });
     client.on('close', () => this.onClose());
     client.on('error', (err) => this.onError(err));
     client.on('message', (topic, payload) => this.onMessage(topic, payload));

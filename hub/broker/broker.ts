@@ -222,11 +222,18 @@ export async function startBroker(config: BrokerConfig, logger: Logger): Promise
   let tlsPort: number | undefined;
   let wsPort: number | undefined;
   try {
-    const tcp = createNetServer((socket) => aedes.handle(socket));
+    // No Nagle: PUBACKs and commands are small and latency-bound; with delayed ACKs on the peer each would wait ~40 ms.
+    const tcp = createNetServer((socket) => {
+      socket.setNoDelay(true);
+      aedes.handle(socket);
+    });
     servers.push(tcp);
     port = await listen(tcp, config.port, config.host);
     if (config.tls && tlsOptions) {
-      const tls = createTlsServer(tlsOptions, (socket) => aedes.handle(socket));
+      const tls = createTlsServer(tlsOptions, (socket) => {
+        socket.setNoDelay(true);
+        aedes.handle(socket);
+      });
       servers.push(tls);
       tlsPort = await listen(tls, config.tls.port, config.host);
     }
