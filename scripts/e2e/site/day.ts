@@ -8,7 +8,7 @@ import { hubLocations, openHubDb, type HubDb } from './checks.js';
 import { skuOfEpc, type SimDoor } from './layout.js';
 import { streamOf, type PalletPattern } from './patterns.js';
 import type { DayPlan, Leg, Order, Trip } from './plan.js';
-import { sleep } from './processes.js';
+import { sleep, until } from './processes.js';
 import type { Site } from './site.js';
 
 /** One mutex per door: a door carries one pallet at a time, and a fault on its reader waits for the door to be free. */
@@ -231,6 +231,9 @@ export class DayRunner {
   /** The capped gateway: cut off from the broker, it receives more pallets than its outbox holds, then is let back. */
   async overflowCap(absenceMs: number): Promise<void> {
     if (!this.plan.cap.length || !this.site.capRelay) return;
+    // Its start-up news (the reader connected) must be delivered first, so that what the overflow drops is passes only.
+    await until(() => [...this.site.observer.events.values()].some((e) => e.gateway === 'gw-cap'), 'the capped gateway to deliver its first event', 60_000);
+    await sleep(500);
     this.site.capRelay.cut();
     for (const leg of this.plan.cap) await this.drive(leg, 'in', this.capPatterns);
     await sleep(absenceMs); // the last pass is emitted after the portal's absence time
