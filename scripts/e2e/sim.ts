@@ -78,6 +78,7 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
   const figures: Record<string, number | string> = {};
   let day: DayRunner | undefined;
   let faults: FaultRunner | undefined;
+  let played = false;
   const killAll = () => site.killAll();
   process.once('exit', killAll);
   try {
@@ -113,11 +114,13 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
     figures.channelPushes = site.webhook.received.length;
     say('  settled: units shown, outboxes drained, channel converged');
     day.closeDb();
+    played = true;
   } finally {
     day?.closeDb();
     if (day) day.stopping = true;
     await site.stop().catch((err: unknown) => findings.push({ check: 'clean stop', detail: String(err) }));
     process.off('exit', killAll);
+    if (!played) site.dispose(); // the run failed before the checks: nothing will use the bundles any more
   }
 
   // ── after the run: the hub's database, closed and at rest
