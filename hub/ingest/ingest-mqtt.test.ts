@@ -179,5 +179,21 @@ describe.each(transports)('ingest over $name', (transport) => {
       expect(count(t.db, 'SELECT last_seq AS n FROM streams')).toBe(15);
       expect(count(t.db, 'SELECT COUNT(*) AS n FROM stream_gaps')).toBe(0);
     });
+
+    it('starts when the stored session begins with a message for its second subscription (a status before events)', async () => {
+      const c = await gateway();
+      await publishBatch(c, doorEvents(S, 1, 2));
+      await waitFor(() => rows() === 2, 'the first batch');
+      await ingest.stop();
+      await running.hub.close();
+      // Queued for the hub's session, status first: it reaches the hub before the events handler's SUBACK.
+      await c.publishAsync(topics.status(SITE, GW), JSON.stringify({ v: 1, gateway: GW, online: true, version: '0.2.0' }), { qos: 1 });
+      await publishBatch(c, doorEvents(S, 3, 6));
+      const hub = await running.reopenHub!();
+      ingest = new Ingest({ db: t.db, mqtt: hub, site: SITE, apply, logger: silentLogger() });
+      await ingest.start();
+      await waitFor(() => rows() === 6, 'the queued batch after the queued status');
+      expect(t.db.prepare('SELECT version FROM gateways WHERE gateway = ?').get(GW)).toEqual({ version: '0.2.0' });
+    });
   }
 });

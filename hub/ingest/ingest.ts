@@ -127,15 +127,19 @@ export class Ingest {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    for (const filter of this.filters) {
-      await this.opts.mqtt.subscribe(filter, (topic, payload, done) => {
-        this.queue.push({ topic, payload, done, receivedAt: this.clock() });
-        if (!this.flushScheduled) {
-          this.flushScheduled = true;
-          setImmediate(() => this.flush());
-        }
-      });
-    }
+    // Every handler is registered before any SUBACK is awaited: an external broker delivers the stored session right
+    // after CONNACK, and a message held for a not-yet-registered handler would block the SUBACKs behind it.
+    await Promise.all(
+      this.filters.map((filter) =>
+        this.opts.mqtt.subscribe(filter, (topic, payload, done) => {
+          this.queue.push({ topic, payload, done, receivedAt: this.clock() });
+          if (!this.flushScheduled) {
+            this.flushScheduled = true;
+            setImmediate(() => this.flush());
+          }
+        }),
+      ),
+    );
     this.log.info({ filters: this.filters, mode: this.opts.mqtt.mode }, 'ingest started');
   }
 
