@@ -35,7 +35,10 @@ export function checkLedger(db: Db): CheckReport {
 
   // Replay every move in posting order.
   const balances = new Map<string, number>(); // sku \0 location → qty
-  const layers = new Map<string, Layer[]>();
+  // Open layers per SKU, oldest first from `head`. Layers only ever empty at the head (FIFO issues the oldest first;
+  // a negative layer is the only one; moving average keeps one), so the replay advances `head` instead of filtering
+  // the whole list on every move — a site that only receives grows one layer per receipt.
+  const layers = new Map<string, { list: Layer[]; head: number; members: Set<Layer> }>();
   const valued = new Map<string, { qty: number; value: number }>();
   const units = new Map<string, { sku: string; location: string; kind: LocationKind; moveId: string }>();
   const bump = (sku: string, loc: string, q: number) => balances.set(`${sku}\0${loc}`, (balances.get(`${sku}\0${loc}`) ?? 0) + q);
@@ -47,19 +50,29 @@ export function checkLedger(db: Db): CheckReport {
     const from = locs.get(m.from_location)!;
     const to = locs.get(m.to_location)!;
     const method = methods.get(m.sku)!;
-    const open = layers.get(m.sku) ?? [];
+    let open = layers.get(m.sku);
+    if (!open) layers.set(m.sku, (open = { list: [], head: 0, members: new Set() }));
     const v = valued.get(m.sku) ?? { qty: 0, value: 0 };
     const direction = valueDirection(from, to);
     let effect: ValueEffect = { changed: [], valueDelta: 0, valueCost: 0, variance: 0 };
     if (direction !== 'none' && m.unit_cost === null) {
       diff({ check: 'move_value', sku: m.sku, moveId: m.id, expected: 'a unit cost', actual: null, message: `move ${m.id} changes stock value but records no unit cost` });
     } else if (direction === 'in') {
-      effect = receive(method, open[0], m.qty, m.unit_cost!);
+      effect = receive(method, open.list[open.head], m.qty, m.unit_cost!);
     } else if (direction === 'out') {
-      effect = issue(method, open, m.qty, m.unit_cost!);
+      effect = issue(method, openLayers(open), m.qty, m.unit_cost!);
     }
-    for (const l of effect.changed) if (!open.includes(l)) open.push(l);
-    layers.set(m.sku, open.filter((l) => l.qty !== 0));
+    for (const l of effect.changed) {
+      if (!open.members.has(l)) {
+        open.list.push(l);
+        open.members.add(l);
+      }
+    }
+    while (open.head < open.list.length && open.list[open.head]!.qty === 0) open.members.delete(open.list[open.head++]!);
+    if (open.head > 1024 && open.head * 2 > open.list.length) {
+      open.list = open.list.slice(open.head);
+      open.head = 0;
+    }
     const dq = direction === 'in' ? m.qty : direction === 'out' ? -m.qty : 0;
     valued.set(m.sku, { qty: v.qty + dq, value: v.value + effect.valueDelta });
     const booked = { valueCost: m.value_cost, valueDelta: m.value_delta, variance: m.value_variance };
@@ -115,7 +128,8 @@ export function checkLedger(db: Db): CheckReport {
     if (sum.qty !== v.qty || sum.value !== v.value) {
       diff({ check: 'layers', sku: v.sku, expected: { qty: v.qty, value: v.value }, actual: sum, message: `cost layers of ${v.sku} sum to ${sum.qty} units / ${sum.value}, the valuation says ${v.qty} / ${v.value}` });
     }
-    const replayed = (layers.get(v.sku) ?? []).map((l) => ({ unitCost: l.unitCost, qty: l.qty, value: l.value }));
+    const replay = layers.get(v.sku);
+    const replayed = (replay ? replay.list.slice(replay.head).filter((l) => l.qty !== 0) : []).map((l) => ({ unitCost: l.unitCost, qty: l.qty, value: l.value }));
     if (JSON.stringify(replayed) !== JSON.stringify(mine)) {
       diff({ check: 'layers', sku: v.sku, expected: replayed, actual: mine, message: `open cost layers of ${v.sku} differ from a replay of its moves` });
     }
@@ -145,4 +159,9 @@ export function checkLedger(db: Db): CheckReport {
   }
 
   return { ok: differences.length === 0, moves, skus: methods.size, differences };
+}
+
+/** A SKU's open layers from the head, oldest first, read only as far as the issue needs. */
+function* openLayers(open: { list: Layer[]; head: number }): Generator<Layer> {
+  for (let i = open.head; i < open.list.length; i++) yield open.list[i]!;
 }
