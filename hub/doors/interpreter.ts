@@ -5,18 +5,7 @@ import { decodeEpc } from '../../protocols/epc/index.js';
 import type { Db } from '../db/database.js';
 import { getItemByGtin, getSerial, moveSerial, postMove, VIRTUAL, type Item, type MoveReason, type Move, type PostOptions } from '../ledger/index.js';
 import { ruleFor, type LocationRole, type MoveRule } from './rules.js';
-import { DoorStore, type DoorRow, type ExceptionType, type PassOutcome } from './store.js';
-
-/** A door's locations by role, resolved from config. */
-export interface DoorSetup {
-  id: string;
-  mode: DoorMode;
-  gateway: string;
-  location: string;
-  receiving: string;
-  stock: string;
-  returns: string;
-}
+import { DoorStore, type DoorRow, type DoorSetup, type ExceptionType, type PassOutcome } from './store.js';
 
 /** What the interpreter knows about a pass while deciding it; handed to observers. */
 export interface PassContext {
@@ -270,4 +259,4 @@ function impliedDirection(mode: DoorMode): 'in' | 'out' | 'unknown' {
   return 'unknown';
 }
 
-export type { PassOutcome, ExceptionType, Move };
+export type { PassOutcome, ExceptionType, Move, DoorSetup };

@@ -22,7 +22,8 @@ export type PassOutcome =
   | { kind: 'claimed'; by: string; message: string; moves?: Move[] }
   | { kind: 'exception'; type: ExceptionType; message: string };
 
-export interface DoorRow {
+/** A door's locations by role, resolved from config. */
+export interface DoorSetup {
   id: string;
   mode: DoorMode;
   gateway: string;
@@ -30,6 +31,10 @@ export interface DoorRow {
   receiving: string;
   stock: string;
   returns: string;
+}
+
+/** A door as the hub keeps it: its setup, the mode ops last set, and its sensor state. */
+export interface DoorRow extends DoorSetup {
   sensor: 'open' | 'closed' | null;
   sensorAt: string | null;
   modeSetAt: string;
@@ -191,7 +196,7 @@ export class DoorStore {
     };
   }
 
-  upsertDoor(d: { id: string; mode: DoorMode; gateway: string; location: string; receiving: string; stock: string; returns: string }, nowMs: number): void {
+  upsertDoor(d: DoorSetup, nowMs: number): void {
     this.sql.upsert.run({ ...d, at: isoTs(nowMs) });
   }
 
