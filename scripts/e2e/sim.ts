@@ -8,13 +8,14 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { compareLedger, deadLetters, doorExceptions, duplicateMoves, hubLocations, hubPass, inboxIdsFor, missingGaps, openHubDb, reportedGaps, valuationAtStandardCost, type Finding } from './site/checks.js';
+import { claimedPasses, compareLedger, deadLetters, doorExceptions, duplicateMoves, hubLocations, hubPass, inboxIdsFor, missingGaps, openHubDb, reportedGaps, valuationAtStandardCost, type Finding } from './site/checks.js';
 import { DOOR_CLEAR_MS, DayRunner } from './site/day.js';
 import { ExpectedLedger } from './site/expected.js';
 import { FaultRunner } from './site/faults.js';
-import { SKUS, skuOfEpc } from './site/layout.js';
+import { SKUS, UNIT_COST, skuOfEpc } from './site/layout.js';
 import { makePatterns } from './site/patterns.js';
-import { planDay } from './site/plan.js';
+import { expectedVariances, planDay } from './site/plan.js';
+import { cogs, compareVariances } from './site/receipts.js';
 import { sleep, until } from './site/processes.js';
 import { Site } from './site/site.js';
 
@@ -168,6 +169,7 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
 
     // 2. Exactly-once effect: the passes the gateways emitted (seen by the side subscriber) through this file's door table.
     const emitted = new ExpectedLedger(skuOfEpc);
+    for (const t of plan.trips) for (const u of t.receipt?.held ?? []) emitted.held.add(u);
     const modeOf = new Map(site.doors.map((x) => [x.id, x.mode]));
     const passes = [...site.observer.passes.values()];
     let filled = 0;
@@ -196,8 +198,22 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
     figures.passRepeats = emitted.repeats;
     figures.passExceptions = emitted.exceptions;
 
+    // 3. Receipts: the variances the plan's ASNs imply (short at close, SKUs not on the ASN held, then accepted or
+    // dismissed as planned), and every held pass claimed by its receipt, none moved.
+    const closed = new Set(d.stats.receiptsClosed);
+    const receipts = plan.trips.flatMap((t) => (t.receipt && closed.has(t.receipt.po) ? [t.receipt] : []));
+    const wantVariances = expectedVariances(receipts);
+    findings.push(...compareVariances(db, wantVariances, receipts.map((r) => r.po)));
+    const claims = claimedPasses(db);
+    if (claims.length !== emitted.heldPasses) findings.push({ check: 'held passes', detail: `the gateways emitted ${emitted.heldPasses} pass(es) of units not on their ASN, the hub's receipts claimed ${claims.length}: ${claims.slice(0, 5).map((c) => `${c.door} ${c.epc}: ${c.message}`).join('; ')}` });
+    Object.assign(figures, { receipts: receipts.length, receiptsPlanned: plan.trips.filter((t) => t.receipt).length, variancesExpected: wantVariances.length, variancesResolved: d.stats.variancesResolved, heldPasses: emitted.heldPasses });
+    // 4. Cost of goods sold: every unit with a customer at its standard cost.
+    const atCustomer = units.filter((u) => d.truth.locationOf(u) === 'customer').length;
+    figures.cogs = cogs(db);
+    if (figures.cogs !== atCustomer * UNIT_COST) findings.push({ check: 'COGS', detail: `${atCustomer} unit(s) with customers at ${UNIT_COST} = ${atCustomer * UNIT_COST}, the hub's moves say ${figures.cogs}` });
+
     findings.push(...duplicateMoves(db));
-    findings.push(...valuationAtStandardCost(db, 1250));
+    findings.push(...valuationAtStandardCost(db, UNIT_COST));
     const dl = deadLetters(db);
     figures.deadLetters = dl.length;
     figures.corruptionsSent = faults?.corruptionsSent ?? 0;

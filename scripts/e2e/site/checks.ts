@@ -104,8 +104,14 @@ export function missingGaps(db: HubDb): Array<{ gateway: string; fromSeq: number
   return db.prepare("SELECT gateway, from_seq AS fromSeq, to_seq AS toSeq FROM stream_gaps WHERE kind = 'missing'").all() as Array<{ gateway: string; fromSeq: number; toSeq: number }>;
 }
 
+/** Passes a door refused (claims by a receipt — units held on a variance — are counted apart, by `claimedPasses`). */
 export function doorExceptions(db: HubDb): Array<{ door: string; outcome: string; message: string | null }> {
-  return db.prepare("SELECT door, outcome, message FROM door_activity WHERE outcome NOT IN ('moved', 'repeat')").all() as Array<{ door: string; outcome: string; message: string | null }>;
+  return db.prepare("SELECT door, outcome, message FROM door_activity WHERE outcome NOT IN ('moved', 'repeat') AND outcome NOT LIKE 'claimed:%'").all() as Array<{ door: string; outcome: string; message: string | null }>;
+}
+
+/** Passes a receipt claimed without a move (units held on its variance). */
+export function claimedPasses(db: HubDb): Array<{ door: string; epc: string | null; outcome: string; message: string | null }> {
+  return db.prepare("SELECT door, epc, outcome, message FROM door_activity WHERE outcome LIKE 'claimed:%' AND move_id IS NULL").all() as Array<{ door: string; epc: string | null; outcome: string; message: string | null }>;
 }
 
 /** Passes the hub applied (from its inbox and door activity): to fill the observer's holes, reported as such. */

@@ -7,7 +7,8 @@ import { ExpectedLedger, type Loc } from './expected.js';
 import { hubLocations, openHubDb, type HubDb } from './checks.js';
 import { skuOfEpc, type SimDoor } from './layout.js';
 import { streamOf, type PalletPattern } from './patterns.js';
-import type { DayPlan, Leg, Order, Trip } from './plan.js';
+import type { DayPlan, Leg, Order, ReceiptPlan, Trip } from './plan.js';
+import { expectReceipt, heldOn, receiptState, varianceOf } from './receipts.js';
 import { sleep, until } from './processes.js';
 import type { Site } from './site.js';
 
@@ -54,6 +55,8 @@ export interface DayStats {
   ordersPlaced: number;
   ordersRefused: string[];
   ordersCancelled: number;
+  receiptsClosed: string[];
+  variancesResolved: number;
   /** Latest pass end at each door (ms, sim clock): faults on a door wait for the portal's absence time after it. */
   lastPassEnd: Map<string, number>;
 }
@@ -65,7 +68,7 @@ export const DOOR_CLEAR_MS = 6500;
 export class DayRunner {
   readonly truth = new ExpectedLedger(skuOfEpc);
   readonly rest: RestMove[] = [];
-  readonly stats: DayStats = { passesPlayed: 0, unitsPassed: 0, readsSent: 0, readsDropped: 0, redrives: 0, stuck: [], restMoves: 0, restRetries: 0, ordersPlaced: 0, ordersRefused: [], ordersCancelled: 0, lastPassEnd: new Map() };
+  readonly stats: DayStats = { passesPlayed: 0, unitsPassed: 0, readsSent: 0, readsDropped: 0, redrives: 0, stuck: [], restMoves: 0, restRetries: 0, ordersPlaced: 0, ordersRefused: [], ordersCancelled: 0, receiptsClosed: [], variancesResolved: 0, lastPassEnd: new Map() };
   /** Units that stay in stock for good (kept back from shipping, or restocked): what channel orders may hold. */
   readonly pinned = new Set<string>();
   readonly locks = new DoorLocks();
@@ -105,10 +108,10 @@ export class DayRunner {
   }
 
   /** Drive a pallet through a door; the truth ledger records the pass as it happens. */
-  async drive(leg: Leg, direction: 'in' | 'out', library: PalletPattern[] = this.patterns): Promise<void> {
+  async drive(leg: Leg, direction: 'in' | 'out', library: PalletPattern[] = this.patterns, doorHeld = false): Promise<void> {
     const door = this.door(leg.door);
     const reader = this.site.readers.get(door.reader)!;
-    await this.locks.with([door.id], async () => {
+    const play = async () => {
       const deadline = Date.now() + 60_000;
       while (!(reader.connected && reader.rospecState === 'active')) {
         if (Date.now() > deadline) throw new Error(`reader ${door.reader} of ${door.id} is not inventorying`);
@@ -123,7 +126,10 @@ export class DayRunner {
       this.stats.readsSent += res.sent;
       this.stats.readsDropped += res.dropped;
       this.stats.lastPassEnd.set(door.id, Date.now());
-    });
+    };
+    // A receipt holds its door from open to close (its caller has the lock); any other pallet takes it for its pass.
+    if (doorHeld) await play();
+    else await this.locks.with([door.id], play);
     for (const u of leg.units) {
       this.units.add(u);
       this.truth.pass(u, door.mode, direction);
@@ -131,11 +137,11 @@ export class DayRunner {
   }
 
   /** Drive, and again while the hub does not show every unit at `target` within the deadline (at most 3 drives). */
-  async driveUntilShown(leg: Leg, direction: 'in' | 'out', target: Loc): Promise<boolean> {
+  async driveUntilShown(leg: Leg, direction: 'in' | 'out', target: Loc, receipt?: ReceiptPlan): Promise<boolean> {
     for (let attempt = 0; attempt < 3; attempt++) {
       if (attempt > 0) this.stats.redrives++;
-      await this.drive(leg, direction);
-      if (await this.shown(leg.units, target, CONFIRM_MS)) {
+      await this.drive(leg, direction, this.patterns, !!receipt);
+      if (await this.shown(leg.units, target, CONFIRM_MS, receipt)) {
         // Let the door clear: a unit's late repeat pass must reach the hub before its next step (a restock, say).
         const clear = (this.stats.lastPassEnd.get(leg.door) ?? 0) + DOOR_CLEAR_MS - Date.now();
         if (clear > 0) await sleep(clear);
@@ -149,11 +155,13 @@ export class DayRunner {
     return false;
   }
 
-  async shown(units: readonly string[], target: Loc, ms: number): Promise<boolean> {
+  /** The hub shows every unit at `target` (a unit the receipt holds: on its variance, still at the supplier). */
+  async shown(units: readonly string[], target: Loc, ms: number, receipt?: ReceiptPlan): Promise<boolean> {
     const deadline = Date.now() + ms;
     for (;;) {
       const at = hubLocations(this.hubDb(), units);
-      if (units.every((u) => (at.get(u) ?? 'supplier') === target)) return true;
+      const held = receipt?.held.length ? heldOn(this.hubDb(), receipt.po) : new Set<string>();
+      if (units.every((u) => (held.has(u) ? !at.has(u) : (at.get(u) ?? 'supplier') === target))) return true;
       if (Date.now() > deadline || this.stopping) return false;
       await sleep(200);
     }
@@ -186,7 +194,9 @@ export class DayRunner {
 
   private async trip(t: Trip): Promise<void> {
     await this.at(t.at);
-    if (!(await this.driveUntilShown(t.receive, 'in', 'receiving'))) return;
+    if (t.receipt) {
+      if (!(await this.receiveAgainst(t, t.receipt))) return;
+    } else if (!(await this.driveUntilShown(t.receive, 'in', 'receiving'))) return;
     for (const u of t.putaway) await this.restMove(u, 'receiving', 'stock', `put-${u}`);
     for (const u of t.putaway) if (!t.ship?.units.includes(u)) this.pinned.add(u);
     await sleep(t.shipDelay);
@@ -200,6 +210,54 @@ export class DayRunner {
       this.pinned.add(u);
     }
   }
+
+  /** The pallet against its ASN: create it, open it at the door, drive the pallet (the held units wait on a variance),
+   * let every event of the pass reach the hub, close it (shorts are raised), then resolve the held units as planned. */
+  private async receiveAgainst(t: Trip, r: ReceiptPlan): Promise<boolean> {
+    const created = await this.post('/api/v1/receipts', expectReceipt(r));
+    if (created.status !== 201 && created.status !== 200) throw new Error(`receipt ${r.po} refused: ${created.status} ${JSON.stringify(created.body)}`);
+    for (const u of r.held) this.truth.held.add(u);
+    const door = t.receive.door;
+    const ok = await this.locks.with([door], async () => {
+      const opened = await this.post(`/api/v1/receipts/${r.po}/open`, { door });
+      // A hub killed after opening but before answering: the retry finds it open here, which is what was asked.
+      if (opened.status !== 200 && receiptState(this.hubDb(), r.po) !== `open@${door}`) throw new Error(`receipt ${r.po} not opened at ${door}: ${opened.status} ${JSON.stringify(opened.body)}`);
+      const shown = await this.driveUntilShown(t.receive, 'in', 'receiving', r);
+      await this.passesApplied(door);
+      const closed = await this.post(`/api/v1/receipts/${r.po}/close`, {});
+      if (closed.status !== 200 && receiptState(this.hubDb(), r.po) !== 'closed') throw new Error(`receipt ${r.po} not closed: ${closed.status} ${JSON.stringify(closed.body)}`);
+      this.stats.receiptsClosed.push(r.po);
+      return shown;
+    });
+    if (!ok || !r.held.length) return ok;
+    const v = varianceOf(this.hubDb(), r.po, 'unexpected_item');
+    if (!v) throw new Error(`receipt ${r.po}: ${r.held.length} unit(s) of ${r.off} not on the ASN were shown held, but no unexpected_item variance exists`);
+    const action = r.accept ? 'accept' : 'dismiss';
+    const res = await this.post(`/api/v1/variances/${v.id}/resolve`, { action, reason: `sim: ${r.accept ? 'keep the extra units' : 'send the extra units back'}` });
+    if (res.status !== 200 && varianceOf(this.hubDb(), r.po, 'unexpected_item')?.status !== (r.accept ? 'accepted' : 'dismissed')) throw new Error(`variance ${v.id} (${r.po}) not resolved: ${res.status} ${JSON.stringify(res.body)}`);
+    this.stats.variancesResolved++;
+    if (r.accept) {
+      for (const u of r.held) {
+        this.truth.move(u, 'supplier', 'receiving');
+        this.rest.push({ epc: u, from: 'supplier', to: 'receiving', at: Date.now() });
+      }
+    }
+    return true;
+  }
+
+  /** Every event the door's gateway published so far is applied by the hub (a late repeat pass must not reach a
+   * closed receipt): the door has cleared, the broker path is up, and the hub's inbox holds all the observer saw. */
+  private async passesApplied(doorId: string): Promise<void> {
+    const gw = this.door(doorId).gateway;
+    const clear = (this.stats.lastPassEnd.get(doorId) ?? 0) + DOOR_CLEAR_MS - Date.now();
+    if (clear > 0) await sleep(clear);
+    const inInbox = this.hubDb().prepare('SELECT 1 FROM inbox WHERE event_id = ?');
+    await until(() => !this.site.relay.isCut && this.site.hub.alive && this.site.observer.subscribed, 'the broker path to be up', 90_000, 100);
+    await sleep(1000);
+    await until(() => [...this.site.observer.events].every(([id, e]) => e.gateway !== gw || this.confirmed.has(id) || (inInbox.get(id) ? (this.confirmed.add(id), true) : false)), `the hub to apply every event of ${gw}`, 60_000, 200).catch(() => undefined);
+  }
+
+  private readonly confirmed = new Set<string>();
 
   private free(sku: string): number {
     let n = 0;

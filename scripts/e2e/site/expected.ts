@@ -29,6 +29,9 @@ export class ExpectedLedger {
   /** Passes that moved nothing: already there (repeat) or not where the door moves units from (exception). */
   repeats = 0;
   exceptions = 0;
+  /** Units an ASN does not list: their receiving pass is held on a variance (no move) while they are at the supplier. */
+  readonly held = new Set<string>();
+  heldPasses = 0;
   readonly holds = new Map<string, Hold>();
 
   constructor(private readonly sku: (epc: string) => string) {}
@@ -47,8 +50,9 @@ export class ExpectedLedger {
   }
 
   /** A tag passed a door: what the door's meaning does to it. */
-  pass(epc: string, mode: DoorMode, direction: 'in' | 'out' | 'unknown'): 'moved' | 'repeat' | 'exception' {
+  pass(epc: string, mode: DoorMode, direction: 'in' | 'out' | 'unknown'): 'moved' | 'repeat' | 'exception' | 'held' {
     if (direction === 'unknown') return (this.exceptions++, 'exception');
+    if (mode === 'receiving' && direction === 'in' && this.held.has(epc) && this.locationOf(epc) === 'supplier') return (this.heldPasses++, 'held');
     const m = MEANING[mode]?.[direction];
     if (!m) throw new Error(`expected ledger: a pass of ${epc} at a ${mode} door going ${direction} has no meaning`);
     const at = this.locationOf(epc);

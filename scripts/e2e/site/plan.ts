@@ -2,7 +2,7 @@
 // put away, shipped, returned and restocked, the channel orders, and the faults with their moments. Pure: the same
 // seed, doors and minutes give the same plan (the replay of a failing seed starts from here).
 import { rng, sgtin96 } from '../../sim/scenario.js';
-import { SKUS, type SimDoor } from './layout.js';
+import { SKUS, skuOfEpc, type SimDoor } from './layout.js';
 import type { PalletPattern } from './patterns.js';
 
 export interface Leg {
@@ -12,8 +12,35 @@ export interface Leg {
   units: string[];
 }
 
+/** An expected receipt (ASN) the pallet arrives against; the plan makes some of them wrong on purpose. */
+export interface ReceiptPlan {
+  po: string;
+  /** exact: the ASN lists what is on the truck; short: one unit listed is not on the truck; unexpected: the truck
+   * carries units of a SKU the ASN does not list (held on an unexpected_item variance until resolved). */
+  kind: 'exact' | 'short' | 'unexpected';
+  lines: Array<{ sku: string; qty: number }>;
+  /** The SKU the ASN gets wrong: one unit short (kind short) or not listed at all (kind unexpected). */
+  off?: string;
+  /** Units on the truck of the SKU not on the ASN (kind unexpected). */
+  held: string[];
+  /** Accept the unexpected_item variance (its held units are received then) or dismiss it (they go back). */
+  accept: boolean;
+}
+
+/** A variance the day must raise, derived from the plan alone (ground truth), never from the hub's code. */
+export interface ExpectedVariance {
+  type: 'short' | 'unexpected_item';
+  reference: string;
+  sku: string;
+  expected: number;
+  actual: number;
+  status: 'open' | 'accepted' | 'dismissed';
+}
+
 export interface Trip {
   id: number;
+  /** The ASN this pallet arrives against (opened at its door before, closed after the pallet is shown). */
+  receipt?: ReceiptPlan;
   /** ms from the start of the day. */
   at: number;
   receive: Leg;
@@ -94,13 +121,29 @@ export function planDay(o: PlanOptions): DayPlan {
   // A receiving door handles a pallet every ~30 s of the day's first 60 %; everything after is shipping and returns.
   const trips: Trip[] = [];
   const nTrips = Math.max(2, Math.floor((receiving.length * T * 0.6) / 30_000));
+  // The first trips arrive against an ASN of each kind (so that a short day has them all), later ones a third of the time.
+  const receiptFor = (id: number, units: string[]): ReceiptPlan | undefined => {
+    const kinds = ['unexpected', 'short', 'exact'] as const;
+    if (id >= kinds.length && r() >= 0.35) return undefined;
+    let kind: ReceiptPlan['kind'] = id < kinds.length ? kinds[id]! : pick(kinds);
+    const bySku = new Map<string, string[]>();
+    for (const u of units) bySku.set(skuOfEpc(u), [...(bySku.get(skuOfEpc(u)) ?? []), u]);
+    const skus = [...bySku.keys()].sort();
+    if (kind === 'unexpected' && skus.length < 2) kind = 'short'; // an ASN needs one line left
+    const off = kind === 'unexpected' ? skus.reduce((a, b) => (bySku.get(b)!.length < bySku.get(a)!.length ? b : a)) : kind === 'short' ? pick(skus) : undefined;
+    const lines = skus.filter((s) => kind !== 'unexpected' || s !== off).map((sku) => ({ sku, qty: bySku.get(sku)!.length + (kind === 'short' && sku === off ? 1 : 0) }));
+    const accept = id === 0 || r() < 0.5;
+    return { po: `po-${o.seed}-${id}`, kind, lines, ...(off ? { off } : {}), held: kind === 'unexpected' ? bySku.get(off!)! : [], accept };
+  };
   for (let id = 0; id < nTrips; id++) {
     const p = Math.floor(r() * o.patterns.length);
     const units = unitsFor(o.patterns[p]!.tags);
     const receive: Leg = { door: pick(receiving).id, pattern: p, units };
     const at = Math.floor(r() * T * 0.6);
-    const ordered = shuffle([...units]);
-    const shipP = r() < 0.85 ? patternAtMost(units.length) : -1;
+    const receipt = receiptFor(id, units);
+    // Held units are not received with the pallet: they are neither put away nor shipped.
+    const ordered = shuffle(units.filter((u) => !receipt?.held.includes(u)));
+    const shipP = ordered.length > 0 && r() < 0.85 ? patternAtMost(ordered.length) : -1;
     const shipped = shipP >= 0 ? ordered.slice(0, o.patterns[shipP]!.tags) : [];
     const kept = ordered.slice(shipped.length);
     const putaway = [...kept, ...shipped.filter(() => r() < 0.4)];
@@ -111,7 +154,7 @@ export function planDay(o: PlanOptions): DayPlan {
       ret = { door: pick(returns).id, pattern: rp, units: shipped.slice(0, o.patterns[rp]!.tags) };
     }
     const restock = ret ? ret.units.filter(() => r() < 0.5) : [];
-    trips.push({ id, at, receive, putaway, shipDelay: Math.floor(r() * T * 0.15), ...(ship ? { ship } : {}), returnDelay: Math.floor(r() * T * 0.1), ...(ret ? { returns: ret } : {}), restock });
+    trips.push({ id, ...(receipt ? { receipt } : {}), at, receive, putaway, shipDelay: Math.floor(r() * T * 0.15), ...(ship ? { ship } : {}), returnDelay: Math.floor(r() * T * 0.1), ...(ret ? { returns: ret } : {}), restock });
   }
   trips.sort((a, b) => a.at - b.at);
 
@@ -142,4 +185,17 @@ export function planDay(o: PlanOptions): DayPlan {
     for (let i = 0; i < o.capPatterns.length; i++) cap.push({ door: 'door-cap', pattern: i, units: unitsFor(o.capPatterns[i]!.tags) });
   }
   return { seed: o.seed, durationMs: T, trips, orders, faults, cap };
+}
+
+/** The variances the plan's receipts must raise: a short line at close, the held SKU not on the ASN (resolved as planned). */
+export function expectedVariances(receipts: readonly ReceiptPlan[]): ExpectedVariance[] {
+  const out: ExpectedVariance[] = [];
+  for (const r of receipts) {
+    if (r.kind === 'short') {
+      const l = r.lines.find((x) => x.sku === r.off)!;
+      out.push({ type: 'short', reference: r.po, sku: l.sku, expected: l.qty, actual: l.qty - 1, status: 'open' });
+    }
+    if (r.kind === 'unexpected') out.push({ type: 'unexpected_item', reference: r.po, sku: r.off!, expected: 0, actual: r.held.length, status: r.accept ? 'accepted' : 'dismissed' });
+  }
+  return out;
 }
