@@ -303,10 +303,15 @@ function post(db: Db, m: CheckedMove, nowMs: number, reservationId: string | nul
   const seq = Number(inserted.lastInsertRowid);
 
   // Balances: double entry.
-  const upsert = stmt(db, 'INSERT INTO balances (sku, location, qty) VALUES (?, ?, ?) ON CONFLICT (sku, location) DO UPDATE SET qty = qty + excluded.qty RETURNING qty');
-  const left = (upsert.get(m.sku, m.from, -m.qty) as { qty: number }).qty;
-  invariant(have === undefined || left === have - m.qty, `balance of ${m.sku} at ${m.from} became ${left}, not ${have} - ${m.qty}, in move ${m.id}`);
-  upsert.get(m.sku, m.to, m.qty);
+  // No RETURNING: SQLite buffers a RETURNING statement's rows in a temporary table, ~13 µs per upsert against ~2 µs
+  // for the upsert and a point read together.
+  const upsert = stmt(db, 'INSERT INTO balances (sku, location, qty) VALUES (?, ?, ?) ON CONFLICT (sku, location) DO UPDATE SET qty = qty + excluded.qty');
+  upsert.run(m.sku, m.from, -m.qty);
+  if (have !== undefined) {
+    const left = (stmt(db, 'SELECT qty FROM balances WHERE sku = ? AND location = ?').get(m.sku, m.from) as { qty: number }).qty;
+    invariant(left === have - m.qty, `balance of ${m.sku} at ${m.from} became ${left}, not ${have} - ${m.qty}, in move ${m.id}`);
+  }
+  upsert.run(m.sku, m.to, m.qty);
 
   // Layers and valuation.
   for (const l of effect.changed) {
