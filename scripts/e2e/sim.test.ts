@@ -3,7 +3,8 @@
 // chunks, channel throttling, failures and hangs, garbage on a gateway's topic, an outbox filled past its cap). Each
 // seed must end with the ledger equal to the ground truth (less exactly what the forced gap reported), equal to the
 // gateways' emitted passes, `dockgate-hub check` clean, no duplicate moves, every dead letter and gap accounted for,
-// the ASNs' variances (short, unexpected items held then accepted or dismissed) as the plan implies, COGS at standard cost.
+// the ASNs' variances (short, unexpected items held then accepted or dismissed) as the plan implies, cycle counts that
+// find a unit gone, COGS at standard cost.
 import { describe, expect, it } from 'vitest';
 import { runSim } from './sim.js';
 
@@ -25,6 +26,9 @@ describe('site simulator (short seeds, faults on)', () => {
       // Pallets arrived against ASNs the plan made wrong on purpose: their variances were compared, held units resolved.
       expect(r.figures.receipts).toBeGreaterThanOrEqual(2);
       expect(r.figures.variancesExpected).toBeGreaterThanOrEqual(2);
+      // A cycle count of the reserve found a unit gone, and the books followed it.
+      expect(r.figures.counts).toBeGreaterThanOrEqual(1);
+      expect(r.figures.unitsLostInCounts).toBeGreaterThanOrEqual(1);
     }, 300_000);
   }
 });

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { claimedPasses, compareLedger, deadLetters, doorExceptions, duplicateMoves, hubLocations, hubPass, inboxIdsFor, missingGaps, openHubDb, reportedGaps, valuationAtStandardCost, type Finding } from './site/checks.js';
+import { claimedPasses, compareCounts, compareLedger, deadLetters, doorExceptions, duplicateMoves, hubLocations, hubPass, inboxIdsFor, missingGaps, openHubDb, reportedGaps, valuationAtStandardCost, type Finding } from './site/checks.js';
 import { DOOR_CLEAR_MS, DayRunner } from './site/day.js';
 import { ExpectedLedger } from './site/expected.js';
 import { FaultRunner } from './site/faults.js';
@@ -207,6 +207,9 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
     const claims = claimedPasses(db);
     if (claims.length !== emitted.heldPasses) findings.push({ check: 'held passes', detail: `the gateways emitted ${emitted.heldPasses} pass(es) of units not on their ASN, the hub's receipts claimed ${claims.length}: ${claims.slice(0, 5).map((c) => `${c.door} ${c.epc}: ${c.message}`).join('; ')}` });
     Object.assign(figures, { receipts: receipts.length, receiptsPlanned: plan.trips.filter((t) => t.receipt).length, variancesExpected: wantVariances.length, variancesResolved: d.stats.variancesResolved, heldPasses: emitted.heldPasses });
+    // 4. Cycle counts of the reserve: each result as counted (a unit gone: counted one less, the books follow).
+    findings.push(...compareCounts(db, d.stats.counts));
+    Object.assign(figures, { counts: d.stats.counts.length, countsSkipped: d.stats.countsSkipped, unitsLostInCounts: d.stats.counts.reduce((n, c) => n + c.book - c.counted, 0) });
     // 4. Cost of goods sold: every unit with a customer at its standard cost.
     const atCustomer = units.filter((u) => d.truth.locationOf(u) === 'customer').length;
     figures.cogs = cogs(db);

@@ -123,3 +123,16 @@ export function inboxIdsFor(db: HubDb, stream: string, seqs: number[]): Array<{ 
   const q = db.prepare('SELECT event_id, seq, kind FROM inbox WHERE stream = ? AND seq = ?');
   return seqs.map((s) => q.get(stream, s) as { event_id: string; seq: number; kind: string } | undefined).filter((x): x is { event_id: string; seq: number; kind: string } => !!x);
 }
+
+/** Each cycle count's result as the hub settled it (book, counted, difference) against what the day counted. */
+export function compareCounts(db: HubDb, counts: ReadonlyArray<{ id: number; sku: string; book: number; counted: number }>): Finding[] {
+  const q = db.prepare('SELECT book, counted, difference FROM count_results WHERE count = ? AND sku = ?');
+  const bad: string[] = [];
+  for (const c of counts) {
+    const r = q.get(c.id, c.sku) as { book: number; counted: number; difference: number } | undefined;
+    const want = `book ${c.book}, counted ${c.counted}, difference ${c.counted - c.book}`;
+    const got = r ? `book ${r.book}, counted ${r.counted}, difference ${r.difference}` : 'no result';
+    if (want !== got) bad.push(`count ${c.id} of ${c.sku}: expected ${want}; hub: ${got}`);
+  }
+  return bad.length ? [{ check: 'cycle counts', detail: bad.slice(0, SHOW).join('; ') }] : [];
+}

@@ -7,7 +7,7 @@ import { ExpectedLedger, type Loc } from './expected.js';
 import { hubLocations, openHubDb, type HubDb } from './checks.js';
 import { skuOfEpc, type SimDoor } from './layout.js';
 import { streamOf, type PalletPattern } from './patterns.js';
-import type { DayPlan, Leg, Order, ReceiptPlan, Trip } from './plan.js';
+import type { CountPlan, DayPlan, Leg, Order, ReceiptPlan, Trip } from './plan.js';
 import { expectReceipt, heldOn, receiptState, varianceOf } from './receipts.js';
 import { sleep, until } from './processes.js';
 import type { Site } from './site.js';
@@ -56,19 +56,24 @@ export interface DayStats {
   ordersRefused: string[];
   ordersCancelled: number;
   receiptsClosed: string[];
+  /** Cycle counts done: what the count found against what the books had (the truth's units in the reserve). */
+  counts: Array<{ id: number; sku: string; book: number; counted: number }>;
+  countsSkipped: number;
   variancesResolved: number;
   /** Latest pass end at each door (ms, sim clock): faults on a door wait for the portal's absence time after it. */
   lastPassEnd: Map<string, number>;
 }
 
 const CONFIRM_MS = 45_000;
+/** The reserve's lock: put-aways into it and its counts take turns, so a count sees the books as the truth has them. */
+const RESERVE = 'loc:reserve';
 /** The portal's absence plus settle time (defaults), with a margin. */
 export const DOOR_CLEAR_MS = 6500;
 
 export class DayRunner {
   readonly truth = new ExpectedLedger(skuOfEpc);
   readonly rest: RestMove[] = [];
-  readonly stats: DayStats = { passesPlayed: 0, unitsPassed: 0, readsSent: 0, readsDropped: 0, redrives: 0, stuck: [], restMoves: 0, restRetries: 0, ordersPlaced: 0, ordersRefused: [], ordersCancelled: 0, receiptsClosed: [], variancesResolved: 0, lastPassEnd: new Map() };
+  readonly stats: DayStats = { passesPlayed: 0, unitsPassed: 0, readsSent: 0, readsDropped: 0, redrives: 0, stuck: [], restMoves: 0, restRetries: 0, ordersPlaced: 0, ordersRefused: [], ordersCancelled: 0, receiptsClosed: [], counts: [], countsSkipped: 0, variancesResolved: 0, lastPassEnd: new Map() };
   /** Units that stay in stock for good (kept back from shipping, or restocked): what channel orders may hold. */
   readonly pinned = new Set<string>();
   readonly locks = new DoorLocks();
@@ -198,6 +203,7 @@ export class DayRunner {
       if (!(await this.receiveAgainst(t, t.receipt))) return;
     } else if (!(await this.driveUntilShown(t.receive, 'in', 'receiving'))) return;
     for (const u of t.putaway) await this.restMove(u, 'receiving', 'stock', `put-${u}`);
+    for (const u of t.reserve) await this.locks.with([RESERVE], () => this.restMove(u, 'receiving', 'reserve', `reserve-${u}`));
     for (const u of t.putaway) if (!t.ship?.units.includes(u)) this.pinned.add(u);
     await sleep(t.shipDelay);
     if (!t.ship || this.stopping) return;
@@ -259,6 +265,51 @@ export class DayRunner {
 
   private readonly confirmed = new Set<string>();
 
+  private inReserve(): string[] {
+    return [...this.truth.where].filter(([, l]) => l === 'reserve').map(([u]) => u);
+  }
+
+  /** A cycle count of one SKU in the reserve: the operator counts every unit there by EPC except one that has
+   * physically gone (plan), closes the count, and accepts its count_difference variance if the difference is held. */
+  private async count(c: CountPlan, n: number): Promise<void> {
+    await this.at(c.at);
+    const deadline = Date.now() + 60_000;
+    while (this.inReserve().length === 0) {
+      if (Date.now() > deadline || this.stopping) return void this.stats.countsSkipped++;
+      await sleep(500);
+    }
+    await this.locks.with([RESERVE], async () => {
+      const here = this.inReserve();
+      const skus = [...new Set(here.map(skuOfEpc))].sort();
+      const sku = skus[Math.floor(c.pick * skus.length)]!;
+      const units = here.filter((u) => skuOfEpc(u) === sku).sort();
+      const lost = c.lose ? units[Math.floor(c.pick * units.length)] : undefined;
+      const started = await this.post('/api/v1/counts', { location: 'reserve', skus: [sku], note: `sim count ${n}` });
+      const open = () => (this.hubDb().prepare("SELECT id FROM counts WHERE location = 'reserve' AND status = 'open'").get() as { id: number } | undefined)?.id;
+      // A hub killed after starting it but before answering: the retry is refused (one open count per location) and the count is there.
+      const id = started.status === 201 ? (started.body as { id: number }).id : open();
+      if (id === undefined) throw new Error(`count of ${sku} in the reserve not started: ${started.status} ${JSON.stringify(started.body)}`);
+      const counted = units.filter((u) => u !== lost);
+      if (counted.length) {
+        const l = await this.post(`/api/v1/counts/${id}/lines`, { lines: counted.map((epc) => ({ epc })) });
+        if (l.status !== 200) throw new Error(`count ${id}: lines refused: ${l.status} ${JSON.stringify(l.body)}`);
+      }
+      const closed = await this.post(`/api/v1/counts/${id}/close`, {});
+      if (closed.status !== 200 && open() === id) throw new Error(`count ${id} not closed: ${closed.status} ${JSON.stringify(closed.body)}`);
+      if (lost) {
+        const v = this.hubDb().prepare("SELECT id, status FROM variances WHERE reference = ? AND type = 'count_difference' AND sku = ?").get(`count:${id}`, sku) as { id: number; status: string } | undefined;
+        if (v?.status === 'open') {
+          const res = await this.post(`/api/v1/variances/${v.id}/resolve`, { action: 'accept', reason: 'sim: the unit is gone' });
+          if (res.status !== 200 && res.status !== 409) throw new Error(`count variance ${v.id} not accepted: ${res.status} ${JSON.stringify(res.body)}`);
+          this.stats.variancesResolved++;
+        }
+        this.truth.move(lost, 'reserve', 'adjustment');
+        this.rest.push({ epc: lost, from: 'reserve', to: 'adjustment', at: Date.now() });
+      }
+      this.stats.counts.push({ id, sku, book: units.length, counted: counted.length });
+    });
+  }
+
   private free(sku: string): number {
     let n = 0;
     for (const u of this.pinned) if (skuOfEpc(u) === sku && this.truth.locationOf(u) === 'stock') n++;
@@ -301,7 +352,7 @@ export class DayRunner {
 
   async run(): Promise<void> {
     this.t0 = Date.now();
-    const jobs: Array<Promise<void>> = [...this.plan.trips.map((t) => this.trip(t)), ...this.plan.orders.map((o) => this.order(o))];
+    const jobs: Array<Promise<void>> = [...this.plan.trips.map((t) => this.trip(t)), ...this.plan.orders.map((o) => this.order(o)), ...this.plan.counts.map((c, i) => this.count(c, i))];
     const results = await Promise.allSettled(jobs);
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed.length) throw new Error(`${failed.length} step(s) of the day failed; first: ${(failed[0]!.reason as Error)?.stack ?? String(failed[0]!.reason)}`);

@@ -4,7 +4,9 @@
 // the gateways actually emitted (captured from the broker) — then door meanings are applied by this file's own table.
 // Pure: no I/O, no clock.
 
-export type Loc = 'supplier' | 'receiving' | 'stock' | 'customer' | 'returns';
+/** 'reserve' is a stock location off the dock's traffic (cycle-counted); 'adjustment' is where the books put a unit a
+ * count found missing. */
+export type Loc = 'supplier' | 'receiving' | 'stock' | 'reserve' | 'customer' | 'returns' | 'adjustment';
 export type DoorMode = 'receiving' | 'shipping' | 'returns';
 
 /** What a pass at a door of `mode` means: from → to ('current' = wherever the unit is). Written here independently. */
@@ -77,7 +79,7 @@ export class ExpectedLedger {
   balances(): Map<string, number> {
     const out = new Map<string, number>();
     for (const [epc, loc] of this.where) {
-      if (loc === 'supplier' || loc === 'customer') continue;
+      if (loc === 'supplier' || loc === 'customer' || loc === 'adjustment') continue;
       const key = `${this.skuOf.get(epc)}@${loc}`;
       out.set(key, (out.get(key) ?? 0) + 1);
     }

@@ -100,6 +100,7 @@ locations:
 ${o.doors.map((d) => `  - { id: dock-${d.id.slice(5)}, kind: door, parent: dc }`).join('\n')}
   - { id: receiving, kind: receiving, parent: dc }
   - { id: stock, kind: stock, parent: dc, sellable: true }
+  - { id: reserve, kind: stock, parent: dc }
   - { id: returns, kind: returns, parent: dc }
 doors:
 ${o.doors.map((d) => `  - { id: ${d.id}, mode: ${d.mode}, gateway: ${d.gateway}, location: dock-${d.id.slice(5)} }`).join('\n')}

@@ -46,6 +46,8 @@ export interface Trip {
   receive: Leg;
   /** Put away (REST receiving → stock) before shipping. */
   putaway: string[];
+  /** Of the units kept back from shipping, those put away to the reserve (REST receiving → reserve) instead of stock. */
+  reserve: string[];
   /** Wait this long after the put-away before shipping. */
   shipDelay: number;
   ship?: Leg;
@@ -75,11 +77,20 @@ export interface Fault {
   param: number;
 }
 
+/** A cycle count of the reserve for one SKU; `lose`: a unit there has physically gone (the count finds it missing). */
+export interface CountPlan {
+  at: number;
+  /** Picks the SKU among those in the reserve at the time, and the lost unit among its units (sorted). */
+  pick: number;
+  lose: boolean;
+}
+
 export interface DayPlan {
   seed: number;
   durationMs: number;
   trips: Trip[];
   orders: Order[];
+  counts: CountPlan[];
   faults: Fault[];
   /** The capped gateway's overflow: pallets received at its door while it is cut off (empty without faults). */
   cap: Leg[];
@@ -146,7 +157,9 @@ export function planDay(o: PlanOptions): DayPlan {
     const shipP = ordered.length > 0 && r() < 0.85 ? patternAtMost(ordered.length) : -1;
     const shipped = shipP >= 0 ? ordered.slice(0, o.patterns[shipP]!.tags) : [];
     const kept = ordered.slice(shipped.length);
-    const putaway = [...kept, ...shipped.filter(() => r() < 0.4)];
+    // Some kept units go to the reserve (the first trips' first two always, so that a short day has a count to do).
+    const reserve = kept.filter((_, i) => (id < 2 && i < 2) || r() < 0.25);
+    const putaway = [...kept.filter((u) => !reserve.includes(u)), ...shipped.filter(() => r() < 0.4)];
     const ship: Leg | undefined = shipP >= 0 ? { door: pick(shipping).id, pattern: shipP, units: shipped } : undefined;
     let ret: Leg | undefined;
     if (ship && r() < 0.3) {
@@ -154,7 +167,7 @@ export function planDay(o: PlanOptions): DayPlan {
       ret = { door: pick(returns).id, pattern: rp, units: shipped.slice(0, o.patterns[rp]!.tags) };
     }
     const restock = ret ? ret.units.filter(() => r() < 0.5) : [];
-    trips.push({ id, ...(receipt ? { receipt } : {}), at, receive, putaway, shipDelay: Math.floor(r() * T * 0.15), ...(ship ? { ship } : {}), returnDelay: Math.floor(r() * T * 0.1), ...(ret ? { returns: ret } : {}), restock });
+    trips.push({ id, ...(receipt ? { receipt } : {}), at, receive, putaway, shipDelay: Math.floor(r() * T * 0.15), ...(ship ? { ship } : {}), returnDelay: Math.floor(r() * T * 0.1), ...(ret ? { returns: ret } : {}), restock, reserve });
   }
   trips.sort((a, b) => a.at - b.at);
 
@@ -165,6 +178,12 @@ export function planDay(o: PlanOptions): DayPlan {
     orders.push({ id: `o-${o.seed}-${i}`, at, sku: pick(SKUS).sku, qty: 1 + Math.floor(r() * 2), ...(r() < 0.4 ? { cancelAfter: Math.floor(r() * T * 0.1) } : {}) });
   }
   orders.sort((a, b) => a.at - b.at);
+
+  // Cycle counts of the reserve in the day's second half, one every ~2 minutes (at least one); the first finds a unit gone.
+  const counts: CountPlan[] = [];
+  const nCounts = Math.max(1, Math.floor(T / 120_000));
+  for (let i = 0; i < nCounts; i++) counts.push({ at: Math.floor(T * (0.5 + r() * 0.4)), pick: r(), lose: i === 0 || r() < 0.5 });
+  counts.sort((a, b) => a.at - b.at);
 
   const faults: Fault[] = [];
   const cap: Leg[] = [];
@@ -184,7 +203,7 @@ export function planDay(o: PlanOptions): DayPlan {
     });
     for (let i = 0; i < o.capPatterns.length; i++) cap.push({ door: 'door-cap', pattern: i, units: unitsFor(o.capPatterns[i]!.tags) });
   }
-  return { seed: o.seed, durationMs: T, trips, orders, faults, cap };
+  return { seed: o.seed, durationMs: T, trips, orders, counts, faults, cap };
 }
 
 /** The variances the plan's receipts must raise: a short line at close, the held SKU not on the ASN (resolved as planned). */
