@@ -37,6 +37,19 @@ describe('checkLedger', () => {
     expect(d).toMatchObject({ check: 'serial', epc: 'aabbccdd00112233', message: 'EPC aabbccdd00112233 is recorded at dock-1 (in_stock); its moves put it at stock (in_stock)' });
   });
 
+  it("finds a unit's history chain that does not match its moves", () => {
+    moveSerial(f.db, { id: 'p-2', epc: 'aabbccdd00112233', to: 'customer', reason: 'shipment', actor: { kind: 'gateway', id: 'gw' }, occurredAt: '2025-03-01T09:00:00Z' }, T0);
+    f.db.prepare("UPDATE serials SET last_move_seq = last_move_seq - 1").run();
+    f.db.exec('DROP TRIGGER moves_immutable_update');
+    f.db.prepare("UPDATE moves SET prev_seq = NULL WHERE id = 'p-2'").run();
+    const ds = checkLedger(f.db).differences;
+    expect(ds.map((d) => d.message)).toEqual([
+      "move p-2 links EPC aabbccdd00112233's history to move seq null, but the unit's previous move is 3",
+      'EPC aabbccdd00112233 is recorded at customer (shipped); its moves put it at customer (shipped)',
+    ]);
+    expect(ds[1]).toMatchObject({ expected: { lastMoveSeq: 4 }, actual: { lastMoveSeq: 3 } });
+  });
+
   it('finds a negative balance where policy refuses it', () => {
     f.db.prepare("UPDATE balances SET qty = -1 WHERE sku = 'A' AND location = 'stock'").run();
     f.db.prepare("UPDATE balances SET qty = qty + 4 WHERE sku = 'A' AND location = 'customer'").run();

@@ -40,7 +40,7 @@ export function checkLedger(db: Db): CheckReport {
   // the whole list on every move — a site that only receives grows one layer per receipt.
   const layers = new Map<string, { list: Layer[]; head: number; members: Set<Layer> }>();
   const valued = new Map<string, { qty: number; value: number }>();
-  const units = new Map<string, { sku: string; location: string; kind: LocationKind; moveId: string }>();
+  const units = new Map<string, { sku: string; location: string; kind: LocationKind; moveId: string; seq: number }>();
   const bump = (sku: string, loc: string, q: number) => balances.set(`${sku}\0${loc}`, (balances.get(`${sku}\0${loc}`) ?? 0) + q);
   let moves = 0;
   for (const m of db.prepare('SELECT * FROM moves ORDER BY seq').iterate() as IterableIterator<MoveRow>) {
@@ -85,7 +85,10 @@ export function checkLedger(db: Db): CheckReport {
       if (unit ? unit.location !== m.from_location : !from.virtual) {
         diff({ check: 'serial', sku: m.sku, epc: m.epc, moveId: m.id, expected: unit?.location ?? 'a virtual location', actual: m.from_location, message: `move ${m.id} takes EPC ${m.epc} from ${m.from_location}, but the unit was at ${unit?.location ?? 'no real location'}` });
       }
-      units.set(m.epc, { sku: m.sku, location: m.to_location, kind: to.kind, moveId: m.id });
+      if (m.prev_seq !== (unit?.seq ?? null)) {
+        diff({ check: 'serial', sku: m.sku, epc: m.epc, moveId: m.id, expected: unit?.seq ?? null, actual: m.prev_seq, message: `move ${m.id} links EPC ${m.epc}'s history to move seq ${m.prev_seq}, but the unit's previous move is ${unit?.seq ?? 'none'}` });
+      }
+      units.set(m.epc, { sku: m.sku, location: m.to_location, kind: to.kind, moveId: m.id, seq: m.seq });
     }
   }
 
@@ -137,11 +140,11 @@ export function checkLedger(db: Db): CheckReport {
   if (valuations.length !== methods.size) diff({ check: 'valuation', expected: methods.size, actual: valuations.length, message: `${methods.size} items but ${valuations.length} valuation rows` });
 
   // Units: where each EPC is.
-  const serials = db.prepare('SELECT epc, sku, location, state, last_move_id FROM serials').all() as Array<{ epc: string; sku: string; location: string; state: string; last_move_id: string }>;
+  const serials = db.prepare('SELECT epc, sku, location, state, last_move_id, last_move_seq FROM serials').all() as Array<{ epc: string; sku: string; location: string; state: string; last_move_id: string; last_move_seq: number | null }>;
   for (const s of serials) {
     const unit = units.get(s.epc);
-    const want = unit && { sku: unit.sku, location: unit.location, state: serialStateAt({ kind: unit.kind }), lastMoveId: unit.moveId };
-    const have = { sku: s.sku, location: s.location, state: s.state, lastMoveId: s.last_move_id };
+    const want = unit && { sku: unit.sku, location: unit.location, state: serialStateAt({ kind: unit.kind }), lastMoveId: unit.moveId, lastMoveSeq: unit.seq };
+    const have = { sku: s.sku, location: s.location, state: s.state, lastMoveId: s.last_move_id, lastMoveSeq: s.last_move_seq };
     if (JSON.stringify(want) !== JSON.stringify(have)) diff({ check: 'serial', sku: s.sku, epc: s.epc, expected: want ?? null, actual: have, message: `EPC ${s.epc} is recorded at ${s.location} (${s.state}); its moves put it at ${want ? `${want.location} (${want.state})` : 'nowhere'}` });
     units.delete(s.epc);
   }

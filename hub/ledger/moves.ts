@@ -82,6 +82,8 @@ export interface MoveRow {
   posted_ms: number;
   note: string | null;
   reservation_id: string | null;
+  /** The unit's previous move (moves with an epc), the link of its history chain. */
+  prev_seq: number | null;
 }
 
 export function moveFromRow(r: MoveRow): Move {
@@ -144,6 +146,8 @@ export interface SerialRow {
   last_move_id: string;
   last_issue_cost: number | null;
   updated_ms: number;
+  /** The seq of last_move_id: the head of the unit's history chain. */
+  last_move_seq: number;
 }
 
 export function serialFromRow(r: SerialRow): Serial {
@@ -156,6 +160,17 @@ export function serialFromRow(r: SerialRow): Serial {
     lastIssueCost: r.last_issue_cost,
     updatedAt: isoTs(r.updated_ms),
   };
+}
+
+/**
+ * SQL for the seqs of every move of one unit: a walk of its chain from the serial row back through prev_seq.
+ * `param` is the placeholder of the (lowercase) EPC, e.g. `?` or `@epc`.
+ */
+export function unitMoveSeqs(param: string): string {
+  return `WITH RECURSIVE unit_chain(seq) AS (
+            SELECT last_move_seq FROM serials WHERE epc = ${param}
+            UNION ALL SELECT m.prev_seq FROM moves m JOIN unit_chain c ON m.seq = c.seq WHERE m.prev_seq IS NOT NULL)
+          SELECT seq FROM unit_chain`;
 }
 
 export function getSerialRow(db: Db, epc: string): SerialRow | undefined {
@@ -295,10 +310,10 @@ function post(db: Db, m: CheckedMove, nowMs: number, reservationId: string | nul
 
   // The first write: the move itself. An id posted before inserts nothing and is answered as it was.
   const inserted = stmt(db, `INSERT INTO moves (id, sku, qty, from_location, to_location, reason, reference, actor_kind, actor_id, event_id, epc,
-              unit_cost_input, unit_cost, value_cost, value_delta, value_variance, occurred_ms, posted_ms, note, reservation_id)
-              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
+              unit_cost_input, unit_cost, value_cost, value_delta, value_variance, occurred_ms, posted_ms, note, reservation_id, prev_seq)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
     .run(m.id, m.sku, m.qty, m.from, m.to, m.reason, m.reference, m.actor.kind, m.actor.id, m.eventId, m.epc,
-      m.unitCost, unitCost, effect.valueCost, effect.valueDelta, effect.variance, m.occurredMs, nowMs, m.note, reservationId);
+      m.unitCost, unitCost, effect.valueCost, effect.valueDelta, effect.variance, m.occurredMs, nowMs, m.note, reservationId, serial?.last_move_seq ?? null);
   if (inserted.changes === 0) return answerExisting(stmt(db, 'SELECT * FROM moves WHERE id = ?').get(m.id) as MoveRow, m, reservationId);
   const seq = Number(inserted.lastInsertRowid);
 
@@ -326,10 +341,10 @@ function post(db: Db, m: CheckedMove, nowMs: number, reservationId: string | nul
 
   // The unit.
   if (m.epc !== null) {
-    stmt(db, `INSERT INTO serials (epc, sku, location, state, last_move_id, last_issue_cost, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
+    stmt(db, `INSERT INTO serials (epc, sku, location, state, last_move_id, last_move_seq, last_issue_cost, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
               ON CONFLICT (epc) DO UPDATE SET location = excluded.location, state = excluded.state, last_move_id = excluded.last_move_id,
-              last_issue_cost = COALESCE(excluded.last_issue_cost, last_issue_cost), updated_ms = excluded.updated_ms`)
-      .run(m.epc, m.sku, m.to, serialStateAt(to), m.id, direction === 'out' ? effect.valueCost : null, nowMs);
+              last_move_seq = excluded.last_move_seq, last_issue_cost = COALESCE(excluded.last_issue_cost, last_issue_cost), updated_ms = excluded.updated_ms`)
+      .run(m.epc, m.sku, m.to, serialStateAt(to), m.id, seq, direction === 'out' ? effect.valueCost : null, nowMs);
   }
 
   // Invariants, for this SKU, from its balance rows: the entries sum to zero and the valuation holds what the real

@@ -2,7 +2,7 @@
 // valuation report.
 import type { Db } from '../db/database.js';
 import { LedgerError } from './errors.js';
-import { moveFromRow, type MoveRow } from './moves.js';
+import { moveFromRow, unitMoveSeqs, type MoveRow } from './moves.js';
 import { stmt } from './statements.js';
 import { MOVE_REASONS, type CostMethod, type Move, type MoveReason } from './types.js';
 import { requireOneOf, requireTimestamp } from './validate.js';
@@ -45,7 +45,7 @@ export function listMoves(db: Db, filter: MoveFilter = {}): MovePage {
   }
   if (filter.reason !== undefined) add('reason = @reason', 'reason', requireOneOf(filter.reason, MOVE_REASONS, 'reason'));
   if (filter.reference !== undefined) add('reference = @reference', 'reference', filter.reference);
-  if (filter.epc !== undefined) add('epc = @epc', 'epc', filter.epc.toLowerCase());
+  if (filter.epc !== undefined) add(`seq IN (${unitMoveSeqs('@epc')})`, 'epc', filter.epc.toLowerCase());
   if (filter.since !== undefined) add('occurred_ms >= @since', 'since', requireTimestamp(filter.since, 'since'));
   if (filter.until !== undefined) add('occurred_ms < @until', 'until', requireTimestamp(filter.until, 'until'));
   if (filter.cursor !== undefined) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate, openDatabase } from '../db/database.js';
-import { checkLedger, createItem, createLocation, ledgerMigrations, postMove } from './index.js';
+import { checkLedger, createItem, createLocation, ledgerMigrations, listMoves, moveSerial, postMove, serialHistory } from './index.js';
 import { T0 } from './test-fixture.js';
 
 const dirs: string[] = [];
@@ -57,6 +57,41 @@ describe('ledger schema', () => {
     const before = stamp();
     postMove(db, { id: 'm2', sku: 'A', qty: 1, from: 'stock', to: 'customer', reason: 'shipment', actor: { kind: 'api', id: 't' }, occurredAt: new Date(T0).toISOString() }, T0);
     expect(stamp()).toBe(before); // postings do not touch the catalog
+    expect(checkLedger(db).ok).toBe(true);
+    db.close();
+  });
+  it("migrates a version 3 ledger's units to history chains: each unit's moves found by the walk, in order, and the check agrees", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ledger-schema-'));
+    dirs.push(dir);
+    const db = openDatabase(join(dir, 'hub.db'));
+    migrate(db, [{ module: 'ledger', migrations: ledgerMigrations.migrations.slice(0, 3) }]);
+    // What a version 3 hub left behind, written as it wrote it: two units, one in-out-in, and a quantity move between.
+    db.exec(`INSERT INTO locations (id, name, kind, virtual, parent, allow_negative, sellable, created_at, updated_at)
+               VALUES ('stock', 'Stock', 'stock', 0, NULL, 0, 1, 'x', 'x');
+             INSERT INTO items (sku, name, uom, tracking, cost_method, standard_cost, created_at, updated_at) VALUES
+               ('S', 'Unit', 'ea', 'serial', 'fifo', 100, 'x', 'x'), ('A', 'Widget', 'ea', 'quantity', 'fifo', 100, 'x', 'x');`);
+    const v3 = db.prepare(`INSERT INTO moves (id, sku, qty, from_location, to_location, reason, actor_kind, actor_id, epc, unit_cost, value_cost, value_delta, value_variance, occurred_ms, posted_ms)
+                           VALUES (?, ?, 1, ?, ?, ?, 'api', 't', ?, 100, ?, ?, 0, ${T0}, ${T0})`);
+    v3.run('u1-in', 'S', 'supplier', 'stock', 'receipt', 'aabb0001', 100, 100);
+    v3.run('u2-in', 'S', 'supplier', 'stock', 'receipt', 'aabb0002', 100, 100);
+    v3.run('a-in', 'A', 'supplier', 'stock', 'receipt', null, 100, 100);
+    v3.run('u1-out', 'S', 'stock', 'customer', 'shipment', 'aabb0001', 100, -100);
+    v3.run('u1-back', 'S', 'customer', 'stock', 'return', 'aabb0001', 100, 100);
+    db.exec(`INSERT INTO balances (sku, location, qty) VALUES ('S', 'supplier', -2), ('S', 'stock', 2), ('S', 'customer', 0), ('A', 'supplier', -1), ('A', 'stock', 1);
+             INSERT INTO valuations (sku, qty, value) VALUES ('S', 2, 200), ('A', 1, 100);
+             INSERT INTO cost_layers (sku, move_seq, unit_cost, remaining_qty, remaining_value) VALUES ('S', 2, 100, 1, 100), ('A', 3, 100, 1, 100), ('S', 5, 100, 1, 100);
+             INSERT INTO serials (epc, sku, location, state, last_move_id, last_issue_cost, updated_ms) VALUES
+               ('aabb0001', 'S', 'stock', 'in_stock', 'u1-back', 100, ${T0}), ('aabb0002', 'S', 'stock', 'in_stock', 'u2-in', NULL, ${T0});`);
+    expect(migrate(db, [ledgerMigrations])).toEqual(ledgerMigrations.migrations.slice(3).map((m) => `ledger#${m.version} ${m.name}`));
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'moves_epc'").get()).toBeUndefined();
+    expect(serialHistory(db, 'AABB0001').map((m) => m.id)).toEqual(['u1-in', 'u1-out', 'u1-back']);
+    expect(serialHistory(db, 'aabb0002').map((m) => m.id)).toEqual(['u2-in']);
+    expect(() => db.prepare("UPDATE moves SET note = 'x' WHERE id = 'u1-in'").run()).toThrow(/moves are immutable/);
+    expect(checkLedger(db).differences).toEqual([]);
+    // New moves continue the migrated chains.
+    moveSerial(db, { id: 'u1-out-2', epc: 'aabb0001', to: 'customer', reason: 'shipment', actor: { kind: 'api', id: 't' }, occurredAt: new Date(T0).toISOString() }, T0);
+    expect(listMoves(db, { epc: 'aabb0001' }).moves.map((m) => m.id)).toEqual(['u1-in', 'u1-out', 'u1-back', 'u1-out-2']);
+    expect(listMoves(db, { epc: 'aabb0001', reason: 'shipment', limit: 1 })).toMatchObject({ moves: [{ id: 'u1-out' }], nextCursor: '4' });
     expect(checkLedger(db).ok).toBe(true);
     db.close();
   });

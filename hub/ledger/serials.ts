@@ -1,7 +1,7 @@
 // hub/ledger — serialized units (one EPC = one unit): where each is, and moving a unit only when it really moved.
 import type { Db } from '../db/database.js';
 import { LedgerError } from './errors.js';
-import { checkMoveInput, getMove, getSerialRow, moveFromRow, postChecked, postMove, serialFromRow, type MoveRow, type PostOptions } from './moves.js';
+import { checkMoveInput, getMove, getSerialRow, moveFromRow, postChecked, postMove, serialFromRow, unitMoveSeqs, type MoveRow, type PostOptions } from './moves.js';
 import { stmt } from './statements.js';
 import type { Move, MoveInput, PostResult, Serial } from './types.js';
 import { requireEpc } from './validate.js';
@@ -13,7 +13,7 @@ export function getSerial(db: Db, epc: string): Serial | undefined {
 
 /** Every move of one unit, oldest first. */
 export function serialHistory(db: Db, epc: string): Move[] {
-  return (stmt(db, 'SELECT * FROM moves WHERE epc = ? ORDER BY seq').all(epc.toLowerCase()) as MoveRow[]).map(moveFromRow);
+  return (stmt(db, `SELECT * FROM moves WHERE seq IN (${unitMoveSeqs('?')}) ORDER BY seq`).all(epc.toLowerCase()) as MoveRow[]).map(moveFromRow);
 }
 
 /** Units of a SKU, optionally at one location. */

@@ -116,7 +116,7 @@ function rawInserts(): number {
       balance: db.prepare('INSERT INTO balances (sku, location, qty) VALUES (?, ?, ?) ON CONFLICT (sku, location) DO UPDATE SET qty = qty + excluded.qty'),
       layer: db.prepare('INSERT INTO cost_layers (sku, move_seq, unit_cost, remaining_qty, remaining_value) VALUES (?, ?, ?, 1, ?)'),
       valuation: db.prepare('UPDATE valuations SET qty = qty + 1, value = value + ? WHERE sku = ?'),
-      serial: db.prepare("INSERT INTO serials (epc, sku, location, state, last_move_id, last_issue_cost, updated_ms) VALUES (?, ?, 'receiving', 'in_stock', ?, NULL, ?)"),
+      serial: db.prepare("INSERT INTO serials (epc, sku, location, state, last_move_id, last_move_seq, last_issue_cost, updated_ms) VALUES (?, ?, 'receiving', 'in_stock', ?, ?, NULL, ?)"),
       activity: db.prepare(`INSERT INTO door_activity (event_id, kind, door, gateway, epc, gtin, sku, qty, direction, confidence, outcome, move_id, message, occurred_at, recorded_at)
         VALUES (?, 'pass', 'door-1', 'gw-bench', ?, NULL, ?, 1, 'in', ?, 'moved', ?, NULL, ?, ?)`),
     };
@@ -133,7 +133,7 @@ function rawInserts(): number {
         s.balance.run(sku, 'receiving', 1);
         s.layer.run(sku, seq, cost, cost);
         s.valuation.run(cost, sku);
-        s.serial.run(e.epc, sku, `ev:${e.id}`, now);
+        s.serial.run(e.epc, sku, `ev:${e.id}`, seq, now);
         s.activity.run(e.id, e.epc, sku, e.confidence, `ev:${e.id}`, e.lastSeen, at);
       }
     });
