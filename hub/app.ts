@@ -17,7 +17,7 @@ import { doorsMigrations } from './doors/store.js';
 import { Ingest } from './ingest/ingest.js';
 import { ingestMigrations } from './ingest/migrations.js';
 import { IngestStore } from './ingest/store.js';
-import { createLocation, getLocation, ledgerMigrations, listLocations, updateLocation, type LocationKind } from './ledger/index.js';
+import { createLocation, getLocation, ledgerMigrations, listLocations, updateLocation, withBatchedInvariants, type LocationKind } from './ledger/index.js';
 import { assertSafeBind } from './auth/bind.js';
 import type { HubMetrics } from './metrics/metrics.js';
 import { AppliedEventBus } from './status/applied-bus.js';
@@ -152,8 +152,8 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
 
     const events = new AppliedEventBus(db, clock, log);
     const apply = events.wrap(doors.apply);
-    const ingest = new Ingest({ db, mqtt, site: config.site, apply, clock, logger });
-    const ctx: ApiContext = { db, clock, log: logger, doors: doors.store, ingest: new IngestStore(db, config.site, apply), sendCommand };
+    const ingest = new Ingest({ db, mqtt, site: config.site, apply, batchScope: withBatchedInvariants, clock, logger });
+    const ctx: ApiContext = { db, clock, log: logger, doors: doors.store, ingest: new IngestStore(db, config.site, apply, withBatchedInvariants), sendCommand };
     const ops = createOpsSurface({ config, api: ctx, ingest, mqtt, broker, bus: events, version: HUB_VERSION, startedAt, log: logger });
     const http = await buildApi(ctx, { setup: ops.setup, plugins: [...ops.plugins, ...(modules.api ?? [])], ...(ops.https ? { https: ops.https } : {}) });
 

@@ -9,7 +9,7 @@ import { describeErrors, parse, topics, type EventBatch } from '../../protocols/
 import { componentLogger, type Logger } from '../../protocols/logging/index.js';
 import type { HubMqtt } from '../broker/hub-mqtt.js';
 import type { Db } from '../db/database.js';
-import { IngestStore, StreamOwnerError, type ApplyFn, type BatchOutcome } from './store.js';
+import { IngestStore, StreamOwnerError, type ApplyFn, type BatchOutcome, type BatchScope } from './store.js';
 
 export interface IngestOptions {
   /** Migrated with ingestMigrations (and whatever apply writes to). */
@@ -27,6 +27,8 @@ export interface IngestOptions {
    * the message is not acknowledged, so it comes again. Default 5.
    */
   maxApplyAttempts?: number;
+  /** Wraps each batch's applies inside its transaction (see BatchScope). */
+  batchScope?: BatchScope;
 }
 
 export interface GatewayIngestStats {
@@ -114,7 +116,7 @@ export class Ingest {
   private started = false;
 
   constructor(private readonly opts: IngestOptions) {
-    this.store = new IngestStore(opts.db, opts.site, opts.apply);
+    this.store = new IngestStore(opts.db, opts.site, opts.apply, opts.batchScope);
     this.log = componentLogger(opts.logger, 'ingest', { site: opts.site });
     this.clock = opts.clock ?? Date.now;
     this.maxApplyAttempts = opts.maxApplyAttempts ?? 5;

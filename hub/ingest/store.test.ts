@@ -120,6 +120,25 @@ describe('IngestStore on a real SQLite file', () => {
     expect(replay.events.map((e) => e.id)).toEqual([bad]);
   });
 
+  it('runs each batch inside its batch scope, within the transaction; a scope that throws at the end rolls the batch back; isolated events have no scope', () => {
+    const seen: Array<{ inTx: boolean; applied: number }> = [];
+    let failAtEnd = false;
+    const scoped = new IngestStore(t.db, 's1', applyToTarget, (db, fn) => {
+      const out = fn();
+      seen.push({ inTx: db.inTransaction, applied: count(db, 'SELECT COUNT(*) AS n FROM applied_events') });
+      if (failAtEnd) throw new Error('invariant broken at the end of the batch');
+      return out;
+    });
+    scoped.applyBatch(batchOf('gw-1', S, doorEvents(S, 1, 3)), NOW);
+    expect(seen).toEqual([{ inTx: true, applied: 3 }]);
+    failAtEnd = true;
+    const before = dump(t);
+    expect(() => scoped.applyBatch(batchOf('gw-1', S, doorEvents(S, 4, 5)), NOW)).toThrow('invariant broken at the end of the batch');
+    expect(dump(t)).toEqual(before);
+    expect(scoped.applyBatch(batchOf('gw-1', S, doorEvents(S, 4, 5)), NOW, true)).toMatchObject({ applied: 2, deadLettered: 0 });
+    expect(seen).toHaveLength(2);
+  });
+
   it('refuses a stream id that belongs to another gateway', () => {
     store.applyBatch(batchOf('gw-1', S, doorEvents(S, 1, 1)), NOW);
     expect(() => store.applyBatch(batchOf('gw-2', S, doorEvents(S, 2, 2)), NOW)).toThrow(StreamOwnerError);

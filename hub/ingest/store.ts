@@ -20,6 +20,14 @@ export interface ApplyContext {
  */
 export type ApplyFn = (db: Db, event: Event, ctx: ApplyContext) => void;
 
+/**
+ * Wraps the applies of one batch, inside its transaction (e.g. the ledger's withBatchedInvariants: invariants
+ * asserted once per batch before commit). Not used when events are isolated: each then stands alone.
+ */
+export type BatchScope = <T>(db: Db, fn: () => T) => T;
+
+const noScope: BatchScope = (_db, fn) => fn();
+
 export interface BatchOutcome {
   gateway: string;
   stream: string;
@@ -104,6 +112,7 @@ export class IngestStore {
     private readonly db: Db,
     private readonly site: string,
     private readonly apply: ApplyFn,
+    scope: BatchScope = noScope,
   ) {
     this.s = {
       inbox: db.prepare('INSERT OR IGNORE INTO inbox (event_id, gateway, stream, seq, kind, event_ts, applied_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
@@ -135,7 +144,8 @@ export class IngestStore {
           outbox_oldest_age_s = COALESCE(excluded.outbox_oldest_age_s, outbox_oldest_age_s),
           outbox_dropped = COALESCE(excluded.outbox_dropped, outbox_dropped), clock_offset_ms = COALESCE(excluded.clock_offset_ms, clock_offset_ms)`),
     };
-    this.applyBatchTx = db.transaction((batch: EventBatch, receivedAt: number, isolate: boolean) => this.applyInTx(batch, receivedAt, isolate));
+    this.applyBatchTx = db.transaction((batch: EventBatch, receivedAt: number, isolate: boolean) =>
+      isolate ? this.applyInTx(batch, receivedAt, true) : scope(db, () => this.applyInTx(batch, receivedAt, false)));
   }
 
   /**

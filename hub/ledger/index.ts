@@ -6,7 +6,7 @@ export * from './types.js';
 export { createLocation, updateLocation, getLocation, listLocations, type LocationInput, type LocationPatch } from './locations.js';
 export { createItem, updateItem, getItem, getItemByGtin, listItems, type ItemInput, type ItemPatch } from './catalog.js';
 export { importItemsCsv, CSV_COLUMNS, type CsvImportResult, type CsvRowError } from './catalog-import.js';
-export { postMove, getMove, checkMoveInput, type PostOptions } from './moves.js';
+export { postMove, getMove, checkMoveInput, withBatchedInvariants, type PostOptions } from './moves.js';
 export { moveSerial, getSerial, listSerials, serialHistory, type MoveSerialInput, type MoveSerialResult } from './serials.js';
 export {
   reserve,

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LedgerError, checkLedger, getStock, postMove, type MoveInput } from './index.js';
+import { LedgerError, checkLedger, getStock, postMove, withBatchedInvariants, type MoveInput } from './index.js';
 import { makeFixture, T0, type Fixture } from './test-fixture.js';
 
 let f: Fixture;
@@ -161,6 +161,37 @@ describe('postMove', () => {
     expect(halfWritten).toBe(2);
     expect(moves()).toBe(1);
     expect(f.snapshot()).toBe(before);
+  });
+
+  it('withBatchedInvariants asserts each posted SKU once when the batch ends, before commit: a broken sum rolls the batch back', () => {
+    postMove(f.db, f.mv({ sku: 'A', qty: 2, from: 'supplier', to: 'stock', reason: 'receipt' }), T0);
+    const before = f.snapshot();
+    const corrupt = (d: number) => f.db.prepare("UPDATE balances SET qty = qty + ? WHERE sku = 'A' AND location = 'supplier'").run(d);
+    // Inside the scope the sums are read at the end only: a row broken and mended between postings passes …
+    f.db.transaction(() => withBatchedInvariants(f.db, () => {
+      corrupt(1);
+      postMove(f.db, f.mv({ sku: 'A', qty: 1, from: 'supplier', to: 'stock', reason: 'receipt' }), T0, { callerRollsBack: true });
+      postMove(f.db, f.mv({ sku: 'M', qty: 1, from: 'supplier', to: 'stock', reason: 'receipt' }), T0, { callerRollsBack: true });
+      corrupt(-1);
+    }))();
+    expect(onHand('A', 'stock')).toBe(3);
+    expect(checkLedger(f.db).ok).toBe(true);
+    // … one still broken when the batch ends throws, naming the SKU, and the caller's transaction rolls it all back.
+    const after = f.snapshot();
+    expect(() => f.db.transaction(() => withBatchedInvariants(f.db, () => {
+      postMove(f.db, f.mv({ sku: 'M', qty: 1, from: 'supplier', to: 'stock', reason: 'receipt' }), T0, { callerRollsBack: true });
+      postMove(f.db, f.mv({ sku: 'A', qty: 1, from: 'supplier', to: 'stock', reason: 'receipt' }), T0, { callerRollsBack: true });
+      corrupt(1);
+    }))()).toThrow("balances of A sum to 1, not 0, after the batch's moves");
+    expect(f.snapshot()).toBe(after);
+    expect(after).not.toBe(before);
+    // Outside a transaction there would be no commit to hold back.
+    expect(() => withBatchedInvariants(f.db, () => 1)).toThrow(/inside the transaction/);
+    // Without the scope a posting asserts at once.
+    expect(() => f.db.transaction(() => {
+      corrupt(1);
+      postMove(f.db, f.mv({ sku: 'A', qty: 1, from: 'supplier', to: 'stock', reason: 'receipt' }), T0, { callerRollsBack: true });
+    })()).toThrow(/balances of A sum to 1, not 0, after move/);
   });
 
   it('rolls back with the caller\'s transaction', () => {

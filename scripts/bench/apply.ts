@@ -13,7 +13,7 @@ import { DoorInterpreter } from '../../hub/doors/interpreter.js';
 import { doorsMigrations } from '../../hub/doors/store.js';
 import { IngestStore } from '../../hub/ingest/store.js';
 import { count, tempDb, type TempDb } from '../../hub/ingest/test-support.js';
-import { checkLedger, createItem, createLocation, ledgerMigrations } from '../../hub/ledger/index.js';
+import { checkLedger, createItem, createLocation, ledgerMigrations, withBatchedInvariants } from '../../hub/ledger/index.js';
 import { batches, endToEnd, publishFromWorker, startHub, tagPass } from './ingest.js';
 import { rng } from '../sim/rng.js';
 import type { Bench, BenchRow } from './report.js';
@@ -67,7 +67,7 @@ function verify(db: Db, events: number, where: string): void {
 
 async function realEndToEnd(): Promise<{ eventsPerS: number; groups: string }> {
   const { t, doors } = siteDb();
-  const hub = await startHub(doors.apply, t);
+  const hub = await startHub(doors.apply, t, withBatchedInvariants);
   try {
     await publishFromWorker(hub.url, batches('stream-warmup-01', WARMUP, BATCH, 1, receivingPass).payloads, { window: 16 });
     const run = await publishFromWorker(hub.url, batches('stream-measured-01', BATCHES, BATCH, 1, receivingPass).payloads, { window: 16 });
@@ -83,7 +83,7 @@ async function realEndToEnd(): Promise<{ eventsPerS: number; groups: string }> {
 function inProcess(): { eventsPerS: number; cpuUsPerEvent: number } {
   const { t, doors } = siteDb();
   try {
-    const store = new IngestStore(t.db, 'bench', doors.apply);
+    const store = new IngestStore(t.db, 'bench', doors.apply, withBatchedInvariants);
     const toBatch = (events: Event[]): EventBatch => ({ v: WIRE_VERSION, gateway: 'gw-bench', stream: events[0]!.stream, events });
     const warm = batches('stream-warmup-02', WARMUP, BATCH, 1, receivingPass).events;
     const measured = batches('stream-measured-02', BATCHES, BATCH, 1, receivingPass).events;

@@ -9,7 +9,7 @@ import { startBroker, type RunningBroker } from '../../hub/broker/broker.js';
 import { hashSecret } from '../../hub/broker/credentials.js';
 import type { HubMqtt } from '../../hub/broker/hub-mqtt.js';
 import { Ingest } from '../../hub/ingest/ingest.js';
-import type { ApplyFn } from '../../hub/ingest/store.js';
+import type { ApplyFn, BatchScope } from '../../hub/ingest/store.js';
 import { applyToTarget, count, tempDb, type TempDb } from '../../hub/ingest/test-support.js';
 import type { Bench, BenchRow } from './report.js';
 
@@ -89,10 +89,10 @@ function timed(inner: HubMqtt, committedAt: Map<string, number>): HubMqtt {
 }
 
 /** The hub's broker and ingest on a temp database (ingest tables + the test target), applying with `apply`. */
-export async function startHub(apply: ApplyFn = applyToTarget, t: TempDb = tempDb()): Promise<Hub> {
+export async function startHub(apply: ApplyFn = applyToTarget, t: TempDb = tempDb(), batchScope?: BatchScope): Promise<Hub> {
   const broker = await startBroker({ site: SITE, port: 0, host: '127.0.0.1', gateways: [{ id: GW, secretHash: hashSecret(SECRET, { N: 1024 }) }] }, silentLogger());
   const committedAt = new Map<string, number>();
-  const ingest = new Ingest({ db: t.db, mqtt: timed(broker.mqtt, committedAt), site: SITE, apply, logger: silentLogger() });
+  const ingest = new Ingest({ db: t.db, mqtt: timed(broker.mqtt, committedAt), site: SITE, apply, logger: silentLogger(), ...(batchScope ? { batchScope } : {}) });
   await ingest.start();
   return {
     t,
