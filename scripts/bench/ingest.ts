@@ -41,7 +41,7 @@ export function tagPass(stream: string, seq: number, nowMs: number): Event {
   };
 }
 
-export function batches(stream: string, n: number, size: number, firstSeq = 1, make: (stream: string, seq: number, nowMs: number) => Event = tagPass): { payloads: string[]; firstIds: string[]; events: Event[] } {
+export function batches(stream: string, n: number, size: number, firstSeq = 1, make: (stream: string, seq: number, nowMs: number) => Event = tagPass, gateway = GW): { payloads: string[]; firstIds: string[]; events: Event[] } {
   const payloads: string[] = [];
   const firstIds: string[] = [];
   const events: Event[] = [];
@@ -49,7 +49,7 @@ export function batches(stream: string, n: number, size: number, firstSeq = 1, m
   for (let b = 0; b < n; b++) {
     const evs: Event[] = [];
     for (let i = 0; i < size; i++) evs.push(make(stream, seq++, Date.now()));
-    const batch: EventBatch = { v: WIRE_VERSION, gateway: GW, stream, events: evs };
+    const batch: EventBatch = { v: WIRE_VERSION, gateway, stream, events: evs };
     payloads.push(JSON.stringify(batch));
     firstIds.push(evs[0]!.id);
     events.push(...evs);
@@ -89,8 +89,14 @@ function timed(inner: HubMqtt, committedAt: Map<string, number>): HubMqtt {
 }
 
 /** The hub's broker and ingest on a temp database (ingest tables + the test target), applying with `apply`. */
-export async function startHub(apply: ApplyFn = applyToTarget, t: TempDb = tempDb(), batchScope?: BatchScope): Promise<Hub> {
-  const broker = await startBroker({ site: SITE, port: 0, host: '127.0.0.1', gateways: [{ id: GW, secretHash: hashSecret(SECRET, { N: 1024 }) }] }, silentLogger());
+/** Gateway ids for a bench with `n` gateways (one: the usual gw-bench). */
+export function benchGateways(n: number): string[] {
+  return n === 1 ? [GW] : Array.from({ length: n }, (_, i) => `${GW}-${i + 1}`);
+}
+
+export async function startHub(apply: ApplyFn = applyToTarget, t: TempDb = tempDb(), batchScope?: BatchScope, gateways: readonly string[] = [GW]): Promise<Hub> {
+  const secretHash = hashSecret(SECRET, { N: 1024 });
+  const broker = await startBroker({ site: SITE, port: 0, host: '127.0.0.1', gateways: gateways.map((id) => ({ id, secretHash })) }, silentLogger());
   const committedAt = new Map<string, number>();
   const ingest = new Ingest({ db: t.db, mqtt: timed(broker.mqtt, committedAt), site: SITE, apply, logger: silentLogger(), ...(batchScope ? { batchScope } : {}) });
   await ingest.start();
@@ -155,11 +161,11 @@ interface PublishReport {
   publishedAt: number[];
 }
 
-export function publishFromWorker(url: string, payloads: readonly string[], pacing: { window: number } | { everyMs: number }): Promise<PublishReport> {
+export function publishFromWorker(url: string, payloads: readonly string[], pacing: { window: number } | { everyMs: number }, gateway = GW): Promise<PublishReport> {
   const mqttPath = createRequire(import.meta.url).resolve('mqtt');
   const worker = new Worker(PUBLISHER, {
     eval: true,
-    workerData: { mqttPath, url, clientId: GW, username: GW, password: SECRET, topic: topics.events(SITE, GW), payloads, window: 0, everyMs: 0, ...pacing },
+    workerData: { mqttPath, url, clientId: gateway, username: gateway, password: SECRET, topic: topics.events(SITE, gateway), payloads, window: 0, everyMs: 0, ...pacing },
   });
   return new Promise((resolve, reject) => {
     worker.once('message', (m: PublishReport | { error: string }) => {
