@@ -4,7 +4,8 @@
 // seed must end with the ledger equal to the ground truth (less exactly what the forced gap reported), equal to the
 // gateways' emitted passes, `dockgate-hub check` clean, no duplicate moves, every dead letter and gap accounted for,
 // the ASNs' variances (short, unexpected items held then accepted or dismissed) as the plan implies, cycle counts that
-// find a unit gone, COGS at standard cost.
+// find a unit gone, COGS at standard cost, and cartons scanned on a serial scanner on a socat pty (unplugged and
+// plugged back once: a scan into the unplugged scanner is scanned again and counted once).
 import { describe, expect, it } from 'vitest';
 import { runSim } from './sim.js';
 
@@ -29,6 +30,10 @@ describe('site simulator (short seeds, faults on)', () => {
       // A cycle count of the reserve found a unit gone, and the books followed it.
       expect(r.figures.counts).toBeGreaterThanOrEqual(1);
       expect(r.figures.unitsLostInCounts).toBeGreaterThanOrEqual(1);
+      // Cartons were scanned on a real pty; one scanned while the scanner was unplugged was scanned again, counted once.
+      expect(r.figures.scans).toBeGreaterThanOrEqual(4);
+      expect(r.figures.scansUnplugged).toBeGreaterThanOrEqual(1);
+      expect(r.figures.scanEvents).toBe(r.figures.scans);
     }, 300_000);
   }
 });

@@ -8,11 +8,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { claimedPasses, compareCounts, compareLedger, deadLetters, doorExceptions, duplicateMoves, hubLocations, hubPass, inboxIdsFor, missingGaps, openHubDb, reportedGaps, valuationAtStandardCost, type Finding } from './site/checks.js';
+import { claimedPasses, compareCounts, compareLedger, deadLetters, doorExceptions, duplicateMoves, hubLocations, hubPass, hubScan, inboxIdsFor, missingGaps, openHubDb, reportedGaps, valuationAtStandardCost, type Finding } from './site/checks.js';
 import { DOOR_CLEAR_MS, DayRunner } from './site/day.js';
 import { ExpectedLedger } from './site/expected.js';
 import { FaultRunner } from './site/faults.js';
-import { SKUS, UNIT_COST, skuOfEpc } from './site/layout.js';
+import { QTY_SKUS, SKUS, UNIT_COST, skuOfEpc } from './site/layout.js';
 import { makePatterns } from './site/patterns.js';
 import { expectedVariances, planDay } from './site/plan.js';
 import { cogs, compareVariances } from './site/receipts.js';
@@ -72,8 +72,8 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
   const patterns = makePatterns(o.seed, 24, 12, { maxDurationMs: 11_000 });
   if (!patterns.some((p) => p.tags === 1)) patterns.push(...makePatterns(o.seed + 1, 40, 2, { maxDurationMs: 11_000 }).filter((p) => p.tags === 1).slice(0, 1));
   const capPatterns = o.faults ? makePatterns(o.seed, 2, 90, { minTags: 55, maxDurationMs: 11_000 }) : [];
-  const site = new Site({ dir, doors: o.doors, gateways: o.gateways, broker: o.broker, cappedGateway: o.faults });
-  const plan = planDay({ seed: o.seed, minutes: o.minutes, doors: site.doors, patterns, capPatterns, faults: o.faults, broker: o.broker });
+  const site = new Site({ dir, doors: o.doors, gateways: o.gateways, broker: o.broker, cappedGateway: o.faults, scanner: true });
+  const plan = planDay({ seed: o.seed, minutes: o.minutes, doors: site.doors, patterns, capPatterns, faults: o.faults, broker: o.broker, ...(site.scanner ? { scanner: site.scanner.id } : {}) });
   say(`sim seed ${o.seed}: ${o.doors} doors, ${o.gateways} gateway(s)${o.faults ? ' + 1 capped' : ''}, broker ${o.broker}, ${o.minutes} min, faults ${o.faults ? 'on' : 'off'}; ${plan.trips.length} pallets, ${plan.orders.length} orders, ${plan.faults.length} faults; dir ${dir}`);
   const findings: Finding[] = [];
   const figures: Record<string, number | string> = {};
@@ -98,7 +98,8 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
     const capUnits = new Set(plan.cap.flatMap((l) => l.units));
     await until(async () => {
       const at = hubLocations(day!.hubDb(), units);
-      return units.every((u) => capUnits.has(u) || (at.get(u) ?? 'supplier') === day!.truth.locationOf(u));
+      const cartons = QTY_SKUS.every((q) => ((day!.hubDb().prepare("SELECT qty FROM balances WHERE sku = ? AND location = 'receiving'").get(q.sku) as { qty: number } | undefined)?.qty ?? 0) === (day!.truth.quantities.get(`${q.sku}@receiving`) ?? 0));
+      return cartons && units.every((u) => capUnits.has(u) || (at.get(u) ?? 'supplier') === day!.truth.locationOf(u));
     }, 'the hub to show every unit where it is', 90_000, 250).catch(() => undefined);
     // The capped gateway's backlog and gap, and every outbox drained (statuses say depth 0).
     await until(() => {
@@ -172,20 +173,25 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
     for (const t of plan.trips) for (const u of t.receipt?.held ?? []) emitted.held.add(u);
     const modeOf = new Map(site.doors.map((x) => [x.id, x.mode]));
     const passes = [...site.observer.passes.values()];
+    const scans = [...site.observer.scans.values()];
     let filled = 0;
     for (const h of site.observer.holes()) {
       for (const row of inboxIdsFor(db, h.stream, h.seqs)) {
         filled++;
         const p = row.kind === 'tag.pass' ? hubPass(db, row.event_id) : undefined;
         if (p) passes.push({ id: row.event_id, gateway: h.gateway, epc: p.epc, door: p.door, direction: p.direction as 'in' | 'out', lastSeenMs: Date.parse(p.occurred_at), receivedAt: 0 });
+        const sc = row.kind === 'scan' ? hubScan(db, row.event_id) : undefined;
+        if (sc) scans.push({ id: row.event_id, gateway: h.gateway, scanner: '?', door: sc.door, gtin: sc.gtin ?? undefined, qty: sc.qty, receivedAt: Date.parse(sc.occurred_at) });
       }
     }
+    const skuOfGtin = new Map(QTY_SKUS.map((q) => [q.gtin, q.sku]));
     figures.observerHolesFilledFromHub = filled;
     type Step = { t: number; apply: () => void };
     const steps: Step[] = [
       // In the order the hub applied them: passes when the observer got them (≈ when the hub did), REST moves when answered.
       ...passes.map((p) => ({ t: p.receivedAt || p.lastSeenMs + EMIT_AFTER_MS, apply: () => void emitted.pass(p.epc, modeOf.get(p.door)!, p.direction) })),
       ...d.rest.map((m) => ({ t: m.at, apply: () => emitted.move(m.epc, m.from, m.to) })),
+      ...scans.map((sc) => ({ t: sc.receivedAt, apply: () => emitted.scan(skuOfGtin.get(sc.gtin ?? '') ?? `unknown GTIN ${sc.gtin}`, modeOf.get(sc.door ?? '')!, sc.qty) })),
     ];
     steps.sort((a, b) => a.t - b.t);
     try {
@@ -239,6 +245,9 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
       restRetries: d.stats.restRetries,
       ordersPlaced: d.stats.ordersPlaced,
       ordersCancelled: d.stats.ordersCancelled,
+      scans: d.stats.scans,
+      scansUnplugged: d.stats.scansUnplugged,
+      scanEvents: scans.length,
       faults: faults?.log.length ?? 0,
       observerDuplicates: site.observer.duplicates,
       seconds: Math.round((Date.now() - t0) / 1000),

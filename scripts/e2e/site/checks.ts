@@ -136,3 +136,8 @@ export function compareCounts(db: HubDb, counts: ReadonlyArray<{ id: number; sku
   }
   return bad.length ? [{ check: 'cycle counts', detail: bad.slice(0, SHOW).join('; ') }] : [];
 }
+
+/** A scan the hub applied (from its door activity): to fill the observer's holes. */
+export function hubScan(db: HubDb, eventId: string): { door: string; gtin: string | null; qty: number; occurred_at: string } | undefined {
+  return db.prepare("SELECT door, gtin, qty, occurred_at FROM door_activity WHERE event_id = ? AND kind = 'scan'").get(eventId) as { door: string; gtin: string | null; qty: number; occurred_at: string } | undefined;
+}

@@ -5,9 +5,10 @@
 // is driven again (an operator re-drives a pallet the light stack did not confirm), and counted.
 import { ExpectedLedger, type Loc } from './expected.js';
 import { hubLocations, openHubDb, type HubDb } from './checks.js';
-import { skuOfEpc, type SimDoor } from './layout.js';
+import { gs1Scan, skuOfEpc, type SimDoor } from './layout.js';
 import { streamOf, type PalletPattern } from './patterns.js';
-import type { CountPlan, DayPlan, Leg, Order, ReceiptPlan, Trip } from './plan.js';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import type { CountPlan, DayPlan, Leg, Order, ReceiptPlan, ScanPlan, Trip } from './plan.js';
 import { expectReceipt, heldOn, receiptState, varianceOf } from './receipts.js';
 import { sleep, until } from './processes.js';
 import type { Site } from './site.js';
@@ -59,6 +60,9 @@ export interface DayStats {
   /** Cycle counts done: what the count found against what the books had (the truth's units in the reserve). */
   counts: Array<{ id: number; sku: string; book: number; counted: number }>;
   countsSkipped: number;
+  /** Cartons scanned (each counted once), and scans written while the scanner was unplugged (scanned again). */
+  scans: number;
+  scansUnplugged: number;
   variancesResolved: number;
   /** Latest pass end at each door (ms, sim clock): faults on a door wait for the portal's absence time after it. */
   lastPassEnd: Map<string, number>;
@@ -73,7 +77,7 @@ export const DOOR_CLEAR_MS = 6500;
 export class DayRunner {
   readonly truth = new ExpectedLedger(skuOfEpc);
   readonly rest: RestMove[] = [];
-  readonly stats: DayStats = { passesPlayed: 0, unitsPassed: 0, readsSent: 0, readsDropped: 0, redrives: 0, stuck: [], restMoves: 0, restRetries: 0, ordersPlaced: 0, ordersRefused: [], ordersCancelled: 0, receiptsClosed: [], counts: [], countsSkipped: 0, variancesResolved: 0, lastPassEnd: new Map() };
+  readonly stats: DayStats = { passesPlayed: 0, unitsPassed: 0, readsSent: 0, readsDropped: 0, redrives: 0, stuck: [], restMoves: 0, restRetries: 0, ordersPlaced: 0, ordersRefused: [], ordersCancelled: 0, receiptsClosed: [], counts: [], countsSkipped: 0, scans: 0, scansUnplugged: 0, variancesResolved: 0, lastPassEnd: new Map() };
   /** Units that stay in stock for good (kept back from shipping, or restocked): what channel orders may hold. */
   readonly pinned = new Set<string>();
   readonly locks = new DoorLocks();
@@ -265,6 +269,43 @@ export class DayRunner {
 
   private readonly confirmed = new Set<string>();
 
+  /** The operator scans a carton at the scanner's door (the door is theirs meanwhile: no pallet, no open receipt). A
+   * scan written into an unplugged scanner goes nowhere (its pty is gone): the operator scans it again once the
+   * scanner is back. A scan counts once, when the gateway has emitted it. */
+  async scan(sc: ScanPlan, waitForIt = true, doorHeld = false): Promise<void> {
+    if (waitForIt) await this.at(sc.at);
+    const scanner = this.site.scanner;
+    if (!scanner) return;
+    const go = async () => {
+      for (let attempt = 0; ; attempt++) {
+        if (attempt > 0) await until(() => this.site.scannerReady || this.stopping, 'the scanner to be plugged in and open again', 120_000, 100);
+        else await until(() => this.site.scannerReady || !this.site.socat?.alive || this.stopping, 'the scanner to be open', 120_000, 100);
+        const before = new Set(this.site.observer.scans.keys());
+        try {
+          // Never create: an unplugged scanner's end is gone, and the write must fail as it would into nothing.
+          const fd = openSync(scanner.wire, constants.O_WRONLY | constants.O_NOCTTY);
+          try {
+            writeSync(fd, Buffer.from(gs1Scan(sc.gtin, sc.qty), 'latin1'));
+          } finally {
+            closeSync(fd);
+          }
+        } catch {
+          this.stats.scansUnplugged++;
+          if (this.stopping) return;
+          continue;
+        }
+        const seen = await until(() => [...this.site.observer.scans.values()].find((x) => x.scanner === scanner.id && !before.has(x.id)), `scan of ${sc.gtin} to be emitted`, 60_000, 100).catch(() => undefined);
+        if (!seen) return void this.stats.stuck.push(`scan of ${sc.qty} × ${sc.sku} at ${scanner.door} written but never emitted`);
+        if (seen.gtin !== sc.gtin || seen.qty !== sc.qty) this.stats.stuck.push(`scanned ${sc.qty} × ${sc.gtin}, the gateway emitted ${seen.qty} × ${seen.gtin}`);
+        this.truth.scan(sc.sku, 'receiving', sc.qty);
+        this.stats.scans++;
+        return;
+      }
+    };
+    if (doorHeld) await go();
+    else await this.locks.with([scanner.door], go);
+  }
+
   private inReserve(): string[] {
     return [...this.truth.where].filter(([, l]) => l === 'reserve').map(([u]) => u);
   }
@@ -352,7 +393,7 @@ export class DayRunner {
 
   async run(): Promise<void> {
     this.t0 = Date.now();
-    const jobs: Array<Promise<void>> = [...this.plan.trips.map((t) => this.trip(t)), ...this.plan.orders.map((o) => this.order(o)), ...this.plan.counts.map((c, i) => this.count(c, i))];
+    const jobs: Array<Promise<void>> = [...this.plan.trips.map((t) => this.trip(t)), ...this.plan.orders.map((o) => this.order(o)), ...this.plan.counts.map((c, i) => this.count(c, i)), ...this.plan.scans.map((sc) => this.scan(sc))];
     const results = await Promise.allSettled(jobs);
     const failed = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed.length) throw new Error(`${failed.length} step(s) of the day failed; first: ${(failed[0]!.reason as Error)?.stack ?? String(failed[0]!.reason)}`);

@@ -35,6 +35,8 @@ export class ExpectedLedger {
   readonly held = new Set<string>();
   heldPasses = 0;
   readonly holds = new Map<string, Hold>();
+  /** Quantity-tracked units per `sku@location` (barcode scans move them, no serials). */
+  readonly quantities = new Map<string, number>();
 
   constructor(private readonly sku: (epc: string) => string) {}
 
@@ -65,6 +67,14 @@ export class ExpectedLedger {
     return 'moved';
   }
 
+  /** A quantity-tracked item scanned at a door of `mode`: receiving takes it from the supplier (the only use here). */
+  scan(sku: string, mode: DoorMode, qty: number): void {
+    if (mode !== 'receiving') throw new Error(`expected ledger: a scan of ${sku} at a ${mode} door has no meaning here`);
+    const key = `${sku}@receiving`;
+    this.quantities.set(key, (this.quantities.get(key) ?? 0) + qty);
+    this.moves++;
+  }
+
   hold(id: string, sku: string, qty: number): void {
     if (this.holds.has(id)) return;
     this.holds.set(id, { id, sku, qty, state: 'pending' });
@@ -83,6 +93,7 @@ export class ExpectedLedger {
       const key = `${this.skuOf.get(epc)}@${loc}`;
       out.set(key, (out.get(key) ?? 0) + 1);
     }
+    for (const [key, n] of this.quantities) if (n) out.set(key, (out.get(key) ?? 0) + n);
     return out;
   }
 

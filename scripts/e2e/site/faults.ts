@@ -118,6 +118,19 @@ export class FaultRunner {
         s.webhook.faults.push(...v);
         return `the channel's next answers: ${v.join(', ')}`;
       }
+      case 'scanner-unplug': {
+        const sc = s.scanner!;
+        // The operator has the door: the scanner is pulled, a carton is scanned into nothing, then it is plugged back.
+        return this.day.locks.with([sc.door], async () => {
+          await s.unplugScanner();
+          const during = f.scan ? this.day.scan(f.scan, false, true) : Promise.resolve();
+          await sleep(f.param);
+          await s.plugScanner();
+          const back = await until(() => s.scannerReady, `the gateway to open ${sc.id} again`, 30_000).then(() => true, () => false);
+          await during;
+          return `unplugged ${sc.id} (socat killed) for ${f.param} ms, plugged back${back ? ', the gateway reopened it' : ' — the gateway did NOT report it open within 30 s'}${f.scan ? `; a carton scanned meanwhile was scanned again` : ''}`;
+        });
+      }
       case 'corrupt': {
         const g = s.gateways.find((x) => x.id === f.target)!;
         const client = await mqtt.connectAsync(s.brokerUrl, { clientId: `rogue-${g.id}-${Date.now()}`, username: g.id, password: g.password, reconnectPeriod: 0, connectTimeout: 5000 });

@@ -2,6 +2,7 @@
 // SKUs the trucks bring, hub.yaml, each gateway.yaml and mosquitto.conf. Pure: strings in, strings out.
 import { hashSecret } from '../../../hub/broker/credentials.js';
 import { decodeEpc } from '../../../protocols/epc/index.js';
+import { withCheckDigit } from '../../../protocols/gs1/check-digit.js';
 import { sgtin96 } from '../../sim/scenario.js';
 
 export const SITE = 'sim';
@@ -44,6 +45,25 @@ export function skuOfEpc(epc: string): string {
 }
 
 export const UNIT_COST = 1250;
+
+/** Quantity-tracked SKUs (cartons of small parts, no RFID): received by scanning their GS1 barcode at a door. */
+export const QTY_SKUS: Array<{ sku: string; gtin: string }> = [90001, 90002].map((ref) => ({ sku: `QTY-${ref}`, gtin: withCheckDigit(`00614141${ref}`) }));
+
+/** The serial barcode scanner on a real pseudo-terminal (socat), at the first gateway's first receiving door. */
+export interface SimScanner {
+  id: string;
+  gateway: string;
+  door: string;
+  /** The end the gateway opens (socat's link). */
+  path: string;
+  /** The end the operator's scans are written into. */
+  wire: string;
+}
+
+/** A GS1-128 barcode as a serial scanner sends it: symbology identifier, (01) GTIN, (30) count, CR. */
+export function gs1Scan(gtin: string, qty: number): string {
+  return `]C101${gtin}30${qty}\r`;
+}
 
 /** `doors` doors over `gateways` gateways (contiguous blocks); modes cycle receiving, shipping, receiving, returns, shipping. */
 export function siteLayout(doors: number, gateways: number, withCappedGateway: boolean): { doors: SimDoor[]; gateways: SimGateway[] } {
@@ -118,6 +138,7 @@ ${SKUS.map((s) => `      ${s.sku}: { item: ${s.sku.toLowerCase()} }`).join('\n')
 
 export interface GatewayYamlOptions {
   gateway: SimGateway;
+  scanner?: SimScanner;
   mqttUrl: string;
   outboxPath: string;
   readerPorts: Map<string, number>;
@@ -147,7 +168,7 @@ ${g.doors
       - { id: 2, door: ${d.id}, side: inside }`,
   )
   .join('\n')}
-portal:
+${o.scanner ? `scanners:\n  - { id: ${o.scanner.id}, type: serial, path: ${o.scanner.path}, door: ${o.scanner.door} }\n` : ''}portal:
   doors:
 ${g.doors.map((d) => `    - { id: ${d.id} }`).join('\n')}
 mqtt:

@@ -16,7 +16,20 @@ export interface SeenPass {
   receivedAt: number;
 }
 
+export interface SeenScan {
+  id: string;
+  gateway: string;
+  scanner: string;
+  door: string | undefined;
+  gtin: string | undefined;
+  qty: number;
+  receivedAt: number;
+}
+
 export class Observer {
+  readonly scans = new Map<string, SeenScan>();
+  /** The latest state each scanner's gateway reported, and when the observer got it. */
+  readonly scannerStates = new Map<string, { state: string; receivedAt: number }>();
   readonly events = new Map<string, { gateway: string; stream: string; seq: number; kind: string }>();
   readonly passes = new Map<string, SeenPass>();
   readonly gaps = new Map<string, { gateway: string; stream: string; fromSeq: number; toSeq: number; count: number }>();
@@ -64,6 +77,8 @@ export class Observer {
       }
       this.events.set(e.id, { gateway, stream: e.stream, seq: e.seq, kind: e.kind });
       if (e.kind === 'tag.pass') this.passes.set(e.id, { id: e.id, gateway, epc: e.epc, door: e.door, direction: e.direction, lastSeenMs: Date.parse(e.lastSeen), receivedAt: now });
+      if (e.kind === 'scan') this.scans.set(e.id, { id: e.id, gateway, scanner: e.scanner, door: e.door, gtin: e.gtin, qty: e.qty, receivedAt: now });
+      if (e.kind === 'scanner') this.scannerStates.set(e.scanner, { state: e.state, receivedAt: now });
       if (e.kind === 'gap') this.gaps.set(e.id, { gateway, stream: e.stream, fromSeq: e.fromSeq, toSeq: e.toSeq, count: e.toSeq - e.fromSeq + 1 });
     }
   }

@@ -2,7 +2,7 @@
 // put away, shipped, returned and restocked, the channel orders, and the faults with their moments. Pure: the same
 // seed, doors and minutes give the same plan (the replay of a failing seed starts from here).
 import { rng, sgtin96 } from '../../sim/scenario.js';
-import { SKUS, skuOfEpc, type SimDoor } from './layout.js';
+import { QTY_SKUS, SKUS, skuOfEpc, type SimDoor } from './layout.js';
 import type { PalletPattern } from './patterns.js';
 
 export interface Leg {
@@ -66,7 +66,15 @@ export interface Order {
   cancelAfter?: number;
 }
 
-export type FaultKind = 'hub-kill' | 'gateway-kill' | 'broker-kill' | 'llrp-drop' | 'keepalive-stop' | 'split' | 'coalesce' | 'channel-fault' | 'corrupt';
+export type FaultKind = 'hub-kill' | 'gateway-kill' | 'broker-kill' | 'llrp-drop' | 'keepalive-stop' | 'split' | 'coalesce' | 'channel-fault' | 'corrupt' | 'scanner-unplug';
+
+/** The operator scans a carton's GS1 barcode (quantity-tracked SKU, AI 30 count) at the scanner's receiving door. */
+export interface ScanPlan {
+  at: number;
+  sku: string;
+  gtin: string;
+  qty: number;
+}
 
 export interface Fault {
   at: number;
@@ -75,6 +83,8 @@ export interface Fault {
   target: string;
   /** down time, duration, or variant, by kind. */
   param: number;
+  /** scanner-unplug: a carton the operator scans while the scanner is unplugged (re-scanned after the replug). */
+  scan?: ScanPlan;
 }
 
 /** A cycle count of the reserve for one SKU; `lose`: a unit there has physically gone (the count finds it missing). */
@@ -91,6 +101,8 @@ export interface DayPlan {
   trips: Trip[];
   orders: Order[];
   counts: CountPlan[];
+  /** Barcode scans at the scanner's door (empty without a scanner). */
+  scans: ScanPlan[];
   faults: Fault[];
   /** The capped gateway's overflow: pallets received at its door while it is cut off (empty without faults). */
   cap: Leg[];
@@ -105,6 +117,8 @@ export interface PlanOptions {
   capPatterns: PalletPattern[];
   faults: boolean;
   broker: 'embedded' | 'mosquitto';
+  /** The site has a serial scanner (id) on a pty: plan scans, and unplug faults. */
+  scanner?: string;
 }
 
 export function planDay(o: PlanOptions): DayPlan {
@@ -185,25 +199,35 @@ export function planDay(o: PlanOptions): DayPlan {
   for (let i = 0; i < nCounts; i++) counts.push({ at: Math.floor(T * (0.5 + r() * 0.4)), pick: r(), lose: i === 0 || r() < 0.5 });
   counts.sort((a, b) => a.at - b.at);
 
+  const scan = (at: number): ScanPlan => {
+    const q = pick(QTY_SKUS);
+    return { at, sku: q.sku, gtin: q.gtin, qty: 1 + Math.floor(r() * 4) };
+  };
+  const scans: ScanPlan[] = [];
+  if (o.scanner) for (let i = 0, n = Math.max(4, Math.floor(T / 10_000)); i < n; i++) scans.push(scan(Math.floor(T * (0.05 + r() * 0.8))));
+  scans.sort((a, b) => a.at - b.at);
+
   const faults: Fault[] = [];
   const cap: Leg[] = [];
   if (o.faults) {
     const gateways = [...new Set(normal.map((d) => d.gateway))];
     const kinds: FaultKind[] = ['hub-kill', 'gateway-kill', 'llrp-drop', 'keepalive-stop', 'split', 'coalesce', 'channel-fault', 'corrupt'];
     if (o.broker === 'mosquitto') kinds.push('broker-kill');
+    if (o.scanner) kinds.push('scanner-unplug');
     // Every kind at least once, then more at random: one fault every ~12 s of the day.
     const n = Math.max(kinds.length, Math.floor(T / 12_000));
     const list = [...kinds, ...Array.from({ length: n - kinds.length }, () => pick(kinds))];
     shuffle(list);
     list.forEach((kind, i) => {
       const at = Math.floor(T * (0.05 + (0.8 * (i + r() * 0.8)) / list.length));
+      if (kind === 'scanner-unplug') return void faults.push({ at, kind, target: o.scanner!, param: 1000 + Math.floor(r() * 3000), scan: scan(at) });
       const target = kind === 'hub-kill' || kind === 'broker-kill' || kind === 'channel-fault' ? 'site' : kind === 'gateway-kill' || kind === 'corrupt' ? pick(gateways) : pick(normal).id;
       const param = kind === 'hub-kill' || kind === 'gateway-kill' || kind === 'broker-kill' ? 200 + Math.floor(r() * 1500) : kind === 'split' || kind === 'coalesce' ? 3000 + Math.floor(r() * 7000) : Math.floor(r() * 3);
       faults.push({ at, kind, target, param });
     });
     for (let i = 0; i < o.capPatterns.length; i++) cap.push({ door: 'door-cap', pattern: i, units: unitsFor(o.capPatterns[i]!.tags) });
   }
-  return { seed: o.seed, durationMs: T, trips, orders, counts, faults, cap };
+  return { seed: o.seed, durationMs: T, trips, orders, counts, scans, faults, cap };
 }
 
 /** The variances the plan's receipts must raise: a short line at close, the held SKU not on the ASN (resolved as planned). */

@@ -1,13 +1,13 @@
 // scripts/e2e/site — the running site: hub and gateways as real processes (bundled dockgate-hub / dockgate-gateway),
 // optionally Mosquitto, one simulated LLRP reader per door in this process, a TCP relay between gateways and broker,
 // the side subscriber, and the fake webhook channel. Start, kill -9, restart, stop.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { freePort } from '../../../hub/broker/test-support.js';
 import { FakeWebhookReceiver } from '../../../hub/channels/testing/fake-webhook.js';
 import { startLlrpSimulator, type LlrpSimulator } from '../../sim/llrp-reader.js';
-import { SKUS, UNIT_COST, gatewayYaml, hubYaml, mosquittoConf, siteLayout, type SimDoor, type SimGateway } from './layout.js';
+import { QTY_SKUS, SKUS, UNIT_COST, gatewayYaml, hubYaml, mosquittoConf, siteLayout, type SimDoor, type SimGateway, type SimScanner } from './layout.js';
 import { Observer } from './observer.js';
 import { Proc, ROOT, bundle, canConnect, until, type ExitRecord } from './processes.js';
 import { TcpRelay } from './relay.js';
@@ -22,6 +22,8 @@ export interface SiteOptions {
   logLevel?: string;
   /** Gateway Prometheus metrics on free ports (soak). */
   metrics?: boolean;
+  /** A serial barcode scanner on a socat pty pair at the first gateway's first receiving door. */
+  scanner?: boolean;
 }
 
 const WEBHOOK_SECRET = 'sim-webhook-secret';
@@ -45,6 +47,11 @@ export class Site {
   hubConfig = '';
   hubDb = '';
   hubCommand: string[] = [];
+  scanner?: SimScanner;
+  /** socat holding the scanner's pty pair: killed to unplug the scanner, started again to plug it back. */
+  socat?: Proc;
+  /** Since when the scanner's gateway must report it open again (plugged in, or its gateway restarted). */
+  scannerSince = 0;
   private bundles: Array<{ remove(): void }> = [];
   private gatewayFile = '';
 
@@ -52,6 +59,8 @@ export class Site {
     const l = siteLayout(o.doors, o.gateways, o.cappedGateway);
     this.doors = l.doors;
     this.gateways = l.gateways;
+    const door = this.doors.find((d) => d.gateway === 'gw-1' && d.mode === 'receiving');
+    if (o.scanner && door) this.scanner = { id: 'scan-1', gateway: 'gw-1', door: door.id, path: join(o.dir, 'scan-1.pty'), wire: join(o.dir, 'scan-1.wire') };
   }
 
   get api(): string {
@@ -104,6 +113,11 @@ export class Site {
     if (o.cappedGateway) this.capRelay = await new TcpRelay(() => this.brokerPort).start();
     await this.createItems();
 
+    if (this.scanner) {
+      const sc = this.scanner;
+      this.socat = new Proc('socat', 'socat', ['-d', '-d', `pty,raw,echo=0,link=${sc.path}`, `pty,raw,echo=0,link=${sc.wire}`], {}, join(o.dir, 'socat.log'), this.exits);
+      await this.plugScanner();
+    }
     for (const g of this.gateways) {
       const path = join(o.dir, `${g.id}.yaml`);
       const metricsPort = o.metrics ? await freePort() : undefined;
@@ -112,6 +126,7 @@ export class Site {
         path,
         gatewayYaml({
           gateway: g,
+          ...(this.scanner?.gateway === g.id ? { scanner: this.scanner } : {}),
           mqttUrl: `mqtt://127.0.0.1:${g.capped ? this.capRelay!.port : this.relay.port}`,
           outboxPath: join(o.dir, `${g.id}-outbox.db`),
           readerPorts: new Map(g.doors.map((d) => [d.reader, this.readers.get(d.reader)!.port])),
@@ -124,6 +139,28 @@ export class Site {
     }
     for (const p of this.gatewayProcs.values()) p.start();
     for (const g of this.gateways) await this.waitGatewayReading(g.id);
+  }
+
+  /** Plug the scanner in: socat makes the pty pair at the configured paths. */
+  async plugScanner(): Promise<void> {
+    const sc = this.scanner!;
+    rmSync(sc.path, { force: true });
+    rmSync(sc.wire, { force: true });
+    this.scannerSince = Date.now();
+    this.socat!.start();
+    await until(() => existsSync(sc.path) && existsSync(sc.wire), 'socat to make the scanner ptys', 15_000);
+  }
+
+  /** The scanner is plugged in and its gateway has reported it open since (scans written now are read). */
+  get scannerReady(): boolean {
+    const st = this.scanner && this.observer.scannerStates.get(this.scanner.id);
+    return !!st && st.state === 'open' && st.receivedAt > this.scannerSince && !!this.socat?.alive;
+  }
+
+  /** Unplug it: kill -9 socat; the operator's end disappears at once (its stale link could name a reused pty). */
+  async unplugScanner(): Promise<void> {
+    await this.socat!.kill9();
+    rmSync(this.scanner!.wire, { force: true });
   }
 
   async startMosquitto(): Promise<void> {
@@ -166,13 +203,13 @@ export class Site {
   }
 
   private async createItems(): Promise<void> {
-    for (const s of SKUS) {
-      const res = await fetch(`${this.api}/api/v1/items`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ sku: s.sku, name: `Sim item ${s.gtin}`, tracking: 'serial', gtins: [s.gtin], standardCost: UNIT_COST }),
-      });
-      if (res.status !== 201 && res.status !== 409) throw new Error(`could not create item ${s.sku}: ${res.status} ${await res.text()}`);
+    const items = [
+      ...SKUS.map((s) => ({ sku: s.sku, name: `Sim item ${s.gtin}`, tracking: 'serial', gtins: [s.gtin], standardCost: UNIT_COST })),
+      ...QTY_SKUS.map((q) => ({ sku: q.sku, name: `Sim carton ${q.gtin}`, tracking: 'quantity', gtins: [q.gtin], standardCost: UNIT_COST })),
+    ];
+    for (const item of items) {
+      const res = await fetch(`${this.api}/api/v1/items`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(item) });
+      if (res.status !== 201 && res.status !== 409) throw new Error(`could not create item ${item.sku}: ${res.status} ${await res.text()}`);
     }
   }
 
@@ -204,6 +241,7 @@ export class Site {
     const p = this.gatewayProcs.get(id)!;
     await p.kill9();
     await new Promise((r) => setTimeout(r, downMs));
+    if (this.scanner?.gateway === id) this.scannerSince = Date.now();
     p.start();
     await this.waitGatewayReading(id);
   }
@@ -218,12 +256,13 @@ export class Site {
     await this.capRelay?.close();
     await Promise.all([...this.readers.values()].map((r) => r.close()));
     await this.webhook.close();
-    for (const p of [this.hub, this.mosquitto, ...this.gatewayProcs.values()]) p?.close();
+    await this.socat?.stop('SIGTERM');
+    for (const p of [this.hub, this.mosquitto, this.socat, ...this.gatewayProcs.values()]) p?.close();
   }
 
   /** Last resort when the simulator itself fails: SIGKILL every child still running (synchronous, for process 'exit'). */
   killAll(): void {
-    for (const p of [...this.gatewayProcs.values(), this.hub, this.mosquitto]) {
+    for (const p of [...this.gatewayProcs.values(), this.hub, this.mosquitto, this.socat]) {
       const pid = p?.pid;
       if (pid) process.kill(pid, 'SIGKILL');
     }
