@@ -1,11 +1,9 @@
 // gateway/scanners — HID scanner driver (node-hid, loaded lazily): keyboard-wedge and HID POS scanners, hot-plug by
 // polling, reopen after unplug. Emits `code` and `state` like the serial driver.
-import { EventEmitter } from 'node:events';
 import { componentLogger, type Logger } from '../../protocols/logging/index.js';
-import { isoTs, type ScannerHealth, type ScannerState } from '../../protocols/events/index.js';
+import { isoTs, type ScannerHealth } from '../../protocols/events/index.js';
 import { KeyboardDecoder, PosDecoder, type LayoutName, type PosReportLayout } from '../../protocols/hid/index.js';
-import type { ScannedCode } from './session.js';
-import type { ScannerStateChange } from './serial.js';
+import { ScannerDriver } from './driver.js';
 
 /** The part of node-hid we use: the boundary the tests fake. */
 export interface HidDeviceInfo {
@@ -74,12 +72,9 @@ export interface HidScannerOptions {
   pollMs?: number;
 }
 
-export class HidScanner extends EventEmitter<{ code: [ScannedCode]; state: [ScannerStateChange] }> {
-  private readonly log: Logger;
+export class HidScanner extends ScannerDriver {
   private hid: HidModule | undefined;
   private device: HidDevice | undefined;
-  private state: ScannerState = 'closed';
-  private reason = 'not started';
   private running = false;
   private timer: NodeJS.Timeout | undefined;
   private lastScan: number | undefined;
@@ -92,8 +87,7 @@ export class HidScanner extends EventEmitter<{ code: [ScannedCode]; state: [Scan
     logger: Logger,
     private readonly hidLoader: HidLoader = loadNodeHid,
   ) {
-    super();
-    this.log = componentLogger(logger, 'scanner.hid', { scanner: options.id });
+    super(componentLogger(logger, 'scanner.hid', { scanner: options.id }));
     this.keyboard = new KeyboardDecoder({ layout: options.layout ?? 'us' });
     this.pos = new PosDecoder(options.posLayout);
   }
@@ -122,14 +116,6 @@ export class HidScanner extends EventEmitter<{ code: [ScannedCode]; state: [Scan
     if (!a.ok) return this.setState('unavailable', a.reason);
     this.hid = a.hid;
     this.poll();
-  }
-
-  private setState(state: ScannerState, reason: string): void {
-    if (state === this.state && reason === this.reason) return;
-    this.state = state;
-    this.reason = reason;
-    this.log[state === 'open' ? 'info' : 'warn']({ state, reason }, `scanner ${state}: ${reason}`);
-    this.emit('state', { state, reason });
   }
 
   private schedule(): void {

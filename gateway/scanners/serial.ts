@@ -1,11 +1,10 @@
 // gateway/scanners — serial scanner driver: opens a port by path or USB ids, frames codes, survives unplug/replug and
 // garbage (log, count, carry on). Emits `code` and `state`.
-import { EventEmitter } from 'node:events';
 import { SerialPort } from 'serialport';
 import { componentLogger, type Logger } from '../../protocols/logging/index.js';
-import { isoTs, type ScannerHealth, type ScannerState } from '../../protocols/events/index.js';
+import { isoTs, type ScannerHealth } from '../../protocols/events/index.js';
 import { SerialFramer, type FramingOptions } from './framing.js';
-import type { ScannedCode } from './session.js';
+import { ScannerDriver } from './driver.js';
 
 export interface SerialScannerOptions {
   id: string;
@@ -19,25 +18,12 @@ export interface SerialScannerOptions {
   reopenMs?: number;
 }
 
-export interface ScannerStateChange {
-  state: ScannerState;
-  reason: string;
-}
-
-export interface SerialScannerEvents {
-  code: [ScannedCode];
-  state: [ScannerStateChange];
-}
-
 /** What SerialPort.list() returns, as far as we use it; injectable for tests of USB matching. */
 export type PortLister = () => Promise<Array<{ path: string; vendorId?: string; productId?: string; serialNumber?: string }>>;
 
-export class SerialScanner extends EventEmitter<SerialScannerEvents> {
-  private readonly log: Logger;
+export class SerialScanner extends ScannerDriver {
   private readonly framer: SerialFramer;
   private port: SerialPort | undefined;
-  private state: ScannerState = 'closed';
-  private reason = 'not started';
   private running = false;
   private reopenTimer: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -49,9 +35,8 @@ export class SerialScanner extends EventEmitter<SerialScannerEvents> {
     logger: Logger,
     private readonly lister: PortLister = () => SerialPort.list(),
   ) {
-    super();
+    super(componentLogger(logger, 'scanner.serial', { scanner: options.id }));
     if (!options.path && !options.match) throw new Error(`serial scanner ${options.id}: give path or match (vendorId/productId/serialNumber)`);
-    this.log = componentLogger(logger, 'scanner.serial', { scanner: options.id });
     this.framer = new SerialFramer(options.framing);
   }
 
@@ -81,14 +66,6 @@ export class SerialScanner extends EventEmitter<SerialScannerEvents> {
     };
     if (this.lastScan !== undefined) h.lastScan = isoTs(this.lastScan);
     return h;
-  }
-
-  private setState(state: ScannerState, reason: string): void {
-    if (state === this.state && reason === this.reason) return;
-    this.state = state;
-    this.reason = reason;
-    this.log[state === 'open' ? 'info' : 'warn']({ state, reason }, `scanner ${state}: ${reason}`);
-    this.emit('state', { state, reason });
   }
 
   private scheduleReopen(): void {
