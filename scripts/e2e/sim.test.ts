@@ -5,7 +5,8 @@
 // gateways' emitted passes, `dockgate-hub check` clean, no duplicate moves, every dead letter and gap accounted for,
 // the ASNs' variances (short, unexpected items held then accepted or dismissed) as the plan implies, cycle counts that
 // find a unit gone, COGS at standard cost, and cartons scanned on a serial scanner on a socat pty (unplugged and
-// plugged back once: a scan into the unplugged scanner is scanned again and counted once).
+// plugged back once: a scan into the unplugged scanner is scanned again and counted once); channel faults strike both
+// the webhook channel and a Shopify stand-in, and both must show the expected quantities, each push applied once.
 import { describe, expect, it } from 'vitest';
 import { runSim } from './sim.js';
 
@@ -34,6 +35,8 @@ describe('site simulator (short seeds, faults on)', () => {
       expect(r.figures.scans).toBeGreaterThanOrEqual(4);
       expect(r.figures.scansUnplugged).toBeGreaterThanOrEqual(1);
       expect(r.figures.scanEvents).toBe(r.figures.scans);
+      // The second channel, on a local Shopify stand-in, was pushed to (and struck by a channel fault).
+      expect(r.figures.shopifyApplications).toBeGreaterThan(0);
     }, 300_000);
   }
 });

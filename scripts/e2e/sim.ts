@@ -12,7 +12,7 @@ import { claimedPasses, compareCounts, compareLedger, deadLetters, doorException
 import { DOOR_CLEAR_MS, DayRunner } from './site/day.js';
 import { ExpectedLedger } from './site/expected.js';
 import { FaultRunner } from './site/faults.js';
-import { QTY_SKUS, SKUS, UNIT_COST, skuOfEpc } from './site/layout.js';
+import { QTY_SKUS, SHOP_LOCATION, SKUS, UNIT_COST, shopItem, skuOfEpc } from './site/layout.js';
 import { makePatterns } from './site/patterns.js';
 import { expectedVariances, planDay } from './site/plan.js';
 import { cogs, compareVariances } from './site/receipts.js';
@@ -72,8 +72,8 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
   const patterns = makePatterns(o.seed, 24, 12, { maxDurationMs: 11_000 });
   if (!patterns.some((p) => p.tags === 1)) patterns.push(...makePatterns(o.seed + 1, 40, 2, { maxDurationMs: 11_000 }).filter((p) => p.tags === 1).slice(0, 1));
   const capPatterns = o.faults ? makePatterns(o.seed, 2, 90, { minTags: 55, maxDurationMs: 11_000 }) : [];
-  const site = new Site({ dir, doors: o.doors, gateways: o.gateways, broker: o.broker, cappedGateway: o.faults, scanner: true });
-  const plan = planDay({ seed: o.seed, minutes: o.minutes, doors: site.doors, patterns, capPatterns, faults: o.faults, broker: o.broker, ...(site.scanner ? { scanner: site.scanner.id } : {}) });
+  const site = new Site({ dir, doors: o.doors, gateways: o.gateways, broker: o.broker, cappedGateway: o.faults, scanner: true, shopify: true });
+  const plan = planDay({ seed: o.seed, minutes: o.minutes, doors: site.doors, patterns, capPatterns, faults: o.faults, broker: o.broker, ...(site.scanner ? { scanner: site.scanner.id } : {}), channels: ['web', 'shop'] });
   say(`sim seed ${o.seed}: ${o.doors} doors, ${o.gateways} gateway(s)${o.faults ? ' + 1 capped' : ''}, broker ${o.broker}, ${o.minutes} min, faults ${o.faults ? 'on' : 'off'}; ${plan.trips.length} pallets, ${plan.orders.length} orders, ${plan.faults.length} faults; dir ${dir}`);
   const findings: Finding[] = [];
   const figures: Record<string, number | string> = {};
@@ -113,6 +113,18 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
       findings.push({ check: 'channel quantities', detail: SKUS.map((s) => `${s.sku}: expected ${day!.truth.channelQuantity(s.sku)}, channel shows ${site.webhook.shows.get(s.sku.toLowerCase()) ?? 0}`).join('; ') });
     }
     for (const [key, n] of site.webhook.applications) if (n !== 1) findings.push({ check: 'channel pushes applied once', detail: `push ${key} applied ${n} times` });
+    if (site.shop) {
+      const shop = site.shop;
+      const shopOk = () => SKUS.every((s) => (shop.quantity(shopItem(s), SHOP_LOCATION) ?? 0) === day!.truth.channelQuantity(s.sku));
+      await until(shopOk, 'Shopify to show the expected quantities', 60_000, 250).catch(() => undefined);
+      if (!shopOk()) findings.push({ check: 'Shopify quantities', detail: SKUS.map((s) => `${s.sku}: expected ${day!.truth.channelQuantity(s.sku)}, Shopify shows ${shop.quantity(shopItem(s), SHOP_LOCATION)}`).join('; ') });
+      // One mutation carries several SKUs under one key: each (key, item) must be applied once.
+      const applied = new Map<string, number>();
+      for (const a of shop.applications) applied.set(`${a.key} ${a.item}`, (applied.get(`${a.key} ${a.item}`) ?? 0) + 1);
+      for (const [key, n] of applied) if (n !== 1) findings.push({ check: 'Shopify mutations applied once', detail: `key and item ${key} applied ${n} times` });
+      figures.shopifyRequests = shop.requests.length;
+      figures.shopifyApplications = shop.applications.length;
+    }
     figures.channelPushes = site.webhook.received.length;
     say('  settled: units shown, outboxes drained, channel converged');
     day.closeDb();

@@ -229,6 +229,8 @@ export class DayRunner {
     for (const u of r.held) this.truth.held.add(u);
     const door = t.receive.door;
     const ok = await this.locks.with([door], async () => {
+      // The pallet before (or a carton scanned) must be applied first: a pass arriving once this is open belongs to it.
+      await this.passesApplied(door);
       const opened = await this.post(`/api/v1/receipts/${r.po}/open`, { door });
       // A hub killed after opening but before answering: the retry finds it open here, which is what was asked.
       if (opened.status !== 200 && receiptState(this.hubDb(), r.po) !== `open@${door}`) throw new Error(`receipt ${r.po} not opened at ${door}: ${opened.status} ${JSON.stringify(opened.body)}`);

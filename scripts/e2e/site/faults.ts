@@ -4,6 +4,7 @@
 // make the portal miss a pallet physically (a dead reader link, a killed gateway's in-memory pass) wait until the
 // affected doors are free and their last pass has been emitted; the rest strike whenever they fall.
 import mqtt from 'mqtt';
+import type { ShopifyFault } from '../../../hub/channels/testing/fake-shopify.js';
 import { topics } from '../../../protocols/events/index.js';
 import type { DayRunner } from './day.js';
 import { SITE } from './layout.js';
@@ -113,10 +114,17 @@ export class FaultRunner {
         return `${door.reader} ${f.kind === 'split' ? 'split every message at every byte' : 'coalesced messages'} for ${f.param} ms`;
       }
       case 'channel-fault': {
+        if (f.target === 'shop' && s.shop) {
+          // Throttled (429, then THROTTLED in a 200), failing (500, then applied-but-502), hanging (late, then applied-but-late).
+          const variants: ShopifyFault[][] = [[{ kind: 'http429' }, { kind: 'throttle' }], [{ kind: 'http500' }, { kind: 'apply-then-500' }], [{ kind: 'hang', ms: 2500 }, { kind: 'apply-then-hang', ms: 2500 }]];
+          const v = variants[f.param % variants.length]!;
+          s.shop.faults.push(...v);
+          return `Shopify's next answers: ${v.map((x) => x.kind).join(', ')}`;
+        }
         const variants: Array<Array<number | `hang:${number}`>> = [[429, 429], [500, 503], ['hang:2500']];
         const v = variants[f.param % variants.length]!;
         s.webhook.faults.push(...v);
-        return `the channel's next answers: ${v.join(', ')}`;
+        return `the webhook channel's next answers: ${v.join(', ')}`;
       }
       case 'scanner-unplug': {
         const sc = s.scanner!;

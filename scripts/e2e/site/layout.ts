@@ -88,8 +88,14 @@ export interface HubYamlOptions {
   doors: SimDoor[];
   webhookUrl: string;
   webhookSecret: string;
+  /** A second channel on a local Shopify stand-in (same stock, same rule). */
+  shopify?: { url: string; token: string };
   logLevel?: string;
 }
+
+export const SHOP_LOCATION = 'gid://shopify/Location/1';
+/** The Shopify inventory item of one of our SKUs. */
+export const shopItem = (s: SimSku): string => `gid://shopify/InventoryItem/${s.itemRef}`;
 
 /** Cheap scrypt for the simulator's throwaway passwords (the hub checks one per connect). */
 const hashes = new Map<string, string>();
@@ -133,7 +139,19 @@ channels:
 ${SKUS.map((s) => `      ${s.sku}: { item: ${s.sku.toLowerCase()} }`).join('\n')}
     webhook: { url: "${o.webhookUrl}", secret: ${o.webhookSecret} }
     http: { timeoutMs: 1500, maxTries: 3, backoffBaseMs: 100, backoffMaxMs: 1000 }
-`;
+${
+  o.shopify
+    ? `  - id: shop
+    connector: shopify
+    locations: [stock]
+    rule: { pct: 1 }
+    skus:
+${SKUS.map((s) => `      ${s.sku}: { item: "${shopItem(s)}" }`).join('\n')}
+    shopify: { endpoint: "${o.shopify.url}", accessToken: ${o.shopify.token}, locationId: "${SHOP_LOCATION}" }
+    http: { timeoutMs: 1500, maxTries: 3, backoffBaseMs: 100, backoffMaxMs: 1000 }
+`
+    : ''
+}`;
 }
 
 export interface GatewayYamlOptions {

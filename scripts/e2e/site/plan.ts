@@ -119,6 +119,8 @@ export interface PlanOptions {
   broker: 'embedded' | 'mosquitto';
   /** The site has a serial scanner (id) on a pty: plan scans, and unplug faults. */
   scanner?: string;
+  /** Channels whose API a channel fault may strike (default: the webhook channel `web`). */
+  channels?: string[];
 }
 
 export function planDay(o: PlanOptions): DayPlan {
@@ -212,16 +214,20 @@ export function planDay(o: PlanOptions): DayPlan {
   if (o.faults) {
     const gateways = [...new Set(normal.map((d) => d.gateway))];
     const kinds: FaultKind[] = ['hub-kill', 'gateway-kill', 'llrp-drop', 'keepalive-stop', 'split', 'coalesce', 'channel-fault', 'corrupt'];
+    // Every channel's API is struck at least once.
+    for (let i = 1; i < (o.channels?.length ?? 1); i++) kinds.push('channel-fault');
     if (o.broker === 'mosquitto') kinds.push('broker-kill');
     if (o.scanner) kinds.push('scanner-unplug');
     // Every kind at least once, then more at random: one fault every ~12 s of the day.
     const n = Math.max(kinds.length, Math.floor(T / 12_000));
     const list = [...kinds, ...Array.from({ length: n - kinds.length }, () => pick(kinds))];
     shuffle(list);
+    let channelFaults = 0; // channel faults take the channels in turn
     list.forEach((kind, i) => {
       const at = Math.floor(T * (0.05 + (0.8 * (i + r() * 0.8)) / list.length));
       if (kind === 'scanner-unplug') return void faults.push({ at, kind, target: o.scanner!, param: 1000 + Math.floor(r() * 3000), scan: scan(at) });
-      const target = kind === 'hub-kill' || kind === 'broker-kill' || kind === 'channel-fault' ? 'site' : kind === 'gateway-kill' || kind === 'corrupt' ? pick(gateways) : pick(normal).id;
+      const channels = o.channels ?? ['web'];
+      const target = kind === 'channel-fault' ? channels[channelFaults++ % channels.length]! : kind === 'hub-kill' || kind === 'broker-kill' ? 'site' : kind === 'gateway-kill' || kind === 'corrupt' ? pick(gateways) : pick(normal).id;
       const param = kind === 'hub-kill' || kind === 'gateway-kill' || kind === 'broker-kill' ? 200 + Math.floor(r() * 1500) : kind === 'split' || kind === 'coalesce' ? 3000 + Math.floor(r() * 7000) : Math.floor(r() * 3);
       faults.push({ at, kind, target, param });
     });

@@ -5,9 +5,10 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { freePort } from '../../../hub/broker/test-support.js';
+import { FakeShopify } from '../../../hub/channels/testing/fake-shopify.js';
 import { FakeWebhookReceiver } from '../../../hub/channels/testing/fake-webhook.js';
 import { startLlrpSimulator, type LlrpSimulator } from '../../sim/llrp-reader.js';
-import { QTY_SKUS, SKUS, UNIT_COST, gatewayYaml, hubYaml, mosquittoConf, siteLayout, type SimDoor, type SimGateway, type SimScanner } from './layout.js';
+import { QTY_SKUS, SHOP_LOCATION, SKUS, UNIT_COST, shopItem, gatewayYaml, hubYaml, mosquittoConf, siteLayout, type SimDoor, type SimGateway, type SimScanner } from './layout.js';
 import { Observer } from './observer.js';
 import { Proc, ROOT, bundle, canConnect, until, type ExitRecord } from './processes.js';
 import { TcpRelay } from './relay.js';
@@ -24,9 +25,12 @@ export interface SiteOptions {
   metrics?: boolean;
   /** A serial barcode scanner on a socat pty pair at the first gateway's first receiving door. */
   scanner?: boolean;
+  /** A second channel, on a local Shopify stand-in. */
+  shopify?: boolean;
 }
 
 const WEBHOOK_SECRET = 'sim-webhook-secret';
+const SHOP_TOKEN = 'shpat_sim';
 
 export class Site {
   readonly exits: ExitRecord[] = [];
@@ -44,6 +48,7 @@ export class Site {
   capRelay?: TcpRelay;
   observer = new Observer();
   webhook = new FakeWebhookReceiver(WEBHOOK_SECRET);
+  shop?: FakeShopify;
   hubConfig = '';
   hubDb = '';
   hubCommand: string[] = [];
@@ -80,6 +85,10 @@ export class Site {
     this.hubCommand = [process.execPath, hubBundle.file];
     this.gatewayFile = gwBundle.file;
     await this.webhook.start();
+    if (o.shopify) {
+      this.shop = await new FakeShopify({ token: SHOP_TOKEN }).start();
+      for (const s of SKUS) this.shop.seed(shopItem(s), SHOP_LOCATION, 0);
+    }
     for (const d of this.doors) this.readers.set(d.reader, await startLlrpSimulator({ readerId: d.reader, host: '127.0.0.1', port: 0, reportBatch: 100 }));
 
     this.brokerPort = await freePort();
@@ -103,6 +112,7 @@ export class Site {
         doors: this.doors,
         webhookUrl: this.webhook.url,
         webhookSecret: WEBHOOK_SECRET,
+        ...(this.shop ? { shopify: { url: this.shop.url, token: SHOP_TOKEN } } : {}),
         logLevel: o.logLevel ?? 'warn',
       }),
     );
@@ -256,6 +266,7 @@ export class Site {
     await this.capRelay?.close();
     await Promise.all([...this.readers.values()].map((r) => r.close()));
     await this.webhook.close();
+    await this.shop?.close();
     await this.socat?.stop('SIGTERM');
     for (const p of [this.hub, this.mosquitto, this.socat, ...this.gatewayProcs.values()]) p?.close();
   }
