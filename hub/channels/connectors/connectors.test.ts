@@ -64,13 +64,17 @@ describe('shopify connector', () => {
   it('retries a 5xx after the mutation was applied with the same key and does not apply twice', async () => {
     const fake = await shopify();
     fake.seed(item(1), LOC, 2);
+    fake.seed(item(2), LOC, 0);
     fake.faults.push({ kind: 'http500' }, { kind: 'apply-then-500' });
     const c = shopifyConnector(shopSettings(fake.url), fast, systemClock, silentLogger());
-    expect(await c.push([{ sku: 'A', item: item(1), quantity: 7, from: 2 }], 'k-5xx')).toEqual([{ sku: 'A', status: 'ok', quantity: 7 }]);
+    const two = [{ sku: 'A', item: item(1), quantity: 7, from: 2 }, { sku: 'B', item: item(2), quantity: 4, from: 0 }];
+    expect(await c.push(two, 'k-5xx')).toEqual([{ sku: 'A', status: 'ok', quantity: 7 }, { sku: 'B', status: 'ok', quantity: 4 }]);
     expect(fake.setRequests().map((r) => r.answer)).toEqual(['HTTP 500', 'HTTP 502', 'ok']);
     expect(new Set(fake.setRequests().map((r) => r.key))).toEqual(new Set(['k-5xx']));
+    // One mutation setting two items, applied once (on the 502) and answered from the key after.
+    expect(fake.applications.map((a) => a.key)).toEqual(['k-5xx', 'k-5xx']);
     expect(fake.appliedPerKey().get('k-5xx')).toBe(1);
-    expect(fake.quantity(item(1), LOC)).toBe(7);
+    expect([fake.quantity(item(1), LOC), fake.quantity(item(2), LOC)]).toEqual([7, 4]);
   });
 
   it('retries a timed-out request (applied server-side) with the same key, applied once', async () => {

@@ -38,7 +38,7 @@ export interface FakeShopifyOptions {
 export class FakeShopify {
   readonly levels = new Map<string, number>();
   readonly requests: ShopifyRequestLog[] = [];
-  /** every application of a mutation: a key that appears twice here is a double-apply */
+  /** every application of a mutation, one entry per item it sets: the same key and item twice is a double-apply */
   readonly applications: Array<{ key: string; item: string; location: string; quantity: number }> = [];
   readonly faults: ShopifyFault[] = [];
   private readonly keys = new Map<string, { params: string; ok: boolean; response: unknown }>();
@@ -70,10 +70,15 @@ export class FakeShopify {
     return this.levels.get(`${item}|${location}`);
   }
 
-  /** how many times each key's mutation was applied */
+  /** how many times each key's mutation was applied (a mutation setting several items counts once per application) */
   appliedPerKey(): Map<string, number> {
+    const perItem = new Map<string, number>();
     const m = new Map<string, number>();
-    for (const a of this.applications) m.set(a.key, (m.get(a.key) ?? 0) + 1);
+    for (const a of this.applications) {
+      const n = (perItem.get(`${a.key}\0${a.item}`) ?? 0) + 1;
+      perItem.set(`${a.key}\0${a.item}`, n);
+      m.set(a.key, Math.max(m.get(a.key) ?? 0, n));
+    }
     return m;
   }
 
