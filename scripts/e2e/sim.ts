@@ -4,7 +4,8 @@
 // and at the end the hub's ledger against two independent expectations — the ground truth of the day (whole chain) and
 // the passes the gateways really emitted (the hub's exactly-once effect) — plus `dockgate-hub check`, no duplicate
 // moves, dead letters and gaps accounted for. A failing seed prints the command that replays it.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -283,16 +284,25 @@ async function main(): Promise<void> {
       broker: { type: 'string', default: 'embedded' },
       faults: { type: 'string', default: 'on' },
       keep: { type: 'boolean', default: false },
+      parallel: { type: 'string', default: '1' },
     },
   });
   const doors = Number(values.doors);
-  const broker = values.broker === 'mosquitto' ? 'mosquitto' : values.broker === 'embedded' ? 'embedded' : undefined;
-  if (!broker) throw new Error(`--broker must be embedded or mosquitto, got ${values.broker}`);
+  const brokerOf = (seed: number): SimOptions['broker'] => (values.broker === 'alternate' ? (seed % 2 ? 'embedded' : 'mosquitto') : (values.broker as SimOptions['broker']));
+  if (!['embedded', 'mosquitto', 'alternate'].includes(values.broker)) throw new Error(`--broker must be embedded, mosquitto or alternate (odd seeds embedded, even seeds Mosquitto), got ${values.broker}`);
   if (values.faults !== 'on' && values.faults !== 'off') throw new Error(`--faults must be on or off, got ${values.faults}`);
+  const parallel = Number(values.parallel);
+  if (!Number.isInteger(parallel) || parallel < 1) throw new Error(`--parallel must be a whole number of seeds run at once, got ${values.parallel}`);
   const seeds = values.seeds ? values.seeds.split(',').flatMap((s) => (s.includes('-') ? range(s) : [Number(s)])) : [Number(values.seed)];
+  if (parallel > 1 && seeds.length > 1) {
+    const passOn = ['--doors', values.doors, '--minutes', values.minutes, '--faults', values.faults, ...(values.gateways ? ['--gateways', values.gateways] : []), ...(values.keep ? ['--keep'] : [])];
+    const failedSeeds = await runSeedsInParallel(seeds, parallel, (seed) => [...passOn, '--broker', brokerOf(seed)]);
+    process.stdout.write(`${seeds.length - failedSeeds} of ${seeds.length} seeds passed\n`);
+    process.exit(failedSeeds ? 1 : 0);
+  }
   let failed = 0;
   for (const seed of seeds) {
-    const o: SimOptions = { seed, doors, minutes: Number(values.minutes), gateways: Number(values.gateways ?? Math.max(1, Math.ceil(doors / 4))), broker, faults: values.faults === 'on', keep: values.keep };
+    const o: SimOptions = { seed, doors, minutes: Number(values.minutes), gateways: Number(values.gateways ?? Math.max(1, Math.ceil(doors / 4))), broker: brokerOf(seed), faults: values.faults === 'on', keep: values.keep };
     const r = await runSim(o);
     process.stdout.write(`${JSON.stringify(r.figures)}\n`);
     if (r.ok) process.stdout.write(`seed ${seed}: OK — ledger equals both expectations, every invariant holds\n`);
@@ -304,6 +314,34 @@ async function main(): Promise<void> {
   if (seeds.length > 1) process.stdout.write(`${seeds.length - failed} of ${seeds.length} seeds passed\n`);
   await sleep(10);
   process.exit(failed ? 1 : 0);
+}
+
+/**
+ * Each seed in its own process (this script, --seed N), `parallel` at a time: a seed's simulated readers and timing
+ * keep their own event loop. Its output goes to seed-N.log in one directory; one line per seed says how it ended.
+ */
+async function runSeedsInParallel(seeds: number[], parallel: number, argsFor: (seed: number) => string[]): Promise<number> {
+  const logs = mkdtempSync(join(tmpdir(), 'dockgate-sim-seeds-'));
+  process.stdout.write(`${seeds.length} seeds, ${parallel} at a time; each seed's output in ${logs}/seed-N.log\n`);
+  const queue = [...seeds];
+  let failed = 0;
+  const lane = async (): Promise<void> => {
+    for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
+      const log = join(logs, `seed-${seed}.log`);
+      const started = Date.now();
+      const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, '--seed', String(seed), ...argsFor(seed)], { stdio: ['ignore', openSync(log, 'w'), openSync(log, 'a')] });
+      const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      const minutes = ((Date.now() - started) / 60_000).toFixed(1);
+      if (code === 0) process.stdout.write(`seed ${seed}: OK in ${minutes} min (${argsFor(seed).join(' ')})\n`);
+      else {
+        failed++;
+        const tail = readFileSync(log, 'utf8').split('\n').filter((l) => /FAILED|✗|replay:|logs and databases/.test(l)).join('\n');
+        process.stdout.write(`seed ${seed}: FAILED (exit ${code}) after ${minutes} min — ${log}\n${tail}\n`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, seeds.length) }, lane));
+  return failed;
 }
 
 function range(s: string): number[] {
