@@ -1,6 +1,6 @@
 // protocols/events — one valid example of every payload of the wire contract. Tests, docs and simulators start
 // from these (and mutate copies); they are checked against the schemas by examples.test.ts.
-import type { Command, Event, EventBatch, GatewayStatus, HubStatus } from './schema.js';
+import type { Command, Event, EventBatch, GatewayStatus, HubAck, HubStatus } from './schema.js';
 
 export const EXAMPLE_SITE = 'acme-dc1';
 export const EXAMPLE_GATEWAY = 'dock-east';
@@ -105,6 +105,10 @@ export function exampleGatewayStatus(): GatewayStatus {
 
 export function exampleHubStatus(): HubStatus {
   return { v: 1, online: true, ts: '2025-11-22T10:02:07.123Z', version: '0.1.0', startedAt: '2025-11-22T08:00:00Z' };
+}
+
+export function exampleHubAck(): HubAck {
+  return { v: 1, stream: EXAMPLE_STREAM, through: 1042, ts: '2025-11-22T10:02:07.130Z' };
 }
 
 /** One of every command. */

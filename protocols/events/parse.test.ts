@@ -10,6 +10,7 @@ import {
   exampleCommands,
   exampleEvents,
   exampleGatewayStatus,
+  exampleHubAck,
   exampleHubStatus,
   isValidEvent,
   parse,
@@ -22,6 +23,7 @@ const T = {
   status: topics.status(EXAMPLE_SITE, EXAMPLE_GATEWAY),
   cmd: topics.cmd(EXAMPLE_SITE, EXAMPLE_GATEWAY),
   hub: topics.hubStatus(EXAMPLE_SITE),
+  ack: topics.ack(EXAMPLE_SITE, EXAMPLE_GATEWAY),
 };
 
 const bytes = (v: unknown) => Buffer.from(JSON.stringify(v));
@@ -64,6 +66,14 @@ describe('valid examples', () => {
     expect(parse(T.status, bytes(exampleGatewayStatus()))).toMatchObject({ ok: true, kind: 'status' });
     expect(parse(T.status, bytes({ v: 1, gateway: EXAMPLE_GATEWAY, online: false }))).toMatchObject({ ok: true, kind: 'status' });
     expect(parse(T.hub, bytes(exampleHubStatus()))).toMatchObject({ ok: true, kind: 'hub-status', topic: { site: EXAMPLE_SITE } });
+  });
+
+  it("parses the hub's acknowledgement of a stream, and names what is wrong with a bad one", () => {
+    expect(parse(T.ack, bytes(exampleHubAck()))).toEqual({ ok: true, kind: 'ack', topic: { kind: 'ack', site: EXAMPLE_SITE, gateway: EXAMPLE_GATEWAY }, value: exampleHubAck() });
+    expect(parse(T.ack, bytes({ ...exampleHubAck(), through: 0 })).ok).toBe(true);
+    expect(paths(parse(T.ack, bytes({ ...exampleHubAck(), through: -1 })))).toEqual(['/through']);
+    expect(paths(parse(T.ack, bytes({ ...exampleHubAck(), stream: 'x' })))).toEqual(['/stream']);
+    expect(paths(parse(T.ack, bytes({ ...exampleHubAck(), extra: 1 })))).toContain('/extra');
   });
 
   it.each(exampleCommands().map((c) => [c.cmd, c]))('parses command %s', (_name, cmd) => {

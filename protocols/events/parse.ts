@@ -7,6 +7,7 @@ import {
   EventBatch,
   GapEvent,
   GatewayStatus,
+  HubAck,
   HubStatus,
   ReaderEvent,
   ScanEvent,
@@ -40,6 +41,7 @@ export type ParseResult =
   | { ok: true; kind: 'status'; topic: ParsedTopic & { kind: 'status' }; value: GatewayStatus }
   | { ok: true; kind: 'cmd'; topic: ParsedTopic & { kind: 'cmd' }; value: Command }
   | { ok: true; kind: 'hub-status'; topic: ParsedTopic & { kind: 'hub-status' }; value: HubStatus }
+  | { ok: true; kind: 'ack'; topic: ParsedTopic & { kind: 'ack' }; value: HubAck }
   | ParseFailure;
 
 const MAX_ERRORS = 20;
@@ -219,6 +221,11 @@ function parseUnsafe(topicName: string, bytes: Uint8Array | string): ParseResult
         schemaErrors(schema, value, '', errors);
       }
       return errors.length ? fail('schema', errors, topic) : { ok: true, kind: 'cmd', topic, value: value as Command };
+    }
+    case 'ack': {
+      const errors: WireError[] = [];
+      schemaErrors(HubAck, value, '', errors);
+      return errors.length ? fail('schema', errors, topic) : { ok: true, kind: 'ack', topic, value: value as HubAck };
     }
     case 'hub-status': {
       const errors: WireError[] = [];

@@ -303,6 +303,17 @@ export const HubStatus = Type.Object(
 );
 export type HubStatus = Static<typeof HubStatus>;
 
+export const HubAck = Type.Object(
+  {
+    v: Type.Literal(WIRE_VERSION),
+    stream: StreamId,
+    through: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'every event of the stream with seq <= through is applied (or inside a gap the gateway reported); 0: none yet' }),
+    ts: Timestamp,
+  },
+  { additionalProperties: false, $id: 'dockgate.hub-ack', description: 'hub → gateway, retained: how far the hub has applied a stream; the gateway deletes outbox rows up to it' },
+);
+export type HubAck = Static<typeof HubAck>;
+
 const commandBase = {
   v: Type.Literal(WIRE_VERSION),
   id: EventId,

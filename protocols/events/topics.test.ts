@@ -41,6 +41,7 @@ describe('parseTopic', () => {
         expect(parseTopic(topics.events(site, gateway))).toEqual({ kind: 'events', site, gateway });
         expect(parseTopic(topics.status(site, gateway))).toEqual({ kind: 'status', site, gateway });
         expect(parseTopic(topics.cmd(site, gateway))).toEqual({ kind: 'cmd', site, gateway });
+        expect(parseTopic(topics.ack(site, gateway))).toEqual({ kind: 'ack', site, gateway });
         expect(parseTopic(topics.hubStatus(site))).toEqual({ kind: 'hub-status', site });
       }),
     );

@@ -2,10 +2,10 @@
 
 const ID_RE = /^[a-z0-9-]+$/;
 
-export type TopicKind = 'events' | 'status' | 'cmd' | 'hub-status';
+export type TopicKind = 'events' | 'status' | 'cmd' | 'ack' | 'hub-status';
 
-export type GatewayTopic<K extends 'events' | 'status' | 'cmd' = 'events' | 'status' | 'cmd'> = { kind: K; site: string; gateway: string };
-export type ParsedTopic = GatewayTopic<'events'> | GatewayTopic<'status'> | GatewayTopic<'cmd'> | { kind: 'hub-status'; site: string };
+export type GatewayTopic<K extends 'events' | 'status' | 'cmd' | 'ack' = 'events' | 'status' | 'cmd' | 'ack'> = { kind: K; site: string; gateway: string };
+export type ParsedTopic = GatewayTopic<'events'> | GatewayTopic<'status'> | GatewayTopic<'cmd'> | GatewayTopic<'ack'> | { kind: 'hub-status'; site: string };
 
 export class TopicIdError extends Error {
   constructor(what: string, value: string) {
@@ -27,6 +27,8 @@ export const topics = {
   events: (site: string, gateway: string) => `dockgate/${checkId('site', site)}/gw/${checkId('gateway', gateway)}/events`,
   status: (site: string, gateway: string) => `dockgate/${checkId('site', site)}/gw/${checkId('gateway', gateway)}/status`,
   cmd: (site: string, gateway: string) => `dockgate/${checkId('site', site)}/gw/${checkId('gateway', gateway)}/cmd`,
+  /** hub → gateway, retained: how far the hub has applied the gateway's stream (the end-to-end acknowledgement). */
+  ack: (site: string, gateway: string) => `dockgate/${checkId('site', site)}/gw/${checkId('gateway', gateway)}/ack`,
   hubStatus: (site: string) => `dockgate/${checkId('site', site)}/hub/status`,
   /** Subscription filters for the hub. */
   allEvents: (site: string) => `dockgate/${checkId('site', site)}/gw/+/events`,
@@ -47,5 +49,6 @@ export function parseTopic(topic: string): ParsedTopic | undefined {
   if (leaf === 'events') return { kind: 'events', site, gateway };
   if (leaf === 'status') return { kind: 'status', site, gateway };
   if (leaf === 'cmd') return { kind: 'cmd', site, gateway };
+  if (leaf === 'ack') return { kind: 'ack', site, gateway };
   return undefined;
 }
