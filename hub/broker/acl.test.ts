@@ -15,8 +15,11 @@ describe('ACL rules', () => {
     expect(publishRefusal('s1', gw, '$SYS/x')).toBeDefined();
   });
 
-  it('a gateway subscribes only to its own cmd, without wildcards', () => {
+  it('a gateway subscribes only to its own cmd and ack, without wildcards', () => {
     expect(subscribeRefusal('s1', gw, 'dockgate/s1/gw/gw-1/cmd')).toBeUndefined();
+    expect(subscribeRefusal('s1', gw, 'dockgate/s1/gw/gw-1/ack')).toBeUndefined();
+    expect(subscribeRefusal('s1', gw, 'dockgate/s1/gw/gw-2/ack')).toMatch(/may subscribe only to dockgate\/s1\/gw\/gw-1\/cmd and dockgate\/s1\/gw\/gw-1\/ack, not dockgate\/s1\/gw\/gw-2\/ack/);
+    expect(subscribeRefusal('s1', gw, 'dockgate/s1/gw/+/ack')).toBeDefined();
     expect(subscribeRefusal('s1', gw, 'dockgate/s1/gw/gw-2/cmd')).toMatch(/may subscribe only to dockgate\/s1\/gw\/gw-1\/cmd/);
     expect(subscribeRefusal('s1', gw, 'dockgate/s1/gw/+/cmd')).toBeDefined();
     expect(subscribeRefusal('s1', gw, '#')).toBeDefined();

@@ -3,7 +3,7 @@ import { topics } from '../../protocols/events/index.js';
 
 /** Who an authenticated MQTT client is. */
 export type Principal =
-  /** A gateway: publishes its own events/status (and Last Will), receives its own commands. */
+  /** A gateway: publishes its own events/status (and Last Will), receives its own commands and acknowledgements. */
   | { role: 'gateway'; gateway: string }
   /** The hub itself or a hub-side tool: may do all. */
   | { role: 'hub'; username: string };
@@ -27,11 +27,11 @@ export function willRefusal(site: string, who: Principal, topic: string): string
   return `${describePrincipal(who)} may set its Last Will only on ${topics.status(site, who.gateway)}, not ${topic}`;
 }
 
-/** Subscriptions are matched as strings: a gateway's only allowed filter is its own cmd topic, no wildcards. */
+/** Subscriptions are matched as strings: a gateway may subscribe to its own cmd and ack topics only, no wildcards. */
 export function subscribeRefusal(site: string, who: Principal, filter: string): string | undefined {
   if (who.role === 'hub') return undefined;
-  if (filter === topics.cmd(site, who.gateway)) return undefined;
-  return `${describePrincipal(who)} may subscribe only to ${topics.cmd(site, who.gateway)}, not ${filter}`;
+  if (filter === topics.cmd(site, who.gateway) || filter === topics.ack(site, who.gateway)) return undefined;
+  return `${describePrincipal(who)} may subscribe only to ${topics.cmd(site, who.gateway)} and ${topics.ack(site, who.gateway)}, not ${filter}`;
 }
 
 /** MQTT topic filter matching (`+` one level, `#` the rest, `$`-topics not matched by leading wildcards). */
