@@ -103,6 +103,30 @@ describe('Outbox', () => {
     expect(again.bytes()).toBe(bytes);
   });
 
+  it("confirmThrough deletes every row up to the hub's seq, keeps the rest, and refuses a seq never handed out", () => {
+    const o = openOutbox();
+    const made = o.append(Array.from({ length: 6 }, (_, i) => tagPassDraft(i)), T);
+    const size = (from: number) => made.slice(from).reduce((n, e) => n + Buffer.byteLength(JSON.stringify(e)), 0);
+    o.ack([2]); // a hole below `through` (e.g. acked by the broker earlier) is fine
+    expect(o.confirmThrough(4)).toBe(3);
+    expect(o.peek(10).map((e) => e.seq)).toEqual([5, 6]);
+    expect(o.depth()).toBe(2);
+    expect(o.bytes()).toBe(size(4));
+    expect(o.confirmThrough(4)).toBe(0); // a repeated (retained) ack changes nothing
+    expect(o.confirmThrough(0)).toBe(0);
+    expect(() => o.confirmThrough(7)).toThrow(/seq 7 is beyond the last seq handed out \(6\)/);
+    expect(() => o.confirmThrough(-1)).toThrow(OutboxError);
+    expect(() => o.confirmThrough(1.5)).toThrow(/integer >= 0, got 1.5/);
+    expect(o.depth()).toBe(2);
+    o.close();
+    const again = openOutbox();
+    expect(again.depth()).toBe(2);
+    expect(again.bytes()).toBe(size(4));
+    expect(again.confirmThrough(6)).toBe(2);
+    expect(again.depth()).toBe(0);
+    expect(again.lastSeq()).toBe(6); // the seq counter never goes back
+  });
+
   it('reports the age of the oldest stored event', () => {
     const o = openOutbox();
     expect(o.oldestAgeMs(T)).toBe(0);

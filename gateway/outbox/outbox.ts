@@ -1,5 +1,6 @@
 // gateway/outbox — the gateway's durable outbox: every event is stamped (id, stream, seq, ts) and committed to SQLite
-// here before anything else happens to it; a row leaves only when the publisher reports the broker's PUBACK.
+// here before anything else happens to it; a row leaves only when the publisher reports that it is delivered: the
+// hub's end-to-end acknowledgement (confirmThrough, the default) or, with `confirm: broker`, the broker's PUBACK (ack).
 //
 // Durability choice: WAL with synchronous=FULL (the default; NORMAL is selectable for the benchmark only).
 //   In WAL mode, NORMAL fsyncs only at checkpoints: a commit survives a process crash (kill -9; the WAL is in the OS
@@ -96,6 +97,7 @@ export class Outbox {
     oldest: Database.Statement;
     head: Database.Statement;
     deleteUpTo: Database.Statement;
+    countUpTo: Database.Statement;
   };
 
   private constructor(opts: OutboxOptions, db: Database.Database) {
@@ -124,6 +126,7 @@ export class Outbox {
       oldest: db.prepare('SELECT created_ms AS createdMs FROM events ORDER BY seq LIMIT 1'),
       head: db.prepare('SELECT seq, kind, bytes, body FROM events ORDER BY seq'),
       deleteUpTo: db.prepare('DELETE FROM events WHERE seq <= ?'),
+      countUpTo: db.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS b FROM events WHERE seq <= ?'),
     };
   }
 
@@ -291,7 +294,7 @@ export class Outbox {
 
   /**
    * Delete delivered events: numbers are seqs, strings are event ids. Call only after the broker's PUBACK for the
-   * message that carried them. Unknown keys (already acked, or dropped by the cap) are ignored. Returns rows deleted.
+   * message that carried them (`confirm: broker`; with the hub's acknowledgement see confirmThrough). Unknown keys (already acked, or dropped by the cap) are ignored. Returns rows deleted.
    */
   ack(keys: ReadonlyArray<number | string>): number {
     this.assertOpen();
@@ -311,7 +314,29 @@ export class Outbox {
     return rows;
   }
 
-  /** Events stored and not yet acknowledged. */
+  /**
+   * The hub's end-to-end acknowledgement (HubAck.through for this outbox's stream): delete every row with
+   * seq <= `through`. Rows above it stay. Throws OutboxError for a `through` that is not an integer >= 0 or that lies
+   * beyond the last seq this outbox handed out (the hub cannot have applied what was never written: refusing keeps
+   * rows that a confused or foreign ack would otherwise destroy). Returns rows deleted (0 when already confirmed).
+   */
+  confirmThrough(through: number): number {
+    this.assertOpen();
+    if (!Number.isSafeInteger(through) || through < 0) throw new OutboxError(`confirmThrough: seq must be an integer >= 0, got ${through}`);
+    if (through > this.lastSeq()) throw new OutboxError(`confirmThrough: seq ${through} is beyond the last seq handed out (${this.lastSeq()}) on stream ${this.stream}`);
+    let rows = 0;
+    let bytes = 0;
+    this.db.transaction(() => {
+      const r = this.stmt.countUpTo.get(through) as { n: number; b: number };
+      rows = r.n;
+      bytes = r.b;
+      if (rows > 0) this.stmt.deleteUpTo.run(through);
+    })();
+    this.counters = { ...this.counters, depth: this.counters.depth - rows, bytes: this.counters.bytes - bytes };
+    return rows;
+  }
+
+  /** Events stored and not yet confirmed delivered (unsent, in flight, or awaiting the hub's acknowledgement). */
   depth(): number {
     return this.counters.depth;
   }
