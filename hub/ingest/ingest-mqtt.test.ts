@@ -1,7 +1,7 @@
 // Ingest over real MQTT: the embedded aedes broker and a real Mosquitto (external mode), same scenarios.
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { topics, type Event } from '../../protocols/events/index.js';
+import { parse, topics, type Event } from '../../protocols/events/index.js';
 import { silentLogger } from '../../protocols/logging/index.js';
 import { startBroker } from '../broker/broker.js';
 import { hashSecret } from '../broker/credentials.js';
@@ -147,6 +147,46 @@ describe.each(transports)('ingest over $name', (transport) => {
     expect(applyCalls.get(events[0]!.id)).toBe(2); // rolled back with the batch, applied again
     expect(count(t.db, 'SELECT COUNT(DISTINCT event_id) AS n FROM applied_events')).toBe(5);
     expect(ingest.stats().gateways[GW]).toMatchObject({ applyFailures: 1, applied: 5 });
+  });
+
+  it("acknowledges each stream end to end: retained HubAck with the highest seq below which nothing is missing, after every commit and at start", async () => {
+    const c = await gateway();
+    const acks: number[] = [];
+    c.on('message', (topic, payload) => {
+      if (topic !== topics.ack(SITE, GW) || payload.length === 0) return;
+      const r = parse(topic, payload);
+      if (!r.ok || r.kind !== 'ack') throw new Error(`bad ack ${payload.toString()}`);
+      expect(r.value.stream).toBe(S);
+      acks.push(r.value.through);
+    });
+    await c.subscribeAsync(topics.ack(SITE, GW), { qos: 1 });
+    const events = doorEvents(S, 1, 7);
+    await publishBatch(c, events.slice(0, 3));
+    await waitFor(() => acks.at(-1) === 3, 'the ack through 3');
+    await publishBatch(c, events.slice(5)); // 6–7 arrive before 4–5: 4–5 missing
+    await waitFor(() => acks.length >= 2, 'the ack after the jump');
+    expect(acks.at(-1)).toBe(3);
+    await publishBatch(c, events.slice(3, 5));
+    await waitFor(() => acks.at(-1) === 7, 'the ack through 7 once the gap is filled');
+    const before = acks.length;
+    await publishBatch(c, events.slice(0, 3)); // a redelivery is answered too: its sender may have missed the ack
+    await waitFor(() => acks.length > before, 'the ack of a duplicate batch');
+    expect(acks.at(-1)).toBe(7);
+    // Retained: a gateway that connects later learns where its stream stands.
+    const late = mqtt.connect(running.gatewayUrl, { clientId: `${GW}-late`, ...running.gatewayAuth, ...(transport.name === 'embedded aedes' ? { username: GW } : {}) });
+    gateways.push(late);
+    const retained = new Promise<number>((resolve) => late.on('message', (_t, p) => p.length > 0 && resolve((JSON.parse(p.toString()) as { through: number }).through)));
+    await new Promise((r) => late.once('connect', r));
+    await late.subscribeAsync(topics.ack(SITE, GW), { qos: 1 });
+    expect(await retained).toBe(7);
+    // At start the hub announces every stream, whatever the broker kept.
+    await ingest.stop();
+    await running.hub.publish(topics.ack(SITE, GW), '', { qos: 1, retain: true }); // clear the retained ack
+    const n = acks.length;
+    ingest = new Ingest({ db: t.db, mqtt: running.hub, site: SITE, apply, logger: silentLogger() });
+    await ingest.start();
+    await waitFor(() => acks.length > n, 'the ack announced at start');
+    expect(acks.at(-1)).toBe(7);
   });
 
   it('keeps the gateways table from status messages and the Last Will', async () => {

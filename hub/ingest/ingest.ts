@@ -9,6 +9,7 @@ import { describeErrors, parse, topics, type EventBatch } from '../../protocols/
 import { componentLogger, type Logger } from '../../protocols/logging/index.js';
 import type { HubMqtt } from '../broker/hub-mqtt.js';
 import type { Db } from '../db/database.js';
+import { Acknowledger } from './acks.js';
 import { IngestStore, StreamOwnerError, type ApplyFn, type BatchOutcome, type BatchScope } from './store.js';
 
 export interface IngestOptions {
@@ -103,6 +104,7 @@ const MAX_TRACKED_FAILURES = 10_000;
 
 export class Ingest {
   private readonly store: IngestStore;
+  private readonly acks: Acknowledger;
   private readonly log: Logger;
   private readonly clock: () => number;
   private readonly maxApplyAttempts: number;
@@ -122,6 +124,7 @@ export class Ingest {
     this.maxApplyAttempts = opts.maxApplyAttempts ?? 5;
     if (!(Number.isInteger(this.maxApplyAttempts) && this.maxApplyAttempts >= 1)) throw new Error(`maxApplyAttempts must be an integer >= 1, got ${opts.maxApplyAttempts}`);
     this.filters = [topics.allEvents(opts.site), topics.allStatus(opts.site)];
+    this.acks = new Acknowledger(opts.site, this.store, opts.mqtt, this.clock, this.log);
     this.groupTx = opts.db.transaction((items: readonly Pending[]) => items.map((it) => this.take(it.topic, it.payload, it.receivedAt)));
   }
 
@@ -142,6 +145,7 @@ export class Ingest {
         }),
       ),
     );
+    this.acks.start();
     this.log.info({ filters: this.filters, mode: this.opts.mqtt.mode }, 'ingest started');
   }
 
@@ -152,6 +156,7 @@ export class Ingest {
   stop(): Promise<void> {
     if (!this.started) return Promise.resolve();
     this.started = false;
+    this.acks.stop();
     for (const filter of this.filters) this.opts.mqtt.detach(filter);
     this.log.info('ingest stopped');
     return Promise.resolve();
@@ -327,7 +332,9 @@ export class Ingest {
     );
   }
 
+  /** After the commit that holds the batch. */
   private countBatch(topic: string, batch: EventBatch, outcome: BatchOutcome): void {
+    this.acks.committed(batch.gateway, batch.stream);
     this.failures.delete(this.failureKey(topic, batch));
     const s = this.gw(batch.gateway);
     s.applied += outcome.applied;

@@ -105,6 +105,7 @@ export class IngestStore {
     deadLetter: Statement;
     statusTs: Statement;
     upsertStatus: Statement;
+    appliedThrough: Statement;
   };
   private readonly applyBatchTx: (batch: EventBatch, receivedAt: number, isolate: boolean) => BatchOutcome;
 
@@ -132,6 +133,8 @@ export class IngestStore {
         ON CONFLICT (gateway) DO UPDATE SET last_seen_at = excluded.last_seen_at, last_event_at = excluded.last_event_at, updated_at = excluded.updated_at`),
       deadLetter: db.prepare('INSERT INTO dead_letters (received_at, topic, gateway, reason, errors, payload) VALUES (?, ?, ?, ?, ?, ?)'),
       statusTs: db.prepare('SELECT status_ts FROM gateways WHERE gateway = ?'),
+      appliedThrough: db.prepare(`SELECT last_seq AS last, (SELECT MIN(from_seq) FROM stream_gaps g WHERE g.stream = s.stream AND g.kind = 'missing') AS hole
+        FROM streams s WHERE s.stream = ?`),
       upsertStatus: db.prepare(`INSERT INTO gateways (gateway, online, last_seen_at, status_ts, clock_skew_ms, version, started_at, stream, readers, scanners,
           outbox_depth, outbox_bytes, outbox_oldest_age_s, outbox_dropped, clock_offset_ms, updated_at)
         VALUES (@gateway, @online, @seen, @statusTs, @skew, @version, @startedAt, @stream, @readers, @scanners, @depth, @bytes, @oldest, @dropped, @offset, @seen)
@@ -289,6 +292,21 @@ export class IngestStore {
     for (const g of this.overlapping(stream, r)) if (g.kind === 'missing') this.replaceGap(stream, g, r);
     this.s.insertGap.run(stream, gateway, r.from, r.to, 'reported', e.reason, e.id, at);
     out.gapsReported.push(r);
+  }
+
+  /**
+   * How far a stream is applied: the highest seq below which nothing is missing (gaps the gateway reported count as
+   * settled: those events are gone, and said so). 0 for a stream never seen.
+   */
+  appliedThrough(stream: string): number {
+    const r = this.s.appliedThrough.get(stream) as { last: number; hole: number | null } | undefined;
+    if (!r) return 0;
+    return r.hole === null ? r.last : r.hole - 1;
+  }
+
+  /** Every stream the hub knows, with its gateway. */
+  streams(): Array<{ stream: string; gateway: string }> {
+    return this.db.prepare('SELECT stream, gateway FROM streams ORDER BY stream').all() as Array<{ stream: string; gateway: string }>;
   }
 
   /** Keep a message that could not be taken, with why, exactly as received. */
