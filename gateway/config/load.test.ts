@@ -99,7 +99,7 @@ describe('defaults and environment', () => {
     expect(c.scanners).toEqual([]);
     expect(c.portal.defaults).toMatchObject({ minReads: 2, windowMs: 2000, minRssi: -80, earlyArrive: false });
     expect(c.portal.doors[0]).toEqual({ id: 'd1', kind: 'door' });
-    expect(c.mqtt).toMatchObject({ clientId: 'dockgate-gw-1', username: 'gw-1', keepaliveS: 30, batch: { maxEvents: 500, lingerMs: 50 }, drainRatePerSecond: 2000 });
+    expect(c.mqtt).toMatchObject({ clientId: 'dockgate-gw-1', username: 'gw-1', keepaliveS: 30, batch: { maxEvents: 500, lingerMs: 50 }, drainRatePerSecond: 2000, confirm: 'hub', confirmTimeoutMs: 30_000 });
     expect(c.mqtt.password).toBeUndefined();
     expect(c.outbox).toEqual({ path: '/var/lib/dockgate/outbox.db', maxRows: 1_000_000, maxBytes: 512 * 1024 * 1024 });
     expect(c.metrics).toBeUndefined();
@@ -160,6 +160,8 @@ describe('broken configs name file, key path and problem', () => {
     ['an antenna listed twice', MINIMAL.replace('{ id: 2, door: d1, side: inside }', '{ id: 1, door: d1, side: inside }'), 'gateway.yaml: readers[0].antennas[1].id: antenna 1 is already used by readers[0].antennas[0]'],
     ['gpi trigger without gpi ports', MINIMAL.replace('    host: 10.0.0.1', '    host: 10.0.0.1\n    trigger: gpi'), 'gateway.yaml: readers[0].trigger: gpi: the reader has no gpi ports to trigger on'],
     ['a beam at a zone', MINIMAL.replace('      - { id: 1, door: z1 }', '      - { id: 1, door: z1 }\n    gpi:\n      - { port: 1, door: z1, role: beam-inside }'), 'gateway.yaml: readers[1].gpi[0].role: beam-inside: zone z1 has no direction, photo-eyes belong to doors'],
+    ['a confirm mode that is not one', `${MINIMAL}  confirm: puback\n`, 'gateway.yaml: mqtt.confirm: must be one of hub, broker, got "puback"'],
+    ['a confirm timeout too short', `${MINIMAL}  confirmTimeoutMs: 10\n`, 'gateway.yaml: mqtt.confirmTimeoutMs: must be at least 100, got 10'],
     ['a back-off that shrinks', `${MINIMAL}  reconnect: { initialMs: 5000, maxMs: 1000 }\n`, 'gateway.yaml: mqtt.reconnect.maxMs: must be at least initialMs (5000)'],
     ['no portal doors', MINIMAL.replace(/portal:[\s\S]*?mqtt:/, 'portal:\n  doors: []\nmqtt:'), 'gateway.yaml: portal.doors: must list at least one item'],
     ['a YAML syntax error', MINIMAL.replace('    host: 10.0.0.2', '   host: 10.0.0.2'), 'gateway.yaml: line 11, column 1: YAML syntax: Sequence item without - indicator'],

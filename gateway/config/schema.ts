@@ -206,6 +206,13 @@ export const MqttSection = Type.Object(
     ),
     /** Cap on events per second when draining a backlog after an outage, so the hub is not flooded. */
     drainRatePerSecond: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 2000 }),
+    /**
+     * What deletes an outbox row: `hub` (the hub's end-to-end acknowledgement on the retained ack topic: survives a
+     * broker that loses what it acknowledged, e.g. Mosquitto killed -9) or `broker` (the broker's PUBACK).
+     */
+    confirm: Type.Union([Type.Literal('hub'), Type.Literal('broker')], { default: 'hub' }),
+    /** confirm: hub — publish unconfirmed events again when the hub has confirmed nothing new for this long. */
+    confirmTimeoutMs: Ms(30_000, { minimum: 100 }),
     reconnect: Backoff(1000, 60_000),
   },
   { additionalProperties: false },

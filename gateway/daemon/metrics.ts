@@ -96,7 +96,11 @@ export class GatewayMetrics {
           this.set(value());
         },
       });
-    gauge('dockgate_gateway_outbox_depth', 'Events stored in the outbox, not yet acknowledged by the broker', () => src.outbox.depth());
+    gauge('dockgate_gateway_outbox_depth', 'Events stored in the outbox: the ones the hub does not yet have for sure (unsent, in flight or unconfirmed)', () => src.outbox.depth());
+    gauge('dockgate_gateway_outbox_unconfirmed_events', 'Events the broker acknowledged (PUBACK) on this connection that the hub has not yet confirmed (mqtt.confirm: hub)', () => src.publisher().unconfirmedEvents);
+    gauge('dockgate_gateway_hub_confirmed_seq', "The highest seq of this gateway's stream the hub has confirmed applied (0: none since start)", () => src.publisher().hubConfirmedSeq);
+    gauge('dockgate_gateway_hub_confirmed_events', "Outbox rows deleted on the hub's acknowledgement since start", () => src.publisher().confirmedEvents);
+    gauge('dockgate_gateway_hub_confirm_timeouts', 'Times unconfirmed events were published again because the hub confirmed nothing new for mqtt.confirmTimeoutMs', () => src.publisher().confirmTimeouts);
     gauge('dockgate_gateway_outbox_bytes', 'Bytes of event JSON in the outbox', () => src.outbox.bytes());
     gauge('dockgate_gateway_outbox_oldest_age_seconds', 'Age of the oldest event in the outbox', () => src.outbox.oldestAgeMs(Date.now()) / 1000);
     gauge('dockgate_gateway_outbox_dropped_events', 'Events dropped for the outbox size cap since it was created (each recorded by a gap event)', () => src.outbox.dropped());

@@ -93,6 +93,8 @@ export function publisherOptionsOf(c: GatewayConfig): Omit<PublisherOptions, 'ou
     },
     batch: { maxEvents: m.batch.maxEvents, lingerMs: m.batch.lingerMs },
     drainRatePerSecond: m.drainRatePerSecond,
+    confirm: m.confirm,
+    confirmTimeoutMs: m.confirmTimeoutMs,
     reconnect: { initialMs: m.reconnect.initialMs, maxMs: m.reconnect.maxMs },
   };
 }

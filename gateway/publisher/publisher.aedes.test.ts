@@ -4,6 +4,7 @@ import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newEventId, topics, type Command } from '../../protocols/events/index.js';
 import { startAedes, subscriber, TcpProxy, until, type AedesBroker } from './test-support/brokers.js';
+import { startTestHub } from './test-support/hub.js';
 import { batches, eventsOf, GATEWAY, makeRig, SITE, type Rig } from './test-support/rig.js';
 
 const cleanups: Array<() => Promise<unknown>> = [];
@@ -26,11 +27,17 @@ async function sub(url: string, filter: string) {
   cleanups.push(() => s.close());
   return s;
 }
+async function hub(url: string, opts: Partial<Parameters<typeof startTestHub>[1]> = {}) {
+  const h = await startTestHub(url, { site: SITE, gateway: GATEWAY, ...opts });
+  cleanups.push(() => h.close());
+  return h;
+}
 
 describe('Publisher with aedes', () => {
-  it('publishes events in batches, in seq order, exactly as appended, and empties the outbox', async () => {
+  it('publishes events in batches, in seq order, exactly as appended, and empties the outbox once the hub confirms', async () => {
     const b = await broker();
     const s = await sub(b.url, topics.events(SITE, GATEWAY));
+    const h = await hub(b.url);
     const r = rig(b.url);
     r.publisher.start();
     await until(() => r.publisher.state().connected, 'connect');
@@ -44,10 +51,11 @@ describe('Publisher with aedes', () => {
     }
     expect(got.length).toBeLessThan(130); // batched, not one message per event
     expect(got.flatMap((x) => x.events)).toEqual(made);
-    expect(r.publisher.state()).toMatchObject({ publishedEvents: 130, ackedEvents: 130, inFlight: 0 });
+    expect(r.publisher.state()).toMatchObject({ publishedEvents: 130, ackedEvents: 130, inFlight: 0, confirmedEvents: 130, hubConfirmedSeq: 130, unconfirmedEvents: 0 });
+    expect(h.acks.at(-1)).toMatchObject({ stream: r.outbox.stream, through: 130 });
   });
 
-  it('deletes outbox rows only when the PUBACK arrives', async () => {
+  it("confirm 'broker': deletes outbox rows only when the PUBACK arrives", async () => {
     let hold = true;
     const held: Array<() => void> = [];
     const b = await broker({
@@ -56,7 +64,7 @@ describe('Publisher with aedes', () => {
         else cb(null);
       },
     });
-    const r = rig(b.url);
+    const r = rig(b.url, { confirm: 'broker' });
     r.publisher.start();
     await until(() => r.publisher.state().connected, 'connect');
     r.append(10);
@@ -73,6 +81,7 @@ describe('Publisher with aedes', () => {
   it('drains a backlog oldest first at the drain rate while fresh events still flow', async () => {
     const b = await broker();
     const s = await sub(b.url, topics.events(SITE, GATEWAY));
+    await hub(b.url);
     const r = rig(b.url, { drainRatePerSecond: 200, batch: { maxEvents: 40, lingerMs: 5 } });
     const backlog = r.append(300); // left from an outage: stored before the publisher connects
     r.publisher.start();
@@ -93,7 +102,7 @@ describe('Publisher with aedes', () => {
     }
   });
 
-  it('republishes what was in flight when the connection dies, so nothing is lost', async () => {
+  it("confirm 'broker': republishes what was in flight when the connection dies, so nothing is lost", async () => {
     let hold = true;
     const held: Array<() => void> = [];
     const b = await broker({
@@ -106,7 +115,7 @@ describe('Publisher with aedes', () => {
     const url = await proxy.listen();
     cleanups.push(() => proxy.close());
     const s = await sub(b.url, topics.events(SITE, GATEWAY));
-    const r = rig(url);
+    const r = rig(url, { confirm: 'broker' });
     r.publisher.start();
     await until(() => r.publisher.state().connected, 'connect');
     const made = r.append(60);
@@ -154,10 +163,10 @@ describe('Publisher with aedes', () => {
     expect(JSON.parse(late.messages[0]!.payload)).toMatchObject({ v: 1, gateway: GATEWAY, online: false });
   });
 
-  it('stop() publishes the fresh events already stored, waits for their PUBACKs, then disconnects cleanly', async () => {
+  it("confirm 'broker': stop() publishes the fresh events already stored, waits for their PUBACKs, then disconnects cleanly", async () => {
     const b = await broker();
     const s = await sub(b.url, topics.events(SITE, GATEWAY));
-    const r = makeRig(b.url, { batch: { maxEvents: 25, lingerMs: 60_000 } }); // a linger stop() must not wait for
+    const r = makeRig(b.url, { confirm: 'broker', batch: { maxEvents: 25, lingerMs: 60_000 } }); // a linger stop() must not wait for
     r.publisher.start();
     await until(() => r.publisher.state().connected, 'connect');
     const made = r.outbox.append(Array.from({ length: 30 }, (_, i) => ({ kind: 'door', door: 'dock-3', state: i % 2 ? 'open' : 'closed' }) as const), Date.now());
@@ -224,3 +233,93 @@ describe('Publisher with aedes', () => {
   });
 });
 
+
+describe("Publisher with aedes, confirm 'hub' (the default): rows go only with the hub's acknowledgement", () => {
+  it('keeps rows after the PUBACK, deletes those up to `through`, and ignores another stream, a malformed and an impossible ack', async () => {
+    const b = await broker();
+    const h = await hub(b.url, { autoAck: false });
+    const r = rig(b.url);
+    r.publisher.start();
+    await until(() => r.publisher.state().connected, 'connect');
+    r.append(20);
+    await until(() => r.publisher.state().ackedEvents === 20, 'the PUBACKs');
+    expect(r.outbox.depth()).toBe(20);
+    expect(r.publisher.state()).toMatchObject({ inFlight: 0, unconfirmedEvents: 20, hubConfirmedSeq: 0, confirmedEvents: 0 });
+    const ack = (through: number, stream = r.outbox.stream) => ({ v: 1 as const, stream, through, ts: new Date().toISOString() });
+
+    await h.publishAck(JSON.stringify({ ...ack(20), through: 'all' }));
+    await until(() => r.lines.some((l) => l.msg === 'mqtt: invalid hub acknowledgement ignored'), 'the warning for a malformed ack');
+    const warn = r.lines.find((l) => l.msg === 'mqtt: invalid hub acknowledgement ignored')!;
+    expect(warn).toMatchObject({ level: 'warn', errors: expect.stringContaining('/through') });
+    await h.publishAck('not json');
+    await until(() => r.lines.filter((l) => l.msg === 'mqtt: invalid hub acknowledgement ignored').length === 2, 'the warning for a non-JSON ack');
+    expect(r.lines.filter((l) => l.msg === 'mqtt: invalid hub acknowledgement ignored')[1]).toMatchObject({ errors: expect.stringContaining('not JSON') });
+
+    await h.publishAck(ack(20, 'an-older-stream-0001'));
+    await until(() => r.lines.some((l) => l.msg === 'hub acknowledgement for another stream ignored'), 'the other stream noticed');
+    expect(r.outbox.depth()).toBe(20);
+
+    await h.publishAck(ack(12));
+    await until(() => r.outbox.depth() === 8, 'rows up to 12 deleted');
+    expect(r.outbox.peek(100).map((e) => e.seq)).toEqual([13, 14, 15, 16, 17, 18, 19, 20]);
+    expect(r.publisher.state()).toMatchObject({ hubConfirmedSeq: 12, confirmedEvents: 12, unconfirmedEvents: 8 });
+
+    await h.publishAck(ack(99)); // beyond anything written: never deletes rows the hub cannot have
+    await until(() => r.lines.some((l) => l.level === 'error' && String(l.msg).includes('never handed out')), 'the impossible ack refused');
+    expect(r.outbox.depth()).toBe(8);
+
+    await h.publishAck(ack(20));
+    await until(() => r.outbox.depth() === 0, 'the rest deleted');
+    // Nothing was published twice: the fresh lane does not take PUBACKed-but-unconfirmed rows again.
+    expect(r.publisher.state()).toMatchObject({ publishedEvents: 20, confirmedEvents: 20, hubConfirmedSeq: 20, confirmTimeouts: 0 });
+  });
+
+  it('after a reconnect publishes the unconfirmed rows again (the hub dedupes), and the retained ack still applies', async () => {
+    const b = await broker();
+    const proxy = new TcpProxy(b.port);
+    const url = await proxy.listen();
+    cleanups.push(() => proxy.close());
+    const h = await hub(b.url, { autoAck: false });
+    const r = rig(url);
+    r.publisher.start();
+    await until(() => r.publisher.state().connected, 'connect');
+    const made = r.append(30);
+    await until(() => r.publisher.state().ackedEvents === 30 && h.received.length === 30, 'delivered and PUBACKed');
+    await h.publishAck({ v: 1, stream: r.outbox.stream, through: 10, ts: new Date().toISOString() });
+    await until(() => r.outbox.depth() === 20, 'the first ten confirmed');
+    proxy.cut();
+    await until(() => r.publisher.state().connects >= 2 && h.received.length >= 50, 'seqs 11..30 published again after the reconnect');
+    expect(h.received.slice(30).map((e) => e.seq)).toEqual(made.slice(10).map((e) => e.seq));
+    expect(h.received.slice(30)).toEqual(made.slice(10)); // the same events: same ids, same bodies
+    await h.publishAck({ v: 1, stream: r.outbox.stream, through: 30, ts: new Date().toISOString() });
+    await until(() => r.outbox.depth() === 0, 'all confirmed');
+  });
+
+  it('publishes again, once, what the hub has not confirmed within confirmTimeoutMs; a confirming hub empties the outbox', async () => {
+    const b = await broker();
+    const dropped = new Set<number>();
+    // A hub that loses seqs 6..10 the first time it sees them (and so cannot confirm past 5).
+    const h = await hub(b.url, {
+      apply: (e) => {
+        if (e.seq < 6 || e.seq > 10 || dropped.has(e.seq)) return true;
+        dropped.add(e.seq);
+        return false;
+      },
+    });
+    const r = rig(b.url, { confirmTimeoutMs: 300, drainRatePerSecond: 1000 });
+    r.publisher.start();
+    await until(() => r.publisher.state().connected, 'connect');
+    const made = r.append(20);
+    await until(() => r.publisher.state().ackedEvents >= 20 && r.publisher.state().hubConfirmedSeq === 5, 'the hub stuck at 5');
+    expect(r.outbox.depth()).toBe(15);
+    await until(() => r.outbox.depth() === 0, 'seqs 6..20 confirmed after they went again');
+    const stalls = r.lines.filter((l) => String(l.msg).startsWith('hub has not confirmed'));
+    expect(stalls).toHaveLength(1);
+    expect(stalls[0]).toMatchObject({ level: 'warn', fromSeq: 6, toSeq: 20, msg: expect.stringMatching(/^hub has not confirmed seq 6\.\.20 for \d+\.\d s: publishing again$/) });
+    expect(stalls[0]!.waitedMs as number).toBeGreaterThanOrEqual(300);
+    // Every seq reached the hub; 6..20 twice; and the hub's ledger has each once.
+    expect(h.received.filter((e) => e.seq >= 6).map((e) => e.seq).sort((x, y) => x - y)).toEqual(made.slice(5).flatMap((e) => [e.seq, e.seq]));
+    expect([...h.applied].sort((x, y) => x - y)).toEqual(made.map((e) => e.seq));
+    expect(r.publisher.state()).toMatchObject({ confirmTimeouts: 1, hubConfirmedSeq: 20, publishedEvents: 35 });
+  });
+});

@@ -1,6 +1,14 @@
 // gateway/publisher — the MQTT publisher: takes events from the outbox, publishes them in batches at QoS 1, deletes
-// outbox rows only when the broker's PUBACK for the message that carried them arrives, keeps the retained status and
-// Last Will, reconnects with jittered back-off, and hands valid commands from the `cmd` topic to the daemon.
+// outbox rows only when their delivery is confirmed, keeps the retained status and Last Will, reconnects with jittered
+// back-off, and hands valid commands from the `cmd` topic to the daemon.
+//
+// Confirmation (`confirm`):
+// - 'hub' (default): a PUBACK only frees the message's slot in the window; its rows stay in the outbox until the hub's
+//   end-to-end acknowledgement (HubAck on the retained `ack` topic: every seq <= through is applied) deletes them.
+//   A broker's PUBACK is not enough: Mosquitto killed -9 loses what it acknowledged since its last save. Unconfirmed
+//   rows are backlog again at every reconnect, and also while connected when the hub has confirmed nothing new for
+//   `confirmTimeoutMs` since the oldest of them was published (unconfirmed.ts).
+// - 'broker': rows are deleted on the broker's PUBACK of the message that carried them.
 //
 // Two lanes, so an outage's backlog drains without flooding the hub and without holding up live events:
 // - At every (re)connect, everything in the outbox (seq <= outbox.lastSeq() at that moment) is *backlog*. It drains
@@ -19,16 +27,20 @@
 // the hub's dedupe by event id makes it exactly-once in effect).
 import { EventEmitter } from 'node:events';
 import mqtt, { type MqttClient } from 'mqtt';
-import { describeErrors, isoTs, parse, topics, type Command, type GatewayStatus } from '../../protocols/events/index.js';
+import { describeErrors, isoTs, parse, topics, type Command, type GatewayStatus, type HubAck } from '../../protocols/events/index.js';
 import type { Logger } from '../../protocols/logging/index.js';
 import type { Outbox, OutboxRow } from '../outbox/index.js';
 import { Backoff } from './backoff.js';
 import { batchPayload, takeBatch } from './batch.js';
+import { Unconfirmed } from './unconfirmed.js';
 import { describeMqttError, mqttClientOptions, type MqttSettings } from './mqtt-options.js';
 import { TokenBucket } from './token-bucket.js';
 
 /** What the publisher needs of the outbox. */
-export type PublisherOutbox = Pick<Outbox, 'stream' | 'peekRows' | 'ack' | 'lastSeq' | 'depth'>;
+export type PublisherOutbox = Pick<Outbox, 'stream' | 'peekRows' | 'ack' | 'confirmThrough' | 'lastSeq' | 'depth'>;
+
+/** What deletes an outbox row: the hub's end-to-end acknowledgement (default) or the broker's PUBACK. */
+export type ConfirmMode = 'hub' | 'broker';
 
 export interface PublisherOptions {
   site: string;
@@ -46,6 +58,10 @@ export interface PublisherOptions {
   drainRatePerSecond?: number;
   /** Unacknowledged messages at a time. Default 8. */
   maxInFlight?: number;
+  /** What deletes an outbox row (see the top of this file). Default 'hub'. */
+  confirm?: ConfirmMode;
+  /** 'hub': publish unconfirmed rows again when the hub has confirmed nothing new this long. Default 30000 ms. */
+  confirmTimeoutMs?: number;
   reconnect?: { initialMs?: number; maxMs?: number };
   /** Safety net: look for fresh rows this often even without kick(). Default 1000 ms. */
   pollMs?: number;
@@ -71,7 +87,16 @@ export interface PublisherState {
   backlogSeqsLeft: number;
   publishedMessages: number;
   publishedEvents: number;
+  /** Events whose message the broker acknowledged (PUBACK). */
   ackedEvents: number;
+  /** 'hub': events PUBACKed on this connection and not yet confirmed by the hub (an estimate; 0 with 'broker'). */
+  unconfirmedEvents: number;
+  /** 'hub': outbox rows deleted by the hub's acknowledgements since start. */
+  confirmedEvents: number;
+  /** 'hub': the highest seq of this outbox's stream the hub has confirmed (0: none yet). */
+  hubConfirmedSeq: number;
+  /** 'hub': times unconfirmed rows were published again after confirmTimeoutMs without progress. */
+  confirmTimeouts: number;
 }
 
 export type CommandHandler = (cmd: Command) => void | Promise<void>;
@@ -80,6 +105,7 @@ interface InFlight {
   seqs: number[];
   lane: 'fresh' | 'backlog';
   generation: number;
+  sentAt: number;
 }
 
 export interface PublisherEvents {
@@ -92,6 +118,12 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   readonly eventsTopic: string;
   readonly statusTopic: string;
   readonly cmdTopic: string;
+  readonly ackTopic: string;
+  readonly confirm: ConfirmMode;
+  private readonly confirmTimeoutMs: number;
+  private readonly unconfirmed = new Unconfirmed();
+  private hubConfirmedSeq = 0;
+  private confirmTimer: NodeJS.Timeout | undefined;
   private readonly opts: PublisherOptions;
   private readonly outbox: PublisherOutbox;
   private readonly log: Logger;
@@ -114,7 +146,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
   private lastError: string | undefined;
   private nextAttemptAt: number | undefined;
   private connects = 0;
-  private counters = { publishedMessages: 0, publishedEvents: 0, ackedEvents: 0 };
+  private counters = { publishedMessages: 0, publishedEvents: 0, ackedEvents: 0, confirmedEvents: 0, confirmTimeouts: 0 };
 
   private readonly inFlight = new Map<number, InFlight>();
   private readonly inFlightSeqs = new Set<number>();
@@ -144,6 +176,9 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     this.eventsTopic = topics.events(opts.site, opts.gateway);
     this.statusTopic = topics.status(opts.site, opts.gateway);
     this.cmdTopic = topics.cmd(opts.site, opts.gateway);
+    this.ackTopic = topics.ack(opts.site, opts.gateway);
+    this.confirm = opts.confirm ?? 'hub';
+    this.confirmTimeoutMs = opts.confirmTimeoutMs ?? 30_000;
     this.limits = { maxEvents: opts.batch?.maxEvents ?? 200, maxBytes: opts.batch?.maxBytes ?? 256 * 1024 };
     this.lingerMs = opts.batch?.lingerMs ?? 5;
     this.maxInFlight = opts.maxInFlight ?? 8;
@@ -155,6 +190,8 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     if (!(this.lingerMs >= 0)) bad.push(`batch.lingerMs must be >= 0, got ${this.lingerMs}`);
     if (!Number.isInteger(this.maxInFlight) || this.maxInFlight < 1) bad.push(`maxInFlight must be an integer >= 1, got ${this.maxInFlight}`);
     if (!(this.drainRate > 0)) bad.push(`drainRatePerSecond must be > 0, got ${this.drainRate}`);
+    if (this.confirm !== 'hub' && this.confirm !== 'broker') bad.push(`confirm must be 'hub' or 'broker', got ${JSON.stringify(this.confirm)}`);
+    if (!Number.isFinite(this.confirmTimeoutMs) || this.confirmTimeoutMs < 1) bad.push(`confirmTimeoutMs must be >= 1, got ${this.confirmTimeoutMs}`);
     if (bad.length) throw new RangeError(`publisher: ${bad.join('; ')}`);
     this.backoff = new Backoff({ initialMs: opts.reconnect?.initialMs ?? 500, maxMs: opts.reconnect?.maxMs ?? 30_000, random: opts.random });
     this.refusalBackoff = new Backoff({ initialMs: opts.reconnect?.initialMs ?? 500, maxMs: opts.reconnect?.maxMs ?? 30_000, random: opts.random });
@@ -168,7 +205,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     if (this.started) throw new Error('publisher already started');
     this.started = true;
     const options = mqttClientOptions(this.opts.mqtt, { topic: this.statusTopic, gateway: this.opts.gateway });
-    this.log.info({ url: this.opts.mqtt.url, clientId: options.clientId, events: this.eventsTopic }, 'mqtt connecting');
+    this.log.info({ url: this.opts.mqtt.url, clientId: options.clientId, events: this.eventsTopic, confirm: this.confirm }, 'mqtt connecting');
     const client = mqtt.connect(this.opts.mqtt.url, options);
     this.client = client;
     client.on('connect', (connack) => {
@@ -182,6 +219,10 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     client.on('message', (topic, payload) => this.onMessage(topic, payload));
     this.pollTimer = setInterval(() => this.kick(), this.opts.pollMs ?? 1000);
     this.pollTimer.unref();
+    if (this.confirm === 'hub') {
+      this.confirmTimer = setInterval(() => this.checkConfirmTimeout(), Math.max(20, Math.min(1000, Math.floor(this.confirmTimeoutMs / 4))));
+      this.confirmTimer.unref();
+    }
   }
 
   /** New events are in the outbox: publish promptly (batched by count and linger). */
@@ -216,6 +257,8 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       inFlightEvents,
       backlogSeqsLeft: Math.max(0, this.backlogEnd - this.backlogCursor),
       ...this.counters,
+      unconfirmedEvents: this.unconfirmed.events(this.hubConfirmedSeq),
+      hubConfirmedSeq: this.hubConfirmedSeq,
     };
   }
 
@@ -246,7 +289,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     const force = !this.connected || this.inFlight.size > 0;
     await Promise.race([new Promise<void>((resolve) => client.end(force, {}, () => resolve())), new Promise((r) => setTimeout(r, 1000).unref())]);
     this.connected = false;
-    this.log.info({ unacked: left.inFlightEvents, outboxDepth: this.outbox.depth(), published: left.publishedEvents, acked: left.ackedEvents }, 'mqtt publisher stopped');
+    this.log.info({ unacked: left.inFlightEvents, unconfirmed: left.unconfirmedEvents, outboxDepth: this.outbox.depth(), published: left.publishedEvents, acked: left.ackedEvents, hubConfirmedSeq: left.hubConfirmedSeq }, 'mqtt publisher stopped');
   }
 
   // --- connection -------------------------------------------------------------------------------------------------
@@ -264,10 +307,19 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     this.freshCursor = this.backlogEnd;
     this.freshDueAt = undefined;
     this.bucket = this.newBucket();
+    // What was published and not confirmed is in the backlog now, and gets a new publish time when it goes again.
+    this.unconfirmed.clear();
     this.log.info({ sessionPresent, backlog: this.outbox.depth(), backlogEndSeq: this.backlogEnd, connects: this.connects }, 'mqtt connected');
     this.client!.subscribe(this.cmdTopic, { qos: 1 }, (err) => {
       if (err && this.connected) this.log.error({ err: err.message, topic: this.cmdTopic }, 'mqtt: cannot subscribe to the command topic');
     });
+    if (this.confirm === 'hub') {
+      this.client!.subscribe(this.ackTopic, { qos: 1 }, (err, granted) => {
+        if (!this.connected) return;
+        const refused = err ? err.message : granted?.some((g) => g.qos === 128) ? 'the broker refused the subscription (SUBACK 0x80)' : undefined;
+        if (refused) this.log.error({ err: refused, topic: this.ackTopic }, "mqtt: cannot subscribe to the hub's acknowledgements: nothing leaves the outbox until this is fixed (broker ACL?)");
+      });
+    }
     if (this.status) void this.sendStatus(this.status);
     this.emit('connect', { sessionPresent });
     this.pump();
@@ -388,7 +440,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     const client = this.client!;
     const payload = batchPayload(this.opts.gateway, this.outbox.stream, rows);
     const key = this.nextMessageKey++;
-    const msg: InFlight = { seqs: rows.map((r) => r.seq), lane, generation: this.generation };
+    const msg: InFlight = { seqs: rows.map((r) => r.seq), lane, generation: this.generation, sentAt: this.clock.now() };
     this.inFlight.set(key, msg);
     for (const s of msg.seqs) this.inFlightSeqs.add(s);
     this.counters.publishedMessages++;
@@ -409,9 +461,14 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       this.backlogEnd = Math.max(this.backlogEnd, msg.seqs.at(-1)!);
       this.backlogCursor = Math.min(this.backlogCursor, msg.seqs[0]! - 1);
       this.backlogNotBefore = this.clock.now() + retryInMs;
-    } else {
+    } else if (this.confirm === 'broker') {
       // Guarantee 2: a row is deleted only now, after the PUBACK of the message that carried it.
       this.outbox.ack(msg.seqs);
+      this.counters.ackedEvents += msg.seqs.length;
+      this.refusalBackoff.reset();
+    } else {
+      // 'hub': the slot is free, the rows stay until the hub confirms them (onHubAck).
+      this.unconfirmed.add(msg.seqs[0]!, msg.seqs.at(-1)!, msg.seqs.length, msg.sentAt);
       this.counters.ackedEvents += msg.seqs.length;
       this.refusalBackoff.reset();
     }
@@ -449,9 +506,60 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     });
   }
 
+  // --- the hub's acknowledgements ---------------------------------------------------------------------------------
+
+  private onAckMessage(payload: Buffer): void {
+    if (this.confirm !== 'hub') return;
+    const r = parse(this.ackTopic, payload);
+    if (!r.ok || r.kind !== 'ack') {
+      this.log.warn({ topic: this.ackTopic, reason: r.ok ? `not an acknowledgement (${r.kind})` : r.reason, errors: r.ok ? undefined : describeErrors(r.errors), bytes: payload.length }, 'mqtt: invalid hub acknowledgement ignored');
+      return;
+    }
+    this.onHubAck(r.value);
+  }
+
+  private onHubAck(ack: HubAck): void {
+    if (ack.stream !== this.outbox.stream) {
+      // An old stream's retained ack (the outbox was recreated since): nothing of ours.
+      this.log.info({ ackStream: ack.stream, stream: this.outbox.stream, through: ack.through }, 'hub acknowledgement for another stream ignored');
+      return;
+    }
+    if (ack.through <= this.hubConfirmedSeq) return;
+    if (ack.through > this.outbox.lastSeq()) {
+      this.log.error({ through: ack.through, lastSeq: this.outbox.lastSeq(), stream: ack.stream }, 'hub acknowledges seqs this outbox never handed out: ignored, nothing deleted');
+      return;
+    }
+    const deleted = this.outbox.confirmThrough(ack.through);
+    this.hubConfirmedSeq = ack.through;
+    this.unconfirmed.confirm(ack.through, this.clock.now());
+    this.counters.confirmedEvents += deleted;
+    this.log.debug({ through: ack.through, deleted, outboxDepth: this.outbox.depth() }, 'hub confirmed events');
+    this.releaseWaiters();
+  }
+
+  /** While connected: the hub has confirmed nothing new for confirmTimeoutMs since the oldest unconfirmed publish. */
+  private checkConfirmTimeout(): void {
+    if (!this.connected || this.stopping || this.stopped) return;
+    const now = this.clock.now();
+    const stalled = this.unconfirmed.stalled(now, this.confirmTimeoutMs);
+    if (!stalled) return;
+    const from = Math.max(this.hubConfirmedSeq + 1, stalled.firstSeq);
+    this.counters.confirmTimeouts++;
+    this.log.warn(
+      { fromSeq: from, toSeq: stalled.lastSeq, waitedMs: stalled.waitedMs, hubConfirmedSeq: this.hubConfirmedSeq },
+      `hub has not confirmed seq ${from}..${stalled.lastSeq} for ${(stalled.waitedMs / 1000).toFixed(1)} s: publishing again`,
+    );
+    // The same path as a reconnect: the unconfirmed rows are backlog again, drained at the drain rate.
+    this.unconfirmed.clear();
+    this.backlogEnd = Math.max(this.backlogEnd, stalled.lastSeq);
+    this.backlogCursor = Math.min(this.backlogCursor, from - 1);
+    this.pump();
+  }
+
   // --- commands ---------------------------------------------------------------------------------------------------
 
   private onMessage(topic: string, payload: Buffer): void {
+    if (topic === this.ackTopic) return this.onAckMessage(payload);
     if (topic !== this.cmdTopic) return;
     const r = parse(topic, payload);
     if (!r.ok || r.kind !== 'cmd') {
@@ -491,7 +599,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
 
   private clearTimers(): void {
     for (const t of [this.pumpTimer, this.reconnectTimer]) if (t) clearTimeout(t);
-    if (this.pollTimer) clearInterval(this.pollTimer);
-    this.pumpTimer = this.reconnectTimer = this.pollTimer = undefined;
+    for (const t of [this.pollTimer, this.confirmTimer]) if (t) clearInterval(t);
+    this.pumpTimer = this.reconnectTimer = this.pollTimer = this.confirmTimer = undefined;
   }
 }

@@ -73,9 +73,10 @@ export interface MosquittoTls {
 
 /**
  * Mosquitto 2 with `listener <port> 127.0.0.1`, persistence in `dir`; `users` makes it refuse anonymous clients;
- * `tls` makes the listener TLS-only (mqtts://); `acl` is the text of an acl_file (rewrite it, then `reload()`).
+ * `tls` makes the listener TLS-only (mqtts://); `acl` is the text of an acl_file (rewrite it, then `reload()`);
+ * `extra` are more mosquitto.conf lines (e.g. `autosave_interval 3600`).
  */
-export async function startMosquitto(dir: string, { users, tls, acl }: { users?: Record<string, string>; tls?: MosquittoTls; acl?: string } = {}): Promise<Mosquitto> {
+export async function startMosquitto(dir: string, { users, tls, acl, extra = [] }: { users?: Record<string, string>; tls?: MosquittoTls; acl?: string; extra?: string[] } = {}): Promise<Mosquitto> {
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
   // As root, Mosquitto would switch to the `mosquitto` user, who cannot read our private temp dir.
@@ -95,6 +96,7 @@ export async function startMosquitto(dir: string, { users, tls, acl }: { users?:
     lines.push(`cafile ${tls.caFile}`, `certfile ${tls.certFile}`, `keyfile ${tls.keyFile}`);
     if (tls.requireCertificate) lines.push('require_certificate true', 'use_identity_as_username true');
   }
+  lines.push(...extra);
   writeFileSync(conf, lines.join('\n') + '\n');
   let proc: ChildProcess | undefined;
   let log = '';
