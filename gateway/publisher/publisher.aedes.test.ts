@@ -322,4 +322,31 @@ describe("Publisher with aedes, confirm 'hub' (the default): rows go only with t
     expect([...h.applied].sort((x, y) => x - y)).toEqual(made.map((e) => e.seq));
     expect(r.publisher.state()).toMatchObject({ confirmTimeouts: 1, hubConfirmedSeq: 20, publishedEvents: 35 });
   });
+
+  it("stop() waits within flushMs for the hub's confirmation; what a silent hub leaves unconfirmed stays for the next start", async () => {
+    const b = await broker();
+    const h = await hub(b.url);
+    const r = makeRig(b.url, { batch: { maxEvents: 25, lingerMs: 60_000 } });
+    r.publisher.start();
+    await until(() => r.publisher.state().connected, 'connect');
+    r.outbox.append(Array.from({ length: 30 }, (_, i) => ({ kind: 'door', door: 'dock-3', state: i % 2 ? 'open' : 'closed' }) as const), Date.now());
+    await r.publisher.stop({ flushMs: 10_000 });
+    expect(r.outbox.depth()).toBe(0);
+    expect(r.publisher.state()).toMatchObject({ connected: false, ackedEvents: 30, confirmedEvents: 30 });
+    await r.close();
+    await h.close();
+
+    const silent = await hub(b.url, { autoAck: false });
+    const q = makeRig(b.url, { batch: { maxEvents: 25, lingerMs: 60_000 } });
+    q.publisher.start();
+    await until(() => q.publisher.state().connected, 'connect');
+    q.outbox.append(Array.from({ length: 5 }, () => ({ kind: 'door', door: 'dock-3', state: 'open' }) as const), Date.now());
+    const t0 = Date.now();
+    await q.publisher.stop({ flushMs: 300 });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250); // it did wait for the hub, up to flushMs
+    expect(silent.received).toHaveLength(5);
+    expect(q.outbox.depth()).toBe(5);
+    expect(q.publisher.state()).toMatchObject({ ackedEvents: 5, confirmedEvents: 0 });
+    await q.close();
+  });
 });

@@ -264,8 +264,10 @@ export class Publisher extends EventEmitter<PublisherEvents> {
 
   /**
    * Stop: publish no more backlog, publish the fresh events already in the outbox, wait for in-flight PUBACKs up to
-   * `flushMs`, publish the retained offline status (a clean disconnect suppresses the Last Will), then disconnect.
-   * Rows not acknowledged by then stay in the outbox for the next start.
+   * `flushMs` (with confirm 'hub' also, within the same `flushMs`, for the hub to confirm what the broker acknowledged
+   * on this connection: a running hub takes milliseconds, and the next start need not send it again), publish the
+   * retained offline status (a clean disconnect suppresses the Last Will), then disconnect.
+   * Rows not acknowledged (or not confirmed) by then stay in the outbox for the next start.
    */
   async stop({ flushMs = 2000 }: { flushMs?: number } = {}): Promise<void> {
     if (!this.started || this.stopped) return;
@@ -273,7 +275,8 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     const deadline = this.clock.now() + flushMs;
     const stopSeq = this.outbox.lastSeq();
     this.kick();
-    while (this.connected && this.clock.now() < deadline && (this.inFlight.size > 0 || this.freshCursor < stopSeq)) {
+    const waiting = () => this.inFlight.size > 0 || this.freshCursor < stopSeq || (this.confirm === 'hub' && this.unconfirmed.events(this.hubConfirmedSeq) > 0);
+    while (this.connected && this.clock.now() < deadline && waiting()) {
       await this.waitForProgress(deadline - this.clock.now());
       this.kick();
     }

@@ -10,6 +10,7 @@ import { parse, topics, type Event, type GatewayStatus } from '../../protocols/e
 import { silentLogger } from '../../protocols/logging/index.js';
 import { Outbox } from '../../gateway/outbox/index.js';
 import { startMosquitto, subscriber } from '../../gateway/publisher/test-support/brokers.js';
+import { startTestHub } from '../../gateway/publisher/test-support/hub.js';
 import { startLlrpSimulator } from '../sim/llrp-reader.js';
 import { GATEWAY, SITE, engineDecisions, gatewayYaml, pallets, passKeys, playWhenReading, spawnGateway, until, writeGatewayYaml } from './gateway-support.js';
 
@@ -32,6 +33,9 @@ describe('dockgate-gateway with Mosquitto', () => {
     // The hub's side: a persistent session, so the broker keeps its queue across the restart.
     const sub = await subscriber(m.url, `dockgate/${SITE}/gw/${GATEWAY}/#`, `observer-${process.pid}`);
     cleanups.push(() => sub.close());
+    // It also confirms what it got (retained HubAck), which is what deletes the gateway's outbox rows (mqtt.confirm: hub).
+    const hub = await startTestHub(m.url, { site: SITE, gateway: GATEWAY, clientId: `hub-${process.pid}` });
+    cleanups.push(() => hub.close());
     const sim = await startLlrpSimulator({ readerId: 'r1', now: () => Date.now() + READER_AHEAD_MS });
     cleanups.push(() => sim.close());
     const opts = { mqttUrl: m.url, readers: [{ id: 'r1', port: sim.port }], outboxPath: join(dir, 'outbox.db'), metrics: true };
