@@ -46,7 +46,7 @@ export async function generateReference(): Promise<string> {
     const hubMetrics = await metricsOf(t.hub.metrics.registry as never, 'dockgate_hub_');
     const gw = new GatewayMetrics({
       outbox: { depth: () => 0, bytes: () => 0, oldestAgeMs: () => 0, dropped: () => 0 },
-      publisher: () => ({ connected: false, stopping: false, attempts: 0, connects: 0, inFlight: 0, inFlightEvents: 0, backlogSeqsLeft: 0, publishedMessages: 0, publishedEvents: 0, ackedEvents: 0 }),
+      publisher: () => ({ connected: false, stopping: false, attempts: 0, connects: 0, inFlight: 0, inFlightEvents: 0, backlogSeqsLeft: 0, publishedMessages: 0, publishedEvents: 0, ackedEvents: 0, unconfirmedEvents: 0, confirmedEvents: 0, hubConfirmedSeq: 0, confirmTimeouts: 0 }),
       readers: () => [],
       scanners: () => [],
     });
