@@ -92,7 +92,10 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
     const capP = day.overflowCap(EMIT_AFTER_MS);
     const faultP = faults.run(Date.now());
     await Promise.all([dayP, capP, faultP]);
-    say(`  day played in ${((Date.now() - day.startedAt()) / 1000).toFixed(1)} s`);
+    const playedMs = Date.now() - day.startedAt();
+    // The plan's last steps fall before its end; the site keeps running to the end of the planned day regardless.
+    if (playedMs < plan.durationMs) await sleep(plan.durationMs - playedMs);
+    say(`  day played in ${(playedMs / 1000).toFixed(1)} s; site ran the planned ${(plan.durationMs / 1000).toFixed(0)} s`);
 
     // Settle: every unit where the truth says, or the deadline (a difference is then reported below).
     const units = [...day.units];
