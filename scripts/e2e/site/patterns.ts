@@ -46,7 +46,9 @@ export function makePatterns(seed: number, count: number, maxTags: number, opts:
   const out: PalletPattern[] = [];
   const r = rng(seed ^ 0x5a17);
   for (let attempt = 0; out.length < count; attempt++) {
-    if (attempt > count * 40) throw new Error(`patterns: only ${out.length} of ${count} pallet patterns pass the engine cleanly (seed ${seed})`);
+    // Large pallets that must clear the door quickly are rare among random scenarios: seed 13's capped-door pair
+    // needed more than 80 tries. An attempt costs ~7 ms, so the budget is seconds at worst.
+    if (attempt > count * 400) throw new Error(`patterns: only ${out.length} of ${count} pallet patterns pass the engine cleanly (seed ${seed})`);
     const s = generateScenario(Math.floor(r() * 2 ** 31), dockSite(1), { movements: 1, maxTags, crossingChance: 0, standChance: 0, photoEyes: false, doorSensors: false });
     const epcs = [...new Set(s.truth.map((t) => t.epc))];
     if (epcs.length < (opts.minTags ?? 1)) continue;
