@@ -2,18 +2,30 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrate, openDatabase } from '../db/database.js';
+import { migrate, openDatabase, type Db } from '../db/database.js';
 import { checkLedger, createItem, createLocation, ledgerMigrations, listMoves, moveSerial, postMove, serialHistory } from './index.js';
 import { T0 } from './test-fixture.js';
 
 const dirs: string[] = [];
 afterEach(() => dirs.splice(0).forEach((d) => rmSync(d, { recursive: true, force: true })));
 
+/** A hub database file in a fresh temp dir (removed after the test). */
+function dbPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'ledger-schema-'));
+  dirs.push(dir);
+  return join(dir, 'hub.db');
+}
+
+/** A database with the ledger migrated to `version` only: what an older hub left behind. */
+function ledgerAtVersion(version: number): Db {
+  const db = openDatabase(dbPath());
+  migrate(db, [{ module: 'ledger', migrations: ledgerMigrations.migrations.slice(0, version) }]);
+  return db;
+}
+
 describe('ledger schema', () => {
   it('migrates an empty database, then does nothing on the next start', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ledger-schema-'));
-    dirs.push(dir);
-    const path = join(dir, 'hub.db');
+    const path = dbPath();
     let db = openDatabase(path);
     expect(migrate(db, [ledgerMigrations])).toEqual(ledgerMigrations.migrations.map((m) => `ledger#${m.version} ${m.name}`));
     db.close();
@@ -26,10 +38,7 @@ describe('ledger schema', () => {
   });
 
   it('migrates a version 1 ledger with stock on it to the catalog stamp, and every catalog write moves the stamp', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ledger-schema-'));
-    dirs.push(dir);
-    const db = openDatabase(join(dir, 'hub.db'));
-    migrate(db, [{ module: 'ledger', migrations: ledgerMigrations.migrations.slice(0, 1) }]);
+    const db = ledgerAtVersion(1);
     // What a version 1 hub left behind (written as it wrote it).
     db.exec(`INSERT INTO locations (id, name, kind, virtual, parent, allow_negative, sellable, created_at, updated_at)
                VALUES ('stock', 'Stock', 'stock', 0, NULL, 0, 1, 'x', 'x');
@@ -61,10 +70,7 @@ describe('ledger schema', () => {
     db.close();
   });
   it("migrates a version 3 ledger's units to history chains: each unit's moves found by the walk, in order, and the check agrees", () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ledger-schema-'));
-    dirs.push(dir);
-    const db = openDatabase(join(dir, 'hub.db'));
-    migrate(db, [{ module: 'ledger', migrations: ledgerMigrations.migrations.slice(0, 3) }]);
+    const db = ledgerAtVersion(3);
     // What a version 3 hub left behind, written as it wrote it: two units, one in-out-in, and a quantity move between.
     db.exec(`INSERT INTO locations (id, name, kind, virtual, parent, allow_negative, sellable, created_at, updated_at)
                VALUES ('stock', 'Stock', 'stock', 0, NULL, 0, 1, 'x', 'x');

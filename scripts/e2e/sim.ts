@@ -5,7 +5,7 @@
 // the passes the gateways really emitted (the hub's exactly-once effect) — plus `dockgate-hub check`, no duplicate
 // moves, dead letters and gaps accounted for. A failing seed prints the command that replays it.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -332,7 +332,9 @@ async function runSeedsInParallel(seeds: number[], parallel: number, argsFor: (s
     for (let seed = queue.shift(); seed !== undefined; seed = queue.shift()) {
       const log = join(logs, `seed-${seed}.log`);
       const started = Date.now();
-      const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, '--seed', String(seed), ...argsFor(seed)], { stdio: ['ignore', openSync(log, 'w'), openSync(log, 'a')] });
+      const fd = openSync(log, 'w');
+      const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!, '--seed', String(seed), ...argsFor(seed)], { stdio: ['ignore', fd, fd] });
+      closeSync(fd); // the child holds its own copy
       const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
       const minutes = ((Date.now() - started) / 60_000).toFixed(1);
       if (code === 0) process.stdout.write(`seed ${seed}: OK in ${minutes} min (${argsFor(seed).join(' ')})\n`);
