@@ -5,7 +5,7 @@ import type { Db, MigrationSet } from '../db/database.js';
 import { isoTs } from '../../protocols/events/index.js';
 import { LedgerError, recordAudit, VIRTUAL, type Actor } from '../ledger/index.js';
 import { requireId, optionalText } from '../ledger/validate.js';
-import { listVariances, raiseVariance, type Variance } from '../variances/store.js';
+import { raiseVariance, type Variance } from '../variances/store.js';
 import { checkGoods, type CheckedLine, type CheckedPallet, type GoodsLineInput, type PalletInput } from './expected-goods.js';
 import { allowance, effectiveTolerance, lineStatus, maxReceivable, type LineStatus, type Tolerance } from './tolerance.js';
 
@@ -320,9 +320,4 @@ export function closeReceipt(db: Db, id: string, defaults: Tolerance, actor: Act
     recordAudit(db, { actor, action: 'receipt.close', target: id, payload: { shorts: raised.map((v) => v.id) }, atMs: nowMs });
     return { receipt: getReceipt(db, id, defaults)!, variances: raised };
   })();
-}
-
-/** Variances raised against a receipt (for its report and the receiving-accuracy KPI). */
-export function receiptVariances(db: Db, id: string): Variance[] {
-  return listVariances(db, { reference: id, limit: 1000 });
 }

@@ -19,8 +19,6 @@ export const HostName = Type.String({ minLength: 1, maxLength: 255 });
 
 export const MqttUrl = Type.String({ pattern: '^(mqtt|mqtts|ws|wss|tcp|ssl)://[^\\s]+$', patternHint: 'a broker URL like mqtt://hub:1883 or mqtts://hub:8883' });
 
-export const HttpUrl = Type.String({ pattern: '^https?://[^\\s]+$', patternHint: 'an http:// or https:// URL' });
-
 /** An scrypt hash as written by `scripts/hash-secret.ts`. */
 export const SecretHash = Type.String({ pattern: '^scrypt\\$', patternHint: 'an scrypt hash (scrypt$N$r$p$salt$key) from scripts/hash-secret.ts' });
 

@@ -5,7 +5,6 @@ import type { Logger } from '../logging/index.js';
 
 /** sysexits.h: configuration error. systemd units and operators key on it. */
 export const EX_CONFIG = 78;
-export const EX_SOFTWARE = 70;
 
 /**
  * systemd notification by the `systemd-notify` binary (NotifyAccess=all in the units): Node has no AF_UNIX datagram

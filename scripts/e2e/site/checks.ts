@@ -1,6 +1,5 @@
 // scripts/e2e/site — after a run: the hub's database (opened read-only) against the simulator's expected ledgers, and
 // the ledger's own invariants through `dockgate-hub check`. Each finding is one line saying what differs.
-import { execFileSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import type { ExpectedLedger } from './expected.js';
 
@@ -72,17 +71,6 @@ export function duplicateMoves(db: HubDb): Finding[] {
   ).all() as Array<{ epc: string; first: string; second: string }>;
   if (doubled.length) out.push({ check: 'no duplicate moves', detail: `unit moved the same way twice in a row: ${doubled.map((d) => `${d.epc} (${d.first}, ${d.second})`).join('; ')}` });
   return out;
-}
-
-/** `dockgate-hub check --config …` (zero-sum per SKU, balances and valuations equal the moves). */
-export function runHubCheck(command: string[], configPath: string): { ok: boolean; output: string } {
-  try {
-    const output = execFileSync(command[0]!, [...command.slice(1), 'check', '--config', configPath], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return { ok: true, output };
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string; status?: number };
-    return { ok: false, output: `exit ${e.status}: ${e.stdout ?? ''}${e.stderr ?? ''}` };
-  }
 }
 
 /** Inventory value per SKU must be its on-hand units at the standard cost (every receipt in the day is at standard cost). */
