@@ -124,7 +124,13 @@ function recordStatements(db: Db): { take(): Recorded[] } {
     }
     return st;
   }) as Db['prepare'];
-  return { take: () => ([log, log = []][0]!) };
+  return {
+    take() {
+      const taken = log;
+      log = [];
+      return taken;
+    },
+  };
 }
 
 /**
