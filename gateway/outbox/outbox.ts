@@ -294,7 +294,8 @@ export class Outbox {
 
   /**
    * Delete delivered events: numbers are seqs, strings are event ids. Call only after the broker's PUBACK for the
-   * message that carried them (`confirm: broker`; with the hub's acknowledgement see confirmThrough). Unknown keys (already acked, or dropped by the cap) are ignored. Returns rows deleted.
+   * message that carried them (`confirm: broker`; with the hub's acknowledgement see confirmThrough). Unknown keys
+   * (already acked, or dropped by the cap) are ignored. Returns rows deleted.
    */
   ack(keys: ReadonlyArray<number | string>): number {
     this.assertOpen();
@@ -310,8 +311,7 @@ export class Outbox {
         }
       }
     })();
-    this.counters = { ...this.counters, depth: this.counters.depth - rows, bytes: this.counters.bytes - bytes };
-    return rows;
+    return this.removed(rows, bytes);
   }
 
   /**
@@ -332,6 +332,11 @@ export class Outbox {
       bytes = r.b;
       if (rows > 0) this.stmt.deleteUpTo.run(through);
     })();
+    return this.removed(rows, bytes);
+  }
+
+  /** Rows just deleted as delivered leave the depth and byte counters. Returns `rows`. */
+  private removed(rows: number, bytes: number): number {
     this.counters = { ...this.counters, depth: this.counters.depth - rows, bytes: this.counters.bytes - bytes };
     return rows;
   }
