@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // No skipped tests: a test that cannot run fails the run, naming what it lacked.
+    reporters: ['default', new URL('./scripts/setup/no-skips-reporter.ts', import.meta.url).pathname],
   },
 });

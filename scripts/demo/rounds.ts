@@ -20,11 +20,12 @@ interface Truck {
   units: string[];
 }
 
-/** A round's truck: the inbound movements of a scenario seeded by the round. */
+/** A round's truck: the movements of a scenario seeded by the round, every one inbound (outbound ones mirrored). */
 function truck(round: number): Truck {
   const scenario = generateScenario(1000 + round, dockSite(1), { movements: 3, maxTags: 24, crossingChance: 0, standChance: 0 });
-  const inbound = new Set(scenario.truth.filter((t) => t.direction === 'in').map((t) => t.epc));
-  return { reads: scenario.stream.reads.filter((r) => inbound.has(r.epc)), units: [...inbound] };
+  const outbound = new Set(scenario.truth.filter((t) => t.direction === 'out').map((t) => t.epc));
+  const reads = scenario.stream.reads.map((r) => (outbound.has(r.epc) ? { ...r, antenna: r.antenna === 1 ? 2 : 1 } : r));
+  return { reads, units: [...new Set(scenario.truth.map((t) => t.epc))] };
 }
 
 /** The same units passing door-2 the other way (inside antenna first), starting `startMs` into the round. */
