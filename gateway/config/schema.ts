@@ -193,6 +193,8 @@ export const MqttSection = Type.Object(
     /** Prefer DOCKGATE_MQTT_PASSWORD in the environment. */
     password: Type.Optional(Type.String()),
     tls: Type.Optional(ClientTls),
+    /** 4 = MQTT 3.1.1 (the embedded broker speaks only this), 5 = MQTT 5 (an external broker with ACLs: a refused publish is said). */
+    protocolVersion: Type.Union([Type.Literal(4), Type.Literal(5)], { default: 4 }),
     keepaliveS: Type.Integer({ minimum: 5, maximum: 3600, default: 30 }),
     connectTimeoutMs: Ms(30_000, { minimum: 100 }),
     batch: Type.Object(

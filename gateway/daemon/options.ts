@@ -88,6 +88,7 @@ export function publisherOptionsOf(c: GatewayConfig): Omit<PublisherOptions, 'ou
       username: m.username,
       ...(m.password !== undefined ? { password: m.password } : {}),
       ...(m.tls ? { tls: m.tls } : {}),
+      protocolVersion: m.protocolVersion,
       keepaliveS: m.keepaliveS,
       connectTimeoutMs: m.connectTimeoutMs,
     },
