@@ -12,6 +12,8 @@ import {
   type LlrpMessage,
   type LlrpObject,
   type TagReport,
+  type U64,
+  u64Number,
 } from '../../protocols/llrp/index.js';
 import type { GpiChange, TagRead } from '../../protocols/reads/index.js';
 import { Backoff } from './backoff.js';
@@ -349,7 +351,7 @@ export class LlrpReaderClient extends EventEmitter<ReaderClientEvents> {
     this.lastReportMs = now;
     let newest = NaN;
     for (const r of out) {
-      const seen = Number.isNaN(r.lastSeenUtc) ? r.firstSeenUtc : r.lastSeenUtc;
+      const seen = u64Number(Number.isNaN(r.lastSeenUtc) ? r.firstSeenUtc : r.lastSeenUtc);
       if (!(seen <= newest)) newest = seen;
     }
     if (!Number.isNaN(newest)) this.clockOffsetMs = newest / 1000 - now;
@@ -378,7 +380,7 @@ export class LlrpReaderClient extends EventEmitter<ReaderClientEvents> {
     if (!d) return;
     const now = this.clock.now();
     const ts = d.Timestamp as LlrpObject | undefined;
-    if (ts?.param === 'UTCTimestamp') this.clockOffsetMs = (ts.Microseconds as number) / 1000 - now;
+    if (ts?.param === 'UTCTimestamp') this.clockOffsetMs = u64Number(ts.Microseconds as U64) / 1000 - now;
     const gpi = d.GPIEvent as LlrpObject | undefined;
     if (gpi) {
       const change: GpiChange = { reader: this.options.id, port: gpi.GPIPortNumber as number, state: gpi.GPIEvent as boolean, ts: now };
