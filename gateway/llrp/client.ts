@@ -105,7 +105,6 @@ export class LlrpReaderClient extends EventEmitter<ReaderClientEvents> {
   private rateWindowStart = 0;
   private rateCount = 0;
   private rate: number | undefined;
-  private warnedNoEpc = false;
   private readonly batch: TagReport[] = [];
 
   constructor(
@@ -342,12 +341,7 @@ export class LlrpReaderClient extends EventEmitter<ReaderClientEvents> {
     const out = this.batch;
     out.length = 0;
     const err = decodeTagReports(frame, out, this.options.id, now);
-    let reads: TagRead[] = out.slice();
-    if (reads.some((r) => r.epc === '')) {
-      if (!this.warnedNoEpc) this.log.warn('reader sent TagReportData without an EPC; such reads are dropped');
-      this.warnedNoEpc = true;
-      reads = reads.filter((r) => r.epc !== '');
-    }
+    const reads: TagRead[] = out.slice(); // a read without an EPC goes on: the portal's read guard reports it
     this.lastReportMs = now;
     let newest = NaN;
     for (const r of out) {

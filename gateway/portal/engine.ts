@@ -22,6 +22,7 @@ import { componentLogger, silentLogger } from '../../protocols/logging/index.js'
 import { PortalConfigError, resolvePortalConfig, type PortalConfig, type ResolvedDoor, type ResolvedPortalConfig } from './config.js';
 import { BeamLog, powerWeight, rssiDirection, type RssiDirection } from './direction.js';
 import type { AntennaEvidenceDetail, LocationEvidence, PassageEvidence } from './evidence.js';
+import { ReadGuard } from './read-guard.js';
 import { F_ARRIVED, F_HELD, ST_ACTIVE, ST_COOLDOWN, ST_PENDING, TagTable } from './tag-table.js';
 
 export interface PortalStats {
@@ -76,6 +77,7 @@ export class PortalEngine {
   private readonly log: Logger;
   private readonly explainHook: ((e: PassageEvidence) => void) | undefined;
   private readonly tags: TagTable;
+  private readonly guard = new ReadGuard();
   private out: EventDraft[] = [];
 
   // locations (doors and zones), by index
@@ -205,8 +207,10 @@ export class PortalEngine {
   // ───────────────────────────── hot path ─────────────────────────────
 
   /** One raw read. Events it completes (an earlier passage of the same tag, an eviction) come out of `tick`. */
-  ingest(read: TagRead): void {
+  ingest(input: TagRead): void {
     this.st.reads++;
+    const read = this.guard.check(input);
+    if (read === undefined) return;
     const reader = read.reader;
     let table = this.lastTable;
     if (reader !== this.lastReader || table === undefined) {
@@ -413,6 +417,7 @@ export class PortalEngine {
       if (idle !== idle) continue; // door open or a beam broken
       if (nowMs >= Math.max(idle, this.lastNewTag[loc]!) + this.doors[loc]!.settle) this.endCycle(loc, nowMs);
     }
+    this.guard.drain(nowMs, this.out);
     const out = this.out;
     this.out = [];
     return out;
@@ -430,6 +435,7 @@ export class PortalEngine {
       }
       s = next;
     }
+    this.guard.drainAll(this.out);
     const out = this.out;
     this.out = [];
     return out;
