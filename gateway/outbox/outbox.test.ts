@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { eventErrors, isoTs, type EventDraft, type GapEvent } from '../../protocols/events/index.js';
 import { silentLogger } from '../../protocols/logging/index.js';
 import { Outbox, OutboxError } from './outbox.js';
-import { draftNumber, tagPassDraft } from './fixtures/drafts.js';
+import { tagPassDraft } from './fixtures/drafts.js';
 import { captureLogger } from './fixtures/capture-logger.js';
 
 const T = Date.UTC(2026, 10, 22, 10, 0, 0);
