@@ -78,6 +78,9 @@ export class PortalEngine {
   private readonly explainHook: ((e: PassageEvidence) => void) | undefined;
   private readonly tags: TagTable;
   private readonly guard = new ReadGuard();
+  private latCur = 0;
+  private latPrev = 0;
+  private latStart = -Infinity;
   private out: EventDraft[] = [];
 
   // locations (doors and zones), by index
@@ -228,6 +231,8 @@ export class PortalEngine {
       return;
     }
     const t = read.ts;
+    const arrival = read.arrival ?? t;
+    this.noteLatency(arrival - t, arrival);
     let rssi = read.rssi;
     if (!(rssi === rssi)) rssi = this.pMinRssi[loc]!; // no RSSI reported: counts, at the threshold
     const T = this.tags;
@@ -242,6 +247,7 @@ export class PortalEngine {
       if (state === ST_COOLDOWN) {
         if (gap < this.pRearm[T.loc[s]!]!) {
           if (gap > 0) T.lastSeen[s] = t;
+          T.lastArrival[s] = arrival;
           T.touch(s);
           this.st.suppressedReads++;
           return;
@@ -259,6 +265,7 @@ export class PortalEngine {
           } else if (this.closePassage(s, 'absence')) {
             if (gap < this.pRearm[l0]!) {
               T.lastSeen[s] = t;
+              T.lastArrival[s] = arrival;
               T.touch(s);
               this.st.suppressedReads++;
               return;
@@ -272,6 +279,7 @@ export class PortalEngine {
     if (read.tid !== undefined && !T.tid.has(s)) T.tid.set(s, read.tid);
     // aggregate
     if (t > T.lastSeen[s]!) T.lastSeen[s] = t;
+    T.lastArrival[s] = arrival;
     T.reads[s]!++;
     T.touch(s);
     const rel = t - T.firstSeen[s]!;
@@ -288,6 +296,20 @@ export class PortalEngine {
       }
     }
     if (T.state[s] === ST_PENDING && rssi >= this.pMinRssi[loc]!) this.qualify(s, loc, rel, t);
+  }
+
+  /** Report latency (arrival − reader time, ms): the largest over the current and the previous minute. */
+  private noteLatency(lat: number, arrival: number): void {
+    if (arrival - this.latStart >= 60_000) {
+      this.latPrev = this.latCur;
+      this.latCur = 0;
+      this.latStart = arrival;
+    }
+    if (lat > this.latCur) this.latCur = lat;
+  }
+
+  private latency(): number {
+    return Math.max(this.latCur, this.latPrev);
   }
 
   private startPassage(s: number, loc: number, t: number, readerTs: number): void {
@@ -392,10 +414,14 @@ export class PortalEngine {
   tick(nowMs: number): EventDraft[] {
     const T = this.tags;
     let s = T.lruHead;
+    const latency = this.latency();
     while (s >= 0) {
       const next = T.next[s]!;
-      const last = T.lastSeen[s]!;
-      if (last + this.minAbsence > nowMs) break; // the list is in order of last read
+      const arrived = T.lastArrival[s]!;
+      if (arrived + this.minAbsence > nowMs) break; // the list is in order of arrival
+      // Timeouts run on arrival: quiet for `absence` since the later of the last report about the tag and its last
+      // read plus the reports' recent latency (a reader that holds reports gets that long to deliver the rest).
+      const last = Math.max(arrived, T.lastSeen[s]! + latency);
       const loc = T.loc[s]!;
       const state = T.state[s]!;
       if (state === ST_ACTIVE) {
