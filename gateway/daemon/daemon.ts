@@ -278,6 +278,9 @@ export class GatewayDaemon {
    */
   private onReaderState(reader: string, state: ReaderState, reason: string): void {
     const last = this.readerEventState.get(reader);
+    // The portal learns of outages: a passage whose evidence spans one is published as interrupted.
+    if (state === 'reading') this.engine.readerUp(reader, this.clock());
+    else if (last === 'reading') this.engine.readerDown(reader, this.clock());
     if ((state === 'reading' || state === 'backoff' || state === 'stopped') && state !== last) {
       this.readerEventState.set(reader, state);
       this.emit([{ kind: 'reader', reader, state, reason: reason.slice(0, 1024) }]);

@@ -23,7 +23,7 @@ import { PortalConfigError, resolvePortalConfig, type PortalConfig, type Resolve
 import { BeamLog, powerWeight, rssiDirection, type RssiDirection } from './direction.js';
 import type { AntennaEvidenceDetail, LocationEvidence, PassageEvidence } from './evidence.js';
 import { ReadGuard } from './read-guard.js';
-import { F_ARRIVED, F_HELD, ST_ACTIVE, ST_COOLDOWN, ST_PENDING, TagTable } from './tag-table.js';
+import { F_ARRIVED, F_BOTH_BEFORE, F_HELD, F_INTERRUPTED, ST_ACTIVE, ST_COOLDOWN, ST_PENDING, TagTable } from './tag-table.js';
 
 export interface PortalStats {
   /** Tags currently tracked (pending + open passages + cooling down). */
@@ -47,6 +47,8 @@ export interface PortalStats {
   passesUnknown: number;
   /** Passes whose door was never settled between candidates (reported with low confidence). */
   unsettled: number;
+  /** Passes whose evidence spans a reader outage (interrupted: true). */
+  interrupted: number;
   arrivals: number;
   departures: number;
   evictions: number;
@@ -67,6 +69,9 @@ export interface PortalEngineOptions {
 }
 
 type CloseReason = PassageEvidence['closedBy'];
+
+/** The highest confidence a pass whose evidence spans a reader outage may carry. */
+export const INTERRUPTED_CONFIDENCE_CAP = 0.5;
 
 const SIDE_OUT = 0;
 const SIDE_IN = 1;
@@ -112,6 +117,10 @@ export class PortalEngine {
   private lastReader: string | undefined;
   private lastTable: Int32Array | undefined;
   private readonly warnedUnknown = new Set<string>();
+  // reader outages
+  private readonly readerLocs = new Map<string, number[]>();
+  private readonly readersDown = new Set<string>();
+  private readonly locDown: Uint16Array;
 
   // scratch for closing a passage (per location)
   private readonly sReads: Float64Array;
@@ -130,6 +139,7 @@ export class PortalEngine {
     passesOut: 0,
     passesUnknown: 0,
     unsettled: 0,
+    interrupted: 0,
     arrivals: 0,
     departures: 0,
     evictions: 0,
@@ -179,6 +189,12 @@ export class PortalEngine {
     ants.forEach((a, i) => {
       this.readerAnts.get(a.reader)![a.antenna] = i + 1;
     });
+    for (const a of ants) {
+      const locs = this.readerLocs.get(a.reader) ?? [];
+      if (!locs.includes(a.loc)) locs.push(a.loc);
+      this.readerLocs.set(a.reader, locs);
+    }
+    this.locDown = new Uint16Array(n);
     this.sReads = new Float64Array(n);
     this.sSumRssi = new Float64Array(n);
     this.sTouched = new Int32Array(n);
@@ -323,6 +339,7 @@ export class PortalEngine {
     T.reads[s] = 0;
     T.qualCount[s] = 0;
     if (T.antHead[s]! >= 0) T.releaseAntennas(s);
+    if (this.locDown[loc]! > 0) T.flags[s] = F_INTERRUPTED; // a reader of this door is down: the evidence is partial
   }
 
   /** A read at or above minRssi: count it in the acceptance window; accept at minReads. */
@@ -357,6 +374,47 @@ export class PortalEngine {
       this.warnedUnknown.add(key);
       this.log.warn({ reader: read.reader, antenna: read.antenna }, 'read from an antenna that belongs to no door or zone: ignored');
     }
+  }
+
+  // ───────────────────────────── reader outages ─────────────────────────────
+
+  /**
+   * A reader's link dropped or went silent at `ts`: every open passage at a door or zone it serves (or with reads from
+   * it) is marked interrupted, remembering whether both sides had been seen by then; passages starting there before
+   * readerUp are marked too.
+   */
+  readerDown(reader: string, ts: number): void {
+    if (this.readersDown.has(reader)) return;
+    this.readersDown.add(reader);
+    const locs = this.readerLocs.get(reader) ?? [];
+    for (const l of locs) this.locDown[l]!++;
+    const T = this.tags;
+    let marked = 0;
+    for (let s = T.lruHead; s >= 0; s = T.next[s]!) {
+      const state = T.state[s];
+      if (state !== ST_ACTIVE && state !== ST_PENDING) continue;
+      let touched = locs.includes(T.loc[s]!);
+      let outside = false;
+      let inside = false;
+      for (let r = T.antHead[s]!; r >= 0; r = T.aNext[r]!) {
+        const ai = T.aAnt[r]!;
+        if (this.antReader[ai] === reader) touched = true;
+        if (this.antSide[ai] === SIDE_OUT) outside = true;
+        else if (this.antSide[ai] === SIDE_IN) inside = true;
+      }
+      if (!touched) continue;
+      const f = T.flags[s]!;
+      if ((f & F_INTERRUPTED) === 0 && outside && inside) T.flags[s] = f | F_INTERRUPTED | F_BOTH_BEFORE;
+      else T.flags[s] = f | F_INTERRUPTED;
+      marked++;
+    }
+    this.log.info({ reader, ts, interruptedPassages: marked }, 'reader outage: open passages at its doors are marked interrupted');
+  }
+
+  /** The reader is reading again. */
+  readerUp(reader: string, _ts: number): void {
+    if (!this.readersDown.delete(reader)) return;
+    for (const l of this.readerLocs.get(reader) ?? []) this.locDown[l]!--;
   }
 
   // ───────────────────────────── sensors ─────────────────────────────
@@ -547,6 +605,7 @@ export class PortalEngine {
     const margin = eligible ? bestMean - second : NaN; // Infinity when no eligible runner-up
     const settled = eligible && (second === -Infinity || margin >= this.doors[winner]!.margin);
     const held = (T.flags[s]! & F_HELD) !== 0;
+    const interrupted = (T.flags[s]! & F_INTERRUPTED) !== 0;
     if (!settled && reason === 'absence' && !held && this.pHold[T.loc[s]!]! > 0) {
       for (let k = 0; k < nTouched; k++) {
         const l = this.sTouched[k]!;
@@ -654,7 +713,13 @@ export class PortalEngine {
           }
         }
       }
+      if (interrupted && (T.flags[s]! & F_BOTH_BEFORE) === 0) {
+        direction = 'unknown'; // the outage cut the evidence before both sides were seen: no direction to trust
+        directionSource = 'none';
+        directionConfidence = 0;
+      }
       if (direction !== 'unknown') confidence = attribution * directionConfidence;
+      if (interrupted) confidence = Math.min(confidence, INTERRUPTED_CONFIDENCE_CAP);
       this.out.push({
         kind: 'tag.pass',
         door: door.id,
@@ -669,7 +734,9 @@ export class PortalEngine {
         confidence: round3(confidence),
         ...(candidates.length > 0 ? { candidates } : {}),
         ...(Number.isFinite(T.readerFirst[s]!) && Math.abs(T.readerFirst[s]! - firstSeen) >= 1 ? { readerFirstSeen: isoTs(T.readerFirst[s]!) } : {}),
+        ...(interrupted ? { interrupted: true as const } : {}),
       });
+      if (interrupted) this.st.interrupted++;
       emitted.push('tag.pass');
       this.st.passes++;
       if (direction === 'in') this.st.passesIn++;

@@ -18,6 +18,10 @@ export const ST_COOLDOWN = 3;
 /** flags */
 export const F_HELD = 1;
 export const F_ARRIVED = 2;
+/** The passage's evidence spans a reader outage. */
+export const F_INTERRUPTED = 4;
+/** ... and both sides of the door had been seen before it. */
+export const F_BOTH_BEFORE = 8;
 
 /** Most antennas aggregated per passage (the wire contract allows 64 in `antennas`). */
 export const MAX_ANTENNAS_PER_TAG = 64;

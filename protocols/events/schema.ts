@@ -81,6 +81,13 @@ export const TagPassEvent = eventOf(
     candidates: Type.Optional(Type.Array(Id, { maxItems: 16 })),
     /** The reader's own clock for firstSeen, when it differs from the gateway's. */
     readerFirstSeen: Type.Optional(Timestamp),
+    /**
+     * Contract revision 1.1 (additive in wire v1; a hub older than it dead-letters the field, so upgrade the hub
+     * first): true when the passage's evidence spans a reader outage (link drop or silence) or a gateway restart. Its
+     * confidence is capped and its direction `unknown` unless both sides were seen before the outage; the hub treats
+     * it as an exception for ops, never as a confident move. Absent: the evidence was not cut.
+     */
+    interrupted: Type.Optional(Type.Literal(true)),
   },
   'a tag passed a door',
 );
