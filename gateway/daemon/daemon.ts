@@ -112,6 +112,8 @@ export class GatewayDaemon {
         doors: config.portal.doors.map((d) => d.id),
         outputs: doorOutputsOf(config.readers),
         hasReader: (id) => this.readers.has(id),
+        isReading: (id) => this.readers.get(id)?.state === 'reading',
+        notApplied: (id, reason) => this.emit([{ kind: 'reader', reader: id, state: this.readers.get(id)?.state ?? 'stopped', error: reason.slice(0, 1024) }]),
         setGpo: (id, port, state) => this.readers.get(id)!.setGpo(port, state),
         restartReader: (id, reason) => this.readers.get(id)!.restart(reason),
         reportStatus: () => this.status.now(),
@@ -279,7 +281,10 @@ export class GatewayDaemon {
   private onReaderState(reader: string, state: ReaderState, reason: string): void {
     const last = this.readerEventState.get(reader);
     // The portal learns of outages: a passage whose evidence spans one is published as interrupted.
-    if (state === 'reading') this.engine.readerUp(reader, this.clock());
+    if (state === 'reading') {
+      this.engine.readerUp(reader, this.clock());
+      void this.commands.readerReady(reader); // GPO writes that waited for it
+    }
     else if (last === 'reading') this.engine.readerDown(reader, this.clock());
     if ((state === 'reading' || state === 'backoff' || state === 'stopped') && state !== last) {
       this.readerEventState.set(reader, state);
