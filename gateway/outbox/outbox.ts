@@ -23,6 +23,7 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { eventErrors, describeErrors, isoTs, newEventId, type Event, type EventDraft, type GapEvent } from '../../protocols/events/index.js';
 import type { Logger } from '../../protocols/logging/index.js';
+import { JOURNAL_DDL, ReadJournal, type JournalOptions } from './journal.js';
 
 export type Synchronous = 'FULL' | 'NORMAL';
 
@@ -36,6 +37,8 @@ export interface OutboxOptions {
   maxBytes?: number;
   /** See the top of this file. Default FULL; NORMAL exists so the benchmark can measure the difference. */
   synchronous?: Synchronous;
+  /** The read journal's bounds (journal.ts). */
+  journal?: JournalOptions;
 }
 
 /** A stored event as the publisher sends it: the JSON text is the wire form, never re-serialised. */
@@ -89,6 +92,8 @@ export class Outbox {
   private readonly log: Logger;
   private counters: Counters;
   private rejectedTotal = 0;
+  /** Reads of passages not yet decided (journal.ts); a stored tag.pass or tag.depart prunes its tag's rows. */
+  readonly journal: ReadJournal;
   private closed = false;
   private readonly stmt: {
     insert: Database.Statement;
@@ -119,6 +124,7 @@ export class Outbox {
       throw new OutboxError(`outbox ${opts.path}: meta.next_seq ${JSON.stringify(meta.get('next_seq'))} is not above the highest stored seq ${agg.maxSeq}; the file is damaged`);
     }
     this.counters = { nextSeq, depth: agg.n, bytes: agg.b, dropped: Number(meta.get('dropped') ?? 0) };
+    this.journal = new ReadJournal(db, opts.journal);
     this.stmt = {
       insert: db.prepare('INSERT INTO events (seq, id, kind, created_ms, bytes, body) VALUES (?, ?, ?, ?, ?, ?)'),
       setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
@@ -160,7 +166,8 @@ export class Outbox {
             kind TEXT NOT NULL,
             created_ms INTEGER NOT NULL,
             bytes INTEGER NOT NULL,
-            body TEXT NOT NULL)`);
+            body TEXT NOT NULL);
+          ${JOURNAL_DDL}`);
         const has = db.prepare("SELECT value FROM meta WHERE key = 'stream'").get() as { value: string } | undefined;
         if (!has) {
           const put = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
@@ -214,6 +221,8 @@ export class Outbox {
             if (errors.length === 0) {
               this.insert(s, event, nowMs);
               out.push(event);
+              // The pass is stored: its reads leave the journal in the same transaction (never decided twice).
+              if (event.kind === 'tag.pass' || event.kind === 'tag.depart') this.journal.forget(event.epc, Date.parse(event.lastSeen));
               continue;
             }
             reason = describeErrors(errors);

@@ -225,11 +225,14 @@ export class PortalEngine {
 
   // ───────────────────────────── hot path ─────────────────────────────
 
-  /** One raw read. Events it completes (an earlier passage of the same tag, an eviction) come out of `tick`. */
-  ingest(input: TagRead): void {
+  /**
+   * One raw read. Events it completes (an earlier passage of the same tag, an eviction) come out of `tick`. Returns
+   * whether the read is evidence of an undecided passage (what the read journal keeps), false when it was ignored.
+   */
+  ingest(input: TagRead): boolean {
     this.st.reads++;
     const read = this.guard.check(input);
-    if (read === undefined) return;
+    if (read === undefined) return false;
     const reader = read.reader;
     let table = this.lastTable;
     if (reader !== this.lastReader || table === undefined) {
@@ -244,7 +247,7 @@ export class PortalEngine {
     const loc = this.antLoc[ant]!;
     if (this.gated[loc] === 1 && this.cycleActive[loc] === 0) {
       this.st.gatedReads++;
-      return;
+      return false;
     }
     const t = read.ts;
     const arrival = read.arrival ?? t;
@@ -266,7 +269,7 @@ export class PortalEngine {
           T.lastArrival[s] = arrival;
           T.touch(s);
           this.st.suppressedReads++;
-          return;
+          return false;
         }
         this.startPassage(s, loc, t, read.readerTs);
       } else {
@@ -284,7 +287,7 @@ export class PortalEngine {
               T.lastArrival[s] = arrival;
               T.touch(s);
               this.st.suppressedReads++;
-              return;
+              return false;
             }
             this.startPassage(s, loc, t, read.readerTs);
           }
@@ -312,6 +315,7 @@ export class PortalEngine {
       }
     }
     if (T.state[s] === ST_PENDING && rssi >= this.pMinRssi[loc]!) this.qualify(s, loc, rel, t);
+    return true;
   }
 
   /** Report latency (arrival − reader time, ms): the largest over the current and the previous minute. */
@@ -367,13 +371,14 @@ export class PortalEngine {
     }
   }
 
-  private unknownAntenna(read: TagRead): void {
+  private unknownAntenna(read: TagRead): false {
     this.st.unknownAntennaReads++;
     const key = `${read.reader}#${read.antenna}`;
     if (this.warnedUnknown.size < 256 && !this.warnedUnknown.has(key)) {
       this.warnedUnknown.add(key);
       this.log.warn({ reader: read.reader, antenna: read.antenna }, 'read from an antenna that belongs to no door or zone: ignored');
     }
+    return false;
   }
 
   // ───────────────────────────── reader outages ─────────────────────────────
