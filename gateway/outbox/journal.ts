@@ -1,6 +1,6 @@
 // gateway/outbox — the read journal: reads the portal engine took as evidence of a passage not yet decided, kept in the
 // outbox database so a gateway killed or unplugged mid-pallet decides those passages after its restart (replayed into
-// the engine at start). Group-committed: the daemon appends what arrived since its last tick in one transaction. Pruned
+// the engine at start). Group-committed: the daemon appends what arrived since its last commit in one transaction every 250 ms. Pruned
 // where the pass is stored: the outbox's append deletes a tag's journal rows up to the pass's lastSeen in the very
 // transaction that stores the pass, so a restart can never decide the same passage twice. Bounded: rows older than
 // `maxAgeMs` (evidence of tags never accepted) and beyond `maxRows` (oldest first) are dropped by prune().
