@@ -28,29 +28,66 @@ const NOW = Date.UTC(2026, 10, 22, 10, 0, 0);
 let n = 0;
 const cmd = <T extends Omit<Command, 'v' | 'id' | 'ts'>>(c: T, ageMs = 0) => ({ v: 1, id: `019aab5c-2000-7000-8000-${String(++n).padStart(12, '0')}`, ts: isoTs(NOW - ageMs), ...c }) as unknown as Command;
 
-function rig(refuse = false) {
+function rig(refuse = false, down = new Set<string>()) {
   const { logger, lines } = captureLogger('debug');
   const gpo = new Map<string, boolean>();
   const writes: string[] = [];
-  const calls = { restart: [] as string[], report: 0, changed: 0 };
+  const calls = { restart: [] as string[], report: 0, changed: 0, notApplied: [] as string[] };
   const targets: CommandTargets = {
     doors: CONFIG.portal.doors.map((d) => d.id),
     outputs: doorOutputsOf(CONFIG.readers),
     hasReader: (r) => r === 'r1' || r === 'r2',
+    isReading: (r) => !down.has(r),
     setGpo: async (reader, port, state) => {
-      if (refuse) throw new Error(`reader ${reader}: cannot set GPO ${port} while backoff`);
+      if (refuse || down.has(reader)) throw new Error(`reader ${reader}: cannot set GPO ${port} while backoff`);
       gpo.set(`${reader}#${port}`, state);
       writes.push(`${reader}#${port}=${state}`);
     },
     restartReader: (r) => void calls.restart.push(r),
     reportStatus: () => void calls.report++,
     statusChanged: () => void calls.changed++,
+    notApplied: (reader, reason) => void calls.notApplied.push(`${reader}: ${reason}`),
   };
   const runner = new CommandRunner(targets, { logger, clock: () => Date.now() });
   return { runner, gpo, writes, calls, lines };
 }
 
 afterEach(() => vi.useRealTimers());
+
+describe('GPO writes while a reader reconnects', () => {
+  it('keeps the latest state per port and writes it once the reader is back', async () => {
+    vi.useFakeTimers({ now: NOW });
+    const down = new Set(['r1']);
+    const { runner, gpo, writes, calls } = rig(false, down);
+    await runner.handle(cmd({ cmd: 'light', door: 'd1', color: 'red' }));
+    await runner.handle(cmd({ cmd: 'gpo.set', reader: 'r1', port: 3, state: true }));
+    await runner.handle(cmd({ cmd: 'light', door: 'd1', color: 'green' }));
+    await runner.handle(cmd({ cmd: 'gpo.set', reader: 'r1', port: 3, state: false }));
+    expect(writes).toEqual([]);
+    expect(runner.pendingGpo()).toBe(3);
+    down.delete('r1');
+    await runner.readerReady('r1');
+    expect(Object.fromEntries(gpo)).toEqual({ 'r1#1': true, 'r1#2': false, 'r1#3': false });
+    expect(writes.sort()).toEqual(['r1#1=true', 'r1#2=false', 'r1#3=false']); // once per port: the latest state
+    expect(runner.pendingGpo()).toBe(0);
+    expect(calls.notApplied).toEqual([]);
+    await runner.readerReady('r1');
+    expect(writes).toHaveLength(3);
+  });
+
+  it('reports a write that could not be applied before its expiry, and never applies it late', async () => {
+    vi.useFakeTimers({ now: NOW });
+    const down = new Set(['r2']);
+    const { runner, writes, calls } = rig(false, down);
+    await runner.handle(cmd({ cmd: 'gpo.set', reader: 'r2', port: 2, state: true }));
+    await vi.advanceTimersByTimeAsync(60_001);
+    expect(calls.notApplied).toHaveLength(1);
+    expect(calls.notApplied[0]).toMatch(/^r2: GPO 2 on: not applied.*60 s/);
+    down.delete('r2');
+    await runner.readerReady('r2');
+    expect(writes).toEqual([]);
+  });
+});
 
 describe('CommandRunner', () => {
   it('maps light colours to the door\'s GPOs, one on and the rest off, and reports the colour in the door states', async () => {

@@ -38,6 +38,10 @@ export interface CommandTargets {
   doors: readonly string[];
   outputs: Map<string, DoorOutputs>;
   hasReader(reader: string): boolean;
+  /** Whether the reader is connected and configured (a GPO write can go now). */
+  isReading(reader: string): boolean;
+  /** A GPO write that could not be applied (refused, or the reader not back before its expiry): report it to the hub. */
+  notApplied(reader: string, reason: string): void;
   /** Resolves when the reader acknowledged the GPO write; rejects (with the reason) otherwise. */
   setGpo(reader: string, port: number, state: boolean): Promise<void>;
   restartReader(reader: string, reason: string): void;
@@ -52,6 +56,8 @@ export interface CommandRunnerOptions {
   clock?: () => number;
   /** Actuator commands (light, horn, gpo.set, reader.restart) older than this are dropped. Default 60 s. */
   maxAgeMs?: number;
+  /** How long a GPO write waits for its reader to come back (latest state per port wins). Default maxAgeMs. */
+  gpoExpiryMs?: number;
 }
 
 interface DoorState {
@@ -68,6 +74,9 @@ export class CommandRunner {
   private readonly maxAgeMs: number;
   private readonly doors = new Map<string, DoorState>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** GPO writes waiting for their reader to come back: the latest state per reader#port, with its expiry. */
+  private readonly latched = new Map<string, { t: GpoTarget; state: boolean; expiry: NodeJS.Timeout }>();
+  private readonly gpoExpiryMs: number;
   readonly counts = { done: 0, rejected: 0, failed: 0 };
 
   constructor(
@@ -77,6 +86,7 @@ export class CommandRunner {
     this.log = opts.logger;
     this.clock = opts.clock ?? Date.now;
     this.maxAgeMs = opts.maxAgeMs ?? 60_000;
+    this.gpoExpiryMs = opts.gpoExpiryMs ?? this.maxAgeMs;
     for (const d of targets.doors) this.doors.set(d, {});
   }
 
@@ -98,7 +108,33 @@ export class CommandRunner {
     return [...this.doors].map(([id, s]) => ({ id, ...(s.mode ? { mode: s.mode } : {}), ...(s.light ? { light: s.light } : {}) }));
   }
 
+  /** The reader is reading again: write what waited for it (the latest state per port), once. */
+  async readerReady(reader: string): Promise<void> {
+    const due = [...this.latched].filter(([, l]) => l.t.reader === reader);
+    for (const [key, l] of due) {
+      clearTimeout(l.expiry);
+      this.latched.delete(key);
+    }
+    await Promise.all(
+      due.map(async ([, l]) => {
+        try {
+          await this.set(l.t, l.state);
+          this.log.info({ reader, port: l.t.port, state: l.state }, `GPO ${l.t.port} of ${reader} set ${l.state ? 'on' : 'off'} now that the reader is back`);
+        } catch {
+          // set() reported it
+        }
+      }),
+    );
+  }
+
+  /** GPO writes waiting for their reader. */
+  pendingGpo(): number {
+    return this.latched.size;
+  }
+
   stop(): void {
+    for (const l of this.latched.values()) clearTimeout(l.expiry);
+    this.latched.clear();
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     for (const s of this.doors.values()) if (s.lightTimer) clearTimeout(s.lightTimer);
@@ -212,8 +248,30 @@ export class CommandRunner {
     }
   }
 
-  private set(t: GpoTarget, state: boolean): Promise<void> {
-    return this.targets.setGpo(t.reader, t.port, state);
+  /** Write a GPO now, or, while its reader is not reading, keep it (latest per port) until the reader is back. */
+  private async set(t: GpoTarget, state: boolean): Promise<void> {
+    const key = `${t.reader}#${t.port}`;
+    const waiting = this.latched.get(key);
+    if (waiting) clearTimeout(waiting.expiry);
+    this.latched.delete(key);
+    const what = `GPO ${t.port} ${state ? 'on' : 'off'}`;
+    if (!this.targets.isReading(t.reader)) {
+      const expiry = setTimeout(() => {
+        this.latched.delete(key);
+        const reason = `${what}: not applied, reader ${t.reader} was not back within ${Math.round(this.gpoExpiryMs / 1000)} s`;
+        this.log.error({ reader: t.reader, port: t.port, state }, reason);
+        this.targets.notApplied(t.reader, reason);
+      }, this.gpoExpiryMs);
+      this.latched.set(key, { t, state, expiry });
+      this.log.info({ reader: t.reader, port: t.port, state }, `${what} waits for reader ${t.reader} to be back`);
+      return;
+    }
+    try {
+      await this.targets.setGpo(t.reader, t.port, state);
+    } catch (err) {
+      this.targets.notApplied(t.reader, `${what}: not applied: ${(err as Error).message}`);
+      throw err;
+    }
   }
 
   private reject(cmd: Command, reason: string): void {

@@ -12,9 +12,12 @@ import {
   type LlrpMessage,
   type LlrpObject,
   type TagReport,
+  type U64,
+  u64Number,
 } from '../../protocols/llrp/index.js';
 import type { GpiChange, TagRead } from '../../protocols/reads/index.js';
 import { Backoff } from './backoff.js';
+import { ClockOffset } from './clock-offset.js';
 import { LlrpConnection } from './connection.js';
 import {
   OPTIONAL_PARAMETERS,
@@ -99,11 +102,10 @@ export class LlrpReaderClient extends EventEmitter<ReaderClientEvents> {
   private readonly dropped = new Set<OptionalParameter>();
   private caps: ReaderCapabilities | undefined;
   private lastReportMs: number | undefined;
-  private clockOffsetMs: number | undefined;
+  private readonly offset = new ClockOffset();
   private rateWindowStart = 0;
   private rateCount = 0;
   private rate: number | undefined;
-  private warnedNoEpc = false;
   private readonly batch: TagReport[] = [];
 
   constructor(
@@ -180,7 +182,7 @@ export class LlrpReaderClient extends EventEmitter<ReaderClientEvents> {
       state: this.stateNow,
       reason: this.reasonNow,
       lastReportMs: this.lastReportMs,
-      clockOffsetMs: this.clockOffsetMs,
+      clockOffsetMs: this.offset.offsetMs,
       readsPerSecond: stale ? 0 : this.rate,
       capabilities: this.caps,
     };
@@ -242,6 +244,8 @@ export class LlrpReaderClient extends EventEmitter<ReaderClientEvents> {
         message: (m) => {
           if (!handshakeDone && this.connectionAttemptOf(m)) {
             handshakeDone = true;
+            this.offset.reset(); // perhaps a rebooted reader: its clock is measured afresh, from this first timestamp
+            this.sampleClock(m);
             if (attempt) attempt(m);
             else early = m;
           } else this.onMessage(m);
@@ -340,19 +344,16 @@ export class LlrpReaderClient extends EventEmitter<ReaderClientEvents> {
     const out = this.batch;
     out.length = 0;
     const err = decodeTagReports(frame, out, this.options.id, now);
-    let reads: TagRead[] = out.slice();
-    if (reads.some((r) => r.epc === '')) {
-      if (!this.warnedNoEpc) this.log.warn('reader sent TagReportData without an EPC; such reads are dropped');
-      this.warnedNoEpc = true;
-      reads = reads.filter((r) => r.epc !== '');
-    }
+    const reads: TagRead[] = out.slice(); // a read without an EPC goes on: the portal's read guard reports it
     this.lastReportMs = now;
-    let newest = NaN;
-    for (const r of out) {
-      const seen = Number.isNaN(r.lastSeenUtc) ? r.firstSeenUtc : r.lastSeenUtc;
-      if (!(seen <= newest)) newest = seen;
+    // Reads are timed by the reader: its FirstSeen mapped to the gateway's clock by the measured offset (a report held
+    // by the reader or a stalled link changes nothing); the arrival stays on the read for timeouts only.
+    for (const r of out) this.offset.sample(u64Number(Number.isNaN(r.lastSeenUtc) ? r.firstSeenUtc : r.lastSeenUtc) / 1000, now);
+    const offset = this.offset.offsetMs;
+    for (const r of reads) {
+      r.arrival = now;
+      if (offset !== undefined && Number.isFinite(r.readerTs)) r.ts = r.readerTs - offset;
     }
-    if (!Number.isNaN(newest)) this.clockOffsetMs = newest / 1000 - now;
     this.countRate(now, reads.length);
     if (reads.length > 0) this.emit('reads', reads);
     if (err) this.conn?.close(`malformed RO_ACCESS_REPORT: ${err.message}`); // good reads before it were delivered
@@ -369,6 +370,12 @@ export class LlrpReaderClient extends EventEmitter<ReaderClientEvents> {
     }
   }
 
+  /** A reader event's UTC timestamp is a clock sample. */
+  private sampleClock(m: LlrpMessage): void {
+    const ts = (m.body.ReaderEventNotificationData as LlrpObject | undefined)?.Timestamp as LlrpObject | undefined;
+    if (ts?.param === 'UTCTimestamp') this.offset.sample(u64Number(ts.Microseconds as U64) / 1000, this.clock.now());
+  }
+
   private onMessage(m: LlrpMessage): void {
     if (m.type !== MessageType.READER_EVENT_NOTIFICATION) {
       this.log.debug({ type: m.name, id: m.id }, 'unsolicited message ignored');
@@ -377,8 +384,7 @@ export class LlrpReaderClient extends EventEmitter<ReaderClientEvents> {
     const d = m.body.ReaderEventNotificationData as LlrpObject | undefined;
     if (!d) return;
     const now = this.clock.now();
-    const ts = d.Timestamp as LlrpObject | undefined;
-    if (ts?.param === 'UTCTimestamp') this.clockOffsetMs = (ts.Microseconds as number) / 1000 - now;
+    this.sampleClock(m);
     const gpi = d.GPIEvent as LlrpObject | undefined;
     if (gpi) {
       const change: GpiChange = { reader: this.options.id, port: gpi.GPIPortNumber as number, state: gpi.GPIEvent as boolean, ts: now };

@@ -31,6 +31,9 @@ export interface LlrpReaderOptions {
   backoff: { initialMs: number; maxMs: number };
 }
 
+/** RFTransmitter.ChannelIndex: the first channel (LLRP numbers channels from 1). */
+export const FIRST_CHANNEL_INDEX = 1;
+
 /** The one ROSpec the client owns on the reader. */
 export const ROSPEC_ID = 1;
 
@@ -162,7 +165,8 @@ export function buildSetReaderConfig(
       if (index === undefined) continue;
       configs.push({
         AntennaID: a.id,
-        RFTransmitter: { HopTableID: caps.hopTableId, ChannelIndex: 0, TransmitPower: index },
+        // LLRP numbers channels from 1 (0 is not a channel); a hopping reader uses the hop table and ignores it.
+        RFTransmitter: { HopTableID: caps.hopTableId, ChannelIndex: FIRST_CHANNEL_INDEX, TransmitPower: index },
       });
     }
     if (configs.length > 0) {

@@ -62,6 +62,9 @@ add('delete rospecs', 'DELETE_ROSPEC', { ROSpecID: 0 }, [/Type: Delete ROSpec \(
     /Event type: Antenna event \(8\)\n\s+1\.{3} \.{4} = Notification state: Yes/,
     /Antenna ID: 1\n\s+TLV Parameter: RF Transmitter[\s\S]*?Transmit power value: 69/,
     /Antenna ID: 2\n\s+TLV Parameter: RF Transmitter[\s\S]*?Transmit power value: 41/,
+    // LLRP numbers channels from 1: every RFTransmitter carries a valid ChannelIndex
+    /TLV Parameter: RF Transmitter\n(?:.*\n){0,4}?\s+Channel index: 1\n(?:.*\n){0,2}?\s+Transmit power value: 69/,
+    /TLV Parameter: RF Transmitter\n(?:.*\n){0,4}?\s+Channel index: 1\n(?:.*\n){0,2}?\s+Transmit power value: 41/,
     /KeepAlive trigger type: Periodic \(1\)\n\s+Time interval: 1500/,
     /Hold events and reports upon reconnect: No/,
     /Enable peak RSSI: Yes/,
@@ -117,6 +120,14 @@ cases.push({
 add('connection event', 'READER_EVENT_NOTIFICATION', {
   ReaderEventNotificationData: { Timestamp: { param: 'UTCTimestamp', Microseconds: 1_700_000_000_000_000 }, ConnectionAttemptEvent: { Status: 2 } },
 }, [/Type: Reader Event Notification \(63\)/, /Status: Failed a client initiated connection already exists \(2\)/]);
+add('u64 beyond 2^53', 'READER_EVENT_NOTIFICATION', {
+  ReaderEventNotificationData: { Timestamp: { param: 'Uptime', Microseconds: 2n ** 64n - 1n }, ConnectionAttemptEvent: { Status: 0 } },
+}, [/Microseconds: 18446744073709551615\n/]);
+cases.push({
+  what: 'tag report with u64 timestamps beyond 2^53',
+  frame: encodeRoAccessReport(++id, [{ epc: '3074257bf7194e4000001a85', firstSeenUptime: 2n ** 53n + 1n, lastSeenUptime: 2n ** 63n + 7n }]),
+  expect: [/Microseconds: 9007199254740993\n/, /Microseconds: 9223372036854775815\n/],
+});
 add('GPI event', 'READER_EVENT_NOTIFICATION', {
   ReaderEventNotificationData: { Timestamp: { param: 'UTCTimestamp', Microseconds: 1_700_000_000_000_000 }, GPIEvent: { GPIPortNumber: 1, GPIEvent: true } },
 }, [/GPI Port Number: 1\n\s+1\.{3} \.{4} = GPI event: Yes/]);

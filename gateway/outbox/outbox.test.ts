@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { eventErrors, isoTs, type EventDraft, type GapEvent } from '../../protocols/events/index.js';
 import { silentLogger } from '../../protocols/logging/index.js';
 import { Outbox, OutboxError } from './outbox.js';
-import { draftNumber, tagPassDraft } from './fixtures/drafts.js';
+import { tagPassDraft } from './fixtures/drafts.js';
 import { captureLogger } from './fixtures/capture-logger.js';
 
 const T = Date.UTC(2026, 10, 22, 10, 0, 0);
@@ -137,23 +137,33 @@ describe('Outbox', () => {
     expect(o.oldestAgeMs(T + 2000)).toBe(1500);
   });
 
-  it('refuses an invalid draft with an error naming the field, and stores the good ones gap-free', () => {
+  it('refuses an invalid draft with an error naming the field, stores the good ones, and puts a gap naming the reason in its seq', () => {
     const { logger, lines } = captureLogger();
     const o = Outbox.open({ path: join(dir, 'x.db'), logger });
     open.push(o);
     const bad = { ...tagPassDraft(2), epc: 'XYZ' } as EventDraft;
     const stamped = { ...tagPassDraft(3), seq: 77 } as unknown as EventDraft;
     const made = o.append([tagPassDraft(1), bad, stamped, tagPassDraft(4)], T);
-    expect(made.map((e) => [e.seq, draftNumber((e as { epc: string }).epc)])).toEqual([
-      [1, 1],
-      [2, 4],
+    expect(made.map((e) => [e.seq, e.kind])).toEqual([
+      [1, 'tag.pass'],
+      [2, 'gap'],
+      [3, 'gap'],
+      [4, 'tag.pass'],
     ]);
+    // Never only a log line: each refusal reaches the hub as a gap of one seq with the reason
+    const gaps = made.filter((e) => e.kind === 'gap') as GapEvent[];
+    expect(gaps.map((g) => [g.fromSeq, g.toSeq, g.count])).toEqual([
+      [2, 2, 1],
+      [3, 3, 1],
+    ]);
+    expect(gaps[0]!.reason).toMatch(/^refused tag\.pass: .*\/epc/);
+    expect(gaps[1]!.reason).toContain('must not carry id, stream, seq or ts');
+    expect(o.peek(10).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
     expect(o.rejected()).toBe(2);
     const errs = lines.filter((l) => l.level === 'error');
     expect(errs).toHaveLength(2);
-    expect(errs[0]).toMatchObject({ draftIndex: 1, kind: 'tag.pass' });
+    expect(errs[0]).toMatchObject({ draftIndex: 1, kind: 'tag.pass', gapSeq: 2 });
     expect(String(errs[0]!.reason)).toContain('/epc');
-    expect(String(errs[1]!.reason)).toContain('must not carry id, stream, seq or ts');
   });
 
   it('when the row cap is hit drops the oldest, appends a loud gap event, and never loses a gap silently', () => {

@@ -23,6 +23,7 @@ import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { eventErrors, describeErrors, isoTs, newEventId, type Event, type EventDraft, type GapEvent } from '../../protocols/events/index.js';
 import type { Logger } from '../../protocols/logging/index.js';
+import { JOURNAL_DDL, ReadJournal, type JournalOptions } from './journal.js';
 
 export type Synchronous = 'FULL' | 'NORMAL';
 
@@ -36,6 +37,8 @@ export interface OutboxOptions {
   maxBytes?: number;
   /** See the top of this file. Default FULL; NORMAL exists so the benchmark can measure the difference. */
   synchronous?: Synchronous;
+  /** The read journal's bounds (journal.ts). */
+  journal?: JournalOptions;
 }
 
 /** A stored event as the publisher sends it: the JSON text is the wire form, never re-serialised. */
@@ -49,6 +52,8 @@ export interface OutboxRow {
 export interface RejectedDraft {
   index: number;
   reason: string;
+  /** The seq of the gap event stored in the draft's place. */
+  gapSeq: number;
 }
 
 export class OutboxError extends Error {
@@ -87,6 +92,8 @@ export class Outbox {
   private readonly log: Logger;
   private counters: Counters;
   private rejectedTotal = 0;
+  /** Reads of passages not yet decided (journal.ts); a stored tag.pass or tag.depart prunes its tag's rows. */
+  readonly journal: ReadJournal;
   private closed = false;
   private readonly stmt: {
     insert: Database.Statement;
@@ -117,6 +124,7 @@ export class Outbox {
       throw new OutboxError(`outbox ${opts.path}: meta.next_seq ${JSON.stringify(meta.get('next_seq'))} is not above the highest stored seq ${agg.maxSeq}; the file is damaged`);
     }
     this.counters = { nextSeq, depth: agg.n, bytes: agg.b, dropped: Number(meta.get('dropped') ?? 0) };
+    this.journal = new ReadJournal(db, opts.journal);
     this.stmt = {
       insert: db.prepare('INSERT INTO events (seq, id, kind, created_ms, bytes, body) VALUES (?, ?, ?, ?, ?, ?)'),
       setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value'),
@@ -158,7 +166,8 @@ export class Outbox {
             kind TEXT NOT NULL,
             created_ms INTEGER NOT NULL,
             bytes INTEGER NOT NULL,
-            body TEXT NOT NULL)`);
+            body TEXT NOT NULL);
+          ${JOURNAL_DDL}`);
         const has = db.prepare("SELECT value FROM meta WHERE key = 'stream'").get() as { value: string } | undefined;
         if (!has) {
           const put = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
@@ -187,7 +196,8 @@ export class Outbox {
   /**
    * Stamp and store drafts in ONE transaction; returns the events made (in draft order). An event exists from here on.
    * A draft that would not pass the wire contract (it would make the hub dead-letter its whole batch) is refused with
-   * an error log naming what is wrong, gets no seq, and does not stop the others; see `rejected()`.
+   * an error log naming what is wrong and does not stop the others; its seq carries a `gap` event of one with the
+   * reason instead, so the hub hears of it (never only a log line); see `rejected()`.
    * If the append overflows the size cap, the oldest rows (possibly some of these very events) are dropped and a gap
    * event is appended after them in the same transaction; the returned events are still all the ones made.
    */
@@ -202,18 +212,26 @@ export class Outbox {
         const out: Event[] = [];
         for (let i = 0; i < drafts.length; i++) {
           const d = drafts[i]! as EventDraft & Partial<Pick<Event, 'id' | 'seq' | 'stream' | 'ts'>>;
+          let reason: string | undefined;
           if (d.id !== undefined || d.seq !== undefined || d.stream !== undefined || d.ts !== undefined) {
-            rejected.push({ index: i, reason: 'a draft must not carry id, stream, seq or ts: the outbox assigns them' });
-            continue;
+            reason = 'a draft must not carry id, stream, seq or ts: the outbox assigns them';
+          } else {
+            const event = { id: newEventId(nowMs), stream: this.stream, seq: s.nextSeq, ts, ...d } as Event;
+            const errors = eventErrors(event);
+            if (errors.length === 0) {
+              this.insert(s, event, nowMs);
+              out.push(event);
+              // The pass is stored: its reads leave the journal in the same transaction (never decided twice).
+              if (event.kind === 'tag.pass' || event.kind === 'tag.depart') this.journal.forget(event.epc, Date.parse(event.lastSeen));
+              continue;
+            }
+            reason = describeErrors(errors);
           }
-          const event = { id: newEventId(nowMs), stream: this.stream, seq: s.nextSeq, ts, ...d } as Event;
-          const errors = eventErrors(event);
-          if (errors.length > 0) {
-            rejected.push({ index: i, reason: describeErrors(errors) });
-            continue;
-          }
-          this.insert(s, event, nowMs);
-          out.push(event);
+          // Never only a log line: the refused draft's seq carries a gap of one naming what was wrong.
+          const gap = this.refusalGap(s.nextSeq, (d as { kind?: unknown }).kind, reason, nowMs);
+          rejected.push({ index: i, reason, gapSeq: gap.seq });
+          this.insert(s, gap, nowMs);
+          out.push(gap);
         }
         if (s.depth > this.maxRows || s.bytes > this.maxBytes) this.dropOldest(s, nowMs);
         this.stmt.setMeta.run('next_seq', String(s.nextSeq));
@@ -223,9 +241,20 @@ export class Outbox {
     this.counters = s;
     if (rejected.length > 0) {
       this.rejectedTotal += rejected.length;
-      for (const r of rejected) this.log.error({ draftIndex: r.index, kind: (drafts[r.index] as { kind?: unknown }).kind, reason: r.reason }, 'outbox refused an invalid event draft');
+      for (const r of rejected) {
+        this.log.error({ draftIndex: r.index, kind: (drafts[r.index] as { kind?: unknown }).kind, reason: r.reason, gapSeq: r.gapSeq }, 'outbox refused an invalid event draft; a gap event in its seq tells the hub why');
+      }
     }
     return made;
+  }
+
+  /** The gap event that stands in a refused draft's seq: count 1, the reason naming the kind and the field. */
+  private refusalGap(seq: number, kind: unknown, reason: string, nowMs: number): GapEvent {
+    const what = typeof kind === 'string' ? kind.slice(0, 32) : 'draft';
+    const gap = { id: newEventId(nowMs), stream: this.stream, seq, ts: isoTs(nowMs), kind: 'gap', fromSeq: seq, toSeq: seq, count: 1, reason: `refused ${what}: ${reason}`.slice(0, 1024) } as GapEvent;
+    const errors = eventErrors(gap);
+    if (errors.length) throw new OutboxError(`gap event is invalid: ${describeErrors(errors)}`);
+    return gap;
   }
 
   private insert(s: Counters, event: Event, nowMs: number): void {

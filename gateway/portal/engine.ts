@@ -22,7 +22,8 @@ import { componentLogger, silentLogger } from '../../protocols/logging/index.js'
 import { PortalConfigError, resolvePortalConfig, type PortalConfig, type ResolvedDoor, type ResolvedPortalConfig } from './config.js';
 import { BeamLog, powerWeight, rssiDirection, type RssiDirection } from './direction.js';
 import type { AntennaEvidenceDetail, LocationEvidence, PassageEvidence } from './evidence.js';
-import { F_ARRIVED, F_HELD, ST_ACTIVE, ST_COOLDOWN, ST_PENDING, TagTable } from './tag-table.js';
+import { ReadGuard } from './read-guard.js';
+import { F_ARRIVED, F_BOTH_BEFORE, F_HELD, F_INTERRUPTED, ST_ACTIVE, ST_COOLDOWN, ST_PENDING, TagTable } from './tag-table.js';
 
 export interface PortalStats {
   /** Tags currently tracked (pending + open passages + cooling down). */
@@ -46,6 +47,8 @@ export interface PortalStats {
   passesUnknown: number;
   /** Passes whose door was never settled between candidates (reported with low confidence). */
   unsettled: number;
+  /** Passes whose evidence spans a reader outage (interrupted: true). */
+  interrupted: number;
   arrivals: number;
   departures: number;
   evictions: number;
@@ -67,6 +70,9 @@ export interface PortalEngineOptions {
 
 type CloseReason = PassageEvidence['closedBy'];
 
+/** The highest confidence a pass whose evidence spans a reader outage may carry. */
+export const INTERRUPTED_CONFIDENCE_CAP = 0.5;
+
 const SIDE_OUT = 0;
 const SIDE_IN = 1;
 const SIDE_NONE = -1;
@@ -76,6 +82,10 @@ export class PortalEngine {
   private readonly log: Logger;
   private readonly explainHook: ((e: PassageEvidence) => void) | undefined;
   private readonly tags: TagTable;
+  private readonly guard = new ReadGuard();
+  private latCur = 0;
+  private latPrev = 0;
+  private latStart = -Infinity;
   private out: EventDraft[] = [];
 
   // locations (doors and zones), by index
@@ -107,6 +117,10 @@ export class PortalEngine {
   private lastReader: string | undefined;
   private lastTable: Int32Array | undefined;
   private readonly warnedUnknown = new Set<string>();
+  // reader outages
+  private readonly readerLocs = new Map<string, number[]>();
+  private readonly readersDown = new Set<string>();
+  private readonly locDown: Uint16Array;
 
   // scratch for closing a passage (per location)
   private readonly sReads: Float64Array;
@@ -125,6 +139,7 @@ export class PortalEngine {
     passesOut: 0,
     passesUnknown: 0,
     unsettled: 0,
+    interrupted: 0,
     arrivals: 0,
     departures: 0,
     evictions: 0,
@@ -174,6 +189,12 @@ export class PortalEngine {
     ants.forEach((a, i) => {
       this.readerAnts.get(a.reader)![a.antenna] = i + 1;
     });
+    for (const a of ants) {
+      const locs = this.readerLocs.get(a.reader) ?? [];
+      if (!locs.includes(a.loc)) locs.push(a.loc);
+      this.readerLocs.set(a.reader, locs);
+    }
+    this.locDown = new Uint16Array(n);
     this.sReads = new Float64Array(n);
     this.sSumRssi = new Float64Array(n);
     this.sTouched = new Int32Array(n);
@@ -204,9 +225,14 @@ export class PortalEngine {
 
   // ───────────────────────────── hot path ─────────────────────────────
 
-  /** One raw read. Events it completes (an earlier passage of the same tag, an eviction) come out of `tick`. */
-  ingest(read: TagRead): void {
+  /**
+   * One raw read. Events it completes (an earlier passage of the same tag, an eviction) come out of `tick`. Returns
+   * whether the read is evidence of an undecided passage (what the read journal keeps), false when it was ignored.
+   */
+  ingest(input: TagRead): boolean {
     this.st.reads++;
+    const read = this.guard.check(input);
+    if (read === undefined) return false;
     const reader = read.reader;
     let table = this.lastTable;
     if (reader !== this.lastReader || table === undefined) {
@@ -221,9 +247,11 @@ export class PortalEngine {
     const loc = this.antLoc[ant]!;
     if (this.gated[loc] === 1 && this.cycleActive[loc] === 0) {
       this.st.gatedReads++;
-      return;
+      return false;
     }
     const t = read.ts;
+    const arrival = read.arrival ?? t;
+    this.noteLatency(arrival - t, arrival);
     let rssi = read.rssi;
     if (!(rssi === rssi)) rssi = this.pMinRssi[loc]!; // no RSSI reported: counts, at the threshold
     const T = this.tags;
@@ -238,9 +266,10 @@ export class PortalEngine {
       if (state === ST_COOLDOWN) {
         if (gap < this.pRearm[T.loc[s]!]!) {
           if (gap > 0) T.lastSeen[s] = t;
+          T.lastArrival[s] = arrival;
           T.touch(s);
           this.st.suppressedReads++;
-          return;
+          return false;
         }
         this.startPassage(s, loc, t, read.readerTs);
       } else {
@@ -255,9 +284,10 @@ export class PortalEngine {
           } else if (this.closePassage(s, 'absence')) {
             if (gap < this.pRearm[l0]!) {
               T.lastSeen[s] = t;
+              T.lastArrival[s] = arrival;
               T.touch(s);
               this.st.suppressedReads++;
-              return;
+              return false;
             }
             this.startPassage(s, loc, t, read.readerTs);
           }
@@ -268,6 +298,7 @@ export class PortalEngine {
     if (read.tid !== undefined && !T.tid.has(s)) T.tid.set(s, read.tid);
     // aggregate
     if (t > T.lastSeen[s]!) T.lastSeen[s] = t;
+    T.lastArrival[s] = arrival;
     T.reads[s]!++;
     T.touch(s);
     const rel = t - T.firstSeen[s]!;
@@ -284,6 +315,21 @@ export class PortalEngine {
       }
     }
     if (T.state[s] === ST_PENDING && rssi >= this.pMinRssi[loc]!) this.qualify(s, loc, rel, t);
+    return true;
+  }
+
+  /** Report latency (arrival − reader time, ms): the largest over the current and the previous minute. */
+  private noteLatency(lat: number, arrival: number): void {
+    if (arrival - this.latStart >= 60_000) {
+      this.latPrev = this.latCur;
+      this.latCur = 0;
+      this.latStart = arrival;
+    }
+    if (lat > this.latCur) this.latCur = lat;
+  }
+
+  private latency(): number {
+    return Math.max(this.latCur, this.latPrev);
   }
 
   private startPassage(s: number, loc: number, t: number, readerTs: number): void {
@@ -297,6 +343,7 @@ export class PortalEngine {
     T.reads[s] = 0;
     T.qualCount[s] = 0;
     if (T.antHead[s]! >= 0) T.releaseAntennas(s);
+    if (this.locDown[loc]! > 0) T.flags[s] = F_INTERRUPTED; // a reader of this door is down: the evidence is partial
   }
 
   /** A read at or above minRssi: count it in the acceptance window; accept at minReads. */
@@ -324,13 +371,55 @@ export class PortalEngine {
     }
   }
 
-  private unknownAntenna(read: TagRead): void {
+  private unknownAntenna(read: TagRead): false {
     this.st.unknownAntennaReads++;
     const key = `${read.reader}#${read.antenna}`;
     if (this.warnedUnknown.size < 256 && !this.warnedUnknown.has(key)) {
       this.warnedUnknown.add(key);
       this.log.warn({ reader: read.reader, antenna: read.antenna }, 'read from an antenna that belongs to no door or zone: ignored');
     }
+    return false;
+  }
+
+  // ───────────────────────────── reader outages ─────────────────────────────
+
+  /**
+   * A reader's link dropped or went silent at `ts`: every open passage at a door or zone it serves (or with reads from
+   * it) is marked interrupted, remembering whether both sides had been seen by then; passages starting there before
+   * readerUp are marked too.
+   */
+  readerDown(reader: string, ts: number): void {
+    if (this.readersDown.has(reader)) return;
+    this.readersDown.add(reader);
+    const locs = this.readerLocs.get(reader) ?? [];
+    for (const l of locs) this.locDown[l]!++;
+    const T = this.tags;
+    let marked = 0;
+    for (let s = T.lruHead; s >= 0; s = T.next[s]!) {
+      const state = T.state[s];
+      if (state !== ST_ACTIVE && state !== ST_PENDING) continue;
+      let touched = locs.includes(T.loc[s]!);
+      let outside = false;
+      let inside = false;
+      for (let r = T.antHead[s]!; r >= 0; r = T.aNext[r]!) {
+        const ai = T.aAnt[r]!;
+        if (this.antReader[ai] === reader) touched = true;
+        if (this.antSide[ai] === SIDE_OUT) outside = true;
+        else if (this.antSide[ai] === SIDE_IN) inside = true;
+      }
+      if (!touched) continue;
+      const f = T.flags[s]!;
+      if ((f & F_INTERRUPTED) === 0 && outside && inside) T.flags[s] = f | F_INTERRUPTED | F_BOTH_BEFORE;
+      else T.flags[s] = f | F_INTERRUPTED;
+      marked++;
+    }
+    this.log.info({ reader, ts, interruptedPassages: marked }, 'reader outage: open passages at its doors are marked interrupted');
+  }
+
+  /** The reader is reading again. */
+  readerUp(reader: string, _ts: number): void {
+    if (!this.readersDown.delete(reader)) return;
+    for (const l of this.readerLocs.get(reader) ?? []) this.locDown[l]!--;
   }
 
   // ───────────────────────────── sensors ─────────────────────────────
@@ -388,10 +477,14 @@ export class PortalEngine {
   tick(nowMs: number): EventDraft[] {
     const T = this.tags;
     let s = T.lruHead;
+    const latency = this.latency();
     while (s >= 0) {
       const next = T.next[s]!;
-      const last = T.lastSeen[s]!;
-      if (last + this.minAbsence > nowMs) break; // the list is in order of last read
+      const arrived = T.lastArrival[s]!;
+      if (arrived + this.minAbsence > nowMs) break; // the list is in order of arrival
+      // Timeouts run on arrival: quiet for `absence` since the later of the last report about the tag and its last
+      // read plus the reports' recent latency (a reader that holds reports gets that long to deliver the rest).
+      const last = Math.max(arrived, T.lastSeen[s]! + latency);
       const loc = T.loc[s]!;
       const state = T.state[s]!;
       if (state === ST_ACTIVE) {
@@ -413,6 +506,7 @@ export class PortalEngine {
       if (idle !== idle) continue; // door open or a beam broken
       if (nowMs >= Math.max(idle, this.lastNewTag[loc]!) + this.doors[loc]!.settle) this.endCycle(loc, nowMs);
     }
+    this.guard.drain(nowMs, this.out);
     const out = this.out;
     this.out = [];
     return out;
@@ -430,6 +524,7 @@ export class PortalEngine {
       }
       s = next;
     }
+    this.guard.drainAll(this.out);
     const out = this.out;
     this.out = [];
     return out;
@@ -515,6 +610,7 @@ export class PortalEngine {
     const margin = eligible ? bestMean - second : NaN; // Infinity when no eligible runner-up
     const settled = eligible && (second === -Infinity || margin >= this.doors[winner]!.margin);
     const held = (T.flags[s]! & F_HELD) !== 0;
+    const interrupted = (T.flags[s]! & F_INTERRUPTED) !== 0;
     if (!settled && reason === 'absence' && !held && this.pHold[T.loc[s]!]! > 0) {
       for (let k = 0; k < nTouched; k++) {
         const l = this.sTouched[k]!;
@@ -622,7 +718,13 @@ export class PortalEngine {
           }
         }
       }
+      if (interrupted && (T.flags[s]! & F_BOTH_BEFORE) === 0) {
+        direction = 'unknown'; // the outage cut the evidence before both sides were seen: no direction to trust
+        directionSource = 'none';
+        directionConfidence = 0;
+      }
       if (direction !== 'unknown') confidence = attribution * directionConfidence;
+      if (interrupted) confidence = Math.min(confidence, INTERRUPTED_CONFIDENCE_CAP);
       this.out.push({
         kind: 'tag.pass',
         door: door.id,
@@ -637,7 +739,9 @@ export class PortalEngine {
         confidence: round3(confidence),
         ...(candidates.length > 0 ? { candidates } : {}),
         ...(Number.isFinite(T.readerFirst[s]!) && Math.abs(T.readerFirst[s]! - firstSeen) >= 1 ? { readerFirstSeen: isoTs(T.readerFirst[s]!) } : {}),
+        ...(interrupted ? { interrupted: true as const } : {}),
       });
+      if (interrupted) this.st.interrupted++;
       emitted.push('tag.pass');
       this.st.passes++;
       if (direction === 'in') this.st.passesIn++;

@@ -2,7 +2,7 @@
 // number (epc → slot in one Map), per-(tag, antenna) aggregates in a pooled linked list, and an LRU list of
 // slots ordered by last read. No objects per tag beyond the Map entry and the EPC string the reader gave us.
 //
-// Layout per tracked tag (bytes): firstSeen 8, lastSeen 8, readerFirst 8, reads 4, qualFirst 4, qualLast 4,
+// Layout per tracked tag (bytes): firstSeen 8, lastSeen 8, lastArrival 8, readerFirst 8, reads 4, qualFirst 4, qualLast 4,
 // antHead 4, prev 4, next 4, loc 2, qualCount 2, state 1, flags 1 = 54, plus the epc pointer (4) and the Map
 // entry. Per antenna that saw it during the open passage: ant 2, reads 4, peak 4, peakT 4, sumRssi 4, sumW 4,
 // sumWT 4, next 4 = 30. Arrays grow by doubling, so capacity is at most twice the high-water mark.
@@ -18,6 +18,10 @@ export const ST_COOLDOWN = 3;
 /** flags */
 export const F_HELD = 1;
 export const F_ARRIVED = 2;
+/** The passage's evidence spans a reader outage. */
+export const F_INTERRUPTED = 4;
+/** ... and both sides of the door had been seen before it. */
+export const F_BOTH_BEFORE = 8;
 
 /** Most antennas aggregated per passage (the wire contract allows 64 in `antennas`). */
 export const MAX_ANTENNAS_PER_TAG = 64;
@@ -36,7 +40,10 @@ export class TagTable {
   /** Qualifying reads in the current acceptance window. */
   qualCount!: Uint16Array;
   firstSeen!: Float64Array;
+  /** Reader time (mapped to the gateway clock) of the latest read: passage logic runs on it. */
   lastSeen!: Float64Array;
+  /** Gateway clock when the latest read's report arrived: only timeouts run on it (the LRU list is in its order). */
+  lastArrival!: Float64Array;
   readerFirst!: Float64Array;
   /** ms after firstSeen of the first / last qualifying read in the acceptance window. */
   qualFirst!: Float32Array;
@@ -91,6 +98,7 @@ export class TagTable {
     this.qualCount = grow(this.qualCount, (k) => new Uint16Array(k));
     this.firstSeen = grow(this.firstSeen, (k) => new Float64Array(k));
     this.lastSeen = grow(this.lastSeen, (k) => new Float64Array(k));
+    this.lastArrival = grow(this.lastArrival, (k) => new Float64Array(k));
     this.readerFirst = grow(this.readerFirst, (k) => new Float64Array(k));
     this.qualFirst = grow(this.qualFirst, (k) => new Float32Array(k));
     this.qualLast = grow(this.qualLast, (k) => new Float32Array(k));

@@ -107,6 +107,18 @@ describe('door interpreter', () => {
     expect(doors.store.recentActivity('door-9')[0]!.outcome).toBe('exception:unknown_door');
   });
 
+  it('treats an interrupted pass as an exception for ops, not a confident move, even when it names a direction', () => {
+    const epc = epcOf('1201');
+    apply({ ...pass('door-1', epc, 'in'), interrupted: true, confidence: 0.5 });
+    expect(listMoves(f.db, {}).moves).toHaveLength(0);
+    const ex = doors.store.listExceptions();
+    expect(ex.map((e) => e.type)).toEqual(['unknown_direction']);
+    expect(ex[0]!.message).toMatch(/interrupted.*reader outage.*in.*nothing moved/);
+    // the next clean pass of the same unit moves it as usual
+    apply(pass('door-1', epc, 'in'));
+    expect(onHand('S', 'receiving')).toBe(1);
+  });
+
   it('refuses a pass that contradicts where the unit is, naming both places', () => {
     const epc = epcOf('1004');
     apply(pass('door-1', epc, 'in'));

@@ -123,6 +123,14 @@ export class DoorInterpreter {
     if (!pass.gtin) return { kind: 'exception', type: 'unknown_tag', message: `EPC ${epc} carries no GTIN (${pass.sscc ? `SSCC ${pass.sscc} with no declared contents` : 'not an SGTIN'})` };
     if (!pass.item) return { kind: 'exception', type: 'unknown_tag', message: `GTIN ${pass.gtin} of EPC ${epc} is not in the catalog` };
     if (pass.item.tracking !== 'serial') return { kind: 'exception', type: 'tracking_mismatch', message: `SKU ${pass.item.sku} is tracked by quantity, but EPC ${epc} is a serialized tag: make the item serial-tracked or scan it` };
+    if (pass.event.kind === 'tag.pass' && pass.event.interrupted) {
+      // Its evidence was cut by a reader outage: whatever direction it names is not a confident move.
+      return {
+        kind: 'exception',
+        type: 'unknown_direction',
+        message: `pass interrupted by a reader outage (reported ${pass.direction}, confidence ${pass.event.confidence}): nothing moved, ops to decide`,
+      };
+    }
     const rule = ruleFor(pass.door.mode, pass.direction);
     if (rule.action === 'exception') return { kind: 'exception', type: rule.type, message: rule.message };
 

@@ -20,7 +20,9 @@ export const Timestamp = Type.String({ pattern: TS_PATTERN, description: 'ISO-86
 
 /** Hex of an EPC or TID: lowercase, whole bytes. Empty EPCs exist on real tags. */
 export const HEX_PATTERN = '^([0-9a-f]{2})*$';
-export const Hex = Type.String({ pattern: HEX_PATTERN, maxLength: 1024, description: 'lowercase hex, whole bytes' });
+/** The longest EPC or TID the contract carries, in hex digits (4,096 bits). */
+export const HEX_MAX_LENGTH = 1024;
+export const Hex = Type.String({ pattern: HEX_PATTERN, maxLength: HEX_MAX_LENGTH, description: 'lowercase hex, whole bytes' });
 
 /** A stream id: made once with the gateway's outbox database. */
 export const StreamId = Type.String({ pattern: '^[A-Za-z0-9_-]{8,64}$', description: 'per-gateway stream id' });
@@ -44,19 +46,23 @@ function eventOf<K extends string, P extends Record<string, TSchema>>(kind: K, p
 export const Direction = Type.Union([Type.Literal('in'), Type.Literal('out'), Type.Literal('unknown')]);
 export type Direction = Static<typeof Direction>;
 
+/** The RSSI range the contract carries, dBm (a reader beyond it is out of order: the gateway clamps and reports). */
+export const RSSI_MIN_DBM = -150;
+export const RSSI_MAX_DBM = 50;
+
 export const AntennaEvidence = Type.Object(
   {
     reader: Id,
     antenna: Type.Integer({ minimum: 1, maximum: 65535 }),
     reads: Type.Integer({ minimum: 0 }),
-    peakRssi: Type.Number({ minimum: -150, maximum: 50 }),
+    peakRssi: Type.Number({ minimum: RSSI_MIN_DBM, maximum: RSSI_MAX_DBM }),
   },
   { additionalProperties: false },
 );
 export type AntennaEvidence = Static<typeof AntennaEvidence>;
 
 const Confidence = Type.Number({ minimum: 0, maximum: 1 });
-const Rssi = Type.Number({ minimum: -150, maximum: 50, description: 'dBm' });
+const Rssi = Type.Number({ minimum: RSSI_MIN_DBM, maximum: RSSI_MAX_DBM, description: 'dBm' });
 
 export const TagPassEvent = eventOf(
   'tag.pass',
@@ -75,6 +81,13 @@ export const TagPassEvent = eventOf(
     candidates: Type.Optional(Type.Array(Id, { maxItems: 16 })),
     /** The reader's own clock for firstSeen, when it differs from the gateway's. */
     readerFirstSeen: Type.Optional(Timestamp),
+    /**
+     * Contract revision 1.1 (additive in wire v1; a hub older than it dead-letters the field, so upgrade the hub
+     * first): true when the passage's evidence spans a reader outage (link drop or silence) or a gateway restart. Its
+     * confidence is capped and its direction `unknown` unless both sides were seen before the outage; the hub treats
+     * it as an exception for ops, never as a confident move. Absent: the evidence was not cut.
+     */
+    interrupted: Type.Optional(Type.Literal(true)),
   },
   'a tag passed a door',
 );

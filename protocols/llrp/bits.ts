@@ -1,6 +1,23 @@
 // protocols/llrp — bit-level cursor over bytes: LLRP packs fields MSB first, most byte-aligned, some 1..7 bits wide.
 // The reader never throws: it reports running past its end through `overrun`, which callers check once per field.
 
+/**
+ * An LLRP u64 (timestamps, Uptime), exact: a number while a double holds it exactly (below 2^53, which µs since the
+ * epoch are until the year 2255), a bigint beyond. Decoding never rounds; encoding takes either form.
+ */
+export type U64 = number | bigint;
+export const MAX_U64 = 2n ** 64n - 1n;
+
+/** The exact u64 of two big-endian u32 halves. */
+export function u64Of(hi: number, lo: number): U64 {
+  return hi < 0x200000 ? hi * 4294967296 + lo : (BigInt(hi) << 32n) | BigInt(lo);
+}
+
+/** A u64 as a (possibly rounded) number of the same magnitude, for arithmetic on times. */
+export function u64Number(v: U64): number {
+  return typeof v === 'number' ? v : Number(v);
+}
+
 export class BitReader {
   /** Position in bits from the start of `bytes`. */
   bit: number;
@@ -50,10 +67,10 @@ export class BitReader {
     return v;
   }
 
-  u64(): number {
+  u64(): U64 {
     const hi = this.bits(32);
     const lo = this.bits(32);
-    return hi * 4294967296 + lo;
+    return u64Of(hi, lo);
   }
 
   signed(n: number): number {
@@ -104,9 +121,10 @@ export class BitWriter {
     }
   }
 
-  u64(value: number): void {
-    this.bits(32, Math.floor(value / 4294967296));
-    this.bits(32, value % 4294967296);
+  u64(value: U64): void {
+    const v = BigInt(value);
+    this.bits(32, Number(v >> 32n));
+    this.bits(32, Number(v & 0xffffffffn));
   }
 
   bytes(b: Uint8Array): void {

@@ -1,7 +1,7 @@
 // protocols/llrp — generic, table-driven encode and decode of LLRP messages and parameters (everything except the
 // RO_ACCESS_REPORT hot path, see report.ts). Decoding wire bytes never throws: it returns a Result. Encoding is fed
 // by our own code, so a value that does not fit its field throws an LlrpError naming the field.
-import { BitReader, BitWriter, bytesOfHex, hexOf } from './bits.js';
+import { BitReader, BitWriter, MAX_U64, bytesOfHex, hexOf, type U64 } from './bits.js';
 import { HEADER_LENGTH, LLRP_VERSION_1_0_1, TV_LENGTH } from './constants.js';
 import { LlrpError, fail, ok, type Result } from './errors.js';
 import { readHeader, writeHeader } from './header.js';
@@ -17,6 +17,7 @@ export interface RawParam {
 
 export type LlrpValue =
   | number
+  | bigint
   | boolean
   | string
   | Uint8Array
@@ -27,7 +28,8 @@ export type LlrpValue =
   | undefined;
 
 /**
- * A decoded parameter or message body: fields by their standard names (u1 → boolean, u64 → number of µs,
+ * A decoded parameter or message body: fields by their standard names (u1 → boolean, u64 → exact integer: a number
+ * up to 2^53 - 1, a bigint beyond (see U64 in bits.ts),
  * u96/u1v → lowercase hex with a `<Name>Bits` sibling for u1v, u8v/bytesToEnd → bytes, u16v/u32v → number[],
  * utf8v → string); sub-parameters by slot name (a single one → object or absent, a repeated one → array, possibly
  * empty). A choice slot's objects carry `param` with their parameter name. `unknown` keeps raw parameters.
@@ -219,12 +221,18 @@ export function decodeParameter(b: Uint8Array): Result<LlrpObject & { param: str
 // ---------------------------------------------------------------- encode
 
 function fieldError(def: ElementDef, f: FieldDef, v: unknown): LlrpError {
-  return new LlrpError('bad-field', `${def.name}.${f.name}: ${JSON.stringify(v)} does not fit ${f.type}`);
+  return new LlrpError('bad-field', `${def.name}.${f.name}: ${typeof v === 'bigint' ? `${v}n` : JSON.stringify(v)} does not fit ${f.type}`);
 }
 
 function checkUint(def: ElementDef, f: FieldDef, v: unknown, bits: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v >= 2 ** bits) throw fieldError(def, f, v);
   return v;
+}
+
+/** A u64 field: a bigint in [0, 2^64), or a number that is a safe integer (beyond 2^53 a double is not exact). */
+function checkU64(def: ElementDef, f: FieldDef, v: unknown): U64 {
+  if (typeof v === 'bigint' ? v < 0n || v > MAX_U64 : typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw fieldError(def, f, v);
+  return v as U64;
 }
 
 function encodeFields(def: ElementDef, w: BitWriter, value: LlrpObject): void {
@@ -252,7 +260,7 @@ function encodeFields(def: ElementDef, w: BitWriter, value: LlrpObject): void {
         break;
       }
       case 'u64':
-        w.u64(checkUint(def, f, v, 53));
+        w.u64(checkU64(def, f, v));
         break;
       case 'u96': {
         const b = typeof v === 'string' ? bytesOfHex(v) : undefined;

@@ -17,6 +17,6 @@ export {
 } from './codec.js';
 export { decodeTagReports, type TagReport } from './report.js';
 export { encodeRoAccessReport, type TagReportInput } from './report-encode.js';
-export { hexOf, bytesOfHex } from './bits.js';
+export { hexOf, bytesOfHex, u64Number, type U64 } from './bits.js';
 export { parameterName } from './schema.js';
 export { llrpStatusOf, type LlrpStatusInfo } from './status.js';

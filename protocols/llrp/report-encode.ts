@@ -1,7 +1,7 @@
 // protocols/llrp — building RO_ACCESS_REPORT frames from flat tag reports (the reader side: simulator, tests,
 // benchmark). An EPC of 96 bits goes out as the EPC-96 TV parameter, any other length as EPCData (TLV);
 // every other field is sent when it is a number (not NaN/undefined), in the order the standard lists them.
-import { bytesOfHex } from './bits.js';
+import { bytesOfHex, type U64 } from './bits.js';
 import { HEADER_LENGTH, LLRP_VERSION_1_0_1, MessageType } from './constants.js';
 import { LlrpError } from './errors.js';
 import { writeHeader } from './header.js';
@@ -9,7 +9,7 @@ import type { TagReport } from './report.js';
 
 export type TagReportInput = Partial<TagReport> & { epc: string };
 
-const has = (v: number | undefined): v is number => v !== undefined && !Number.isNaN(v);
+const has = <T extends U64>(v: T | undefined): v is T => v !== undefined && !(typeof v === 'number' && Number.isNaN(v));
 
 function tagSize(t: TagReportInput, epcBytes: number): number {
   let n = 4 + (epcBytes === 12 && (t.epcBits === undefined || t.epcBits === 96) ? 13 : 6 + epcBytes);
@@ -46,9 +46,8 @@ export function encodeRoAccessReport(id: number, tags: readonly TagReportInput[]
   const dv = new DataView(b.buffer);
   writeHeader(b, 0, version, MessageType.RO_ACCESS_REPORT, total, id);
   let p = HEADER_LENGTH;
-  const u64 = (v: number) => {
-    dv.setUint32(p, Math.floor(v / 4294967296));
-    dv.setUint32(p + 4, v % 4294967296);
+  const u64 = (v: U64) => {
+    dv.setBigUint64(p, BigInt(v));
     p += 8;
   };
   tags.forEach((t, i) => {
@@ -81,7 +80,7 @@ export function encodeRoAccessReport(id: number, tags: readonly TagReportInput[]
       dv.setUint32(p + 1, v);
       p += 5;
     };
-    const tv64 = (type: number, v: number | undefined) => {
+    const tv64 = (type: number, v: U64 | undefined) => {
       if (!has(v)) return;
       b[p++] = 0x80 | type;
       u64(v);

@@ -1,9 +1,10 @@
 // protocols/llrp — the hot path: one RO_ACCESS_REPORT frame to a flat array of tag reports. Written plainly for
-// speed: one object per tag, no objects per field, EPC as lowercase hex, timestamps as numbers of microseconds
-// (exact in a double until the year 2255). Everything else in the report (RFSurvey data, Custom, op-spec results)
+// speed: one object per tag, no objects per field, EPC as lowercase hex, timestamps as exact u64 microseconds (a
+// number until 2^53, i.e. the year 2255 for UTC; a bigint beyond, as an Uptime counter or a broken clock may send). Everything else in the report (RFSurvey data, Custom, op-spec results)
 // is skipped by its length. Never throws on wire bytes.
 import type { TagRead } from '../reads/index.js';
 import { HEADER_LENGTH, MessageType, TV_LENGTH } from './constants.js';
+import { u64Of, u64Number, type U64 } from './bits.js';
 import { LlrpError } from './errors.js';
 
 /**
@@ -21,12 +22,12 @@ export interface TagReport extends TagRead {
   /** PeakRSSI, dBm. */
   rssi: number;
   channel: number;
-  /** µs since the Unix epoch. */
-  firstSeenUtc: number;
+  /** µs since the Unix epoch (exact: see U64). */
+  firstSeenUtc: U64;
   /** µs since reader boot. */
-  firstSeenUptime: number;
-  lastSeenUtc: number;
-  lastSeenUptime: number;
+  firstSeenUptime: U64;
+  lastSeenUtc: U64;
+  lastSeenUptime: U64;
   rospecId: number;
   specIndex: number;
   inventoryParameterSpecId: number;
@@ -69,8 +70,8 @@ function u16(b: Uint8Array, p: number): number {
 function u32(b: Uint8Array, p: number): number {
   return b[p]! * 16777216 + ((b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!);
 }
-function u64(b: Uint8Array, p: number): number {
-  return u32(b, p) * 4294967296 + u32(b, p + 4);
+function u64(b: Uint8Array, p: number): U64 {
+  return u64Of(u32(b, p), u32(b, p + 4));
 }
 
 /**
@@ -111,7 +112,7 @@ function decodeTagReportData(b: Uint8Array, p: number, end: number, out: TagRepo
   let epc = '';
   let epcBits = 0;
   let antenna = NaN, rssi = NaN, channel = NaN, count = 1;
-  let firstSeenUtc = NaN, firstSeenUptime = NaN, lastSeenUtc = NaN, lastSeenUptime = NaN;
+  let firstSeenUtc: U64 = NaN, firstSeenUptime: U64 = NaN, lastSeenUtc: U64 = NaN, lastSeenUptime: U64 = NaN;
   let rospecId = NaN, specIndex = NaN, inventoryParameterSpecId = NaN, accessSpecId = NaN, pc = NaN, crc = NaN;
   while (p < end) {
     const first = b[p]!;
@@ -158,7 +159,7 @@ function decodeTagReportData(b: Uint8Array, p: number, end: number, out: TagRepo
     }
   }
   out.push({
-    reader, antenna, epc, rssi, ts, readerTs: firstSeenUtc / 1000, count,
+    reader, antenna, epc, rssi, ts, readerTs: u64Number(firstSeenUtc) / 1000, count,
     epcBits, channel, firstSeenUtc, firstSeenUptime, lastSeenUtc, lastSeenUptime,
     rospecId, specIndex, inventoryParameterSpecId, accessSpecId, pc, crc,
   });

@@ -12,7 +12,8 @@ function fieldArb(f: FieldDef): fc.Arbitrary<Record<string, LlrpValue>> {
     case 'u1': return one(fc.boolean());
     case 'u2': case 'u8': case 'u16': case 'u32': return one(fc.integer({ min: 0, max: 2 ** f.bits - 1 }));
     case 's8': case 's16': case 's32': return one(fc.integer({ min: -(2 ** (f.bits - 1)), max: 2 ** (f.bits - 1) - 1 }));
-    case 'u64': return one(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }));
+    case 'u64': // exact over the whole range: a number up to 2^53 - 1, a bigint beyond
+      return one(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }).map((v) => (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v)));
     case 'u96': return one(fc.uint8Array({ minLength: 12, maxLength: 12 }).map((b) => Buffer.from(b).toString('hex')));
     case 'u1v':
       return fc.integer({ min: 0, max: 130 }).chain((bits) =>

@@ -10,8 +10,14 @@ export interface TagRead {
   epc: string;
   /** Peak RSSI of this read in dBm; NaN when the reader did not report it. */
   rssi: number;
-  /** Gateway clock at the read, ms since the Unix epoch (may have a fraction). */
+  /**
+   * When the tag was read, on the gateway's clock, ms since the Unix epoch (may have a fraction): the reader's own
+   * timestamp mapped by its measured clock offset when it reports one, else the arrival. All portal logic (order,
+   * passage spans, direction) runs on this.
+   */
   ts: number;
+  /** Gateway clock when the report carrying the read arrived; absent = `ts`. Only timeouts run on this. */
+  arrival?: number;
   /** The reader's own timestamp of the read (FirstSeen UTC), ms since epoch; NaN when not reported. */
   readerTs: number;
   /** TagSeenCount (reads aggregated into this report); 1 when not reported. */

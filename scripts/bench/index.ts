@@ -8,6 +8,7 @@ const BENCHES: Array<() => Promise<{ bench: Bench }>> = [
   () => import('./llrp-decode.js'),
   () => import('./portal.js'),
   () => import('./outbox.js'),
+  () => import('./journal.js'),
   () => import('./ledger.js'),
   () => import('./ingest.js'),
   () => import('./apply.js'),

@@ -95,6 +95,11 @@ export interface LlrpSimulator {
     ignoreRequests(name: string | undefined): void;
     /** Write raw bytes to the connected client (garbage, lying lengths …). */
     sendRaw(bytes: Uint8Array): void;
+    /**
+     * Hold every RO_ACCESS_REPORT for a random minMs..maxMs (random: a seeded PRNG) before sending it, in order (a
+     * buffering reader, a report trigger with N > 1, a stalled TCP link); 0, 0 turns holding off.
+     */
+    holdReports(minMs: number, maxMs: number, random?: () => number): void;
   };
   close(): Promise<void>;
 }
@@ -136,6 +141,7 @@ export async function startLlrpSimulator(opts: LlrpSimulatorOptions): Promise<Ll
   const flags = { split: false, coalesce: false, noKeepalive: false, refuse: 0, reportFirst: false, ignore: '' };
   const rejects = new Map<number, { via: 'status' | 'error-message'; inMessage?: string }>();
   let active: Conn | undefined;
+  const hold = { minMs: 0, maxMs: 0, random: Math.random, lastRelease: 0 };
   let msgId = 1;
   const nextId = () => msgId++;
   // Reader state: survives connections, as on a real reader.
@@ -195,7 +201,14 @@ export async function startLlrpSimulator(opts: LlrpSimulatorOptions): Promise<Ll
   function sendReport(tags: TagReportInput[]): void {
     if (!active) return;
     stats.reportsSent++;
-    write(active, encodeRoAccessReport(nextId(), tags));
+    const frame = encodeRoAccessReport(nextId(), tags);
+    if (hold.maxMs <= 0) return write(active, frame);
+    const c = active;
+    const at = Math.max(hold.lastRelease, Date.now() + hold.minMs + hold.random() * (hold.maxMs - hold.minMs));
+    hold.lastRelease = at;
+    setTimeout(() => {
+      if (active === c) write(c, frame);
+    }, at - Date.now());
   }
 
   function setRospecState(s: number, why: string): void {
@@ -544,6 +557,10 @@ export async function startLlrpSimulator(opts: LlrpSimulatorOptions): Promise<Ll
       ignoreRequests: (name) => void (flags.ignore = name ?? ''),
       sendRaw: (bytes) => {
         if (active && !active.socket.destroyed) active.socket.write(bytes);
+      },
+      holdReports: (minMs, maxMs, random = Math.random) => {
+        if (!(minMs >= 0 && maxMs >= minMs)) throw new RangeError(`holdReports: need 0 <= minMs <= maxMs, got ${minMs}, ${maxMs}`);
+        Object.assign(hold, { minMs, maxMs, random });
       },
     },
     async close() {
