@@ -214,13 +214,16 @@ export function describe(def: SchemeDef, filter: number, partition: number, comp
       return { ok: true, scheme, identity, bits, filter, partition, companyPrefix: company, reference, serial, grai,
         pureIdentityUri: 'urn:epc:id:grai:' + rest, tagUri: tagPrefix + rest, elementString: '(8003)' + grai };
     }
-    case 'gdti': {
+    case 'gdti':
+    case 'sgcn': {
+      // GDTI (AI 253) and GCN (AI 255): the 13-digit key with its check digit, then the serial
       const body = company + reference;
       const serial = tail!;
-      const gdti = body + gs1CheckDigit(body) + serial;
+      const key = body + gs1CheckDigit(body) + serial;
       const rest = company + '.' + reference + '.' + serial;
-      return { ok: true, scheme, identity, bits, filter, partition, companyPrefix: company, reference, serial, gdti,
-        pureIdentityUri: 'urn:epc:id:gdti:' + rest, tagUri: tagPrefix + rest, elementString: '(253)' + gdti };
+      const keyField = identity === 'gdti' ? { gdti: key } : { gcn: key };
+      return { ok: true, scheme, identity, bits, filter, partition, companyPrefix: company, reference, serial, ...keyField,
+        pureIdentityUri: 'urn:epc:id:' + identity + ':' + rest, tagUri: tagPrefix + rest, elementString: (identity === 'gdti' ? '(253)' : '(255)') + key };
     }
     case 'gsrn':
     case 'gsrnp': {
@@ -229,14 +232,6 @@ export function describe(def: SchemeDef, filter: number, partition: number, comp
       const rest = company + '.' + reference;
       return { ok: true, scheme, identity, bits, filter, partition, companyPrefix: company, reference, gsrn,
         pureIdentityUri: 'urn:epc:id:' + identity + ':' + rest, tagUri: tagPrefix + rest, elementString: (identity === 'gsrn' ? '(8018)' : '(8017)') + gsrn };
-    }
-    case 'sgcn': {
-      const body = company + reference;
-      const serial = tail!;
-      const gcn = body + gs1CheckDigit(body) + serial;
-      const rest = company + '.' + reference + '.' + serial;
-      return { ok: true, scheme, identity, bits, filter, partition, companyPrefix: company, reference, serial, gcn,
-        pureIdentityUri: 'urn:epc:id:sgcn:' + rest, tagUri: tagPrefix + rest, elementString: '(255)' + gcn };
     }
     case 'cpi': {
       const cpid = company + reference;
