@@ -1,10 +1,11 @@
 // protocols/llrp — the hot path: one RO_ACCESS_REPORT frame to a flat array of tag reports. Written plainly for
 // speed: one object per tag, no objects per field, EPC as lowercase hex, timestamps as numbers of microseconds
-// (exact in a double until the year 2255). Everything else in the report (RFSurvey data, Custom, op-spec results)
-// is skipped by its length. Never throws on wire bytes.
+// (exact in a double until the year 2255). Impinj's peak RSSI, phase and Doppler Custom parameters are read (impinj.ts);
+// everything else in the report (RFSurvey data, other Custom, op-spec results) is skipped by its length. Never throws on wire bytes.
 import type { TagRead } from '../reads/index.js';
 import { HEADER_LENGTH, MessageType, TV_LENGTH } from './constants.js';
 import { LlrpError } from './errors.js';
+import { dopplerHz, IMPINJ_VENDOR_ID, ImpinjSubtype, phaseRadians } from './impinj.js';
 
 /**
  * One TagReportData. It is a `TagRead` (reader, antenna, epc, rssi, ts, readerTs, count) with the rest of what the
@@ -18,8 +19,12 @@ export interface TagReport extends TagRead {
   epcBits: number;
   /** AntennaID; NaN when not reported. */
   antenna: number;
-  /** PeakRSSI, dBm. */
+  /** PeakRSSI, dBm; from ImpinjPeakRSSI (1/100 dBm) when an Impinj reader sends it. */
   rssi: number;
+  /** ImpinjRFPhaseAngle in radians (0…2π); NaN when not reported. */
+  phase: number;
+  /** ImpinjRFDopplerFrequency in Hz; NaN when not reported. */
+  doppler: number;
   channel: number;
   /** µs since the Unix epoch. */
   firstSeenUtc: number;
@@ -113,6 +118,7 @@ function decodeTagReportData(b: Uint8Array, p: number, end: number, out: TagRepo
   let antenna = NaN, rssi = NaN, channel = NaN, count = 1;
   let firstSeenUtc = NaN, firstSeenUptime = NaN, lastSeenUtc = NaN, lastSeenUptime = NaN;
   let rospecId = NaN, specIndex = NaN, inventoryParameterSpecId = NaN, accessSpecId = NaN, pc = NaN, crc = NaN;
+  let impinjCdbm = NaN, phase = NaN, doppler = NaN;
   while (p < end) {
     const first = b[p]!;
     if (first & 0x80) {
@@ -153,12 +159,19 @@ function decodeTagReportData(b: Uint8Array, p: number, end: number, out: TagRepo
         if (6 + nbytes > len) return new LlrpError('truncated', `EPCData bit count ${nbits} runs past its length ${len}`, p);
         epc = hexN(b, p + 6, nbytes);
         epcBits = nbits;
+      } else if (t === 1023 && len >= 14 && u32(b, p + 4) === IMPINJ_VENDOR_ID) {
+        const sub = u32(b, p + 8);
+        const v = u16(b, p + 12);
+        if (sub === ImpinjSubtype.PeakRSSI) impinjCdbm = (v << 16) >> 16;
+        else if (sub === ImpinjSubtype.RFPhaseAngle) phase = phaseRadians(v & 0xfff);
+        else if (sub === ImpinjSubtype.RFDopplerFrequency) doppler = dopplerHz((v << 16) >> 16);
       }
-      p += len; // Custom, op-spec results, unknown TLVs: skipped by length
+      p += len; // other Custom parameters, op-spec results, unknown TLVs: skipped by length
     }
   }
+  if (impinjCdbm === impinjCdbm) rssi = impinjCdbm / 100; // not NaN: the finer value wins
   out.push({
-    reader, antenna, epc, rssi, ts, readerTs: firstSeenUtc / 1000, count,
+    reader, antenna, epc, rssi, phase, doppler, ts, readerTs: firstSeenUtc / 1000, count,
     epcBits, channel, firstSeenUtc, firstSeenUptime, lastSeenUtc, lastSeenUptime,
     rospecId, specIndex, inventoryParameterSpecId, accessSpecId, pc, crc,
   });
