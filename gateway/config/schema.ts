@@ -93,6 +93,11 @@ const scannerCommon = {
   context: Type.Array(ContextPattern, { default: [], maxItems: 32 }),
   /** How long a context scan stays attached to the scanner's next scans. */
   contextTtlMs: Ms(900_000),
+  /**
+   * GS1 mandatory AI associations (e.g. (37) COUNT needs (00) SSCC): enforce refuses a code that lacks them; ignore
+   * accepts it, for labels that split one unit's AIs over several barcodes. Invalid pairs are refused either way.
+   */
+  gs1Requisites: Type.Union([Type.Literal('enforce'), Type.Literal('ignore')], { default: 'enforce' }),
 };
 
 export const SerialScannerConfig = Type.Object(

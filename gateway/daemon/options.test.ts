@@ -38,5 +38,12 @@ describe('component options from gateway.yaml', () => {
     const d = s.scan({ raw: '4006381333931', ts: Date.UTC(2026, 10, 22) }).draft;
     expect(d).toMatchObject({ scanner: 'scan-1', door: 'door-1', context: [{ type: 'purchase_order', value: '4711' }] });
     expect(scannerSessionOptionsOf(c.scanners[1]!)).toMatchObject({ door: 'goods-in-1' });
+    // gs1Requisites: the middle barcode of a logistic label, (02) + (37) without its (00)
+    const label = { raw: ']C10210614141000002\x1d3726', ts: Date.UTC(2026, 10, 22) };
+    expect(s.scan(label).rejected).toMatch(/\(37\) COUNT needs \(00\)/);
+    const lenient = new ScannerSession(scannerSessionOptionsOf(c.scanners[1]!), () => Date.UTC(2026, 10, 22));
+    const out = lenient.scan(label);
+    expect(out.rejected).toBeUndefined();
+    expect(out.draft).toMatchObject({ codeType: 'gs1', qty: 26 });
   });
 });

@@ -45,7 +45,7 @@ export function scannerSessionOptionsOf(s: ScannerConfig): ScannerSessionOptions
     context.push({ codeType: name, type: c.type, ...(c.type === 'door' ? { setsDoor: true } : {}) });
   });
   const door = s.door ?? s.station;
-  return { scanner: s.id, ...(door ? { door } : {}), patterns, context, contextTimeoutMs: s.contextTtlMs };
+  return { scanner: s.id, ...(door ? { door } : {}), patterns, context, contextTimeoutMs: s.contextTtlMs, gs1Requisites: s.gs1Requisites };
 }
 
 const EOL = { cr: '\r', lf: '\n', crlf: '\r\n', none: '' } as const;

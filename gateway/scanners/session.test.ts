@@ -37,25 +37,26 @@ const stamped = (d: object) => ({ id: '01890a5d-ac96-774b-bcce-b302099a8057', st
 describe('scanner session', () => {
   it('makes wire-valid scan drafts with GS1 fields and qty from AI 37', () => {
     const { s } = session();
-    const out = s.scan({ raw: ']C100106141412345678908\x1d0210614141000002\x1d3726\x1d10LOT-9\x1d17270200\x1d21SN1', ts: T0 });
+    const out = s.scan({ raw: ']C100106141412345678908\x1d0210614141000002\x1d3726\x1d10LOT-9\x1d17270200', ts: T0 });
     expect(out.rejected).toBeUndefined();
     expect(out.draft).toEqual({
       kind: 'scan',
       scanner: 'hand-3',
       door: 'dock-3',
-      raw: ']C100106141412345678908\x1d0210614141000002\x1d3726\x1d10LOT-9\x1d17270200\x1d21SN1',
+      raw: ']C100106141412345678908\x1d0210614141000002\x1d3726\x1d10LOT-9\x1d17270200',
       symbology: 'gs1-128',
       codeType: 'gs1',
       gtin: '10614141000002',
       sscc: '106141412345678908',
       batch: 'LOT-9',
       expiry: '2027-02-28',
-      serial: 'SN1',
       count: 26,
       qty: 26,
-      ais: { '00': '106141412345678908', '02': '10614141000002', '37': '26', '10': 'LOT-9', '17': '270200', '21': 'SN1' },
+      ais: { '00': '106141412345678908', '02': '10614141000002', '37': '26', '10': 'LOT-9', '17': '270200' },
     });
     expect(Value.Check(ScanEvent, stamped(out.draft))).toBe(true);
+    // a serial (21) belongs to a GTIN (01), not to the content GTIN (02) of a logistic unit: GS1 mandatory association
+    expect(s.scan({ raw: ']C10210614141000002\x1d3726\x1d00106141412345678908\x1d21SN1', ts: T0 }).rejected).toBe('AI (21) SERIAL needs (01), (03) or (8006) in the same code (GS1 mandatory association)');
   });
 
   it('qty from AI 30, else 1; plain EAN → gtin; symbology from the transport', () => {

@@ -1,7 +1,7 @@
 // gateway/scanners — a scanner session: the scanner's door/station pairing and its context codes; turns each scanned
 // code into a `scan` event draft. Pure: the clock is injected.
 import { isoTs, type EventDraft, type ScanContext } from '../../protocols/events/index.js';
-import { createScanParser, type CodePattern, type ParsedScan, type ScanParser } from '../../protocols/gs1/index.js';
+import { createScanParser, type CodePattern, type ParsedScan, type ScanParser, type ScanParserOptions } from '../../protocols/gs1/index.js';
 
 export type ScanDraft = Extract<EventDraft, { kind: 'scan' }>;
 
@@ -34,6 +34,8 @@ export interface ScannerSessionOptions {
   context?: readonly ContextRule[];
   /** Context ends after this long without a scan. Default 5 minutes. */
   contextTimeoutMs?: number;
+  /** GS1 mandatory AI associations: 'enforce' (default) or 'ignore'. */
+  gs1Requisites?: ScanParserOptions['gs1Requisites'];
 }
 
 export interface ScanOutcome {
@@ -60,7 +62,7 @@ export class ScannerSession {
   ) {
     if (!ID.test(options.scanner)) throw new Error(`scanner id ${JSON.stringify(options.scanner)} must match [a-z0-9-]+`);
     if (options.door !== undefined && !ID.test(options.door)) throw new Error(`scanner ${options.scanner}: door ${JSON.stringify(options.door)} must match [a-z0-9-]+`);
-    this.parse = createScanParser({ patterns: options.patterns ?? [] });
+    this.parse = createScanParser({ patterns: options.patterns ?? [], ...(options.gs1Requisites ? { gs1Requisites: options.gs1Requisites } : {}) });
     const names = new Set((options.patterns ?? []).map((p) => p.name));
     this.rules = new Map();
     for (const r of options.context ?? []) {

@@ -10,12 +10,19 @@ export interface Gs1Epc {
   identity: EpcIdentity;
   /** Length of the encoding in bits (96, 170, 195, 198, 202). */
   bits: number;
+  /** 0 for GID, which has no filter. */
   filter: number;
+  /** 0 for GID, which has no partition. */
   partition: number;
+  /** GS1 company prefix; for GID the General Manager Number. */
   companyPrefix: string;
-  /** Item reference (with indicator digit), serial reference (with extension digit), location reference, asset type or individual asset reference. */
+  /**
+   * Item reference (with indicator digit), serial reference (with extension digit), location reference, asset type,
+   * individual asset reference, document type (GDTI), service reference (GSRN), coupon reference (SGCN), part reference
+   * (CPI), object class (GID).
+   */
   reference: string;
-  /** SGTIN and GRAI serial. */
+  /** SGTIN, GRAI, GDTI, SGCN, CPI and GID serial. */
   serial?: string;
   /** SGLN extension ('0' = none). */
   extension?: string;
@@ -23,8 +30,8 @@ export interface Gs1Epc {
   pureIdentityUri: string;
   /** urn:epc:tag:… */
   tagUri: string;
-  /** The GS1 element string in human-readable form, e.g. (01)80614141123458(21)6789. */
-  elementString: string;
+  /** The GS1 element string in human-readable form, e.g. (01)80614141123458(21)6789; GID has none. */
+  elementString?: string;
   gtin?: string;
   sscc?: string;
   gln?: string;
@@ -32,6 +39,14 @@ export interface Gs1Epc {
   grai?: string;
   /** AI 8004 value. */
   giai?: string;
+  /** AI 253 value: GDTI-13 with check digit + serial. */
+  gdti?: string;
+  /** AI 8018 (GSRN) or 8017 (GSRNP) value. */
+  gsrn?: string;
+  /** AI 255 value: GCN-13 with check digit + serial. */
+  gcn?: string;
+  /** AI 8010 value (CPI-96 carries the serial as AI 8011). */
+  cpid?: string;
 }
 
 export interface NotGs1Epc {
@@ -109,7 +124,18 @@ export function decodeEpc(hex: string): EpcDecodeResult {
   return decodeBody(hex, def);
 }
 
+/** GID-96: General Manager Number, Object Class, Serial — integers, no filter, no partition. */
+function decodeGid(hex: string, def: SchemeDef): EpcDecodeResult {
+  const row = def.partitions[0]!;
+  const manager = bitsAt(hex, 8, row.cBits);
+  const objectClass = bitsAt(hex, 8 + row.cBits, row.rBits);
+  const t = def.tail as { bits: number };
+  const serial = bitsAt(hex, 8 + row.cBits + row.rBits, t.bits);
+  return describe(def, 0, 0, String(manager), String(objectClass), String(serial));
+}
+
 function decodeBody(hex: string, def: SchemeDef): EpcDecodeResult {
+  if (def.identity === 'gid') return decodeGid(hex, def);
   const filter = bitsAt(hex, 8, 3);
   const partition = bitsAt(hex, 11, 3);
   const row = def.partitions[partition];
@@ -139,6 +165,10 @@ function decodeBody(hex: string, def: SchemeDef): EpcDecodeResult {
     const s = stringField(hex, pos, t.bits, t.maxChars, `${def.scheme} ${def.identity === 'sgln' ? 'extension' : 'serial'}`);
     if (typeof s === 'string') return fail(s);
     tail = s.value;
+  } else if (t.kind === 'digits') {
+    const v = bitsAt(hex, pos, t.bits).toString();
+    if (v[0] !== '1' || v.length > t.maxDigits + 1) return fail(`${def.scheme} serial field ${v} is not "1" followed by at most ${t.maxDigits} digits`);
+    tail = v.slice(1);
   } else if (t.kind === 'reserved') {
     if (bitsAt(hex, pos, t.bits) !== 0) return fail(`${def.scheme} reserved bits are not zero`);
   }
@@ -183,6 +213,37 @@ export function describe(def: SchemeDef, filter: number, partition: number, comp
       const rest = company + '.' + reference + '.' + uriEscape(serial);
       return { ok: true, scheme, identity, bits, filter, partition, companyPrefix: company, reference, serial, grai,
         pureIdentityUri: 'urn:epc:id:grai:' + rest, tagUri: tagPrefix + rest, elementString: '(8003)' + grai };
+    }
+    case 'gdti':
+    case 'sgcn': {
+      // GDTI (AI 253) and GCN (AI 255): the 13-digit key with its check digit, then the serial
+      const body = company + reference;
+      const serial = tail!;
+      const key = body + gs1CheckDigit(body) + serial;
+      const rest = company + '.' + reference + '.' + serial;
+      const keyField = identity === 'gdti' ? { gdti: key } : { gcn: key };
+      return { ok: true, scheme, identity, bits, filter, partition, companyPrefix: company, reference, serial, ...keyField,
+        pureIdentityUri: 'urn:epc:id:' + identity + ':' + rest, tagUri: tagPrefix + rest, elementString: (identity === 'gdti' ? '(253)' : '(255)') + key };
+    }
+    case 'gsrn':
+    case 'gsrnp': {
+      const body = company + reference;
+      const gsrn = body + gs1CheckDigit(body);
+      const rest = company + '.' + reference;
+      return { ok: true, scheme, identity, bits, filter, partition, companyPrefix: company, reference, gsrn,
+        pureIdentityUri: 'urn:epc:id:' + identity + ':' + rest, tagUri: tagPrefix + rest, elementString: (identity === 'gsrn' ? '(8018)' : '(8017)') + gsrn };
+    }
+    case 'cpi': {
+      const cpid = company + reference;
+      const serial = tail!;
+      const rest = company + '.' + reference + '.' + serial;
+      return { ok: true, scheme, identity, bits, filter, partition, companyPrefix: company, reference, serial, cpid,
+        pureIdentityUri: 'urn:epc:id:cpi:' + rest, tagUri: tagPrefix + rest, elementString: '(8010)' + cpid + '(8011)' + serial };
+    }
+    case 'gid': {
+      const rest = company + '.' + reference + '.' + tail!;
+      return { ok: true, scheme, identity, bits, filter, partition, companyPrefix: company, reference, serial: tail!,
+        pureIdentityUri: 'urn:epc:id:gid:' + rest, tagUri: 'urn:epc:tag:gid-96:' + rest };
     }
     case 'giai': {
       const giai = company + reference;

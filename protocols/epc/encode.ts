@@ -27,6 +27,7 @@ export function encodeEpc(fields: EpcFields): EpcEncodeResult {
   const def = BY_NAME.get(fields.scheme);
   if (!def) return fail(`unknown EPC scheme ${JSON.stringify(fields.scheme)}`);
   const { filter, companyPrefix: company, reference } = fields;
+  if (def.identity === 'gid') return encodeGid(def, fields);
   if (!Number.isInteger(filter) || filter < 0 || filter > 7) return fail(`${def.scheme}: filter ${filter} is not 0–7`);
   if (!/^\d{6,12}$/.test(company)) return fail(`${def.scheme}: company prefix ${JSON.stringify(company)} is not 6–12 digits`);
   const partition = def.partitions.findIndex((p) => p.cDigits === company.length);
@@ -38,8 +39,9 @@ export function encodeEpc(fields: EpcFields): EpcEncodeResult {
       return fail(`${def.scheme}: reference ${JSON.stringify(reference)} must be ${row.rDigits} digits with a ${company.length}-digit company prefix`);
     w.put(row.rDigits === 0 ? 0n : BigInt(reference), row.rBits);
   } else if (def.reference === 'unpadded') {
-    const p = integerProblem(reference, row.rBits);
-    if (p) return fail(`${def.scheme}: asset reference ${p}`);
+    const what = def.identity === 'cpi' ? 'part reference' : 'asset reference';
+    const p = integerProblem(reference, row.rBits) ?? (reference.length > row.rDigits ? `${reference} is longer than ${row.rDigits} digits with a ${company.length}-digit company prefix` : undefined);
+    if (p) return fail(`${def.scheme}: ${what} ${p}`);
     w.put(BigInt(reference), row.rBits);
   } else {
     const p = stringProblem(reference, row.rDigits);
@@ -49,14 +51,17 @@ export function encodeEpc(fields: EpcFields): EpcEncodeResult {
 
   let tail: string | undefined;
   const t = def.tail;
-  if (t.kind === 'int' || t.kind === 'string') {
+  if (t.kind === 'int' || t.kind === 'string' || t.kind === 'digits') {
     const what = def.identity === 'sgln' ? 'extension' : 'serial';
     tail = def.identity === 'sgln' ? (fields.extension ?? '0') : fields.serial;
     if (tail === undefined) return fail(`${def.scheme}: ${what} is missing`);
     if (t.kind === 'int') {
       const p = integerProblem(tail, t.bits);
-      if (p) return fail(`${def.scheme}: ${what} ${p}${def.bits === 96 ? ` (use the ${def.identity}-${longScheme(def)} scheme for such values)` : ''}`);
+      if (p) return fail(`${def.scheme}: ${what} ${p}${def.bits === 96 && longScheme(def) ? ` (use the ${def.identity}-${longScheme(def)} scheme for such values)` : ''}`);
       w.put(BigInt(tail), t.bits);
+    } else if (t.kind === 'digits') {
+      if (!new RegExp(`^\\d{0,${t.maxDigits}}$`).test(tail)) return fail(`${def.scheme}: ${what} ${JSON.stringify(tail)} is not at most ${t.maxDigits} digits`);
+      w.put(BigInt('1' + tail), t.bits);
     } else {
       const p = stringProblem(tail, t.maxChars);
       if (p) return fail(`${def.scheme}: ${what} ${p}`);
@@ -70,7 +75,22 @@ export function encodeEpc(fields: EpcFields): EpcEncodeResult {
 }
 
 function longScheme(def: SchemeDef): string {
-  return { sgtin: '198', sgln: '195', grai: '170', giai: '202', sscc: '96' }[def.identity];
+  return { sgtin: '198', sgln: '195', grai: '170', giai: '202', gdti: '174' }[def.identity as string] ?? '';
+}
+
+/** GID-96: manager number, object class and serial are integers that fit 28, 24 and 36 bits; there is no filter. */
+function encodeGid(def: SchemeDef, f: EpcFields): EpcEncodeResult {
+  const row = def.partitions[0]!;
+  const t = def.tail as { bits: number };
+  const parts: Array<[string, string | undefined, number]> = [['general manager number', f.companyPrefix, row.cBits], ['object class', f.reference, row.rBits], ['serial', f.serial, t.bits]];
+  const w = new BitWriter().put(def.header, 8);
+  for (const [what, v, bits] of parts) {
+    if (v === undefined) return fail(`${def.scheme}: ${what} is missing`);
+    const p = integerProblem(v, bits);
+    if (p) return fail(`${def.scheme}: ${what} ${p}`);
+    w.put(BigInt(v), bits);
+  }
+  return { ok: true, hex: w.toHex(), epc: describe(def, 0, 0, f.companyPrefix, f.reference, f.serial) };
 }
 
 /** Why `s` is not a decimal integer without leading zeros that fits `bits`; undefined when it is. */
@@ -94,17 +114,20 @@ function putString(w: BitWriter, s: string, bits: number): void {
 }
 
 const TAG_URI = /^urn:epc:tag:([a-z]+-\d+):([0-7])\.(\d*)\.(.*)$/;
+const GID_TAG_URI = /^urn:epc:tag:gid-96:(\d+)\.(\d+)\.(\d+)$/;
 
 /**
  * Encodes a tag URI such as urn:epc:tag:sgtin-96:3.0614141.812345.6789 (TDS §12). The last component (serial,
  * extension, asset reference) may itself contain dots; the components before it are digits.
  */
 export function encodeTagUri(uri: string): EpcEncodeResult {
+  const gid = GID_TAG_URI.exec(uri);
+  if (gid) return encodeEpc({ scheme: 'gid-96', filter: 0, companyPrefix: gid[1]!, reference: gid[2]!, serial: gid[3]! });
   const m = TAG_URI.exec(uri);
   if (!m) return fail(`${JSON.stringify(uri)} is not an EPC tag URI (urn:epc:tag:<scheme>:<filter>.<company>.…)`);
   const def = BY_NAME.get(m[1]!);
   if (!def) return fail(`tag URI scheme ${m[1]} is not supported`);
-  const needsTail = def.tail.kind === 'int' || def.tail.kind === 'string';
+  const needsTail = def.tail.kind === 'int' || def.tail.kind === 'string' || def.tail.kind === 'digits';
   let ref = m[4]!;
   let last: string | undefined;
   if (needsTail) {

@@ -1,7 +1,9 @@
 // protocols/epc — the EPC binary schemes this module speaks: headers, partition tables and field layouts (GS1 TDS 2.x §14).
 
-export type EpcScheme = 'sgtin-96' | 'sgtin-198' | 'sscc-96' | 'sgln-96' | 'sgln-195' | 'grai-96' | 'grai-170' | 'giai-96' | 'giai-202';
-export type EpcIdentity = 'sgtin' | 'sscc' | 'sgln' | 'grai' | 'giai';
+export type EpcScheme =
+  | 'sgtin-96' | 'sgtin-198' | 'sscc-96' | 'sgln-96' | 'sgln-195' | 'grai-96' | 'grai-170' | 'giai-96' | 'giai-202'
+  | 'gdti-96' | 'gsrn-96' | 'gsrnp-96' | 'sgcn-96' | 'cpi-96' | 'gid-96';
+export type EpcIdentity = 'sgtin' | 'sscc' | 'sgln' | 'grai' | 'giai' | 'gdti' | 'gsrn' | 'gsrnp' | 'sgcn' | 'cpi' | 'gid';
 
 /** One row of a partition table: the company prefix field and the field after it (bits, decimal digits). */
 export interface PartitionRow {
@@ -24,6 +26,8 @@ export type Tail =
   | { kind: 'none' }
   | { kind: 'int'; bits: number }
   | { kind: 'string'; bits: number; maxChars: number }
+  /** A numeric string that may start with zeros, stored as the integer of "1" + digits (SGCN-96 serial, TDS §14.5.12). */
+  | { kind: 'digits'; bits: number; maxDigits: number }
   | { kind: 'reserved'; bits: number };
 
 export interface SchemeDef {
@@ -99,6 +103,24 @@ const GIAI202_P = rows([
   [20, 6, 168, 24],
 ]);
 
+/** TDS Table 14-25 (CPI-96): 51 bits; the part reference is an integer without leading zeros. */
+const CPI96_P = rows([
+  [40, 12, 11, 3],
+  [37, 11, 14, 4],
+  [34, 10, 17, 5],
+  [30, 9, 21, 6],
+  [27, 8, 24, 7],
+  [24, 7, 27, 8],
+  [20, 6, 31, 9],
+]);
+
+/**
+ * GID-96 (TDS §14.5.7) has no filter and no partition: General Manager Number 28 bits, Object Class 24 bits, Serial 36
+ * bits, each an integer without leading zeros. Its one row gives those widths (digits: at most 9, 8); decode.ts and
+ * encode.ts read it without filter and partition.
+ */
+const GID_P = rows([[28, 9, 24, 8]]);
+
 export const SCHEMES: readonly SchemeDef[] = [
   { scheme: 'sgtin-96', identity: 'sgtin', header: 0x30, bits: 96, partitions: SGTIN_P, reference: 'padded', tail: { kind: 'int', bits: 38 } },
   { scheme: 'sgtin-198', identity: 'sgtin', header: 0x36, bits: 198, partitions: SGTIN_P, reference: 'padded', tail: { kind: 'string', bits: 140, maxChars: 20 } },
@@ -109,13 +131,20 @@ export const SCHEMES: readonly SchemeDef[] = [
   { scheme: 'grai-170', identity: 'grai', header: 0x37, bits: 170, partitions: GRAI_P, reference: 'padded', tail: { kind: 'string', bits: 112, maxChars: 16 } },
   { scheme: 'giai-96', identity: 'giai', header: 0x34, bits: 96, partitions: GIAI96_P, reference: 'unpadded', tail: { kind: 'none' } },
   { scheme: 'giai-202', identity: 'giai', header: 0x38, bits: 202, partitions: GIAI202_P, reference: 'string', tail: { kind: 'none' } },
+  { scheme: 'gdti-96', identity: 'gdti', header: 0x2c, bits: 96, partitions: SGLN_P, reference: 'padded', tail: { kind: 'int', bits: 41 } },
+  { scheme: 'gsrn-96', identity: 'gsrn', header: 0x2d, bits: 96, partitions: SSCC_P, reference: 'padded', tail: { kind: 'reserved', bits: 24 } },
+  { scheme: 'gsrnp-96', identity: 'gsrnp', header: 0x2e, bits: 96, partitions: SSCC_P, reference: 'padded', tail: { kind: 'reserved', bits: 24 } },
+  { scheme: 'sgcn-96', identity: 'sgcn', header: 0x3f, bits: 96, partitions: SGLN_P, reference: 'padded', tail: { kind: 'digits', bits: 41, maxDigits: 12 } },
+  { scheme: 'cpi-96', identity: 'cpi', header: 0x3c, bits: 96, partitions: CPI96_P, reference: 'unpadded', tail: { kind: 'int', bits: 31 } },
+  { scheme: 'gid-96', identity: 'gid', header: 0x35, bits: 96, partitions: GID_P, reference: 'unpadded', tail: { kind: 'int', bits: 36 } },
 ];
 
 // Invariant: every row of every scheme fills exactly the scheme's bits.
 for (const s of SCHEMES) {
   const tailBits = s.tail.kind === 'none' ? 0 : s.tail.bits;
+  const filterAndPartition = s.identity === 'gid' ? 0 : 3 + 3;
   for (const p of s.partitions) {
-    if (8 + 3 + 3 + p.cBits + p.rBits + tailBits !== s.bits) throw new Error(`epc schemes: ${s.scheme} partition row does not add up to ${s.bits} bits`);
+    if (8 + filterAndPartition + p.cBits + p.rBits + tailBits !== s.bits) throw new Error(`epc schemes: ${s.scheme} partition row does not add up to ${s.bits} bits`);
   }
 }
 
@@ -131,17 +160,11 @@ export const BY_NAME: ReadonlyMap<string, SchemeDef> = new Map(SCHEMES.map((s) =
 /** EPC headers that are real TDS schemes we do not decode, so the reason can name them (TDS Table 14-1). */
 export const OTHER_HEADERS: Readonly<Record<number, string>> = {
   0x00: 'an unprogrammed tag (header 0x00)',
-  0x2c: 'GDTI-96',
-  0x2d: 'GSRN-96',
-  0x2e: 'GSRNP-96',
   0x2f: 'USDOD-96',
-  0x35: 'GID-96',
   0x3a: 'GDTI-113',
   0x3b: 'ADI-var',
-  0x3c: 'CPI-96',
   0x3d: 'CPI-var',
   0x3e: 'GDTI-174',
-  0x3f: 'SGCN-96',
   0x40: 'ITIP-110',
   0x41: 'ITIP-212',
 };

@@ -1,93 +1,50 @@
-// protocols/gs1 — the GS1 application identifiers a dock reads (GS1 General Specifications §3), as a lookup table.
+// protocols/gs1 — the GS1 application identifiers, from GS1's Barcode Syntax Dictionary (syntax-dictionary/), as a
+// lookup table with what the parsers need on top: total lengths, the kind of value, units of measures.
+import { SYNTAX_DICTIONARY_ENTRIES } from './syntax-dictionary/entries.js';
+import { parseDictionary, type AiSyntax } from './syntax-dictionary/parse.js';
 
 export type AiKind = 'text' | 'number' | 'date' | 'measure' | 'count' | 'key';
 
-export interface AiDef {
-  ai: string;
-  title: string;
-  /** Exact data length, or undefined for variable length (then max applies, min 1). */
+export interface AiDef extends AiSyntax {
+  /** Exact data length when every component has a fixed length and none is optional; otherwise undefined. */
   fixed?: number;
+  /** Longest data allowed. */
   max: number;
-  /** Digits only (N) rather than character set 82 (X). */
+  /** Digits only (every component N). */
   numeric: boolean;
-  /** The last digit is a GS1 mod-10 check digit over the first `checkLength` digits (+1). */
-  checkLength?: number;
   kind: AiKind;
-  /** For measures: the unit, e.g. KGM. */
+  /** For measures: the UN/ECE Rec 20 unit, e.g. KGM. */
   unit?: string;
 }
 
-const table: AiDef[] = [];
-const add = (ai: string, title: string, spec: Omit<AiDef, 'ai' | 'title'>) => table.push({ ai, title, ...spec });
-const fixedN = (n: number, kind: AiKind = 'number', checkLength?: number) => ({ fixed: n, max: n, numeric: true, kind, checkLength });
-const varX = (max: number) => ({ max, numeric: false, kind: 'text' as const });
-const varN = (max: number, kind: AiKind = 'number') => ({ max, numeric: true, kind });
+/** Units of the trade and logistic measures (AI ppp + decimals, GS1 General Specifications §3.6), by AI prefix. */
+const UNITS: Record<string, string> = {
+  '310': 'KGM', '311': 'MTR', '312': 'MTR', '313': 'MTR', '314': 'MTK', '315': 'LTR', '316': 'MTQ',
+  '320': 'LBR', '321': 'INH', '322': 'FOT', '323': 'YRD', '324': 'INH', '325': 'FOT', '326': 'YRD', '327': 'INH', '328': 'FOT', '329': 'YRD',
+  '330': 'KGM', '331': 'MTR', '332': 'MTR', '333': 'MTR', '334': 'MTK', '335': 'LTR', '336': 'MTQ',
+  '340': 'LBR', '341': 'INH', '342': 'FOT', '343': 'YRD', '344': 'INH', '345': 'FOT', '346': 'YRD', '347': 'INH', '348': 'FOT', '349': 'YRD',
+  '350': 'INK', '351': 'FTK', '352': 'YDK', '353': 'INK', '354': 'FTK', '355': 'YDK',
+  '364': 'INQ', '365': 'FTQ', '366': 'YDQ', '367': 'INQ', '368': 'FTQ', '369': 'YDQ',
+};
 
-add('00', 'SSCC', fixedN(18, 'key', 18));
-add('01', 'GTIN', fixedN(14, 'key', 14));
-add('02', 'CONTENT', fixedN(14, 'key', 14));
-add('10', 'BATCH/LOT', varX(20));
-add('11', 'PROD DATE', fixedN(6, 'date'));
-add('12', 'DUE DATE', fixedN(6, 'date'));
-add('13', 'PACK DATE', fixedN(6, 'date'));
-add('15', 'BEST BEFORE or BEST BY', fixedN(6, 'date'));
-add('16', 'SELL BY', fixedN(6, 'date'));
-add('17', 'USE BY or EXPIRY', fixedN(6, 'date'));
-add('20', 'VARIANT', fixedN(2));
-add('21', 'SERIAL', varX(20));
-add('22', 'CPV', varX(20));
-add('235', 'TPX', varX(28));
-add('240', 'ADDITIONAL ID', varX(30));
-add('241', 'CUST. PART No.', varX(30));
-add('250', 'SECONDARY SERIAL', varX(30));
-add('251', 'REF. TO SOURCE', varX(30));
-add('254', 'GLN EXTENSION COMPONENT', varX(20));
-add('30', 'VAR. COUNT', varN(8, 'count'));
-add('37', 'COUNT', varN(8, 'count'));
-add('400', 'ORDER NUMBER', varX(30));
-add('401', 'GINC', varX(30));
-add('402', 'GSIN', fixedN(17, 'key', 17));
-add('403', 'ROUTE', varX(30));
-add('410', 'SHIP TO LOC', fixedN(13, 'key', 13));
-add('411', 'BILL TO', fixedN(13, 'key', 13));
-add('412', 'PURCHASE FROM', fixedN(13, 'key', 13));
-add('413', 'SHIP FOR LOC', fixedN(13, 'key', 13));
-add('414', 'LOC No.', fixedN(13, 'key', 13));
-add('415', 'PAY TO', fixedN(13, 'key', 13));
-add('416', 'PROD/SERV LOC', fixedN(13, 'key', 13));
-add('420', 'SHIP TO POST', varX(20));
-add('422', 'ORIGIN', fixedN(3));
-add('7003', 'EXPIRY TIME', fixedN(10));
-add('8003', 'GRAI', { max: 30, numeric: false, kind: 'key', checkLength: 14 });
-add('8004', 'GIAI', varX(30));
-add('8017', 'GSRNP', fixedN(18, 'key', 18));
-add('8018', 'GSRN', fixedN(18, 'key', 18));
-add('8020', 'REF No.', varX(25));
-add('90', 'INTERNAL', varX(30));
-for (let i = 91; i <= 99; i++) add(String(i), 'INTERNAL', varX(90));
+function kindOf(s: AiSyntax): AiKind {
+  if (s.ai === '30' || s.ai === '37') return 'count';
+  if (/^3[1-6]\d\d$/.test(s.ai) && s.components.length === 1 && s.components[0]!.max === 6) return 'measure';
+  const only = s.components.length === 1 ? s.components[0]! : undefined;
+  if (only && (only.linters.includes('yymmd0') || only.linters.includes('yymmdd'))) return 'date';
+  if (s.components.some((c) => c.linters.includes('csum'))) return 'key';
+  return s.components.every((c) => c.cset === 'N') ? 'number' : 'text';
+}
 
-/** Measures: AI ppp + d, six digits with d decimals (GS1 GenSpecs §3.6). */
-const MEASURES: Array<[string, string, string]> = [
-  ['310', 'NET WEIGHT (kg)', 'KGM'],
-  ['311', 'LENGTH (m)', 'MTR'],
-  ['312', 'WIDTH (m)', 'MTR'],
-  ['313', 'HEIGHT (m)', 'MTR'],
-  ['314', 'AREA (m²)', 'MTK'],
-  ['315', 'NET VOLUME (l)', 'LTR'],
-  ['316', 'NET VOLUME (m³)', 'MTQ'],
-  ['320', 'NET WEIGHT (lb)', 'LBR'],
-  ['330', 'GROSS WEIGHT (kg)', 'KGM'],
-  ['331', 'LENGTH (m), log', 'MTR'],
-  ['332', 'WIDTH (m), log', 'MTR'],
-  ['333', 'HEIGHT (m), log', 'MTR'],
-  ['334', 'AREA (m²), log', 'MTK'],
-  ['335', 'VOLUME (l), log', 'LTR'],
-  ['336', 'VOLUME (m³), log', 'MTQ'],
-  ['340', 'GROSS WEIGHT (lb)', 'LBR'],
-];
-for (const [p, title, unit] of MEASURES) for (let d = 0; d <= 5; d++) add(p + d, title, { ...fixedN(6, 'measure'), unit });
+function define(s: AiSyntax): AiDef {
+  const variable = s.components.some((c) => c.optional || c.min !== c.max);
+  const max = s.components.reduce((n, c) => n + c.max, 0);
+  const kind = kindOf(s);
+  const unit = kind === 'measure' ? UNITS[s.ai.slice(0, 3)] : undefined;
+  return { ...s, ...(variable ? {} : { fixed: max }), max, numeric: s.components.every((c) => c.cset === 'N'), kind, ...(unit ? { unit } : {}) };
+}
 
-export const AIS: ReadonlyMap<string, AiDef> = new Map(table.map((d) => [d.ai, d]));
+export const AIS: ReadonlyMap<string, AiDef> = new Map(parseDictionary(SYNTAX_DICTIONARY_ENTRIES).map((s) => [s.ai, define(s)]));
 
 // Invariant: the table is prefix-free (no AI is the start of another), so reading an AI is unambiguous.
 for (const a of AIS.keys()) for (const b of AIS.keys()) if (a !== b && b.startsWith(a)) throw new Error(`gs1 AI table: ${a} is a prefix of ${b}`);

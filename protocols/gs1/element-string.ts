@@ -1,8 +1,10 @@
 // protocols/gs1 — GS1 element strings (FNC1 as GS 0x1D, or human-readable "(01)…(10)…") → validated AI elements.
 import { aiAt, AIS, type AiDef } from './ais.js';
-import { checkDigitProblem } from './check-digit.js';
 import { gs1Date } from './dates.js';
 import { firstBadChar } from './charset.js';
+import { lint } from './linters.js';
+import { invalidPairProblem, missingRequisiteProblem } from './pairs.js';
+import type { AiComponent } from './syntax-dictionary/parse.js';
 
 export const GS = '\x1d';
 
@@ -42,31 +44,48 @@ export type Gs1Result = { ok: true; data: Gs1Data } | { ok: false; reason: strin
 
 const fail = (reason: string): { ok: false; reason: string } => ({ ok: false, reason });
 
-/** Validates one element's value against its AI definition; returns the element or a reason. */
+const CSET39 = /^[#\-/0-9A-Z]*$/;
+const CSET64 = /^[A-Za-z0-9_-]*={0,2}$/;
+
+function csetProblem(cset: AiComponent['cset'], part: string, name: string): string | undefined {
+  if (cset === 'N') return /^\d+$/.test(part) ? undefined : `${name} must be digits, got ${JSON.stringify(part)}`;
+  if (cset === 'Y') return CSET39.test(part) ? undefined : `${name} must be GS1 character set 39 (0-9 A-Z # - /), got ${JSON.stringify(part)}`;
+  if (cset === 'Z') return CSET64.test(part) ? undefined : `${name} must be base64url (GS1 character set 64), got ${JSON.stringify(part)}`;
+  const bad = firstBadChar(part);
+  return bad === undefined ? undefined : `${name} has ${JSON.stringify(bad)}, outside the GS1 character set`;
+}
+
+/** Validates one element's value against its AI's components and their linters; returns the element or a reason. */
 function element(def: AiDef, value: string, nowMs: number): Gs1Element | string {
-  const ai = `(${def.ai})`;
-  if (def.fixed !== undefined && value.length !== def.fixed) return `AI ${ai} ${def.title} needs ${def.fixed} ${def.numeric ? 'digits' : 'characters'}, got ${value.length}`;
-  if (value.length === 0) return `AI ${ai} ${def.title} is empty`;
-  if (value.length > def.max) return `AI ${ai} ${def.title} is ${value.length} characters long, at most ${def.max} allowed`;
-  if (def.numeric && !/^\d+$/.test(value)) return `AI ${ai} ${def.title} must be digits, got ${JSON.stringify(value)}`;
-  if (!def.numeric) {
-    const bad = firstBadChar(value);
-    if (bad !== undefined) return `AI ${ai} ${def.title} has ${JSON.stringify(bad)}, outside the GS1 character set`;
+  const name = `AI (${def.ai}) ${def.title}`;
+  if (value.length === 0) return `${name} is empty`;
+  if (def.fixed !== undefined && value.length !== def.fixed) return `${name} needs ${def.fixed} ${def.numeric ? 'digits' : 'characters'}, got ${value.length}`;
+  if (value.length > def.max) return `${name} is ${value.length} characters long, at most ${def.max} allowed`;
+  let pos = 0;
+  for (let i = 0; i < def.components.length; i++) {
+    const c = def.components[i]!;
+    const partName = def.components.length > 1 ? `${name} part ${i + 1}` : name;
+    if (pos >= value.length) {
+      if (c.optional) break;
+      return `${name} is ${value.length} characters long, too short for its part ${i + 1}`;
+    }
+    const part = value.slice(pos, pos + c.max);
+    if (part.length < c.min) return `${partName} needs ${c.min} ${c.cset === 'N' ? 'digits' : 'characters'}, got ${part.length}`;
+    const p = csetProblem(c.cset, part, partName);
+    if (p) return p;
+    for (const l of c.linters) {
+      const problem = lint(l, part, partName, nowMs);
+      if (problem) return problem;
+    }
+    pos += part.length;
   }
   const el: Gs1Element = { ai: def.ai, title: def.title, value };
-  if (def.checkLength !== undefined) {
-    const keyPart = value.slice(0, def.checkLength);
-    if (keyPart.length < def.checkLength || !/^\d+$/.test(keyPart)) return `AI ${ai} ${def.title} must start with ${def.checkLength} digits`;
-    const p = checkDigitProblem(keyPart, `AI ${ai} ${def.title}`);
-    if (p) return p;
-  }
   if (def.kind === 'date') {
     const d = gs1Date(value, nowMs);
-    if ('reason' in d) return `AI ${ai} ${def.title}: ${d.reason}`;
-    el.iso = d.iso;
+    if ('iso' in d) el.iso = d.iso;
   } else if (def.kind === 'measure') {
     el.number = Number(value) / 10 ** Number(def.ai[3]);
-    el.unit = def.unit;
+    if (def.unit) el.unit = def.unit;
   } else if (def.kind === 'count') {
     el.number = Number(value);
   }
@@ -94,19 +113,41 @@ function collect(elements: Gs1Element[]): Gs1Data {
   return data;
 }
 
-function finish(elements: Gs1Element[]): Gs1Result {
+/** How a parse treats mandatory associations: 'enforce' (default) refuses a code that lacks them; 'ignore' accepts it
+ * (for labels whose AIs are split over several barcodes, which GS1 says to check over all carriers together). */
+export interface Gs1ParseOptions {
+  requisites?: 'enforce' | 'ignore';
+}
+
+function finish(elements: Gs1Element[], options: Gs1ParseOptions): Gs1Result {
+  if (elements.length === 0) return fail('no GS1 element in the code');
   const seen = new Map<string, string>();
   for (const e of elements) {
     const prev = seen.get(e.ai);
     if (prev !== undefined && prev !== e.value) return fail(`AI (${e.ai}) appears twice with different values`);
     seen.set(e.ai, e.value);
   }
-  if (elements.length === 0) return fail('no GS1 element in the code');
+  const defs = [...seen.keys()].map((ai) => AIS.get(ai)!);
+  const pair = invalidPairProblem(defs) ?? (options.requisites === 'ignore' ? undefined : missingRequisiteProblem(defs));
+  if (pair) return fail(pair);
   return { ok: true, data: collect(elements) };
 }
 
+/** Validates (AI, value) pairs read from another syntax (a Digital Link URI) exactly as an element string's. */
+export function parseAiValues(pairs: ReadonlyArray<readonly [string, string]>, nowMs: number, options: Gs1ParseOptions = {}): Gs1Result {
+  const elements: Gs1Element[] = [];
+  for (const [ai, value] of pairs) {
+    const def = AIS.get(ai);
+    if (!def) return fail(`unknown GS1 application identifier (${ai})`);
+    const el = element(def, value, nowMs);
+    if (typeof el === 'string') return fail(el);
+    elements.push(el);
+  }
+  return finish(elements, options);
+}
+
 /** Parses an element string whose variable-length fields end at GS (FNC1) or the end. A leading GS is allowed. */
-export function parseElementString(s: string, nowMs: number): Gs1Result {
+export function parseElementString(s: string, nowMs: number, options: Gs1ParseOptions = {}): Gs1Result {
   const elements: Gs1Element[] = [];
   let pos = s.startsWith(GS) ? 1 : 0;
   while (pos < s.length) {
@@ -129,29 +170,35 @@ export function parseElementString(s: string, nowMs: number): Gs1Result {
     pos = end;
     if (s[pos] === GS) pos++;
   }
-  return finish(elements);
+  return finish(elements, options);
 }
 
-const HRI_PART = /\((\d{2,4})\)/g;
+const HRI_AI = /^\((\d{2,4})\)/;
 
-/** Parses the human-readable form "(01)09506000134352(17)201225(10)ABC123"; spaces between parts are ignored. */
-export function parseHri(s: string, nowMs: number): Gs1Result {
+/**
+ * Parses the human-readable form "(01)09506000134352(17)201225(10)ABC123"; spaces between parts are ignored. Every
+ * "(" in it starts an AI, and an AI the dictionary does not know is refused (never read as part of the previous value);
+ * a "(" inside a value is written "\\(" as in the GS1 Syntax Engine's bracketed syntax.
+ */
+export function parseHri(s: string, nowMs: number, options: Gs1ParseOptions = {}): Gs1Result {
   const text = s.trim();
   if (!text.startsWith('(')) return fail('human-readable GS1 must start with "(AI)"');
-  const marks: Array<{ def: AiDef; start: number; end: number }> = [];
-  for (const m of text.matchAll(HRI_PART)) {
-    const def = AIS.get(m[1]!);
-    if (def) marks.push({ def, start: m.index!, end: m.index! + m[0].length });
-    else if (m.index === 0) return fail(`unknown GS1 application identifier (${m[1]})`);
-  }
-  if (marks.length > 0 && marks[0]!.start !== 0) return fail(`human-readable GS1 must start with a known "(AI)", got ${JSON.stringify(text.slice(0, 8))}`);
   const elements: Gs1Element[] = [];
-  for (let i = 0; i < marks.length; i++) {
-    const { def, end } = marks[i]!;
-    const valueEnd = i + 1 < marks.length ? marks[i + 1]!.start : text.length;
-    const el = element(def, text.slice(end, valueEnd).trim(), nowMs);
+  let pos = 0;
+  while (pos < text.length) {
+    const m = HRI_AI.exec(text.slice(pos, pos + 6));
+    if (!m) return fail(`human-readable GS1: "(" at position ${pos + 1} does not start an AI: ${JSON.stringify(text.slice(pos, pos + 8))} (write a "(" in a value as "\\(")`);
+    const def = AIS.get(m[1]!);
+    if (!def) return fail(`unknown GS1 application identifier (${m[1]})`);
+    pos += m[0].length;
+    let value = '';
+    while (pos < text.length && text[pos] !== '(') {
+      if (text[pos] === '\\' && text[pos + 1] === '(') pos++;
+      value += text[pos++];
+    }
+    const el = element(def, value.trim(), nowMs);
     if (typeof el === 'string') return fail(el);
     elements.push(el);
   }
-  return finish(elements);
+  return finish(elements, options);
 }

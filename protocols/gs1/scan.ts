@@ -1,7 +1,8 @@
 // protocols/gs1 — one scanned code → what it is: GS1 element string, plain GTIN (EAN/UPC/ITF-14), a configured
 // non-GS1 pattern (PO number, door label, badge), unknown, or invalid with the reason.
 import { checkDigitProblem } from './check-digit.js';
-import { GS, parseElementString, parseHri, type Gs1Data } from './element-string.js';
+import { looksLikeDigitalLink, parseDigitalLink, type DigitalLinkParts } from './digital-link.js';
+import { GS, parseAiValues, parseElementString, parseHri, type Gs1Data, type Gs1ParseOptions } from './element-string.js';
 
 /** A configured class of non-GS1 codes, e.g. { name: 'purchase_order', pattern: '^PO-\\d+$' }. */
 export interface CodePattern {
@@ -23,6 +24,8 @@ export interface ParsedScan {
   /** Why the code was rejected (ok false). */
   reason?: string;
   gs1?: Gs1Data;
+  /** The parts of a GS1 Digital Link URI (domain, primary key…) when the code was one. */
+  digitalLink?: DigitalLinkParts;
   /** GTIN-14 of a plain EAN/UPC/ITF-14 code, or AI 01 of a GS1 code. */
   gtin?: string;
   /** For pattern matches: the whole match and the capture groups. */
@@ -55,6 +58,8 @@ const AIM = /^\][A-Za-z][0-9A-Za-z]/;
 
 export interface ScanParserOptions {
   patterns?: readonly CodePattern[];
+  /** GS1 mandatory AI associations: 'enforce' (default) or 'ignore' (labels that split their AIs over barcodes). */
+  gs1Requisites?: Gs1ParseOptions['requisites'];
 }
 
 /** Throws (at configuration time) on a bad pattern, naming it. */
@@ -77,6 +82,9 @@ function gtinOf(digits: string, what: string): { gtin: string } | { reason: stri
   return p ? { reason: p } : { gtin: digits.padStart(14, '0') };
 }
 
+/** Digits an EAN/UPC symbology identifier carries: ]E0 always 13 (UPC-A and UPC-E expanded with a leading 0), ]E4 8. */
+const EAN_LENGTHS: Record<string, number[]> = { ']E0': [13], ']E3': [8, 13], ']E4': [8] };
+
 const NAMES: Record<number, string> = { 8: 'EAN-8', 12: 'UPC-A', 13: 'EAN-13', 14: 'GTIN-14' };
 
 /**
@@ -85,6 +93,7 @@ const NAMES: Record<number, string> = { 8: 'EAN-8', 12: 'UPC-A', 13: 'EAN-13', 1
  */
 export function createScanParser(options: ScanParserOptions = {}) {
   const patterns = compilePatterns(options.patterns ?? []);
+  const gs1Options: Gs1ParseOptions = { requisites: options.gs1Requisites ?? 'enforce' };
 
   return function parseScan(raw: string, nowMs: number, symbology?: string): ParsedScan {
     let data = raw;
@@ -102,10 +111,16 @@ export function createScanParser(options: ScanParserOptions = {}) {
       r.ok ? { ...base, codeType: 'gs1', gs1: r.data, ...(r.data.gtin ? { gtin: r.data.gtin } : {}) } : invalid(r.reason);
 
     if (data.length === 0) return invalid('empty code');
-    if (sym?.gs1) return gs1(data.startsWith('(') ? parseHri(data, nowMs) : parseElementString(data, nowMs));
+    if (looksLikeDigitalLink(data)) {
+      const r = parseDigitalLink(data, nowMs, gs1Options);
+      if (r.ok) return { ...gs1(r), digitalLink: r.link };
+      if (!r.notDigitalLink || sym?.gs1) return invalid(r.reason);
+    } else if (sym?.gs1) return gs1(data.startsWith('(') ? parseHri(data, nowMs, gs1Options) : parseElementString(data, nowMs, gs1Options));
     if (sym?.ean) {
       const digits = aim === ']E3' ? data.slice(0, data.length > 13 ? 13 : 8) : data;
-      if (!/^(\d{8}|\d{12}|\d{13})$/.test(digits)) return invalid(`${sym.name} data must be 8, 12 or 13 digits, got ${JSON.stringify(data)}`);
+      const lengths = EAN_LENGTHS[aim!] ?? [8, 12, 13];
+      if (!/^\d+$/.test(digits) || !lengths.includes(digits.length))
+        return invalid(`${sym.name} data must be ${lengths.join(' or ')} digits, got ${JSON.stringify(data)}`);
       const g = gtinOf(digits, NAMES[digits.length]!);
       return 'gtin' in g ? { ...base, codeType: 'gtin', gtin: g.gtin } : invalid(g.reason);
     }
@@ -116,16 +131,21 @@ export function createScanParser(options: ScanParserOptions = {}) {
     }
 
     if (data.startsWith('(')) {
-      const r = parseHri(data, nowMs);
+      const r = parseHri(data, nowMs, gs1Options);
       if (r.ok || /^\(\d{2,4}\)/.test(data)) return gs1(r);
     }
     if (/^(\d{8}|\d{12}|\d{13}|\d{14})$/.test(data) && (!aim || sym?.itf)) {
       const g = gtinOf(data, NAMES[data.length]!);
       return 'gtin' in g ? { ...base, codeType: 'gtin', gtin: g.gtin } : invalid(`${data.length}-digit code looks like a GTIN, but ${g.reason}`);
     }
+    // A bare 18-digit number (no AI 00 in front, as printed under an SSCC or typed in): an SSCC if its check digit holds.
+    if (/^\d{18}$/.test(data) && (!aim || sym?.name === 'code128' || sym?.itf)) {
+      const p = checkDigitProblem(data, 'SSCC');
+      return p ? invalid(`18-digit code looks like an SSCC, but ${p}`) : gs1(parseAiValues([['00', data]], nowMs, gs1Options));
+    }
     // No symbology identifier but FNC1 separators or a leading SSCC/GTIN AI: try it as an element string.
     if (!aim && (data.includes(GS) || /^(00\d{18}|0[12]\d{14})/.test(data))) {
-      const r = parseElementString(data, nowMs);
+      const r = parseElementString(data, nowMs, gs1Options);
       if (r.ok || data.includes(GS)) return gs1(r);
     }
     return base;

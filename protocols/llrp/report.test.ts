@@ -69,6 +69,8 @@ function expected(t: Tag): TagReport {
     epcBits: t.epc.length * 4,
     antenna: n(t.antenna),
     rssi: n(t.rssi),
+    phase: NaN,
+    doppler: NaN,
     channel: n(t.channel),
     firstSeenUtc: n(t.firstSeenUtc),
     firstSeenUptime: n(t.firstSeenUptime),

@@ -1,11 +1,13 @@
 // protocols/llrp — the hot path: one RO_ACCESS_REPORT frame to a flat array of tag reports. Written plainly for
 // speed: one object per tag, no objects per field, EPC as lowercase hex, timestamps as exact u64 microseconds (a
-// number until 2^53, i.e. the year 2255 for UTC; a bigint beyond, as an Uptime counter or a broken clock may send). Everything else in the report (RFSurvey data, Custom, op-spec results)
-// is skipped by its length. Never throws on wire bytes.
+// number until 2^53, i.e. the year 2255 for UTC; a bigint beyond, as an Uptime counter or a broken clock may send).
+// Impinj's peak RSSI, phase and Doppler Custom parameters are read (impinj.ts); everything else in the report
+// (RFSurvey data, other Custom, op-spec results) is skipped by its length. Never throws on wire bytes.
 import type { TagRead } from '../reads/index.js';
 import { HEADER_LENGTH, MessageType, TV_LENGTH } from './constants.js';
 import { u64Of, u64Number, type U64 } from './bits.js';
 import { LlrpError } from './errors.js';
+import { dopplerHz, IMPINJ_VENDOR_ID, ImpinjSubtype, phaseRadians } from './impinj.js';
 
 /**
  * One TagReportData. It is a `TagRead` (reader, antenna, epc, rssi, ts, readerTs, count) with the rest of what the
@@ -19,8 +21,12 @@ export interface TagReport extends TagRead {
   epcBits: number;
   /** AntennaID; NaN when not reported. */
   antenna: number;
-  /** PeakRSSI, dBm. */
+  /** PeakRSSI, dBm; from ImpinjPeakRSSI (1/100 dBm) when an Impinj reader sends it. */
   rssi: number;
+  /** ImpinjRFPhaseAngle in radians (0…2π); NaN when not reported. */
+  phase: number;
+  /** ImpinjRFDopplerFrequency in Hz; NaN when not reported. */
+  doppler: number;
   channel: number;
   /** µs since the Unix epoch (exact: see U64). */
   firstSeenUtc: U64;
@@ -114,6 +120,7 @@ function decodeTagReportData(b: Uint8Array, p: number, end: number, out: TagRepo
   let antenna = NaN, rssi = NaN, channel = NaN, count = 1;
   let firstSeenUtc: U64 = NaN, firstSeenUptime: U64 = NaN, lastSeenUtc: U64 = NaN, lastSeenUptime: U64 = NaN;
   let rospecId = NaN, specIndex = NaN, inventoryParameterSpecId = NaN, accessSpecId = NaN, pc = NaN, crc = NaN;
+  let impinjCdbm = NaN, phase = NaN, doppler = NaN;
   while (p < end) {
     const first = b[p]!;
     if (first & 0x80) {
@@ -154,12 +161,19 @@ function decodeTagReportData(b: Uint8Array, p: number, end: number, out: TagRepo
         if (6 + nbytes > len) return new LlrpError('truncated', `EPCData bit count ${nbits} runs past its length ${len}`, p);
         epc = hexN(b, p + 6, nbytes);
         epcBits = nbits;
+      } else if (t === 1023 && len >= 14 && u32(b, p + 4) === IMPINJ_VENDOR_ID) {
+        const sub = u32(b, p + 8);
+        const v = u16(b, p + 12);
+        if (sub === ImpinjSubtype.PeakRSSI) impinjCdbm = (v << 16) >> 16;
+        else if (sub === ImpinjSubtype.RFPhaseAngle) phase = phaseRadians(v & 0xfff);
+        else if (sub === ImpinjSubtype.RFDopplerFrequency) doppler = dopplerHz((v << 16) >> 16);
       }
-      p += len; // Custom, op-spec results, unknown TLVs: skipped by length
+      p += len; // other Custom parameters, op-spec results, unknown TLVs: skipped by length
     }
   }
+  if (impinjCdbm === impinjCdbm) rssi = impinjCdbm / 100; // not NaN: the finer value wins
   out.push({
-    reader, antenna, epc, rssi, ts, readerTs: u64Number(firstSeenUtc) / 1000, count,
+    reader, antenna, epc, rssi, phase, doppler, ts, readerTs: u64Number(firstSeenUtc) / 1000, count,
     epcBits, channel, firstSeenUtc, firstSeenUptime, lastSeenUtc, lastSeenUptime,
     rospecId, specIndex, inventoryParameterSpecId, accessSpecId, pc, crc,
   });
