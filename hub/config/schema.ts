@@ -343,4 +343,15 @@ function finish(c: Checked, ctx: ResolveContext): HubConfig {
   return { ...c, database: { path: resolveFrom(ctx.baseDir, c.database.path) }, broker, http, channels: parseChannels(c.channels, ctx.source) };
 }
 
+/**
+ * What the offline commands (`check`, `backup`) read of hub.yaml: the database and the log level. They touch no broker,
+ * API or channel, so they need none of the daemon's secrets, and the rest of the file is not judged by them.
+ */
+const HubOfflineSchema = Type.Object({ logLevel: HubConfigSchema.properties.logLevel, database: HubConfigSchema.properties.database }, { additionalProperties: true });
+export type HubOfflineConfig = { logLevel: HubConfig['logLevel']; database: { path: string } };
+export const hubOfflineConfigSpec: ConfigSpec<typeof HubOfflineSchema, HubOfflineConfig> = {
+  schema: HubOfflineSchema,
+  finish: (c, ctx) => ({ logLevel: c.logLevel, database: { path: resolveFrom(ctx.baseDir, c.database.path) } }),
+};
+
 export const hubConfigSpec: ConfigSpec<typeof HubConfigSchema, HubConfig> = { schema: HubConfigSchema, applyEnv, crossCheck, finish };
