@@ -115,6 +115,7 @@ async function connectBroker(config: HubConfig, logger: Logger): Promise<{ mqtt:
       ws: b.websocket && { port: b.websocket.port, path: b.websocket.path },
       gateways: b.gateways.map((g) => ({ id: g.id, secretHash: g.passwordHash })),
       allowAnonymous: b.allowAnonymous,
+      maxPacketBytes: b.maxPacketBytes,
     },
     logger,
   );

@@ -43,6 +43,8 @@ export const EmbeddedBroker = Type.Object(
     gateways: Type.Array(Type.Object({ id: ConfigId, passwordHash: SecretHash }, { additionalProperties: false }), { default: [], maxItems: 1000 }),
     /** Development only: let clients without username in with full rights. */
     allowAnonymous: Type.Boolean({ default: false }),
+    /** Largest MQTT packet taken; a longer one closes its connection at its header, before the body is read. */
+    maxPacketBytes: Type.Integer({ minimum: 16 * 1024, maximum: 256 * 1024 * 1024, default: 4 * 1024 * 1024 + 64 * 1024 }),
   },
   { additionalProperties: false },
 );
