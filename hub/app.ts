@@ -66,10 +66,26 @@ export interface Hub {
   stop(): Promise<void>;
 }
 
-/** Create or update the configured real locations (the virtual ones come with the ledger). */
+/** Locations with every parent before its children (the config may list them in any order). */
+function parentsFirst(locations: HubConfig['locations']): HubConfig['locations'] {
+  const byId = new Map(locations.map((l) => [l.id, l]));
+  const out: HubConfig['locations'][number][] = [];
+  const placed = new Set<string>();
+  const place = (l: HubConfig['locations'][number], depth: number) => {
+    if (placed.has(l.id) || depth > locations.length) return; // the config check refuses cycles; never loop here
+    const parent = l.parent === undefined ? undefined : byId.get(l.parent);
+    if (parent) place(parent, depth + 1);
+    placed.add(l.id);
+    out.push(l);
+  };
+  for (const l of locations) place(l, 0);
+  return out;
+}
+
+/** Create or update the configured real locations (the virtual ones come with the ledger), parents first. */
 export function applyLocations(db: Db, config: HubConfig, nowMs: number): void {
   db.transaction(() => {
-    for (const l of config.locations) {
+    for (const l of parentsFirst(config.locations)) {
       const existing = getLocation(db, l.id);
       const fields = { name: l.name ?? l.id, parent: l.parent ?? null, sellable: l.sellable, allowNegative: l.allowNegative };
       if (!existing) createLocation(db, { id: l.id, kind: l.kind as LocationKind, ...fields }, nowMs);
@@ -115,6 +131,7 @@ async function connectBroker(config: HubConfig, logger: Logger): Promise<{ mqtt:
       ws: b.websocket && { port: b.websocket.port, path: b.websocket.path },
       gateways: b.gateways.map((g) => ({ id: g.id, secretHash: g.passwordHash })),
       allowAnonymous: b.allowAnonymous,
+      maxPacketBytes: b.maxPacketBytes,
     },
     logger,
   );

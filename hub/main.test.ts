@@ -25,6 +25,23 @@ describe('dockgate-hub', () => {
     expect(r.stderr).toContain(`${path}: http.port:`);
   });
 
+  it('check and backup need none of the daemon\'s secrets (a door\'s gateway credentials come from the environment only)', () => {
+    const path = join(dir, 'hub.yaml');
+    const db = join(dir, 'hub.db');
+    writeFileSync(
+      path,
+      `site: s1\ndatabase: { path: ${db} }\nhttp: { host: 0.0.0.0 }\nlocations:\n  - { id: dock-1, kind: door }\n  - { id: in, kind: receiving }\n  - { id: st, kind: stock }\n  - { id: rt, kind: returns }\ndoors:\n  - { id: door-1, mode: receiving, gateway: gw-1, location: dock-1 }\n`,
+    );
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('DOCKGATE_')));
+    const runBare = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { encoding: 'utf8', timeout: 60_000, env });
+    expect(runBare(['--config', path]).status).toBe(78); // the daemon does need them
+    const check = runBare(['check', '--config', path]);
+    expect(check.stderr).toBe('');
+    expect(check.status).toBe(0);
+    const b = runBare(['backup', '--config', path, '--to', join(dir, 'copy.db')]);
+    expect(b.status).toBe(0);
+  });
+
   it('exits 64 with the usage when --config is missing', () => {
     const r = run([]);
     expect(r.status).toBe(64);

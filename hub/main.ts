@@ -7,23 +7,26 @@ import { ConfigError } from '../protocols/config/index.js';
 import { EX_CONFIG, SystemdNotifier, configPathFromArgs, handleSignals } from '../protocols/daemon/lifecycle.js';
 import { createLogger } from '../protocols/logging/index.js';
 import { HUB_MIGRATIONS, startHub } from './app.js';
-import { loadHubConfig } from './config/load.js';
+import { loadHubConfig, loadHubOfflineConfig } from './config/load.js';
 import { migrate, openDatabase } from './db/database.js';
+import { DEAD_LETTERS_USAGE, deadLettersCommand } from './cli/dead-letters.js';
 import { checkLedger } from './ledger/index.js';
 import { hubModules } from './modules.js';
+import type { HubConfig } from './config/schema.js';
 
-const USAGE = 'usage: dockgate-hub [check | backup --to <file>] --config <hub.yaml>';
+const USAGE = `usage: dockgate-hub [check | backup --to <file>] --config <hub.yaml>\n       ${DEAD_LETTERS_USAGE}`;
 
 async function main(argv: string[]): Promise<void> {
   const command = argv[0] && !argv[0].startsWith('-') ? argv[0] : 'run';
   const path = configPathFromArgs(argv);
-  if (!path || !['run', 'check', 'backup'].includes(command)) {
+  if (!path || !['run', 'check', 'backup', 'dead-letters'].includes(command)) {
     process.stderr.write(`${USAGE}\n`);
     process.exit(64);
   }
   let config;
   try {
-    config = loadHubConfig(path);
+    // check and backup read only the database and log level: they need none of the daemon's secrets.
+    config = command === 'check' || command === 'backup' ? loadHubOfflineConfig(path) : loadHubConfig(path);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`dockgate-hub: configuration error\n${err.message}\n`);
@@ -33,6 +36,14 @@ async function main(argv: string[]): Promise<void> {
     throw err;
   }
   const logger = createLogger({ name: 'dockgate-hub', level: config.logLevel });
+
+  if (command === 'dead-letters') {
+    const h = (config as HubConfig).http;
+    const host = h.host === '0.0.0.0' || h.host === '::' ? '127.0.0.1' : h.host;
+    const url = `${h.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${h.port}`;
+    const write = (stream: NodeJS.WriteStream) => (text: string) => void stream.write(text);
+    process.exit(await deadLettersCommand(argv.slice(1), { url, token: process.env.DOCKGATE_API_TOKEN, out: write(process.stdout), err: write(process.stderr) }));
+  }
 
   if (command === 'check') {
     const db = openDatabase(config.database.path);
@@ -62,7 +73,7 @@ async function main(argv: string[]): Promise<void> {
   }
 
   const notifier = new SystemdNotifier(logger);
-  const hub = await startHub(config, logger, hubModules(config));
+  const hub = await startHub(config as HubConfig, logger, hubModules(config as HubConfig));
   notifier.ready(`serving ${hub.url}`);
   handleSignals(logger, async () => {
     notifier.stopping();

@@ -2,6 +2,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { ApiContext } from './context.js';
 import { installErrorHandler } from './errors.js';
+import { installValidation } from './validation.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { operationsRoutes } from './routes/operations.js';
 import { stockRoutes } from './routes/stock.js';
@@ -22,9 +23,9 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? 8 * 1024 * 1024,
     ...(opts.https ? { https: opts.https } : {}),
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   });
   installErrorHandler(app, ctx.log);
+  installValidation(app as unknown as FastifyInstance);
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
   for (const plugin of opts.setup ?? []) await plugin(app as unknown as FastifyInstance, ctx);
   await catalogRoutes(app, ctx);

@@ -43,6 +43,30 @@ afterEach(async () => {
   await Promise.all(clients.splice(0).map((c) => c.endAsync(true)));
 });
 
+describe('embedded broker packet size limit', () => {
+  it('closes a connection at the header of a packet over maxPacketBytes, before its body is buffered; smaller ones pass', async () => {
+    const broker = await startBroker({ site: SITE, port: 0, host: '127.0.0.1', gateways, maxPacketBytes: 64 * 1024 }, silentLogger());
+    const got: number[] = [];
+    await broker.mqtt.subscribe(`dockgate/${SITE}/gw/+/events`, (_t, payload, done) => {
+      got.push(payload.length);
+      done();
+    });
+    try {
+      const url = `mqtt://127.0.0.1:${broker.port}`;
+      const c = gw('gw-1', url);
+      await connected(c);
+      await c.publishAsync(`dockgate/${SITE}/gw/gw-1/events`, Buffer.alloc(10 * 1024, 0x20), { qos: 1 });
+      const gone = closed(c);
+      c.publish(`dockgate/${SITE}/gw/gw-1/events`, Buffer.alloc(32 * 1024 * 1024, 0x20), { qos: 1 });
+      await gone;
+      expect(got).toEqual([10 * 1024]);
+      expect(broker.stats().oversizedPackets).toBe(1);
+    } finally {
+      await broker.close();
+    }
+  });
+});
+
 describe('embedded broker over TCP', () => {
   let broker: RunningBroker;
   let url: string;

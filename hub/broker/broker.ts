@@ -11,6 +11,7 @@ import { componentLogger, type Logger } from '../../protocols/logging/index.js';
 import { describePrincipal, publishRefusal, subscribeRefusal, willRefusal, type Principal } from './acl.js';
 import { parseSecretHash, verifySecret, type ParsedHash } from './credentials.js';
 import type { HubMqtt, MessageHandler, PublishOptions } from './hub-mqtt.js';
+import { DEFAULT_MAX_PACKET_BYTES, limitPacketSize } from './packet-limit.js';
 import { PreAckRouter } from './pre-ack-router.js';
 
 export interface BrokerConfig {
@@ -28,6 +29,8 @@ export interface BrokerConfig {
   hubClients?: ReadonlyArray<{ username: string; secretHash: string }>;
   /** Development only: clients without a username are let in with full rights. Default false. */
   allowAnonymous?: boolean;
+  /** A packet longer than this closes its connection at its header, before its body is buffered. Default DEFAULT_MAX_PACKET_BYTES. */
+  maxPacketBytes?: number;
 }
 
 export interface ConnectedClient {
@@ -53,6 +56,8 @@ export interface BrokerStats {
   publishRefused: number;
   subscribeRefused: number;
   notReady: number;
+  /** Connections closed for a packet over maxPacketBytes. */
+  oversizedPackets: number;
 }
 
 interface Account {
@@ -132,7 +137,16 @@ export async function startBroker(config: BrokerConfig, logger: Logger): Promise
   const dummy: ParsedHash = { N: first?.N ?? 16384, r: first?.r ?? 8, p: first?.p ?? 1, salt: Buffer.alloc(16), key: Buffer.alloc(first?.key.length ?? 32) };
   const principals = new WeakMap<Client, Principal>();
   const router = new PreAckRouter();
-  const counters: BrokerStats = { authFailures: 0, publishRefused: 0, subscribeRefused: 0, notReady: 0 };
+  const counters: BrokerStats = { authFailures: 0, publishRefused: 0, subscribeRefused: 0, notReady: 0, oversizedPackets: 0 };
+  const maxPacketBytes = config.maxPacketBytes ?? DEFAULT_MAX_PACKET_BYTES;
+  /** Every listener hands its connections here: aedes takes them with the packet size limit in place. */
+  const handle = (conn: Parameters<Aedes['handle']>[0] & { destroy(): void }, req?: Parameters<Aedes['handle']>[1]) => {
+    const client = aedes.handle(conn, req);
+    limitPacketSize(client, conn, maxPacketBytes, (bytes) => {
+      counters.oversizedPackets++;
+      log.warn({ clientId: client.id || undefined, bytes, limit: maxPacketBytes }, 'mqtt packet over the size limit: connection closed before reading it');
+    });
+  };
   const HUB_SELF: Principal = { role: 'hub', username: '(broker)' };
 
   const aedes = await Aedes.createBroker({
@@ -225,14 +239,14 @@ export async function startBroker(config: BrokerConfig, logger: Logger): Promise
     // No Nagle: PUBACKs and commands are small and latency-bound; with delayed ACKs on the peer each would wait ~40 ms.
     const tcp = createNetServer((socket) => {
       socket.setNoDelay(true);
-      aedes.handle(socket);
+      handle(socket);
     });
     servers.push(tcp);
     port = await listen(tcp, config.port, config.host);
     if (config.tls && tlsOptions) {
       const tls = createTlsServer(tlsOptions, (socket) => {
         socket.setNoDelay(true);
-        aedes.handle(socket);
+        handle(socket);
       });
       servers.push(tls);
       tlsPort = await listen(tls, config.tls.port, config.host);
@@ -244,7 +258,7 @@ export async function startBroker(config: BrokerConfig, logger: Logger): Promise
       wss.on('connection', (ws, req) => {
         const stream = createWebSocketStream(ws);
         stream.on('error', (err) => log.debug({ err: err.message }, 'websocket stream error'));
-        aedes.handle(stream, req);
+        handle(stream, req);
       });
       wsPort = await listen(http, config.ws.port, config.host);
     }

@@ -9,6 +9,9 @@ import { ConfigError, parseYamlText, schemaKeyPaths, valueKeyPaths } from '../..
 import { hashSecret, verifySecret } from '../broker/credentials.js';
 import { loadHubConfig, parseHubConfig } from './load.js';
 import { HubConfigSchema } from './schema.js';
+import { HUB_MIGRATIONS, applyLocations } from '../app.js';
+import { migrate, openDatabase } from '../db/database.js';
+import { listLocations } from '../ledger/index.js';
 
 const EXAMPLE = new URL('../../config/hub.example.yaml', import.meta.url).pathname;
 const HASH = hashSecret('gw-secret', { N: 1024 });
@@ -123,7 +126,7 @@ describe('defaults and environment', () => {
   });
 
   it('an empty broker section is the embedded broker', () => {
-    expect(parseHubConfig('site: acme\nbroker:\n').broker).toEqual({ type: 'embedded', tcp: { host: '0.0.0.0', port: 1883 }, gateways: [], allowAnonymous: false });
+    expect(parseHubConfig('site: acme\nbroker:\n').broker).toEqual({ type: 'embedded', tcp: { host: '0.0.0.0', port: 1883 }, gateways: [], allowAnonymous: false, maxPacketBytes: 4 * 1024 * 1024 + 64 * 1024 });
   });
 
   it('hashes API tokens and gateway passwords from the environment, replacing same-named entries', async () => {
@@ -210,5 +213,18 @@ describe('broken configs name file, key path and problem', () => {
   it('never puts a secret from the environment into an error message', () => {
     const msg = errorOf(MINIMAL, { DOCKGATE_API_TOKENS: 'ops:boss:very-secret-token', DOCKGATE_GATEWAY_PASSWORDS: 'gw-1' });
     expect(msg).not.toContain('very-secret-token');
+  });
+});
+
+describe('config/hub.example.yaml on a fresh database', () => {
+  it('creates its locations although a child is listed before its parent (dock-1 inside dc1)', () => {
+    const c = loadHubConfig(EXAMPLE, {});
+    const db = openDatabase(':memory:');
+    migrate(db, HUB_MIGRATIONS);
+    applyLocations(db, c, Date.now());
+    expect(listLocations(db, {}).filter((l) => !l.virtual).map((l) => `${l.id}<${l.parent ?? ''}`).sort()).toEqual(
+      c.locations.map((l) => `${l.id}<${l.parent ?? ''}`).sort(),
+    );
+    db.close();
   });
 });

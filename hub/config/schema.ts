@@ -43,6 +43,8 @@ export const EmbeddedBroker = Type.Object(
     gateways: Type.Array(Type.Object({ id: ConfigId, passwordHash: SecretHash }, { additionalProperties: false }), { default: [], maxItems: 1000 }),
     /** Development only: let clients without username in with full rights. */
     allowAnonymous: Type.Boolean({ default: false }),
+    /** Largest MQTT packet taken; a longer one closes its connection at its header, before the body is read. */
+    maxPacketBytes: Type.Integer({ minimum: 16 * 1024, maximum: 256 * 1024 * 1024, default: 4 * 1024 * 1024 + 64 * 1024 }),
   },
   { additionalProperties: false },
 );
@@ -342,5 +344,16 @@ function finish(c: Checked, ctx: ResolveContext): HubConfig {
   if (http.tls === undefined) delete http.tls;
   return { ...c, database: { path: resolveFrom(ctx.baseDir, c.database.path) }, broker, http, channels: parseChannels(c.channels, ctx.source) };
 }
+
+/**
+ * What the offline commands (`check`, `backup`) read of hub.yaml: the database and the log level. They touch no broker,
+ * API or channel, so they need none of the daemon's secrets, and the rest of the file is not judged by them.
+ */
+const HubOfflineSchema = Type.Object({ logLevel: HubConfigSchema.properties.logLevel, database: HubConfigSchema.properties.database }, { additionalProperties: true });
+export type HubOfflineConfig = { logLevel: HubConfig['logLevel']; database: { path: string } };
+export const hubOfflineConfigSpec: ConfigSpec<typeof HubOfflineSchema, HubOfflineConfig> = {
+  schema: HubOfflineSchema,
+  finish: (c, ctx) => ({ logLevel: c.logLevel, database: { path: resolveFrom(ctx.baseDir, c.database.path) } }),
+};
 
 export const hubConfigSpec: ConfigSpec<typeof HubConfigSchema, HubConfig> = { schema: HubConfigSchema, applyEnv, crossCheck, finish };

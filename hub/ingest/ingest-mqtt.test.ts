@@ -124,8 +124,9 @@ describe.each(transports)('ingest over $name', (transport) => {
     delete (wrong.events[1] as Partial<Event>).ts;
     await c.publishAsync(topics.events(SITE, GW), JSON.stringify(wrong), { qos: 1 });
     await c.publishAsync(topics.status(SITE, GW), JSON.stringify({ v: 1, gateway: 'gw-2', online: true }), { qos: 1 });
-    await publishBatch(c, doorEvents(S, 1, 3));
-    await waitFor(() => rows() === 3, 'the valid batch after the bad ones');
+    await publishBatch(c, doorEvents(S, 3, 5));
+    // The good event of the batch with one bad event is applied: 1 + 3 rows.
+    await waitFor(() => rows() === 4, 'the valid batch after the bad ones');
     const dls = deadLetters().reverse();
     expect(dls.map((d) => d.reason)).toEqual(['encoding', 'json', 'version', 'schema', 'schema']);
     expect(dls[0]!.payload.equals(garbage)).toBe(true);
@@ -133,6 +134,7 @@ describe.each(transports)('ingest over $name', (transport) => {
     expect(dls[0]!.gateway).toBe(GW);
     expect(dls[2]!.errors[0]).toMatchObject({ path: '/v', message: expect.stringMatching(/unsupported wire version 2/) });
     expect(dls[3]!.errors.map((e) => e.path)).toContain('/events/1/ts');
+    expect(dls[3]).toMatchObject({ stream: S, seq: 2 }); // that event alone
     expect(dls[4]!.errors[0]!.message).toMatch(/gateway gw-2 does not match the topic's gateway gw-1/);
     expect(ingest.stats().gateways[GW]!.deadLettered).toBe(5);
   });

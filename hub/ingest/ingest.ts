@@ -5,7 +5,7 @@
 // socket read) are applied in ONE transaction (each batch in its own savepoint) and acknowledged together after its
 // commit: one fsync for all of them. If any of them fails, the group is rolled back and each message is taken again
 // on its own, so one bad message never holds back the others.
-import { describeErrors, parse, topics, type EventBatch } from '../../protocols/events/index.js';
+import { describeErrors, parse, parseEventBatch, parseTopic, topics, type EventBatch, type ParseResult, type BatchParseResult } from '../../protocols/events/index.js';
 import { componentLogger, type Logger } from '../../protocols/logging/index.js';
 import type { HubMqtt } from '../broker/hub-mqtt.js';
 import type { Db } from '../db/database.js';
@@ -239,7 +239,7 @@ export class Ingest {
    * wait in `count()` until the commit, so a rolled-back group counts nothing.
    */
   private take(topic: string, payload: Buffer, now: number): Taken {
-    const r = parse(topic, payload);
+    const r: ParseResult | BatchParseResult = parseTopic(topic)?.kind === 'events' ? parseEventBatch(topic, payload) : parse(topic, payload);
     if (!r.ok) {
       const gateway = r.topic && r.topic.kind !== 'hub-status' ? r.topic.gateway : undefined;
       const id = this.store.deadLetter(topic, gateway, r.reason, r.errors, payload, now);
@@ -276,9 +276,10 @@ export class Ingest {
       };
     }
     const batch = r.value;
+    const rejected = 'rejected' in r ? (r as BatchParseResult & { ok: true }).rejected : [];
     let outcome: BatchOutcome;
     try {
-      outcome = this.store.applyBatch(batch, now, this.isolate(topic, batch));
+      outcome = this.store.applyBatch(batch, now, this.isolate(topic, batch), rejected);
     } catch (err) {
       if (!(err instanceof StreamOwnerError)) throw err;
       // Not transient: retrying cannot help, so it is kept as a dead letter and acknowledged.
@@ -299,14 +300,14 @@ export class Ingest {
       count: () => {
         const s = this.gw(batch.gateway);
         s.messages++;
-        s.received += batch.events.length;
+        s.received += outcome.events;
         this.countBatch(topic, batch, outcome);
       },
     };
   }
 
   private failureKey(topic: string, batch: EventBatch): string {
-    return `${topic} ${batch.stream} ${batch.events[0]!.id} ${batch.events.length}`;
+    return `${topic} ${batch.stream} ${batch.events[0]?.id ?? '-'} ${batch.events.length}`;
   }
 
   /** After maxApplyAttempts failures of the same message, apply it event by event (see IngestOptions). */
@@ -351,7 +352,7 @@ export class Ingest {
     if (outcome.gapsOpened.length > 0) this.log.warn({ gateway: batch.gateway, stream: batch.stream, gaps: outcome.gapsOpened }, 'stream gap: seqs missing');
     if (outcome.gapsReported.length > 0) this.log.warn({ gateway: batch.gateway, stream: batch.stream, gaps: outcome.gapsReported }, 'gateway reported dropped events');
     if (outcome.seqConflicts > 0) this.log.error({ gateway: batch.gateway, stream: batch.stream, conflicts: outcome.seqConflicts }, 'new event ids at seqs already seen: gateway stream defect');
-    if (outcome.deadLettered > 0) this.log.error({ gateway: batch.gateway, stream: batch.stream, deadLettered: outcome.deadLettered }, 'events apply refused repeatedly were dead-lettered');
+    if (outcome.deadLettered > 0) this.log.error({ gateway: batch.gateway, stream: batch.stream, deadLettered: outcome.deadLettered }, 'events of the batch were dead-lettered (broke the contract, or apply refused them repeatedly); the rest applied');
     this.log.debug({ gateway: batch.gateway, applied: outcome.applied, duplicates: outcome.duplicates }, 'batch applied');
   }
 

@@ -78,5 +78,21 @@ CREATE TABLE gateways (
 ) WITHOUT ROWID;
 `,
     },
+    {
+      version: 2,
+      name: 'dead letters per event, bounded payloads, re-drive',
+      sql: `
+ALTER TABLE dead_letters ADD COLUMN stream TEXT;          -- an event-level dead letter: its stream and seq
+ALTER TABLE dead_letters ADD COLUMN seq INTEGER;          -- (NULL when the seq could not be read nor inferred)
+ALTER TABLE dead_letters ADD COLUMN event_id TEXT;
+ALTER TABLE dead_letters ADD COLUMN payload_bytes INTEGER; -- size of what was received; payload holds at most a prefix
+ALTER TABLE dead_letters ADD COLUMN payload_sha256 TEXT;   -- hex, of everything received
+ALTER TABLE dead_letters ADD COLUMN retried_at TEXT;       -- set once, in the transaction that re-drove it
+ALTER TABLE dead_letters ADD COLUMN retried_by TEXT;
+ALTER TABLE dead_letters ADD COLUMN retry_result TEXT;     -- JSON: what the re-drive did
+UPDATE dead_letters SET payload_bytes = length(payload);
+CREATE UNIQUE INDEX dead_letters_stream_seq ON dead_letters (stream, seq) WHERE seq IS NOT NULL;
+`,
+    },
   ],
 };

@@ -1,7 +1,19 @@
 // hub/ingest — the ingest's SQLite side: one transaction per batch that dedupes ids (inbox), tracks each stream's
 // seqs and gaps, and calls the injected apply for every new event; plus dead letters and gateway health rows.
+import { createHash } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
-import { WIRE_VERSION, isoTs, topics, tsMs, type Event, type EventBatch, type GatewayStatus, type WireError } from '../../protocols/events/index.js';
+import {
+  WIRE_VERSION,
+  isoTs,
+  parseEventBatch,
+  topics,
+  tsMs,
+  type Event,
+  type EventBatch,
+  type GatewayStatus,
+  type RejectedEvent,
+  type WireError,
+} from '../../protocols/events/index.js';
 import type { Db } from '../db/database.js';
 import { judgeSeq, subtract, type SeqRange } from './seq.js';
 
@@ -41,7 +53,7 @@ export interface BatchOutcome {
   seqConflicts: number;
   gapsOpened: SeqRange[];
   gapsReported: SeqRange[];
-  /** Events that apply refused in isolation mode; each went to dead_letters. */
+  /** Events that broke the contract, or that apply refused in isolation mode; each went to dead_letters. */
   deadLettered: number;
   /** receivedAt − ts of the oldest (first) applied event, ms: the batch's largest lag; undefined when none applied. */
   maxLagMs: number | undefined;
@@ -49,14 +61,98 @@ export interface BatchOutcome {
 
 export type DeadLetterReason = 'topic' | 'encoding' | 'json' | 'version' | 'schema' | 'apply';
 
-export interface DeadLetter {
+/** Of a dead letter's payload at most this many bytes are kept (with the size and SHA-256 of all of it). */
+export const DEAD_LETTER_PAYLOAD_PREFIX = 256 * 1024;
+
+export interface DeadLetterSummary {
   id: number;
   receivedAt: string;
   topic: string;
   gateway: string | null;
   reason: DeadLetterReason;
+  /** JSON paths name the place in the message as received (an event-level one: `/events/{index}/…`). */
   errors: WireError[];
+  /** Set for a single event of a batch: its stream, and its seq when it could be read or inferred. */
+  stream: string | null;
+  seq: number | null;
+  eventId: string | null;
+  /** Size and SHA-256 (hex) of the payload as received; `truncated` when only a prefix is kept. */
+  payloadBytes: number;
+  payloadSha256: string | null;
+  truncated: boolean;
+  retriedAt: string | null;
+  retriedBy: string | null;
+  retryResult: RedriveResult | null;
+}
+
+export interface DeadLetter extends DeadLetterSummary {
+  /** The bytes as received (at most DEAD_LETTER_PAYLOAD_PREFIX of them); an event-level one holds a one-event batch. */
   payload: Buffer;
+}
+
+export interface RedriveResult {
+  applied: number;
+  duplicates: number;
+  deadLettered: number;
+}
+
+/** A dead letter that cannot be re-driven (as it is): the status the API answers and why. */
+export class RedriveError extends Error {
+  constructor(
+    readonly status: 404 | 409 | 422,
+    message: string,
+    readonly errors: WireError[] = [],
+  ) {
+    super(message);
+    this.name = 'RedriveError';
+  }
+}
+
+interface DeadLetterRow {
+  id: number;
+  received_at: string;
+  topic: string;
+  gateway: string | null;
+  reason: DeadLetterReason;
+  errors: string;
+  stream: string | null;
+  seq: number | null;
+  event_id: string | null;
+  payload_bytes: number | null;
+  payload_sha256: string | null;
+  retried_at: string | null;
+  retried_by: string | null;
+  retry_result: string | null;
+  payload?: Buffer;
+  kept?: number;
+}
+
+function summaryOf(r: DeadLetterRow, kept: number): DeadLetterSummary {
+  const bytes = r.payload_bytes ?? kept;
+  return {
+    id: r.id,
+    receivedAt: r.received_at,
+    topic: r.topic,
+    gateway: r.gateway,
+    reason: r.reason,
+    errors: JSON.parse(r.errors) as WireError[],
+    stream: r.stream,
+    seq: r.seq,
+    eventId: r.event_id,
+    payloadBytes: bytes,
+    payloadSha256: r.payload_sha256,
+    truncated: kept < bytes,
+    retriedAt: r.retried_at,
+    retriedBy: r.retried_by,
+    retryResult: r.retry_result ? (JSON.parse(r.retry_result) as RedriveResult) : null,
+  };
+}
+
+/** Where a dead letter of a single event belongs. */
+interface EventPlace {
+  stream: string;
+  seq: number | undefined;
+  eventId: string | undefined;
 }
 
 /** A stream id already known from another gateway: the batch cannot be placed (dead-lettered, not retried). */
@@ -92,6 +188,8 @@ interface GapRow {
   detected_at: string;
 }
 
+const DL_COLUMNS = 'id, received_at, topic, gateway, reason, errors, stream, seq, event_id, payload_bytes, payload_sha256, retried_at, retried_by, retry_result';
+
 export class IngestStore {
   private readonly s: {
     inbox: Statement;
@@ -103,11 +201,17 @@ export class IngestStore {
     insertGap: Statement;
     gatewaySeen: Statement;
     deadLetter: Statement;
+    deadLetterAt: Statement;
+    deadLetterById: Statement;
+    deadLetterOfEvent: Statement;
+    markRedriven: Statement;
+    countRedriven: Statement;
     statusTs: Statement;
     upsertStatus: Statement;
     appliedThrough: Statement;
   };
-  private readonly applyBatchTx: (batch: EventBatch, receivedAt: number, isolate: boolean) => BatchOutcome;
+  private readonly applyBatchTx: (batch: EventBatch, receivedAt: number, isolate: boolean, rejected: readonly RejectedEvent[]) => BatchOutcome;
+  private readonly redriveTx: (id: number, by: string, replacement: unknown, now: number) => DeadLetterSummary;
 
   constructor(
     private readonly db: Db,
@@ -131,7 +235,13 @@ export class IngestStore {
       ),
       gatewaySeen: db.prepare(`INSERT INTO gateways (gateway, online, last_seen_at, last_event_at, updated_at) VALUES (?, 1, ?, ?, ?)
         ON CONFLICT (gateway) DO UPDATE SET last_seen_at = excluded.last_seen_at, last_event_at = excluded.last_event_at, updated_at = excluded.updated_at`),
-      deadLetter: db.prepare('INSERT INTO dead_letters (received_at, topic, gateway, reason, errors, payload) VALUES (?, ?, ?, ?, ?, ?)'),
+      deadLetter: db.prepare(`INSERT INTO dead_letters (received_at, topic, gateway, reason, errors, payload, payload_bytes, payload_sha256, stream, seq, event_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      deadLetterAt: db.prepare('SELECT id, event_id FROM dead_letters WHERE stream = ? AND seq = ?'),
+      deadLetterById: db.prepare(`SELECT ${DL_COLUMNS}, payload FROM dead_letters WHERE id = ?`),
+      deadLetterOfEvent: db.prepare('SELECT 1 FROM dead_letters WHERE stream = ? AND event_id = ?'),
+      countRedriven: db.prepare('UPDATE streams SET applied = applied + 1 WHERE stream = ?'),
+      markRedriven: db.prepare('UPDATE dead_letters SET retried_at = ?, retried_by = ?, retry_result = ? WHERE id = ? AND retried_at IS NULL'),
       statusTs: db.prepare('SELECT status_ts FROM gateways WHERE gateway = ?'),
       appliedThrough: db.prepare(`SELECT last_seq AS last, (SELECT MIN(from_seq) FROM stream_gaps g WHERE g.stream = s.stream AND g.kind = 'missing') AS hole
         FROM streams s WHERE s.stream = ?`),
@@ -147,8 +257,9 @@ export class IngestStore {
           outbox_oldest_age_s = COALESCE(excluded.outbox_oldest_age_s, outbox_oldest_age_s),
           outbox_dropped = COALESCE(excluded.outbox_dropped, outbox_dropped), clock_offset_ms = COALESCE(excluded.clock_offset_ms, clock_offset_ms)`),
     };
-    this.applyBatchTx = db.transaction((batch: EventBatch, receivedAt: number, isolate: boolean) =>
-      isolate ? this.applyInTx(batch, receivedAt, true) : scope(db, () => this.applyInTx(batch, receivedAt, false)));
+    this.applyBatchTx = db.transaction((batch: EventBatch, receivedAt: number, isolate: boolean, rejected: readonly RejectedEvent[]) =>
+      isolate ? this.applyInTx(batch, receivedAt, true, rejected) : scope(db, () => this.applyInTx(batch, receivedAt, false, rejected)));
+    this.redriveTx = db.transaction((id: number, by: string, replacement: unknown, now: number) => scope(db, () => this.redriveInTx(id, by, replacement, now)));
   }
 
   /**
@@ -156,18 +267,22 @@ export class IngestStore {
    * are counted as duplicates and change nothing. Throws (after rolling everything back) when apply throws, unless
    * `isolate` is set: then each event gets its own savepoint and an event apply refuses goes to dead_letters
    * (the rest of the batch still applies).
+   *
+   * `rejected` are the events of the same message that broke the contract (parseEventBatch): each becomes its own
+   * dead letter (once: the same seq of the stream dead-lettered again is a duplicate) and its seq counts as seen, so
+   * the stream's gaps and acknowledgement move past it as if it had been applied; re-driving it later applies it.
    */
-  applyBatch(batch: EventBatch, receivedAt: number, isolate = false): BatchOutcome {
-    return this.applyBatchTx(batch, receivedAt, isolate);
+  applyBatch(batch: EventBatch, receivedAt: number, isolate = false, rejected: readonly RejectedEvent[] = []): BatchOutcome {
+    return this.applyBatchTx(batch, receivedAt, isolate, rejected);
   }
 
-  private applyInTx(batch: EventBatch, receivedAt: number, isolate: boolean): BatchOutcome {
+  private applyInTx(batch: EventBatch, receivedAt: number, isolate: boolean, rejected: readonly RejectedEvent[]): BatchOutcome {
     const { gateway, stream } = batch;
     const at = isoTs(receivedAt);
     const out: BatchOutcome = {
       gateway,
       stream,
-      events: batch.events.length,
+      events: batch.events.length + rejected.length,
       applied: 0,
       duplicates: 0,
       late: 0,
@@ -193,32 +308,53 @@ export class IngestStore {
       out.seqConflicts += run.to - run.from + 1 - covered;
       run = undefined;
     };
+    /** A new seq of the stream was seen (applied, or dead-lettered in its place): gaps and conflicts. */
+    const seen = (seq: number) => {
+      const verdict = judgeSeq(row.last_seq, seq);
+      if (verdict.kind === 'behind') {
+        if (run && seq === run.to + 1) run.to = seq;
+        else {
+          settleRun();
+          run = { from: seq, to: seq };
+        }
+        return;
+      }
+      settleRun();
+      if (verdict.kind === 'jump') {
+        const reported = this.overlapping(stream, verdict.missing).filter((g) => g.kind === 'reported');
+        for (const piece of subtract(verdict.missing, reported.map((g) => ({ from: g.from_seq, to: g.to_seq })))) {
+          this.s.insertGap.run(stream, gateway, piece.from, piece.to, 'missing', null, null, at);
+          out.gapsOpened.push(piece);
+        }
+      }
+      row.last_seq = seq;
+    };
 
-    for (let i = 0; i < batch.events.length; i++) {
-      const e = batch.events[i]!;
-      const isNew = isolate ? this.applyIsolated(batch, i, ctx, at, out) : this.applyOne(e, gateway, ctx, at);
+    const rejectedAt = new Map(rejected.map((r) => [r.index, r]));
+    let next = 0;
+    for (let i = 0; i < out.events; i++) {
+      const bad = rejectedAt.get(i);
+      if (bad) {
+        const before = bad.seq !== undefined ? bad.seq <= row.last_seq && this.s.deadLetterAt.get(stream, bad.seq) : bad.id !== undefined && this.s.deadLetterOfEvent.get(stream, bad.id);
+        if (before) {
+          out.duplicates++; // dead-lettered when this message came before
+          continue;
+        }
+        this.deadLetterEvent(batch, bad.value, 'schema', bad.errors, { stream, seq: bad.seq, eventId: bad.id }, at);
+        out.deadLettered++;
+        if (bad.seq === undefined) continue; // no seq to account: it stays missing until the gateway says otherwise
+        seen(bad.seq);
+        continue;
+      }
+      const e = batch.events[next++]!;
+      // A seq already seen may be a dead letter of this very event (the message came again): nothing to do.
+      const held = e.seq <= row.last_seq ? (this.s.deadLetterAt.get(stream, e.seq) as { event_id: string | null } | undefined) : undefined;
+      const isNew = held?.event_id === e.id ? 'duplicate' : isolate ? this.applyIsolated(batch, next - 1, i, ctx, at, out) : this.applyOne(e, gateway, ctx, at);
       if (isNew === 'duplicate') {
         out.duplicates++;
         continue;
       }
-      const verdict = judgeSeq(row.last_seq, e.seq);
-      if (verdict.kind === 'behind') {
-        if (run && e.seq === run.to + 1) run.to = e.seq;
-        else {
-          settleRun();
-          run = { from: e.seq, to: e.seq };
-        }
-      } else {
-        settleRun();
-        if (verdict.kind === 'jump') {
-          const reported = this.overlapping(stream, verdict.missing).filter((g) => g.kind === 'reported');
-          for (const piece of subtract(verdict.missing, reported.map((g) => ({ from: g.from_seq, to: g.to_seq })))) {
-            this.s.insertGap.run(stream, gateway, piece.from, piece.to, 'missing', null, null, at);
-            out.gapsOpened.push(piece);
-          }
-        }
-        row.last_seq = e.seq;
-      }
+      seen(e.seq);
       if (e.kind === 'gap') this.recordReportedGap(stream, gateway, e, at, out);
       if (isNew === 'applied') {
         // Events of a batch are in seq order, so the first applied is the oldest: one Date.parse per batch.
@@ -247,23 +383,30 @@ export class IngestStore {
     return 'applied';
   }
 
-  private applyIsolated(batch: EventBatch, i: number, ctx: ApplyContext, at: string, out: BatchOutcome): 'applied' | 'duplicate' | 'refused' {
+  /** `i`: the event's place among the batch's good events; `index`: its place in the message as received. */
+  private applyIsolated(batch: EventBatch, i: number, index: number, ctx: ApplyContext, at: string, out: BatchOutcome): 'applied' | 'duplicate' | 'refused' {
     const e = batch.events[i]!;
     try {
       return this.db.transaction(() => this.applyOne(e, batch.gateway, ctx, at))();
     } catch (err) {
-      const single: EventBatch = { v: WIRE_VERSION, gateway: batch.gateway, stream: batch.stream, events: [e] };
-      this.s.deadLetter.run(
-        at,
-        topics.events(this.site, batch.gateway),
-        batch.gateway,
-        'apply',
-        JSON.stringify([{ path: `/events/${i}`, message: `apply failed for event ${e.id}: ${(err as Error).message}` }]),
-        Buffer.from(JSON.stringify(single)),
-      );
+      const errors = [{ path: `/events/${index}`, message: `apply failed for event ${e.id}: ${(err as Error).message}` }];
+      this.deadLetterEvent(batch, e, 'apply', errors, { stream: e.stream, seq: e.seq, eventId: e.id }, at);
       out.deadLettered++;
       return 'refused';
     }
+  }
+
+  /** One event of a batch kept as a dead letter: a one-event batch that can be re-driven as it is. */
+  private deadLetterEvent(batch: EventBatch, event: unknown, reason: DeadLetterReason, errors: readonly WireError[], place: EventPlace, at: string): void {
+    const single = { v: WIRE_VERSION, gateway: batch.gateway, stream: batch.stream, events: [event] };
+    this.insertDeadLetter(at, topics.events(this.site, batch.gateway), batch.gateway, reason, errors, Buffer.from(JSON.stringify(single)), place);
+  }
+
+  private insertDeadLetter(at: string, topic: string, gateway: string | null, reason: DeadLetterReason, errors: readonly WireError[], payload: Buffer, place?: EventPlace): number {
+    const sha = createHash('sha256').update(payload).digest('hex');
+    const kept = payload.length > DEAD_LETTER_PAYLOAD_PREFIX ? payload.subarray(0, DEAD_LETTER_PAYLOAD_PREFIX) : payload;
+    const r = this.s.deadLetter.run(at, topic, gateway, reason, JSON.stringify(errors), kept, payload.length, sha, place?.stream ?? null, place?.seq ?? null, place?.eventId ?? null);
+    return Number(r.lastInsertRowid);
   }
 
   private overlapping(stream: string, r: SeqRange): GapRow[] {
@@ -309,9 +452,67 @@ export class IngestStore {
     return this.db.prepare('SELECT stream, gateway FROM streams ORDER BY stream').all() as Array<{ stream: string; gateway: string }>;
   }
 
-  /** Keep a message that could not be taken, with why, exactly as received. */
+  /** Keep a message that could not be taken, with why: as received, or its first DEAD_LETTER_PAYLOAD_PREFIX bytes. */
   deadLetter(topic: string, gateway: string | undefined, reason: DeadLetterReason, errors: readonly WireError[], payload: Buffer, receivedAt: number): number {
-    return Number(this.s.deadLetter.run(isoTs(receivedAt), topic, gateway ?? null, reason, JSON.stringify(errors), payload).lastInsertRowid);
+    return this.insertDeadLetter(isoTs(receivedAt), topic, gateway ?? null, reason, errors, payload);
+  }
+
+  /**
+   * Re-drive a dead letter once its cause is fixed: its payload (or `replacement`, the corrected event for an
+   * event-level one, the corrected message for a whole one) goes through the same validation and apply as a received
+   * message, in one transaction that also marks it re-driven. So it applies at most once: a second re-drive is refused
+   * (409), and an event id applied meanwhile counts as a duplicate. Throws RedriveError when it cannot be taken.
+   */
+  redrive(id: number, by: string, replacement: unknown, now: number): DeadLetterSummary {
+    return this.redriveTx(id, by, replacement, now);
+  }
+
+  private redriveInTx(id: number, by: string, replacement: unknown, now: number): DeadLetterSummary {
+    const row = this.s.deadLetterById.get(id) as (DeadLetterRow & { payload: Buffer }) | undefined;
+    if (!row) throw new RedriveError(404, `dead letter ${id} does not exist`);
+    if (row.retried_at) throw new RedriveError(409, `dead letter ${id} was re-driven at ${row.retried_at} by ${row.retried_by ?? '?'}: ${row.retry_result ?? ''}`);
+    if (!row.topic.endsWith('/events') || row.gateway === null) throw new RedriveError(409, `dead letter ${id} is not an events message (topic ${row.topic}): there is nothing to re-drive`);
+    const summary = summaryOf(row, row.payload.length);
+    let message: string;
+    if (replacement !== undefined) {
+      message = row.stream !== null ? JSON.stringify({ v: WIRE_VERSION, gateway: row.gateway, stream: row.stream, events: [replacement] }) : JSON.stringify(replacement);
+    } else {
+      if (summary.truncated) throw new RedriveError(409, `dead letter ${id} kept only ${row.payload.length} of its ${summary.payloadBytes} bytes: re-drive it with the corrected payload`);
+      message = row.payload.toString('utf8');
+    }
+    const parsed = parseEventBatch(row.topic, message);
+    if (!parsed.ok) throw new RedriveError(422, `dead letter ${id} is still not a valid events message (${parsed.reason})`, parsed.errors);
+    if (parsed.rejected.length > 0 && row.stream !== null) throw new RedriveError(422, `dead letter ${id}: the event still breaks the contract`, parsed.rejected.flatMap((r) => r.errors));
+    if (row.stream !== null) {
+      const e = parsed.value.events[0]!;
+      if (e.stream !== row.stream) throw new RedriveError(422, `dead letter ${id} belongs to stream ${row.stream}, not ${e.stream}`, [{ path: '/stream', message: 'must stay the same' }]);
+      if (row.seq !== null && e.seq !== row.seq) throw new RedriveError(422, `dead letter ${id} holds seq ${row.seq} of its stream, not ${e.seq}`, [{ path: '/seq', message: 'must stay the same' }]);
+    }
+    let result: RedriveResult;
+    try {
+      result = row.stream !== null && row.seq !== null ? this.redriveEvent(parsed.value, now) : this.redriveMessage(parsed.value, parsed.rejected, now);
+    } catch (err) {
+      if (err instanceof RedriveError) throw err;
+      throw new RedriveError(422, `dead letter ${id}: apply refused it again: ${(err as Error).message}`);
+    }
+    this.s.markRedriven.run(isoTs(now), by, JSON.stringify(result), id);
+    return { ...summary, retriedAt: isoTs(now), retriedBy: by, retryResult: result };
+  }
+
+  /** An event whose seq the stream already counted (when it was dead-lettered): inbox and apply, no seq accounting. */
+  private redriveEvent(batch: EventBatch, now: number): RedriveResult {
+    const e = batch.events[0]!;
+    const ctx: ApplyContext = { site: this.site, gateway: batch.gateway, stream: batch.stream, receivedAt: now };
+    const outcome = this.applyOne(e, batch.gateway, ctx, isoTs(now));
+    if (outcome === 'applied') this.s.countRedriven.run(batch.stream);
+    return { applied: outcome === 'applied' ? 1 : 0, duplicates: outcome === 'duplicate' ? 1 : 0, deadLettered: 0 };
+  }
+
+  /** A whole message (or an event whose seq was never known): taken exactly as a received one. */
+  private redriveMessage(batch: EventBatch, rejected: readonly RejectedEvent[], now: number): RedriveResult {
+    if (batch.events.length === 0 && rejected.length === 0) return { applied: 0, duplicates: 0, deadLettered: 0 };
+    const out = this.applyInTx(batch, now, false, rejected);
+    return { applied: out.applied, duplicates: out.duplicates, deadLettered: out.deadLettered };
   }
 
   /** Update the gateways row; a status older (by its own ts) than the one stored is ignored: returns 'stale'. */
@@ -338,11 +539,23 @@ export class IngestStore {
     return 'updated';
   }
 
-  /** Dead letters, newest first (for the API and tests). */
+  /** Dead letters with their payloads, newest first (tests, the CLI's `show`). */
   deadLetters(limit = 100): DeadLetter[] {
+    const rows = this.db.prepare(`SELECT ${DL_COLUMNS}, payload FROM dead_letters ORDER BY id DESC LIMIT ?`).all(limit) as Array<DeadLetterRow & { payload: Buffer }>;
+    return rows.map((r) => ({ ...summaryOf(r, r.payload.length), payload: r.payload }));
+  }
+
+  /** One page of dead letters without payloads, newest first: those with an id below `before` (keyset paging). */
+  deadLetterPage(opts: { limit: number; before?: number; open?: boolean }): DeadLetterSummary[] {
     const rows = this.db
-      .prepare('SELECT id, received_at, topic, gateway, reason, errors, payload FROM dead_letters ORDER BY id DESC LIMIT ?')
-      .all(limit) as Array<{ id: number; received_at: string; topic: string; gateway: string | null; reason: DeadLetterReason; errors: string; payload: Buffer }>;
-    return rows.map((r) => ({ id: r.id, receivedAt: r.received_at, topic: r.topic, gateway: r.gateway, reason: r.reason, errors: JSON.parse(r.errors) as WireError[], payload: r.payload }));
+      .prepare(`SELECT ${DL_COLUMNS}, length(payload) AS kept FROM dead_letters WHERE id < ? ${opts.open ? 'AND retried_at IS NULL' : ''} ORDER BY id DESC LIMIT ?`)
+      .all(opts.before ?? Number.MAX_SAFE_INTEGER, opts.limit) as Array<DeadLetterRow & { kept: number }>;
+    return rows.map((r) => summaryOf(r, r.kept));
+  }
+
+  /** One dead letter with its (kept) payload. */
+  deadLetterById(id: number): DeadLetter | undefined {
+    const r = this.s.deadLetterById.get(id) as (DeadLetterRow & { payload: Buffer }) | undefined;
+    return r && { ...summaryOf(r, r.payload.length), payload: r.payload };
   }
 }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HubConfig } from '../config/schema.js';
 import { hubModules } from '../modules.js';
 import { call, epc, passDraft, TEST_GTIN } from '../status/test-support.js';
-import { startTestHub, TestGateway, type TestHub } from '../testing/harness.js';
+import { startTestHub, TEST_SITE, TestGateway, type TestHub } from '../testing/harness.js';
 
 interface Seen {
   method: string;
@@ -68,12 +68,13 @@ describe('OpenAPI: every route documented, every response as its schema says', (
     expect((await post('/api/v1/receipts/PO-1/open', { door: 'door-1' })).status).toBe(200);
     await gw.send([passDraft('door-1', epc('1'), 'in'), passDraft('door-1', '30340000000000000000abcd', 'in')]);
     expect((await post('/api/v1/shipments', { id: 'SH-1', lines: [{ sku: 'PAL-1', qty: 1 }] })).status).toBe(201);
+    await gw.client.publishAsync(`dockgate/${TEST_SITE}/gw/${gw.gateway}/events`, 'not json', { qos: 1 }); // dead letter 1
     await gw.close();
     const variance = ((await call<{ variances: Array<{ id: number }> }>(t.hub.url, 'GET', '/api/v1/variances?status=open')).body.variances)[0]!;
     expect((await post(`/api/v1/variances/${variance.id}/resolve`, { action: 'dismiss', reason: 'test tag' })).status).toBe(200);
 
     const getRoutes = t.hub.http.routeCatalog.filter((r) => r.method === 'GET' && !(r.schema as { hide?: boolean } | undefined)?.hide && r.url !== '/api/v1/events/stream' && !r.url.startsWith('/docs'));
-    const ids: Record<string, string> = { '/api/v1/items/:sku': 'PAL-1', '/api/v1/locations/:id': 'stock', '/api/v1/doors/:id/activity': 'door-1', '/api/v1/receipts/:id': 'PO-1', '/api/v1/shipments/:id': 'SH-1', '/api/v1/variances/:id': String(variance.id) };
+    const ids: Record<string, string> = { '/api/v1/items/:sku': 'PAL-1', '/api/v1/locations/:id': 'stock', '/api/v1/doors/:id/activity': 'door-1', '/api/v1/receipts/:id': 'PO-1', '/api/v1/shipments/:id': 'SH-1', '/api/v1/variances/:id': String(variance.id), '/api/v1/dead-letters/:id': '1' };
     const unreached: string[] = [];
     for (const r of getRoutes) {
       let path = r.url;

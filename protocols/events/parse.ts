@@ -180,6 +180,94 @@ function batchErrors(value: unknown, topic: ParsedTopic & { kind: 'events' }): W
   return out.slice(0, MAX_ERRORS);
 }
 
+/** An event of a batch that failed the contract: kept with its position, its seq when known, and the reasons. */
+export interface RejectedEvent {
+  /** Position in the batch's events array (its JSON path is `/events/{index}`). */
+  index: number;
+  /** The event as received. */
+  value: unknown;
+  /** Its seq in the batch's stream: as sent when readable, else inferred from its neighbours; undefined when neither. */
+  seq: number | undefined;
+  /** Its id when it is a string. */
+  id: string | undefined;
+  errors: WireError[];
+}
+
+export type BatchParseResult =
+  | { ok: true; kind: 'events'; topic: ParsedTopic & { kind: 'events' }; value: EventBatch; rejected: RejectedEvent[] }
+  | ParseFailure;
+
+function readableSeq(v: unknown): number | undefined {
+  const seq = typeof v === 'object' && v !== null ? (v as { seq?: unknown }).seq : undefined;
+  return typeof seq === 'number' && Number.isSafeInteger(seq) && seq >= 1 ? seq : undefined;
+}
+
+/**
+ * Parse an events message event by event: the envelope (v, gateway, stream, events array) must hold, or the whole
+ * message fails as with parse(); within it, each event that breaks the contract (or the batch's stream and seq order)
+ * is returned in `rejected` with errors naming its JSON path, and the good ones form `batch` (possibly empty).
+ * A rejected event's seq is taken as sent when it is a positive integer above the previous event's, else inferred
+ * when the seqs of its good neighbours leave exactly the room for the rejected run between them.
+ */
+export function parseEventBatch(topicName: string, bytes: Uint8Array | string): BatchParseResult {
+  try {
+    const topic = parseTopic(topicName);
+    if (!topic || topic.kind !== 'events') return fail('topic', [{ path: '', message: `topic ${JSON.stringify(topicName)} is not a dockgate events topic` }], topic);
+    const decoded = decodeJson(bytes, topic);
+    if (!decoded.ok) return decoded;
+    const value = decoded.value;
+    const versionFailure = checkVersion(value, topic);
+    if (versionFailure) return versionFailure;
+    const envelope: WireError[] = [];
+    schemaErrors(BatchEnvelope, value, '', envelope);
+    const b = value as { gateway: string; stream: string; events: unknown[]; v: number };
+    if (envelope.length === 0) {
+      if (b.events.length === 0) envelope.push({ path: '/events', message: 'a batch must carry at least one event' });
+      if (b.events.length > 5000) envelope.push({ path: '/events', message: `a batch may carry at most 5000 events, got ${b.events.length}` });
+      if (b.gateway !== topic.gateway) envelope.push({ path: '/gateway', message: `gateway ${b.gateway} does not match the topic's gateway ${topic.gateway}` });
+    }
+    if (envelope.length) return fail('schema', envelope.slice(0, MAX_ERRORS), topic);
+    const good: Event[] = [];
+    const rejected: RejectedEvent[] = [];
+    const seqs: Array<number | undefined> = [];
+    let prevSeq = 0;
+    for (let i = 0; i < b.events.length; i++) {
+      const raw = b.events[i];
+      const errs = eventErrors(raw, `/events/${i}`).slice(0, MAX_ERRORS);
+      const sent = readableSeq(raw);
+      const stream = typeof raw === 'object' && raw !== null ? (raw as { stream?: unknown }).stream : undefined;
+      if (errs.length === 0 && stream !== b.stream) errs.push({ path: `/events/${i}/stream`, message: `event stream ${String(stream)} differs from the batch stream ${b.stream}` });
+      if (errs.length === 0 && sent !== undefined && sent <= prevSeq) errs.push({ path: `/events/${i}/seq`, message: `seq ${sent} is not after the previous event's seq ${prevSeq}` });
+      const seq = sent !== undefined && sent > prevSeq && (stream === undefined || stream === b.stream) ? sent : undefined;
+      if (seq !== undefined) prevSeq = seq;
+      seqs.push(seq);
+      if (errs.length === 0) good.push(raw as Event);
+      else {
+        const id = typeof raw === 'object' && raw !== null ? (raw as { id?: unknown }).id : undefined;
+        rejected.push({ index: i, value: raw, seq, id: typeof id === 'string' ? id : undefined, errors: errs });
+      }
+    }
+    // A run of events without a usable seq, between two that have one leaving exactly that much room: theirs by position.
+    for (let i = 0; i < seqs.length; i++) {
+      if (seqs[i] !== undefined) continue;
+      let j = i;
+      while (j < seqs.length && seqs[j] === undefined) j++;
+      const before = i === 0 ? undefined : seqs[i - 1];
+      const after = j < seqs.length ? seqs[j] : undefined;
+      if (before !== undefined && after !== undefined && after - before - 1 === j - i) {
+        for (let k = i; k < j; k++) {
+          const r = rejected.find((x) => x.index === k);
+          if (r) r.seq = before + 1 + (k - i);
+        }
+      }
+      i = j;
+    }
+    return { ok: true, kind: 'events', topic, value: { v: WIRE_VERSION, gateway: b.gateway, stream: b.stream, events: good }, rejected };
+  } catch (err) {
+    return fail('schema', [{ path: '', message: `validator failed: ${(err as Error).message}` }]);
+  }
+}
+
 /** Parse any dockgate MQTT message. Never throws. */
 export function parse(topic: string, bytes: Uint8Array | string): ParseResult {
   try {

@@ -21,7 +21,7 @@ import {
 import { actorOf } from '../actor.js';
 import type { ApiContext } from '../context.js';
 import { ApiError } from '../errors.js';
-import { errors, Item, Location } from '../schemas.js';
+import { ErrorResponse, errors, Item, Location } from '../schemas.js';
 
 const ItemBody = Type.Object({
   sku: Type.String({ minLength: 1, maxLength: 64 }),
@@ -92,7 +92,7 @@ export async function catalogRoutes(app: FastifyInstance, ctx: ApiContext): Prom
       summary: `Import items from CSV (text/csv body); all rows or none`,
       response: {
         200: Type.Object({ created: Type.Array(Type.String()), updated: Type.Array(Type.String()) }),
-        400: Type.Object({ statusCode: Type.Integer(), error: Type.String(), message: Type.String(), rows: Type.Array(Type.Object({ row: Type.Integer(), column: Type.String(), message: Type.String() })) }),
+        400: Type.Object({ statusCode: Type.Integer(), error: Type.String(), message: Type.String(), field: Type.Optional(Type.String()), rows: Type.Optional(Type.Array(Type.Object({ row: Type.Integer(), column: Type.String(), message: Type.String() }))) }, { description: 'a bad body, or bad cells (rows): nothing imported' }), 415: ErrorResponse,
       },
     },
   }, async (req, reply) => {

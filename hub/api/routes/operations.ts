@@ -6,6 +6,7 @@ import { recordAudit } from '../../ledger/index.js';
 import { actorOf } from '../actor.js';
 import type { ApiContext } from '../context.js';
 import { ApiError } from '../errors.js';
+import { RedriveError } from '../../ingest/store.js';
 import { errors } from '../schemas.js';
 
 const Gateway = Type.Object({
@@ -80,21 +81,83 @@ export function listGateways(ctx: ApiContext): Gateway[] {
 export async function operationsRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   app.get('/api/v1/gateways', { schema: { tags: ['operations'], summary: 'Gateways as they last reported', response: { 200: Type.Object({ gateways: Type.Array(Gateway) }) } } }, async () => ({ gateways: listGateways(ctx) }));
 
+  const WireError = Type.Object({ path: Type.String(), message: Type.String() });
+  const DeadLetterSummary = Type.Object({
+    id: Type.Integer(),
+    receivedAt: Type.String(),
+    topic: Type.String(),
+    gateway: Type.Union([Type.String(), Type.Null()]),
+    reason: Type.String(),
+    errors: Type.Array(WireError),
+    stream: Type.Union([Type.String(), Type.Null()], { description: 'set for a single event of a batch' }),
+    seq: Type.Union([Type.Integer(), Type.Null()]),
+    eventId: Type.Union([Type.String(), Type.Null()]),
+    payloadBytes: Type.Integer({ description: 'size of the payload as received' }),
+    payloadSha256: Type.Union([Type.String(), Type.Null()]),
+    truncated: Type.Boolean({ description: 'only a prefix of the payload is kept' }),
+    retriedAt: Type.Union([Type.String(), Type.Null()]),
+    retriedBy: Type.Union([Type.String(), Type.Null()]),
+    retryResult: Type.Union([Type.Object({ applied: Type.Integer(), duplicates: Type.Integer(), deadLettered: Type.Integer() }), Type.Null()]),
+  });
+  const DeadLetter = Type.Intersect([DeadLetterSummary, Type.Object({ payload: Type.String({ description: 'the bytes kept, base64' }) })]);
+
   app.get('/api/v1/dead-letters', {
     schema: {
       tags: ['operations'],
-      summary: 'MQTT payloads the hub could not take, newest first, with the reason',
-      querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }),
-      response: {
-        200: Type.Object({
-          deadLetters: Type.Array(Type.Object({ id: Type.Integer(), receivedAt: Type.String(), topic: Type.String(), gateway: Type.Union([Type.String(), Type.Null()]), reason: Type.String(), errors: Type.Array(Type.Object({ path: Type.String(), message: Type.String() })), payload: Type.String({ description: 'the raw bytes, base64' }) })),
-        }),
-        ...errors,
-      },
+      summary: 'MQTT payloads (or single events) the hub could not take, newest first, with the reason; pages by id, payloads only with payload=true',
+      querystring: Type.Object({
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+        before: Type.Optional(Type.Integer({ minimum: 1, description: 'the next page: ids below this one' })),
+        open: Type.Optional(Type.Boolean({ description: 'only those not re-driven' })),
+        payload: Type.Optional(Type.Boolean({ description: 'include each kept payload (base64); at most 20 per page' })),
+      }),
+      response: { 200: Type.Object({ deadLetters: Type.Array(Type.Union([DeadLetter, DeadLetterSummary])), next: Type.Union([Type.Integer(), Type.Null()]) }), ...errors },
     },
   }, async (req) => {
-    const { limit } = req.query as { limit?: number };
-    return { deadLetters: ctx.ingest.deadLetters(limit ?? 100).map((d) => ({ ...d, payload: d.payload.toString('base64') })) };
+    const q = req.query as { limit?: number; before?: number; open?: boolean; payload?: boolean };
+    if (q.payload && (q.limit ?? 100) > 20) throw new ApiError(400, 'limit: at most 20 dead letters per page with payload=true', 'limit');
+    const limit = q.limit ?? (q.payload ? 20 : 100);
+    const page = ctx.ingest.deadLetterPage({ limit, ...(q.before ? { before: q.before } : {}), ...(q.open ? { open: true } : {}) });
+    const deadLetters = q.payload ? page.map((d) => ({ ...d, payload: ctx.ingest.deadLetterById(d.id)!.payload.toString('base64') })) : page;
+    return { deadLetters, next: page.length === limit ? page[page.length - 1]!.id : null };
+  });
+
+  app.get('/api/v1/dead-letters/:id', {
+    schema: { tags: ['operations'], summary: 'One dead letter with the payload kept (base64)', params: Type.Object({ id: Type.Integer({ minimum: 1 }) }), response: { 200: DeadLetter, ...errors } },
+  }, async (req) => {
+    const { id } = req.params as { id: number };
+    const d = ctx.ingest.deadLetterById(id);
+    if (!d) throw new ApiError(404, `dead letter ${id} does not exist`, 'id');
+    return { ...d, payload: d.payload.toString('base64') };
+  });
+
+  app.post('/api/v1/dead-letters/:id/retry', {
+    schema: {
+      tags: ['operations'],
+      summary: 'Re-drive a dead letter once its cause is fixed (admin): its payload, or the corrected event (or message) in `event`, is validated and applied like a received message, exactly once',
+      params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+      body: Type.Optional(Type.Object({ event: Type.Optional(Type.Unknown({ description: 'the corrected event (an event-level dead letter) or the corrected message (a whole one)' })), reason: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false })),
+      response: { 200: DeadLetterSummary, ...errors, 422: Type.Object({ statusCode: Type.Integer(), error: Type.String(), message: Type.String(), field: Type.Optional(Type.String()), errors: Type.Array(WireError) }) },
+    },
+    config: { access: 'admin' },
+  }, async (req, reply) => {
+    const { id } = req.params as { id: number };
+    const body = (req.body ?? {}) as { event?: unknown; reason?: string };
+    const actor = actorOf(req);
+    const now = ctx.clock();
+    try {
+      const done = ctx.db.transaction(() => {
+        const r = ctx.ingest.redrive(id, `${actor.kind}:${actor.id}`, body.event, now);
+        recordAudit(ctx.db, { actor, action: 'dead-letter.retry', target: String(id), reason: body.reason ?? null, payload: { result: r.retryResult, corrected: body.event !== undefined }, atMs: now });
+        return r;
+      })();
+      ctx.log.info({ component: 'ingest', deadLetter: id, result: done.retryResult, by: done.retriedBy }, 'dead letter re-driven');
+      return done;
+    } catch (err) {
+      if (!(err instanceof RedriveError)) throw err;
+      if (err.status === 422) return reply.status(422).send({ statusCode: 422, error: 'Unprocessable Entity', message: err.message, ...(err.errors[0] ? { field: err.errors[0].path } : {}), errors: err.errors });
+      throw new ApiError(err.status, err.message, 'id');
+    }
   });
 
   app.get('/api/v1/doors', { schema: { tags: ['doors'], summary: 'Doors: mode, sensor, locations', response: { 200: Type.Object({ doors: Type.Array(Door) }) } } }, async () => ({ doors: ctx.doors.listDoors() }));

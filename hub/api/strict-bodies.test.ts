@@ -1,0 +1,50 @@
+// Strict REST bodies against a real hub: no coercion of body types, null only where nullable, NUL bytes and numbers
+// beyond 2^53 refused with a 4xx naming the field; nothing written after a 4xx. Querystrings keep their coercion.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestHub, type TestHub } from '../testing/harness.js';
+
+describe('strict request bodies', () => {
+  let t: TestHub;
+  beforeAll(async () => {
+    t = await startTestHub();
+  });
+  afterAll(() => t.stop());
+
+  const send = async (method: string, path: string, body: string, type = 'application/json') => {
+    const res = await fetch(t.hub.url + path, { method, headers: { 'content-type': type }, body });
+    return { status: res.status, body: (await res.json()) as { field?: string; message?: string; standardCost?: number } };
+  };
+  const audits = () => t.hub.db.prepare('SELECT COUNT(*) FROM audit_log').pluck().get() as number;
+
+  it('refuses coerced, null, NUL and out-of-range values with a 4xx naming the field, and writes nothing', async () => {
+    expect((await send('POST', '/api/v1/items', JSON.stringify({ sku: 'A', name: 'A', tracking: 'quantity', standardCost: 500 }))).status).toBe(201);
+    const before = audits();
+    const cases: Array<[string, string, string]> = [
+      ['PATCH', '/api/v1/items/A', '{"standardCost": null}'],
+      ['PATCH', '/api/v1/items/A', '{"standardCost": "5"}'],
+      ['PATCH', '/api/v1/items/A', '{"standardCost": true}'],
+      ['PATCH', '/api/v1/items/A', '{"standardCost": 1e308}'],
+      ['PATCH', '/api/v1/items/A', '{"name": "bad\\u0000name"}'],
+      ['POST', '/api/v1/items', '{"sku": "B", "name": "B", "tracking": "quantity", "standardCost": [5]}'],
+    ];
+    for (const [method, path, body] of cases) {
+      const r = await send(method, path, body);
+      expect(r.status, `${method} ${path} ${body}`).toBe(400);
+      expect(r.body.field, body).toMatch(/standardCost|name/);
+    }
+    expect(audits()).toBe(before);
+    const item = await (await fetch(`${t.hub.url}/api/v1/items/A`)).json();
+    expect(item).toMatchObject({ standardCost: 500, name: 'A' });
+  });
+
+  it('answers an empty or JSON body to the CSV import with a 4xx', async () => {
+    expect((await fetch(`${t.hub.url}/api/v1/items/import`, { method: 'POST', headers: { 'content-type': 'application/json' } })).status).toBeLessThan(500);
+    expect((await fetch(`${t.hub.url}/api/v1/items/import`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(415);
+    expect((await fetch(`${t.hub.url}/api/v1/items/import`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: '' })).status).toBeLessThan(500);
+  });
+
+  it('keeps querystring coercion', async () => {
+    expect((await fetch(`${t.hub.url}/api/v1/dead-letters?limit=5&open=true`)).status).toBe(200);
+    expect((await fetch(`${t.hub.url}/api/v1/dead-letters?limit=five`)).status).toBe(400);
+  });
+});
