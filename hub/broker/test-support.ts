@@ -2,8 +2,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isLoopback } from '../auth/bind.js';
 
 /** A TCP port that was free a moment ago. */
 export function freePort(): Promise<number> {
@@ -100,4 +101,10 @@ export async function startMosquitto(extraConfig: string[] = []): Promise<Mosqui
       },
     };
   }
+}
+
+/** An IPv4 address of this machine that is not loopback (a LAN address), to bind listeners that are not loopback. */
+export function lanAddress(): string {
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal && !isLoopback(a.address)) return a.address;
+  throw new Error('this machine has no IPv4 address other than loopback');
 }

@@ -123,7 +123,7 @@ describe('defaults and environment', () => {
   });
 
   it('an empty broker section is the embedded broker', () => {
-    expect(parseHubConfig('site: acme\nbroker:\n').broker).toEqual({ type: 'embedded', tcp: { host: '0.0.0.0', port: 1883 }, gateways: [], allowAnonymous: false });
+    expect(parseHubConfig('site: acme\nbroker:\n').broker).toEqual({ type: 'embedded', tcp: { host: '0.0.0.0', port: 1883 }, gateways: [], allowAnonymous: false, insecureAllowAnonymousOnNetwork: false });
   });
 
   it('hashes API tokens and gateway passwords from the environment, replacing same-named entries', async () => {

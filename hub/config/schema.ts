@@ -41,8 +41,10 @@ export const EmbeddedBroker = Type.Object(
     websocket: Type.Optional(Type.Object({ host: Bind('0.0.0.0'), port: ListenPort, path: Type.String({ pattern: '^/', default: '/mqtt', patternHint: 'a path starting with /' }) }, { additionalProperties: false })),
     /** Gateways allowed to connect: username = id, password checked against the scrypt hash. */
     gateways: Type.Array(Type.Object({ id: ConfigId, passwordHash: SecretHash }, { additionalProperties: false }), { default: [], maxItems: 1000 }),
-    /** Development only: let clients without username in with full rights. */
+    /** Development only: let clients without username in with full rights, on loopback listeners only. */
     allowAnonymous: Type.Boolean({ default: false }),
+    /** INSECURE: with allowAnonymous, let anonymous clients in on network listeners too (anyone may then read every topic and command every gateway). */
+    insecureAllowAnonymousOnNetwork: Type.Boolean({ default: false }),
   },
   { additionalProperties: false },
 );

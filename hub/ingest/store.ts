@@ -28,6 +28,12 @@ export type BatchScope = <T>(db: Db, fn: () => T) => T;
 
 const noScope: BatchScope = (_db, fn) => fn();
 
+/**
+ * Checks an event before anything is written (e.g. a pass at a door another gateway watches): the reason it must not
+ * be applied, or undefined. A refused event is dead-lettered (reason `refused`) and the rest of the batch applies.
+ */
+export type RefuseFn = (event: Event, gateway: string) => string | undefined;
+
 export interface BatchOutcome {
   gateway: string;
   stream: string;
@@ -41,13 +47,15 @@ export interface BatchOutcome {
   seqConflicts: number;
   gapsOpened: SeqRange[];
   gapsReported: SeqRange[];
-  /** Events that apply refused in isolation mode; each went to dead_letters. */
+  /** Events that apply refused in isolation mode, or that the refusal check refused; each went to dead_letters. */
   deadLettered: number;
+  /** Of deadLettered: those the refusal check refused (RefuseFn). */
+  refused: number;
   /** receivedAt − ts of the oldest (first) applied event, ms: the batch's largest lag; undefined when none applied. */
   maxLagMs: number | undefined;
 }
 
-export type DeadLetterReason = 'topic' | 'encoding' | 'json' | 'version' | 'schema' | 'apply';
+export type DeadLetterReason = 'topic' | 'encoding' | 'json' | 'version' | 'schema' | 'apply' | 'refused';
 
 export interface DeadLetter {
   id: number;
@@ -95,6 +103,7 @@ interface GapRow {
 export class IngestStore {
   private readonly s: {
     inbox: Statement;
+    inInbox: Statement;
     getStream: Statement;
     insertStream: Statement;
     updateStream: Statement;
@@ -114,9 +123,11 @@ export class IngestStore {
     private readonly site: string,
     private readonly apply: ApplyFn,
     scope: BatchScope = noScope,
+    private readonly refuse?: RefuseFn,
   ) {
     this.s = {
       inbox: db.prepare('INSERT OR IGNORE INTO inbox (event_id, gateway, stream, seq, kind, event_ts, applied_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      inInbox: db.prepare('SELECT 1 FROM inbox WHERE event_id = ?').pluck(),
       getStream: db.prepare('SELECT stream, gateway, last_seq, applied, duplicates, late, seq_conflicts FROM streams WHERE stream = ?'),
       insertStream: db.prepare(
         'INSERT INTO streams (stream, gateway, last_seq, applied, duplicates, late, seq_conflicts, first_seen_at, last_event_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -175,6 +186,7 @@ export class IngestStore {
       gapsOpened: [],
       gapsReported: [],
       deadLettered: 0,
+      refused: 0,
       maxLagMs: undefined,
     };
     let row = this.s.getStream.get(stream) as StreamRow | undefined;
@@ -196,7 +208,8 @@ export class IngestStore {
 
     for (let i = 0; i < batch.events.length; i++) {
       const e = batch.events[i]!;
-      const isNew = isolate ? this.applyIsolated(batch, i, ctx, at, out) : this.applyOne(e, gateway, ctx, at);
+      const refusal = this.refuse?.(e, gateway);
+      const isNew = refusal !== undefined ? this.refuseOne(batch, i, refusal, at, out) : isolate ? this.applyIsolated(batch, i, ctx, at, out) : this.applyOne(e, gateway, ctx, at);
       if (isNew === 'duplicate') {
         out.duplicates++;
         continue;
@@ -245,6 +258,17 @@ export class IngestStore {
     if (this.s.inbox.run(e.id, gateway, e.stream, e.seq, e.kind, e.ts, at).changes === 0) return 'duplicate';
     this.apply(this.db, e, ctx);
     return 'applied';
+  }
+
+  /** Dead-letter one refused event as a one-event batch (unless its id was applied before: a redelivery). */
+  private refuseOne(batch: EventBatch, i: number, refusal: string, at: string, out: BatchOutcome): 'duplicate' | 'refused' {
+    const e = batch.events[i]!;
+    if (this.s.inInbox.get(e.id) !== undefined) return 'duplicate';
+    const single: EventBatch = { v: WIRE_VERSION, gateway: batch.gateway, stream: batch.stream, events: [e] };
+    this.s.deadLetter.run(at, topics.events(this.site, batch.gateway), batch.gateway, 'refused', JSON.stringify([{ path: `/events/${i}`, message: `event ${e.id}: ${refusal}` }]), Buffer.from(JSON.stringify(single)));
+    out.deadLettered++;
+    out.refused++;
+    return 'refused';
   }
 
   private applyIsolated(batch: EventBatch, i: number, ctx: ApplyContext, at: string, out: BatchOutcome): 'applied' | 'duplicate' | 'refused' {

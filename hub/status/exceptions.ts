@@ -61,6 +61,34 @@ export function openExceptionCounts(db: Db): { byType: Record<string, number>; b
   return { byType, byDoor };
 }
 
+/** Open exceptions per door and type, leaving out the types in `except` (those that became variances). */
+export function openExceptionsByDoor(db: Db, except: ReadonlySet<string>): Map<string, Record<string, number>> {
+  const out = new Map<string, Record<string, number>>();
+  for (const r of db.prepare(`SELECT e.door AS door, e.type AS type, COUNT(*) AS n ${OPEN} GROUP BY e.door, e.type`).all() as Array<{ door: string; type: string; n: number }>) {
+    if (except.has(r.type)) continue;
+    const byType = out.get(r.door) ?? {};
+    byType[r.type] = r.n;
+    out.set(r.door, byType);
+  }
+  return out;
+}
+
+/** Open unknown_door exceptions per door, with the gateways that reported them. */
+export function openUnknownDoors(db: Db): Array<{ door: string; gateways: string[]; open: number }> {
+  const rows = db
+    .prepare(`SELECT e.door AS door, a.gateway AS gateway, COUNT(*) AS n FROM door_exceptions e LEFT JOIN exception_resolutions r ON r.exception_id = e.id
+      LEFT JOIN door_activity a ON a.event_id = e.event_id WHERE r.exception_id IS NULL AND e.type = 'unknown_door' GROUP BY e.door, a.gateway ORDER BY e.door, a.gateway`)
+    .all() as Array<{ door: string; gateway: string | null; n: number }>;
+  const out = new Map<string, { door: string; gateways: string[]; open: number }>();
+  for (const r of rows) {
+    const u = out.get(r.door) ?? { door: r.door, gateways: [], open: 0 };
+    if (r.gateway) u.gateways.push(r.gateway);
+    u.open += r.n;
+    out.set(r.door, u);
+  }
+  return [...out.values()];
+}
+
 /** Mark an exception resolved, with the audit record, in one transaction. */
 export function resolveException(db: Db, id: number, actor: Actor, note: string, nowMs: number): { id: number; resolvedAt: string; resolvedBy: string; note: string } {
   return db.transaction(() => {
