@@ -14,6 +14,8 @@ export interface ApiOptions {
   /** Serve HTTPS with this key and certificate (PEM). */
   https?: { key: Buffer; cert: Buffer; ca?: Buffer };
   bodyLimit?: number;
+  /** Proxies (addresses, CIDR ranges) whose X-Forwarded-For sets request.ip. */
+  trustProxy?: readonly string[];
 }
 
 export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<FastifyInstance> {
@@ -22,6 +24,7 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? 8 * 1024 * 1024,
     ...(opts.https ? { https: opts.https } : {}),
+    ...(opts.trustProxy?.length ? { trustProxy: [...opts.trustProxy] } : {}),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
   });
   installErrorHandler(app, ctx.log);

@@ -104,7 +104,7 @@ describe('defaults and environment', () => {
     expect(c.logLevel).toBe('info');
     expect(c.database.path).toBe('/var/lib/dockgate/hub.db');
     expect(c.broker).toMatchObject({ type: 'embedded', tcp: { host: '0.0.0.0', port: 1883 }, allowAnonymous: false });
-    expect(c.http).toEqual({ host: '127.0.0.1', port: 8080, tokens: [], authFailureRateLimit: { max: 10, windowS: 60 } });
+    expect(c.http).toEqual({ host: '127.0.0.1', port: 8080, tokens: [], trustedProxies: [], authFailureRateLimit: { max: 10, windowS: 60 } });
     expect(c.doors[0]!.roles).toEqual({});
     expect(c.locations[0]).toEqual({ id: 'dock-1', kind: 'door', sellable: false, allowNegative: false });
     expect(c.receiving.tolerances).toEqual({ overPct: 0, underPct: 0, overAbs: 0, underAbs: 0 });
