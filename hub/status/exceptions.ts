@@ -45,10 +45,14 @@ export class ExceptionResolutionError extends Error {
 
 const OPEN = `FROM door_exceptions e LEFT JOIN exception_resolutions r ON r.exception_id = e.id WHERE r.exception_id IS NULL`;
 
-export function listOpenExceptions(db: Db, filter: { door?: string; limit?: number } = {}): OpenException[] {
+/** `except`: exception types to leave out (those the variances room turns into variances). */
+export function listOpenExceptions(db: Db, filter: { door?: string; limit?: number; except?: ReadonlySet<string> } = {}): OpenException[] {
   return db
-    .prepare(`SELECT e.id, e.door, e.event_id AS eventId, e.type, e.sku, e.epc, e.message, e.created_at AS createdAt ${OPEN} AND (@door IS NULL OR e.door = @door) ORDER BY e.id DESC LIMIT @limit`)
-    .all({ door: filter.door ?? null, limit: filter.limit ?? 100 }) as OpenException[];
+    .prepare(
+      `SELECT e.id, e.door, e.event_id AS eventId, e.type, e.sku, e.epc, e.message, e.created_at AS createdAt ${OPEN} AND (@door IS NULL OR e.door = @door)
+        AND e.type NOT IN (SELECT value FROM json_each(@except)) ORDER BY e.id DESC LIMIT @limit`,
+    )
+    .all({ door: filter.door ?? null, limit: filter.limit ?? 100, except: JSON.stringify([...(filter.except ?? [])]) }) as OpenException[];
 }
 
 export function openExceptionCounts(db: Db): { byType: Record<string, number>; byDoor: Record<string, number> } {

@@ -123,6 +123,11 @@ export class StatusService {
     this.warnings = exposureWarnings(d.config);
   }
 
+  /** Door exception types the variances room turns into variances (none when it does not run). */
+  varianceExceptionTypes(): ReadonlySet<string> {
+    return this.d.providers.variances?.exceptionTypes ?? new Set();
+  }
+
   private database(): { ok: boolean; error?: string } {
     try {
       this.sql.ping.get();
@@ -167,7 +172,7 @@ export class StatusService {
     const missingGaps = gaps.find((g) => g.kind === 'missing')?.n ?? 0;
     const refusals = this.d.broker?.refusals() ?? [];
     const knownDoors = new Set(doors.map((d) => d.id));
-    const exceptionsByDoor = database.ok ? openExceptionsByDoor(api.db, providers.variances?.exceptionTypes ?? new Set()) : new Map<string, Record<string, number>>();
+    const exceptionsByDoor = database.ok ? openExceptionsByDoor(api.db, this.varianceExceptionTypes()) : new Map<string, Record<string, number>>();
     const result = evaluate({
       nowMs: now,
       gatewaySilentS: config.status.gatewaySilentS,
