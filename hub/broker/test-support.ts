@@ -48,8 +48,11 @@ export interface Mosquitto {
   output(): string;
 }
 
-/** Start a real Mosquitto on a free port with persistence in a temp dir; anonymous access (tests only). */
-export async function startMosquitto(extraConfig: string[] = []): Promise<Mosquitto> {
+/**
+ * Start a real Mosquitto on a free port with persistence in a temp dir; anonymous access (tests only) unless
+ * `anonymous` is false (then extraConfig says who may connect).
+ */
+export async function startMosquitto(extraConfig: string[] = [], { anonymous = true }: { anonymous?: boolean } = {}): Promise<Mosquitto> {
   const dir = mkdtempSync(join(tmpdir(), 'dockgate-mosquitto-'));
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
@@ -58,7 +61,7 @@ export async function startMosquitto(extraConfig: string[] = []): Promise<Mosqui
       conf,
       [
         `listener ${port} 127.0.0.1`,
-        'allow_anonymous true',
+        ...(anonymous ? ['allow_anonymous true'] : []),
         'persistence true',
         `persistence_location ${dir}/`,
         'max_queued_messages 0',

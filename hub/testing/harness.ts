@@ -59,7 +59,9 @@ database: { path: ${dbPath} }
 broker: ${opts.broker ?? '{ type: embedded, tcp: { host: 127.0.0.1, port: 0 } }'}
 http: ${opts.http ?? '{ host: 127.0.0.1, port: 0 }'}
 ${opts.yaml ?? BASE_SITE_YAML}`;
-  const config = parseHubConfig(yaml, { env: { DOCKGATE_GATEWAY_PASSWORDS: `${TEST_GATEWAY}:${TEST_GATEWAY_PASSWORD}`, ...opts.env }, baseDir: dir });
+  const external = opts.broker?.includes('external') ?? false;
+  const env = { ...(external ? {} : { DOCKGATE_GATEWAY_PASSWORDS: `${TEST_GATEWAY}:${TEST_GATEWAY_PASSWORD}` }), ...opts.env };
+  const config = parseHubConfig(yaml, { env, baseDir: dir });
   const hub = await startHub(config, opts.logger ?? silentLogger(), opts.modulesFor?.(config) ?? opts.modules ?? {}, opts.clock);
   return {
     hub,
