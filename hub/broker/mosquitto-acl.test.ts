@@ -53,8 +53,7 @@ describe('Mosquitto with the dockgate recipe', () => {
     for (const f of [passwd, acl]) chmodSync(f, 0o644);
     const security = readFileSync(join(RECIPE, 'dockgate-security.conf'), 'utf8')
       .replace(/^password_file .*$/m, `password_file ${passwd}`)
-      .replace(/^acl_file .*$/m, `acl_file ${acl}`)
-      .replace(/^max_queued_messages .*$/m, ''); // the harness sets it already
+      .replace(/^acl_file .*$/m, `acl_file ${acl}`);
     broker = await startMosquitto(security.split('\n'), { anonymous: false });
     t = await startTestHub({
       yaml: SITE_YAML,
