@@ -140,11 +140,14 @@ describe('misconfiguration is loud, doors are bound to their gateways', () => {
     let s = await status();
     expect(s.broker.refusals).toMatchObject([{ gateway: 'gw-2', cause: 'wrong password', clientId: 'dockgate-gw-2', count: 1, connectedSince: false }]);
     expect(s.reasons).toContainEqual({ level: 'degraded', code: 'mqtt_refused', subject: 'gw-2', message: 'the broker refused gateway gw-2 (client id dockgate-gw-2): wrong password' });
+    const refusedMetric = async () => /^dockgate_broker_refused\{gateway="gw-2"\} (\d)$/m.exec((await call<string>(t.hub.url, 'GET', '/metrics')).body)?.[1];
+    expect(await refusedMetric()).toBe('1');
     const again = await TestGateway.connect(t.mqttUrl, { gateway: 'gw-2', password: 'gw-2-secret' });
     await again.close();
     s = await status();
     expect(s.broker.refusals[0]).toMatchObject({ gateway: 'gw-2', connectedSince: true });
     expect(s.reasons.map((r) => r.code)).not.toContain('mqtt_refused');
+    expect(await refusedMetric()).toBe('0');
   });
 
   it('has no plain-network warnings when everything listens on loopback', async () => {
