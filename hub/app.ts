@@ -21,6 +21,7 @@ import { createLocation, getLocation, ledgerMigrations, listLocations, updateLoc
 import { assertSafeBind } from './auth/bind.js';
 import type { HubMetrics } from './metrics/metrics.js';
 import { AppliedEventBus } from './status/applied-bus.js';
+import { exposureWarnings } from './status/exposure.js';
 import { opsMigrations } from './status/exceptions.js';
 import { createOpsSurface } from './status/ops-surface.js';
 import type { OpsProviders } from './status/providers.js';
@@ -113,7 +114,7 @@ export function resolveDoors(db: Db, config: HubConfig): DoorSetup[] {
   }));
 }
 
-async function connectBroker(config: HubConfig, logger: Logger): Promise<{ mqtt: HubMqtt; broker?: RunningBroker }> {
+async function connectBroker(config: HubConfig, logger: Logger, clock: () => number): Promise<{ mqtt: HubMqtt; broker?: RunningBroker }> {
   const b = config.broker;
   if (b.type === 'external') {
     const mqtt = await connectExternalMqtt(
@@ -127,11 +128,13 @@ async function connectBroker(config: HubConfig, logger: Logger): Promise<{ mqtt:
       site: config.site,
       host: b.tcp.host,
       port: b.tcp.port,
-      tls: b.tls && { port: b.tls.port, certFile: b.tls.certFile, keyFile: b.tls.keyFile, caFile: b.tls.caFile },
-      ws: b.websocket && { port: b.websocket.port, path: b.websocket.path },
+      tls: b.tls && { host: b.tls.host, port: b.tls.port, certFile: b.tls.certFile, keyFile: b.tls.keyFile, caFile: b.tls.caFile },
+      ws: b.websocket && { host: b.websocket.host, port: b.websocket.port, path: b.websocket.path },
       gateways: b.gateways.map((g) => ({ id: g.id, secretHash: g.passwordHash })),
       allowAnonymous: b.allowAnonymous,
       maxPacketBytes: b.maxPacketBytes,
+      insecureAllowAnonymousOnNetwork: b.insecureAllowAnonymousOnNetwork,
+      clock,
     },
     logger,
   );
@@ -143,6 +146,7 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
   const startedAt = clock();
   const closers: Array<() => Promise<void> | void> = [];
   assertSafeBind(config.http.host, config.http.tokens.length);
+  for (const w of exposureWarnings(config)) log.warn({ code: w.code, subject: w.subject }, w.message);
 
   if (config.database.path !== ':memory:') mkdirSync(dirname(config.database.path), { recursive: true });
   const db = openDatabase(config.database.path);
@@ -156,7 +160,7 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
     const doors = new DoorInterpreter(db, clock);
     doors.configure(resolveDoors(db, config));
 
-    const { mqtt, broker } = await connectBroker(config, logger);
+    const { mqtt, broker } = await connectBroker(config, logger, clock);
     closers.push(() => mqtt.close());
     if (broker) closers.push(() => broker.close());
 
@@ -169,10 +173,10 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
 
     const events = new AppliedEventBus(db, clock, log);
     const apply = events.wrap(doors.apply);
-    const ingest = new Ingest({ db, mqtt, site: config.site, apply, batchScope: withBatchedInvariants, clock, logger });
-    const ctx: ApiContext = { db, clock, log: logger, doors: doors.store, ingest: new IngestStore(db, config.site, apply, withBatchedInvariants), sendCommand };
+    const ingest = new Ingest({ db, mqtt, site: config.site, apply, batchScope: withBatchedInvariants, refuse: doors.refusal, clock, logger });
+    const ctx: ApiContext = { db, clock, log: logger, doors: doors.store, ingest: new IngestStore(db, config.site, apply, withBatchedInvariants, doors.refusal), sendCommand };
     const ops = createOpsSurface({ config, api: ctx, ingest, mqtt, broker, bus: events, version: HUB_VERSION, startedAt, log: logger });
-    const http = await buildApi(ctx, { setup: ops.setup, plugins: [...ops.plugins, ...(modules.api ?? [])], ...(ops.https ? { https: ops.https } : {}) });
+    const http = await buildApi(ctx, { setup: ops.setup, plugins: [...ops.plugins, ...(modules.api ?? [])], trustProxy: config.http.trustedProxies, ...(ops.https ? { https: ops.https } : {}) });
 
     let stopped = false;
     const hub: Hub = {

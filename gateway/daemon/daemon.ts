@@ -367,6 +367,7 @@ export class GatewayDaemon {
         startedAtMs: this.startedAtMs,
         stream: this.outbox.stream,
         readers: () => [...this.readers.values()].map((r) => r.health()),
+        readerDoors: (id) => [...new Set(this.config.readers.find((r) => r.id === id)?.antennas.map((a) => a.door) ?? [])],
         scanners: () => [...this.scanners.values()].map((s) => s.health()),
         outbox: this.outbox,
         clockOffsetMs: () => this.clocks.largest(),

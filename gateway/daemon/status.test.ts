@@ -15,6 +15,7 @@ const sources: StatusSources = {
     { id: 'r1', host: '10.0.0.21', state: 'reading', reason: 'reading', lastReportMs: T - 20, clockOffsetMs: 14_012.6, readsPerSecond: 120.46, capabilities: undefined },
     { id: 'r2', host: '10.0.0.22', state: 'backoff', reason: `connect failed ${'x'.repeat(2000)}` },
   ],
+  readerDoors: (id) => (id === 'r1' ? ['door-1', 'door-2'] : []),
   scanners: () => [{ id: 's1', type: 'serial', state: 'open', reason: 'opened /dev/ttyACM0', lastScan: '2026-11-22T09:59:00.000Z', counts: { codes: 3 } } as never],
   outbox: { depth: () => 12, bytes: () => 8192, oldestAgeMs: () => 1234, dropped: () => 0 },
   clockOffsetMs: () => 14_012.6,
@@ -33,7 +34,7 @@ describe('status', () => {
       uptimeS: 3600,
       clockOffsetMs: 14_013,
       outbox: { depth: 12, bytes: 8192, oldestAgeS: 1.2, dropped: 0 },
-      readers: [{ id: 'r1', state: 'reading', lastReport: '2026-11-22T09:59:59.980Z', clockOffsetMs: 14_013, readsPerSecond: 120.5 }, { id: 'r2', state: 'backoff' }],
+      readers: [{ id: 'r1', state: 'reading', lastReport: '2026-11-22T09:59:59.980Z', clockOffsetMs: 14_013, readsPerSecond: 120.5, doors: ['door-1', 'door-2'] }, { id: 'r2', state: 'backoff', doors: [] }],
       scanners: [{ id: 's1', type: 'serial', state: 'open', lastScan: '2026-11-22T09:59:00.000Z' }],
       doors: [{ id: 'door-1', mode: 'receiving', light: 'green' }],
     });

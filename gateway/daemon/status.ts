@@ -11,6 +11,8 @@ export interface StatusSources {
   startedAtMs: number;
   stream: string;
   readers(): ClientReaderHealth[];
+  /** The doors a reader's antennas cover (from the config). */
+  readerDoors(reader: string): readonly string[];
   scanners(): ScannerHealth[];
   outbox: { depth(): number; bytes(): number; oldestAgeMs(nowMs: number): number; dropped(): number };
   clockOffsetMs(): number | undefined;
@@ -20,8 +22,8 @@ export interface StatusSources {
 const cut = (s: string | undefined, n = 1024) => (s === undefined ? undefined : s.length > n ? `${s.slice(0, n - 1)}…` : s);
 const round1 = (x: number) => Math.round(x * 10) / 10;
 
-function readerHealth(h: ClientReaderHealth): ReaderHealth {
-  const out: ReaderHealth = { id: h.id, host: h.host.slice(0, 255), state: h.state };
+function readerHealth(h: ClientReaderHealth, doors: readonly string[]): ReaderHealth {
+  const out: ReaderHealth = { id: h.id, host: h.host.slice(0, 255), state: h.state, doors: [...doors] };
   const reason = cut(h.reason);
   if (reason) out.reason = reason;
   if (h.lastReportMs !== undefined) out.lastReport = isoTs(h.lastReportMs);
@@ -49,7 +51,7 @@ export function buildStatus(src: StatusSources, nowMs: number, online = true): G
     startedAt: isoTs(src.startedAtMs),
     uptimeS: round1(Math.max(0, nowMs - src.startedAtMs) / 1000),
     stream: src.stream,
-    readers: src.readers().map(readerHealth),
+    readers: src.readers().map((h) => readerHealth(h, src.readerDoors(h.id))),
     scanners: src.scanners().map(scannerHealth),
     outbox: { depth: src.outbox.depth(), bytes: src.outbox.bytes(), oldestAgeS: round1(src.outbox.oldestAgeMs(nowMs) / 1000), dropped: src.outbox.dropped() },
     doors: src.doors(),

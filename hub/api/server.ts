@@ -15,6 +15,8 @@ export interface ApiOptions {
   /** Serve HTTPS with this key and certificate (PEM). */
   https?: { key: Buffer; cert: Buffer; ca?: Buffer };
   bodyLimit?: number;
+  /** Proxies (addresses, CIDR ranges) whose X-Forwarded-For sets request.ip. */
+  trustProxy?: readonly string[];
 }
 
 export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<FastifyInstance> {
@@ -23,6 +25,7 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? 8 * 1024 * 1024,
     ...(opts.https ? { https: opts.https } : {}),
+    ...(opts.trustProxy?.length ? { trustProxy: [...opts.trustProxy] } : {}),
   });
   installErrorHandler(app, ctx.log);
   installValidation(app as unknown as FastifyInstance);

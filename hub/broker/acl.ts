@@ -1,5 +1,5 @@
 // hub/broker — who may publish and subscribe where: pure rules over topic strings, no I/O.
-import { topics } from '../../protocols/events/index.js';
+import { parseTopic, topics } from '../../protocols/events/index.js';
 
 /** Who an authenticated MQTT client is. */
 export type Principal =
@@ -12,10 +12,27 @@ export function describePrincipal(p: Principal): string {
   return p.role === 'gateway' ? `gateway ${p.gateway}` : `hub client ${p.username}`;
 }
 
+/** A dockgate topic of another site: the gateway's site id is not this hub's (a typo in gateway.yaml, most often). */
+export function siteMismatch(site: string, topic: string): string | undefined {
+  const t = parseTopic(topic);
+  return t && t.site !== site ? `site id ${t.site} does not match this hub's ${site}` : undefined;
+}
+
+/**
+ * The gateway a client id belongs to: `dockgate-<id>` (a gateway's default) or `<id>` of a configured gateway. Only
+ * that gateway may connect with it, so nobody holds a gateway off the broker (or takes its session) by its name.
+ */
+export function clientIdOwner(clientId: string, gateways: ReadonlySet<string>): string | undefined {
+  const id = clientId.startsWith('dockgate-') ? clientId.slice('dockgate-'.length) : clientId;
+  return gateways.has(id) ? id : undefined;
+}
+
 /** undefined when allowed, else the reason it is refused (for logs). */
 export function publishRefusal(site: string, who: Principal, topic: string): string | undefined {
   if (topic.startsWith('$SYS')) return `${describePrincipal(who)} may not publish to $SYS topics`;
   if (who.role === 'hub') return undefined;
+  const otherSite = siteMismatch(site, topic);
+  if (otherSite) return otherSite;
   if (topic === topics.events(site, who.gateway) || topic === topics.status(site, who.gateway)) return undefined;
   return `${describePrincipal(who)} may publish only to ${topics.events(site, who.gateway)} and ${topics.status(site, who.gateway)}, not ${topic}`;
 }
@@ -24,6 +41,8 @@ export function publishRefusal(site: string, who: Principal, topic: string): str
 export function willRefusal(site: string, who: Principal, topic: string): string | undefined {
   if (who.role === 'hub') return undefined;
   if (topic === topics.status(site, who.gateway)) return undefined;
+  const otherSite = siteMismatch(site, topic);
+  if (otherSite) return otherSite;
   return `${describePrincipal(who)} may set its Last Will only on ${topics.status(site, who.gateway)}, not ${topic}`;
 }
 

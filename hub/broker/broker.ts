@@ -8,29 +8,35 @@ import { Aedes, type AuthenticateError, type Client, type PublishPacket } from '
 import { WebSocketServer, createWebSocketStream } from 'ws';
 import { isValidId } from '../../protocols/events/index.js';
 import { componentLogger, type Logger } from '../../protocols/logging/index.js';
-import { describePrincipal, publishRefusal, subscribeRefusal, willRefusal, type Principal } from './acl.js';
+import { isLoopback } from '../auth/bind.js';
+import { clientIdOwner, describePrincipal, publishRefusal, subscribeRefusal, willRefusal, type Principal } from './acl.js';
 import { parseSecretHash, verifySecret, type ParsedHash } from './credentials.js';
 import type { HubMqtt, MessageHandler, PublishOptions } from './hub-mqtt.js';
 import { DEFAULT_MAX_PACKET_BYTES, limitPacketSize } from './packet-limit.js';
 import { PreAckRouter } from './pre-ack-router.js';
+import { claimedGateway, RefusalLog, type Refusal } from './refusals.js';
 
 export interface BrokerConfig {
   site: string;
-  /** Bind address for every listener; default all interfaces. */
+  /** Bind address of the plain TCP listener (and of the others unless they name their own); default all interfaces. */
   host?: string;
   /** Plain MQTT over TCP; 0 picks a free port (tests). */
   port: number;
-  tls?: { port: number; certFile: string; keyFile: string; caFile?: string };
+  tls?: { host?: string; port: number; certFile: string; keyFile: string; caFile?: string };
   /** MQTT over WebSocket (ws package + aedes.handle on the socket stream). */
-  ws?: { port: number; path?: string };
+  ws?: { host?: string; port: number; path?: string };
   /** Username = gateway id; secretHash from hashSecret(). */
   gateways: ReadonlyArray<{ id: string; secretHash: string }>;
   /** Hub-side tools (dashboards, bridges) with full rights. */
   hubClients?: ReadonlyArray<{ username: string; secretHash: string }>;
-  /** Development only: clients without a username are let in with full rights. Default false. */
+  /** Development only: clients without a username are let in with full rights, on loopback listeners. Default false. */
   allowAnonymous?: boolean;
   /** A packet longer than this closes its connection at its header, before its body is buffered. Default DEFAULT_MAX_PACKET_BYTES. */
   maxPacketBytes?: number;
+  /** With allowAnonymous: let anonymous clients in on listeners other than loopback too. Anyone on the network may then read every topic and command every gateway. */
+  insecureAllowAnonymousOnNetwork?: boolean;
+  /** Clock for the refusal log; default Date.now. */
+  clock?: () => number;
 }
 
 export interface ConnectedClient {
@@ -46,6 +52,10 @@ export interface RunningBroker {
   /** The hub's own in-process client: full rights, handlers acknowledged only when they call done(). */
   mqtt: HubMqtt;
   connectedClients(): ConnectedClient[];
+  /** Ids of the gateways holding a connection now. */
+  connectedGateways(): Set<string>;
+  /** The last refusal of each claimed gateway id (connect refused, publish refused), newest first. */
+  refusals(): Array<Refusal & { connectedSince: boolean }>;
   /** Counters for metrics. */
   stats(): BrokerStats;
   close(): Promise<void>;
@@ -68,6 +78,14 @@ interface Account {
 const BAD_CREDENTIALS = 4;
 const NOT_AUTHORIZED = 5;
 const IDENTIFIER_REJECTED = 2;
+
+/** Which listener a connection came in on. */
+interface Listener {
+  name: 'tcp' | 'tls' | 'websocket';
+  host: string;
+  loopback: boolean;
+  address: string | null;
+}
 
 function authError(message: string, returnCode: number): AuthenticateError {
   return Object.assign(new Error(message), { returnCode }) as AuthenticateError;
@@ -148,35 +166,58 @@ export async function startBroker(config: BrokerConfig, logger: Logger): Promise
     });
   };
   const HUB_SELF: Principal = { role: 'hub', username: '(broker)' };
+  const gatewayIds = new Set(config.gateways.map((g) => g.id));
+  const refusals = new RefusalLog();
+  const clock = config.clock ?? Date.now;
+  const listenerOf = new WeakMap<object, Listener>();
+  const listener = (name: Listener['name'], host: string | undefined) => (conn: object, address: string | undefined) =>
+    listenerOf.set(conn, { name, host: host ?? '0.0.0.0', loopback: host !== undefined && isLoopback(host), address: address ?? null });
+  if (config.allowAnonymous) {
+    if (config.insecureAllowAnonymousOnNetwork) log.warn('INSECURE: broker.insecureAllowAnonymousOnNetwork is set: anyone who reaches a broker port may read every topic and command every gateway');
+    else log.warn('broker.allowAnonymous is set: anonymous clients are let in on loopback listeners only');
+  }
 
   const aedes = await Aedes.createBroker({
     drainTimeout: 30_000,
     authenticate(client, username, password, done) {
+      const via = listenerOf.get(client.conn as object);
       const refuse = (reason: string, code: number) => {
         counters.authFailures++;
-        log.warn({ clientId: client.id, username, reason }, 'mqtt connect refused');
+        const gateway = claimedGateway(username, client.id);
+        refusals.note({ gateway, cause: reason, clientId: client.id, address: via?.address ?? null }, clock());
+        log.warn({ clientId: client.id, username, gateway, address: via?.address, listener: via?.name, reason }, 'mqtt connect refused');
         done(authError(reason, code), false);
       };
+      const owner = clientIdOwner(client.id, gatewayIds);
       if (username === undefined || username === '') {
-        if (config.allowAnonymous) {
-          principals.set(client, { role: 'hub', username: '(anonymous)' });
-          return done(null, true);
+        if (!config.allowAnonymous) return refuse('no username: every client must log in (anonymous clients are not allowed)', BAD_CREDENTIALS);
+        if (via && !via.loopback && !config.insecureAllowAnonymousOnNetwork) {
+          return refuse(`no username on the ${via.name} listener at ${via.host}, which is not loopback: anonymous clients are let in on loopback listeners only (broker.insecureAllowAnonymousOnNetwork is not set)`, BAD_CREDENTIALS);
         }
-        return refuse('no username: every client must log in', BAD_CREDENTIALS);
+        if (owner) return refuse(`client id ${client.id} belongs to gateway ${owner}: an anonymous client may not take it`, IDENTIFIER_REJECTED);
+        principals.set(client, { role: 'hub', username: '(anonymous)' });
+        return done(null, true);
       }
       const account = accounts.get(username);
       verifySecret(password ?? Buffer.alloc(0), account?.hash ?? dummy).then(
         (ok) => {
-          if (!account || !ok) return refuse(account ? 'wrong secret' : 'unknown username', BAD_CREDENTIALS);
+          if (!account) return refuse(`unknown gateway ${username}: not in broker.gateways of this hub`, BAD_CREDENTIALS);
+          if (!ok) return refuse(password === undefined || password.length === 0 ? 'no password' : 'wrong password', BAD_CREDENTIALS);
           const will = (client as unknown as { _will?: { topic: string } })._will;
           const willProblem = will ? willRefusal(config.site, account.principal, will.topic) : undefined;
           if (willProblem) return refuse(willProblem, NOT_AUTHORIZED);
+          // A gateway's client id is bound to it: nobody else may hold it off the broker or take its session.
+          const p = account.principal;
+          if (owner && !(p.role === 'gateway' && p.gateway === owner)) {
+            return refuse(`client id ${client.id} belongs to gateway ${owner}, not to ${describePrincipal(p)}`, IDENTIFIER_REJECTED);
+          }
           // A client id held by someone else may not be taken over (aedes would disconnect the holder).
           const holder = (aedes as unknown as { clients: Record<string, Client> }).clients[client.id];
           const holderPrincipal = holder && holder !== client ? principals.get(holder) : undefined;
           if (holderPrincipal && !samePrincipal(holderPrincipal, account.principal)) {
-            return refuse(`client id ${client.id} is in use by ${describePrincipal(holderPrincipal)}`, IDENTIFIER_REJECTED);
+            return refuse(`client id ${client.id} held by ${describePrincipal(holderPrincipal)}`, IDENTIFIER_REJECTED);
           }
+          if (p.role === 'gateway') refusals.accepted(p.gateway);
           principals.set(client, account.principal);
           log.info({ clientId: client.id, principal: describePrincipal(account.principal) }, 'mqtt client authenticated');
           done(null, true);
@@ -191,6 +232,7 @@ export async function startBroker(config: BrokerConfig, logger: Logger): Promise
       const refusal = publishRefusal(config.site, who, packet.topic);
       if (refusal) {
         counters.publishRefused++;
+        if (who.role === 'gateway') refusals.note({ gateway: who.gateway, cause: `publish to ${packet.topic} refused: ${refusal}`, clientId: client?.id ?? '', address: (client && listenerOf.get(client.conn as object)?.address) ?? null }, clock());
         log.warn({ clientId: client?.id, topic: packet.topic, reason: refusal }, 'mqtt publish refused');
         return done(new Error(refusal));
       }
@@ -237,30 +279,36 @@ export async function startBroker(config: BrokerConfig, logger: Logger): Promise
   let wsPort: number | undefined;
   try {
     // No Nagle: PUBACKs and commands are small and latency-bound; with delayed ACKs on the peer each would wait ~40 ms.
+    const onTcp = listener('tcp', config.host);
     const tcp = createNetServer((socket) => {
       socket.setNoDelay(true);
+      onTcp(socket, socket.remoteAddress);
       handle(socket);
     });
     servers.push(tcp);
     port = await listen(tcp, config.port, config.host);
     if (config.tls && tlsOptions) {
+      const onTls = listener('tls', config.tls.host ?? config.host);
       const tls = createTlsServer(tlsOptions, (socket) => {
         socket.setNoDelay(true);
+        onTls(socket, socket.remoteAddress);
         handle(socket);
       });
       servers.push(tls);
-      tlsPort = await listen(tls, config.tls.port, config.host);
+      tlsPort = await listen(tls, config.tls.port, config.tls.host ?? config.host);
     }
     if (config.ws) {
       const http = createHttpServer((_req, res) => res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only\n'));
       servers.push(http);
       wss = new WebSocketServer({ server: http, path: config.ws.path ?? '/mqtt' });
+      const onWs = listener('websocket', config.ws.host ?? config.host);
       wss.on('connection', (ws, req) => {
         const stream = createWebSocketStream(ws);
+        onWs(stream, req.socket.remoteAddress);
         stream.on('error', (err) => log.debug({ err: err.message }, 'websocket stream error'));
         handle(stream, req);
       });
-      wsPort = await listen(http, config.ws.port, config.host);
+      wsPort = await listen(http, config.ws.port, config.ws.host ?? config.host);
     }
   } catch (err) {
     await closeAll();
@@ -308,6 +356,15 @@ export async function startBroker(config: BrokerConfig, logger: Logger): Promise
           return { clientId: c.id, principal: p ? describePrincipal(p) : '(unauthenticated)' };
         });
     },
+    connectedGateways() {
+      const out = new Set<string>();
+      for (const c of Object.values((aedes as unknown as { clients: Record<string, Client> }).clients)) {
+        const p = c.connected ? principals.get(c) : undefined;
+        if (p?.role === 'gateway') out.add(p.gateway);
+      }
+      return out;
+    },
+    refusals: () => refusals.list(),
     stats: () => ({ ...counters }),
     close() {
       closing ??= closeAll().then(() => log.info('embedded mqtt broker closed'));

@@ -2,8 +2,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isLoopback } from '../auth/bind.js';
 
 /** A TCP port that was free a moment ago. */
 export function freePort(): Promise<number> {
@@ -47,8 +48,11 @@ export interface Mosquitto {
   output(): string;
 }
 
-/** Start a real Mosquitto on a free port with persistence in a temp dir; anonymous access (tests only). */
-export async function startMosquitto(extraConfig: string[] = []): Promise<Mosquitto> {
+/**
+ * Start a real Mosquitto on a free port with persistence in a temp dir; anonymous access (tests only) unless
+ * `anonymous` is false (then extraConfig says who may connect).
+ */
+export async function startMosquitto(extraConfig: string[] = [], { anonymous = true }: { anonymous?: boolean } = {}): Promise<Mosquitto> {
   const dir = mkdtempSync(join(tmpdir(), 'dockgate-mosquitto-'));
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
@@ -57,7 +61,7 @@ export async function startMosquitto(extraConfig: string[] = []): Promise<Mosqui
       conf,
       [
         `listener ${port} 127.0.0.1`,
-        'allow_anonymous true',
+        ...(anonymous ? ['allow_anonymous true'] : []),
         'persistence true',
         `persistence_location ${dir}/`,
         'max_queued_messages 0',
@@ -100,4 +104,10 @@ export async function startMosquitto(extraConfig: string[] = []): Promise<Mosqui
       },
     };
   }
+}
+
+/** An IPv4 address of this machine that is not loopback (a LAN address), to bind listeners that are not loopback. */
+export function lanAddress(): string {
+  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal && !isLoopback(a.address)) return a.address;
+  throw new Error('this machine has no IPv4 address other than loopback');
 }

@@ -107,7 +107,7 @@ describe('defaults and environment', () => {
     expect(c.logLevel).toBe('info');
     expect(c.database.path).toBe('/var/lib/dockgate/hub.db');
     expect(c.broker).toMatchObject({ type: 'embedded', tcp: { host: '0.0.0.0', port: 1883 }, allowAnonymous: false });
-    expect(c.http).toEqual({ host: '127.0.0.1', port: 8080, tokens: [], authFailureRateLimit: { max: 10, windowS: 60 } });
+    expect(c.http).toEqual({ host: '127.0.0.1', port: 8080, tokens: [], trustedProxies: [], authFailureRateLimit: { max: 10, windowS: 60 } });
     expect(c.doors[0]!.roles).toEqual({});
     expect(c.locations[0]).toEqual({ id: 'dock-1', kind: 'door', sellable: false, allowNegative: false });
     expect(c.receiving.tolerances).toEqual({ overPct: 0, underPct: 0, overAbs: 0, underAbs: 0 });
@@ -126,7 +126,7 @@ describe('defaults and environment', () => {
   });
 
   it('an empty broker section is the embedded broker', () => {
-    expect(parseHubConfig('site: acme\nbroker:\n').broker).toEqual({ type: 'embedded', tcp: { host: '0.0.0.0', port: 1883 }, gateways: [], allowAnonymous: false, maxPacketBytes: 4 * 1024 * 1024 + 64 * 1024 });
+    expect(parseHubConfig('site: acme\nbroker:\n').broker).toEqual({ type: 'embedded', tcp: { host: '0.0.0.0', port: 1883 }, gateways: [], allowAnonymous: false, maxPacketBytes: 4 * 1024 * 1024 + 64 * 1024, insecureAllowAnonymousOnNetwork: false });
   });
 
   it('hashes API tokens and gateway passwords from the environment, replacing same-named entries', async () => {

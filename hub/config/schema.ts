@@ -1,6 +1,7 @@
 // hub/config — what hub.yaml may say: the TypeBox schema (types, checks and defaults from one source), the secrets
 // the environment may set, and the rules across keys. Pure apart from hashing plain secrets from the environment;
 // load.ts reads the file.
+import { isIP } from 'node:net';
 import { Type, type Static } from '@sinclair/typebox';
 import {
   ClientTls,
@@ -41,10 +42,12 @@ export const EmbeddedBroker = Type.Object(
     websocket: Type.Optional(Type.Object({ host: Bind('0.0.0.0'), port: ListenPort, path: Type.String({ pattern: '^/', default: '/mqtt', patternHint: 'a path starting with /' }) }, { additionalProperties: false })),
     /** Gateways allowed to connect: username = id, password checked against the scrypt hash. */
     gateways: Type.Array(Type.Object({ id: ConfigId, passwordHash: SecretHash }, { additionalProperties: false }), { default: [], maxItems: 1000 }),
-    /** Development only: let clients without username in with full rights. */
+    /** Development only: let clients without username in with full rights, on loopback listeners only. */
     allowAnonymous: Type.Boolean({ default: false }),
     /** Largest MQTT packet taken; a longer one closes its connection at its header, before the body is read. */
     maxPacketBytes: Type.Integer({ minimum: 16 * 1024, maximum: 256 * 1024 * 1024, default: 4 * 1024 * 1024 + 64 * 1024 }),
+    /** INSECURE: with allowAnonymous, let anonymous clients in on network listeners too (anyone may then read every topic and command every gateway). */
+    insecureAllowAnonymousOnNetwork: Type.Boolean({ default: false }),
   },
   { additionalProperties: false },
 );
@@ -78,6 +81,11 @@ export const HttpSection = Type.Object(
     tls: Type.Optional(ServerTls),
     /** Bearer tokens of the REST API: what each may do. Prefer DOCKGATE_API_TOKENS for the secrets. */
     tokens: Type.Array(Type.Object({ name: ConfigId, role: ApiRole, tokenHash: SecretHash }, { additionalProperties: false }), { default: [], maxItems: 1000 }),
+    /**
+     * Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For the hub believes: the client address (for the
+     * lockout after wrong tokens and the logs) is then the one the proxy saw. Default none: the peer address.
+     */
+    trustedProxies: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { default: [], maxItems: 100 }),
     /** Failed authentications allowed per client address per window, then 429. */
     authFailureRateLimit: Type.Object(
       { max: Type.Integer({ minimum: 1, maximum: 100_000, default: 10 }), windowS: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }) },
@@ -189,6 +197,14 @@ export type ExternalBrokerConfig = Static<typeof ExternalBroker> & { clientId: s
 export type HubConfig = Omit<Checked, 'broker'> & { broker: EmbeddedBrokerConfig | ExternalBrokerConfig };
 export type LocationConfig = Static<typeof LocationConfig>;
 export type DoorConfig = Static<typeof DoorConfig>;
+
+function isAddressOrRange(value: string): boolean {
+  const [ip, prefix, ...rest] = value.split('/');
+  const family = isIP(ip ?? '');
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
+}
 
 const asHash = (secret: string) => (secret.startsWith('scrypt$') ? secret : hashSecret(secret));
 
@@ -312,6 +328,9 @@ function crossCheck(c: Checked): PathIssue[] {
       usedPorts.set(port, path);
     }
   }
+  c.http.trustedProxies.forEach((p, i) => {
+    if (!isAddressOrRange(p)) out.push({ path: `http.trustedProxies[${i}]`, message: `${p} is not an IP address or a CIDR range (like 10.0.0.0/8)` });
+  });
   c.http.tokens.forEach((t, i) => {
     try {
       parseSecretHash(t.tokenHash);

@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import mqtt from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hubModules } from '../modules.js';
@@ -65,6 +66,21 @@ describe('live dashboard in a real headless Chromium', () => {
     await page.waitForSelector(`[data-key="variance:${open[0]!.id}"]`, { state: 'detached' });
     await page.waitForSelector('[data-door="door-1"]:not(.has-variances)');
     await page.waitForSelector('#variances .empty');
+  });
+
+  it('shows why the broker refused a gateway, and an exception that is no variance on its door and in the open list', async () => {
+    const refused = await mqtt.connectAsync(t.mqttUrl, { username: 'gw-1', password: 'typo', clientId: 'dockgate-gw-1', reconnectPeriod: 0 }).then(() => 'connected', (err: Error) => err.message);
+    expect(refused).toMatch(/Bad username or password/i);
+    await gw.send([passDraft('door-2', epc('99'), 'out')]); // shipped but never received: unknown_unit, no variance
+    await page.waitForSelector('[data-door="door-2"] [data-role="exceptions"]');
+    expect(await page.textContent('[data-door="door-2"] [data-role="exceptions"]')).toBe('1 exception');
+    await page.waitForSelector('#gateways [data-refused="gw-1"]');
+    expect(await page.textContent('#gateways [data-refused="gw-1"]')).toContain('wrong password');
+    expect(await page.textContent('#verdict')).toBe('degraded');
+    const row = page.locator('[data-key^="exception:"]');
+    expect(await row.textContent()).toContain('unknown unit');
+    await row.locator('button[data-action="resolve"]').click();
+    await page.waitForSelector('[data-door="door-2"]:not(.has-variances)');
   });
 
   it('fits a tablet without sideways scrolling', async () => {

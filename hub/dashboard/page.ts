@@ -18,6 +18,7 @@ header h1 { font-size:1.2rem; margin:0; font-weight:600; }
 #verdict { padding:.2rem .7rem; border-radius:1rem; font-weight:700; text-transform:uppercase; letter-spacing:.05em; background:var(--line); }
 #verdict.ok { background:var(--ok); } #verdict.degraded { background:var(--warn); color:#000; } #verdict.down { background:var(--bad); }
 #reasons { color:var(--dim); font-size:.85rem; flex:1 1 20rem; }
+#warnings { color:var(--warn); font-size:.85rem; flex:1 1 100%; } #warnings:empty { display:none; }
 #live { font-size:.8rem; color:var(--dim); } #live.on { color:var(--ok); }
 #auth { display:flex; gap:.4rem; align-items:center; }
 input, button { font:inherit; border-radius:.4rem; border:1px solid var(--line); background:var(--bg); color:var(--text); padding:.35rem .6rem; }
@@ -60,11 +61,12 @@ section h2 { font-size:1rem; margin:.2rem 0 .6rem; color:var(--dim); font-weight
   <span id="live">offline</span>
   <form id="auth"><input id="token" type="password" placeholder="API token" autocomplete="off" aria-label="API token"><button type="submit" class="secondary">Use token</button></form>
   <span id="error"></span>
+  <span id="warnings"></span>
 </header>
 <main>
   <section><h2>Doors</h2><div id="doors"></div></section>
   <aside>
-    <section><h2>Open variances</h2><div id="variances" class="list"></div></section>
+    <section><h2>Open variances &amp; exceptions</h2><div id="variances" class="list"></div></section>
     <section><h2>Gateways &amp; readers</h2><div id="gateways" class="list"></div></section>
     <section><h2>Channels</h2><div id="channels" class="list"></div></section>
   </aside>

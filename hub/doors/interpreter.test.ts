@@ -102,7 +102,7 @@ describe('door interpreter', () => {
     apply(pass('door-9', epcOf('11'), 'in')); // not a door of this hub
     expect(listMoves(f.db, {}).moves).toHaveLength(0);
     const types = doors.store.listExceptions().map((e) => e.type);
-    expect(types).toEqual(['unknown_tag', 'tracking_mismatch', 'unknown_tag', 'unknown_direction', 'unknown_unit']);
+    expect(types).toEqual(['unknown_tag', 'tracking_mismatch', 'unknown_tag', 'unknown_direction', 'unknown_unit', 'unknown_door']);
     expect(doors.store.listExceptions()[0]!.message).toMatch(/not a GS1 EPC/);
     expect(doors.store.recentActivity('door-9')[0]!.outcome).toBe('exception:unknown_door');
   });

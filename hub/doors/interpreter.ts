@@ -74,6 +74,17 @@ export class DoorInterpreter {
     this.observers.push(o);
   }
 
+  /**
+   * The ingest's refusal check, before anything is written: an event at a door the hub gives to another gateway is
+   * not applied (the ingest dead-letters it with this reason). A door the hub does not know is no refusal: the pass
+   * becomes an unknown_door exception.
+   */
+  readonly refusal = (event: Event, gateway: string): string | undefined => {
+    const doorId = event.kind === 'tag.pass' || event.kind === 'door' || event.kind === 'scan' ? event.door : undefined;
+    const door = doorId === undefined ? undefined : this.store.getDoor(doorId);
+    return door && door.gateway !== gateway ? `door ${door.id} is watched by gateway ${door.gateway}, not ${gateway}: refused` : undefined;
+  };
+
   /** The ingest's apply function. */
   readonly apply = (db: Db, event: Event, ctx: { gateway: string }): void => {
     const now = this.clock();
@@ -103,7 +114,10 @@ export class DoorInterpreter {
   private onPass(db: Db, event: TagPassEvent, gateway: string, now: number): void {
     const door = this.store.getDoor(event.door);
     if (!door) {
-      this.store.recordPass({ event, gateway, door: event.door, outcome: { kind: 'exception', type: 'unknown_door', message: `door ${event.door} is not configured on this hub` } }, now);
+      // Not silent: an exception ops see (status names gateway and door; hub/status/unknown-doors.ts logs it).
+      const message = `gateway ${gateway} reported a pass at door ${event.door}, which is not configured on this hub`;
+      this.store.recordPass({ event, gateway, door: event.door, outcome: { kind: 'exception', type: 'unknown_door', message } }, now);
+      this.store.recordException(event.door, event, 'unknown_door', message, undefined, now);
       return;
     }
     const pass: PassContext = { event, gateway, door, epc: event.epc, qty: 1, direction: event.direction, references: {} };

@@ -10,7 +10,7 @@ import { componentLogger, type Logger } from '../../protocols/logging/index.js';
 import type { HubMqtt } from '../broker/hub-mqtt.js';
 import type { Db } from '../db/database.js';
 import { Acknowledger } from './acks.js';
-import { IngestStore, StreamOwnerError, type ApplyFn, type BatchOutcome, type BatchScope } from './store.js';
+import { IngestStore, StreamOwnerError, type ApplyFn, type BatchOutcome, type BatchScope, type RefuseFn } from './store.js';
 
 export interface IngestOptions {
   /** Migrated with ingestMigrations (and whatever apply writes to). */
@@ -30,6 +30,8 @@ export interface IngestOptions {
   maxApplyAttempts?: number;
   /** Wraps each batch's applies inside its transaction (see BatchScope). */
   batchScope?: BatchScope;
+  /** Events refused before apply (dead-lettered with the reason, see RefuseFn). */
+  refuse?: RefuseFn;
 }
 
 export interface GatewayIngestStats {
@@ -118,7 +120,7 @@ export class Ingest {
   private started = false;
 
   constructor(private readonly opts: IngestOptions) {
-    this.store = new IngestStore(opts.db, opts.site, opts.apply, opts.batchScope);
+    this.store = new IngestStore(opts.db, opts.site, opts.apply, opts.batchScope, opts.refuse);
     this.log = componentLogger(opts.logger, 'ingest', { site: opts.site });
     this.clock = opts.clock ?? Date.now;
     this.maxApplyAttempts = opts.maxApplyAttempts ?? 5;
@@ -352,7 +354,8 @@ export class Ingest {
     if (outcome.gapsOpened.length > 0) this.log.warn({ gateway: batch.gateway, stream: batch.stream, gaps: outcome.gapsOpened }, 'stream gap: seqs missing');
     if (outcome.gapsReported.length > 0) this.log.warn({ gateway: batch.gateway, stream: batch.stream, gaps: outcome.gapsReported }, 'gateway reported dropped events');
     if (outcome.seqConflicts > 0) this.log.error({ gateway: batch.gateway, stream: batch.stream, conflicts: outcome.seqConflicts }, 'new event ids at seqs already seen: gateway stream defect');
-    if (outcome.deadLettered > 0) this.log.error({ gateway: batch.gateway, stream: batch.stream, deadLettered: outcome.deadLettered }, 'events of the batch were dead-lettered (broke the contract, or apply refused them repeatedly); the rest applied');
+    if (outcome.refused > 0) this.log.error({ gateway: batch.gateway, stream: batch.stream, refused: outcome.refused }, 'events refused (a door of another gateway) were dead-lettered');
+    if (outcome.deadLettered > outcome.refused) this.log.error({ gateway: batch.gateway, stream: batch.stream, deadLettered: outcome.deadLettered - outcome.refused }, 'events of the batch were dead-lettered (broke the contract, or apply refused them repeatedly); the rest applied');
     this.log.debug({ gateway: batch.gateway, applied: outcome.applied, duplicates: outcome.duplicates }, 'batch applied');
   }
 

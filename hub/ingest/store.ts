@@ -40,6 +40,12 @@ export type BatchScope = <T>(db: Db, fn: () => T) => T;
 
 const noScope: BatchScope = (_db, fn) => fn();
 
+/**
+ * Checks an event before anything is written (e.g. a pass at a door another gateway watches): the reason it must not
+ * be applied, or undefined. A refused event is dead-lettered (reason `refused`) and the rest of the batch applies.
+ */
+export type RefuseFn = (event: Event, gateway: string) => string | undefined;
+
 export interface BatchOutcome {
   gateway: string;
   stream: string;
@@ -53,13 +59,15 @@ export interface BatchOutcome {
   seqConflicts: number;
   gapsOpened: SeqRange[];
   gapsReported: SeqRange[];
-  /** Events that broke the contract, or that apply refused in isolation mode; each went to dead_letters. */
+  /** Events that broke the contract, that apply refused in isolation mode, or that the refusal check refused; each went to dead_letters. */
   deadLettered: number;
+  /** Of deadLettered: those the refusal check refused (RefuseFn). */
+  refused: number;
   /** receivedAt − ts of the oldest (first) applied event, ms: the batch's largest lag; undefined when none applied. */
   maxLagMs: number | undefined;
 }
 
-export type DeadLetterReason = 'topic' | 'encoding' | 'json' | 'version' | 'schema' | 'apply';
+export type DeadLetterReason = 'topic' | 'encoding' | 'json' | 'version' | 'schema' | 'apply' | 'refused';
 
 /** Of a dead letter's payload at most this many bytes are kept (with the size and SHA-256 of all of it). */
 export const DEAD_LETTER_PAYLOAD_PREFIX = 256 * 1024;
@@ -193,6 +201,7 @@ const DL_COLUMNS = 'id, received_at, topic, gateway, reason, errors, stream, seq
 export class IngestStore {
   private readonly s: {
     inbox: Statement;
+    inInbox: Statement;
     getStream: Statement;
     insertStream: Statement;
     updateStream: Statement;
@@ -218,9 +227,11 @@ export class IngestStore {
     private readonly site: string,
     private readonly apply: ApplyFn,
     scope: BatchScope = noScope,
+    private readonly refuse?: RefuseFn,
   ) {
     this.s = {
       inbox: db.prepare('INSERT OR IGNORE INTO inbox (event_id, gateway, stream, seq, kind, event_ts, applied_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      inInbox: db.prepare('SELECT 1 FROM inbox WHERE event_id = ?').pluck(),
       getStream: db.prepare('SELECT stream, gateway, last_seq, applied, duplicates, late, seq_conflicts FROM streams WHERE stream = ?'),
       insertStream: db.prepare(
         'INSERT INTO streams (stream, gateway, last_seq, applied, duplicates, late, seq_conflicts, first_seen_at, last_event_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -290,6 +301,7 @@ export class IngestStore {
       gapsOpened: [],
       gapsReported: [],
       deadLettered: 0,
+      refused: 0,
       maxLagMs: undefined,
     };
     let row = this.s.getStream.get(stream) as StreamRow | undefined;
@@ -349,7 +361,11 @@ export class IngestStore {
       const e = batch.events[next++]!;
       // A seq already seen may be a dead letter of this very event (the message came again): nothing to do.
       const held = e.seq <= row.last_seq ? (this.s.deadLetterAt.get(stream, e.seq) as { event_id: string | null } | undefined) : undefined;
-      const isNew = held?.event_id === e.id ? 'duplicate' : isolate ? this.applyIsolated(batch, next - 1, i, ctx, at, out) : this.applyOne(e, gateway, ctx, at);
+      const refusal = this.refuse?.(e, gateway);
+      const isNew = held?.event_id === e.id ? 'duplicate'
+        : refusal !== undefined ? this.refuseOne(batch, next - 1, i, refusal, at, out)
+        : isolate ? this.applyIsolated(batch, next - 1, i, ctx, at, out)
+        : this.applyOne(e, gateway, ctx, at);
       if (isNew === 'duplicate') {
         out.duplicates++;
         continue;
@@ -381,6 +397,16 @@ export class IngestStore {
     if (this.s.inbox.run(e.id, gateway, e.stream, e.seq, e.kind, e.ts, at).changes === 0) return 'duplicate';
     this.apply(this.db, e, ctx);
     return 'applied';
+  }
+
+  /** Dead-letter one refused event as a one-event batch (unless its id was applied before: a redelivery). `i` and `index` as for applyIsolated. */
+  private refuseOne(batch: EventBatch, i: number, index: number, refusal: string, at: string, out: BatchOutcome): 'duplicate' | 'refused' {
+    const e = batch.events[i]!;
+    if (this.s.inInbox.get(e.id) !== undefined) return 'duplicate';
+    this.deadLetterEvent(batch, e, 'refused', [{ path: `/events/${index}`, message: `event ${e.id}: ${refusal}` }], { stream: e.stream, seq: e.seq, eventId: e.id }, at);
+    out.deadLettered++;
+    out.refused++;
+    return 'refused';
   }
 
   /** `i`: the event's place among the batch's good events; `index`: its place in the message as received. */
@@ -487,6 +513,10 @@ export class IngestStore {
       const e = parsed.value.events[0]!;
       if (e.stream !== row.stream) throw new RedriveError(422, `dead letter ${id} belongs to stream ${row.stream}, not ${e.stream}`, [{ path: '/stream', message: 'must stay the same' }]);
       if (row.seq !== null && e.seq !== row.seq) throw new RedriveError(422, `dead letter ${id} holds seq ${row.seq} of its stream, not ${e.seq}`, [{ path: '/seq', message: 'must stay the same' }]);
+    }
+    for (const e of parsed.value.events) {
+      const refusal = this.refuse?.(e, row.gateway);
+      if (refusal !== undefined) throw new RedriveError(422, `dead letter ${id}: event ${e.id} is still refused: ${refusal}`);
     }
     let result: RedriveResult;
     try {

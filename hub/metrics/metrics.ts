@@ -107,7 +107,8 @@ export class HubMetrics {
     this.clockOffset = new Gauge({ name: 'dockgate_gateway_clock_offset_seconds', help: 'largest reader clock offset the gateway reports', labelNames: ['gateway'], registers });
     this.readerUp = new Gauge({ name: 'dockgate_reader_up', help: '1 while the reader is reading', labelNames: ['gateway', 'reader'], registers });
     this.readerState = new Gauge({ name: 'dockgate_reader_state', help: '1 for the reader\'s current state', labelNames: ['gateway', 'reader', 'state'], registers });
-    this.doorReading = new Gauge({ name: 'dockgate_door_reading', help: '1 when the door is not off and its gateway has a reader reading', labelNames: ['door'], registers });
+    this.doorReading = new Gauge({ name: 'dockgate_door_reading', help: '1 when the door is not off and its gateway is online, connected and reports a reading reader covering it', labelNames: ['door'], registers });
+    this.brokerRefused = new Gauge({ name: 'dockgate_broker_refused', help: '1 while the embedded broker\'s last refusal of a claimed gateway id stands (not connected since); the cause is in the status', labelNames: ['gateway'], registers });
     this.verdict = new Gauge({ name: 'dockgate_status', help: '1 for the current status verdict', labelNames: ['verdict'], registers });
 
     this.http = new Histogram({
@@ -127,6 +128,7 @@ export class HubMetrics {
   private readonly readerUp: Gauge<'gateway' | 'reader'>;
   private readonly readerState: Gauge<'gateway' | 'reader' | 'state'>;
   private readonly doorReading: Gauge<'door'>;
+  private readonly brokerRefused: Gauge<'gateway'>;
   private readonly verdict: Gauge<'verdict'>;
 
   /** Time every request (route pattern, not the raw URL, so labels stay few). Install before the routes. */
@@ -138,7 +140,7 @@ export class HubMetrics {
 
   private observeStatus(): void {
     const report = this.d.status.report();
-    for (const g of [this.gatewayUp, this.gatewaySilent, this.outboxDepth, this.outboxAge, this.clockOffset, this.readerUp, this.readerState, this.doorReading, this.verdict]) g.reset();
+    for (const g of [this.gatewayUp, this.gatewaySilent, this.outboxDepth, this.outboxAge, this.clockOffset, this.readerUp, this.readerState, this.doorReading, this.brokerRefused, this.verdict]) g.reset();
     for (const g of report.gateways) {
       const l = { gateway: g.id };
       this.gatewayUp.set(l, g.state === 'online' ? 1 : 0);
@@ -152,6 +154,7 @@ export class HubMetrics {
       }
     }
     for (const d of report.doors) this.doorReading.set({ door: d.id }, d.reading ? 1 : 0);
+    for (const r of report.broker.refusals) this.brokerRefused.set({ gateway: r.gateway }, r.connectedSince ? 0 : 1);
     for (const v of ['ok', 'degraded', 'down']) this.verdict.set({ verdict: v }, report.verdict === v ? 1 : 0);
     if (report.channels.length > 0) {
       // hub/channels may have registered its metrics here already (it is handed this registry); else feed ours.

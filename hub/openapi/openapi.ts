@@ -42,6 +42,14 @@ export async function installOpenApi(app: FastifyInstance, opts: OpenApiOptions)
       security: [{ bearer: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: false }, staticCSP: true });
+  // The plugin's CSP ends in upgrade-insecure-requests: over plain HTTP on a LAN address the browser then fetches every
+  // asset over https:// and the page stays blank. The assets are same-origin relative URLs: over HTTPS they are https
+  // anyway, so the directive only ever breaks the plain-HTTP case. Everything else of the policy stays.
+  await app.register(swaggerUi, {
+    routePrefix: '/docs',
+    uiConfig: { docExpansion: 'list', deepLinking: false },
+    staticCSP: true,
+    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/g, ''),
+  });
   app.get('/openapi.json', { schema: { hide: true }, config: { access: 'public' } }, async () => app.swagger());
 }

@@ -7,13 +7,14 @@ import type { HubConfig } from '../config/schema.js';
 import type { Db } from '../db/database.js';
 import { getReceipt, openReceiptAt } from '../receiving/store.js';
 import { getShipment, openShipmentAt } from '../shipping/store.js';
+import { VARIANCE_EXCEPTION_TYPES } from '../variances/door-exceptions.js';
 import type { DoorWork, VarianceProvider } from './providers.js';
 
 export function openVariances(db: Db): VarianceProvider {
   const byType = db.prepare("SELECT type AS k, COUNT(*) AS n FROM variances WHERE status = 'open' GROUP BY type");
   const byDoor = db.prepare("SELECT door AS k, COUNT(*) AS n FROM variances WHERE status = 'open' AND door IS NOT NULL GROUP BY door");
   const toRecord = (rows: unknown[]) => Object.fromEntries((rows as Array<{ k: string; n: number }>).map((r) => [r.k, r.n]));
-  return { openByType: () => toRecord(byType.all()), openByDoor: () => toRecord(byDoor.all()) };
+  return { openByType: () => toRecord(byType.all()), openByDoor: () => toRecord(byDoor.all()), exceptionTypes: VARIANCE_EXCEPTION_TYPES };
 }
 
 export function doorWork(db: Db, config: HubConfig): (door: string) => DoorWork | undefined {

@@ -45,10 +45,14 @@ export class ExceptionResolutionError extends Error {
 
 const OPEN = `FROM door_exceptions e LEFT JOIN exception_resolutions r ON r.exception_id = e.id WHERE r.exception_id IS NULL`;
 
-export function listOpenExceptions(db: Db, filter: { door?: string; limit?: number } = {}): OpenException[] {
+/** `except`: exception types to leave out (those the variances room turns into variances). */
+export function listOpenExceptions(db: Db, filter: { door?: string; limit?: number; except?: ReadonlySet<string> } = {}): OpenException[] {
   return db
-    .prepare(`SELECT e.id, e.door, e.event_id AS eventId, e.type, e.sku, e.epc, e.message, e.created_at AS createdAt ${OPEN} AND (@door IS NULL OR e.door = @door) ORDER BY e.id DESC LIMIT @limit`)
-    .all({ door: filter.door ?? null, limit: filter.limit ?? 100 }) as OpenException[];
+    .prepare(
+      `SELECT e.id, e.door, e.event_id AS eventId, e.type, e.sku, e.epc, e.message, e.created_at AS createdAt ${OPEN} AND (@door IS NULL OR e.door = @door)
+        AND e.type NOT IN (SELECT value FROM json_each(@except)) ORDER BY e.id DESC LIMIT @limit`,
+    )
+    .all({ door: filter.door ?? null, limit: filter.limit ?? 100, except: JSON.stringify([...(filter.except ?? [])]) }) as OpenException[];
 }
 
 export function openExceptionCounts(db: Db): { byType: Record<string, number>; byDoor: Record<string, number> } {
@@ -59,6 +63,34 @@ export function openExceptionCounts(db: Db): { byType: Record<string, number>; b
     byDoor[r.door] = (byDoor[r.door] ?? 0) + r.n;
   }
   return { byType, byDoor };
+}
+
+/** Open exceptions per door and type, leaving out the types in `except` (those that became variances). */
+export function openExceptionsByDoor(db: Db, except: ReadonlySet<string>): Map<string, Record<string, number>> {
+  const out = new Map<string, Record<string, number>>();
+  for (const r of db.prepare(`SELECT e.door AS door, e.type AS type, COUNT(*) AS n ${OPEN} GROUP BY e.door, e.type`).all() as Array<{ door: string; type: string; n: number }>) {
+    if (except.has(r.type)) continue;
+    const byType = out.get(r.door) ?? {};
+    byType[r.type] = r.n;
+    out.set(r.door, byType);
+  }
+  return out;
+}
+
+/** Open unknown_door exceptions per door, with the gateways that reported them. */
+export function openUnknownDoors(db: Db): Array<{ door: string; gateways: string[]; open: number }> {
+  const rows = db
+    .prepare(`SELECT e.door AS door, a.gateway AS gateway, COUNT(*) AS n FROM door_exceptions e LEFT JOIN exception_resolutions r ON r.exception_id = e.id
+      LEFT JOIN door_activity a ON a.event_id = e.event_id WHERE r.exception_id IS NULL AND e.type = 'unknown_door' GROUP BY e.door, a.gateway ORDER BY e.door, a.gateway`)
+    .all() as Array<{ door: string; gateway: string | null; n: number }>;
+  const out = new Map<string, { door: string; gateways: string[]; open: number }>();
+  for (const r of rows) {
+    const u = out.get(r.door) ?? { door: r.door, gateways: [], open: 0 };
+    if (r.gateway) u.gateways.push(r.gateway);
+    u.open += r.n;
+    out.set(r.door, u);
+  }
+  return [...out.values()];
 }
 
 /** Mark an exception resolved, with the audit record, in one transaction. */

@@ -2,7 +2,7 @@
 // metrics, the live dashboard and the EPCIS export as route plugins; the applied-event bus they listen to.
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from '../../protocols/logging/index.js';
+import { componentLogger, type Logger } from '../../protocols/logging/index.js';
 import type { ApiContext } from '../api/context.js';
 import { installAuth } from '../auth/plugin.js';
 import type { RunningBroker } from '../broker/broker.js';
@@ -18,6 +18,7 @@ import type { AppliedEventBus } from './applied-bus.js';
 import type { OpsProviders } from './providers.js';
 import { statusRoutes } from './routes.js';
 import { StatusService } from './service.js';
+import { logUnknownDoors } from './unknown-doors.js';
 
 type Plugin = (app: FastifyInstance, ctx: ApiContext) => Promise<void>;
 
@@ -62,6 +63,7 @@ export function createOpsSurface(d: OpsDeps): OpsSurface {
   const status = new StatusService({ config: d.config, api: d.api, ingest: d.ingest, mqtt: d.mqtt, broker: d.broker, bus: d.bus, providers, version: d.version, startedAt: d.startedAt });
   const metrics = new HubMetrics({ db: d.api.db, ingest: d.ingest, status, bus: d.bus, providers });
   const https = readHttpsFiles(d.config.http.tls);
+  logUnknownDoors(d.bus, componentLogger(d.log, 'doors', { site: d.config.site }), d.api.clock);
   return {
     providers,
     status,

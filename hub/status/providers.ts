@@ -18,6 +18,8 @@ export interface VarianceProvider {
   openByType(): Record<string, number>;
   /** Open variances per door. */
   openByDoor(): Record<string, number>;
+  /** Door exception types that become variances (counted as variances, not again as exceptions). */
+  exceptionTypes: ReadonlySet<string>;
 }
 
 export interface OpsProviders {

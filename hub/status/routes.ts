@@ -39,10 +39,17 @@ export function statusRoutes(status: StatusService, startedAt: number) {
       schema: {
         tags: ['doors'],
         summary: 'Door exceptions nobody has resolved yet, newest first',
-        querystring: Type.Object({ door: Type.Optional(Type.String()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }),
+        querystring: Type.Object({
+          door: Type.Optional(Type.String()),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+          excludeVariances: Type.Optional(Type.Boolean({ description: 'leave out the types that became variances (resolve those as variances)' })),
+        }),
         response: { 200: Type.Object({ exceptions: Type.Array(OpenException) }), ...errors },
       },
-    }, async (req) => ({ exceptions: listOpenExceptions(ctx.db, req.query as { door?: string; limit?: number }) }));
+    }, async (req) => {
+      const q = req.query as { door?: string; limit?: number; excludeVariances?: boolean };
+      return { exceptions: listOpenExceptions(ctx.db, { ...q, ...(q.excludeVariances ? { except: status.varianceExceptionTypes() } : {}) }) };
+    });
 
     app.post('/api/v1/exceptions/:id/resolve', {
       schema: {

@@ -15,7 +15,7 @@ export const Ready = Type.Object({
 
 export const Reason = Type.Object({
   level: Type.Union([Type.Literal('down'), Type.Literal('degraded')]),
-  code: Type.String({ description: 'database, broker, gateway_down, reader_not_reading, scanner_not_open, outbox_backlog, no_gateway, channel_alert, stream_gaps' }),
+  code: Type.String({ description: 'database, broker, gateway_down, reader_not_reading, scanner_not_open, outbox_backlog, no_gateway, channel_alert, mqtt_refused, unknown_door, open_exceptions, stream_gaps' }),
   subject: Type.String(),
   message: Type.String(),
 });
@@ -49,6 +49,19 @@ export const StatusReport = Type.Object({
     up: Type.Boolean(),
     connectedClients: Type.Union([Type.Integer(), Type.Null()]),
     clients: Type.Array(Type.Object({ clientId: Type.String(), principal: Type.String() })),
+    refusals: Type.Array(
+      Type.Object({
+        gateway: Type.String({ description: 'the gateway id the client claimed (username, else what its client id names)' }),
+        cause: Type.String({ description: 'why, in words: wrong password, site id … does not match …, client id … held by …' }),
+        clientId: Type.String(),
+        address: NStr,
+        at: Type.String(),
+        firstAt: Type.String(),
+        count: Type.Integer({ description: 'refusals with this cause since firstAt' }),
+        connectedSince: Type.Boolean({ description: 'the gateway got in after this refusal' }),
+      }),
+      { description: "the embedded broker's last refusal per claimed gateway id, newest first" },
+    ),
   }),
   gateways: Type.Array(
     Type.Object({
@@ -74,6 +87,7 @@ export const StatusReport = Type.Object({
       lastPass: Type.Union([Type.Object({ at: Type.String(), epc: NStr, sku: NStr, direction: NStr, outcome: Type.String() }), Type.Null()]),
       work: Type.Union([DoorWork, Type.Null()]),
       openVariances: Type.Integer(),
+      openExceptions: Type.Integer({ description: 'open door exceptions that are no variance (unexpected_location, unknown_unit, door_off …)' }),
     }),
   ),
   ingest: Type.Object({
@@ -84,5 +98,9 @@ export const StatusReport = Type.Object({
     streamGaps: Type.Object({ missing: Type.Integer(), reported: Type.Integer() }),
   }),
   channels: Type.Array(ChannelHealthSchema),
+  warnings: Type.Array(
+    Type.Object({ code: Type.String({ description: 'plain_mqtt, plain_http, anonymous_mqtt' }), subject: Type.String(), message: Type.String() }),
+    { description: 'what the hub serves in plain text on the network' },
+  ),
 });
 export type StatusReportBody = Static<typeof StatusReport>;

@@ -11,9 +11,13 @@ import type { ChannelHealth } from '../channels/health.js';
 import type { HubConfig } from '../config/schema.js';
 import type { Ingest } from '../ingest/ingest.js';
 import type { AppliedEventBus } from './applied-bus.js';
-import { openExceptionCounts } from './exceptions.js';
+import { openExceptionsByDoor, openUnknownDoors } from './exceptions.js';
+import { exposureWarnings, type ExposureWarning } from './exposure.js';
 import type { DoorWork, OpsProviders } from './providers.js';
-import { evaluate, type GatewayIn, type Reason, type Verdict } from './verdict.js';
+import { doorReading, evaluate, type GatewayIn, type Reason, type Verdict } from './verdict.js';
+
+/** A broker refusal older than this no longer degrades the verdict (still listed): a stray attempt fades. */
+const REFUSAL_REASON_MS = 10 * 60_000;
 
 export interface StatusDeps {
   config: HubConfig;
@@ -62,7 +66,14 @@ export interface StatusReport {
   at: string;
   hub: { site: string; version: string; startedAt: string; uptimeS: number };
   database: { ok: boolean; error?: string };
-  broker: { mode: 'embedded' | 'external'; up: boolean; connectedClients: number | null; clients: Array<{ clientId: string; principal: string }> };
+  broker: {
+    mode: 'embedded' | 'external';
+    up: boolean;
+    connectedClients: number | null;
+    clients: Array<{ clientId: string; principal: string }>;
+    /** The embedded broker's last refusal per claimed gateway id, newest first (an external broker's are in its log). */
+    refusals: Array<{ gateway: string; cause: string; clientId: string; address: string | null; at: string; firstAt: string; count: number; connectedSince: boolean }>;
+  };
   gateways: Array<{
     id: string;
     state: 'online' | 'down';
@@ -84,9 +95,13 @@ export interface StatusReport {
     lastPass: { at: string; epc: string | null; sku: string | null; direction: string | null; outcome: string } | null;
     work: DoorWork | null;
     openVariances: number;
+    /** Open door exceptions that are no variance (unexpected_location, unknown_unit, door_off …). */
+    openExceptions: number;
   }>;
   ingest: { eventsPerSecond: number; lagMs: number | null; applied: number; deadLetters: number; streamGaps: { missing: number; reported: number } };
   channels: ChannelHealth[];
+  /** Served in plain text on the network (MQTT or REST without TLS off loopback, anonymous MQTT from the network). */
+  warnings: ExposureWarning[];
 }
 
 type Row = Record<string, unknown>;
@@ -94,6 +109,7 @@ type Row = Record<string, unknown>;
 export class StatusService {
   readonly rate = new RateWindow();
   private readonly sql;
+  private readonly warnings: ExposureWarning[];
 
   constructor(private readonly d: StatusDeps) {
     const db = d.api.db;
@@ -104,6 +120,12 @@ export class StatusService {
       gaps: db.prepare('SELECT kind, COUNT(*) AS n FROM stream_gaps GROUP BY kind'),
     };
     d.bus.on((applied) => this.rate.add(applied.length, d.api.clock()));
+    this.warnings = exposureWarnings(d.config);
+  }
+
+  /** Door exception types the variances room turns into variances (none when it does not run). */
+  varianceExceptionTypes(): ReadonlySet<string> {
+    return this.d.providers.variances?.exceptionTypes ?? new Set();
   }
 
   private database(): { ok: boolean; error?: string } {
@@ -141,13 +163,16 @@ export class StatusService {
     const ids = [...new Set([...rows.map((r) => r.gateway), ...doors.map((d) => d.gateway)])].sort();
     const gatewayIn: GatewayIn[] = ids.map((id) => {
       const r = known.get(id);
-      const readers = (r?.readers ?? []) as Array<{ id: string; state: string; reason?: string; lastReport?: string; readsPerSecond?: number }>;
+      const readers = (r?.readers ?? []) as Array<{ id: string; state: string; reason?: string; lastReport?: string; readsPerSecond?: number; doors?: string[] }>;
       const scanners = (r?.scanners ?? []) as Array<{ id: string; state: string; lastScan?: string }>;
       return { id, reportedOnline: r?.online ?? false, lastSeenMs: r ? tsMs(r.lastSeenAt) : null, readers, scanners, outboxOldestAgeS: r?.outbox.oldestAgeS ?? null };
     });
     const channels = [...(providers.channels?.() ?? [])];
     const gaps = database.ok ? (this.sql.gaps.all() as Array<{ kind: string; n: number }>) : [];
     const missingGaps = gaps.find((g) => g.kind === 'missing')?.n ?? 0;
+    const refusals = this.d.broker?.refusals() ?? [];
+    const knownDoors = new Set(doors.map((d) => d.id));
+    const exceptionsByDoor = database.ok ? openExceptionsByDoor(api.db, this.varianceExceptionTypes()) : new Map<string, Record<string, number>>();
     const result = evaluate({
       nowMs: now,
       gatewaySilentS: config.status.gatewaySilentS,
@@ -159,12 +184,18 @@ export class StatusService {
       neededGateways: new Set(doors.filter((d) => d.mode !== 'off').map((d) => d.gateway)),
       channels,
       missingGaps,
+      refusals: refusals.filter((r) => !r.connectedSince && now - r.atMs < REFUSAL_REASON_MS),
+      unknownDoors: database.ok ? openUnknownDoors(api.db).filter((u) => !knownDoors.has(u.door)) : [],
+      openExceptions: [...exceptionsByDoor].filter(([door]) => knownDoors.has(door)).map(([door, byType]) => ({ door, byType })),
     });
     const verdictOf = new Map(result.gateways.map((g) => [g.id, g]));
-    const openByDoor = database.ok ? (providers.variances?.openByDoor() ?? openExceptionCounts(api.db).byDoor) : {};
+    const openByDoor = database.ok ? (providers.variances?.openByDoor() ?? {}) : {};
     const stats = this.d.ingest.stats();
     const lags = Object.values(stats.gateways).map((g) => g.lastLagMs).filter((l): l is number => l !== undefined);
     const connected = this.d.broker?.connectedClients() ?? [];
+    // Embedded broker: a gateway is connected when its principal holds a connection. External: the hub cannot see it.
+    const connectedGateways = this.d.broker ? this.d.broker.connectedGateways() : undefined;
+    const iso = (ms: number) => new Date(ms).toISOString();
 
     return {
       verdict: result.verdict,
@@ -172,7 +203,13 @@ export class StatusService {
       at: new Date(now).toISOString(),
       hub: { site: config.site, version: this.d.version, startedAt: new Date(this.d.startedAt).toISOString(), uptimeS: Math.max(0, (now - this.d.startedAt) / 1000) },
       database,
-      broker: { mode: this.d.mqtt.mode, up: broker.up, connectedClients: this.d.broker ? connected.length : null, clients: connected.map((c) => ({ clientId: c.clientId, principal: c.principal })) },
+      broker: {
+        mode: this.d.mqtt.mode,
+        up: broker.up,
+        connectedClients: this.d.broker ? connected.length : null,
+        clients: connected.map((c) => ({ clientId: c.clientId, principal: c.principal })),
+        refusals: refusals.map((r) => ({ gateway: r.gateway, cause: r.cause, clientId: r.clientId, address: r.address, at: iso(r.atMs), firstAt: iso(r.firstMs), count: r.count, connectedSince: r.connectedSince })),
+      },
       gateways: gatewayIn.map((g) => {
         const r = known.get(g.id);
         const v = verdictOf.get(g.id)!;
@@ -191,7 +228,7 @@ export class StatusService {
       }),
       doors: doors.map((d) => {
         const gw = gatewayIn.find((g) => g.id === d.gateway);
-        const reading = d.mode !== 'off' && verdictOf.get(d.gateway)?.state === 'online' && (gw?.readers.some((r) => r.state === 'reading') ?? false);
+        const reading = doorReading(d, { online: verdictOf.get(d.gateway)?.state === 'online', connected: connectedGateways?.has(d.gateway) ?? true, readers: gw?.readers ?? [] });
         return {
           id: d.id,
           mode: d.mode,
@@ -201,6 +238,7 @@ export class StatusService {
           lastPass: (this.sql.lastPass.get(d.id) as StatusReport['doors'][number]['lastPass'] | undefined) ?? null,
           work: providers.doorWork?.(d.id) ?? null,
           openVariances: openByDoor[d.id] ?? 0,
+          openExceptions: Object.values(exceptionsByDoor.get(d.id) ?? {}).reduce((a, b) => a + b, 0),
         };
       }),
       ingest: {
@@ -211,6 +249,7 @@ export class StatusService {
         streamGaps: { missing: missingGaps, reported: gaps.find((g) => g.kind === 'reported')?.n ?? 0 },
       },
       channels,
+      warnings: this.warnings,
     };
   }
 }

@@ -101,7 +101,10 @@ describe('status, readiness and metrics of a running hub', () => {
     const s = await status();
     const door = s.doors.find((d) => d.id === 'door-1')!;
     expect(door.lastPass).toMatchObject({ epc: unknown, direction: 'in', outcome: expect.stringMatching(/^exception:/) });
-    expect(door.openVariances).toBe(1);
+    // no variances room in this hub: the unknown tag stays a door exception, counted in the badge and the reasons
+    expect(door).toMatchObject({ openVariances: 0, openExceptions: 1 });
+    expect(s.verdict).toBe('degraded');
+    expect(s.reasons).toEqual([{ level: 'degraded', code: 'open_exceptions', subject: 'door-1', message: 'door-1 has 1 open exception (unknown_tag 1): see /api/v1/exceptions' }]);
     expect(s.ingest).toMatchObject({ applied: 4, deadLetters: 0, streamGaps: { missing: 0, reported: 0 } });
     expect(s.ingest.eventsPerSecond).toBeCloseTo(4 / 60, 5);
 
@@ -116,7 +119,7 @@ describe('status, readiness and metrics of a running hub', () => {
     expect(sampleValue(m, 'dockgate_gateway_outbox_depth', { gateway: 'gw-1' })).toBe(3);
     expect(sampleValue(m, 'dockgate_reader_up', { gateway: 'gw-1', reader: 'portal-1' })).toBe(1);
     expect(sampleValue(m, 'dockgate_reader_state', { gateway: 'gw-1', reader: 'portal-1', state: 'reading' })).toBe(1);
-    expect(sampleValue(m, 'dockgate_status', { verdict: 'ok' })).toBe(1);
+    expect(sampleValue(m, 'dockgate_status', { verdict: 'degraded' })).toBe(1);
     expect(sampleValue(m, 'dockgate_http_request_duration_seconds_count', { method: 'GET', route: '/api/v1/status', status_code: '200' })).toBeGreaterThanOrEqual(1);
     expect(m.get('dockgate_events_applied_total')!.type).toBe('counter');
     expect(m.get('dockgate_ingest_latency_seconds')!.type).toBe('histogram');
@@ -124,6 +127,11 @@ describe('status, readiness and metrics of a running hub', () => {
     // moves keep counting from where the last scrape stopped
     await gw.send([passDraft('door-1', epc('4'), 'in', now)]);
     expect(sampleValue(await metrics(), 'dockgate_moves_total', { reason: 'receipt' })).toBe(4);
+
+    // resolved, the site is plain ok again
+    const open = (await call<{ exceptions: Array<{ id: number }> }>(t.hub.url, 'GET', '/api/v1/exceptions/open')).body.exceptions;
+    expect((await call(t.hub.url, 'POST', `/api/v1/exceptions/${open[0]!.id}/resolve`, { body: { note: 'stray tag' } })).status).toBe(200);
+    expect((await status()).verdict).toBe('ok');
   });
 
   it('degrades when a reader drops, and is ok again when it reads', async () => {

@@ -24,7 +24,7 @@ export function gatewayStatus(over: Partial<GatewayStatus> = {}, atMs = Date.now
     online: true,
     ts: isoTs(atMs),
     version: '0.1.0',
-    readers: [{ id: 'portal-1', state: 'reading', lastReport: isoTs(atMs) }],
+    readers: [{ id: 'portal-1', state: 'reading', lastReport: isoTs(atMs), doors: ['door-1', 'door-2', 'door-3'] }],
     scanners: [],
     outbox: { depth: 3, bytes: 300, oldestAgeS: 0.2, dropped: 0 },
     clockOffsetMs: -14,

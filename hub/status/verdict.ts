@@ -17,6 +17,8 @@ export interface ReaderIn {
   state: string;
   reason?: string | undefined;
   lastReport?: string | undefined;
+  /** The doors its antennas cover (gateways before this field: none known). */
+  doors?: readonly string[] | undefined;
 }
 
 export interface GatewayIn {
@@ -43,6 +45,12 @@ export interface StatusIn {
   channels: ReadonlyArray<{ channel: string; status: 'ok' | 'warn' | 'alert'; alerts: ReadonlyArray<{ level: string; message: string }> }>;
   /** Seq ranges of streams found missing and not yet filled. */
   missingGaps: number;
+  /** Recent broker refusals of claimed gateway ids that have not got in since. */
+  refusals?: ReadonlyArray<{ gateway: string; clientId: string; cause: string }>;
+  /** Doors the hub does not know that gateways report passes at (open unknown_door exceptions). */
+  unknownDoors?: ReadonlyArray<{ door: string; gateways: readonly string[]; open: number }>;
+  /** Open door exceptions that are no variance, per known door and type. */
+  openExceptions?: ReadonlyArray<{ door: string; byType: Readonly<Record<string, number>> }>;
 }
 
 export interface GatewayVerdict {
@@ -99,8 +107,34 @@ export function evaluate(s: StatusIn): { verdict: Verdict; reasons: Reason[]; ga
       reasons.push({ level: 'degraded', code: 'channel_alert', subject: c.channel, message: `channel ${c.channel}: ${c.alerts.map((a) => a.message).join('; ') || 'alert'}` });
     }
   }
+  for (const r of s.refusals ?? []) {
+    reasons.push({ level: 'degraded', code: 'mqtt_refused', subject: r.gateway, message: `the broker refused gateway ${r.gateway} (client id ${r.clientId}): ${r.cause}` });
+  }
+  for (const u of s.unknownDoors ?? []) {
+    reasons.push({
+      level: 'degraded',
+      code: 'unknown_door',
+      subject: u.door,
+      message: `gateway ${u.gateways.join(', ')} reports passes at door ${u.door}, which this hub does not know (${plural(u.open, 'open exception')}): add the door to hub.yaml or fix the gateway's portal.doors`,
+    });
+  }
+  for (const e of s.openExceptions ?? []) {
+    const types = Object.entries(e.byType).sort(([a], [b]) => a.localeCompare(b));
+    const n = types.reduce((sum, [, k]) => sum + k, 0);
+    if (n === 0) continue;
+    reasons.push({ level: 'degraded', code: 'open_exceptions', subject: e.door, message: `${e.door} has ${plural(n, 'open exception')} (${types.map(([t, k]) => `${t} ${k}`).join(', ')}): see /api/v1/exceptions` });
+  }
   if (s.missingGaps > 0) reasons.push({ level: 'degraded', code: 'stream_gaps', subject: 'ingest', message: `${s.missingGaps} range(s) of events missing from gateway streams, not yet delivered` });
 
   const verdict: Verdict = reasons.some((r) => r.level === 'down') ? 'down' : reasons.length ? 'degraded' : 'ok';
   return { verdict, reasons, gateways };
+}
+
+function plural(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
+}
+
+/** A door is reading only while its gateway is online and connected and reports a reading reader covering it. */
+export function doorReading(door: { id: string; mode: string }, gateway: { online: boolean; connected: boolean; readers: readonly ReaderIn[] }): boolean {
+  return door.mode !== 'off' && gateway.online && gateway.connected && gateway.readers.some((r) => r.state === 'reading' && (r.doors?.includes(door.id) ?? false));
 }

@@ -39,22 +39,35 @@ export interface TestHub {
 }
 
 export async function startTestHub(
-  opts: { yaml?: string; modules?: HubModules; modulesFor?: (config: HubConfig) => HubModules; clock?: () => number; logger?: Logger; dir?: string; env?: Record<string, string> } = {},
+  opts: {
+    yaml?: string;
+    /** The broker and http sections (YAML flow mappings); default: embedded broker and HTTP on loopback, free ports. */
+    broker?: string;
+    http?: string;
+    modules?: HubModules;
+    modulesFor?: (config: HubConfig) => HubModules;
+    clock?: () => number;
+    logger?: Logger;
+    dir?: string;
+    env?: Record<string, string>;
+  } = {},
 ): Promise<TestHub> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'dockgate-hub-'));
   const dbPath = join(dir, 'hub.db');
   const yaml = `site: ${TEST_SITE}
 database: { path: ${dbPath} }
-broker: { type: embedded, tcp: { host: 127.0.0.1, port: 0 } }
-http: { host: 127.0.0.1, port: 0 }
+broker: ${opts.broker ?? '{ type: embedded, tcp: { host: 127.0.0.1, port: 0 } }'}
+http: ${opts.http ?? '{ host: 127.0.0.1, port: 0 }'}
 ${opts.yaml ?? BASE_SITE_YAML}`;
-  const config = parseHubConfig(yaml, { env: { DOCKGATE_GATEWAY_PASSWORDS: `${TEST_GATEWAY}:${TEST_GATEWAY_PASSWORD}`, ...opts.env }, baseDir: dir });
+  const external = opts.broker?.includes('external') ?? false;
+  const env = { ...(external ? {} : { DOCKGATE_GATEWAY_PASSWORDS: `${TEST_GATEWAY}:${TEST_GATEWAY_PASSWORD}` }), ...opts.env };
+  const config = parseHubConfig(yaml, { env, baseDir: dir });
   const hub = await startHub(config, opts.logger ?? silentLogger(), opts.modulesFor?.(config) ?? opts.modules ?? {}, opts.clock);
   return {
     hub,
     dir,
     dbPath,
-    mqttUrl: `mqtt://127.0.0.1:${hub.broker!.port}`,
+    mqttUrl: hub.broker && config.broker.type === 'embedded' ? `mqtt://${config.broker.tcp.host === '0.0.0.0' ? '127.0.0.1' : config.broker.tcp.host}:${hub.broker.port}` : '',
     async stop() {
       await hub.stop();
       if (!opts.dir) rmSync(dir, { recursive: true, force: true });

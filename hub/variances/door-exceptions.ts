@@ -14,6 +14,8 @@ const AS_VARIANCE: Record<string, VarianceType> = {
   unknown_direction: 'unknown_direction',
 };
 
+export const VARIANCE_EXCEPTION_TYPES: ReadonlySet<string> = new Set(Object.keys(AS_VARIANCE));
+
 export function doorExceptionVariances(): PassObserver {
   return {
     observe(db: Db, pass: PassContext, outcome: PassOutcome, nowMs: number): void {

@@ -229,6 +229,8 @@ export const ReaderHealth = Type.Object(
     /** Reader clock minus gateway clock, ms, when the reader reports UTC timestamps. */
     clockOffsetMs: Type.Optional(Type.Number()),
     readsPerSecond: Type.Optional(Type.Number({ minimum: 0 })),
+    /** The doors this reader's antennas cover (additive in v1): the hub calls a door reading only while one covers it. */
+    doors: Type.Optional(Type.Array(Id, { maxItems: 1000 })),
   },
   { additionalProperties: false },
 );

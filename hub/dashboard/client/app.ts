@@ -5,10 +5,12 @@ export {};
 
 interface Reason { level: string; code: string; subject: string; message: string }
 interface Pass { at: string; epc: string | null; sku: string | null; direction: string | null; outcome: string }
-interface Door { id: string; mode: string; gateway: string; reading: boolean; sensor: string | null; lastPass: Pass | null; work: { kind: string; reference: string; expected: number; done: number } | null; openVariances: number }
+interface Door { id: string; mode: string; gateway: string; reading: boolean; sensor: string | null; lastPass: Pass | null; work: { kind: string; reference: string; expected: number; done: number } | null; openVariances: number; openExceptions: number }
 interface Gateway { id: string; state: string; reportedOnline: boolean; lastSeenAt: string | null; silentS: number | null; outbox: { depth: number | null }; readers: Array<{ id: string; state: string; reason: string | null }>; scanners: Array<{ id: string; state: string }> }
 interface Channel { channel: string; mode: string; status: string; alerts: Array<{ message: string }> }
-interface Status { verdict: string; reasons: Reason[]; hub: { site: string }; doors: Door[]; gateways: Gateway[]; channels: Channel[] }
+interface Refusal { gateway: string; cause: string; clientId: string; address: string | null; at: string; count: number; connectedSince: boolean }
+interface Warning { code: string; subject: string; message: string }
+interface Status { verdict: string; reasons: Reason[]; hub: { site: string }; doors: Door[]; gateways: Gateway[]; channels: Channel[]; broker: { refusals: Refusal[] }; warnings: Warning[] }
 interface Activity { eventId?: string; door: string; kind: string; epc: string | null; gtin?: string | null; sku: string | null; direction: string | null; outcome: string; occurredAt: string }
 interface Issue { key: string; id: number; source: 'variance' | 'exception'; type: string; door: string | null; text: string; at: string }
 
@@ -52,7 +54,7 @@ function renderDoors(): void {
   const root = $('doors');
   root.replaceChildren();
   for (const d of status?.doors ?? []) {
-    const tile = el('div', `tile ${d.mode === 'off' ? 'off' : d.reading ? 'reading' : 'idle'}${d.openVariances > 0 ? ' has-variances' : ''}`);
+    const tile = el('div', `tile ${d.mode === 'off' ? 'off' : d.reading ? 'reading' : 'idle'}${d.openVariances + d.openExceptions > 0 ? ' has-variances' : ''}`);
     tile.dataset.door = d.id;
     const top = el('div', 'top');
     top.append(el('span', 'name', d.id), el('span', 'mode', d.mode));
@@ -61,6 +63,11 @@ function renderDoors(): void {
     if (d.openVariances > 0) {
       const b = el('span', 'badge', `${d.openVariances} open`);
       b.dataset.role = 'variances';
+      tile.append(b);
+    }
+    if (d.openExceptions > 0) {
+      const b = el('span', 'badge', `${d.openExceptions} exception${d.openExceptions === 1 ? '' : 's'}`);
+      b.dataset.role = 'exceptions';
       tile.append(b);
     }
     if (d.work) {
@@ -95,7 +102,17 @@ function renderSide(): void {
     for (const s of g.scanners) row.append(el('div', 'sub', `scanner ${s.id}: ${s.state}`));
     gws.append(row);
   }
-  if (!status?.gateways.length) gws.append(el('div', 'empty', 'no gateway has reported'));
+  // Refused by the broker and not in since: why, in words (a mistyped site id, a wrong password, a taken client id).
+  for (const r of status?.broker.refusals ?? []) {
+    if (r.connectedSince) continue;
+    const row = el('div', 'row down');
+    row.dataset.refused = r.gateway;
+    const title = el('div', 'title');
+    title.append(el('span', '', r.gateway), el('span', '', 'refused by the broker'));
+    row.append(title, el('div', 'sub', r.cause), el('div', 'sub', `client id ${r.clientId}${r.address ? ` from ${r.address}` : ''} · ${r.count}× · last ${time(r.at)}`));
+    gws.append(row);
+  }
+  if (!status?.gateways.length && !status?.broker.refusals.length) gws.append(el('div', 'empty', 'no gateway has reported'));
   const chs = $('channels');
   chs.replaceChildren();
   for (const c of status?.channels ?? []) {
@@ -116,6 +133,7 @@ function renderHeader(): void {
   v.textContent = status.verdict;
   v.className = status.verdict;
   $('reasons').textContent = status.reasons.map((r) => r.message).join(' · ');
+  $('warnings').textContent = status.warnings.map((w) => w.message).join(' · ');
 }
 
 async function loadStatus(): Promise<void> {
@@ -139,7 +157,7 @@ async function loadPasses(): Promise<void> {
 
 async function loadIssues(): Promise<void> {
   const issues: Issue[] = [];
-  // Variances when the hub runs the variances room (door exceptions become variances there), else door exceptions.
+  // Variances when the hub runs the variances room (some door exceptions become variances there).
   const res = variancesApi === false ? undefined : await api('/api/v1/variances?status=open&limit=200');
   if (res && res.status !== 404) {
     variancesApi = true;
@@ -150,13 +168,12 @@ async function loadIssues(): Promise<void> {
       const text = [v.reference, v.sku ?? v.epc, counts, v.message].filter(Boolean).join(' · ');
       issues.push({ key: `variance:${v.id}`, id: v.id, source: 'variance', type: v.type, door: v.door, text, at: v.createdAt });
     }
-  } else {
-    variancesApi = false;
-    const ex = await api('/api/v1/exceptions/open?limit=200');
-    if (!ex.ok) return;
-    for (const x of ((await ex.json()) as { exceptions: Array<{ id: number; type: string; door: string; message: string; createdAt: string }> }).exceptions) {
-      issues.push({ key: `exception:${x.id}`, id: x.id, source: 'exception', type: x.type, door: x.door, text: x.message, at: x.createdAt });
-    }
+  } else variancesApi = false;
+  // Door exceptions that did not become variances (all of them without the variances room): resolved here too.
+  const ex = await api('/api/v1/exceptions/open?excludeVariances=true&limit=200');
+  if (!ex.ok) return;
+  for (const x of ((await ex.json()) as { exceptions: Array<{ id: number; type: string; door: string; message: string; createdAt: string }> }).exceptions) {
+    issues.push({ key: `exception:${x.id}`, id: x.id, source: 'exception', type: x.type, door: x.door, text: x.message, at: x.createdAt });
   }
   renderIssues(issues);
 }
