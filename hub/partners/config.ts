@@ -17,6 +17,8 @@ export const PartnerConfig = Type.Object(
     /** The receiving advice it gets when a receipt of its documents closes. */
     advice: Type.Union([Type.Literal('861'), Type.Literal('RECADV'), Type.Literal('none')], { default: 'none' }),
     deliver: Type.Optional(Delivery),
+    /** Its EPCIS 2.0 repository: a capture document (ObjectEvents, AggregationEvents) is POSTed to <url>/capture when a receipt of its ASN closes. */
+    epcisCaptureUrl: Type.Optional(Type.String({ pattern: '^https?://', patternHint: 'an http(s) URL' })),
   },
   { additionalProperties: false },
 );

@@ -21,7 +21,8 @@ export function partnersModule(config: HubConfig): HubModules {
     attach(hub) {
       const log = componentLogger(hub.log, 'partners');
       outbox = new PartnerOutbox({ db: hub.db, log, clock: hub.clock, retryBaseMs: pc.retryBaseMs, retryMaxMs: pc.retryMaxMs, alertAfter: pc.alertAfter, registry: hub.metrics.registry });
-      const stopListening = onReceiptClosed(hub.db, receiptAdviceListener(pc));
+      const site = { site: config.site, sgln: config.sgln, doorSglns: new Map(config.doors.filter((d) => d.sgln).map((d) => [d.id, d.sgln!])) };
+      const stopListening = onReceiptClosed(hub.db, receiptAdviceListener(pc, site));
       outbox.start(Math.min(pc.pollMs, 1000));
       let timer: NodeJS.Timeout | undefined;
       const folder = pc.inboundFolder;

@@ -3,6 +3,8 @@
 // watched folder; the outbox retrying a partner URL.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startLocalServer, type LocalServer } from '../channels/testing/server.js';
 import { BASE_SITE_YAML } from '../testing/harness.js';
@@ -186,5 +188,40 @@ describe('partner documents through the hub', () => {
     expect(delivered).toMatchObject({ status: 'delivered', attempts: 4 });
     const metrics = await s.t.hub.metrics.registry.getSingleMetricAsString('dockgate_partner_deliveries_total');
     expect(metrics).toMatch(/result="failed"} 3/);
+  });
+  it('pushes an EPCIS 2.0 capture (ObjectEvents and pallet → carton → unit AggregationEvents) that GS1\'s JSON Schema accepts, retried with the same eventIDs', async () => {
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    addFormats.default(ajv);
+    const validate = ajv.compile(JSON.parse(readFileSync(new URL('../epcis/schema/epcis-json-schema.json', import.meta.url), 'utf8')) as object);
+    const captures: Array<{ path: string; doc: { epcisBody: { eventList: Array<Record<string, unknown>> } } }> = [];
+    let fail = 1;
+    server = await startLocalServer((req, body, res) => {
+      const doc = JSON.parse(body.toString());
+      if (!validate(doc)) {
+        res.writeHead(400).end(JSON.stringify(validate.errors));
+        return;
+      }
+      captures.push({ path: req.url ?? '', doc });
+      res.writeHead(fail-- > 0 ? 500 : 202).end();
+    });
+    s = await startScenario(yaml(`  retryBaseMs: 20\n  retryMaxMs: 40\n  list:\n    - { id: supplier-d, senderIds: ['4012345500004'], epcisCaptureUrl: '${server.url}/epcis' }`));
+    await items(s, [{ sku: 'SKU-6', tracking: 'quantity', gtin: gtin(6) }]);
+    expect((await s.api('POST', '/api/v1/inbound/edi', fixture('desadv-carton-level.edi'))).status).toBe(201);
+    await s.api('POST', '/api/v1/receipts/DES-587441/open', { door: 'door-1' });
+    await s.send(pass('door-1', ssccEpc(sscc(401))));
+    await s.api('POST', '/api/v1/receipts/DES-587441/close');
+    await until(() => captures.length >= 2);
+    await until(() => (s!.t.hub.db.prepare("SELECT status FROM partner_outbox WHERE key = 'epcis:DES-587441'").get() as { status: string }).status === 'delivered');
+    expect(captures.map((c) => c.path)).toEqual(['/epcis/capture', '/epcis/capture']);
+    const [first, second] = captures.map((c) => c.doc.epcisBody.eventList);
+    expect(second!.map((e) => e.eventID)).toEqual(first!.map((e) => e.eventID));
+    expect(new Set(first!.map((e) => e.eventID)).size).toBe(first!.length);
+    expect(first!.map((e) => [e.type, e.action, e.bizStep])).toEqual([['ObjectEvent', 'OBSERVE', 'receiving'], ['AggregationEvent', 'ADD', 'receiving'], ['AggregationEvent', 'ADD', 'receiving'], ['AggregationEvent', 'ADD', 'receiving']]);
+    expect(first![0]!.epcList).toEqual(['urn:epc:id:sscc:9506000.0000000401']);
+    expect(first!.slice(1).map((e) => [e.parentID, e.childEPCs ?? null, e.childQuantityList ?? null])).toEqual([
+      [`https://id.gs1.org/00/${sscc(401)}`, [`https://id.gs1.org/00/${sscc(402)}`, `https://id.gs1.org/00/${sscc(403)}`], null],
+      [`https://id.gs1.org/00/${sscc(402)}`, null, [{ epcClass: `https://id.gs1.org/01/${gtin(6)}/10/B77`, quantity: 10 }]],
+      [`https://id.gs1.org/00/${sscc(403)}`, null, [{ epcClass: `https://id.gs1.org/01/${gtin(6)}/10/B77`, quantity: 10 }]],
+    ]);
   });
 });
