@@ -196,7 +196,7 @@ describe('partner documents through the hub', () => {
     const captures: Array<{ path: string; doc: { epcisBody: { eventList: Array<Record<string, unknown>> } } }> = [];
     let fail = 1;
     server = await startLocalServer((req, body, res) => {
-      const doc = JSON.parse(body.toString());
+      const doc = JSON.parse(body.toString()) as (typeof captures)[number]['doc'];
       if (!validate(doc)) {
         res.writeHead(400).end(JSON.stringify(validate.errors));
         return;
