@@ -27,6 +27,7 @@ import { DoorMode } from '../../protocols/events/index.js';
 import { hashSecret, parseSecretHash } from '../broker/credentials.js';
 import { ChannelConfigSchema, parseChannels } from '../channels/config.js';
 import { REAL_LOCATION_KINDS } from '../ledger/types.js';
+import { PartnersSection } from '../partners/config.js';
 
 const Bind = (host: string) => Type.String({ minLength: 1, default: host });
 
@@ -182,6 +183,8 @@ export const HubConfigSchema = Type.Object(
     /** Units held back from every channel (the rule's globalBuffer). */
     channelSync: Type.Object({ globalBuffer: Count }, { additionalProperties: false, default: {} }),
     channels: Type.Array(ChannelConfigSchema, { default: [], maxItems: 100 }),
+    /** Trading partners: EDI documents in (ASNs, POs) and out (acknowledgements, receiving advice). */
+    partners: PartnersSection,
     status: Type.Object(
       { gatewaySilentS: Type.Integer({ minimum: 1, maximum: 86_400, default: 120 }) },
       { additionalProperties: false, default: {} },
@@ -361,7 +364,13 @@ function finish(c: Checked, ctx: ResolveContext): HubConfig {
   if (broker.tls === undefined) delete broker.tls;
   const http = { ...c.http, tls: files(c.http.tls) };
   if (http.tls === undefined) delete http.tls;
-  return { ...c, database: { path: resolveFrom(ctx.baseDir, c.database.path) }, broker, http, channels: parseChannels(c.channels, ctx.source) };
+  const partners = {
+    ...c.partners,
+    inboundFolder: resolveFrom(ctx.baseDir, c.partners.inboundFolder),
+    list: c.partners.list.map((p) => (p.deliver && 'folder' in p.deliver ? { ...p, deliver: { folder: resolveFrom(ctx.baseDir, p.deliver.folder) } } : p)),
+  };
+  if (partners.inboundFolder === undefined) delete partners.inboundFolder;
+  return { ...c, database: { path: resolveFrom(ctx.baseDir, c.database.path) }, broker, http, channels: parseChannels(c.channels, ctx.source), partners };
 }
 
 /**

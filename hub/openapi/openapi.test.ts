@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
@@ -73,8 +74,12 @@ describe('OpenAPI: every route documented, every response as its schema says', (
     const variance = ((await call<{ variances: Array<{ id: number }> }>(t.hub.url, 'GET', '/api/v1/variances?status=open')).body.variances)[0]!;
     expect((await post(`/api/v1/variances/${variance.id}/resolve`, { action: 'dismiss', reason: 'test tag' })).status).toBe(200);
 
+    const edi = await fetch(`${t.hub.url}/api/v1/inbound/edi`, { method: 'POST', headers: { 'content-type': 'application/edi-x12' }, body: readFileSync(new URL('../partners/fixtures/broken-856-qualifier.edi', import.meta.url), 'utf8') });
+    expect(edi.status).toBe(422);
+    const interchange = String(((await edi.json()) as { interchange: number }).interchange);
+
     const getRoutes = t.hub.http.routeCatalog.filter((r) => r.method === 'GET' && !(r.schema as { hide?: boolean } | undefined)?.hide && r.url !== '/api/v1/events/stream' && !r.url.startsWith('/docs'));
-    const ids: Record<string, string> = { '/api/v1/items/:sku': 'PAL-1', '/api/v1/locations/:id': 'stock', '/api/v1/doors/:id/activity': 'door-1', '/api/v1/receipts/:id': 'PO-1', '/api/v1/shipments/:id': 'SH-1', '/api/v1/variances/:id': String(variance.id), '/api/v1/dead-letters/:id': '1' };
+    const ids: Record<string, string> = { '/api/v1/items/:sku': 'PAL-1', '/api/v1/locations/:id': 'stock', '/api/v1/doors/:id/activity': 'door-1', '/api/v1/receipts/:id': 'PO-1', '/api/v1/shipments/:id': 'SH-1', '/api/v1/variances/:id': String(variance.id), '/api/v1/dead-letters/:id': '1', '/api/v1/inbound/edi/:id': interchange };
     const unreached: string[] = [];
     for (const r of getRoutes) {
       let path = r.url;

@@ -78,6 +78,17 @@ CREATE TABLE receiving_item_tolerances (
 
 export type ReceiptStatus = 'expected' | 'open' | 'closed';
 
+/** Told of each receipt closed, inside the closing transaction (so what it writes commits or rolls back with it). */
+export type ReceiptClosedListener = (db: Db, receipt: Receipt, nowMs: number) => void;
+const closedListeners = new WeakMap<Db, Set<ReceiptClosedListener>>();
+
+export function onReceiptClosed(db: Db, fn: ReceiptClosedListener): () => void {
+  let set = closedListeners.get(db);
+  if (!set) closedListeners.set(db, (set = new Set()));
+  set.add(fn);
+  return () => set.delete(fn);
+}
+
 export interface ReceiptInput {
   po: string;
   kind?: 'po' | 'asn';
@@ -318,6 +329,8 @@ export function closeReceipt(db: Db, id: string, defaults: Tolerance, actor: Act
     const by = `${actor.kind}:${actor.id}`;
     db.prepare("UPDATE receipts SET status = 'closed', closed_ms = ?, closed_by = ? WHERE id = ?").run(nowMs, by, id);
     recordAudit(db, { actor, action: 'receipt.close', target: id, payload: { shorts: raised.map((v) => v.id) }, atMs: nowMs });
-    return { receipt: getReceipt(db, id, defaults)!, variances: raised };
+    const receipt = getReceipt(db, id, defaults)!;
+    for (const fn of closedListeners.get(db) ?? []) fn(db, receipt, nowMs);
+    return { receipt, variances: raised };
   })();
 }

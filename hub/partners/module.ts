@@ -1,0 +1,48 @@
+// hub/partners — how partner documents join the hub: tables, routes, the receipt-closed listener queuing receiving
+// advice, the delivery loop, and the watched inbound folder.
+import { mkdirSync } from 'node:fs';
+import type { HubModules } from '../app.js';
+import type { HubConfig } from '../config/schema.js';
+import { componentLogger } from '../../protocols/logging/index.js';
+import { onReceiptClosed } from '../receiving/store.js';
+import { scanInboundFolder } from './folder.js';
+import { importInterchange } from './inbound.js';
+import { PartnerOutbox } from './outbox.js';
+import { receiptAdviceListener } from './receipt-advice.js';
+import { partnerRoutes } from './routes.js';
+import { partnersMigrations } from './store.js';
+
+export function partnersModule(config: HubConfig): HubModules {
+  const pc = config.partners;
+  let outbox: PartnerOutbox | undefined;
+  return {
+    migrations: [partnersMigrations],
+    api: [partnerRoutes(pc, () => outbox!)],
+    attach(hub) {
+      const log = componentLogger(hub.log, 'partners');
+      outbox = new PartnerOutbox({ db: hub.db, log, clock: hub.clock, retryBaseMs: pc.retryBaseMs, retryMaxMs: pc.retryMaxMs, alertAfter: pc.alertAfter, registry: hub.metrics.registry });
+      const site = { site: config.site, sgln: config.sgln, doorSglns: new Map(config.doors.filter((d) => d.sgln).map((d) => [d.id, d.sgln!])) };
+      const stopListening = onReceiptClosed(hub.db, receiptAdviceListener(pc, site));
+      outbox.start(Math.min(pc.pollMs, 1000));
+      let timer: NodeJS.Timeout | undefined;
+      const folder = pc.inboundFolder;
+      if (folder) {
+        mkdirSync(folder, { recursive: true });
+        const scan = () => {
+          try {
+            scanInboundFolder(folder, (text, source) => importInterchange(hub.db, text, { config: pc, source, actor: { kind: 'system', id: 'edi-folder' }, nowMs: hub.clock() }), log);
+          } catch (err) {
+            log.error({ err, folder }, 'inbound EDI folder scan failed');
+          }
+          timer = setTimeout(scan, pc.pollMs);
+        };
+        scan();
+      }
+      hub.onStop(async () => {
+        if (timer) clearTimeout(timer);
+        stopListening();
+        await outbox?.stop();
+      });
+    },
+  };
+}
