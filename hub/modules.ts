@@ -3,6 +3,7 @@ import type { HubModules } from './app.js';
 import { channelsModule } from './channels/module.js';
 import type { HubConfig } from './config/schema.js';
 import { countsModule } from './counts/module.js';
+import { putawayModule } from './putaway/module.js';
 import { receivingModule } from './receiving/module.js';
 import { reportsModule } from './reports/module.js';
 import { returnsModule } from './returns/module.js';
@@ -23,7 +24,7 @@ export function combineModules(...rooms: HubModules[]): HubModules {
 
 export function hubModules(config: HubConfig): HubModules {
   // Dock loops: counts claim count-mode scans before receiving and shipping see them.
-  const dock = [variancesModule(), countsModule(config), receivingModule(config), shippingModule(), returnsModule(config), reportsModule(config)];
+  const dock = [variancesModule(), countsModule(config), receivingModule(config), putawayModule(), shippingModule(), returnsModule(config), reportsModule(config)];
   const channels = channelsModule(config);
   return combineModules(channels, ...dock, dockProvidersModule(config, channels.sync));
 }
