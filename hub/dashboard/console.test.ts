@@ -29,7 +29,7 @@ async function shoot(page: Page, name: string): Promise<void> {
 }
 
 async function signIn(page: Page, token: string): Promise<void> {
-  await page.evaluate(() => sessionStorage.clear());
+  await page.evaluate('sessionStorage.clear()');
   await page.goto('about:blank');
   await page.goto(`${hubUrl}/#/doors`);
   await page.fill('#token', token);
@@ -57,9 +57,10 @@ describe('ops console in a real headless Chromium', () => {
     // One expected unit, one over the receipt (held: an `over` variance whose acceptance receives it), an unknown tag,
     // and a pass whose direction the portal could not tell.
     await gw.send([passDraft('door-1', epc('1'), 'in'), passDraft('door-1', epc('2'), 'in'), passDraft('door-1', UNKNOWN_TAG, 'in')]);
-    await gw.send([{ ...passDraft('door-1', epc('3'), 'in'), direction: 'unknown' }]);
+    await gw.send([Object.assign(passDraft('door-1', epc('3'), 'in'), { direction: 'unknown' })]);
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 800, height: 1280 } });
+    page.setDefaultTimeout(10_000);
   });
   afterAll(async () => {
     await browser?.close();
@@ -124,7 +125,7 @@ describe('ops console in a real headless Chromium', () => {
     await page.waitForSelector('[data-key^="variance:"]');
     const shownIds = await page.locator('[data-key^="variance:"]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-key')!.split(':')[1])));
     expect(shownIds).toEqual(open.map((v) => v.id).sort((a, b) => b - a));
-    for (const value of await page.locator('#variances input[name="reason"]').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value))) expect(value).toBe('');
+    for (const value of await page.locator('#variances input[name="reason"]').evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value))) expect(value).toBe('');
     const over = open.find((v) => v.type === 'over')!;
     const unknownTag = open.find((v) => v.type === 'unknown_tag')!;
     const door2 = (await variances('status=open&door=door-2')).map((v) => v.id);

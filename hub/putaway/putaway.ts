@@ -5,7 +5,7 @@
 import { encodeSgtin, decodeEpc } from '../../protocols/epc/index.js';
 import { isoTs } from '../../protocols/events/index.js';
 import type { Db } from '../db/database.js';
-import { getLocation, getSerial, LedgerError, moveSerial, recordAudit, type Actor, type Move } from '../ledger/index.js';
+import { getLocation, getMove, getSerial, LedgerError, moveSerial, recordAudit, type Actor, type Move } from '../ledger/index.js';
 import { palletContents } from '../receiving/store.js';
 
 export type PutawayUnit = { epc: string } | { sscc: string } | { gtin: string; serial: string };
@@ -87,13 +87,19 @@ export function putAway(db: Db, input: PutawayInput, actor: Actor, nowMs: number
     let created = 0;
     const occurredAt = isoTs(nowMs);
     for (const epc of epcs) {
+      const id = `putaway:${input.key}:${epc}`;
+      const earlier = getMove(db, id);
+      if (earlier) {
+        moves.push(earlier);
+        continue;
+      }
       const from = getSerial(db, epc)!.location;
       const fromLoc = getLocation(db, from);
       if (fromLoc?.virtual && from !== input.to) {
         const sgtin = decodeEpc(epc);
         throw new LedgerError('conflict', `EPC ${epc}${sgtin.ok ? ` ${sgtin.elementString}` : ''} is at ${from}, outside the site: only units on site can be put away`, 'units');
       }
-      const r = moveSerial(db, { id: `putaway:${input.key}:${epc}`, epc, to: input.to, reason: 'transfer', actor, occurredAt, note: input.note ?? `put away to ${input.to}` }, nowMs);
+      const r = moveSerial(db, { id, epc, to: input.to, reason: 'transfer', actor, occurredAt, note: input.note ?? `put away to ${input.to}` }, nowMs);
       if (r.status === 'already_there') alreadyThere.push(epc);
       else {
         moves.push(r.move);

@@ -25,10 +25,9 @@ export const PutawayBody = Type.Object(
 export function putawayRoutes() {
   return async (app: FastifyInstance, ctx: ApiContext): Promise<void> => {
     app.post('/api/v1/putaway', {
-      config: { access: 'operator' },
       schema: {
         tags: ['stock'],
-        summary: 'Put units away: EPCs, GTIN + serial, or SSCC pallets to one location, one move per unit, all or nothing (operator); requires an Idempotency-Key header',
+        summary: 'Put units away: EPCs, GTIN + serial, or SSCC pallets to one location, one move per unit, all or nothing; requires an Idempotency-Key header',
         headers: Type.Object({ 'idempotency-key': Type.String({ minLength: 1, maxLength: 200 }) }),
         body: PutawayBody,
         response: {

@@ -32,8 +32,11 @@ export function PutawayScreen() {
       if (r.ok) setLocations(r.body.locations.filter((l) => !l.virtual));
       else notify('bad', `locations could not be loaded: ${r.message}`);
     });
-    input.current?.focus();
   }, []);
+  // The scan field has the focus whenever it can take a scan (after loading, after each put-away).
+  useEffect(() => {
+    if (!busy) input.current?.focus();
+  }, [busy, locations]);
 
   const submit = async (to: string, list: Unit[]) => {
     if (list.length === 0) {
@@ -52,7 +55,6 @@ export function PutawayScreen() {
     } else {
       notify('bad', `Nothing put away: ${r.message}`);
     }
-    input.current?.focus();
   };
 
   const onScan = (raw: string) => {
@@ -77,7 +79,7 @@ export function PutawayScreen() {
         }}
       >
         <label for="scan">Scan units, then the location</label>
-        <input id="scan" name="scan" autocomplete="off" autocapitalize="off" spellcheck={false} inputMode="none" value={scan} onInput={(e) => setScan(e.currentTarget.value)} disabled={busy} />
+        <input id="scan" name="scan" ref={input} autoFocus autocomplete="off" autocapitalize="off" spellcheck={false} inputMode="none" value={scan} onInput={(e) => setScan(e.currentTarget.value)} disabled={busy} />
       </form>
       <ol id="units" class="list">
         {units.map((u) => (
