@@ -1,5 +1,5 @@
 // The ops console in a real headless Chromium against a real hub fed over MQTT: sign-in, doors live, variances,
-// put-away. Each screen is photographed at tablet and desktop size into test-artifacts/console/.
+// put-away, receipts. Each screen is photographed at tablet and desktop size into test-artifacts/console/.
 import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -79,7 +79,7 @@ describe('ops console in a real headless Chromium', () => {
 
     await signIn(page, VIEWER);
     expect(await page.textContent('#whoami')).toBe('signed in as wall (viewer)');
-    expect(await page.locator('nav a').allTextContents()).toEqual(['Doors', 'Variances']);
+    expect(await page.locator('nav a').allTextContents()).toEqual(['Doors', 'Variances', 'Receipts']);
     await page.click('[data-nav="variances"]');
     await page.waitForSelector('[data-key^="variance:"]');
     expect(await page.locator('#variances button, #variances input').count()).toBe(0);
@@ -91,7 +91,7 @@ describe('ops console in a real headless Chromium', () => {
     expect(await page.evaluate("sessionStorage.getItem('dockgate.token')")).toBeNull();
     await signIn(page, OPERATOR);
     expect(await page.textContent('#whoami')).toBe('signed in as floor (operator)');
-    expect(await page.locator('nav a').allTextContents()).toEqual(['Doors', 'Variances', 'Put-away']);
+    expect(await page.locator('nav a').allTextContents()).toEqual(['Doors', 'Variances', 'Put-away', 'Receipts']);
   });
 
   it("2 doors live: today's numbers, the open receipt's progress, passes arriving over MQTT, a door's history", async () => {
@@ -221,5 +221,44 @@ describe('ops console in a real headless Chromium', () => {
     expect(moves.map((m) => [m.epc, m.to, m.actor.id])).toEqual([[epc('1'), 'stock', 'floor'], [epc('2'), 'stock', 'floor']]);
     expect(await page.locator('#units li').count()).toBe(0);
     expect(await page.evaluate('document.activeElement?.id')).toBe('scan');
+  });
+
+  it('3 receipts: list, expected vs received, close one and open another at the door, live, print and CSV', async () => {
+    expect((await call(t.hub.url, 'POST', '/api/v1/receipts', { token: OPERATOR, body: { po: 'PO-2', supplier: 'ACME, Inc.', lines: [{ sku: 'PAL-1', qty: 3, unitCost: 100 }] } })).status).toBe(201);
+    await page.goto(`${t.hub.url}/#/receipts`);
+    await page.waitForSelector('#receipts [data-receipt="PO-2"]');
+    expect(await page.locator('#receipts tbody tr').evaluateAll((els) => els.map((e) => e.getAttribute('data-receipt')))).toEqual(['PO-2', 'PO-1']);
+    expect(await page.textContent('#receipts [data-receipt="PO-1"]')).toContain('2 / 1');
+    await shoot(page, 'receipts');
+
+    await page.click('#receipts a:has-text("PO-1")');
+    await page.waitForSelector('[data-receipt="PO-1"] #lines');
+    expect(await page.locator('#lines tr[data-sku="PAL-1"] td').allTextContents()).toEqual(['1', 'PAL-1', '1', '2', '0', 'over']);
+    await page.click('button[data-action="close"]');
+    await page.waitForSelector('#notice.ok:has-text("Receipt PO-1 closed.")');
+    expect((await call<{ status: string }>(t.hub.url, 'GET', '/api/v1/receipts/PO-1', { token: OPERATOR })).body.status).toBe('closed');
+
+    await page.goto(`${t.hub.url}/#/receipts/PO-2`);
+    await page.waitForSelector('[data-receipt="PO-2"] [data-role="status"]:has-text("expected")');
+    await page.selectOption('select[name="door"]', 'door-1');
+    await page.click('button[data-action="open"]');
+    await page.waitForSelector('#notice.ok:has-text("Receipt PO-2 open at door-1.")');
+    expect((await call<{ status: string; door: string }>(t.hub.url, 'GET', '/api/v1/receipts/PO-2', { token: OPERATOR })).body).toMatchObject({ status: 'open', door: 'door-1' });
+    await gw.send([passDraft('door-1', epc('20'), 'in'), passDraft('door-1', epc('21'), 'in')]);
+    await page.waitForSelector('#lines tr[data-sku="PAL-1"] [data-role="received"]:has-text("2")'); // live: nobody reloaded
+    await shoot(page, 'receipt');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('button[data-action="csv"]')]);
+    expect(download.suggestedFilename()).toBe('receipt-PO-2.csv');
+    const { readFileSync } = await import('node:fs');
+    const line = (await call<{ lines: Array<{ status: string }> }>(t.hub.url, 'GET', '/api/v1/receipts/PO-2', { token: OPERATOR })).body.lines[0]!;
+    expect(readFileSync((await download.path())!, 'utf8')).toBe(`receipt,line,sku,expected,received,held,status\r\nPO-2,1,PAL-1,3,2,0,${line.status}\r\n`);
+
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.locator('nav').isVisible()).toBe(false);
+    expect(await page.locator('button[data-action="print"]').isVisible()).toBe(false);
+    expect(await page.locator('#lines').isVisible()).toBe(true);
+    await page.screenshot({ path: `${ARTIFACTS}/receipt-print.png`, fullPage: true });
+    await page.emulateMedia({ media: 'screen' });
   });
 });
