@@ -4,6 +4,7 @@ import { channelsModule } from './channels/module.js';
 import type { HubConfig } from './config/schema.js';
 import { countsModule } from './counts/module.js';
 import { partnersModule } from './partners/module.js';
+import { putawayModule } from './putaway/module.js';
 import { receivingModule } from './receiving/module.js';
 import { reportsModule } from './reports/module.js';
 import { returnsModule } from './returns/module.js';
@@ -24,7 +25,7 @@ export function combineModules(...rooms: HubModules[]): HubModules {
 
 export function hubModules(config: HubConfig): HubModules {
   // Dock loops: counts claim count-mode scans before receiving and shipping see them.
-  const dock = [variancesModule(), countsModule(config), receivingModule(config), shippingModule(), returnsModule(config), reportsModule(config), partnersModule(config)];
+  const dock = [variancesModule(), countsModule(config), receivingModule(config), putawayModule(), shippingModule(), returnsModule(config), reportsModule(config), partnersModule(config)];
   const channels = channelsModule(config);
   return combineModules(channels, ...dock, dockProvidersModule(config, channels.sync));
 }

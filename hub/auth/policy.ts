@@ -1,5 +1,5 @@
 // hub/auth — what each route needs: public (liveness, the dashboard shell, docs, HMAC-signed webhooks), viewer (reads),
-// operator (the floor's work: variances, receipts, shipments, returns, counts, doors, exceptions) or admin (everything
+// operator (the floor's work: variances, receipts, shipments, returns, counts, doors, exceptions, put-away) or admin (everything
 // else that changes state: config, items, locations, channels, manual moves). Pure.
 import type { ApiRole } from '../config/schema.js';
 
@@ -15,7 +15,7 @@ export function roleAllows(have: ApiRole, need: ApiRole): boolean {
 const PUBLIC_GET = [/^\/health$/, /^\/ready$/, /^\/$/, /^\/dashboard(\/|$)/, /^\/docs(\/|$)/, /^\/openapi\.json$/];
 /** Verified by the route itself (a shared-secret HMAC over the body), not by a bearer token. */
 const PUBLIC_ANY = [/^\/webhooks\//];
-const OPERATOR_PREFIXES = ['variances', 'receipts', 'shipments', 'returns', 'counts', 'doors', 'exceptions'].map((p) => `/api/v1/${p}`);
+const OPERATOR_PREFIXES = ['variances', 'receipts', 'shipments', 'returns', 'counts', 'doors', 'exceptions', 'putaway'].map((p) => `/api/v1/${p}`);
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**

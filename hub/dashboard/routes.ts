@@ -1,11 +1,11 @@
-// hub/dashboard — GET / (the page), GET /dashboard/app.js (its script), and GET /api/v1/events/stream: server-sent
+// hub/dashboard — GET / (the console's page), GET /dashboard/app.js and app.css (its bundle), and GET /api/v1/events/stream: server-sent
 // events, one `applied` message per event the hub committed (with what it did at its door), a comment line every
 // 15 s to keep proxies from closing the stream.
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../protocols/logging/index.js';
 import type { AppliedEvent, AppliedEventBus } from '../status/applied-bus.js';
-import { clientScript } from './assets.js';
+import { clientAssets } from './assets.js';
 import { DASHBOARD_HTML } from './page.js';
 
 export interface DashboardDeps {
@@ -47,12 +47,16 @@ export function dashboardRoutes(d: DashboardDeps) {
     app.addHook('preClose', async () => {
       for (const close of [...streams]) close();
     });
-    app.get('/', { schema: { tags: ['dashboard'], summary: 'The live dock dashboard (HTML)', response: { 200: { content: { 'text/html': { schema: Type.String() } } } } } }, async (_req, reply) =>
+    app.get('/', { schema: { tags: ['dashboard'], summary: 'The ops console (HTML)', response: { 200: { content: { 'text/html': { schema: Type.String() } } } } } }, async (_req, reply) =>
       reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache').send(DASHBOARD_HTML),
     );
 
-    app.get('/dashboard/app.js', { schema: { tags: ['dashboard'], summary: "The dashboard's script", response: { 200: { content: { 'text/javascript': { schema: Type.String() } } } } } }, async (_req, reply) =>
-      reply.header('content-type', 'text/javascript; charset=utf-8').header('cache-control', 'no-cache').send(await clientScript()),
+    app.get('/dashboard/app.js', { schema: { tags: ['dashboard'], summary: "The console's script", response: { 200: { content: { 'text/javascript': { schema: Type.String() } } } } } }, async (_req, reply) =>
+      reply.header('content-type', 'text/javascript; charset=utf-8').header('cache-control', 'no-cache').send((await clientAssets()).js),
+    );
+
+    app.get('/dashboard/app.css', { schema: { tags: ['dashboard'], summary: "The console's styles", response: { 200: { content: { 'text/css': { schema: Type.String() } } } } } }, async (_req, reply) =>
+      reply.header('content-type', 'text/css; charset=utf-8').header('cache-control', 'no-cache').send((await clientAssets()).css),
     );
 
     app.get('/api/v1/events/stream', {

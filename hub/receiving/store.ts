@@ -334,3 +334,9 @@ export function closeReceipt(db: Db, id: string, defaults: Tolerance, actor: Act
     return { receipt, variances: raised };
   })();
 }
+
+/** What an SSCC pallet was declared to hold, from the newest receipt that expected it (undefined: no receipt did). */
+export function palletContents(db: Db, sscc: string): CheckedPallet['contents'] | undefined {
+  const row = db.prepare('SELECT contents FROM receipt_pallets WHERE sscc = ? ORDER BY rowid DESC LIMIT 1').get(sscc) as { contents: string } | undefined;
+  return row && (JSON.parse(row.contents) as CheckedPallet['contents']);
+}

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { componentLogger, type Logger } from '../../protocols/logging/index.js';
 import type { ApiContext } from '../api/context.js';
 import { installAuth } from '../auth/plugin.js';
+import { meRoutes } from '../auth/routes.js';
 import type { RunningBroker } from '../broker/broker.js';
 import type { HubMqtt } from '../broker/hub-mqtt.js';
 import type { HubConfig } from '../config/schema.js';
@@ -76,6 +77,6 @@ export function createOpsSurface(d: OpsDeps): OpsSurface {
         await installOpenApi(app, { version: d.version, site: d.config.site });
       },
     ],
-    plugins: [statusRoutes(status, d.startedAt), metricsRoutes(metrics), dashboardRoutes({ bus: d.bus, log: d.log }), epcisRoutes(d.config)],
+    plugins: [meRoutes(d.config.http.tokens.length > 0), statusRoutes(status, d.startedAt), metricsRoutes(metrics), dashboardRoutes({ bus: d.bus, log: d.log }), epcisRoutes(d.config)],
   };
 }

@@ -5,6 +5,7 @@ import { actorOf } from '../api/actor.js';
 import type { ApiContext } from '../api/context.js';
 import { ApiError } from '../api/errors.js';
 import { errors, Move } from '../api/schemas.js';
+import { LedgerError } from '../ledger/index.js';
 import { getVariance, listVariances, resolveVariance, RESOLUTIONS, VARIANCE_STATUSES, VARIANCE_TYPES, type VarianceFilter } from './store.js';
 
 const lit = <T extends string>(xs: readonly T[]) => Type.Union(xs.map((x) => Type.Literal(x)));
@@ -58,13 +59,30 @@ const ResolveBody = Type.Object(
   { additionalProperties: false },
 );
 
+const BulkResolveBody = Type.Object(
+  {
+    ids: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1, maxItems: 500, uniqueItems: true }),
+    action: Type.Union([Type.Literal('accept'), Type.Literal('dismiss')]),
+    reason: Type.String({ minLength: 1, maxLength: 2000 }),
+  },
+  { additionalProperties: false },
+);
+
+const BulkResult = Type.Object({
+  id: Type.Integer(),
+  ok: Type.Boolean(),
+  status: Type.Optional(Type.String({ description: 'the variance status after resolving (ok)' })),
+  moves: Type.Optional(Type.Integer({ description: 'moves posted (ok)' })),
+  message: Type.Optional(Type.String({ description: 'why it was not resolved (not ok)' })),
+});
+
 export async function variancesRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
   const idParam = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 
   app.get('/api/v1/variances', {
     schema: {
       tags: ['variances'],
-      summary: 'Variances, oldest first, with filters (status, type, door, reference, since) and an id cursor (after)',
+      summary: 'Variances, oldest first (or order=newest), with filters (status, type, door, reference, since) and an id cursor (after: the last id of the previous page)',
       querystring: Type.Object({
         status: Type.Optional(lit(VARIANCE_STATUSES)),
         type: Type.Optional(lit(VARIANCE_TYPES)),
@@ -72,6 +90,7 @@ export async function variancesRoutes(app: FastifyInstance, ctx: ApiContext): Pr
         reference: Type.Optional(Type.String()),
         since: Type.Optional(Type.String({ format: 'date-time' })),
         after: Type.Optional(Type.Integer({ minimum: 0 })),
+        order: Type.Optional(Type.Union([Type.Literal('oldest'), Type.Literal('newest')])),
         limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
       }),
       response: { 200: Type.Object({ variances: Type.Array(VarianceSchema) }), ...errors },
@@ -99,5 +118,32 @@ export async function variancesRoutes(app: FastifyInstance, ctx: ApiContext): Pr
     const { id } = req.params as { id: number };
     const body = req.body as Static<typeof ResolveBody>;
     return resolveVariance(ctx.db, id, { action: body.action, reason: body.reason, moves: body.moves?.map((m) => ({ ...m, reason: m.reason as never, epc: m.epc?.toLowerCase() ?? null })) }, actorOf(req), ctx.clock());
+  });
+
+  app.post('/api/v1/variances/resolve', {
+    schema: {
+      tags: ['variances'],
+      summary: 'Resolve many variances with one action and one reason; each on its own (one refused, e.g. already resolved, leaves the others resolved), with a result per id',
+      body: BulkResolveBody,
+      response: { 200: Type.Object({ results: Type.Array(BulkResult), resolved: Type.Integer(), failed: Type.Integer() }), ...errors },
+    },
+  }, async (req) => {
+    const body = req.body as Static<typeof BulkResolveBody>;
+    const actor = actorOf(req);
+    const results = body.ids.map((id): Static<typeof BulkResult> => {
+      const v = getVariance(ctx.db, id);
+      if (body.action === 'accept' && v?.status === 'open' && v.plan.length === 0) {
+        return { id, ok: false, message: `variance ${id} (${v.type}) has nothing to accept: accepting would post no move; dismiss it with a reason instead` };
+      }
+      try {
+        const r = resolveVariance(ctx.db, id, { action: body.action, reason: body.reason }, actor, ctx.clock());
+        return { id, ok: true, status: r.variance.status, moves: r.moves.length };
+      } catch (err) {
+        if (err instanceof LedgerError && err.code !== 'invariant') return { id, ok: false, message: err.message };
+        throw err;
+      }
+    });
+    const resolved = results.filter((r) => r.ok).length;
+    return { results, resolved, failed: results.length - resolved };
   });
 }

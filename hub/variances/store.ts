@@ -213,8 +213,10 @@ export interface VarianceFilter {
   reference?: string;
   /** Raised at or after this instant (ISO-8601). */
   since?: string;
-  /** Page: ids greater than this. */
+  /** Page: ids greater than this (oldest first), or smaller than this (newest first). */
   after?: number;
+  /** oldest (default) or newest first. */
+  order?: 'oldest' | 'newest';
   limit?: number;
 }
 
@@ -223,10 +225,11 @@ export function listVariances(db: Db, f: VarianceFilter = {}): Variance[] {
   if (since !== null && Number.isNaN(since)) throw new LedgerError('invalid', `since must be an ISO-8601 timestamp, got ${JSON.stringify(f.since)}`, 'since');
   if (f.status !== undefined && !(VARIANCE_STATUSES as readonly string[]).includes(f.status)) throw new LedgerError('invalid', `status must be one of ${VARIANCE_STATUSES.join(', ')}, got ${JSON.stringify(f.status)}`, 'status');
   if (f.type !== undefined && !(VARIANCE_TYPES as readonly string[]).includes(f.type)) throw new LedgerError('invalid', `type must be one of ${VARIANCE_TYPES.join(', ')}, got ${JSON.stringify(f.type)}`, 'type');
+  const newest = f.order === 'newest';
   const rows = db.prepare(`SELECT * FROM variances WHERE (@status IS NULL OR status = @status) AND (@type IS NULL OR type = @type)
       AND (@door IS NULL OR door = @door) AND (@reference IS NULL OR reference = @reference) AND (@since IS NULL OR created_ms >= @since)
-      AND id > @after ORDER BY id LIMIT @limit`)
-    .all({ status: f.status ?? null, type: f.type ?? null, door: f.door ?? null, reference: f.reference ?? null, since, after: f.after ?? 0, limit: f.limit ?? 100 }) as Row[];
+      AND ${newest ? 'id < @after ORDER BY id DESC' : 'id > @after ORDER BY id'} LIMIT @limit`)
+    .all({ status: f.status ?? null, type: f.type ?? null, door: f.door ?? null, reference: f.reference ?? null, since, after: f.after ?? (newest ? Number.MAX_SAFE_INTEGER : 0), limit: f.limit ?? 100 }) as Row[];
   return rows.map(fromRow);
 }
 

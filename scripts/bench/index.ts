@@ -16,6 +16,7 @@ const BENCHES: Array<() => Promise<{ bench: Bench }>> = [
   () => import('./gateway-cpu.js'),
   () => import('./api.js'),
   () => import('./shipping-signal.js'),
+  () => import('./console.js'),
 ];
 
 const filter = process.argv[2];

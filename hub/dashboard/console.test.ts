@@ -1,0 +1,264 @@
+// The ops console in a real headless Chromium against a real hub fed over MQTT: sign-in, doors live, variances,
+// put-away, receipts. Each screen is photographed at tablet and desktop size into test-artifacts/console/.
+import { mkdirSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hubModules } from '../modules.js';
+import { call, epc, gatewayStatus, passDraft, publishStatus, TEST_GTIN } from '../status/test-support.js';
+import { startTestHub, TestGateway, type TestHub } from '../testing/harness.js';
+
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const VIEWER = 'wall-token-1';
+const OPERATOR = 'floor-token-1';
+const ADMIN = 'boss-token-1';
+const UNKNOWN_TAG = '30340000000000000000abcd';
+const ARTIFACTS = 'test-artifacts/console';
+
+interface V { id: number; type: string; status: string; resolvedBy: string | null; resolutionReason: string | null; plan: unknown[] }
+
+/** A screenshot of the current screen at tablet (portrait) and desktop size. */
+async function shoot(page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const was = page.viewportSize();
+  for (const [size, w, h] of [['tablet', 800, 1280], ['desktop', 1440, 900]] as const) {
+    await page.setViewportSize({ width: w, height: h });
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth'), `${name} at ${size}: no sideways scrolling`).toBe(true);
+    await page.screenshot({ path: `${ARTIFACTS}/${name}-${size}.png`, fullPage: true });
+  }
+  if (was) await page.setViewportSize(was);
+}
+
+async function signIn(page: Page, token: string): Promise<void> {
+  await page.evaluate('sessionStorage.clear()');
+  await page.goto('about:blank');
+  await page.goto(`${hubUrl}/#/doors`);
+  await page.fill('#token', token);
+  await page.click('#signin button[type="submit"]');
+  await page.waitForSelector('#whoami');
+}
+
+let hubUrl = '';
+
+describe('ops console in a real headless Chromium', () => {
+  let t: TestHub;
+  let gw: TestGateway;
+  let browser: Browser;
+  let page: Page;
+  const variances = async (q = 'status=open') => (await call<{ variances: V[] }>(t.hub.url, 'GET', `/api/v1/variances?${q}`, { token: OPERATOR })).body.variances;
+
+  beforeAll(async () => {
+    t = await startTestHub({ modulesFor: hubModules, env: { DOCKGATE_API_TOKENS: `wall:viewer:${VIEWER},floor:operator:${OPERATOR},boss:admin:${ADMIN}` } });
+    hubUrl = t.hub.url;
+    gw = await TestGateway.connect(t.mqttUrl);
+    await publishStatus(t.mqttUrl, gatewayStatus());
+    expect((await call(t.hub.url, 'POST', '/api/v1/items', { token: ADMIN, body: { sku: 'PAL-1', name: 'Pallet', tracking: 'serial', gtins: [TEST_GTIN] } })).status).toBe(201);
+    expect((await call(t.hub.url, 'POST', '/api/v1/receipts', { token: OPERATOR, body: { po: 'PO-1', lines: [{ sku: 'PAL-1', qty: 1, unitCost: 100 }] } })).status).toBe(201);
+    expect((await call(t.hub.url, 'POST', '/api/v1/receipts/PO-1/open', { token: OPERATOR, body: { door: 'door-1' } })).status).toBe(200);
+    // One expected unit, one over the receipt (held: an `over` variance whose acceptance receives it), an unknown tag,
+    // and a pass whose direction the portal could not tell.
+    await gw.send([passDraft('door-1', epc('1'), 'in'), passDraft('door-1', epc('2'), 'in'), passDraft('door-1', UNKNOWN_TAG, 'in')]);
+    await gw.send([Object.assign(passDraft('door-1', epc('3'), 'in'), { direction: 'unknown' })]);
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 800, height: 1280 } });
+    page.setDefaultTimeout(10_000);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await gw?.close();
+    await t?.stop();
+  });
+
+  it('1 sign-in: asks for a token, refuses a wrong one, says who is signed in and offers only what the role may do', async () => {
+    await page.goto(t.hub.url + '/');
+    await page.waitForSelector('label[for="token"]:has-text("Sign in with your API token")');
+    expect(await page.locator('#doors').count()).toBe(0);
+    await shoot(page, 'sign-in');
+    await page.fill('#token', 'not-a-token');
+    await page.click('#signin button[type="submit"]');
+    await page.waitForSelector('[role="alert"]:has-text("That token is not valid.")');
+
+    await signIn(page, VIEWER);
+    expect(await page.textContent('#whoami')).toBe('signed in as wall (viewer)');
+    expect(await page.locator('nav a').allTextContents()).toEqual(['Doors', 'Variances', 'Receipts']);
+    await page.click('[data-nav="variances"]');
+    await page.waitForSelector('[data-key^="variance:"]');
+    expect(await page.locator('#variances button, #variances input').count()).toBe(0);
+    await page.goto(`${t.hub.url}/#/putaway`); // not offered: the first screen instead
+    await page.waitForSelector('.shell[data-screen="doors"]');
+
+    await page.click('#signout');
+    await page.waitForSelector('#signin');
+    expect(await page.evaluate("sessionStorage.getItem('dockgate.token')")).toBeNull();
+    await signIn(page, OPERATOR);
+    expect(await page.textContent('#whoami')).toBe('signed in as floor (operator)');
+    expect(await page.locator('nav a').allTextContents()).toEqual(['Doors', 'Variances', 'Put-away', 'Receipts']);
+  });
+
+  it("2 doors live: today's numbers, the open receipt's progress, passes arriving over MQTT, a door's history", async () => {
+    await page.goto(`${t.hub.url}/#/doors`);
+    await page.waitForSelector('body[data-live="true"]');
+    const door1 = page.locator('[data-door="door-1"]');
+    await page.waitForSelector('[data-door="door-1"] [data-role="passes-today"]:has-text("4 passes today")');
+    expect(await door1.locator('[data-role="exceptions-today"]').textContent()).toMatch(/^[1-9]\d* exceptions$/);
+    expect(await door1.locator('[data-role="unknown-today"]').textContent()).toBe('1 unknown direction');
+    expect(await door1.locator('[data-role="work"]').textContent()).toContain('receipt PO-1: 1 / 1');
+    expect(await door1.locator('[data-role="variances"]').textContent()).toMatch(/^[1-9]\d* open$/);
+    expect(await page.locator('.tile').count()).toBe(3);
+    expect(await page.textContent('#gateways')).toContain('reader portal-1: reading');
+
+    const [event] = await gw.send([passDraft('door-2', UNKNOWN_TAG.replace('abcd', 'abce'), 'out')]); // resolves once committed
+    await page.waitForSelector(`[data-door="door-2"] .passes li[data-event="${event!.id}"]`, { timeout: 5000 });
+    expect(await page.textContent('[data-door="door-2"] [data-role="passes-today"]')).toBe('1 passes today');
+    await shoot(page, 'doors');
+
+    await door1.click();
+    await page.waitForSelector('[data-history="door-1"] tbody tr');
+    expect(await page.locator('[data-history="door-1"] tbody tr').count()).toBe(4);
+    expect(await page.textContent('[data-history="door-1"]')).toContain(UNKNOWN_TAG);
+    await shoot(page, 'door-history');
+  });
+
+  it('5 variances: newest first, filters, no pre-filled reason, Accept only where it posts, messages, bulk resolve', async () => {
+    const open = await variances();
+    expect(open.map((v) => v.type).sort()).toEqual(['over', 'unknown_direction', 'unknown_tag', 'unknown_tag']); // door-1's, and door-2's from the test before
+    await page.goto(`${t.hub.url}/#/variances`);
+    await page.waitForSelector('[data-key^="variance:"]');
+    const shownIds = await page.locator('[data-key^="variance:"]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-key')!.split(':')[1])));
+    expect(shownIds).toEqual(open.map((v) => v.id).sort((a, b) => b - a));
+    for (const value of await page.locator('#variances input[name="reason"]').evaluateAll((els) => els.map((e) => (e as unknown as { value: string }).value))) expect(value).toBe('');
+    const over = open.find((v) => v.type === 'over')!;
+    const unknownTag = open.find((v) => v.type === 'unknown_tag')!;
+    const door2 = (await variances('status=open&door=door-2')).map((v) => v.id);
+    expect(door2).toHaveLength(1);
+    expect(over.plan.length).toBeGreaterThan(0);
+    expect(unknownTag.plan).toEqual([]);
+    expect(await page.locator(`[data-key="variance:${unknownTag.id}"] button[data-action="accept"]`).count()).toBe(0);
+    expect(await page.locator(`[data-key="variance:${over.id}"] button[data-action="accept"]`).count()).toBe(1);
+    await shoot(page, 'variances');
+
+    // filters
+    await page.selectOption('select[name="type"]', 'unknown_tag');
+    await page.waitForSelector('#variance-count:has-text("2 open")');
+    expect(new Set(await page.locator('[data-key^="variance:"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-type'))))).toEqual(new Set(['unknown_tag']));
+    await page.selectOption('select[name="door"]', 'door-2');
+    await page.waitForSelector('#variance-count:has-text("1 open")');
+    expect(await page.locator('[data-key^="variance:"]').getAttribute('data-key')).toBe(`variance:${door2[0]}`);
+    await page.selectOption('select[name="age"]', '1h');
+    await page.waitForSelector('#variance-count:has-text("1 open")');
+    await page.selectOption('select[name="type"]', 'over');
+    await page.waitForSelector('#variances .empty');
+    await page.selectOption('select[name="door"]', '');
+    await page.selectOption('select[name="type"]', '');
+    await page.selectOption('select[name="age"]', '');
+    await page.waitForSelector('#variance-count:has-text("4 open")');
+
+    // no reason: a message, nothing resolved
+    const overRow = page.locator(`[data-key="variance:${over.id}"]`);
+    await overRow.locator('button[data-action="accept"]').click();
+    await page.waitForSelector('#notice.bad:has-text("Say why")');
+    expect((await variances()).map((v) => v.id)).toContain(over.id);
+
+    // accept posts the plan; the success message; the API has who and why
+    await overRow.locator('input[name="reason"]').fill('driver brought a spare');
+    await overRow.locator('button[data-action="accept"]').click();
+    await page.waitForSelector(`#notice.ok:has-text("Variance ${over.id} (over) accepted.")`);
+    await page.waitForSelector(`[data-key="variance:${over.id}"]`, { state: 'detached' });
+    const accepted = (await call<V>(t.hub.url, 'GET', `/api/v1/variances/${over.id}`, { token: OPERATOR })).body;
+    expect(accepted).toMatchObject({ status: 'accepted', resolutionReason: 'driver brought a spare', resolvedBy: 'api:floor' });
+
+    // a failure: someone resolved it meanwhile; the page says what the hub said
+    const ud = open.find((v) => v.type === 'unknown_direction')!;
+    expect((await call(t.hub.url, 'POST', `/api/v1/variances/${ud.id}/resolve`, { token: ADMIN, body: { action: 'dismiss', reason: 'seen on camera' } })).status).toBe(200);
+    const udRow = page.locator(`[data-key="variance:${ud.id}"]`);
+    await udRow.locator('input[name="reason"]').fill('tested');
+    await udRow.locator('button[data-action="dismiss"]').click();
+    await page.waitForSelector(`#notice.bad:has-text("Variance ${ud.id} not dismissed: variance ${ud.id} is already dismissed")`);
+
+    // bulk: two new unknown tags and the two open ones, dismissed with one reason in one request
+    await gw.send([passDraft('door-1', UNKNOWN_TAG.replace('abcd', '0001'), 'in'), passDraft('door-1', UNKNOWN_TAG.replace('abcd', '0002'), 'in')]);
+    await page.waitForSelector('#variance-count:has-text("4 open")');
+    await page.check('input[name="all"]');
+    expect(await page.locator('button[data-bulk="accept"]').count()).toBe(0); // unknown tags: accepting posts nothing
+    const bulk = page.waitForRequest((r) => r.url().endsWith('/api/v1/variances/resolve') && r.method() === 'POST');
+    await page.fill('#bulk-reason', 'stray tags from the neighbour dock');
+    await page.click('button[data-bulk="dismiss"]');
+    expect(JSON.parse((await bulk).postData()!)).toMatchObject({ action: 'dismiss', reason: 'stray tags from the neighbour dock' });
+    await page.waitForSelector('#notice.ok:has-text("4 dismissed.")');
+    await page.waitForSelector('#variances .empty');
+    expect(await variances()).toEqual([]);
+    const dismissed = await variances('status=dismissed&type=unknown_tag');
+    expect(dismissed).toHaveLength(4);
+    for (const v of dismissed) expect(v).toMatchObject({ resolvedBy: 'api:floor', resolutionReason: 'stray tags from the neighbour dock' });
+  });
+
+  it('4 put-away: a wedge scanner types an EPC, a GTIN + serial label and the location; one request moves each unit', async () => {
+    const received = (await call<{ stock: Array<{ locations: Array<{ location: string; onHand: number }> }> }>(t.hub.url, 'GET', '/api/v1/stock?sku=PAL-1', { token: OPERATOR })).body.stock[0]!;
+    expect(received.locations.find((l) => l.location === 'receiving')?.onHand).toBe(2);
+    await page.goto(`${t.hub.url}/#/putaway`);
+    await page.waitForSelector('#scan:focus');
+    const posts: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().endsWith('/api/v1/putaway')) posts.push(r.postData() ?? '');
+    });
+    await page.keyboard.type(epc('1').toUpperCase());
+    await page.keyboard.press('Enter');
+    await page.keyboard.type(`(01)${TEST_GTIN}(21)2`);
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('4006381333931'); // a GTIN without a serial: no single unit
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#notice.bad:has-text("without a serial")');
+    expect(await page.locator('#units li').allTextContents()).toEqual([`EPC ${epc('1')}remove`, `GTIN ${TEST_GTIN} serial 2remove`]);
+    await shoot(page, 'putaway');
+    await page.keyboard.type('stock');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#notice.ok:has-text("2 units put away to stock.")');
+    expect(posts).toHaveLength(1);
+    expect(JSON.parse(posts[0]!)).toEqual({ to: 'stock', units: [{ epc: epc('1') }, { gtin: TEST_GTIN, serial: '2' }] });
+    const stock = (await call<{ stock: Array<{ available: number; locations: Array<{ location: string; onHand: number }> }> }>(t.hub.url, 'GET', '/api/v1/stock?sku=PAL-1', { token: OPERATOR })).body.stock[0]!;
+    expect(stock.available).toBe(2); // stock is sellable
+    expect(stock.locations.find((l) => l.location === 'stock')?.onHand).toBe(2);
+    const moves = (await call<{ moves: Array<{ to: string; actor: { id: string }; epc: string }> }>(t.hub.url, 'GET', '/api/v1/moves?reason=transfer', { token: OPERATOR })).body.moves;
+    expect(moves.map((m) => [m.epc, m.to, m.actor.id])).toEqual([[epc('1'), 'stock', 'floor'], [epc('2'), 'stock', 'floor']]);
+    expect(await page.locator('#units li').count()).toBe(0);
+    expect(await page.evaluate('document.activeElement?.id')).toBe('scan');
+  });
+
+  it('3 receipts: list, expected vs received, close one and open another at the door, live, print and CSV', async () => {
+    expect((await call(t.hub.url, 'POST', '/api/v1/receipts', { token: OPERATOR, body: { po: 'PO-2', supplier: 'ACME, Inc.', lines: [{ sku: 'PAL-1', qty: 3, unitCost: 100 }] } })).status).toBe(201);
+    await page.goto(`${t.hub.url}/#/receipts`);
+    await page.waitForSelector('#receipts [data-receipt="PO-2"]');
+    expect(await page.locator('#receipts tbody tr').evaluateAll((els) => els.map((e) => e.getAttribute('data-receipt')))).toEqual(['PO-2', 'PO-1']);
+    expect(await page.textContent('#receipts [data-receipt="PO-1"]')).toContain('2 / 1');
+    await shoot(page, 'receipts');
+
+    await page.click('#receipts a:has-text("PO-1")');
+    await page.waitForSelector('[data-receipt="PO-1"] #lines');
+    expect(await page.locator('#lines tr[data-sku="PAL-1"] td').allTextContents()).toEqual(['1', 'PAL-1', '1', '2', '0', 'over']);
+    await page.click('button[data-action="close"]');
+    await page.waitForSelector('#notice.ok:has-text("Receipt PO-1 closed.")');
+    expect((await call<{ status: string }>(t.hub.url, 'GET', '/api/v1/receipts/PO-1', { token: OPERATOR })).body.status).toBe('closed');
+
+    await page.goto(`${t.hub.url}/#/receipts/PO-2`);
+    await page.waitForSelector('[data-receipt="PO-2"] [data-role="status"]:has-text("expected")');
+    await page.selectOption('select[name="door"]', 'door-1');
+    await page.click('button[data-action="open"]');
+    await page.waitForSelector('#notice.ok:has-text("Receipt PO-2 open at door-1.")');
+    expect((await call<{ status: string; door: string }>(t.hub.url, 'GET', '/api/v1/receipts/PO-2', { token: OPERATOR })).body).toMatchObject({ status: 'open', door: 'door-1' });
+    await gw.send([passDraft('door-1', epc('20'), 'in'), passDraft('door-1', epc('21'), 'in')]);
+    await page.waitForSelector('#lines tr[data-sku="PAL-1"] [data-role="received"]:has-text("2")'); // live: nobody reloaded
+    await shoot(page, 'receipt');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('button[data-action="csv"]')]);
+    expect(download.suggestedFilename()).toBe('receipt-PO-2.csv');
+    const { readFileSync } = await import('node:fs');
+    const line = (await call<{ lines: Array<{ status: string }> }>(t.hub.url, 'GET', '/api/v1/receipts/PO-2', { token: OPERATOR })).body.lines[0]!;
+    expect(readFileSync((await download.path())!, 'utf8')).toBe(`receipt,line,sku,expected,received,held,status\r\nPO-2,1,PAL-1,3,2,0,${line.status}\r\n`);
+
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.locator('nav').isVisible()).toBe(false);
+    expect(await page.locator('button[data-action="print"]').isVisible()).toBe(false);
+    expect(await page.locator('#lines').isVisible()).toBe(true);
+    await page.screenshot({ path: `${ARTIFACTS}/receipt-print.png`, fullPage: true });
+    await page.emulateMedia({ media: 'screen' });
+  });
+});
