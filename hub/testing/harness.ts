@@ -39,11 +39,11 @@ export interface TestHub {
 }
 
 export async function startTestHub(
-  opts: { yaml?: string; modules?: HubModules; modulesFor?: (config: HubConfig) => HubModules; clock?: () => number; logger?: Logger; dir?: string; env?: Record<string, string> } = {},
+  opts: { site?: string; yaml?: string; modules?: HubModules; modulesFor?: (config: HubConfig) => HubModules; clock?: () => number; logger?: Logger; dir?: string; env?: Record<string, string> } = {},
 ): Promise<TestHub> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'dockgate-hub-'));
   const dbPath = join(dir, 'hub.db');
-  const yaml = `site: ${TEST_SITE}
+  const yaml = `site: ${opts.site ?? TEST_SITE}
 database: { path: ${dbPath} }
 broker: { type: embedded, tcp: { host: 127.0.0.1, port: 0 } }
 http: { host: 127.0.0.1, port: 0 }
