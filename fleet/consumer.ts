@@ -121,6 +121,7 @@ export class SiteConsumer {
       client.release();
     }
     // Only what is committed is acknowledged (AckPolicy.All acks everything up to this message).
-    ackThrough?.ack();
+    // Wait for the server to take the ack, so the pending count read next is true (a lost ack only redelivers).
+    if (ackThrough) await ackThrough.ackAck().catch(() => false);
   }
 }

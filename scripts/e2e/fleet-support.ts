@@ -1,7 +1,8 @@
 // scripts/e2e — a small fleet for tests: hubs with the change feed on, a 3-node NATS cluster, PostgreSQL and the fleet.
-import { mkdtempSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { silentLogger } from '../../protocols/logging/index.js';
 import { startTestHub, BASE_SITE_YAML, type TestHub } from '../../hub/testing/harness.js';
 import { hubModules } from '../../hub/modules.js';
@@ -37,4 +38,14 @@ export async function hubApi(t: TestHub, method: string, url: string, body?: unk
 /** The hub's on-hand per (sku, location) of real locations plus transit, as the fleet should see it. */
 export function hubBalances(t: TestHub): Array<{ sku: string; location: string; qty: number }> {
   return t.hub.db.prepare(`SELECT b.sku, b.location, b.qty FROM balances b JOIN locations l ON l.id = b.location WHERE b.qty <> 0 AND (l.virtual = 0 OR l.kind = 'transit') ORDER BY b.sku, b.location`).all() as Array<{ sku: string; location: string; qty: number }>;
+}
+
+/** Build fleet/main.ts once into one ESM file (node_modules external): a restart costs ~0.3 s of CPU, not ~2 s. */
+export function bundle(): { file: string; remove(): void } {
+  const root = resolve(import.meta.dirname, '../..');
+  const dir = join(root, 'node_modules/.cache', `dockgate-fleet-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'dockgate-fleet.mjs');
+  execFileSync(join(root, 'node_modules/.bin/esbuild'), [join(root, 'fleet/main.ts'), '--bundle', '--platform=node', '--format=esm', '--packages=external', `--outfile=${file}`, '--log-level=warning']);
+  return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
