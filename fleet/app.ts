@@ -21,6 +21,9 @@ export async function startFleet(config: FleetConfig, logger: Logger, clock: () 
   const log = componentLogger(logger, 'fleet');
   const pool = new pg.Pool({ connectionString: config.postgres.url, max: config.postgres.poolSize });
   pool.on('error', (err) => log.warn({ err: err.message }, 'fleet: an idle PostgreSQL connection failed'));
+  // A connection in use that dies (PostgreSQL killed) emits 'error' on its client: without a listener the process would
+  // exit. The query in flight fails too, and the consumer retries the batch (nothing was committed, nothing acked).
+  pool.on('connect', (client) => client.on('error', (err) => log.warn({ err: err.message }, 'fleet: a PostgreSQL connection failed')));
   const client = await pool.connect();
   try {
     const applied = await migrateFleet(client);

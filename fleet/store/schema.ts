@@ -22,7 +22,7 @@ CREATE TABLE fleet_changes (
   kind   TEXT NOT NULL,
   ts     TIMESTAMPTZ NOT NULL,
   data   JSONB NOT NULL,
-  applied_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  applied_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
   PRIMARY KEY (site, seq),
   UNIQUE (site, id)
 );

@@ -15,6 +15,7 @@ const BENCHES: Array<() => Promise<{ bench: Bench }>> = [
   () => import('./gateway-cpu.js'),
   () => import('./api.js'),
   () => import('./shipping-signal.js'),
+  () => import('./fleet.js'),
 ];
 
 const filter = process.argv[2];
