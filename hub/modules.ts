@@ -9,6 +9,7 @@ import { receivingModule } from './receiving/module.js';
 import { reportsModule } from './reports/module.js';
 import { returnsModule } from './returns/module.js';
 import { shippingModule } from './shipping/module.js';
+import { feedModule } from './feed/module.js';
 import { dockProvidersModule } from './status/dock-providers.js';
 import { variancesModule } from './variances/module.js';
 
@@ -27,5 +28,6 @@ export function hubModules(config: HubConfig): HubModules {
   // Dock loops: counts claim count-mode scans before receiving and shipping see them.
   const dock = [variancesModule(), countsModule(config), receivingModule(config), putawayModule(), shippingModule(), returnsModule(config), reportsModule(config), partnersModule(config)];
   const channels = channelsModule(config);
-  return combineModules(channels, ...dock, dockProvidersModule(config, channels.sync));
+  // The change feed last: its triggers watch the tables of the rooms before it.
+  return combineModules(channels, ...dock, dockProvidersModule(config, channels.sync), feedModule(config));
 }

@@ -185,6 +185,23 @@ export const HubConfigSchema = Type.Object(
     channels: Type.Array(ChannelConfigSchema, { default: [], maxItems: 100 }),
     /** Trading partners: EDI documents in (ASNs, POs) and out (acknowledgements, receiving advice). */
     partners: PartnersSection,
+    /** The change feed to a dockgate fleet over NATS JetStream (docs/fleet.md). Off unless enabled. */
+    fleet: Type.Object(
+      {
+        enabled: Type.Boolean({ default: false }),
+        /** NATS servers of the fleet's cluster; the client fails over between them. */
+        servers: Type.Array(Type.String({ pattern: '^(nats|tls)://[^\\s]+$', patternHint: 'a URL like nats://10.0.0.5:4222' }), { default: ['nats://127.0.0.1:4222'], minItems: 1, maxItems: 20 }),
+        /** Replicas of the site's stream when the hub creates it (3 on a 3-node cluster). */
+        replicas: Type.Integer({ minimum: 1, maximum: 5, default: 1 }),
+        /** Records in flight to JetStream at once. */
+        batch: Type.Integer({ minimum: 1, maximum: 10_000, default: 500 }),
+        pollMs: Type.Integer({ minimum: 10, maximum: 60_000, default: 200 }),
+        retryMs: Type.Integer({ minimum: 100, maximum: 600_000, default: 2_000 }),
+        /** JetStream drops a record whose change id it saw within this window (resends after a crash). */
+        duplicateWindowS: Type.Integer({ minimum: 1, maximum: 604_800, default: 86_400 }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
     status: Type.Object(
       { gatewaySilentS: Type.Integer({ minimum: 1, maximum: 86_400, default: 120 }) },
       { additionalProperties: false, default: {} },

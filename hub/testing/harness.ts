@@ -40,6 +40,7 @@ export interface TestHub {
 
 export async function startTestHub(
   opts: {
+    site?: string;
     yaml?: string;
     /** The broker and http sections (YAML flow mappings); default: embedded broker and HTTP on loopback, free ports. */
     broker?: string;
@@ -54,7 +55,7 @@ export async function startTestHub(
 ): Promise<TestHub> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), 'dockgate-hub-'));
   const dbPath = join(dir, 'hub.db');
-  const yaml = `site: ${TEST_SITE}
+  const yaml = `site: ${opts.site ?? TEST_SITE}
 database: { path: ${dbPath} }
 broker: ${opts.broker ?? '{ type: embedded, tcp: { host: 127.0.0.1, port: 0 } }'}
 http: ${opts.http ?? '{ host: 127.0.0.1, port: 0 }'}

@@ -17,6 +17,7 @@ const BENCHES: Array<() => Promise<{ bench: Bench }>> = [
   () => import('./api.js'),
   () => import('./shipping-signal.js'),
   () => import('./console.js'),
+  () => import('./fleet.js'),
 ];
 
 const filter = process.argv[2];

@@ -1,0 +1,94 @@
+// fleet — the central REST API (fastify, OpenAPI from the TypeBox schemas at /docs/json) and the central page.
+import swagger from '@fastify/swagger';
+import { Type } from '@sinclair/typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type pg from 'pg';
+import { installFleetAuth } from './auth.js';
+import type { FleetConfig } from './config.js';
+import { renderCentralPage } from './page.js';
+import { doorsBySite, kpis, listSiteRows, stockBySku, transferInputs } from './store/queries.js';
+import { matchTransfers } from './transfers.js';
+import type { SiteProgress } from './consumer.js';
+
+export interface SiteFreshness {
+  site: string;
+  appliedThrough: number;
+  lastChangeAt: string | null;
+  /** Seconds since the last change the fleet applied from the site was committed there (null: none yet). */
+  behindS: number | null;
+  /** Records in the site's stream the fleet has not applied yet. */
+  pending: number | null;
+  stale: boolean;
+  gap: { expected: number; got: number } | null;
+  problem: string | null;
+  consumerError: string | null;
+}
+
+export interface FleetApiDeps {
+  config: FleetConfig;
+  pool: pg.Pool;
+  clock: () => number;
+  progress: (site: string) => SiteProgress | undefined;
+}
+
+export async function freshness(deps: FleetApiDeps): Promise<SiteFreshness[]> {
+  const rows = new Map((await listSiteRows(deps.pool)).map((r) => [r.site, r]));
+  const now = deps.clock();
+  return deps.config.sites.map(({ id }) => {
+    const r = rows.get(id);
+    const p = deps.progress(id);
+    const behindS = r?.lastChangeAt ? Math.max(0, Math.round((now - Date.parse(r.lastChangeAt)) / 1000)) : null;
+    return {
+      site: id,
+      appliedThrough: r?.appliedThrough ?? 0,
+      lastChangeAt: r?.lastChangeAt ?? null,
+      behindS,
+      pending: p?.pending ?? null,
+      stale: behindS === null || behindS > deps.config.staleAfterS || (p?.pending ?? 0) > 0 || !!r?.gap || !!r?.problem,
+      gap: r?.gap ?? null,
+      problem: r?.problem ?? null,
+      consumerError: p?.lastError ?? null,
+    };
+  });
+}
+
+const Freshness = Type.Object({
+  site: Type.String(),
+  appliedThrough: Type.Integer(),
+  lastChangeAt: Type.Union([Type.String(), Type.Null()]),
+  behindS: Type.Union([Type.Integer(), Type.Null()]),
+  pending: Type.Union([Type.Integer(), Type.Null()]),
+  stale: Type.Boolean(),
+  gap: Type.Union([Type.Object({ expected: Type.Integer(), got: Type.Integer() }), Type.Null()]),
+  problem: Type.Union([Type.String(), Type.Null()]),
+  consumerError: Type.Union([Type.String(), Type.Null()]),
+});
+const Stock = Type.Object({
+  sku: Type.String(),
+  onHand: Type.Integer(),
+  inTransit: Type.Integer(),
+  sites: Type.Array(Type.Object({ site: Type.String(), onHand: Type.Integer(), locations: Type.Array(Type.Object({ location: Type.String(), kind: Type.String(), qty: Type.Integer() })) })),
+});
+
+export async function buildFleetApi(deps: FleetApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false });
+  await app.register(swagger, { openapi: { info: { title: 'dockgate fleet API', version: '1' }, components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } }, security: [{ bearer: [] }] } });
+  installFleetAuth(app, deps.config.http.tokens);
+  app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
+  app.get('/health', { schema: { hide: true } }, async () => ({ ok: true }));
+  app.get('/api/v1/sites', { schema: { tags: ['fleet'], summary: 'Every site and how far behind the central view is for it', response: { 200: Type.Object({ sites: Type.Array(Freshness) }) } } }, async () => ({ sites: await freshness(deps) }));
+  app.get('/api/v1/stock', {
+    schema: { tags: ['fleet'], summary: 'Stock per SKU across sites and locations, and in transit', querystring: Type.Object({ sku: Type.Optional(Type.String({ minLength: 1 })) }), response: { 200: Type.Object({ stock: Type.Array(Stock) }) } },
+  }, async (req) => ({ stock: await stockBySku(deps.pool, (req.query as { sku?: string }).sku) }));
+  app.get('/api/v1/kpis', { schema: { tags: ['fleet'], summary: 'Cross-site KPIs' } }, async () => ({ ...(await kpis(deps.pool)), staleSites: (await freshness(deps)).filter((s) => s.stale).length }));
+  app.get('/api/v1/transfers', { schema: { tags: ['fleet'], summary: 'Transfers between sites, matched both sides, with transfer variances' } }, async () => {
+    const { docs, moves } = await transferInputs(deps.pool);
+    return matchTransfers(docs, moves, deps.clock(), deps.config.transfers.overdueHours * 3_600_000);
+  });
+  app.get('/', { schema: { hide: true } }, async (_req, reply) => {
+    const [sites, doors, transfers] = await Promise.all([freshness(deps), doorsBySite(deps.pool), transferInputs(deps.pool)]);
+    const matched = matchTransfers(transfers.docs, transfers.moves, deps.clock(), deps.config.transfers.overdueHours * 3_600_000);
+    return reply.type('text/html; charset=utf-8').send(renderCentralPage({ sites, doors, transfers: matched.transfers, variances: matched.variances, kpis: await kpis(deps.pool) }));
+  });
+  return app;
+}
