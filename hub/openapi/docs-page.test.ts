@@ -63,9 +63,9 @@ describe('/docs and the dashboard over HTTP on a LAN address and over HTTPS', ()
       const page = await browser.newPage({ ignoreHTTPSErrors: true });
       try {
         await page.goto(`${base(t)}/`);
-        await page.waitForSelector('#error:has-text("token")');
+        await page.waitForSelector('label[for="token"]:has-text("Sign in with your API token")');
         await page.fill('#token', 'wall-token-1');
-        await Promise.all([page.waitForNavigation(), page.click('#auth button')]);
+        await page.click('#signin button[type="submit"]');
         await page.waitForSelector('body[data-live="true"]');
         expect(await page.locator('.tile').count()).toBe(3);
       } finally {
