@@ -141,6 +141,8 @@ export class GatewayDaemon {
       publisher: () => this.publisher.state(),
       readers: () => [...this.readers.values()].map((r) => r.health()),
       scanners: () => [...this.scanners.values()].map((s) => s.health()),
+      journal: this.outbox.journal,
+      gpo: { counts: this.commands.gpo, pending: () => this.commands.pendingGpo() },
     });
 
     for (const r of config.readers) {
@@ -272,7 +274,7 @@ export class GatewayDaemon {
    * engine, which decides them on its first ticks. Evidence older than REPLAY_FRESH_MS is marked interrupted.
    */
   private replayJournal(): void {
-    const reads = this.outbox.journal.reads();
+    const reads = this.outbox.journal.replay();
     if (reads.length === 0) return;
     let last = -Infinity;
     for (const r of reads) {
