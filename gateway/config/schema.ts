@@ -54,6 +54,19 @@ export const GpoConfig = Type.Object({ port: Type.Integer({ minimum: 1, maximum:
 export const Backoff = (initialMs: number, maxMs: number) =>
   Type.Object({ initialMs: Ms(initialMs, { minimum: 10 }), maxMs: Ms(maxMs, { minimum: 10 }) }, { additionalProperties: false, default: {} });
 
+/** Gen2 inventory settings of an LLRP reader (readers[].type llrp), sent in its ROSpec; absent: the reader's defaults. */
+export const LlrpInventoryConfig = Type.Object(
+  {
+    /** The reader's RF mode: a ModeIdentifier of its UHFC1G2RFModeTable (capabilities). */
+    modeIndex: Type.Optional(Type.Integer({ minimum: 0, maximum: 65_535 })),
+    /** Gen2 session 0–3 (with tagPopulation only: 1). */
+    session: Type.Optional(Type.Integer({ minimum: 0, maximum: 3 })),
+    /** Estimated tags in the field (with session only: 16). */
+    tagPopulation: Type.Optional(Type.Integer({ minimum: 1, maximum: 65_535 })),
+  },
+  { additionalProperties: false },
+);
+
 /** Impinj IoT Device Interface settings (readers[].type impinj-iot). */
 export const ImpinjIotConfig = Type.Object(
   {
@@ -97,6 +110,7 @@ export const ReaderConfig = Type.Object(
     id: ConfigId,
     /** What the reader speaks: LLRP (default), the Impinj IoT Device Interface, or the Zebra IoT Connector over MQTT. */
     type: Type.Union([Type.Literal('llrp'), Type.Literal('impinj-iot'), Type.Literal('zebra-iotc')], { default: 'llrp' }),
+    llrp: Type.Optional(LlrpInventoryConfig),
     impinj: Type.Optional(ImpinjIotConfig),
     zebra: Type.Optional(ZebraIotcConfig),
     host: HostName,
@@ -353,6 +367,7 @@ function crossCheck(c: Checked): PathIssue[] {
     });
     r.gpo.forEach((g, j) => doorRef(g.door, `${at}.gpo[${j}].door`));
     if (r.trigger === 'gpi' && r.gpi.length === 0) out.push({ path: `${at}.trigger`, message: 'gpi: the reader has no gpi ports to trigger on' });
+    if (r.llrp !== undefined && r.type !== 'llrp') out.push({ path: `${at}.llrp`, message: `only for type llrp (this reader is ${r.type}; an impinj-iot reader takes rfMode, session, tagPopulation in its impinj block)` });
     if (r.impinj !== undefined && r.type !== 'impinj-iot') out.push({ path: `${at}.impinj`, message: `only for type impinj-iot (this reader is ${r.type})` });
     if (r.zebra !== undefined && r.type !== 'zebra-iotc') out.push({ path: `${at}.zebra`, message: `only for type zebra-iotc (this reader is ${r.type})` });
     if (r.type === 'zebra-iotc' && r.zebra === undefined) out.push({ path: `${at}.zebra`, message: 'required for type zebra-iotc: brokerUrl and readerName of its IoT Connector MQTT endpoints' });

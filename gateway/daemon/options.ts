@@ -32,6 +32,7 @@ export function readerOptionsOf(r: ReaderConfig): LlrpReaderOptions {
     // gateway.yaml has no separate key: a reader that takes longer than a connect to answer a request is as dead.
     requestTimeoutMs: r.connectTimeoutMs,
     backoff: { initialMs: r.reconnect.initialMs, maxMs: r.reconnect.maxMs },
+    ...(r.llrp ? { inventory: { ...r.llrp } } : {}),
   };
 }
 

@@ -29,6 +29,11 @@ export interface LlrpReaderOptions {
   connectTimeoutMs: number;
   requestTimeoutMs: number;
   backoff: { initialMs: number; maxMs: number };
+  /**
+   * Gen2 inventory settings for every antenna (C1G2InventoryCommand in the ROSpec): the reader's RF mode (its
+   * UHFC1G2RFModeTable ModeIdentifier), session and tag population. Absent: the reader's own defaults.
+   */
+  inventory?: { modeIndex?: number; session?: number; tagPopulation?: number };
 }
 
 /** RFTransmitter.ChannelIndex: the first channel (LLRP numbers channels from 1). */
@@ -45,6 +50,11 @@ export const OPTIONAL_PARAMETERS = {
     paramType: ParamType.RFTransmitter,
     parents: [ParamType.AntennaConfiguration],
     what: 'transmit power per antenna (reader default power used)',
+  },
+  C1G2InventoryCommand: {
+    paramType: 330, // C1G2InventoryCommand
+    parents: [ParamType.AntennaConfiguration, 186 /* InventoryParameterSpec */],
+    what: 'RF mode, session and tag population (the reader defaults used)',
   },
   ROSpecReportSpec: {
     paramType: ParamType.ROReportSpec,
@@ -213,11 +223,31 @@ export function buildAddRoSpec(opts: LlrpReaderOptions, dropped: ReadonlySet<Opt
     ],
   };
   const optionals: OptionalParameter[] = [];
+  const inv = inventoryCommandOf(opts.inventory);
+  if (inv && !dropped.has('C1G2InventoryCommand')) {
+    // AntennaID 0: every antenna of the AISpec.
+    ((rospec.SpecParameter as LlrpObject[])[0]!.InventoryParameterSpec as LlrpObject[])[0]!.AntennaConfiguration = [{ AntennaID: 0, AirProtocolInventoryCommandSettings: [{ param: 'C1G2InventoryCommand', ...inv }] }];
+    optionals.push('C1G2InventoryCommand');
+  }
   if (!dropped.has('ROSpecReportSpec')) {
     rospec.ROReportSpec = roReportSpec();
     optionals.push('ROSpecReportSpec');
   }
   return { name: 'ADD_ROSPEC', body: { ROSpec: rospec }, optionals };
+}
+
+/**
+ * C1G2InventoryCommand for the configured RF mode, session and population; undefined when none is set. A session
+ * without a population (or the reverse) takes the other's LLRP-customary default: session 1, population 16.
+ */
+export function inventoryCommandOf(inv: LlrpReaderOptions['inventory']): LlrpObject | undefined {
+  if (!inv || (inv.modeIndex === undefined && inv.session === undefined && inv.tagPopulation === undefined)) return undefined;
+  const cmd: LlrpObject = { TagInventoryStateAware: false };
+  if (inv.modeIndex !== undefined) cmd.C1G2RFControl = { ModeIndex: inv.modeIndex, Tari: 0 };
+  if (inv.session !== undefined || inv.tagPopulation !== undefined) {
+    cmd.C1G2SingulationControl = { Session: inv.session ?? 1, TagPopulation: inv.tagPopulation ?? 16, TagTransitTime: 0 };
+  }
+  return cmd;
 }
 
 export function buildGpoWrite(port: number, state: boolean): BuiltRequest {
