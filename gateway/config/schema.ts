@@ -83,8 +83,25 @@ export const ImpinjIotConfig = Type.Object(
       { default: 'dual-target' },
     ),
     tagPopulation: Type.Integer({ minimum: 1, maximum: 65_535, default: 16 }),
-    /** No byte on the event stream (keep-alives included) for this long: reconnect. */
+    /** No byte on the event stream (keep-alives included) for this long: reconnect. With mqtt: the status poll period. */
     stallMs: Ms(90_000, { minimum: 1000 }),
+    /** Take events from the reader's MQTT output instead of its HTTP stream (the gateway configures the reader's MQTT). */
+    mqtt: Type.Optional(
+      Type.Object(
+        {
+          /** The broker as the gateway reaches it. */
+          brokerUrl: MqttUrl,
+          /** The broker's host and port as the reader reaches it. */
+          readerBrokerHost: HostName,
+          readerBrokerPort: Type.Integer({ minimum: 1, maximum: 65535, default: 1883 }),
+          /** The reader's event topic (its will goes to <topic>/status). */
+          topic: Type.String({ pattern: '^[^#+\\s]{1,200}$' }),
+          username: Type.Optional(Type.String({ maxLength: 128 })),
+          password: Type.Optional(Type.String({ maxLength: 256 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

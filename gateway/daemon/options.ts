@@ -51,6 +51,7 @@ export function impinjOptionsOf(r: ReaderConfig): ImpinjIotReaderOptions {
     searchMode: i.searchMode,
     tagPopulation: i.tagPopulation,
     stallMs: i.stallMs,
+    ...(i.mqtt ? { mqtt: { ...i.mqtt } } : {}),
     requestTimeoutMs: r.connectTimeoutMs,
     backoff: { initialMs: r.reconnect.initialMs, maxMs: r.reconnect.maxMs },
   };

@@ -7,6 +7,7 @@ import type { GpiChange, TagRead } from '../../protocols/reads/index.js';
 import { waitFor } from '../../hub/broker/test-support.js';
 import type { ReaderStateChange } from '../llrp/client.js';
 import { ImpinjIotReaderClient, type ImpinjIotReaderOptions } from './client.js';
+import { startAedes } from '../publisher/test-support/brokers.js';
 import { startImpinjIotSimulator, type ImpinjIotSimulator, type ImpinjIotSimulatorOptions } from './testing/simulator.js';
 
 const cleanup: Array<() => Promise<void>> = [];
@@ -111,4 +112,25 @@ describe('Impinj IoT Device Interface client', () => {
     await waitFor(() => states.some((x) => x.state === 'backoff'), 'backoff');
     expect(states.find((x) => x.state === 'backoff')!.reason).toMatch(/^PUT \/profiles\/inventory\/presets\/dockgate: 400 Bad Request: transmitPowerCdbm must be 1000–3300 \(property \/antennaConfigs\/0\/transmitPowerCdbm\)/);
   });
+
+  it('takes events from the reader\'s MQTT output when configured: sets it, reads, and reconnects when the reader\'s will fires', async () => {
+    const broker = await startAedes();
+    cleanup.push(() => broker.close());
+    const port = Number(new URL(broker.url).port);
+    const { s, c, reads, states } = await rig({}, { mqtt: { brokerUrl: broker.url, readerBrokerHost: '127.0.0.1', readerBrokerPort: port, topic: 'dock/r700/events' } });
+    await waitFor(() => c.state === 'reading', 'reading over MQTT');
+    expect(s.mqttConfig).toMatchObject({ active: true, brokerHostname: '127.0.0.1', brokerPort: port, eventTopic: 'dock/r700/events', eventQualityOfService: 1, willTopic: 'dock/r700/events/status' });
+    expect(s.streams).toBe(0); // no HTTP stream in this mode
+    s.tags([{ antenna: 2, epc: EPC(6), rssi: -57.5 }]);
+    s.misbehave.rawLine('{"eventType":"tagInventory"}');
+    s.tags([{ antenna: 1, epc: EPC(7), rssi: -50 }]);
+    await waitFor(() => reads.length === 2, 'reads over MQTT');
+    expect(reads.map((r) => [r.epc, r.antenna, r.rssi])).toEqual([[EPC(6), 2, -57.5], [EPC(7), 1, -50]]);
+    expect(c.badLines).toBe(1);
+    s.misbehave.dropMqtt();
+    await waitFor(() => states.some((x) => x.state === 'backoff' && /the reader lost its broker connection \(its will\)/.test(x.reason)), 'the will seen');
+    await waitFor(() => c.state === 'reading' && s.mqttConfig !== undefined, 'reading again');
+    s.tags([{ antenna: 1, epc: EPC(8), rssi: -50 }]);
+    await waitFor(() => reads.length === 3, 'reads after the reconnect');
+  }, 30_000);
 });

@@ -4,6 +4,7 @@
 // guidance is 90 s); back off with jitter and do it again, forever. Emits the same reads, GPI changes and state
 // changes as LlrpReaderClient; GPOs through PUT /device/gpos.
 import { EventEmitter } from 'node:events';
+import mqtt from 'mqtt';
 import type { Logger } from 'pino';
 import type { TagRead } from '../../protocols/reads/index.js';
 import { Backoff, type BackoffOptions } from '../llrp/backoff.js';
@@ -24,6 +25,12 @@ export interface ImpinjIotReaderOptions extends ImpinjPresetOptions {
   /** Each REST request's limit. Default 5 s. */
   requestTimeoutMs?: number;
   backoff?: BackoffOptions;
+  /**
+   * Take events from the reader's MQTT output instead of its HTTP stream: the gateway sets the reader's MQTT
+   * configuration (PUT /mqtt: broker host and port as the reader reaches it, event topic, QoS 1, a will on
+   * <topic>/status) and subscribes on `brokerUrl` (the same broker as the gateway reaches it).
+   */
+  mqtt?: { brokerUrl: string; readerBrokerHost: string; readerBrokerPort: number; topic: string; username?: string; password?: string };
 }
 
 class HttpRefused extends Error {}
@@ -143,8 +150,63 @@ export class ImpinjIotReaderClient extends EventEmitter<ReaderClientEvents> {
     this.offset.reset();
     if (status?.status !== 'idle') await this.request('POST', '/profiles/stop');
     await this.request('PUT', `/profiles/inventory/presets/${encodeURIComponent(preset)}`, presetOf(o));
+    if (o.mqtt) return this.viaMqtt(o.mqtt, preset);
     await this.request('POST', `/profiles/inventory/presets/${encodeURIComponent(preset)}/start`);
     return this.stream();
+  }
+
+  /** Events over the reader's MQTT output; the link is watched by the reader's will and a status poll every stallMs. */
+  private async viaMqtt(m: NonNullable<ImpinjIotReaderOptions['mqtt']>, preset: string): Promise<string> {
+    const o = this.options;
+    const willTopic = `${m.topic}/status`;
+    await this.request('PUT', '/mqtt', {
+      active: true,
+      brokerHostname: m.readerBrokerHost,
+      brokerPort: m.readerBrokerPort,
+      clientId: `impinj-${o.id}`,
+      eventTopic: m.topic,
+      eventQualityOfService: 1,
+      keepAliveIntervalSeconds: 10,
+      cleanSession: false,
+      ...(m.username !== undefined ? { username: m.username, password: m.password ?? '' } : {}),
+      willTopic,
+      willMessage: 'connection lost',
+      connectMessage: 'connected',
+    });
+    const ac = (this.abort = new AbortController());
+    const client = await mqtt.connectAsync(m.brokerUrl, { clientId: `dockgate-${o.id}-${process.pid}`, username: m.username, password: m.password, reconnectPeriod: 0, connectTimeout: o.requestTimeoutMs ?? 5000 }).catch((e: unknown) => {
+      throw new Error(`broker ${m.brokerUrl}: ${(e as Error).message}`);
+    });
+    let poll: NodeJS.Timeout | undefined;
+    try {
+      const ended = new Promise<string>((resolve) => {
+        ac.signal.addEventListener('abort', () => resolve((ac.signal.reason as Error).message));
+        client.on('close', () => resolve('the broker link closed'));
+        client.on('message', (topic, payload) => {
+          if (topic === willTopic) {
+            if (payload.toString('utf8') === 'connection lost') resolve('the reader lost its broker connection (its will)');
+            return;
+          }
+          this.onLines(payload.toString('utf8').split('\n'));
+        });
+      });
+      await client.subscribeAsync([m.topic, willTopic], { qos: 1 });
+      await this.request('POST', `/profiles/inventory/presets/${encodeURIComponent(preset)}/start`);
+      this.setState('reading', `events over MQTT on ${m.topic}`);
+      this.backoff.reset();
+      const stallMs = o.stallMs ?? 90_000;
+      poll = setInterval(() => {
+        this.request('GET', '/status').then(
+          (st) => (st as { status?: unknown } | undefined)?.status === 'running' || ac.abort(new Error('the reader reports its inventory is not running')),
+          (e: unknown) => ac.abort(new Error(`status poll: ${(e as Error).message}`)),
+        );
+      }, stallMs);
+      return `mqtt: ${await ended}`;
+    } finally {
+      clearInterval(poll);
+      this.abort = undefined;
+      await client.endAsync(true).catch(() => undefined);
+    }
   }
 
   private async stream(): Promise<string> {

@@ -5,6 +5,7 @@
 // tests, with its own clock, and misbehaves on request (drop, silence, refuse, garbage).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import mqtt, { type MqttClient } from 'mqtt';
 import { SEARCH_MODES } from '../events.js';
 
 export interface SimRead {
@@ -49,7 +50,11 @@ export interface ImpinjIotSimulator {
     unavailable(n: number): void;
     /** Write this raw line to every open stream. */
     rawLine(text: string): void;
+    /** Its MQTT output dies (the broker sees an ungraceful disconnect and publishes the will). */
+    dropMqtt(): void;
   };
+  /** The MQTT configuration PUT, if any. */
+  readonly mqttConfig: Record<string, unknown> | undefined;
   close(): Promise<void>;
 }
 
@@ -64,6 +69,8 @@ export async function startImpinjIotSimulator(o: ImpinjIotSimulatorOptions = {})
   let unavailable = 0;
   let streamsOpened = 0;
   const streams = new Set<{ res: ServerResponse; silent: boolean; keepalive: NodeJS.Timeout }>();
+  let mqttConfig: Record<string, unknown> | undefined;
+  let mqttClient: MqttClient | undefined;
 
   const iso = (ms: number) => new Date(ms).toISOString();
   const send = (res: ServerResponse, status: number, body?: unknown) => {
@@ -74,7 +81,16 @@ export async function startImpinjIotSimulator(o: ImpinjIotSimulatorOptions = {})
   const write = (obj: unknown) => {
     const line = `${JSON.stringify(obj)}\n`;
     for (const s of streams) if (!s.silent) s.res.write(line);
+    if (mqttClient && mqttConfig) mqttClient.publish(String(mqttConfig.eventTopic), JSON.stringify(obj), { qos: 1 });
   };
+  async function applyMqtt(c: Record<string, unknown>): Promise<void> {
+    if (mqttClient) await mqttClient.endAsync(true);
+    mqttClient = undefined;
+    mqttConfig = c;
+    if (c.active !== true) return;
+    const will = typeof c.willTopic === 'string' && c.willTopic ? { topic: c.willTopic, payload: Buffer.from(String(c.willMessage ?? 'connection lost')), qos: 1 as const, retain: false } : undefined;
+    mqttClient = await mqtt.connectAsync(`mqtt://${String(c.brokerHostname)}:${Number(c.brokerPort ?? 1883)}`, { clientId: String(c.clientId), reconnectPeriod: 0, ...(will ? { will } : {}) });
+  }
 
   /** A reason the preset is refused (as the reader's 400), or undefined. */
   function checkPreset(p: unknown): [string, string] | undefined {
@@ -141,6 +157,18 @@ export async function startImpinjIotSimulator(o: ImpinjIotSimulatorOptions = {})
         if (running) return error(res, 409, `Preset ${running} is already running`);
         running = id;
         write({ timestamp: iso(now()), eventType: 'inventoryStatus', inventoryStatusEvent: { inventoryStatus: 'running' } });
+        return send(res, 204);
+      }
+      if (req.method === 'PUT' && path === '/api/v1/mqtt') {
+        const b = (await body(req)) as Record<string, unknown> | undefined;
+        if (!b || typeof b.brokerHostname !== 'string') return error(res, 400, 'brokerHostname is required', '/brokerHostname');
+        if (typeof b.eventTopic !== 'string' || !b.eventTopic) return error(res, 400, 'eventTopic is required', '/eventTopic');
+        if (typeof b.clientId !== 'string' || !b.clientId) return error(res, 400, 'clientId is required', '/clientId');
+        try {
+          await applyMqtt(b);
+        } catch (e) {
+          return error(res, 502, `cannot reach the MQTT broker: ${(e as Error).message}`);
+        }
         return send(res, 204);
       }
       if (req.method === 'PUT' && path === '/api/v1/device/gpos') {
@@ -212,11 +240,20 @@ export async function startImpinjIotSimulator(o: ImpinjIotSimulatorOptions = {})
       },
       rawLine(text) {
         for (const s of streams) if (!s.silent) s.res.write(`${text}\n`);
+        if (mqttClient && mqttConfig) mqttClient.publish(String(mqttConfig.eventTopic), text, { qos: 1 });
       },
+      dropMqtt() {
+        mqttClient?.stream.destroy();
+        mqttClient = undefined;
+      },
+    },
+    get mqttConfig() {
+      return mqttConfig;
     },
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of streams) s.res.socket?.destroy();
+        void mqttClient?.endAsync(true);
         server.close(() => resolve());
         server.closeAllConnections();
       }),
