@@ -8,6 +8,9 @@ import {
   ROReportTriggerType,
   ROSpecStartTriggerType,
   ROSpecStopTriggerType,
+  IMPINJ_VENDOR_ID,
+  ImpinjSubtype,
+  impinjReportSelectorData,
   type LlrpObject,
 } from '../../protocols/llrp/index.js';
 
@@ -55,6 +58,11 @@ export const OPTIONAL_PARAMETERS = {
     paramType: 330, // C1G2InventoryCommand
     parents: [ParamType.AntennaConfiguration, 186 /* InventoryParameterSpec */],
     what: 'RF mode, session and tag population (the reader defaults used)',
+  },
+  ImpinjReportContent: {
+    paramType: 1023, // Custom: ImpinjTagReportContentSelector
+    parents: [ParamType.ROReportSpec],
+    what: 'Impinj peak RSSI in 1/100 dBm, RF phase angle and Doppler in tag reports',
   },
   ROSpecReportSpec: {
     paramType: ParamType.ROReportSpec,
@@ -117,8 +125,10 @@ export function buildFactoryReset(): BuiltRequest {
   return { name: 'SET_READER_CONFIG', body: { ResetToFactoryDefault: true }, optionals: ['ResetToFactoryDefault'] };
 }
 
-function roReportSpec(): LlrpObject {
+/** The ROReportSpec; an Impinj reader (not refusing it) is also asked for its peak RSSI, phase and Doppler. */
+function roReportSpec(impinj = false): LlrpObject {
   return {
+    ...(impinj ? { Custom: [{ VendorIdentifier: IMPINJ_VENDOR_ID, ParameterSubtype: ImpinjSubtype.TagReportContentSelector, Data: impinjReportSelectorData() }] } : {}),
     ROReportTrigger: ROReportTriggerType.UponNTagsOrEndOfROSpec,
     N: 1,
     TagReportContentSelector: {
@@ -156,6 +166,8 @@ export function buildSetReaderConfig(
   dropped: ReadonlySet<OptionalParameter>,
 ): BuiltRequest {
   const optionals: OptionalParameter[] = [];
+  const impinj = caps?.manufacturer === IMPINJ_VENDOR_ID && !dropped.has('ImpinjReportContent');
+  if (impinj) optionals.push('ImpinjReportContent');
   const body: LlrpObject = {
     ResetToFactoryDefault: false,
     ReaderEventNotificationSpec: {
@@ -164,7 +176,7 @@ export function buildSetReaderConfig(
         ...EVENTS_OFF.map((t) => ({ EventType: t, NotificationState: false })),
       ],
     },
-    ROReportSpec: roReportSpec(),
+    ROReportSpec: roReportSpec(impinj),
     KeepaliveSpec: { KeepaliveTriggerType: 1, PeriodicTriggerValue: opts.keepaliveMs },
   };
   if (!dropped.has('RFTransmitter') && caps) {
@@ -191,7 +203,7 @@ export function buildSetReaderConfig(
   return { name: 'SET_READER_CONFIG', body, optionals };
 }
 
-export function buildAddRoSpec(opts: LlrpReaderOptions, dropped: ReadonlySet<OptionalParameter>): BuiltRequest {
+export function buildAddRoSpec(opts: LlrpReaderOptions, dropped: ReadonlySet<OptionalParameter>, caps?: ReaderCapabilities): BuiltRequest {
   const t = opts.trigger;
   const start: LlrpObject =
     t.kind === 'gpi'
@@ -230,7 +242,9 @@ export function buildAddRoSpec(opts: LlrpReaderOptions, dropped: ReadonlySet<Opt
     optionals.push('C1G2InventoryCommand');
   }
   if (!dropped.has('ROSpecReportSpec')) {
-    rospec.ROReportSpec = roReportSpec();
+    const impinj = caps?.manufacturer === IMPINJ_VENDOR_ID && !dropped.has('ImpinjReportContent');
+    rospec.ROReportSpec = roReportSpec(impinj);
+    if (impinj) optionals.push('ImpinjReportContent');
     optionals.push('ROSpecReportSpec');
   }
   return { name: 'ADD_ROSPEC', body: { ROSpec: rospec }, optionals };

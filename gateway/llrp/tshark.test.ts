@@ -97,6 +97,24 @@ add('events and reports', 'ENABLE_EVENTS_AND_REPORTS', {}, [/Type: Enable Events
     /TLV Parameter: C1G2 Singulation Control\n[\s\S]*?Session: 2\n\s+Tag population: 64\n\s+Tag tran[sz]it time: 0/, // (Wireshark spells it tranzit)
   ]);
 }
+{
+  const impinjCaps = { ...caps, manufacturer: 25882 };
+  const c = buildSetReaderConfig(base, impinjCaps, new Set());
+  // Impinj's ImpinjTagReportContentSelector asks for peak RSSI, phase and Doppler (subtypes as Wireshark names them)
+  add('reader config for an Impinj reader', c.name, c.body, [
+    /Impinj parameter subtype: Tag report content selector \(50\)/,
+    /Impinj parameter subtype: Enable RF phase angle \(52\)\n\s+RF phase angle mode: Enabled \(1\)/,
+    /Impinj parameter subtype: Enable peak RSSI \(53\)\n\s+Peak RSSI mode: Enabled \(1\)/,
+    /Impinj parameter subtype: Enable RF doppler frequency \(67\)\n\s+RF doppler frequency mode: Enabled \(1\)/,
+  ]);
+  const r = buildAddRoSpec(base, new Set(), impinjCaps);
+  add('ROSpec for an Impinj reader', r.name, r.body, [
+    /Impinj parameter subtype: Tag report content selector \(50\)/,
+    /Impinj parameter subtype: Enable RF phase angle \(52\)\n\s+RF phase angle mode: Enabled \(1\)/,
+    /Impinj parameter subtype: Enable peak RSSI \(53\)\n\s+Peak RSSI mode: Enabled \(1\)/,
+    /Impinj parameter subtype: Enable RF doppler frequency \(67\)\n\s+RF doppler frequency mode: Enabled \(1\)/,
+  ]);
+}
 add('enable ROSpec', 'ENABLE_ROSPEC', { ROSpecID: 1 }, [/Type: Enable ROSpec \(24\)/, /ROSpec ID: 1/]);
 add('start ROSpec', 'START_ROSPEC', { ROSpecID: 1 }, [/Type: Start ROSpec \(22\)/, /ROSpec ID: 1/]);
 add('keepalive ack', 'KEEPALIVE_ACK', {}, [/Type: Keepalive Ack \(72\)/]);
