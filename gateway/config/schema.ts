@@ -54,9 +54,82 @@ export const GpoConfig = Type.Object({ port: Type.Integer({ minimum: 1, maximum:
 export const Backoff = (initialMs: number, maxMs: number) =>
   Type.Object({ initialMs: Ms(initialMs, { minimum: 10 }), maxMs: Ms(maxMs, { minimum: 10 }) }, { additionalProperties: false, default: {} });
 
+/** Gen2 inventory settings of an LLRP reader (readers[].type llrp), sent in its ROSpec; absent: the reader's defaults. */
+export const LlrpInventoryConfig = Type.Object(
+  {
+    /** The reader's RF mode: a ModeIdentifier of its UHFC1G2RFModeTable (capabilities). */
+    modeIndex: Type.Optional(Type.Integer({ minimum: 0, maximum: 65_535 })),
+    /** Gen2 session 0–3 (with tagPopulation only: 1). */
+    session: Type.Optional(Type.Integer({ minimum: 0, maximum: 3 })),
+    /** Estimated tags in the field (with session only: 16). */
+    tagPopulation: Type.Optional(Type.Integer({ minimum: 1, maximum: 65_535 })),
+  },
+  { additionalProperties: false },
+);
+
+/** Impinj IoT Device Interface settings (readers[].type impinj-iot). */
+export const ImpinjIotConfig = Type.Object(
+  {
+    /** Base URL of the reader's REST API; default https://<host>. */
+    url: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$' })),
+    username: Type.Optional(Type.String({ maxLength: 128 })),
+    /** Kept in gateway.yaml: make the file readable by the gateway's user only. */
+    password: Type.Optional(Type.String({ maxLength: 256 })),
+    presetId: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', default: 'dockgate' }),
+    rfMode: Type.Integer({ minimum: 0, maximum: 100_000, default: 4 }),
+    session: Type.Integer({ minimum: 0, maximum: 3, default: 1 }),
+    searchMode: Type.Union(
+      [Type.Literal('single-target'), Type.Literal('dual-target'), Type.Literal('single-target-with-tagfocus'), Type.Literal('single-target-b-to-a'), Type.Literal('dual-target-with-b-to-a-select')],
+      { default: 'dual-target' },
+    ),
+    tagPopulation: Type.Integer({ minimum: 1, maximum: 65_535, default: 16 }),
+    /** No byte on the event stream (keep-alives included) for this long: reconnect. With mqtt: the status poll period. */
+    stallMs: Ms(90_000, { minimum: 1000 }),
+    /** Take events from the reader's MQTT output instead of its HTTP stream (the gateway configures the reader's MQTT). */
+    mqtt: Type.Optional(
+      Type.Object(
+        {
+          /** The broker as the gateway reaches it. */
+          brokerUrl: MqttUrl,
+          /** The broker's host and port as the reader reaches it. */
+          readerBrokerHost: HostName,
+          readerBrokerPort: Type.Integer({ minimum: 1, maximum: 65535, default: 1883 }),
+          /** The reader's event topic (its will goes to <topic>/status). */
+          topic: Type.String({ pattern: '^[^#+\\s]{1,200}$' }),
+          username: Type.Optional(Type.String({ maxLength: 128 })),
+          password: Type.Optional(Type.String({ maxLength: 256 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+export type ImpinjIotConfig = Static<typeof ImpinjIotConfig>;
+
+/** Zebra IoT Connector settings (readers[].type zebra-iotc). */
+export const ZebraIotcConfig = Type.Object(
+  {
+    /** The broker the reader's IoT Connector MQTT endpoints use. */
+    brokerUrl: MqttUrl,
+    /** The reader name in its topics (tevents/<name>, ccmds/<name> …). */
+    readerName: Type.String({ pattern: '^[^#+/\\s]{1,128}$' }),
+    username: Type.Optional(Type.String({ maxLength: 128 })),
+    password: Type.Optional(Type.String({ maxLength: 256 })),
+    /** Nothing (data, heartbeat) from the reader for this long: restart its session. */
+    silenceMs: Ms(60_000, { minimum: 1000 }),
+  },
+  { additionalProperties: false },
+);
+
 export const ReaderConfig = Type.Object(
   {
     id: ConfigId,
+    /** What the reader speaks: LLRP (default), the Impinj IoT Device Interface, or the Zebra IoT Connector over MQTT. */
+    type: Type.Union([Type.Literal('llrp'), Type.Literal('impinj-iot'), Type.Literal('zebra-iotc')], { default: 'llrp' }),
+    llrp: Type.Optional(LlrpInventoryConfig),
+    impinj: Type.Optional(ImpinjIotConfig),
+    zebra: Type.Optional(ZebraIotcConfig),
     host: HostName,
     port: Type.Integer({ minimum: 1, maximum: 65535, default: 5084 }),
     antennas: Type.Array(AntennaConfig, { minItems: 1, maxItems: 64 }),
@@ -311,6 +384,11 @@ function crossCheck(c: Checked): PathIssue[] {
     });
     r.gpo.forEach((g, j) => doorRef(g.door, `${at}.gpo[${j}].door`));
     if (r.trigger === 'gpi' && r.gpi.length === 0) out.push({ path: `${at}.trigger`, message: 'gpi: the reader has no gpi ports to trigger on' });
+    if (r.llrp !== undefined && r.type !== 'llrp') out.push({ path: `${at}.llrp`, message: `only for type llrp (this reader is ${r.type}; an impinj-iot reader takes rfMode, session, tagPopulation in its impinj block)` });
+    if (r.impinj !== undefined && r.type !== 'impinj-iot') out.push({ path: `${at}.impinj`, message: `only for type impinj-iot (this reader is ${r.type})` });
+    if (r.zebra !== undefined && r.type !== 'zebra-iotc') out.push({ path: `${at}.zebra`, message: `only for type zebra-iotc (this reader is ${r.type})` });
+    if (r.type === 'zebra-iotc' && r.zebra === undefined) out.push({ path: `${at}.zebra`, message: 'required for type zebra-iotc: brokerUrl and readerName of its IoT Connector MQTT endpoints' });
+    if (r.type !== 'llrp' && r.trigger === 'gpi') out.push({ path: `${at}.trigger`, message: `gpi: only llrp readers start and stop on a GPI here; a ${r.type} reader reads continuously (its GPI changes still reach the portal)` });
   });
   c.portal.doors.forEach((d, i) => {
     if (d.kind !== 'door') return;

@@ -73,6 +73,7 @@ describe('GPO writes while a reader reconnects', () => {
     expect(calls.notApplied).toEqual([]);
     await runner.readerReady('r1');
     expect(writes).toHaveLength(3);
+    expect(runner.gpo).toEqual({ applied: 3, refused: 0, expired: 0 });
   });
 
   it('reports a write that could not be applied before its expiry, and never applies it late', async () => {
@@ -86,6 +87,7 @@ describe('GPO writes while a reader reconnects', () => {
     down.delete('r2');
     await runner.readerReady('r2');
     expect(writes).toEqual([]);
+    expect(runner.gpo).toEqual({ applied: 0, refused: 0, expired: 1 });
   });
 });
 
@@ -153,5 +155,6 @@ describe('CommandRunner', () => {
     await refusing.runner.handle(cmd({ cmd: 'horn', door: 'd1', durationMs: 100 }));
     expect(refusing.lines.at(-1)).toMatchObject({ level: 'error', msg: 'command horn failed: reader r1: cannot set GPO 4 while backoff' });
     expect(refusing.runner.counts).toEqual({ done: 0, rejected: 0, failed: 1 });
+    expect(refusing.runner.gpo).toEqual({ applied: 0, refused: 1, expired: 0 });
   });
 });

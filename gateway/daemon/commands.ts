@@ -77,7 +77,10 @@ export class CommandRunner {
   /** GPO writes waiting for their reader to come back: the latest state per reader#port, with its expiry. */
   private readonly latched = new Map<string, { t: GpoTarget; state: boolean; expiry: NodeJS.Timeout }>();
   private readonly gpoExpiryMs: number;
+  /** Commands carried out, rejected (bad, stale, unknown target) and failed (an output could not be set). */
   readonly counts = { done: 0, rejected: 0, failed: 0 };
+  /** GPO writes: applied (the reader acknowledged), refused (the reader said no), expired (its reader not back in time). */
+  readonly gpo = { applied: 0, refused: 0, expired: 0 };
 
   constructor(
     private readonly targets: CommandTargets,
@@ -258,6 +261,7 @@ export class CommandRunner {
     if (!this.targets.isReading(t.reader)) {
       const expiry = setTimeout(() => {
         this.latched.delete(key);
+        this.gpo.expired++;
         const reason = `${what}: not applied, reader ${t.reader} was not back within ${Math.round(this.gpoExpiryMs / 1000)} s`;
         this.log.error({ reader: t.reader, port: t.port, state }, reason);
         this.targets.notApplied(t.reader, reason);
@@ -268,7 +272,9 @@ export class CommandRunner {
     }
     try {
       await this.targets.setGpo(t.reader, t.port, state);
+      this.gpo.applied++;
     } catch (err) {
+      this.gpo.refused++;
       this.targets.notApplied(t.reader, `${what}: not applied: ${(err as Error).message}`);
       throw err;
     }

@@ -8,7 +8,6 @@ import type { ReaderState } from '../../protocols/events/index.js';
 import type { TagRead } from '../../protocols/reads/index.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { portalConfigOf } from '../config/portal.js';
-import { LlrpReaderClient } from '../llrp/client.js';
 import { Outbox, OutboxWriter } from '../outbox/index.js';
 import { PortalEngine } from '../portal/index.js';
 import { Publisher } from '../publisher/index.js';
@@ -16,7 +15,8 @@ import { HidScanner, ScannerSession, SerialScanner, type HidModule } from '../sc
 import { ReaderClocks } from './clock.js';
 import { CommandRunner, doorOutputsOf } from './commands.js';
 import { GatewayMetrics, serveMetrics, type MetricsServer } from './metrics.js';
-import { hidScannerOptionsOf, publisherOptionsOf, readerOptionsOf, scannerSessionOptionsOf, serialScannerOptionsOf } from './options.js';
+import { hidScannerOptionsOf, publisherOptionsOf, scannerSessionOptionsOf, serialScannerOptionsOf } from './options.js';
+import { createReaderClient, type ReaderClient } from './readers.js';
 import { StatusReporter, buildStatus } from './status.js';
 
 export const GATEWAY_VERSION = '0.1.0';
@@ -59,7 +59,7 @@ export class GatewayDaemon {
   readonly outbox: Outbox;
   readonly engine: PortalEngine;
   readonly publisher: Publisher;
-  readonly readers = new Map<string, LlrpReaderClient>();
+  readonly readers = new Map<string, ReaderClient>();
   readonly scanners = new Map<string, Scanner>();
   readonly metrics: GatewayMetrics;
   readonly commands: CommandRunner;
@@ -141,10 +141,12 @@ export class GatewayDaemon {
       publisher: () => this.publisher.state(),
       readers: () => [...this.readers.values()].map((r) => r.health()),
       scanners: () => [...this.scanners.values()].map((s) => s.health()),
+      journal: this.outbox.journal,
+      gpo: { counts: this.commands.gpo, pending: () => this.commands.pendingGpo() },
     });
 
     for (const r of config.readers) {
-      const client = new LlrpReaderClient(readerOptionsOf(r), opts.logger, { now: this.clock });
+      const client = createReaderClient(r, opts.logger, { now: this.clock });
       client.on('reads', (reads) => {
         this.metrics.countReads(reads);
         const engine = this.engine;
@@ -272,7 +274,7 @@ export class GatewayDaemon {
    * engine, which decides them on its first ticks. Evidence older than REPLAY_FRESH_MS is marked interrupted.
    */
   private replayJournal(): void {
-    const reads = this.outbox.journal.reads();
+    const reads = this.outbox.journal.replay();
     if (reads.length === 0) return;
     let last = -Infinity;
     for (const r of reads) {

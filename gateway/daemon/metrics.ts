@@ -1,5 +1,6 @@
 // gateway/daemon — the gateway's own small Prometheus endpoint (prom-client, off unless gateway.yaml has `metrics`):
-// reads and reads/s per antenna, passes per door and direction, events written, outbox depth, MQTT state, readers.
+// reads and reads/s per antenna, passes per door and direction (interrupted ones apart), events written, outbox depth,
+// the read journal, GPO writes, MQTT state, readers.
 // Counting on the hot path is a typed-array increment per read; everything else is read from the components at scrape.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,6 +16,8 @@ export interface MetricsSources {
   publisher(): PublisherState;
   readers(): ReaderHealth[];
   scanners(): Array<{ id: string; state: string }>;
+  journal: { rows(): number; bytes(): number; counts: { commits: number; appended: number; replayed: number; forgotten: number; pruned: number } };
+  gpo: { counts: { applied: number; refused: number; expired: number }; pending(): number };
 }
 
 /** Rates over this window of 1-s samples. */
@@ -35,6 +38,7 @@ export class GatewayMetrics {
   private lastSampleMs = 0;
   private readonly sampleTimes = new Float64Array(RATE_WINDOW + 1);
   private readonly passes = new Map<string, number>();
+  private readonly interrupted = new Map<string, number>();
   private readonly events = new Map<string, number>();
 
   constructor(private readonly src: MetricsSources) {
@@ -42,6 +46,7 @@ export class GatewayMetrics {
     collectDefaultMetrics({ register: r, prefix: 'dockgate_gateway_' });
     const antennas = this.antennas;
     const passes = this.passes;
+    const interrupted = this.interrupted;
     const events = this.events;
     const rates = () => this.rates();
     new Counter({
@@ -78,6 +83,19 @@ export class GatewayMetrics {
       },
     });
     new Counter({
+      name: 'dockgate_gateway_interrupted_passes_total',
+      help: 'tag.pass events whose evidence spans a reader outage (interrupted: true; also counted in passes_total), per door and direction',
+      labelNames: ['door', 'direction'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const [k, n] of interrupted) {
+          const [door, direction] = k.split(' ');
+          this.inc({ door: door!, direction: direction! }, n);
+        }
+      },
+    });
+    new Counter({
       name: 'dockgate_gateway_events_total',
       help: 'Event drafts handed to the outbox, per kind',
       labelNames: ['kind'],
@@ -104,6 +122,34 @@ export class GatewayMetrics {
     gauge('dockgate_gateway_outbox_bytes', 'Bytes of event JSON in the outbox', () => src.outbox.bytes());
     gauge('dockgate_gateway_outbox_oldest_age_seconds', 'Age of the oldest event in the outbox', () => src.outbox.oldestAgeMs(Date.now()) / 1000);
     gauge('dockgate_gateway_outbox_dropped_events', 'Events dropped for the outbox size cap since it was created (each recorded by a gap event)', () => src.outbox.dropped());
+    gauge('dockgate_gateway_journal_rows', 'Reads in the read journal: evidence of passages not yet decided (pruned when the pass is stored)', () => src.journal.rows());
+    gauge('dockgate_gateway_journal_bytes', 'Payload bytes of the read journal (text columns + 8 per number; SQLite page overhead not counted)', () => src.journal.bytes());
+    const counter = (name: string, help: string, value: () => number) =>
+      new Counter({
+        name,
+        help,
+        registers: [r],
+        collect() {
+          this.reset();
+          this.inc(value());
+        },
+      });
+    counter('dockgate_gateway_journal_commits_total', 'Group commits of the read journal since start (one transaction each)', () => src.journal.counts.commits);
+    counter('dockgate_gateway_journal_reads_total', 'Reads written to the read journal since start', () => src.journal.counts.appended);
+    counter('dockgate_gateway_journal_replayed_reads_total', 'Journaled reads replayed into the portal engine at start (passages the previous process had not decided)', () => src.journal.counts.replayed);
+    counter('dockgate_gateway_journal_forgotten_reads_total', 'Journal rows deleted with their stored pass since start', () => src.journal.counts.forgotten);
+    counter('dockgate_gateway_journal_pruned_reads_total', 'Journal rows dropped as too old (tags never accepted) or beyond the cap since start', () => src.journal.counts.pruned);
+    new Counter({
+      name: 'dockgate_gateway_gpo_writes_total',
+      help: 'GPO writes (lights, horns, gpo.set) by outcome: applied (the reader acknowledged), refused (the reader said no), expired (its reader was not back in time); refused and expired ones are also reported as reader events',
+      labelNames: ['outcome'],
+      registers: [r],
+      collect() {
+        this.reset();
+        for (const [outcome, n] of Object.entries(src.gpo.counts)) this.inc({ outcome }, n);
+      },
+    });
+    gauge('dockgate_gateway_gpo_pending_writes', 'GPO writes waiting for their reader to come back (the latest state per port)', () => src.gpo.pending());
     gauge('dockgate_gateway_mqtt_connected', '1 while connected to the broker', () => (src.publisher().connected ? 1 : 0));
     gauge('dockgate_gateway_mqtt_connects', 'Successful broker connections since start', () => src.publisher().connects);
     gauge('dockgate_gateway_mqtt_failed_attempts', 'Failed connection attempts since the last success', () => src.publisher().attempts);
@@ -168,6 +214,7 @@ export class GatewayMetrics {
       if (d.kind === 'tag.pass') {
         const k = `${d.door} ${d.direction}`;
         this.passes.set(k, (this.passes.get(k) ?? 0) + 1);
+        if (d.interrupted) this.interrupted.set(k, (this.interrupted.get(k) ?? 0) + 1);
       }
     }
   }

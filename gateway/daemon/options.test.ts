@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadGatewayConfig } from '../config/load.js';
 import { ScannerSession } from '../scanners/index.js';
-import { framingOf, hidScannerOptionsOf, publisherOptionsOf, readerOptionsOf, scannerSessionOptionsOf, serialScannerOptionsOf } from './options.js';
+import { framingOf, hidScannerOptionsOf, impinjOptionsOf, publisherOptionsOf, readerOptionsOf, scannerSessionOptionsOf, serialScannerOptionsOf, zebraOptionsOf } from './options.js';
 
 const EXAMPLE = new URL('../../config/gateway.example.yaml', import.meta.url).pathname;
 const c = loadGatewayConfig(EXAMPLE, {});
@@ -13,8 +13,10 @@ describe('component options from gateway.yaml', () => {
       id: 'portal-1', host: '10.0.0.21', port: 5084,
       antennas: [{ id: 1, powerDbm: 30 }, { id: 2, powerDbm: 27.5 }, { id: 3 }],
       trigger: { kind: 'continuous' }, keepaliveMs: 5000, missedKeepalives: 3, connectTimeoutMs: 10_000, requestTimeoutMs: 10_000,
-      backoff: { initialMs: 1000, maxMs: 30_000 },
+      backoff: { initialMs: 1000, maxMs: 30_000 }, inventory: { modeIndex: 1002, session: 1, tagPopulation: 32 },
     });
+    expect(impinjOptionsOf(c.readers[1]!)).toMatchObject({ id: 'portal-2', baseUrl: 'https://10.0.0.22', username: 'root', presetId: 'dockgate', rfMode: 4, session: 1, searchMode: 'dual-target', tagPopulation: 16, stallMs: 90_000, antennas: [{ port: 1, powerDbm: 30 }, { port: 2, powerDbm: 30 }] });
+    expect(zebraOptionsOf(c.readers[2]!)).toMatchObject({ id: 'portal-3', brokerUrl: 'mqtt://10.0.0.5:1883', readerName: 'FX9600A1', antennas: [1, 2], silenceMs: 60_000 });
     expect(readerOptionsOf({ ...c.readers[0]!, trigger: 'gpi' }).trigger).toEqual({ kind: 'gpi', startPort: 1, startState: true, stopPort: 1, stopState: false });
     const [scan1, scan3, scan2] = c.scanners;
     expect(serialScannerOptionsOf(scan1 as never)).toEqual({ id: 'scan-1', path: '/dev/ttyACM0', baudRate: 9600, framing: { prefix: '' } });

@@ -1,6 +1,9 @@
 // gateway/daemon — the daemon's wiring diagram: gateway.yaml (resolved) turned into each component's options. Pure.
 import type { CodePattern } from '../../protocols/gs1/index.js';
-import type { GatewayConfig, HidScannerConfig, ReaderConfig, ScannerConfig, SerialScannerConfig } from '../config/schema.js';
+import { Value } from '@sinclair/typebox/value';
+import { ImpinjIotConfig, type GatewayConfig, type HidScannerConfig, type ReaderConfig, type ScannerConfig, type SerialScannerConfig } from '../config/schema.js';
+import type { ImpinjIotReaderOptions } from '../impinj-iot/client.js';
+import type { ZebraIotcReaderOptions } from '../zebra-iotc/client.js';
 import type { LlrpReaderOptions, ReaderTrigger } from '../llrp/client.js';
 import type { PublisherOptions } from '../publisher/index.js';
 import type { ContextRule, FramingOptions, HidScannerOptions, ScannerSessionOptions, SerialScannerOptions } from '../scanners/index.js';
@@ -27,6 +30,47 @@ export function readerOptionsOf(r: ReaderConfig): LlrpReaderOptions {
     missedKeepalives: r.missedKeepalives,
     connectTimeoutMs: r.connectTimeoutMs,
     // gateway.yaml has no separate key: a reader that takes longer than a connect to answer a request is as dead.
+    requestTimeoutMs: r.connectTimeoutMs,
+    backoff: { initialMs: r.reconnect.initialMs, maxMs: r.reconnect.maxMs },
+    ...(r.llrp ? { inventory: { ...r.llrp } } : {}),
+  };
+}
+
+/** An impinj-iot reader: its REST base URL (default https://<host>), preset and RF settings. */
+export function impinjOptionsOf(r: ReaderConfig): ImpinjIotReaderOptions {
+  const i = r.impinj ?? (Value.Create(ImpinjIotConfig) as ImpinjIotConfig);
+  return {
+    id: r.id,
+    baseUrl: i.url ?? `https://${r.host}`,
+    ...(i.username !== undefined ? { username: i.username } : {}),
+    ...(i.password !== undefined ? { password: i.password } : {}),
+    presetId: i.presetId,
+    antennas: r.antennas.map((a) => (a.powerDbm === undefined ? { port: a.id } : { port: a.id, powerDbm: a.powerDbm })),
+    rfMode: i.rfMode,
+    session: i.session,
+    searchMode: i.searchMode,
+    tagPopulation: i.tagPopulation,
+    stallMs: i.stallMs,
+    ...(i.mqtt ? { mqtt: { ...i.mqtt } } : {}),
+    requestTimeoutMs: r.connectTimeoutMs,
+    backoff: { initialMs: r.reconnect.initialMs, maxMs: r.reconnect.maxMs },
+  };
+}
+
+/** A zebra-iotc reader: the broker and reader name of its IoT Connector endpoints. */
+export function zebraOptionsOf(r: ReaderConfig): ZebraIotcReaderOptions {
+  const z = r.zebra;
+  if (!z) throw new Error(`reader ${r.id}: type zebra-iotc needs a zebra block (the config check should have said so)`);
+  const power = r.antennas.find((a) => a.powerDbm !== undefined)?.powerDbm;
+  return {
+    id: r.id,
+    brokerUrl: z.brokerUrl,
+    readerName: z.readerName,
+    ...(z.username !== undefined ? { username: z.username } : {}),
+    ...(z.password !== undefined ? { password: z.password } : {}),
+    antennas: r.antennas.map((a) => a.id),
+    ...(power !== undefined ? { powerDbm: power } : {}),
+    silenceMs: z.silenceMs,
     requestTimeoutMs: r.connectTimeoutMs,
     backoff: { initialMs: r.reconnect.initialMs, maxMs: r.reconnect.maxMs },
   };

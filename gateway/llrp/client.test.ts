@@ -223,6 +223,15 @@ describe('LlrpReaderClient against the simulated reader', () => {
     await playAndCheck(h);
   });
 
+  it('asks for RF mode, session and population in the ROSpec, and reads on the reader defaults when it refuses them', async () => {
+    const h = await harness({ inventory: { modeIndex: 1002, session: 2, tagPopulation: 64 } }, {}, (s) => s.misbehave.rejectParameter(330, 'status', 'ADD_ROSPEC'));
+    await waitFor(() => reading(h), 'reading');
+    expect(h.sim.stats.rejections).toBe(1);
+    const downgrades = h.logs.filter((l) => typeof l.msg === 'string' && l.msg.startsWith('reader rejected optional'));
+    expect(downgrades.map((l) => l.parameter)).toEqual(['C1G2InventoryCommand']);
+    await playAndCheck(h);
+  });
+
   it('fails configuration with the reader\'s words when a required parameter is rejected, and keeps retrying', async () => {
     const h = await harness({}, {}, (s) => s.misbehave.rejectParameter(220, 'status')); // KeepaliveSpec
     await waitFor(() => h.states.filter((s) => s.state === 'backoff').length >= 2, 'two failed attempts');

@@ -292,7 +292,7 @@ export class LlrpReaderClient extends EventEmitter<ReaderClientEvents> {
     await this.requestWithOptionals(conn, () => buildSetReaderConfig(o, this.caps, this.dropped));
     conn.startWatchdog(o.keepaliveMs * o.missedKeepalives);
     conn.send('ENABLE_EVENTS_AND_REPORTS');
-    await this.requestWithOptionals(conn, () => buildAddRoSpec(o, this.dropped));
+    await this.requestWithOptionals(conn, () => buildAddRoSpec(o, this.dropped, this.caps));
     this.checkStatus('ENABLE_ROSPEC', await conn.request('ENABLE_ROSPEC', { ROSpecID: ROSPEC_ID }, o.requestTimeoutMs));
     if (o.trigger.kind === 'continuous') {
       this.checkStatus('START_ROSPEC', await conn.request('START_ROSPEC', { ROSpecID: ROSPEC_ID }, o.requestTimeoutMs));

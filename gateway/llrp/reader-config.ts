@@ -8,6 +8,9 @@ import {
   ROReportTriggerType,
   ROSpecStartTriggerType,
   ROSpecStopTriggerType,
+  IMPINJ_VENDOR_ID,
+  ImpinjSubtype,
+  impinjReportSelectorData,
   type LlrpObject,
 } from '../../protocols/llrp/index.js';
 
@@ -29,6 +32,11 @@ export interface LlrpReaderOptions {
   connectTimeoutMs: number;
   requestTimeoutMs: number;
   backoff: { initialMs: number; maxMs: number };
+  /**
+   * Gen2 inventory settings for every antenna (C1G2InventoryCommand in the ROSpec): the reader's RF mode (its
+   * UHFC1G2RFModeTable ModeIdentifier), session and tag population. Absent: the reader's own defaults.
+   */
+  inventory?: { modeIndex?: number; session?: number; tagPopulation?: number };
 }
 
 /** RFTransmitter.ChannelIndex: the first channel (LLRP numbers channels from 1). */
@@ -45,6 +53,16 @@ export const OPTIONAL_PARAMETERS = {
     paramType: ParamType.RFTransmitter,
     parents: [ParamType.AntennaConfiguration],
     what: 'transmit power per antenna (reader default power used)',
+  },
+  C1G2InventoryCommand: {
+    paramType: 330, // C1G2InventoryCommand
+    parents: [ParamType.AntennaConfiguration, 186 /* InventoryParameterSpec */],
+    what: 'RF mode, session and tag population (the reader defaults used)',
+  },
+  ImpinjReportContent: {
+    paramType: 1023, // Custom: ImpinjTagReportContentSelector
+    parents: [ParamType.ROReportSpec],
+    what: 'Impinj peak RSSI in 1/100 dBm, RF phase angle and Doppler in tag reports',
   },
   ROSpecReportSpec: {
     paramType: ParamType.ROReportSpec,
@@ -107,8 +125,10 @@ export function buildFactoryReset(): BuiltRequest {
   return { name: 'SET_READER_CONFIG', body: { ResetToFactoryDefault: true }, optionals: ['ResetToFactoryDefault'] };
 }
 
-function roReportSpec(): LlrpObject {
+/** The ROReportSpec; an Impinj reader (not refusing it) is also asked for its peak RSSI, phase and Doppler. */
+function roReportSpec(impinj = false): LlrpObject {
   return {
+    ...(impinj ? { Custom: [{ VendorIdentifier: IMPINJ_VENDOR_ID, ParameterSubtype: ImpinjSubtype.TagReportContentSelector, Data: impinjReportSelectorData() }] } : {}),
     ROReportTrigger: ROReportTriggerType.UponNTagsOrEndOfROSpec,
     N: 1,
     TagReportContentSelector: {
@@ -146,6 +166,8 @@ export function buildSetReaderConfig(
   dropped: ReadonlySet<OptionalParameter>,
 ): BuiltRequest {
   const optionals: OptionalParameter[] = [];
+  const impinj = caps?.manufacturer === IMPINJ_VENDOR_ID && !dropped.has('ImpinjReportContent');
+  if (impinj) optionals.push('ImpinjReportContent');
   const body: LlrpObject = {
     ResetToFactoryDefault: false,
     ReaderEventNotificationSpec: {
@@ -154,7 +176,7 @@ export function buildSetReaderConfig(
         ...EVENTS_OFF.map((t) => ({ EventType: t, NotificationState: false })),
       ],
     },
-    ROReportSpec: roReportSpec(),
+    ROReportSpec: roReportSpec(impinj),
     KeepaliveSpec: { KeepaliveTriggerType: 1, PeriodicTriggerValue: opts.keepaliveMs },
   };
   if (!dropped.has('RFTransmitter') && caps) {
@@ -181,7 +203,7 @@ export function buildSetReaderConfig(
   return { name: 'SET_READER_CONFIG', body, optionals };
 }
 
-export function buildAddRoSpec(opts: LlrpReaderOptions, dropped: ReadonlySet<OptionalParameter>): BuiltRequest {
+export function buildAddRoSpec(opts: LlrpReaderOptions, dropped: ReadonlySet<OptionalParameter>, caps?: ReaderCapabilities): BuiltRequest {
   const t = opts.trigger;
   const start: LlrpObject =
     t.kind === 'gpi'
@@ -213,11 +235,33 @@ export function buildAddRoSpec(opts: LlrpReaderOptions, dropped: ReadonlySet<Opt
     ],
   };
   const optionals: OptionalParameter[] = [];
+  const inv = inventoryCommandOf(opts.inventory);
+  if (inv && !dropped.has('C1G2InventoryCommand')) {
+    // AntennaID 0: every antenna of the AISpec.
+    ((rospec.SpecParameter as LlrpObject[])[0]!.InventoryParameterSpec as LlrpObject[])[0]!.AntennaConfiguration = [{ AntennaID: 0, AirProtocolInventoryCommandSettings: [{ param: 'C1G2InventoryCommand', ...inv }] }];
+    optionals.push('C1G2InventoryCommand');
+  }
   if (!dropped.has('ROSpecReportSpec')) {
-    rospec.ROReportSpec = roReportSpec();
+    const impinj = caps?.manufacturer === IMPINJ_VENDOR_ID && !dropped.has('ImpinjReportContent');
+    rospec.ROReportSpec = roReportSpec(impinj);
+    if (impinj) optionals.push('ImpinjReportContent');
     optionals.push('ROSpecReportSpec');
   }
   return { name: 'ADD_ROSPEC', body: { ROSpec: rospec }, optionals };
+}
+
+/**
+ * C1G2InventoryCommand for the configured RF mode, session and population; undefined when none is set. A session
+ * without a population (or the reverse) takes the other's LLRP-customary default: session 1, population 16.
+ */
+export function inventoryCommandOf(inv: LlrpReaderOptions['inventory']): LlrpObject | undefined {
+  if (!inv || (inv.modeIndex === undefined && inv.session === undefined && inv.tagPopulation === undefined)) return undefined;
+  const cmd: LlrpObject = { TagInventoryStateAware: false };
+  if (inv.modeIndex !== undefined) cmd.C1G2RFControl = { ModeIndex: inv.modeIndex, Tari: 0 };
+  if (inv.session !== undefined || inv.tagPopulation !== undefined) {
+    cmd.C1G2SingulationControl = { Session: inv.session ?? 1, TagPopulation: inv.tagPopulation ?? 16, TagTransitTime: 0 };
+  }
+  return cmd;
 }
 
 export function buildGpoWrite(port: number, state: boolean): BuiltRequest {

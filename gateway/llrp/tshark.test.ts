@@ -89,6 +89,32 @@ add('events and reports', 'ENABLE_EVENTS_AND_REPORTS', {}, [/Type: Enable Events
     /ROSpec stop trigger type: 2\n[\s\S]*?GPI Port Number: 4\n\s+0\.{3} \.{4} = GPI event: No\n\s+Timeout: 7000\n/,
   ]);
 }
+{
+  const b = buildAddRoSpec({ ...base, inventory: { modeIndex: 1002, session: 2, tagPopulation: 64 } }, new Set());
+  add('ROSpec with RF mode, session and tag population', b.name, b.body, [
+    /TLV Parameter: Antenna Configuration\n[\s\S]*?Antenna ID: All Antenna \(0\)\n/,
+    /TLV Parameter: C1G2 RF Control\n[\s\S]*?Mode index: 1002\n\s+Tari: 0/,
+    /TLV Parameter: C1G2 Singulation Control\n[\s\S]*?Session: 2\n\s+Tag population: 64\n\s+Tag tran[sz]it time: 0/, // (Wireshark spells it tranzit)
+  ]);
+}
+{
+  const impinjCaps = { ...caps, manufacturer: 25882 };
+  const c = buildSetReaderConfig(base, impinjCaps, new Set());
+  // Impinj's ImpinjTagReportContentSelector asks for peak RSSI, phase and Doppler (subtypes as Wireshark names them)
+  add('reader config for an Impinj reader', c.name, c.body, [
+    /Impinj parameter subtype: Tag report content selector \(50\)/,
+    /Impinj parameter subtype: Enable RF phase angle \(52\)\n\s+RF phase angle mode: Enabled \(1\)/,
+    /Impinj parameter subtype: Enable peak RSSI \(53\)\n\s+Peak RSSI mode: Enabled \(1\)/,
+    /Impinj parameter subtype: Enable RF doppler frequency \(67\)\n\s+RF doppler frequency mode: Enabled \(1\)/,
+  ]);
+  const r = buildAddRoSpec(base, new Set(), impinjCaps);
+  add('ROSpec for an Impinj reader', r.name, r.body, [
+    /Impinj parameter subtype: Tag report content selector \(50\)/,
+    /Impinj parameter subtype: Enable RF phase angle \(52\)\n\s+RF phase angle mode: Enabled \(1\)/,
+    /Impinj parameter subtype: Enable peak RSSI \(53\)\n\s+Peak RSSI mode: Enabled \(1\)/,
+    /Impinj parameter subtype: Enable RF doppler frequency \(67\)\n\s+RF doppler frequency mode: Enabled \(1\)/,
+  ]);
+}
 add('enable ROSpec', 'ENABLE_ROSPEC', { ROSpecID: 1 }, [/Type: Enable ROSpec \(24\)/, /ROSpec ID: 1/]);
 add('start ROSpec', 'START_ROSPEC', { ROSpecID: 1 }, [/Type: Start ROSpec \(22\)/, /ROSpec ID: 1/]);
 add('keepalive ack', 'KEEPALIVE_ACK', {}, [/Type: Keepalive Ack \(72\)/]);

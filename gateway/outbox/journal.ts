@@ -37,8 +37,14 @@ export class ReadJournal {
     forget: Database.Statement;
     old: Database.Statement;
     count: Database.Statement;
+    size: Database.Statement;
     trim: Database.Statement;
   };
+  /**
+   * Since this process opened the journal: group commits, reads appended, reads replayed at start, rows forgotten with
+   * their stored pass, rows pruned (too old or beyond the cap).
+   */
+  readonly counts = { commits: 0, appended: 0, replayed: 0, forgotten: 0, pruned: 0 };
 
   constructor(
     private readonly db: Database.Database,
@@ -52,6 +58,8 @@ export class ReadJournal {
       forget: db.prepare('DELETE FROM journal WHERE epc = ? AND ts < ?'),
       old: db.prepare('DELETE FROM journal WHERE arrival < ?'),
       count: db.prepare('SELECT COUNT(*) AS n FROM journal'),
+      // Payload bytes: the text columns plus 8 per numeric column (antenna, rssi, ts, arrival, count).
+      size: db.prepare('SELECT COALESCE(SUM(length(epc) + length(reader)), 0) + 40 * COUNT(*) AS b FROM journal'),
       trim: db.prepare('DELETE FROM journal WHERE id <= (SELECT id FROM journal ORDER BY id LIMIT 1 OFFSET ?)'),
     };
   }
@@ -63,14 +71,23 @@ export class ReadJournal {
     this.db.transaction(() => {
       for (const r of reads) ins.run(r.epc, r.reader, r.antenna, Number.isNaN(r.rssi) ? null : r.rssi, r.ts, r.arrival ?? r.ts, r.count);
     })();
+    this.counts.commits++;
+    this.counts.appended += reads.length;
   }
 
   /** Inside the transaction that stores a pass: its reads are no longer needed (`throughMs`: its lastSeen). */
   forget(epc: string, throughMs: number): void {
-    this.stmt.forget.run(epc, throughMs + 1);
+    this.counts.forgotten += this.stmt.forget.run(epc, throughMs + 1).changes;
   }
 
-  /** Every journaled read, oldest first (the replay at start). */
+  /** Every journaled read, oldest first, for the replay at start (counted as replayed). */
+  replay(): TagRead[] {
+    const reads = this.reads();
+    this.counts.replayed += reads.length;
+    return reads;
+  }
+
+  /** Every journaled read, oldest first. */
   reads(): TagRead[] {
     return (this.stmt.all.all() as Array<Omit<TagRead, 'rssi' | 'readerTs'> & { rssi: number | null }>).map((r) => ({
       reader: r.reader,
@@ -89,10 +106,16 @@ export class ReadJournal {
     let n = this.stmt.old.run(nowMs - this.maxAgeMs).changes;
     const { n: rows } = this.stmt.count.get() as { n: number };
     if (rows > this.maxRows) n += this.stmt.trim.run(rows - this.maxRows - 1).changes;
+    this.counts.pruned += n;
     return n;
   }
 
   rows(): number {
     return (this.stmt.count.get() as { n: number }).n;
+  }
+
+  /** Payload bytes of the rows (text columns + 8 per numeric column; SQLite's page overhead not counted). */
+  bytes(): number {
+    return (this.stmt.size.get() as { b: number }).b;
   }
 }

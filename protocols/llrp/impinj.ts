@@ -6,6 +6,10 @@ export const IMPINJ_VENDOR_ID = 25882;
 
 /** Custom parameter subtypes (Impinj Octane LLRP). */
 export const ImpinjSubtype = {
+  TagReportContentSelector: 50,
+  EnableRFPhaseAngle: 52,
+  EnablePeakRSSI: 53,
+  EnableRFDopplerFrequency: 67,
   RFPhaseAngle: 56,
   PeakRSSI: 57,
   RFDopplerFrequency: 68,
@@ -19,4 +23,32 @@ export function phaseRadians(raw: number): number {
 /** ImpinjRFDopplerFrequency: signed, in 1/16 Hz. */
 export function dopplerHz(raw: number): number {
   return raw / 16;
+}
+
+/** One Impinj Custom parameter with a single u16 field, as TLV bytes (type 1023, length, vendor, subtype, value). */
+function customU16(subtype: number, value: number): Uint8Array {
+  const b = new Uint8Array(14);
+  const v = new DataView(b.buffer);
+  v.setUint16(0, 1023);
+  v.setUint16(2, 14);
+  v.setUint32(4, IMPINJ_VENDOR_ID);
+  v.setUint32(8, subtype);
+  v.setUint16(12, value);
+  return b;
+}
+
+/**
+ * The Data of an ImpinjTagReportContentSelector Custom parameter (goes in ROReportSpec) asking an Impinj reader for
+ * ImpinjPeakRSSI, ImpinjRFPhaseAngle and ImpinjRFDopplerFrequency in every TagReportData: its three ImpinjEnable*
+ * sub-parameters, each mode 1 (enabled).
+ */
+export function impinjReportSelectorData(): Uint8Array {
+  const parts = [customU16(ImpinjSubtype.EnableRFPhaseAngle, 1), customU16(ImpinjSubtype.EnablePeakRSSI, 1), customU16(ImpinjSubtype.EnableRFDopplerFrequency, 1)];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }

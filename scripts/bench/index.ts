@@ -14,6 +14,7 @@ const BENCHES: Array<() => Promise<{ bench: Bench }>> = [
   () => import('./apply.js'),
   () => import('./channels.js'),
   () => import('./gateway-cpu.js'),
+  () => import('./reader-drivers.js'),
   () => import('./api.js'),
   () => import('./shipping-signal.js'),
   () => import('./console.js'),

@@ -49,6 +49,8 @@ export async function generateReference(): Promise<string> {
       publisher: () => ({ connected: false, stopping: false, attempts: 0, connects: 0, inFlight: 0, inFlightEvents: 0, backlogSeqsLeft: 0, publishedMessages: 0, publishedEvents: 0, ackedEvents: 0, unconfirmedEvents: 0, confirmedEvents: 0, hubConfirmedSeq: 0, confirmTimeouts: 0 }),
       readers: () => [],
       scanners: () => [],
+      journal: { rows: () => 0, bytes: () => 0, counts: { commits: 0, appended: 0, replayed: 0, forgotten: 0, pruned: 0 } },
+      gpo: { counts: { applied: 0, refused: 0, expired: 0 }, pending: () => 0 },
     });
     const gatewayMetrics = await metricsOf(gw.registry as never, 'dockgate_gateway_');
     const lines = [

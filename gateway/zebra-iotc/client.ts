@@ -1,0 +1,241 @@
+// gateway/zebra-iotc — a Zebra reader run through its IoT Connector, reached over MQTT: connect to the broker the
+// reader's ZIOTC endpoints publish to, subscribe to its data, response and management-event topics, then over the
+// control interface stop, set_mode (antennas, power, metadata), start; read tag data events until the broker link
+// drops, the reader goes silent (no data and no heartbeat for `silenceMs`) or refuses; back off and do it again.
+// Emits the same reads, GPI changes and state changes as LlrpReaderClient; GPOs through the management set_gpo.
+import { EventEmitter } from 'node:events';
+import mqtt, { type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import type { TagRead } from '../../protocols/reads/index.js';
+import { Backoff, type BackoffOptions } from '../llrp/backoff.js';
+import type { Clock, ReaderClientEvents, ReaderHealth, ReaderState } from '../llrp/client.js';
+import { ClockOffset } from '../llrp/clock-offset.js';
+import { defaultTopics, modeOf, parseEvents, parseResponse, type ZebraModeOptions, type ZebraResponse, type ZebraTopics } from './events.js';
+
+export interface ZebraIotcReaderOptions extends ZebraModeOptions {
+  id: string;
+  /** The broker the reader's IoT Connector endpoints use, e.g. mqtt://10.0.0.2:1883. */
+  brokerUrl: string;
+  username?: string;
+  password?: string;
+  /** The reader name in its topics (tevents/<name> …). */
+  readerName: string;
+  topics?: Partial<ZebraTopics>;
+  /** Nothing from the reader (data, heartbeat) for this long = it is gone. Default 60 s (ZIOTC heartbeats every 30 s by default). */
+  silenceMs?: number;
+  /** How long a command waits for its response. Default 5 s. */
+  requestTimeoutMs?: number;
+  backoff?: BackoffOptions;
+}
+
+export class ZebraIotcReaderClient extends EventEmitter<ReaderClientEvents> {
+  private readonly log: Logger;
+  private readonly backoff: Backoff;
+  private readonly offset = new ClockOffset();
+  private readonly topics: ZebraTopics;
+  private running = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private stateNow: ReaderState = 'stopped';
+  private reasonNow = 'not started';
+  private client: MqttClient | undefined;
+  private end: ((reason: string) => void) | undefined;
+  private wakeBackoff: (() => void) | undefined;
+  private skipBackoff = false;
+  private lastHeardMs = 0;
+  private lastReportMs: number | undefined;
+  private seq = 0;
+  private readonly pending = new Map<string, { resolve: (r: ZebraResponse) => void; timer: NodeJS.Timeout }>();
+  /** Messages that were not a usable event (logged, skipped). */
+  badEvents = 0;
+
+  constructor(
+    readonly options: ZebraIotcReaderOptions,
+    logger: Logger,
+    private readonly clock: Clock = { now: () => Date.now() },
+  ) {
+    super();
+    modeOf(options); // no antennas: throws here
+    this.log = logger.child({ component: 'zebra-iotc-client', reader: options.id });
+    this.backoff = new Backoff(options.backoff ?? { initialMs: 1000, maxMs: 30_000 });
+    this.topics = { ...defaultTopics(options.readerName), ...options.topics };
+  }
+
+  get state(): ReaderState {
+    return this.stateNow;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  /** Stop: the control stop (best effort, bounded), then the broker link. */
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.wakeBackoff?.();
+    if (this.client?.connected) await this.command('control', 'stop', {}).catch(() => undefined);
+    this.end?.('stopped by the gateway');
+    await this.loopDone;
+    this.setState('stopped', 'stopped by the gateway');
+  }
+
+  restart(reason: string): void {
+    this.log.info({ reason }, 'restart requested');
+    this.skipBackoff = true;
+    this.wakeBackoff?.();
+    this.end?.(`restart: ${reason}`);
+  }
+
+  async setGpo(port: number, state: boolean): Promise<void> {
+    if (this.stateNow !== 'reading' && this.stateNow !== 'configuring') throw new Error(`reader ${this.options.id}: cannot set GPO ${port} while ${this.stateNow}`);
+    const r = await this.command('management', 'set_gpo', { port, state });
+    if (!r.ok) throw new Error(`reader ${this.options.id}: set_gpo ${port} refused: ${r.reason}`);
+  }
+
+  health(): ReaderHealth {
+    return { id: this.options.id, host: this.options.brokerUrl, state: this.stateNow, reason: this.reasonNow, lastReportMs: this.lastReportMs, clockOffsetMs: this.offset.offsetMs };
+  }
+
+  // ------------------------------------------------------------------
+
+  private setState(state: ReaderState, reason: string): void {
+    if (state === this.stateNow && reason === this.reasonNow) return;
+    this.stateNow = state;
+    this.reasonNow = reason;
+    this.log[state === 'backoff' ? 'warn' : 'info']({ state, reason }, `reader ${state}`);
+    this.emit('state', { state, reason });
+  }
+
+  private async loop(): Promise<void> {
+    while (this.running) {
+      let reason: string;
+      try {
+        reason = await this.session();
+      } catch (e) {
+        reason = (e as Error).message;
+      }
+      await this.closeClient();
+      if (!this.running) break;
+      if (this.skipBackoff) {
+        this.skipBackoff = false;
+        continue;
+      }
+      const delay = this.backoff.next();
+      this.setState('backoff', `${reason}; retry in ${Math.round(delay)} ms`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, delay);
+        this.wakeBackoff = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.wakeBackoff = undefined;
+      this.skipBackoff = false;
+    }
+  }
+
+  private async closeClient(): Promise<void> {
+    const c = this.client;
+    this.client = undefined;
+    for (const p of this.pending.values()) clearTimeout(p.timer);
+    this.pending.clear();
+    if (c) await c.endAsync(true).catch(() => undefined);
+  }
+
+  private async session(): Promise<string> {
+    const o = this.options;
+    this.setState('connecting', `connecting to ${o.brokerUrl}`);
+    const ended = new Promise<string>((resolve) => (this.end = resolve));
+    const client = await mqtt.connectAsync(o.brokerUrl, {
+      clientId: `dockgate-${o.id}-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
+      username: o.username,
+      password: o.password,
+      reconnectPeriod: 0,
+      connectTimeout: o.requestTimeoutMs ?? 5000,
+    }).catch((e: unknown) => {
+      throw new Error(`broker ${o.brokerUrl}: ${(e as Error).message}`);
+    });
+    this.client = client;
+    client.on('close', () => this.end?.('the broker link closed'));
+    client.on('message', (topic, payload) => this.onMessage(topic, payload));
+    const t = this.topics;
+    await client.subscribeAsync([t.data, t.controlResponses, t.managementResponses, t.managementEvents], { qos: 1 });
+    this.setState('configuring', 'stop, set_mode, start over the control interface');
+    this.offset.reset();
+    await this.command('control', 'stop', {}); // whatever ran: a refusal (not running) is fine
+    const mode = await this.command('control', 'set_mode', modeOf(o));
+    if (!mode.ok) return `set_mode refused: ${mode.reason}`;
+    const start = await this.command('control', 'start', {});
+    if (!start.ok) return `start refused: ${start.reason}`;
+    this.setState('reading', 'started');
+    this.backoff.reset();
+    this.lastHeardMs = this.clock.now();
+    const silenceMs = o.silenceMs ?? 60_000;
+    const watch = setInterval(() => {
+      if (this.clock.now() - this.lastHeardMs > silenceMs) this.end?.(`nothing from the reader (data or heartbeat) for ${silenceMs} ms`);
+    }, Math.min(1000, silenceMs / 4));
+    try {
+      return await ended;
+    } finally {
+      clearInterval(watch);
+      this.end = undefined;
+    }
+  }
+
+  /** Send a command; resolves with the response (failures too), rejects when none comes in time. */
+  private command(iface: 'control' | 'management', command: string, payload: Record<string, unknown>): Promise<ZebraResponse> {
+    const client = this.client;
+    if (!client?.connected) return Promise.reject(new Error(`${command}: not connected to the broker`));
+    const id = `${this.options.id}-${Date.now()}-${++this.seq}`;
+    const ms = this.options.requestTimeoutMs ?? 5000;
+    return new Promise<ZebraResponse>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`${command}: no response from the reader within ${ms} ms`));
+      }, ms);
+      this.pending.set(id, { resolve, timer });
+      const topic = iface === 'control' ? this.topics.controlCommands : this.topics.managementCommands;
+      client.publish(topic, JSON.stringify({ command, command_id: id, payload }), { qos: 1 }, (err) => {
+        if (err) {
+          clearTimeout(timer);
+          this.pending.delete(id);
+          reject(new Error(`${command}: publish failed: ${err.message}`));
+        }
+      });
+    });
+  }
+
+  private onMessage(topic: string, payload: Buffer): void {
+    const now = this.clock.now();
+    const text = payload.toString('utf8');
+    const t = this.topics;
+    if (topic === t.controlResponses || topic === t.managementResponses) {
+      const r = parseResponse(text);
+      const p = r && this.pending.get(r.id);
+      if (r && p) {
+        clearTimeout(p.timer);
+        this.pending.delete(r.id);
+        p.resolve(r);
+      }
+      this.lastHeardMs = now;
+      return;
+    }
+    if (topic !== t.data && topic !== t.managementEvents) return;
+    this.lastHeardMs = now;
+    const reads: TagRead[] = [];
+    for (const item of parseEvents(text, this.options.id, now, this.offset.offsetMs, (r, a) => this.offset.sample(r, a))) {
+      if (item.kind === 'tag') reads.push(item.read);
+      else if (item.kind === 'gpi') this.emit('gpi', item.change);
+      else if (item.kind === 'bad') {
+        this.badEvents++;
+        this.log.warn({ topic, reason: item.reason, message: text.slice(0, 200) }, `skipped ${item.reason}`);
+      }
+    }
+    if (reads.length > 0) {
+      this.lastReportMs = now;
+      this.emit('reads', reads);
+    }
+  }
+}
