@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isoTs, type GatewayStatus } from '../../protocols/events/index.js';
-import { IngestStore, StreamOwnerError } from './store.js';
+import { IngestStore, RedriveError, StreamOwnerError } from './store.js';
 import { applyToTarget, batchOf, count, doorEvent, doorEvents, gapEvent, tempDb, type TempDb } from './test-support.js';
 
 const NOW = Date.parse('2026-03-01T10:00:00.000Z');
@@ -137,6 +137,23 @@ describe('IngestStore on a real SQLite file', () => {
     expect(dump(t)).toEqual(before);
     expect(scoped.applyBatch(batchOf('gw-1', S, doorEvents(S, 4, 5)), NOW, true)).toMatchObject({ applied: 2, deadLettered: 0 });
     expect(seen).toHaveLength(2);
+  });
+
+  it('dead-letters an event the refusal check refuses, keeps the seq accounting exact, and re-drives it only once the refusal is lifted', () => {
+    let refusing = true;
+    const ev = doorEvents(S, 1, 3);
+    const guarded = new IngestStore(t.db, 's1', applyToTarget, undefined, (e) => (refusing && e.seq === 2 ? 'door door-1 is watched by gateway gw-2' : undefined));
+    expect(guarded.applyBatch(batchOf('gw-1', S, ev), NOW)).toMatchObject({ events: 3, applied: 2, deadLettered: 1, refused: 1, gapsOpened: [] });
+    expect(gaps(t)).toEqual([]);
+    expect(guarded.applyBatch(batchOf('gw-1', S, ev), NOW + 1)).toMatchObject({ applied: 0, duplicates: 3, deadLettered: 0 });
+    const dl = t.db.prepare("SELECT id, seq, event_id AS eventId FROM dead_letters WHERE reason = 'refused'").all() as Array<{ id: number; seq: number; eventId: string }>;
+    expect(dl).toEqual([{ id: dl[0]!.id, seq: 2, eventId: ev[1]!.id }]);
+    expect(() => guarded.redrive(dl[0]!.id, 'test', undefined, NOW + 2)).toThrow(/still refused: door door-1 is watched by gateway gw-2/);
+    expect(() => guarded.redrive(dl[0]!.id, 'test', undefined, NOW + 2)).toThrow(RedriveError);
+    refusing = false;
+    expect(guarded.redrive(dl[0]!.id, 'test', undefined, NOW + 3).retryResult).toMatchObject({ applied: 1 });
+    expect(count(t.db, 'SELECT COUNT(*) AS n FROM applied_events')).toBe(3);
+    expect(() => guarded.redrive(dl[0]!.id, 'test', undefined, NOW + 4)).toThrow(/was re-driven/);
   });
 
   it('refuses a stream id that belongs to another gateway', () => {
