@@ -116,6 +116,9 @@ export class Ingest {
   private readonly groupTx: (items: readonly Pending[]) => Taken[];
   private queue: Pending[] = [];
   private readonly groups = { committed: 0, messages: 0, rolledBack: 0 };
+  /** Each gateway's last heard online flag; a change to online (or the first online heard) calls onlineListeners. */
+  private readonly online = new Map<string, boolean>();
+  private readonly onlineListeners: Array<(gateway: string) => void> = [];
   private flushScheduled = false;
   private started = false;
 
@@ -128,6 +131,27 @@ export class Ingest {
     this.filters = [topics.allEvents(opts.site), topics.allStatus(opts.site)];
     this.acks = new Acknowledger(opts.site, this.store, opts.mqtt, this.clock, this.log);
     this.groupTx = opts.db.transaction((items: readonly Pending[]) => items.map((it) => this.take(it.topic, it.payload, it.receivedAt)));
+  }
+
+  /**
+   * Call `fn` when a gateway comes online (its status says online after offline, or the first time since the hub
+   * started): it has subscribed to its command topic by then, so state it missed (a light's wanted color) can be sent again.
+   */
+  onGatewayOnline(fn: (gateway: string) => void): void {
+    this.onlineListeners.push(fn);
+  }
+
+  private heardOnline(gateway: string, online: boolean): void {
+    const was = this.online.get(gateway);
+    this.online.set(gateway, online);
+    if (!online || was === true) return;
+    for (const fn of this.onlineListeners) {
+      try {
+        fn(gateway);
+      } catch (err) {
+        this.log.error({ err, gateway }, 'a gateway-online listener failed');
+      }
+    }
   }
 
   /** Subscribe to every gateway's events and status of the site. */
@@ -273,6 +297,7 @@ export class Ingest {
         outcome: { kind: 'status', result },
         count: () => {
           this.gw(r.value.gateway).statusUpdates++;
+          if (result === 'updated') this.heardOnline(r.value.gateway, r.value.online);
           this.log.debug({ gateway: r.value.gateway, online: r.value.online, result }, 'gateway status');
         },
       };

@@ -22,6 +22,7 @@ export function shippingModule(): HubModules & { signals(): DoorSignals | undefi
       const s = (signals ??= new DoorSignals(hub.db, componentLogger(hub.log, 'door-signals')));
       hub.doors.addObserver(shippingObserver(hub.db, s));
       s.start(hub.sendCommand);
+      hub.ingest.onGatewayOnline((gateway) => s.resend(gateway));
       hub.onStop(() => s.stop());
     },
   };

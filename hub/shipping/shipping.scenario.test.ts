@@ -1,7 +1,7 @@
 // Shipping through the real hub: outbound passes verified live, the door's light stack commanded over MQTT.
 import { Value } from '@sinclair/typebox/value';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Command, topics } from '../../protocols/events/index.js';
+import { Command, exampleGatewayStatus, topics } from '../../protocols/events/index.js';
 import { waitFor } from '../broker/test-support.js';
 import { TEST_GATEWAY, TEST_SITE } from '../testing/harness.js';
 import { gtin, items, pass, scan, sscc, sgtinEpc, ssccEpc, startScenario, type Scenario } from '../variances/scenario-support.js';
@@ -69,6 +69,30 @@ describe('expected shipments through the hub', () => {
     await waitFor(() => commands.at(-1)?.color === 'off', 'the light off at close');
     // Each held pass re-asserts red (the wrong pallet, then the unlisted unit).
     expect(commands.map((c) => c.color)).toEqual(['red', 'red', 'off', 'green', 'off']);
+  });
+
+  it('a light wanted while the gateway was away (its command taken by the broker, heard by nobody) reaches it when it comes online', async () => {
+    s = await startScenario();
+    await items(s, [{ sku: 'SP', tracking: 'serial', gtin: gtin(54), standardCost: 300 }]);
+    expect((await s.api('POST', '/api/v1/shipments', { id: 'SH-9', lines: [{ sku: 'SP', qty: 1 }], pallets: [{ sscc: sscc(90) }] })).status).toBe(201);
+    await s.api('POST', '/api/v1/shipments/SH-9/open', { door: 'door-2' });
+    await s.send(pass('door-2', ssccEpc(sscc(91)), 'out')); // the wrong pallet: red, while nothing listens on the command topic
+    const signals = s.t.hub.db.prepare("SELECT color, sent_version >= version AS sent FROM door_signals WHERE door = 'door-2'");
+    await waitFor(() => (signals.get() as { sent: number } | undefined)?.sent === 1, 'the red light taken by the broker');
+
+    // The gateway comes (back) online: it subscribes to its command topic, then says so in its status.
+    const colors: string[] = [];
+    await s.gw.client.subscribeAsync(topics.cmd(TEST_SITE, TEST_GATEWAY), { qos: 1 });
+    s.gw.client.on('message', (_topic, payload) => colors.push((JSON.parse(payload.toString()) as { color: string }).color));
+    const status = (online: boolean) => JSON.stringify({ ...exampleGatewayStatus(), gateway: TEST_GATEWAY, online, ts: new Date().toISOString() });
+    await s.gw.client.publishAsync(topics.status(TEST_SITE, TEST_GATEWAY), status(true), { qos: 1, retain: true });
+    await waitFor(() => colors.includes('red'), 'the wanted red light sent again');
+    // Another status while online sends nothing more; going offline and back sends the wanted color once more.
+    await s.gw.client.publishAsync(topics.status(TEST_SITE, TEST_GATEWAY), status(true), { qos: 1, retain: true });
+    await s.gw.client.publishAsync(topics.status(TEST_SITE, TEST_GATEWAY), status(false), { qos: 1, retain: true });
+    await s.gw.client.publishAsync(topics.status(TEST_SITE, TEST_GATEWAY), status(true), { qos: 1, retain: true });
+    await waitFor(() => colors.length === 2, 'red sent again after offline → online');
+    expect(colors).toEqual(['red', 'red']);
   });
 
   it('closing reports what is missing as missing_outbound; accepting an unexpected outbound ships it', async () => {

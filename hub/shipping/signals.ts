@@ -1,7 +1,8 @@
 // hub/shipping — the light stacks at the doors, as a small command outbox: the wanted color of each door is written
 // inside the transaction that decided it (so a rolled-back batch never lights anything), and sent to the door's
 // gateway as a `light` command once committed: at once (scheduled right after the transaction), and again by a
-// periodic sweep until the gateway's broker took it.
+// periodic sweep until the gateway's broker took it. A broker takes a command even when the gateway is away (or has
+// never subscribed), so each time a gateway comes online its doors' wanted colors are sent again: latest state wins.
 import type { Db, MigrationSet } from '../db/database.js';
 import type { LightColor } from '../../protocols/events/index.js';
 import type { Logger } from '../../protocols/logging/index.js';
@@ -62,6 +63,14 @@ export class DoorSignals {
     const r = this.db.prepare('SELECT door, gateway, color, reason, version, sent_version FROM door_signals WHERE door = ?').get(door) as
       { door: string; gateway: string; color: LightColor; reason: string; version: number; sent_version: number } | undefined;
     return r && { door: r.door, gateway: r.gateway, color: r.color, reason: r.reason, sent: r.sent_version >= r.version };
+  }
+
+  /** The gateway came online: send its doors' wanted colors again (a command published while it was away was lost). */
+  resend(gateway: string): void {
+    if (!this.db.open) return;
+    const n = this.db.prepare('UPDATE door_signals SET sent_version = 0 WHERE gateway = ? AND sent_version > 0').run(gateway).changes;
+    if (n > 0) this.log.info({ gateway, doors: n }, 'gateway online: door lights sent again');
+    this.schedule();
   }
 
   /** Start sending (the hub's sendCommand), with a sweep for what could not be sent. */
