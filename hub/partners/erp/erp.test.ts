@@ -10,6 +10,7 @@ import { parseHubConfig } from '../../config/load.js';
 import { BASE_SITE_YAML } from '../../testing/harness.js';
 import { gtin, items, pass, scan, sscc, ssccEpc, startScenario, type Scenario } from '../../variances/scenario-support.js';
 import { startFakeErpnext, type FakeErpnext } from '../testing/fake-erpnext.js';
+import { frappeError, purchaseReceiptDoc } from './erpnext.js';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8');
 const SITE = BASE_SITE_YAML.replace('  - { id: returns, kind: returns, parent: dc }', '  - { id: returns, kind: returns, parent: dc }\n  - { id: damaged, kind: quarantine, parent: dc }');
@@ -161,6 +162,16 @@ describe('ERP hand-off', () => {
     expect(after.reasons.filter((r: { code: string }) => r.code === 'partner_delivery')).toEqual([]);
     expect(after.partnerDeliveries).toEqual({ pending: 0, failing: [] });
     expect(await s.t.hub.metrics.registry.getSingleMetricAsString('dockgate_partner_outbox_failing')).toContain('dockgate_partner_outbox_failing{kind="erpnext.purchase-receipt"} 0');
+  });
+
+  it('builds the Purchase Receipt from a closed receipt without failing the close, and reads Frappe\'s error bodies', () => {
+    const settings = { url: 'https://erp.example', apiKey: 'k', apiSecret: 's', warehouse: 'Stores', suppliers: {}, submit: false };
+    const doc = purchaseReceiptDoc({ id: 'PO-1', supplier: null, closedAtMs: Date.UTC(2026, 0, 2, 3, 4, 5), lines: [{ sku: 'A', received: 5, damaged: 2, unitCost: 1250 }, { sku: 'B', received: 0, damaged: 0, unitCost: null }] }, settings);
+    // No supplier on the receipt: no supplier field (ERPNext will say so), no rejected units without a rejectedWarehouse.
+    expect(doc).toEqual({ doctype: 'Purchase Receipt', posting_date: '2026-01-02', posting_time: '03:04:05', set_posting_time: 1, set_warehouse: 'Stores', supplier_delivery_note: 'PO-1', remarks: 'dockgate receipt PO-1', items: [{ item_code: 'A', received_qty: 5, qty: 5, rejected_qty: 0, warehouse: 'Stores', rate: 12.5 }] });
+    expect(frappeError(417, JSON.stringify({ exc_type: 'MandatoryError', _server_messages: JSON.stringify([JSON.stringify({ message: 'Value missing for Purchase Receipt: Supplier' })]) }))).toBe('HTTP 417 MandatoryError: Value missing for Purchase Receipt: Supplier');
+    expect(frappeError(403, JSON.stringify({ exception: 'frappe.exceptions.PermissionError' }))).toBe('HTTP 403: frappe.exceptions.PermissionError');
+    expect(frappeError(502, '<html>Bad Gateway</html>')).toBe('HTTP 502: <html>Bad Gateway</html>');
   });
 
   it('bad ERP settings stop start-up naming the key and the problem', () => {
