@@ -87,7 +87,7 @@ describe('config/hub.example.yaml', () => {
     for (const t of [text, externalVariant(text)]) {
       const parsed = parseYamlText(t, 'example');
       if (!parsed.ok) throw new Error('example does not parse');
-      for (const p of valueKeyPaths(parsed.value, new Set(['channels[].skus']))) used.add(p);
+      for (const p of valueKeyPaths(parsed.value, new Set(['channels[].skus', 'partners.erp.erpnext.suppliers']))) used.add(p);
     }
     const missing = [...schemaKeyPaths(HubConfigSchema)].filter((p) => !used.has(p));
     expect(missing).toEqual([]);

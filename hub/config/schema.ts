@@ -358,6 +358,10 @@ function crossCheck(c: Checked): PathIssue[] {
       out.push({ path: `http.tokens[${i}].tokenHash`, message: (err as Error).message });
     }
   });
+  const erpnext = c.partners.erp?.erpnext;
+  if (c.partners.erp && !c.partners.erp.webhook && !erpnext) out.push({ path: 'partners.erp', message: 'say where closed receipts go: webhook, erpnext or both' });
+  if (erpnext?.rejectedWarehouse !== undefined && erpnext.rejectedWarehouse === erpnext.warehouse) out.push({ path: 'partners.erp.erpnext.rejectedWarehouse', message: `damaged units must go to another warehouse than the accepted ones (both are "${erpnext.warehouse}")` });
+  if (erpnext && /\/api(\/|$)/.test(new URL(erpnext.url).pathname)) out.push({ path: 'partners.erp.erpnext.url', message: `give the site's address without /api (got ${erpnext.url}): dockgate adds /api/resource/…` });
   if (c.counts.abc.aShare + c.counts.abc.bShare > 1) out.push({ path: 'counts.abc.bShare', message: `aShare + bShare must be at most 1, got ${c.counts.abc.aShare + c.counts.abc.bShare}` });
   c.channels.forEach((ch, i) => ch.locations.forEach((l, j) => locationRef(l, `channels[${i}].locations[${j}]`)));
   if (out.length === 0 && c.channels.length > 0) {

@@ -23,6 +23,34 @@ export const PartnerConfig = Type.Object(
   { additionalProperties: false },
 );
 
+const url = (description: string) => Type.String({ pattern: '^https?://', patternHint: 'an http(s) URL', description });
+
+/** The ERP hand-off: a signed webhook of posted moves and closed receipts, and an ERPNext connector. */
+export const ErpSection = Type.Object(
+  {
+    webhook: Type.Optional(Type.Object({
+      url: url('closed receipts and batches of posted moves are POSTed here as JSON'),
+      secret: Type.String({ minLength: 16, description: 'signs every body: X-Dockgate-Signature sha256=<HMAC>' }),
+      moves: Type.Boolean({ default: true, description: 'also send posted moves (batches in ledger order)' }),
+      batch: Type.Integer({ minimum: 1, maximum: 1000, default: 200 }),
+    }, { additionalProperties: false })),
+    erpnext: Type.Optional(Type.Object({
+      url: url('the ERPNext site, e.g. https://erp.example.com'),
+      apiKey: Type.String({ minLength: 1 }),
+      apiSecret: Type.String({ minLength: 1 }),
+      company: Type.Optional(Type.String({ minLength: 1 })),
+      /** The ERPNext warehouse received goods are booked into, and the one damaged units go to. */
+      warehouse: Type.String({ minLength: 1 }),
+      rejectedWarehouse: Type.Optional(Type.String({ minLength: 1 })),
+      /** ERPNext supplier names by partner id / receipt supplier; without an entry the supplier's own id is sent. */
+      suppliers: Type.Record(Type.String(), Type.String({ minLength: 1 }), { default: {} }),
+      /** Submit the Purchase Receipt (docstatus 1) instead of leaving a draft for a clerk. */
+      submit: Type.Boolean({ default: false }),
+    }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+
 export const PartnersSection = Type.Object(
   {
     /** Our id in ISA08 / UNB recipient, and the qualifier (ZZ mutually defined; 14 GLN for EDIFACT). */
@@ -36,12 +64,15 @@ export const PartnersSection = Type.Object(
     retryMaxMs: Type.Integer({ minimum: 10, maximum: 86_400_000, default: 300_000 }),
     alertAfter: Type.Integer({ minimum: 1, maximum: 1000, default: 3 }),
     list: Type.Array(PartnerConfig, { default: [], maxItems: 1000 }),
+    erp: Type.Optional(ErpSection),
   },
   { additionalProperties: false, default: {} },
 );
 
 export type PartnersConfig = Static<typeof PartnersSection>;
 export type PartnerConfig = Static<typeof PartnerConfig>;
+export type ErpConfig = Static<typeof ErpSection>;
+export type ErpnextConfig = NonNullable<ErpConfig['erpnext']>;
 
 /** The configured partner a sender id names, if any. */
 export function partnerOf(config: PartnersConfig, senderId: string): PartnerConfig | undefined {

@@ -7,6 +7,7 @@ import { componentLogger } from '../../protocols/logging/index.js';
 import { onReceiptClosed } from '../receiving/store.js';
 import { scanInboundFolder } from './folder.js';
 import { importInterchange } from './inbound.js';
+import { erpReceiptListener, queuePostedMoves } from './erp/handoff.js';
 import { PartnerOutbox } from './outbox.js';
 import { receiptAdviceListener } from './receipt-advice.js';
 import { partnerRoutes } from './routes.js';
@@ -20,9 +21,16 @@ export function partnersModule(config: HubConfig): HubModules {
     api: [partnerRoutes(pc, () => outbox!)],
     attach(hub) {
       const log = componentLogger(hub.log, 'partners');
-      outbox = new PartnerOutbox({ db: hub.db, log, clock: hub.clock, retryBaseMs: pc.retryBaseMs, retryMaxMs: pc.retryMaxMs, alertAfter: pc.alertAfter, registry: hub.metrics.registry });
+      const erp = pc.erp;
+      outbox = new PartnerOutbox({
+        db: hub.db, log, clock: hub.clock, retryBaseMs: pc.retryBaseMs, retryMaxMs: pc.retryMaxMs, alertAfter: pc.alertAfter, registry: hub.metrics.registry,
+        erpnext: erp?.erpnext,
+        ...(erp?.webhook?.moves ? { beforeTick: () => queuePostedMoves(hub.db, erp, config.site, hub.clock()) } : {}),
+      });
+      hub.providers.partnerDeliveries = () => outbox!.health();
       const site = { site: config.site, sgln: config.sgln, doorSglns: new Map(config.doors.filter((d) => d.sgln).map((d) => [d.id, d.sgln!])) };
-      const stopListening = onReceiptClosed(hub.db, receiptAdviceListener(pc, site));
+      const stops = [onReceiptClosed(hub.db, receiptAdviceListener(pc, site))];
+      if (erp) stops.push(onReceiptClosed(hub.db, erpReceiptListener(erp, config.site)));
       outbox.start(Math.min(pc.pollMs, 1000));
       let timer: NodeJS.Timeout | undefined;
       const folder = pc.inboundFolder;
@@ -40,7 +48,7 @@ export function partnersModule(config: HubConfig): HubModules {
       }
       hub.onStop(async () => {
         if (timer) clearTimeout(timer);
-        stopListening();
+        for (const stop of stops) stop();
         await outbox?.stop();
       });
     },

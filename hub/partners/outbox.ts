@@ -10,8 +10,12 @@ import type { Logger } from '../../protocols/logging/index.js';
 import { backoffMs, httpRequest } from '../channels/connectors/http.js';
 import { signBody, SIGNATURE_HEADER } from '../channels/connectors/webhook.js';
 import type { Db } from '../db/database.js';
+import type { PartnerDeliveries } from '../status/providers.js';
+import type { ErpnextConfig } from './config.js';
+import { deliverPurchaseReceipt } from './erp/erpnext.js';
 
-export type Target = { folder: string } | { url: string; secret?: string | undefined };
+/** A folder, a URL (signed with a secret when given), or the configured ERPNext (the body is a Purchase Receipt). */
+export type Target = { folder: string } | { url: string; secret?: string | undefined } | { erpnext: true };
 
 export interface OutboxItem {
   key: string;
@@ -45,6 +49,7 @@ interface Row {
   last_error: string | null;
   created_ms: number;
   delivered_ms: number | null;
+  answer: string | null;
 }
 
 export interface OutboxView {
@@ -57,6 +62,8 @@ export interface OutboxView {
   nextAttemptAt: string | null;
   createdAt: string;
   deliveredAt: string | null;
+  /** What the receiver named the document (an ERPNext Purchase Receipt's name). */
+  answer: string | null;
 }
 
 export interface OutboxOptions {
@@ -68,22 +75,27 @@ export interface OutboxOptions {
   alertAfter: number;
   timeoutMs?: number;
   registry?: Registry;
+  erpnext?: ErpnextConfig | undefined;
+  /** Runs before each delivery round (the ERP hand-off queues posted moves here). */
+  beforeTick?: () => void;
 }
 
 export class PartnerOutbox {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
+  /** Kinds this process has delivered or tried: their failing gauge shows 0 rather than nothing. */
+  private readonly kinds = new Set<string>();
   private readonly pending?: Gauge;
-  private readonly failing?: Gauge;
-  private readonly results?: Counter<'result'>;
+  private readonly failing?: Gauge<'kind'>;
+  private readonly results?: Counter<'kind' | 'result'>;
 
   constructor(private readonly o: OutboxOptions) {
     if (o.registry) {
       const registers = [o.registry];
       this.pending = new Gauge({ name: 'dockgate_partner_outbox_pending', help: 'partner documents waiting for delivery', registers });
-      this.failing = new Gauge({ name: 'dockgate_partner_outbox_failing', help: 'partner documents whose delivery failed alertAfter times or more in a row', registers });
-      this.results = new Counter({ name: 'dockgate_partner_deliveries_total', help: 'partner delivery attempts by result', labelNames: ['result'], registers });
+      this.failing = new Gauge({ name: 'dockgate_partner_outbox_failing', help: 'partner documents whose delivery failed alertAfter times or more in a row, by kind (861, RECADV, epcis, receipt.closed, moves.posted, erpnext.purchase-receipt)', labelNames: ['kind'], registers });
+      this.results = new Counter({ name: 'dockgate_partner_deliveries_total', help: 'partner delivery attempts by kind and result', labelNames: ['kind', 'result'], registers });
     }
   }
 
@@ -105,21 +117,23 @@ export class PartnerOutbox {
 
   /** Deliver every due row once. */
   async tick(): Promise<void> {
+    this.o.beforeTick?.();
     const now = this.o.clock();
     const due = this.o.db.prepare("SELECT * FROM partner_outbox WHERE status = 'pending' AND next_ms <= ? ORDER BY created_ms, key LIMIT 100").all(now) as Row[];
     for (const row of due) {
-      const error = await this.deliver(row);
+      this.kinds.add(row.kind);
+      const { error, answer } = await this.deliver(row);
       const at = this.o.clock();
       if (error === undefined) {
-        this.o.db.prepare("UPDATE partner_outbox SET status = 'delivered', delivered_ms = ?, attempts = attempts + 1, last_error = NULL WHERE key = ?").run(at, row.key);
-        this.results?.inc({ result: 'delivered' });
-        this.o.log.info({ key: row.key, partner: row.partner, kind: row.kind, attempts: row.attempts + 1 }, 'partner document delivered');
+        this.o.db.prepare("UPDATE partner_outbox SET status = 'delivered', delivered_ms = ?, attempts = attempts + 1, last_error = NULL, answer = ? WHERE key = ?").run(at, answer ?? null, row.key);
+        this.results?.inc({ kind: row.kind, result: 'delivered' });
+        this.o.log.info({ key: row.key, partner: row.partner, kind: row.kind, attempts: row.attempts + 1, answer }, 'partner document delivered');
         continue;
       }
       const attempts = row.attempts + 1;
       const wait = backoffMs(attempts, this.o.retryBaseMs, this.o.retryMaxMs, Math.random());
       this.o.db.prepare('UPDATE partner_outbox SET attempts = ?, last_error = ?, next_ms = ? WHERE key = ?').run(attempts, error, at + wait, row.key);
-      this.results?.inc({ result: 'failed' });
+      this.results?.inc({ kind: row.kind, result: 'failed' });
       const ctx = { key: row.key, partner: row.partner, kind: row.kind, attempts, error, retryInMs: wait };
       if (attempts >= this.o.alertAfter) this.o.log.error(ctx, 'partner delivery failing');
       else this.o.log.warn(ctx, 'partner delivery failed: will retry');
@@ -128,13 +142,22 @@ export class PartnerOutbox {
   }
 
   private gauges(): void {
-    const r = this.o.db.prepare("SELECT COUNT(*) AS pending, SUM(CASE WHEN attempts >= ? THEN 1 ELSE 0 END) AS failing FROM partner_outbox WHERE status = 'pending'").get(this.o.alertAfter) as { pending: number; failing: number | null };
-    this.pending?.set(r.pending);
-    this.failing?.set(r.failing ?? 0);
+    const h = this.health();
+    this.pending?.set(h.pending);
+    const byKind = new Map([...this.kinds].map((k) => [k, 0]));
+    for (const f of h.failing) byKind.set(f.kind, (byKind.get(f.kind) ?? 0) + 1);
+    for (const [kind, n] of byKind) this.failing?.set({ kind }, n);
   }
 
-  /** One try: undefined when delivered, else what went wrong. */
-  private async deliver(row: Row): Promise<string | undefined> {
+  /** What the status report shows: how many wait, and the ones failing alertAfter times or more in a row. */
+  health(): PartnerDeliveries {
+    const pending = (this.o.db.prepare("SELECT COUNT(*) AS n FROM partner_outbox WHERE status = 'pending'").get() as { n: number }).n;
+    const failing = this.o.db.prepare("SELECT key, partner, kind, attempts, last_error AS lastError FROM partner_outbox WHERE status = 'pending' AND attempts >= ? ORDER BY created_ms, key LIMIT 100").all(this.o.alertAfter) as PartnerDeliveries['failing'];
+    return { pending, failing };
+  }
+
+  /** One try: no error when delivered (with what the receiver named it, if it did), else what went wrong. */
+  private async deliver(row: Row): Promise<{ error?: string; answer?: string }> {
     const target = JSON.parse(row.target) as Target;
     try {
       if ('folder' in target) {
@@ -142,15 +165,20 @@ export class PartnerOutbox {
         const tmp = join(target.folder, `.${row.file_name}.tmp`);
         writeFileSync(tmp, row.body);
         renameSync(tmp, join(target.folder, row.file_name));
-        return undefined;
+        return {};
+      }
+      if ('erpnext' in target) {
+        if (!this.o.erpnext) return { error: 'partners.erp.erpnext is no longer configured: this Purchase Receipt waits until it is' };
+        const r = await deliverPurchaseReceipt(this.o.erpnext, row.body, this.o.timeoutMs ?? 10_000);
+        return 'error' in r ? { error: r.error } : { answer: 'created' in r ? r.created : r.existed };
       }
       const headers: Record<string, string> = { 'content-type': row.content_type, 'idempotency-key': row.key };
       if (target.secret) headers[SIGNATURE_HEADER] = signBody(target.secret, row.body);
       const res = await httpRequest('POST', target.url, headers, row.body, this.o.timeoutMs ?? 10_000);
-      if (res.status >= 200 && res.status < 300) return undefined;
-      return `HTTP ${res.status}: ${res.text.slice(0, 200)}`;
+      if (res.status >= 200 && res.status < 300) return {};
+      return { error: `HTTP ${res.status}: ${res.text.slice(0, 200)}` };
     } catch (err) {
-      return (err as Error).message;
+      return { error: (err as Error).message };
     }
   }
 
@@ -167,6 +195,7 @@ export class PartnerOutbox {
       nextAttemptAt: r.status === 'pending' ? iso(r.next_ms) : null,
       createdAt: iso(r.created_ms)!,
       deliveredAt: iso(r.delivered_ms),
+      answer: r.answer,
     }));
   }
 

@@ -10,11 +10,17 @@ import { captureDocument } from './epcis-capture.js';
 import { enqueue } from './outbox.js';
 import { nextControl } from './store.js';
 
+/** Damaged units of a receipt's SKU: received units moved, with the receipt as reference, to scrap or a quarantine location. */
+export function damagedOf(db: Db, receipt: string): (sku: string, received: number) => number {
+  const q = db.prepare(`SELECT COALESCE(SUM(qty), 0) AS n FROM moves WHERE reference = @r AND sku = @sku
+    AND (to_location = 'scrap' OR to_location IN (SELECT id FROM locations WHERE kind = 'quarantine'))`);
+  return (sku, received) => Math.min(received, (q.get({ r: receipt, sku }) as { n: number }).n);
+}
+
 /** What the ledger says about a closed receipt, as advice lines and pallets. */
 export function adviceOf(db: Db, receipt: Receipt, doc: PartnerDocument, nowMs: number): AdviceInput {
   const gtinOf = db.prepare('SELECT gtin FROM item_gtins WHERE sku = ? ORDER BY position LIMIT 1');
-  const damagedQ = db.prepare(`SELECT COALESCE(SUM(qty), 0) AS n FROM moves WHERE reference = @r AND sku = @sku
-    AND (to_location = 'scrap' OR to_location IN (SELECT id FROM locations WHERE kind = 'quarantine'))`);
+  const damaged = damagedOf(db, receipt.id);
   const gtin = (sku: string) => (gtinOf.get(sku) as { gtin: string } | undefined)?.gtin ?? null;
   return {
     receipt: receipt.id,
@@ -29,7 +35,7 @@ export function adviceOf(db: Db, receipt: Receipt, doc: PartnerDocument, nowMs: 
       received: l.received,
       short: Math.max(0, l.expected - l.received),
       over: Math.max(0, l.received - l.expected) + l.held,
-      damaged: Math.min(l.received, (damagedQ.get({ r: receipt.id, sku: l.sku }) as { n: number }).n),
+      damaged: damaged(l.sku, l.received),
     })),
     pallets: receipt.pallets.map((p) => ({ sscc: p.sscc, received: p.receivedAt !== null, contents: p.contents.map((c) => ({ sku: c.sku, gtin: gtin(c.sku), qty: c.qty })) })),
   };

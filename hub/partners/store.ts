@@ -57,6 +57,18 @@ CREATE TABLE partner_outbox (
 CREATE INDEX partner_outbox_due ON partner_outbox (next_ms) WHERE status = 'pending';
 `,
     },
+    {
+      version: 2,
+      name: 'ERP hand-off: what a receiver named a delivered document, the posted-moves cursor',
+      sql: `
+ALTER TABLE partner_outbox ADD COLUMN answer TEXT;
+-- The last move (moves.seq) queued for the ERP webhook: advanced in the same transaction that queues the batch.
+CREATE TABLE erp_cursor (
+  name TEXT PRIMARY KEY,
+  seq  INTEGER NOT NULL
+);
+`,
+    },
   ],
 };
 

@@ -22,7 +22,14 @@ export interface VarianceProvider {
   exceptionTypes: ReadonlySet<string>;
 }
 
+/** Partner documents (EDI advice, EPCIS, ERP hand-off) waiting in the partner outbox; `failing` failed alertAfter times or more in a row. */
+export interface PartnerDeliveries {
+  pending: number;
+  failing: Array<{ key: string; partner: string; kind: string; attempts: number; lastError: string | null }>;
+}
+
 export interface OpsProviders {
+  partnerDeliveries?: () => PartnerDeliveries;
   channels?: () => readonly ChannelHealth[];
   variances?: VarianceProvider;
   doorWork?: (door: string) => DoorWork | undefined;

@@ -98,6 +98,13 @@ export const StatusReport = Type.Object({
     streamGaps: Type.Object({ missing: Type.Integer(), reported: Type.Integer() }),
   }),
   channels: Type.Array(ChannelHealthSchema),
+  partnerDeliveries: Type.Union([
+    Type.Object({
+      pending: Type.Integer(),
+      failing: Type.Array(Type.Object({ key: Type.String(), partner: Type.String(), kind: Type.String(), attempts: Type.Integer(), lastError: Type.Union([Type.String(), Type.Null()]) })),
+    }),
+    Type.Null(),
+  ], { description: 'the partner outbox (EDI advice, EPCIS capture, ERP hand-off); null when the hub runs without it' }),
   warnings: Type.Array(
     Type.Object({ code: Type.String({ description: 'plain_mqtt, plain_http, anonymous_mqtt' }), subject: Type.String(), message: Type.String() }),
     { description: 'what the hub serves in plain text on the network' },

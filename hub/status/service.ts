@@ -13,7 +13,7 @@ import type { Ingest } from '../ingest/ingest.js';
 import type { AppliedEventBus } from './applied-bus.js';
 import { openExceptionsByDoor, openUnknownDoors } from './exceptions.js';
 import { exposureWarnings, type ExposureWarning } from './exposure.js';
-import type { DoorWork, OpsProviders } from './providers.js';
+import type { DoorWork, OpsProviders, PartnerDeliveries } from './providers.js';
 import { doorReading, evaluate, type GatewayIn, type Reason, type Verdict } from './verdict.js';
 
 /** A broker refusal older than this no longer degrades the verdict (still listed): a stray attempt fades. */
@@ -100,6 +100,7 @@ export interface StatusReport {
   }>;
   ingest: { eventsPerSecond: number; lagMs: number | null; applied: number; deadLetters: number; streamGaps: { missing: number; reported: number } };
   channels: ChannelHealth[];
+  partnerDeliveries: PartnerDeliveries | null;
   /** Served in plain text on the network (MQTT or REST without TLS off loopback, anonymous MQTT from the network). */
   warnings: ExposureWarning[];
 }
@@ -168,6 +169,7 @@ export class StatusService {
       return { id, reportedOnline: r?.online ?? false, lastSeenMs: r ? tsMs(r.lastSeenAt) : null, readers, scanners, outboxOldestAgeS: r?.outbox.oldestAgeS ?? null };
     });
     const channels = [...(providers.channels?.() ?? [])];
+    const partnerDeliveries = database.ok ? (providers.partnerDeliveries?.() ?? null) : null;
     const gaps = database.ok ? (this.sql.gaps.all() as Array<{ kind: string; n: number }>) : [];
     const missingGaps = gaps.find((g) => g.kind === 'missing')?.n ?? 0;
     const refusals = this.d.broker?.refusals() ?? [];
@@ -187,6 +189,7 @@ export class StatusService {
       refusals: refusals.filter((r) => !r.connectedSince && now - r.atMs < REFUSAL_REASON_MS),
       unknownDoors: database.ok ? openUnknownDoors(api.db).filter((u) => !knownDoors.has(u.door)) : [],
       openExceptions: [...exceptionsByDoor].filter(([door]) => knownDoors.has(door)).map(([door, byType]) => ({ door, byType })),
+      failingDeliveries: partnerDeliveries?.failing ?? [],
     });
     const verdictOf = new Map(result.gateways.map((g) => [g.id, g]));
     const openByDoor = database.ok ? (providers.variances?.openByDoor() ?? {}) : {};
@@ -249,6 +252,7 @@ export class StatusService {
         streamGaps: { missing: missingGaps, reported: gaps.find((g) => g.kind === 'reported')?.n ?? 0 },
       },
       channels,
+      partnerDeliveries,
       warnings: this.warnings,
     };
   }

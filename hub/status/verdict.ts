@@ -51,6 +51,8 @@ export interface StatusIn {
   unknownDoors?: ReadonlyArray<{ door: string; gateways: readonly string[]; open: number }>;
   /** Open door exceptions that are no variance, per known door and type. */
   openExceptions?: ReadonlyArray<{ door: string; byType: Readonly<Record<string, number>> }>;
+  /** Partner deliveries (EDI advice, EPCIS, ERP) that failed alertAfter times or more in a row. */
+  failingDeliveries?: ReadonlyArray<{ key: string; partner: string; attempts: number; lastError: string | null }>;
 }
 
 export interface GatewayVerdict {
@@ -123,6 +125,9 @@ export function evaluate(s: StatusIn): { verdict: Verdict; reasons: Reason[]; ga
     const n = types.reduce((sum, [, k]) => sum + k, 0);
     if (n === 0) continue;
     reasons.push({ level: 'degraded', code: 'open_exceptions', subject: e.door, message: `${e.door} has ${plural(n, 'open exception')} (${types.map(([t, k]) => `${t} ${k}`).join(', ')}): see /api/v1/exceptions` });
+  }
+  for (const d of s.failingDeliveries ?? []) {
+    reasons.push({ level: 'degraded', code: 'partner_delivery', subject: d.partner, message: `delivery ${d.key} to ${d.partner} failed ${plural(d.attempts, 'time')} in a row (${d.lastError ?? 'no error recorded'}): see /api/v1/partners/outbox` });
   }
   if (s.missingGaps > 0) reasons.push({ level: 'degraded', code: 'stream_gaps', subject: 'ingest', message: `${s.missingGaps} range(s) of events missing from gateway streams, not yet delivered` });
 
