@@ -1,6 +1,7 @@
 // The ops console in a real headless Chromium against a real hub fed over MQTT: sign-in, doors live, variances,
-// put-away, receipts. Each screen is photographed at tablet and desktop size into test-artifacts/console/.
+// put-away, receipts; the broker's refusals, the hub's warnings and door exceptions that are no variance. Each screen is photographed at tablet and desktop size into test-artifacts/console/.
 import { mkdirSync } from 'node:fs';
+import mqtt from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hubModules } from '../modules.js';
@@ -47,7 +48,8 @@ describe('ops console in a real headless Chromium', () => {
   const variances = async (q = 'status=open') => (await call<{ variances: V[] }>(t.hub.url, 'GET', `/api/v1/variances?${q}`, { token: OPERATOR })).body.variances;
 
   beforeAll(async () => {
-    t = await startTestHub({ modulesFor: hubModules, env: { DOCKGATE_API_TOKENS: `wall:viewer:${VIEWER},floor:operator:${OPERATOR},boss:admin:${ADMIN}` } });
+    // The broker listens beyond loopback without TLS: the hub warns of it (status.warnings), and the header shows it.
+    t = await startTestHub({ modulesFor: hubModules, broker: '{ type: embedded, tcp: { host: 0.0.0.0, port: 0 } }', env: { DOCKGATE_API_TOKENS: `wall:viewer:${VIEWER},floor:operator:${OPERATOR},boss:admin:${ADMIN}` } });
     hubUrl = t.hub.url;
     gw = await TestGateway.connect(t.mqttUrl);
     await publishStatus(t.mqttUrl, gatewayStatus());
@@ -260,5 +262,47 @@ describe('ops console in a real headless Chromium', () => {
     expect(await page.locator('#lines').isVisible()).toBe(true);
     await page.screenshot({ path: `${ARTIFACTS}/receipt-print.png`, fullPage: true });
     await page.emulateMedia({ media: 'screen' });
+  });
+  it("shows why the broker refused a gateway, the hub's warnings, and an exception that is no variance on its door and in the open list", async () => {
+    const refused = await mqtt.connectAsync(t.mqttUrl, { username: 'gw-1', password: 'typo', clientId: 'dockgate-gw-1', reconnectPeriod: 0 }).then(
+      async (c) => {
+        await c.endAsync();
+        return 'connected';
+      },
+      (err: Error) => err.message,
+    );
+    expect(refused).toMatch(/Bad username or password/i);
+    await gw.send([passDraft('door-2', epc('99'), 'out')]); // shipped but never received: unknown_unit, no variance
+    await page.goto(`${t.hub.url}/#/doors`);
+    await page.waitForSelector('[data-door="door-2"] [data-role="exceptions"]');
+    expect(await page.textContent('[data-door="door-2"] [data-role="exceptions"]')).toBe('1 exception');
+    expect(await page.getAttribute('[data-door="door-2"]', 'class')).toContain('has-variances'); // no open variance there: the exception alone
+    await page.waitForSelector('#gateways [data-refused="gw-1"]');
+    const row = await page.textContent('#gateways [data-refused="gw-1"]');
+    expect(row).toContain('refused by the broker');
+    expect(row).toContain('wrong password');
+    expect(row).toContain('client id dockgate-gw-1');
+    await page.waitForSelector('#verdict:has-text("degraded")');
+    const warnings = (await call<{ warnings: Array<{ subject: string; message: string }> }>(t.hub.url, 'GET', '/api/v1/status', { token: OPERATOR })).body.warnings;
+    expect(warnings.map((w) => w.subject)).toEqual(['broker.tcp']);
+    expect(await page.locator('#warnings').isVisible()).toBe(true);
+    expect(await page.textContent('#warnings')).toBe(warnings[0]!.message);
+    expect(warnings[0]!.message).toContain('MQTT without TLS on 0.0.0.0');
+    await shoot(page, 'doors-refused');
+
+    const open = (await call<{ exceptions: Array<{ id: number; type: string }> }>(t.hub.url, 'GET', '/api/v1/exceptions/open?excludeVariances=true', { token: OPERATOR })).body.exceptions;
+    expect(open.map((x) => x.type)).toEqual(['unknown_unit']);
+    await page.goto(`${t.hub.url}/#/variances`);
+    const x = page.locator(`[data-key="exception:${open[0]!.id}"]`);
+    expect(await x.textContent()).toContain('unknown unit');
+    expect(await x.locator('input[name="reason"]').inputValue()).toBe(''); // no pre-filled note
+    await x.locator('input[name="reason"]').fill('a pallet of the neighbour');
+    await x.locator('button[data-action="resolve"]').click();
+    await page.waitForSelector(`#notice.ok:has-text("Exception ${open[0]!.id} (unknown unit) resolved.")`);
+    await page.waitForSelector(`[data-key="exception:${open[0]!.id}"]`, { state: 'detached' });
+    expect((await call<{ exceptions: unknown[] }>(t.hub.url, 'GET', '/api/v1/exceptions/open?excludeVariances=true', { token: OPERATOR })).body.exceptions).toEqual([]);
+    await page.goto(`${t.hub.url}/#/doors`);
+    await page.waitForSelector('[data-door="door-2"]:not(.has-variances)');
+    expect(await page.locator('[data-door="door-2"] [data-role="exceptions"]').count()).toBe(0);
   });
 });

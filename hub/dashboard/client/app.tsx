@@ -113,6 +113,9 @@ export function App() {
         <h1>dockgate</h1>
         <span id="site">{status?.hub.site}</span>
         <span id="verdict" class={status?.verdict ?? ''} title={status?.reasons.map((r) => r.message).join('\n')}>{status?.verdict ?? '…'}</span>
+        <span id="warnings" class="warn" hidden={!status?.warnings.length} title="what the hub serves in plain text on the network">
+          {status?.warnings.map((w) => w.message).join(' · ')}
+        </span>
         <span id="live" class={live ? 'on' : ''}>{live ? 'live' : 'offline'}</span>
         <span id="whoami">
           signed in as {me.name} ({me.role})
