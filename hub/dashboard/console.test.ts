@@ -81,7 +81,7 @@ describe('ops console in a real headless Chromium', () => {
 
     await signIn(page, VIEWER);
     expect(await page.textContent('#whoami')).toBe('signed in as wall (viewer)');
-    expect(await page.locator('nav a').allTextContents()).toEqual(['Doors', 'Variances', 'Receipts']);
+    expect(await page.locator('nav a').allTextContents()).toEqual(['Doors', 'Variances', 'Receipts', 'Shipments']);
     await page.click('[data-nav="variances"]');
     await page.waitForSelector('[data-key^="variance:"]');
     expect(await page.locator('#variances button, #variances input').count()).toBe(0);
@@ -93,7 +93,7 @@ describe('ops console in a real headless Chromium', () => {
     expect(await page.evaluate("sessionStorage.getItem('dockgate.token')")).toBeNull();
     await signIn(page, OPERATOR);
     expect(await page.textContent('#whoami')).toBe('signed in as floor (operator)');
-    expect(await page.locator('nav a').allTextContents()).toEqual(['Doors', 'Variances', 'Put-away', 'Receipts']);
+    expect(await page.locator('nav a').allTextContents()).toEqual(['Doors', 'Variances', 'Put-away', 'Receipts', 'Shipments']);
   });
 
   it("2 doors live: today's numbers, the open receipt's progress, passes arriving over MQTT, a door's history", async () => {
@@ -304,5 +304,41 @@ describe('ops console in a real headless Chromium', () => {
     await page.goto(`${t.hub.url}/#/doors`);
     await page.waitForSelector('[data-door="door-2"]:not(.has-variances)');
     expect(await page.locator('[data-door="door-2"] [data-role="exceptions"]').count()).toBe(0);
+  });
+  it('3 shipments: list, expected vs shipped, open at the door, live, close with what did not leave, print and CSV', async () => {
+    expect((await call(t.hub.url, 'POST', '/api/v1/shipments', { token: OPERATOR, body: { id: 'SH-1', customer: 'Shop, Ltd.', lines: [{ sku: 'PAL-1', qty: 2 }] } })).status).toBe(201);
+    await page.goto(`${t.hub.url}/#/shipments`);
+    await page.waitForSelector('#shipments [data-shipment="SH-1"]');
+    expect(await page.textContent('#shipments [data-shipment="SH-1"]')).toContain('0 / 2');
+    await shoot(page, 'shipments');
+
+    await page.click('#shipments a:has-text("SH-1")');
+    await page.waitForSelector('[data-shipment="SH-1"] [data-role="status"]:has-text("expected")');
+    expect(await page.locator('select[name="door"] option').allTextContents()).toEqual(['door…', 'door-2']); // shipping doors only
+    await page.selectOption('select[name="door"]', 'door-2');
+    await page.click('button[data-action="open"]');
+    await page.waitForSelector('#notice.ok:has-text("Shipment SH-1 open at door-2.")');
+    expect((await call<{ status: string; door: string }>(t.hub.url, 'GET', '/api/v1/shipments/SH-1', { token: OPERATOR })).body).toMatchObject({ status: 'open', door: 'door-2' });
+    await gw.send([passDraft('door-2', epc('1'), 'out')]); // put away to stock by the put-away test
+    await page.waitForSelector('#lines tr[data-sku="PAL-1"] [data-role="shipped"]:has-text("1")'); // live
+    expect(await page.locator('#lines tr[data-sku="PAL-1"] td').allTextContents()).toEqual(['1', 'PAL-1', '2', '1']);
+    await shoot(page, 'shipment');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('button[data-action="csv"]')]);
+    expect(download.suggestedFilename()).toBe('shipment-SH-1.csv');
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync((await download.path())!, 'utf8')).toBe('shipment,line,sku,expected,shipped\r\nSH-1,1,PAL-1,2,1\r\n');
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.locator('nav').isVisible()).toBe(false);
+    expect(await page.locator('button[data-action="print"]').isVisible()).toBe(false);
+    expect(await page.locator('#lines').isVisible()).toBe(true);
+    await page.emulateMedia({ media: 'screen' });
+
+    await page.click('button[data-action="close"]');
+    await page.waitForSelector('#notice.bad:has-text("Shipment SH-1 closed. Did not leave: 1 × PAL-1 (raised as missing outbound).")');
+    expect((await call<{ status: string }>(t.hub.url, 'GET', '/api/v1/shipments/SH-1', { token: OPERATOR })).body.status).toBe('closed');
+    expect((await variances('status=open&type=missing_outbound')).length).toBe(1);
+    await page.waitForSelector('[data-shipment="SH-1"] [data-role="status"]:has-text("closed")');
+    expect(await page.locator('button[data-action="close"]').count()).toBe(0);
   });
 });

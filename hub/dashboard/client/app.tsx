@@ -1,6 +1,6 @@
 // hub/dashboard/client — the console's shell: sign-in with an API token, "signed in as NAME (role)", the site's verdict,
 // the live stream, navigation (screens a role cannot use are not offered) and the message line. Routes are the hash:
-// #/doors, #/doors/door-1, #/variances, #/putaway, #/receipts, #/receipts/PO-1.
+// #/doors, #/doors/door-1, #/variances, #/putaway, #/receipts, #/receipts/PO-1, #/shipments, #/shipments/SH-1.
 import { useEffect, useState } from 'preact/hooks';
 import { api, can, getToken, setToken, type Me, type Role } from './api';
 import { runStream } from './live';
@@ -8,6 +8,7 @@ import { clearNotice, onNotice, type Notice } from './notice';
 import { DoorsScreen } from './screens/doors';
 import { PutawayScreen } from './screens/putaway';
 import { ReceiptsScreen } from './screens/receipts';
+import { ShipmentsScreen } from './screens/shipments';
 import { VariancesScreen } from './screens/variances';
 import type { Status } from './status';
 
@@ -17,6 +18,7 @@ const SCREENS: Screen[] = [
   { id: 'variances', title: 'Variances', need: 'viewer' },
   { id: 'putaway', title: 'Put-away', need: 'operator' },
   { id: 'receipts', title: 'Receipts', need: 'viewer' },
+  { id: 'shipments', title: 'Shipments', need: 'viewer' },
 ];
 
 function useHash(): string[] {
@@ -153,6 +155,7 @@ export function App() {
       {current.id === 'variances' && <VariancesScreen me={me} status={status} />}
       {current.id === 'putaway' && <PutawayScreen />}
       {current.id === 'receipts' && <ReceiptsScreen me={me} status={status} id={route[1]} />}
+      {current.id === 'shipments' && <ShipmentsScreen me={me} status={status} id={route[1]} />}
     </div>
   );
 }
