@@ -81,7 +81,7 @@ describe('ops console in a real headless Chromium', () => {
 
     await signIn(page, VIEWER);
     expect(await page.textContent('#whoami')).toBe('signed in as wall (viewer)');
-    expect(await page.locator('nav a').allTextContents()).toEqual(['Doors', 'Variances', 'Receipts', 'Shipments']);
+    expect(await page.locator('nav a').allTextContents()).toEqual(['Doors', 'Variances', 'Receipts', 'Shipments', 'Counts']);
     await page.click('[data-nav="variances"]');
     await page.waitForSelector('[data-key^="variance:"]');
     expect(await page.locator('#variances button, #variances input').count()).toBe(0);
@@ -93,7 +93,7 @@ describe('ops console in a real headless Chromium', () => {
     expect(await page.evaluate("sessionStorage.getItem('dockgate.token')")).toBeNull();
     await signIn(page, OPERATOR);
     expect(await page.textContent('#whoami')).toBe('signed in as floor (operator)');
-    expect(await page.locator('nav a').allTextContents()).toEqual(['Doors', 'Variances', 'Put-away', 'Receipts', 'Shipments']);
+    expect(await page.locator('nav a').allTextContents()).toEqual(['Doors', 'Variances', 'Put-away', 'Receipts', 'Shipments', 'Counts']);
   });
 
   it("2 doors live: today's numbers, the open receipt's progress, passes arriving over MQTT, a door's history", async () => {
@@ -340,5 +340,31 @@ describe('ops console in a real headless Chromium', () => {
     expect((await variances('status=open&type=missing_outbound')).length).toBe(1);
     await page.waitForSelector('[data-shipment="SH-1"] [data-role="status"]:has-text("closed")');
     expect(await page.locator('button[data-action="close"]').count()).toBe(0);
+  });
+  it('6 cycle counts: what is due by ABC class, start one at a location, count by scanning, close, see the differences', async () => {
+    await page.goto(`${t.hub.url}/#/counts`);
+    await page.waitForSelector('#schedule tr[data-sku="PAL-1"]');
+    expect(await page.textContent('#schedule tr[data-sku="PAL-1"]')).toMatch(/class [ABC].*never counted/);
+    await page.fill('#start-count input[name="location"]', 'stock');
+    await page.click('#start-count button[type="submit"]');
+    await page.waitForSelector('#count-scan');
+    const id = Number(await page.getAttribute('[data-count]', 'data-count'));
+    await page.focus('#count-scan');
+    for (const [code, said] of [[epc('2'), `Counted ${epc('2')}.`], [epc('2'), `${epc('2')} was already counted.`], [epc('20'), `Counted ${epc('20')}.`]] as const) {
+      await page.keyboard.type(code);
+      await page.keyboard.press('Enter');
+      await page.waitForSelector(`#notice:has-text("${said}")`);
+    }
+    await page.waitForSelector('#counted tr[data-sku="PAL-1"] td:has-text("2")');
+    await shoot(page, 'count');
+    const book = (await call<{ stock: Array<{ locations: Array<{ location: string; onHand: number }> }> }>(t.hub.url, 'GET', '/api/v1/stock?sku=PAL-1', { token: OPERATOR })).body.stock[0]!.locations.find((l) => l.location === 'stock')?.onHand ?? 0;
+    await page.click('button[data-action="close"]');
+    await page.waitForSelector('#results tr[data-sku="PAL-1"]');
+    const r = (await call<{ status: string; results: Array<{ sku: string; book: number; counted: number; difference: number }> }>(t.hub.url, 'GET', `/api/v1/counts/${id}`, { token: OPERATOR })).body;
+    expect(r.status).toBe('closed');
+    expect(r.results[0]).toMatchObject({ sku: 'PAL-1', book, counted: 2, difference: 2 - book });
+    const cells = await page.locator('#results tr[data-sku="PAL-1"] td').allTextContents();
+    expect(cells.slice(0, 4)).toEqual(['PAL-1', String(book), '2', 2 - book > 0 ? `+${2 - book}` : String(2 - book)]);
+    await shoot(page, 'count-results');
   });
 });

@@ -5,6 +5,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, can, getToken, setToken, type Me, type Role } from './api';
 import { runStream } from './live';
 import { clearNotice, onNotice, type Notice } from './notice';
+import { CountsScreen } from './screens/counts';
 import { DoorsScreen } from './screens/doors';
 import { PutawayScreen } from './screens/putaway';
 import { ReceiptsScreen } from './screens/receipts';
@@ -19,6 +20,7 @@ const SCREENS: Screen[] = [
   { id: 'putaway', title: 'Put-away', need: 'operator' },
   { id: 'receipts', title: 'Receipts', need: 'viewer' },
   { id: 'shipments', title: 'Shipments', need: 'viewer' },
+  { id: 'counts', title: 'Counts', need: 'viewer' },
 ];
 
 function useHash(): string[] {
@@ -155,6 +157,7 @@ export function App() {
       {current.id === 'variances' && <VariancesScreen me={me} status={status} />}
       {current.id === 'putaway' && <PutawayScreen />}
       {current.id === 'receipts' && <ReceiptsScreen me={me} status={status} id={route[1]} />}
+      {current.id === 'counts' && <CountsScreen me={me} status={status} id={route[1]} />}
       {current.id === 'shipments' && <ShipmentsScreen me={me} status={status} id={route[1]} />}
     </div>
   );
