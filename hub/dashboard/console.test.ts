@@ -81,7 +81,7 @@ describe('ops console in a real headless Chromium', () => {
 
     await signIn(page, VIEWER);
     expect(await page.textContent('#whoami')).toBe('signed in as wall (viewer)');
-    expect(await page.locator('nav a').allTextContents()).toEqual(['Doors', 'Variances', 'Receipts', 'Shipments', 'Counts']);
+    expect(await page.locator('nav a').allTextContents()).toEqual(['Doors', 'Variances', 'Receipts', 'Shipments', 'Counts', 'Returns']);
     await page.click('[data-nav="variances"]');
     await page.waitForSelector('[data-key^="variance:"]');
     expect(await page.locator('#variances button, #variances input').count()).toBe(0);
@@ -93,7 +93,7 @@ describe('ops console in a real headless Chromium', () => {
     expect(await page.evaluate("sessionStorage.getItem('dockgate.token')")).toBeNull();
     await signIn(page, OPERATOR);
     expect(await page.textContent('#whoami')).toBe('signed in as floor (operator)');
-    expect(await page.locator('nav a').allTextContents()).toEqual(['Doors', 'Variances', 'Put-away', 'Receipts', 'Shipments', 'Counts']);
+    expect(await page.locator('nav a').allTextContents()).toEqual(['Doors', 'Variances', 'Put-away', 'Receipts', 'Shipments', 'Counts', 'Returns']);
   });
 
   it("2 doors live: today's numbers, the open receipt's progress, passes arriving over MQTT, a door's history", async () => {
@@ -366,5 +366,26 @@ describe('ops console in a real headless Chromium', () => {
     const cells = await page.locator('#results tr[data-sku="PAL-1"] td').allTextContents();
     expect(cells.slice(0, 4)).toEqual(['PAL-1', String(book), '2', 2 - book > 0 ? `+${2 - book}` : String(2 - book)]);
     await shoot(page, 'count-results');
+  });
+  it('7 returns inspection: the units waiting with their age, restock or write off with a typed note', async () => {
+    const stockAt = async (loc: string) => (await call<{ stock: Array<{ locations: Array<{ location: string; onHand: number }> }> }>(t.hub.url, 'GET', '/api/v1/stock?sku=PAL-1', { token: OPERATOR })).body.stock[0]!.locations.find((l) => l.location === loc)?.onHand ?? 0;
+    const before = await stockAt('stock');
+    const r = await call(t.hub.url, 'POST', '/api/v1/returns', { token: OPERATOR, headers: { 'idempotency-key': 'ret-1' }, body: { epc: epc('1'), reference: 'RMA-1' } }); // shipped by the shipments test
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    await page.goto(`${t.hub.url}/#/returns`);
+    await page.waitForSelector(`#returns [data-unit="${epc('1')}"]`);
+    expect(await page.textContent('#returns-count')).toMatch(/^1 units waiting, 0 longer than \d+ h$/);
+    expect(await page.textContent(`#returns [data-unit="${epc('1')}"] [data-role="age"]`)).toContain('waiting under 1 h');
+    await shoot(page, 'returns');
+    const row1 = page.locator(`#returns [data-unit="${epc('1')}"]`);
+    await row1.locator('button[data-action="scrap"]').click();
+    await page.waitForSelector(`#notice.bad:has-text("Say why ${epc('1')} is written off")`);
+    await row1.locator('input[name="note"]').fill('box dented, unit fine');
+    await row1.locator('button[data-action="restock"]').click();
+    await page.waitForSelector(`#notice.ok:has-text("${epc('1')} restocked.")`);
+    await page.waitForSelector('#returns .empty');
+    const waiting = (await call<{ units: unknown[] }>(t.hub.url, 'GET', '/api/v1/returns/waiting', { token: OPERATOR })).body.units;
+    expect(waiting).toEqual([]);
+    expect(await stockAt('stock')).toBe(before + 1); // the restocked unit is stock again
   });
 });

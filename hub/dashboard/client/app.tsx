@@ -9,6 +9,7 @@ import { CountsScreen } from './screens/counts';
 import { DoorsScreen } from './screens/doors';
 import { PutawayScreen } from './screens/putaway';
 import { ReceiptsScreen } from './screens/receipts';
+import { ReturnsScreen } from './screens/returns';
 import { ShipmentsScreen } from './screens/shipments';
 import { VariancesScreen } from './screens/variances';
 import type { Status } from './status';
@@ -21,6 +22,7 @@ const SCREENS: Screen[] = [
   { id: 'receipts', title: 'Receipts', need: 'viewer' },
   { id: 'shipments', title: 'Shipments', need: 'viewer' },
   { id: 'counts', title: 'Counts', need: 'viewer' },
+  { id: 'returns', title: 'Returns', need: 'viewer' },
 ];
 
 function useHash(): string[] {
@@ -157,6 +159,7 @@ export function App() {
       {current.id === 'variances' && <VariancesScreen me={me} status={status} />}
       {current.id === 'putaway' && <PutawayScreen />}
       {current.id === 'receipts' && <ReceiptsScreen me={me} status={status} id={route[1]} />}
+      {current.id === 'returns' && <ReturnsScreen me={me} />}
       {current.id === 'counts' && <CountsScreen me={me} status={status} id={route[1]} />}
       {current.id === 'shipments' && <ShipmentsScreen me={me} status={status} id={route[1]} />}
     </div>
