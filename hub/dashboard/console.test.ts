@@ -81,7 +81,7 @@ describe('ops console in a real headless Chromium', () => {
 
     await signIn(page, VIEWER);
     expect(await page.textContent('#whoami')).toBe('signed in as wall (viewer)');
-    expect(await page.locator('nav a').allTextContents()).toEqual(['Doors', 'Variances', 'Receipts', 'Shipments', 'Counts', 'Returns']);
+    expect(await page.locator('nav a').allTextContents()).toEqual(['Doors', 'Variances', 'Receipts', 'Shipments', 'Counts', 'Returns', 'Stock']);
     await page.click('[data-nav="variances"]');
     await page.waitForSelector('[data-key^="variance:"]');
     expect(await page.locator('#variances button, #variances input').count()).toBe(0);
@@ -93,7 +93,7 @@ describe('ops console in a real headless Chromium', () => {
     expect(await page.evaluate("sessionStorage.getItem('dockgate.token')")).toBeNull();
     await signIn(page, OPERATOR);
     expect(await page.textContent('#whoami')).toBe('signed in as floor (operator)');
-    expect(await page.locator('nav a').allTextContents()).toEqual(['Doors', 'Variances', 'Put-away', 'Receipts', 'Shipments', 'Counts', 'Returns']);
+    expect(await page.locator('nav a').allTextContents()).toEqual(['Doors', 'Variances', 'Put-away', 'Receipts', 'Shipments', 'Counts', 'Returns', 'Stock']);
   });
 
   it("2 doors live: today's numbers, the open receipt's progress, passes arriving over MQTT, a door's history", async () => {
@@ -387,5 +387,30 @@ describe('ops console in a real headless Chromium', () => {
     const waiting = (await call<{ units: unknown[] }>(t.hub.url, 'GET', '/api/v1/returns/waiting', { token: OPERATOR })).body.units;
     expect(waiting).toEqual([]);
     expect(await stockAt('stock')).toBe(before + 1); // the restocked unit is stock again
+  });
+  it('8 stock: search by SKU (per location), by location, by EPC (the unit\'s history), CSV of what is shown', async () => {
+    const api = (await call<{ stock: Array<{ locations: Array<{ location: string; onHand: number; reserved: number }> }> }>(t.hub.url, 'GET', '/api/v1/stock?sku=PAL-1', { token: OPERATOR })).body.stock[0]!.locations;
+    await page.goto(`${t.hub.url}/#/stock`);
+    await page.fill('#stock-search input[name="q"]', 'PAL-1');
+    await page.click('#stock-search button[type="submit"]');
+    await page.waitForSelector('#stock[data-kind="stock"] tbody tr');
+    const rows = await page.locator('#stock tbody tr').evaluateAll((els) => els.map((e) => [...e.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(rows.map((r) => [r[1], Number(r[3]), Number(r[4])])).toEqual(api.map((l) => [l.location, l.onHand, l.reserved]));
+    await shoot(page, 'stock');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('button[data-action="csv"]')]);
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync((await download.path())!, 'utf8').split('\r\n')[0]).toBe('sku,location,sellable,on hand,reserved,available');
+
+    await page.fill('#stock-search input[name="q"]', 'stock');
+    await page.click('#stock-search button[type="submit"]');
+    await page.waitForSelector(`#stock tbody tr td:has-text("stock")`);
+    expect(await page.locator('#stock tbody tr').count()).toBe(1);
+
+    await page.fill('#stock-search input[name="q"]', epc('1'));
+    await page.click('#stock-search button[type="submit"]');
+    await page.waitForSelector('#stock[data-kind="history"] tbody tr');
+    const history = (await call<{ moves: Array<{ from: string; to: string }> }>(t.hub.url, 'GET', `/api/v1/moves?epc=${epc('1')}`, { token: OPERATOR })).body.moves;
+    expect(history.length).toBeGreaterThanOrEqual(4); // received, put away, shipped, returned, restocked
+    expect(await page.locator('#stock tbody tr').evaluateAll((els) => els.map((e) => [e.children[3]!.textContent, e.children[4]!.textContent]))).toEqual(history.map((m) => [m.from, m.to]));
   });
 });

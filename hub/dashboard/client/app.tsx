@@ -10,6 +10,7 @@ import { DoorsScreen } from './screens/doors';
 import { PutawayScreen } from './screens/putaway';
 import { ReceiptsScreen } from './screens/receipts';
 import { ReturnsScreen } from './screens/returns';
+import { StockScreen } from './screens/stock';
 import { ShipmentsScreen } from './screens/shipments';
 import { VariancesScreen } from './screens/variances';
 import type { Status } from './status';
@@ -23,6 +24,7 @@ const SCREENS: Screen[] = [
   { id: 'shipments', title: 'Shipments', need: 'viewer' },
   { id: 'counts', title: 'Counts', need: 'viewer' },
   { id: 'returns', title: 'Returns', need: 'viewer' },
+  { id: 'stock', title: 'Stock', need: 'viewer' },
 ];
 
 function useHash(): string[] {
@@ -159,6 +161,7 @@ export function App() {
       {current.id === 'variances' && <VariancesScreen me={me} status={status} />}
       {current.id === 'putaway' && <PutawayScreen />}
       {current.id === 'receipts' && <ReceiptsScreen me={me} status={status} id={route[1]} />}
+      {current.id === 'stock' && <StockScreen />}
       {current.id === 'returns' && <ReturnsScreen me={me} />}
       {current.id === 'counts' && <CountsScreen me={me} status={status} id={route[1]} />}
       {current.id === 'shipments' && <ShipmentsScreen me={me} status={status} id={route[1]} />}
