@@ -1,6 +1,7 @@
 // The ops console in a real headless Chromium against a real hub fed over MQTT: sign-in, doors live, variances,
-// put-away, receipts. Each screen is photographed at tablet and desktop size into test-artifacts/console/.
+// put-away, receipts; the broker's refusals, the hub's warnings and door exceptions that are no variance. Each screen is photographed at tablet and desktop size into test-artifacts/console/.
 import { mkdirSync } from 'node:fs';
+import mqtt from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hubModules } from '../modules.js';
@@ -47,7 +48,8 @@ describe('ops console in a real headless Chromium', () => {
   const variances = async (q = 'status=open') => (await call<{ variances: V[] }>(t.hub.url, 'GET', `/api/v1/variances?${q}`, { token: OPERATOR })).body.variances;
 
   beforeAll(async () => {
-    t = await startTestHub({ modulesFor: hubModules, env: { DOCKGATE_API_TOKENS: `wall:viewer:${VIEWER},floor:operator:${OPERATOR},boss:admin:${ADMIN}` } });
+    // The broker listens beyond loopback without TLS: the hub warns of it (status.warnings), and the header shows it.
+    t = await startTestHub({ modulesFor: hubModules, broker: '{ type: embedded, tcp: { host: 0.0.0.0, port: 0 } }', env: { DOCKGATE_API_TOKENS: `wall:viewer:${VIEWER},floor:operator:${OPERATOR},boss:admin:${ADMIN}` } });
     hubUrl = t.hub.url;
     gw = await TestGateway.connect(t.mqttUrl);
     await publishStatus(t.mqttUrl, gatewayStatus());
@@ -79,7 +81,7 @@ describe('ops console in a real headless Chromium', () => {
 
     await signIn(page, VIEWER);
     expect(await page.textContent('#whoami')).toBe('signed in as wall (viewer)');
-    expect(await page.locator('nav a').allTextContents()).toEqual(['Doors', 'Variances', 'Receipts']);
+    expect(await page.locator('nav a').allTextContents()).toEqual(['Doors', 'Variances', 'Receipts', 'Shipments', 'Counts', 'Returns', 'Stock']);
     await page.click('[data-nav="variances"]');
     await page.waitForSelector('[data-key^="variance:"]');
     expect(await page.locator('#variances button, #variances input').count()).toBe(0);
@@ -91,7 +93,7 @@ describe('ops console in a real headless Chromium', () => {
     expect(await page.evaluate("sessionStorage.getItem('dockgate.token')")).toBeNull();
     await signIn(page, OPERATOR);
     expect(await page.textContent('#whoami')).toBe('signed in as floor (operator)');
-    expect(await page.locator('nav a').allTextContents()).toEqual(['Doors', 'Variances', 'Put-away', 'Receipts']);
+    expect(await page.locator('nav a').allTextContents()).toEqual(['Doors', 'Variances', 'Put-away', 'Receipts', 'Shipments', 'Counts', 'Returns', 'Stock']);
   });
 
   it("2 doors live: today's numbers, the open receipt's progress, passes arriving over MQTT, a door's history", async () => {
@@ -260,5 +262,155 @@ describe('ops console in a real headless Chromium', () => {
     expect(await page.locator('#lines').isVisible()).toBe(true);
     await page.screenshot({ path: `${ARTIFACTS}/receipt-print.png`, fullPage: true });
     await page.emulateMedia({ media: 'screen' });
+  });
+  it("shows why the broker refused a gateway, the hub's warnings, and an exception that is no variance on its door and in the open list", async () => {
+    const refused = await mqtt.connectAsync(t.mqttUrl, { username: 'gw-1', password: 'typo', clientId: 'dockgate-gw-1', reconnectPeriod: 0 }).then(
+      async (c) => {
+        await c.endAsync();
+        return 'connected';
+      },
+      (err: Error) => err.message,
+    );
+    expect(refused).toMatch(/Bad username or password/i);
+    await gw.send([passDraft('door-2', epc('99'), 'out')]); // shipped but never received: unknown_unit, no variance
+    await page.goto(`${t.hub.url}/#/doors`);
+    await page.waitForSelector('[data-door="door-2"] [data-role="exceptions"]');
+    expect(await page.textContent('[data-door="door-2"] [data-role="exceptions"]')).toBe('1 exception');
+    expect(await page.getAttribute('[data-door="door-2"]', 'class')).toContain('has-variances'); // no open variance there: the exception alone
+    await page.waitForSelector('#gateways [data-refused="gw-1"]');
+    const row = await page.textContent('#gateways [data-refused="gw-1"]');
+    expect(row).toContain('refused by the broker');
+    expect(row).toContain('wrong password');
+    expect(row).toContain('client id dockgate-gw-1');
+    await page.waitForSelector('#verdict:has-text("degraded")');
+    const warnings = (await call<{ warnings: Array<{ subject: string; message: string }> }>(t.hub.url, 'GET', '/api/v1/status', { token: OPERATOR })).body.warnings;
+    expect(warnings.map((w) => w.subject)).toEqual(['broker.tcp']);
+    expect(await page.locator('#warnings').isVisible()).toBe(true);
+    expect(await page.textContent('#warnings')).toBe(warnings[0]!.message);
+    expect(warnings[0]!.message).toContain('MQTT without TLS on 0.0.0.0');
+    await shoot(page, 'doors-refused');
+
+    const open = (await call<{ exceptions: Array<{ id: number; type: string }> }>(t.hub.url, 'GET', '/api/v1/exceptions/open?excludeVariances=true', { token: OPERATOR })).body.exceptions;
+    expect(open.map((x) => x.type)).toEqual(['unknown_unit']);
+    await page.goto(`${t.hub.url}/#/variances`);
+    const x = page.locator(`[data-key="exception:${open[0]!.id}"]`);
+    expect(await x.textContent()).toContain('unknown unit');
+    expect(await x.locator('input[name="reason"]').inputValue()).toBe(''); // no pre-filled note
+    await x.locator('input[name="reason"]').fill('a pallet of the neighbour');
+    await x.locator('button[data-action="resolve"]').click();
+    await page.waitForSelector(`#notice.ok:has-text("Exception ${open[0]!.id} (unknown unit) resolved.")`);
+    await page.waitForSelector(`[data-key="exception:${open[0]!.id}"]`, { state: 'detached' });
+    expect((await call<{ exceptions: unknown[] }>(t.hub.url, 'GET', '/api/v1/exceptions/open?excludeVariances=true', { token: OPERATOR })).body.exceptions).toEqual([]);
+    await page.goto(`${t.hub.url}/#/doors`);
+    await page.waitForSelector('[data-door="door-2"]:not(.has-variances)');
+    expect(await page.locator('[data-door="door-2"] [data-role="exceptions"]').count()).toBe(0);
+  });
+  it('3 shipments: list, expected vs shipped, open at the door, live, close with what did not leave, print and CSV', async () => {
+    expect((await call(t.hub.url, 'POST', '/api/v1/shipments', { token: OPERATOR, body: { id: 'SH-1', customer: 'Shop, Ltd.', lines: [{ sku: 'PAL-1', qty: 2 }] } })).status).toBe(201);
+    await page.goto(`${t.hub.url}/#/shipments`);
+    await page.waitForSelector('#shipments [data-shipment="SH-1"]');
+    expect(await page.textContent('#shipments [data-shipment="SH-1"]')).toContain('0 / 2');
+    await shoot(page, 'shipments');
+
+    await page.click('#shipments a:has-text("SH-1")');
+    await page.waitForSelector('[data-shipment="SH-1"] [data-role="status"]:has-text("expected")');
+    expect(await page.locator('select[name="door"] option').allTextContents()).toEqual(['door…', 'door-2']); // shipping doors only
+    await page.selectOption('select[name="door"]', 'door-2');
+    await page.click('button[data-action="open"]');
+    await page.waitForSelector('#notice.ok:has-text("Shipment SH-1 open at door-2.")');
+    expect((await call<{ status: string; door: string }>(t.hub.url, 'GET', '/api/v1/shipments/SH-1', { token: OPERATOR })).body).toMatchObject({ status: 'open', door: 'door-2' });
+    await gw.send([passDraft('door-2', epc('1'), 'out')]); // put away to stock by the put-away test
+    await page.waitForSelector('#lines tr[data-sku="PAL-1"] [data-role="shipped"]:has-text("1")'); // live
+    expect(await page.locator('#lines tr[data-sku="PAL-1"] td').allTextContents()).toEqual(['1', 'PAL-1', '2', '1']);
+    await shoot(page, 'shipment');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('button[data-action="csv"]')]);
+    expect(download.suggestedFilename()).toBe('shipment-SH-1.csv');
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync((await download.path())!, 'utf8')).toBe('shipment,line,sku,expected,shipped\r\nSH-1,1,PAL-1,2,1\r\n');
+    await page.emulateMedia({ media: 'print' });
+    expect(await page.locator('nav').isVisible()).toBe(false);
+    expect(await page.locator('button[data-action="print"]').isVisible()).toBe(false);
+    expect(await page.locator('#lines').isVisible()).toBe(true);
+    await page.emulateMedia({ media: 'screen' });
+
+    await page.click('button[data-action="close"]');
+    await page.waitForSelector('#notice.bad:has-text("Shipment SH-1 closed. Did not leave: 1 × PAL-1 (raised as missing outbound).")');
+    expect((await call<{ status: string }>(t.hub.url, 'GET', '/api/v1/shipments/SH-1', { token: OPERATOR })).body.status).toBe('closed');
+    expect((await variances('status=open&type=missing_outbound')).length).toBe(1);
+    await page.waitForSelector('[data-shipment="SH-1"] [data-role="status"]:has-text("closed")');
+    expect(await page.locator('button[data-action="close"]').count()).toBe(0);
+  });
+  it('6 cycle counts: what is due by ABC class, start one at a location, count by scanning, close, see the differences', async () => {
+    await page.goto(`${t.hub.url}/#/counts`);
+    await page.waitForSelector('#schedule tr[data-sku="PAL-1"]');
+    expect(await page.textContent('#schedule tr[data-sku="PAL-1"]')).toMatch(/class [ABC].*never counted/);
+    await page.fill('#start-count input[name="location"]', 'stock');
+    await page.click('#start-count button[type="submit"]');
+    await page.waitForSelector('#count-scan');
+    const id = Number(await page.getAttribute('[data-count]', 'data-count'));
+    await page.focus('#count-scan');
+    for (const [code, said] of [[epc('2'), `Counted ${epc('2')}.`], [epc('2'), `${epc('2')} was already counted.`], [epc('20'), `Counted ${epc('20')}.`]] as const) {
+      await page.keyboard.type(code);
+      await page.keyboard.press('Enter');
+      await page.waitForSelector(`#notice:has-text("${said}")`);
+    }
+    await page.waitForSelector('#counted tr[data-sku="PAL-1"] td:has-text("2")');
+    await shoot(page, 'count');
+    const book = (await call<{ stock: Array<{ locations: Array<{ location: string; onHand: number }> }> }>(t.hub.url, 'GET', '/api/v1/stock?sku=PAL-1', { token: OPERATOR })).body.stock[0]!.locations.find((l) => l.location === 'stock')?.onHand ?? 0;
+    await page.click('button[data-action="close"]');
+    await page.waitForSelector('#results tr[data-sku="PAL-1"]');
+    const r = (await call<{ status: string; results: Array<{ sku: string; book: number; counted: number; difference: number }> }>(t.hub.url, 'GET', `/api/v1/counts/${id}`, { token: OPERATOR })).body;
+    expect(r.status).toBe('closed');
+    expect(r.results[0]).toMatchObject({ sku: 'PAL-1', book, counted: 2, difference: 2 - book });
+    const cells = await page.locator('#results tr[data-sku="PAL-1"] td').allTextContents();
+    expect(cells.slice(0, 4)).toEqual(['PAL-1', String(book), '2', 2 - book > 0 ? `+${2 - book}` : String(2 - book)]);
+    await shoot(page, 'count-results');
+  });
+  it('7 returns inspection: the units waiting with their age, restock or write off with a typed note', async () => {
+    const stockAt = async (loc: string) => (await call<{ stock: Array<{ locations: Array<{ location: string; onHand: number }> }> }>(t.hub.url, 'GET', '/api/v1/stock?sku=PAL-1', { token: OPERATOR })).body.stock[0]!.locations.find((l) => l.location === loc)?.onHand ?? 0;
+    const before = await stockAt('stock');
+    const r = await call(t.hub.url, 'POST', '/api/v1/returns', { token: OPERATOR, headers: { 'idempotency-key': 'ret-1' }, body: { epc: epc('1'), reference: 'RMA-1' } }); // shipped by the shipments test
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    await page.goto(`${t.hub.url}/#/returns`);
+    await page.waitForSelector(`#returns [data-unit="${epc('1')}"]`);
+    expect(await page.textContent('#returns-count')).toMatch(/^1 units waiting, 0 longer than \d+ h$/);
+    expect(await page.textContent(`#returns [data-unit="${epc('1')}"] [data-role="age"]`)).toContain('waiting under 1 h');
+    await shoot(page, 'returns');
+    const row1 = page.locator(`#returns [data-unit="${epc('1')}"]`);
+    await row1.locator('button[data-action="scrap"]').click();
+    await page.waitForSelector(`#notice.bad:has-text("Say why ${epc('1')} is written off")`);
+    await row1.locator('input[name="note"]').fill('box dented, unit fine');
+    await row1.locator('button[data-action="restock"]').click();
+    await page.waitForSelector(`#notice.ok:has-text("${epc('1')} restocked.")`);
+    await page.waitForSelector('#returns .empty');
+    const waiting = (await call<{ units: unknown[] }>(t.hub.url, 'GET', '/api/v1/returns/waiting', { token: OPERATOR })).body.units;
+    expect(waiting).toEqual([]);
+    expect(await stockAt('stock')).toBe(before + 1); // the restocked unit is stock again
+  });
+  it('8 stock: search by SKU (per location), by location, by EPC (the unit\'s history), CSV of what is shown', async () => {
+    const api = (await call<{ stock: Array<{ locations: Array<{ location: string; onHand: number; reserved: number }> }> }>(t.hub.url, 'GET', '/api/v1/stock?sku=PAL-1', { token: OPERATOR })).body.stock[0]!.locations;
+    await page.goto(`${t.hub.url}/#/stock`);
+    await page.fill('#stock-search input[name="q"]', 'PAL-1');
+    await page.click('#stock-search button[type="submit"]');
+    await page.waitForSelector('#stock[data-kind="stock"] tbody tr');
+    const rows = await page.locator('#stock tbody tr').evaluateAll((els) => els.map((e) => [...e.querySelectorAll('td')].map((td) => td.textContent)));
+    expect(rows.map((r) => [r[1], Number(r[3]), Number(r[4])])).toEqual(api.map((l) => [l.location, l.onHand, l.reserved]));
+    await shoot(page, 'stock');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('button[data-action="csv"]')]);
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync((await download.path())!, 'utf8').split('\r\n')[0]).toBe('sku,location,sellable,on hand,reserved,available');
+
+    await page.fill('#stock-search input[name="q"]', 'stock');
+    await page.click('#stock-search button[type="submit"]');
+    await page.waitForSelector(`#stock tbody tr td:has-text("stock")`);
+    expect(await page.locator('#stock tbody tr').count()).toBe(1);
+
+    await page.fill('#stock-search input[name="q"]', epc('1'));
+    await page.click('#stock-search button[type="submit"]');
+    await page.waitForSelector('#stock[data-kind="history"] tbody tr');
+    const history = (await call<{ moves: Array<{ from: string; to: string }> }>(t.hub.url, 'GET', `/api/v1/moves?epc=${epc('1')}`, { token: OPERATOR })).body.moves;
+    expect(history.length).toBeGreaterThanOrEqual(4); // received, put away, shipped, returned, restocked
+    expect(await page.locator('#stock tbody tr').evaluateAll((els) => els.map((e) => [e.children[3]!.textContent, e.children[4]!.textContent]))).toEqual(history.map((m) => [m.from, m.to]));
   });
 });

@@ -1,13 +1,17 @@
 // hub/dashboard/client — the console's shell: sign-in with an API token, "signed in as NAME (role)", the site's verdict,
 // the live stream, navigation (screens a role cannot use are not offered) and the message line. Routes are the hash:
-// #/doors, #/doors/door-1, #/variances, #/putaway, #/receipts, #/receipts/PO-1.
+// #/doors, #/doors/door-1, #/variances, #/putaway, #/receipts, #/receipts/PO-1, #/shipments, #/shipments/SH-1.
 import { useEffect, useState } from 'preact/hooks';
 import { api, can, getToken, setToken, type Me, type Role } from './api';
 import { runStream } from './live';
 import { clearNotice, onNotice, type Notice } from './notice';
+import { CountsScreen } from './screens/counts';
 import { DoorsScreen } from './screens/doors';
 import { PutawayScreen } from './screens/putaway';
 import { ReceiptsScreen } from './screens/receipts';
+import { ReturnsScreen } from './screens/returns';
+import { StockScreen } from './screens/stock';
+import { ShipmentsScreen } from './screens/shipments';
 import { VariancesScreen } from './screens/variances';
 import type { Status } from './status';
 
@@ -17,6 +21,10 @@ const SCREENS: Screen[] = [
   { id: 'variances', title: 'Variances', need: 'viewer' },
   { id: 'putaway', title: 'Put-away', need: 'operator' },
   { id: 'receipts', title: 'Receipts', need: 'viewer' },
+  { id: 'shipments', title: 'Shipments', need: 'viewer' },
+  { id: 'counts', title: 'Counts', need: 'viewer' },
+  { id: 'returns', title: 'Returns', need: 'viewer' },
+  { id: 'stock', title: 'Stock', need: 'viewer' },
 ];
 
 function useHash(): string[] {
@@ -113,6 +121,9 @@ export function App() {
         <h1>dockgate</h1>
         <span id="site">{status?.hub.site}</span>
         <span id="verdict" class={status?.verdict ?? ''} title={status?.reasons.map((r) => r.message).join('\n')}>{status?.verdict ?? '…'}</span>
+        <span id="warnings" class="warn" hidden={!status?.warnings.length} title="what the hub serves in plain text on the network">
+          {status?.warnings.map((w) => w.message).join(' · ')}
+        </span>
         <span id="live" class={live ? 'on' : ''}>{live ? 'live' : 'offline'}</span>
         <span id="whoami">
           signed in as {me.name} ({me.role})
@@ -150,6 +161,10 @@ export function App() {
       {current.id === 'variances' && <VariancesScreen me={me} status={status} />}
       {current.id === 'putaway' && <PutawayScreen />}
       {current.id === 'receipts' && <ReceiptsScreen me={me} status={status} id={route[1]} />}
+      {current.id === 'stock' && <StockScreen />}
+      {current.id === 'returns' && <ReturnsScreen me={me} />}
+      {current.id === 'counts' && <CountsScreen me={me} status={status} id={route[1]} />}
+      {current.id === 'shipments' && <ShipmentsScreen me={me} status={status} id={route[1]} />}
     </div>
   );
 }

@@ -1,5 +1,7 @@
 // hub/dashboard/client — the hub's server-sent event stream (GET /api/v1/events/stream), read with fetch so the bearer
-// token travels in a header (EventSource cannot send one); reconnects with back-off. Screens subscribe to `applied`.
+// token travels in a header (EventSource cannot send one); reconnects with back-off. Screens subscribe to `applied`,
+// or follow the floor with useLive.
+import { useEffect } from 'preact/hooks';
 import { authHeaders } from './api';
 
 export interface Applied {
@@ -62,4 +64,22 @@ export async function runStream(onState: (live: boolean) => void, signal: AbortS
     await new Promise((r) => setTimeout(r, wait));
     wait = Math.min(wait * 2, 30_000);
   }
+}
+
+/** Run `load` now and again (debounced) after the hub applies events: a screen that follows the floor live. */
+export function useLive(load: () => void, deps: unknown[]): void {
+  useEffect(() => {
+    load();
+    let timer: number | undefined;
+    const off = onApplied(() => {
+      timer ??= window.setTimeout(() => {
+        timer = undefined;
+        load();
+      }, 700);
+    });
+    return () => {
+      off();
+      window.clearTimeout(timer);
+    };
+  }, deps);
 }

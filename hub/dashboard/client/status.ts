@@ -9,8 +9,12 @@ export interface DoorStatus {
   lastPass: Pass | null;
   work: { kind: string; id: string; reference: string; expected: number; done: number } | null;
   openVariances: number;
+  /** Open door exceptions that are no variance (unknown_unit, unexpected_location, door_off …). */
+  openExceptions: number;
 }
 export interface GatewayStatus { id: string; state: string; lastSeenAt: string | null; outbox: { depth: number | null }; readers: Array<{ id: string; state: string; reason: string | null }>; scanners: Array<{ id: string; state: string }> }
+/** The embedded broker's last refusal of a claimed gateway id: why, in words. */
+export interface Refusal { gateway: string; cause: string; clientId: string; address: string | null; at: string; count: number; connectedSince: boolean }
 export interface Status {
   verdict: string;
   reasons: Array<{ level: string; code: string; subject: string; message: string }>;
@@ -18,4 +22,7 @@ export interface Status {
   doors: DoorStatus[];
   gateways: GatewayStatus[];
   channels: Array<{ channel: string; mode: string; status: string; alerts: Array<{ message: string }> }>;
+  broker: { refusals: Refusal[] };
+  /** What the hub serves in plain text on the network. */
+  warnings: Array<{ code: string; subject: string; message: string }>;
 }

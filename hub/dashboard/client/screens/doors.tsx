@@ -1,6 +1,7 @@
 // hub/dashboard/client — Doors live: a tile per door with today's numbers (passes, exceptions, passes of unknown
 // direction), the receipt or shipment open at it with its progress, open variances and the newest passes, updated from
-// the live stream; gateways, readers and channels beside; a door's history at #/doors/<id>.
+// the live stream; gateways, readers and the broker's refusals (why a gateway is kept out, in words) beside; a door's
+// history at #/doors/<id>.
 import { useEffect, useState } from 'preact/hooks';
 import { api, time } from '../api';
 import { onApplied, type Applied } from '../live';
@@ -53,7 +54,7 @@ function Tile(props: { door: DoorStatus; activity: Activity[] }) {
   const unknown = today.filter((a) => a.kind === 'pass' && a.direction === 'unknown').length;
   const pct = d.work && d.work.expected > 0 ? Math.min(100, (100 * d.work.done) / d.work.expected) : 0;
   return (
-    <a class={`tile ${d.mode === 'off' ? 'off' : d.reading ? 'reading' : 'idle'}${d.openVariances > 0 ? ' has-variances' : ''}`} data-door={d.id} href={`#/doors/${encodeURIComponent(d.id)}`}>
+    <a class={`tile ${d.mode === 'off' ? 'off' : d.reading ? 'reading' : 'idle'}${d.openVariances + d.openExceptions > 0 ? ' has-variances' : ''}`} data-door={d.id} href={`#/doors/${encodeURIComponent(d.id)}`}>
       <div class="top">
         <span class="name">{d.id}</span>
         <span class="mode">{d.mode}</span>
@@ -70,6 +71,11 @@ function Tile(props: { door: DoorStatus; activity: Activity[] }) {
       {d.openVariances > 0 && (
         <span class="badge" data-role="variances">
           {d.openVariances} open
+        </span>
+      )}
+      {d.openExceptions > 0 && (
+        <span class="badge" data-role="exceptions">
+          {d.openExceptions} exception{d.openExceptions === 1 ? '' : 's'}
         </span>
       )}
       {d.work && (
@@ -170,7 +176,22 @@ export function DoorsScreen(props: { status: Status | undefined; door: string | 
                 ))}
               </div>
             ))}
-            {s && s.gateways.length === 0 && <div class="empty">no gateway has reported</div>}
+            {s?.broker.refusals
+              .filter((r) => !r.connectedSince)
+              .map((r) => (
+                <div class="row down" data-refused={r.gateway} key={`refused:${r.gateway}`}>
+                  <div class="title">
+                    <span>{r.gateway}</span>
+                    <span>refused by the broker</span>
+                  </div>
+                  <div class="sub">{r.cause}</div>
+                  <div class="sub">
+                    client id {r.clientId}
+                    {r.address ? ` from ${r.address}` : ''} · {r.count}× · last {time(r.at)}
+                  </div>
+                </div>
+              ))}
+            {s && s.gateways.length === 0 && s.broker.refusals.length === 0 && <div class="empty">no gateway has reported</div>}
           </div>
         </section>
         <section>

@@ -1,11 +1,13 @@
 // hub/dashboard/client — Receipts: every expected receipt (PO or ASN), newest first; a receipt's detail with expected
 // vs received per line and each SSCC pallet with when it arrived, updated live; open it at a receiving door, close it
 // (operator); print it (the print style sheet turns the page into a receiving report) or export its lines as CSV.
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { api, can, time, type Me } from '../api';
-import { onApplied } from '../live';
+import { toCsv } from '../export';
+import { useLive } from '../live';
 import { notify } from '../notice';
 import type { Status } from '../status';
+import { sum, WorkActions, WorkList } from './work';
 
 interface Line { line: number; sku: string; expected: number; received: number; held: number; unitCost: number | null; maxReceivable: number; status: string }
 interface Receipt {
@@ -22,45 +24,10 @@ interface Receipt {
   pallets: Array<{ sscc: string; contents: Array<{ sku: string; qty: number; epcs: string[] }>; receivedAt: string | null }>;
 }
 
-/** RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled. */
-const csvField = (v: unknown) => {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-};
-
-export function receiptCsv(r: Receipt): string {
-  const rows = [['receipt', 'line', 'sku', 'expected', 'received', 'held', 'status'], ...r.lines.map((l) => [r.id, l.line, l.sku, l.expected, l.received, l.held, l.status])];
-  return rows.map((row) => row.map(csvField).join(',')).join('\r\n') + '\r\n';
-}
-
-function download(name: string, text: string): void {
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(new Blob([text], { type: 'text/csv' }));
-  a.download = name;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
-}
-
-function useLive(load: () => void, deps: unknown[]): void {
-  useEffect(() => {
-    load();
-    let timer: number | undefined;
-    const off = onApplied(() => {
-      timer ??= window.setTimeout(() => {
-        timer = undefined;
-        load();
-      }, 700);
-    });
-    return () => {
-      off();
-      window.clearTimeout(timer);
-    };
-  }, deps);
-}
+export const receiptCsv = (r: Receipt): string => toCsv([['receipt', 'line', 'sku', 'expected', 'received', 'held', 'status'], ...r.lines.map((l) => [r.id, l.line, l.sku, l.expected, l.received, l.held, l.status])]);
 
 function Detail(props: { id: string; me: Me; status: Status | undefined }) {
   const [r, setR] = useState<Receipt | undefined>();
-  const [door, setDoor] = useState('');
   const [busy, setBusy] = useState(false);
   const load = () =>
     void api<Receipt>(`/api/v1/receipts/${encodeURIComponent(props.id)}`).then((x) => {
@@ -68,7 +35,7 @@ function Detail(props: { id: string; me: Me; status: Status | undefined }) {
       else notify('bad', `Receipt ${props.id}: ${x.message}`);
     });
   useLive(load, [props.id]);
-  const act = async (what: 'open' | 'close') => {
+  const act = async (what: 'open' | 'close', door = '') => {
     setBusy(true);
     const x = await api(`/api/v1/receipts/${encodeURIComponent(props.id)}/${what}`, { method: 'POST', ...(what === 'open' ? { body: { door } } : {}) });
     setBusy(false);
@@ -78,7 +45,6 @@ function Detail(props: { id: string; me: Me; status: Status | undefined }) {
   };
   if (!r) return <main class="receipt">…</main>;
   const operator = can(props.me.role, 'operator');
-  const receivingDoors = (props.status?.doors ?? []).filter((d) => d.mode === 'receiving');
   return (
     <main class="receipt" data-receipt={r.id}>
       <h2>
@@ -91,34 +57,7 @@ function Detail(props: { id: string; me: Me; status: Status | undefined }) {
         {r.openedAt ? ` · opened ${new Date(r.openedAt).toLocaleString()}` : ''}
         {r.closedAt ? ` · closed ${new Date(r.closedAt).toLocaleString()} by ${r.closedBy ?? ''}` : ''}
       </p>
-      <div class="bulk no-print">
-        {operator && r.status === 'expected' && (
-          <>
-            <select name="door" aria-label="receiving door" value={door} onChange={(e) => setDoor(e.currentTarget.value)}>
-              <option value="">door…</option>
-              {receivingDoors.map((d) => (
-                <option value={d.id} key={d.id}>
-                  {d.id}
-                </option>
-              ))}
-            </select>
-            <button type="button" data-action="open" disabled={busy || !door} onClick={() => void act('open')}>
-              Open at door
-            </button>
-          </>
-        )}
-        {operator && r.status === 'open' && (
-          <button type="button" data-action="close" disabled={busy} onClick={() => void act('close')}>
-            Close receipt
-          </button>
-        )}
-        <button type="button" class="secondary" data-action="print" onClick={() => window.print()}>
-          Print report
-        </button>
-        <button type="button" class="secondary" data-action="csv" onClick={() => download(`receipt-${r.id}.csv`, receiptCsv(r))}>
-          Export CSV
-        </button>
-      </div>
+      <WorkActions what="receipt" operator={operator} state={r.status} status={props.status} doorMode="receiving" busy={busy} onOpen={(d) => void act('open', d)} onClose={() => void act('close')} csvName={`receipt-${r.id}.csv`} csv={() => receiptCsv(r)} />
       <table id="lines">
         <thead>
           <tr>
@@ -174,36 +113,6 @@ export function ReceiptsScreen(props: { me: Me; status: Status | undefined; id: 
   const [list, setList] = useState<Receipt[] | undefined>();
   useLive(() => void api<{ receipts: Receipt[] }>('/api/v1/receipts?limit=1000').then((x) => x.ok && setList([...x.body.receipts].reverse())), []);
   if (props.id) return <Detail id={props.id} me={props.me} status={props.status} />;
-  return (
-    <main class="receipts-screen">
-      <h2>Receipts</h2>
-      <table id="receipts">
-        <thead>
-          <tr>
-            <th>PO / ASN</th>
-            <th>supplier</th>
-            <th>status</th>
-            <th>door</th>
-            <th>received / expected</th>
-          </tr>
-        </thead>
-        <tbody>
-          {list?.map((r) => (
-            <tr key={r.id} data-receipt={r.id}>
-              <td>
-                <a href={`#/receipts/${encodeURIComponent(r.id)}`}>{r.id}</a>
-              </td>
-              <td>{r.supplier ?? ''}</td>
-              <td>{r.status}</td>
-              <td>{r.door ?? ''}</td>
-              <td>
-                {r.lines.reduce((n, l) => n + l.received, 0)} / {r.lines.reduce((n, l) => n + l.expected, 0)}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      {list && list.length === 0 && <p class="empty">no receipts</p>}
-    </main>
-  );
+  const rows = list?.map((x) => ({ id: x.id, party: x.supplier, status: x.status, door: x.door, done: sum(x.lines, (l) => l.received), expected: sum(x.lines, (l) => l.expected) }));
+  return <WorkList what="receipt" idTitle="PO / ASN" partyTitle="supplier" doneTitle="received" rows={rows} />;
 }

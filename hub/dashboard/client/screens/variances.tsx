@@ -1,7 +1,8 @@
 // hub/dashboard/client — Variances and exceptions: the open ones newest first, filtered by door, type and age; each
 // resolved with a reason the user types (nothing is pre-filled); Accept is offered only where accepting posts moves
-// (the variance's plan), Dismiss everywhere; many at once with one reason (POST /api/v1/variances/resolve); every
-// action ends in a message saying what happened or what the hub refused. Viewers see the list without actions.
+// (the variance's plan), Dismiss everywhere; many at once with one reason (POST /api/v1/variances/resolve). Door
+// exceptions that became no variance (GET /api/v1/exceptions/open?excludeVariances=true) follow, each resolved with a
+// typed note. Every action ends in a message saying what happened or what the hub refused. Viewers see the list without actions.
 import { useEffect, useState } from 'preact/hooks';
 import { age, api, can, type Me } from '../api';
 import { onApplied } from '../live';
@@ -24,6 +25,8 @@ interface Variance {
   plan: MoveSpec[];
   createdAt: string;
 }
+/** A door exception that did not become a variance (unknown_unit, unexpected_location, door_off …): resolved with a note. */
+interface DoorException { id: number; door: string; type: string; sku: string | null; epc: string | null; message: string; createdAt: string }
 interface BulkResult { results: Array<{ id: number; ok: boolean; message?: string }>; resolved: number; failed: number }
 
 export const VARIANCE_TYPES = ['short', 'over', 'unexpected_item', 'unknown_tag', 'unknown_direction', 'wrong_door', 'unexpected_outbound', 'missing_outbound', 'count_difference'];
@@ -42,9 +45,10 @@ export function VariancesScreen(props: { me: Me; status: Status | undefined }) {
   const mayResolve = can(props.me.role, 'operator');
   const [filter, setFilter] = useState({ door: '', type: '', age: '' });
   const [rows, setRows] = useState<Variance[] | undefined>();
+  const [exceptions, setExceptions] = useState<DoorException[]>([]);
   const [selected, setSelected] = useState(new Set<number>());
   const [bulkReason, setBulkReason] = useState('');
-  const [reasons, setReasons] = useState(new Map<number, string>());
+  const [reasons, setReasons] = useState(new Map<string, string>());
   const [busy, setBusy] = useState(false);
 
   const load = async () => {
@@ -53,7 +57,11 @@ export function VariancesScreen(props: { me: Me; status: Status | undefined }) {
     if (filter.type) q.set('type', filter.type);
     const ms = AGES.find((a) => a[0] === filter.age)?.[2] ?? 0;
     if (ms) q.set('since', new Date(Date.now() - ms).toISOString());
-    const r = await api<{ variances: Variance[] }>(`/api/v1/variances?${q}`);
+    const xq = new URLSearchParams({ excludeVariances: 'true', limit: '200' });
+    if (filter.door) xq.set('door', filter.door);
+    const [r, x] = await Promise.all([api<{ variances: Variance[] }>(`/api/v1/variances?${q}`), api<{ exceptions: DoorException[] }>(`/api/v1/exceptions/open?${xq}`)]);
+    if (x.ok) setExceptions(x.body.exceptions.filter((e) => (!filter.type || e.type === filter.type) && (!ms || Date.parse(e.createdAt) >= Date.now() - ms)));
+    else notify('bad', `door exceptions could not be loaded: ${x.message}`);
     if (!r.ok) {
       notify('bad', `variances could not be loaded: ${r.message}`);
       return;
@@ -77,7 +85,7 @@ export function VariancesScreen(props: { me: Me; status: Status | undefined }) {
   }, [filter.door, filter.type, filter.age]);
 
   const resolveOne = async (v: Variance, action: 'accept' | 'dismiss') => {
-    const reason = (reasons.get(v.id) ?? '').trim();
+    const reason = (reasons.get(`variance:${v.id}`) ?? '').trim();
     if (!reason) {
       notify('bad', `Say why variance ${v.id} is ${PAST[action]}: the reason goes to the audit trail.`);
       (document.querySelector(`[data-key="variance:${v.id}"] input[name="reason"]`) as HTMLInputElement | null)?.focus();
@@ -88,6 +96,21 @@ export function VariancesScreen(props: { me: Me; status: Status | undefined }) {
     setBusy(false);
     if (r.ok) notify('ok', `Variance ${v.id} (${label(v.type)}) ${PAST[action]}.`);
     else notify('bad', `Variance ${v.id} not ${PAST[action]}: ${r.message}`);
+    await load();
+  };
+
+  const resolveException = async (x: DoorException) => {
+    const note = (reasons.get(`exception:${x.id}`) ?? '').trim();
+    if (!note) {
+      notify('bad', `Say why exception ${x.id} is resolved: the note goes to the audit trail.`);
+      (document.querySelector(`[data-key="exception:${x.id}"] input[name="reason"]`) as HTMLInputElement | null)?.focus();
+      return;
+    }
+    setBusy(true);
+    const r = await api(`/api/v1/exceptions/${x.id}/resolve`, { method: 'POST', body: { note } });
+    setBusy(false);
+    if (r.ok) notify('ok', `Exception ${x.id} (${label(x.type)}) resolved.`);
+    else notify('bad', `Exception ${x.id} not resolved: ${r.message}`);
     await load();
   };
 
@@ -111,6 +134,14 @@ export function VariancesScreen(props: { me: Me; status: Status | undefined }) {
     }
     await load();
   };
+
+  /** The reason field of one row: empty until the user types (nothing is pre-filled). */
+  const reasonInput = (key: string) => (
+    <input name="reason" placeholder="why (for the audit trail)" value={reasons.get(key) ?? ''} onInput={(e) => {
+      const value = e.currentTarget.value;
+      setReasons((m) => new Map(m).set(key, value));
+    }} />
+  );
 
   const shown = rows ?? [];
   const chosen = shown.filter((v) => selected.has(v.id));
@@ -160,7 +191,7 @@ export function VariancesScreen(props: { me: Me; status: Status | undefined }) {
           </select>
         </label>
         <span class="sub" id="variance-count">
-          {rows ? `${shown.length} open` : 'loading…'}
+          {rows ? `${shown.length + exceptions.length} open` : 'loading…'}
         </span>
       </form>
       {mayResolve && shown.length > 0 && (
@@ -201,15 +232,7 @@ export function VariancesScreen(props: { me: Me; status: Status | undefined }) {
             {v.plan.length > 0 && <div class="sub plan">Accept posts: {planText(v.plan)}</div>}
             {mayResolve && (
               <form onSubmit={(e) => e.preventDefault()}>
-                <input
-                  name="reason"
-                  placeholder="why (for the audit trail)"
-                  value={reasons.get(v.id) ?? ''}
-                  onInput={(e) => {
-                    const value = e.currentTarget.value;
-                    setReasons((m) => new Map(m).set(v.id, value));
-                  }}
-                />
+                {reasonInput(`variance:${v.id}`)}
                 {v.plan.length > 0 && (
                   <button type="button" data-action="accept" disabled={busy} onClick={() => void resolveOne(v, 'accept')}>
                     Accept
@@ -222,7 +245,26 @@ export function VariancesScreen(props: { me: Me; status: Status | undefined }) {
             )}
           </div>
         ))}
-        {rows && shown.length === 0 && <div class="empty">nothing open</div>}
+        {exceptions.map((x) => (
+          <div class="row variance" data-key={`exception:${x.id}`} data-type={x.type} key={`x${x.id}`}>
+            <div class="title">
+              <span class="type">{label(x.type)}</span>
+              <span class="sub">
+                exception #{x.id} · {x.door} · {age(x.createdAt)} ago
+              </span>
+            </div>
+            <div class="sub">{[x.sku ?? x.epc, x.message].filter(Boolean).join(' · ')}</div>
+            {mayResolve && (
+              <form onSubmit={(e) => e.preventDefault()}>
+                {reasonInput(`exception:${x.id}`)}
+                <button type="button" data-action="resolve" disabled={busy} onClick={() => void resolveException(x)}>
+                  Resolve
+                </button>
+              </form>
+            )}
+          </div>
+        ))}
+        {rows && shown.length + exceptions.length === 0 && <div class="empty">nothing open</div>}
       </div>
     </main>
   );
