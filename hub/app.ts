@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { WIRE_VERSION, isoTs, newEventId, topics, type HubStatus } from '../protocols/events/index.js';
 import { componentLogger, type Logger } from '../protocols/logging/index.js';
+import { ConfigError } from '../protocols/config/index.js';
 import type { ApiContext } from './api/context.js';
 import { buildApi, type ApiOptions } from './api/server.js';
 import { startBroker, type RunningBroker } from './broker/broker.js';
@@ -100,7 +101,7 @@ export function applyLocations(db: Db, config: HubConfig, nowMs: number): void {
 export function resolveDoors(db: Db, config: HubConfig): DoorSetup[] {
   const firstOf = (kind: LocationKind, door: string, role: string): string => {
     const l = listLocations(db, { kind })[0];
-    if (!l) throw new Error(`hub.yaml: doors: ${door} needs a ${role} location: set doors[].roles.${role} or add a location of kind ${kind}`);
+    if (!l) throw new ConfigError([{ source: 'hub.yaml', path: `doors[${config.doors.findIndex((d) => d.id === door)}].roles.${role}`, message: `door ${door} needs a ${role} location: set it or add a location of kind ${kind}` }]);
     return l.id;
   };
   return config.doors.map((d) => ({
