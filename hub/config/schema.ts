@@ -203,7 +203,11 @@ export const HubConfigSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     status: Type.Object(
-      { gatewaySilentS: Type.Integer({ minimum: 1, maximum: 86_400, default: 120 }) },
+      {
+        gatewaySilentS: Type.Integer({ minimum: 1, maximum: 86_400, default: 120 }),
+        /** An event time further than this from the hub's clock is booked at the hub's receive time (a `clock` reason). */
+        clockWindowS: Type.Integer({ minimum: 60, maximum: 31_536_000, default: 86_400 }),
+      },
       { additionalProperties: false, default: {} },
     ),
   },

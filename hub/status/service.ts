@@ -118,6 +118,7 @@ export class StatusService {
       lastPass: db.prepare("SELECT occurred_at AS at, epc, sku, direction, outcome FROM door_activity WHERE door = ? AND kind = 'pass' ORDER BY seq DESC LIMIT 1"),
       deadLetters: db.prepare('SELECT COUNT(*) FROM dead_letters').pluck(),
       gaps: db.prepare('SELECT kind, COUNT(*) AS n FROM stream_gaps GROUP BY kind'),
+      clock: db.prepare('SELECT gateway, COUNT(*) AS events, MAX(gateway_ts) AS latestGatewayTs FROM clock_exceptions WHERE received_at > ? GROUP BY gateway ORDER BY gateway'),
     };
     d.bus.on((applied) => this.rate.add(applied.length, d.api.clock()));
     this.warnings = exposureWarnings(d.config);
@@ -184,6 +185,7 @@ export class StatusService {
       neededGateways: new Set(doors.filter((d) => d.mode !== 'off').map((d) => d.gateway)),
       channels,
       missingGaps,
+      clockExceptions: database.ok ? (this.sql.clock.all(now - 24 * 3600_000) as Array<{ gateway: string; events: number; latestGatewayTs: string }>) : [],
       refusals: refusals.filter((r) => !r.connectedSince && now - r.atMs < REFUSAL_REASON_MS),
       unknownDoors: database.ok ? openUnknownDoors(api.db).filter((u) => !knownDoors.has(u.door)) : [],
       openExceptions: [...exceptionsByDoor].filter(([door]) => knownDoors.has(door)).map(([door, byType]) => ({ door, byType })),

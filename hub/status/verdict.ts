@@ -45,6 +45,8 @@ export interface StatusIn {
   channels: ReadonlyArray<{ channel: string; status: 'ok' | 'warn' | 'alert'; alerts: ReadonlyArray<{ level: string; message: string }> }>;
   /** Seq ranges of streams found missing and not yet filled. */
   missingGaps: number;
+  /** Per gateway, events of the last day booked at the hub's receive time because their own time was implausible. */
+  clockExceptions?: ReadonlyArray<{ gateway: string; events: number; latestGatewayTs: string }>;
   /** Recent broker refusals of claimed gateway ids that have not got in since. */
   refusals?: ReadonlyArray<{ gateway: string; clientId: string; cause: string }>;
   /** Doors the hub does not know that gateways report passes at (open unknown_door exceptions). */
@@ -123,6 +125,9 @@ export function evaluate(s: StatusIn): { verdict: Verdict; reasons: Reason[]; ga
     const n = types.reduce((sum, [, k]) => sum + k, 0);
     if (n === 0) continue;
     reasons.push({ level: 'degraded', code: 'open_exceptions', subject: e.door, message: `${e.door} has ${plural(n, 'open exception')} (${types.map(([t, k]) => `${t} ${k}`).join(', ')}): see /api/v1/exceptions` });
+  }
+  for (const c of s.clockExceptions ?? []) {
+    reasons.push({ level: 'degraded', code: 'clock', subject: c.gateway, message: `${plural(c.events, 'event')} from ${c.gateway} carried an implausible time (latest ${c.latestGatewayTs}): booked at the hub's receive time; set the gateway's clock` });
   }
   if (s.missingGaps > 0) reasons.push({ level: 'degraded', code: 'stream_gaps', subject: 'ingest', message: `${s.missingGaps} range(s) of events missing from gateway streams, not yet delivered` });
 
