@@ -45,6 +45,8 @@ export interface StatusIn {
   channels: ReadonlyArray<{ channel: string; status: 'ok' | 'warn' | 'alert'; alerts: ReadonlyArray<{ level: string; message: string }> }>;
   /** Seq ranges of streams found missing and not yet filled. */
   missingGaps: number;
+  /** Free disk space below the degraded threshold, in words. */
+  lowSpace?: string;
   /** Per gateway, events of the last day booked at the hub's receive time because their own time was implausible. */
   clockExceptions?: ReadonlyArray<{ gateway: string; events: number; latestGatewayTs: string }>;
   /** Recent broker refusals of claimed gateway ids that have not got in since. */
@@ -126,6 +128,7 @@ export function evaluate(s: StatusIn): { verdict: Verdict; reasons: Reason[]; ga
     if (n === 0) continue;
     reasons.push({ level: 'degraded', code: 'open_exceptions', subject: e.door, message: `${e.door} has ${plural(n, 'open exception')} (${types.map(([t, k]) => `${t} ${k}`).join(', ')}): see /api/v1/exceptions` });
   }
+  if (s.lowSpace) reasons.push({ level: 'degraded', code: 'disk_space', subject: 'database', message: s.lowSpace });
   for (const c of s.clockExceptions ?? []) {
     reasons.push({ level: 'degraded', code: 'clock', subject: c.gateway, message: `${plural(c.events, 'event')} from ${c.gateway} carried an implausible time (latest ${c.latestGatewayTs}): booked at the hub's receive time; set the gateway's clock` });
   }
