@@ -119,7 +119,7 @@ async function connectBroker(config: HubConfig, logger: Logger, clock: () => num
   const b = config.broker;
   if (b.type === 'external') {
     const mqtt = await connectExternalMqtt(
-      { url: b.url, clientId: b.clientId, username: b.username, password: b.password, caFile: b.tls?.caFile, keepaliveS: b.keepaliveS, reconnectPeriodMs: b.reconnectPeriodMs },
+      { url: b.url, clientId: b.clientId, username: b.username, password: b.password, ...(b.tls ? { tls: b.tls } : {}), keepaliveS: b.keepaliveS, reconnectPeriodMs: b.reconnectPeriodMs },
       logger,
     );
     return { mqtt };

@@ -1,6 +1,7 @@
 // hub/broker — HubMqtt over an external broker (Mosquitto, EMQX, HiveMQ): a persistent session (clean: false,
 // stable client id, QoS 1) whose PUBACKs are sent only when the hub's handler says its transaction committed.
 import { readFileSync } from 'node:fs';
+import { mqttTlsOptions, type MqttTlsSettings } from '../../protocols/mqtt/client-options.js';
 import mqtt, { type IClientOptions, type MqttClient, type IPublishPacket } from 'mqtt';
 import { componentLogger, type Logger } from '../../protocols/logging/index.js';
 import { topicMatches } from './acl.js';
@@ -14,7 +15,7 @@ export interface ExternalBrokerConfig {
   clientId: string;
   username?: string;
   password?: string;
-  caFile?: string;
+  tls?: MqttTlsSettings;
   /** How long to wait after a lost connection (or a handler that did not take a message) before reconnecting. */
   reconnectPeriodMs?: number;
   /** How long startup waits for the first connection before giving up. Default 30 s. */
@@ -51,7 +52,7 @@ export async function connectExternalMqtt(config: ExternalBrokerConfig, logger: 
     resubscribe: true,
     ...(config.username !== undefined ? { username: config.username } : {}),
     ...(config.password !== undefined ? { password: config.password } : {}),
-    ...(config.caFile ? { ca: readFileSync(config.caFile) } : {}),
+    ...(config.tls ? mqttTlsOptions(config.tls, 'broker.tls', (path) => readFileSync(path)) : {}),
   };
   const client = mqtt.connect(config.url, options);
 
