@@ -9,7 +9,7 @@ import { ConfigError } from '../protocols/config/index.js';
 import type { ApiContext } from './api/context.js';
 import { buildApi, type ApiOptions } from './api/server.js';
 import { startBroker, type RunningBroker } from './broker/broker.js';
-import { connectExternalMqtt } from './broker/external-mqtt.js';
+import { connectExternalMqtt, type ExternalHubMqtt } from './broker/external-mqtt.js';
 import type { HubMqtt } from './broker/hub-mqtt.js';
 import type { HubConfig } from './config/schema.js';
 import { migrate, openDatabase, type Db, type MigrationSet } from './db/database.js';
@@ -119,7 +119,7 @@ async function connectBroker(config: HubConfig, logger: Logger, clock: () => num
   const b = config.broker;
   if (b.type === 'external') {
     const mqtt = await connectExternalMqtt(
-      { url: b.url, clientId: b.clientId, username: b.username, password: b.password, ...(b.tls ? { tls: b.tls } : {}), keepaliveS: b.keepaliveS, reconnectPeriodMs: b.reconnectPeriodMs },
+      { url: b.url, clientId: b.clientId, username: b.username, password: b.password, ...(b.tls ? { tls: b.tls } : {}), keepaliveS: b.keepaliveS, reconnectPeriodMs: b.reconnectPeriodMs, waitForConnect: false },
       logger,
     );
     return { mqtt };
@@ -215,8 +215,18 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
       },
     };
     await modules.attach?.(hub);
-    await ingest.start();
-    await mqtt.publish(topics.hubStatus(config.site), hubStatus(true), { qos: 1, retain: true });
+    const online = async () => {
+      await ingest.start();
+      await mqtt.publish(topics.hubStatus(config.site), hubStatus(true), { qos: 1, retain: true });
+    };
+    // An external broker that is down at start must not keep REST and status from coming up: the client keeps
+    // trying, ingest subscribes when it connects, and status says `broker` down meanwhile.
+    if (mqtt.mode === 'external' && !(mqtt as ExternalHubMqtt).client.connected) {
+      log.warn('external broker not reachable yet: serving REST and status while the hub keeps trying');
+      const client = (mqtt as ExternalHubMqtt).client;
+      // Subscribe once connected (a subscribe queued while offline is not replayed on a resumed session).
+      new Promise<void>((resolve) => client.once('connect', () => resolve())).then(online).catch((err: unknown) => log.error({ err: (err as Error).message }, 'ingest could not start on the external broker'));
+    } else await online();
     const address = await http.listen({ host: config.http.host, port: config.http.port });
     hub.url = address.replace('0.0.0.0', '127.0.0.1');
     log.info({ api: hub.url, mqtt: broker ? { port: broker.port, tlsPort: broker.tlsPort, wsPort: broker.wsPort } : config.broker, database: config.database.path }, 'hub ready');

@@ -21,6 +21,9 @@ export interface ExternalBrokerConfig {
   /** How long startup waits for the first connection before giving up. Default 30 s. */
   connectTimeoutMs?: number;
   keepaliveS?: number;
+  /** Resolve only once connected (default true). false: resolve at once and keep trying (the hub serves REST and
+   * status meanwhile); refused credentials are then logged as errors. */
+  waitForConnect?: boolean;
 }
 
 export interface ExternalHubMqtt extends HubMqtt {
@@ -82,7 +85,7 @@ export async function connectExternalMqtt(config: ExternalBrokerConfig, logger: 
   client.on('error', (err) => log.warn({ err: err.message }, 'mqtt client error'));
   client.on('reconnect', () => log.debug('reconnecting'));
 
-  await new Promise<void>((resolve, reject) => {
+  const connected = new Promise<void>((resolve, reject) => {
     const onConnect = (connack: { sessionPresent: boolean }) => {
       client.off('error', onError);
       log.info({ sessionPresent: connack.sessionPresent }, 'connected to external mqtt broker');
@@ -99,6 +102,8 @@ export async function connectExternalMqtt(config: ExternalBrokerConfig, logger: 
     client.once('connect', onConnect);
     client.on('error', onError);
   });
+  if (config.waitForConnect === false) connected.catch((err: Error) => log.error({ err: err.message }, 'external broker refused the hub: not retrying'));
+  else await connected;
   client.on('connect', (connack) => log.info({ sessionPresent: connack.sessionPresent }, 'reconnected to external mqtt broker'));
 
   return {
