@@ -5,10 +5,11 @@ import { dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { WIRE_VERSION, isoTs, newEventId, topics, type HubStatus } from '../protocols/events/index.js';
 import { componentLogger, type Logger } from '../protocols/logging/index.js';
+import { ConfigError } from '../protocols/config/index.js';
 import type { ApiContext } from './api/context.js';
 import { buildApi, type ApiOptions } from './api/server.js';
 import { startBroker, type RunningBroker } from './broker/broker.js';
-import { connectExternalMqtt } from './broker/external-mqtt.js';
+import { connectExternalMqtt, type ExternalHubMqtt } from './broker/external-mqtt.js';
 import type { HubMqtt } from './broker/hub-mqtt.js';
 import type { HubConfig } from './config/schema.js';
 import { migrate, openDatabase, type Db, type MigrationSet } from './db/database.js';
@@ -100,7 +101,7 @@ export function applyLocations(db: Db, config: HubConfig, nowMs: number): void {
 export function resolveDoors(db: Db, config: HubConfig): DoorSetup[] {
   const firstOf = (kind: LocationKind, door: string, role: string): string => {
     const l = listLocations(db, { kind })[0];
-    if (!l) throw new Error(`hub.yaml: doors: ${door} needs a ${role} location: set doors[].roles.${role} or add a location of kind ${kind}`);
+    if (!l) throw new ConfigError([{ source: 'hub.yaml', path: `doors[${config.doors.findIndex((d) => d.id === door)}].roles.${role}`, message: `door ${door} needs a ${role} location: set it or add a location of kind ${kind}` }]);
     return l.id;
   };
   return config.doors.map((d) => ({
@@ -118,7 +119,7 @@ async function connectBroker(config: HubConfig, logger: Logger, clock: () => num
   const b = config.broker;
   if (b.type === 'external') {
     const mqtt = await connectExternalMqtt(
-      { url: b.url, clientId: b.clientId, username: b.username, password: b.password, caFile: b.tls?.caFile, keepaliveS: b.keepaliveS, reconnectPeriodMs: b.reconnectPeriodMs },
+      { url: b.url, clientId: b.clientId, username: b.username, password: b.password, ...(b.tls ? { tls: b.tls } : {}), keepaliveS: b.keepaliveS, reconnectPeriodMs: b.reconnectPeriodMs, waitForConnect: false },
       logger,
     );
     return { mqtt };
@@ -173,7 +174,7 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
 
     const events = new AppliedEventBus(db, clock, log);
     const apply = events.wrap(doors.apply);
-    const ingest = new Ingest({ db, mqtt, site: config.site, apply, batchScope: withBatchedInvariants, refuse: doors.refusal, clock, logger });
+    const ingest = new Ingest({ db, mqtt, site: config.site, clockWindowMs: config.status.clockWindowS * 1000, apply, batchScope: withBatchedInvariants, refuse: doors.refusal, clock, logger });
     const ctx: ApiContext = { db, clock, log: logger, doors: doors.store, ingest: new IngestStore(db, config.site, apply, withBatchedInvariants, doors.refusal), sendCommand };
     const ops = createOpsSurface({ config, api: ctx, ingest, mqtt, broker, bus: events, version: HUB_VERSION, startedAt, log: logger });
     const http = await buildApi(ctx, { setup: ops.setup, plugins: [...ops.plugins, ...(modules.api ?? [])], trustProxy: config.http.trustedProxies, ...(ops.https ? { https: ops.https } : {}) });
@@ -214,8 +215,18 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
       },
     };
     await modules.attach?.(hub);
-    await ingest.start();
-    await mqtt.publish(topics.hubStatus(config.site), hubStatus(true), { qos: 1, retain: true });
+    const online = async () => {
+      await ingest.start();
+      await mqtt.publish(topics.hubStatus(config.site), hubStatus(true), { qos: 1, retain: true });
+    };
+    // An external broker that is down at start must not keep REST and status from coming up: the client keeps
+    // trying, ingest subscribes when it connects, and status says `broker` down meanwhile.
+    if (mqtt.mode === 'external' && !(mqtt as ExternalHubMqtt).client.connected) {
+      log.warn('external broker not reachable yet: serving REST and status while the hub keeps trying');
+      const client = (mqtt as ExternalHubMqtt).client;
+      // Subscribe once connected (a subscribe queued while offline is not replayed on a resumed session).
+      new Promise<void>((resolve) => client.once('connect', () => resolve())).then(online).catch((err: unknown) => log.error({ err: (err as Error).message }, 'ingest could not start on the external broker'));
+    } else await online();
     const address = await http.listen({ host: config.http.host, port: config.http.port });
     hub.url = address.replace('0.0.0.0', '127.0.0.1');
     log.info({ api: hub.url, mqtt: broker ? { port: broker.port, tlsPort: broker.tlsPort, wsPort: broker.wsPort } : config.broker, database: config.database.path }, 'hub ready');

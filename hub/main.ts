@@ -8,6 +8,7 @@ import { EX_CONFIG, SystemdNotifier, configPathFromArgs, handleSignals } from '.
 import { createLogger } from '../protocols/logging/index.js';
 import { HUB_MIGRATIONS, startHub } from './app.js';
 import { loadHubConfig, loadHubOfflineConfig } from './config/load.js';
+import { hubStartupIssues } from './config/preflight.js';
 import { migrate, openDatabase } from './db/database.js';
 import { DEAD_LETTERS_USAGE, deadLettersCommand } from './cli/dead-letters.js';
 import { checkLedger } from './ledger/index.js';
@@ -15,6 +16,12 @@ import { hubModules } from './modules.js';
 import type { HubConfig } from './config/schema.js';
 
 const USAGE = `usage: dockgate-hub [check | backup --to <file>] --config <hub.yaml>\n       ${DEAD_LETTERS_USAGE}`;
+
+function exitOnConfigError(err: ConfigError): never {
+  process.stderr.write(`dockgate-hub: configuration error\n${err.message}\n`);
+  createLogger({ name: 'dockgate-hub' }).fatal({ component: 'config', issues: err.issues }, 'configuration error: not starting');
+  process.exit(EX_CONFIG);
+}
 
 async function main(argv: string[]): Promise<void> {
   const command = argv[0] && !argv[0].startsWith('-') ? argv[0] : 'run';
@@ -27,12 +34,11 @@ async function main(argv: string[]): Promise<void> {
   try {
     // check and backup read only the database and log level: they need none of the daemon's secrets.
     config = command === 'check' || command === 'backup' ? loadHubOfflineConfig(path) : loadHubConfig(path);
+    // The daemon checks what it needs of the machine before it creates anything on disk.
+    const issues = command === 'run' ? hubStartupIssues(config as HubConfig, path) : [];
+    if (issues.length > 0) throw new ConfigError(issues);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`dockgate-hub: configuration error\n${err.message}\n`);
-      createLogger({ name: 'dockgate-hub' }).fatal({ component: 'config', issues: err.issues }, 'configuration error: not starting');
-      process.exit(EX_CONFIG);
-    }
+    if (err instanceof ConfigError) exitOnConfigError(err);
     throw err;
   }
   const logger = createLogger({ name: 'dockgate-hub', level: config.logLevel });
@@ -82,6 +88,7 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof ConfigError) exitOnConfigError(err);
   process.stderr.write(`dockgate-hub: ${(err as Error)?.stack ?? String(err)}\n`);
   process.exit(1);
 });

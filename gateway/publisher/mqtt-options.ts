@@ -3,18 +3,9 @@
 import { readFileSync } from 'node:fs';
 import type { IClientOptions } from 'mqtt';
 import { WIRE_VERSION } from '../../protocols/events/index.js';
+import { MqttSettingsError, mqttTlsOptions, type MqttTlsSettings } from '../../protocols/mqtt/client-options.js';
 
-export interface MqttTlsSettings {
-  /** CA bundle (PEM) that signed the broker's certificate. */
-  caFile?: string;
-  /** Client certificate and key (PEM), for brokers that authenticate gateways by certificate. */
-  certFile?: string;
-  keyFile?: string;
-  /** Verify the broker's certificate. Default true; false only for a lab. */
-  rejectUnauthorized?: boolean;
-  /** Server name for SNI and certificate checks when it differs from the URL's host. */
-  servername?: string;
-}
+export { MqttSettingsError, type MqttTlsSettings };
 
 export interface MqttSettings {
   /** mqtt://host:1883 or mqtts://host:8883 (TLS). */
@@ -37,21 +28,6 @@ export interface MqttSettings {
   connectTimeoutMs?: number;
 }
 
-export class MqttSettingsError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'MqttSettingsError';
-  }
-}
-
-function readPem(what: string, path: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (err) {
-    throw new MqttSettingsError(`mqtt.tls.${what}: cannot read ${path}: ${(err as Error).message}`);
-  }
-}
-
 /** Build mqtt.js options. Reconnection is ours (reconnectPeriod 0; see publisher.ts), so mqtt.js never retries. */
 export function mqttClientOptions(s: MqttSettings, will: { topic: string; gateway: string }): IClientOptions {
   let url: URL;
@@ -64,9 +40,6 @@ export function mqttClientOptions(s: MqttSettings, will: { topic: string; gatewa
     throw new MqttSettingsError(`mqtt.url: protocol ${url.protocol} is not supported (use mqtt:, mqtts:, ws: or wss:)`);
   }
   if (!s.clientId || s.clientId.length > 128) throw new MqttSettingsError('mqtt.clientId: required, at most 128 characters, and stable across restarts');
-  if ((s.tls?.certFile && !s.tls.keyFile) || (!s.tls?.certFile && s.tls?.keyFile)) {
-    throw new MqttSettingsError('mqtt.tls: certFile and keyFile go together (client certificate authentication needs both)');
-  }
   const opts: IClientOptions = {
     clientId: s.clientId,
     clean: false,
@@ -85,13 +58,7 @@ export function mqttClientOptions(s: MqttSettings, will: { topic: string; gatewa
   if (s.protocolVersion === 5) opts.properties = { sessionExpiryInterval: 0xffffffff };
   if (s.username !== undefined) opts.username = s.username;
   if (s.password !== undefined) opts.password = s.password;
-  if (s.tls) {
-    if (s.tls.caFile) opts.ca = readPem('caFile', s.tls.caFile);
-    if (s.tls.certFile) opts.cert = readPem('certFile', s.tls.certFile);
-    if (s.tls.keyFile) opts.key = readPem('keyFile', s.tls.keyFile);
-    opts.rejectUnauthorized = s.tls.rejectUnauthorized ?? true;
-    if (s.tls.servername) opts.servername = s.tls.servername;
-  }
+  if (s.tls) Object.assign(opts, mqttTlsOptions(s.tls, 'mqtt.tls', (path) => readFileSync(path)));
   return opts;
 }
 

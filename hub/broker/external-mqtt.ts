@@ -1,6 +1,7 @@
 // hub/broker — HubMqtt over an external broker (Mosquitto, EMQX, HiveMQ): a persistent session (clean: false,
 // stable client id, QoS 1) whose PUBACKs are sent only when the hub's handler says its transaction committed.
 import { readFileSync } from 'node:fs';
+import { mqttTlsOptions, type MqttTlsSettings } from '../../protocols/mqtt/client-options.js';
 import mqtt, { type IClientOptions, type MqttClient, type IPublishPacket } from 'mqtt';
 import { componentLogger, type Logger } from '../../protocols/logging/index.js';
 import { topicMatches } from './acl.js';
@@ -14,12 +15,15 @@ export interface ExternalBrokerConfig {
   clientId: string;
   username?: string;
   password?: string;
-  caFile?: string;
+  tls?: MqttTlsSettings;
   /** How long to wait after a lost connection (or a handler that did not take a message) before reconnecting. */
   reconnectPeriodMs?: number;
   /** How long startup waits for the first connection before giving up. Default 30 s. */
   connectTimeoutMs?: number;
   keepaliveS?: number;
+  /** Resolve only once connected (default true). false: resolve at once and keep trying (the hub serves REST and
+   * status meanwhile); refused credentials are then logged as errors. */
+  waitForConnect?: boolean;
 }
 
 export interface ExternalHubMqtt extends HubMqtt {
@@ -51,7 +55,7 @@ export async function connectExternalMqtt(config: ExternalBrokerConfig, logger: 
     resubscribe: true,
     ...(config.username !== undefined ? { username: config.username } : {}),
     ...(config.password !== undefined ? { password: config.password } : {}),
-    ...(config.caFile ? { ca: readFileSync(config.caFile) } : {}),
+    ...(config.tls ? mqttTlsOptions(config.tls, 'broker.tls', (path) => readFileSync(path)) : {}),
   };
   const client = mqtt.connect(config.url, options);
 
@@ -81,7 +85,7 @@ export async function connectExternalMqtt(config: ExternalBrokerConfig, logger: 
   client.on('error', (err) => log.warn({ err: err.message }, 'mqtt client error'));
   client.on('reconnect', () => log.debug('reconnecting'));
 
-  await new Promise<void>((resolve, reject) => {
+  const connected = new Promise<void>((resolve, reject) => {
     const onConnect = (connack: { sessionPresent: boolean }) => {
       client.off('error', onError);
       log.info({ sessionPresent: connack.sessionPresent }, 'connected to external mqtt broker');
@@ -98,6 +102,8 @@ export async function connectExternalMqtt(config: ExternalBrokerConfig, logger: 
     client.once('connect', onConnect);
     client.on('error', onError);
   });
+  if (config.waitForConnect === false) connected.catch((err: Error) => log.error({ err: err.message }, 'external broker refused the hub: not retrying'));
+  else await connected;
   client.on('connect', (connack) => log.info({ sessionPresent: connack.sessionPresent }, 'reconnected to external mqtt broker'));
 
   return {

@@ -106,4 +106,15 @@ describe('Mosquitto with the dockgate recipe', () => {
       await gwb.close();
     }
   });
+
+  it('refuses a publish over max_packet_size (the recipe matches broker.maxPacketBytes): nothing reaches the hub', async () => {
+    const before = (await call<{ deadLetters: unknown[] }>(t.hub.url, 'GET', '/api/v1/dead-letters?limit=100')).body.deadLetters.length;
+    const a = await client({ username: 'gw-a', password: USERS['gw-a'], clientId: 'dockgate-gw-a-big' });
+    const gone = new Promise<void>((resolve) => a.once('close', () => resolve()));
+    a.publish(topics.events(TEST_SITE, 'gw-a'), Buffer.alloc(5 * 1024 * 1024, 0x20), { qos: 1 }, () => undefined);
+    await gone; // Mosquitto drops the connection at the oversized packet
+    const small = await client({ username: 'gw-a', password: USERS['gw-a'], clientId: 'dockgate-gw-a-small' });
+    await small.publishAsync(topics.status(TEST_SITE, 'gw-a'), JSON.stringify({ v: 1, gateway: 'gw-a', online: true }), { qos: 1, retain: true });
+    expect((await call<{ deadLetters: unknown[] }>(t.hub.url, 'GET', '/api/v1/dead-letters?limit=100')).body.deadLetters.length).toBe(before);
+  });
 });

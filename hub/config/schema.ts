@@ -203,7 +203,14 @@ export const HubConfigSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     status: Type.Object(
-      { gatewaySilentS: Type.Integer({ minimum: 1, maximum: 86_400, default: 120 }) },
+      {
+        gatewaySilentS: Type.Integer({ minimum: 1, maximum: 86_400, default: 120 }),
+        /** An event time further than this from the hub's clock is booked at the hub's receive time (a `clock` reason). */
+        clockWindowS: Type.Integer({ minimum: 60, maximum: 31_536_000, default: 86_400 }),
+        /** Free space of the database's file system below which the verdict is degraded, and below which it is down. */
+        diskDegradedBytes: Type.Integer({ minimum: 0, default: 256 * 1024 * 1024 }),
+        diskDownBytes: Type.Integer({ minimum: 0, default: 32 * 1024 * 1024 }),
+      },
       { additionalProperties: false, default: {} },
     ),
   },

@@ -5,16 +5,20 @@
 // socket read) are applied in ONE transaction (each batch in its own savepoint) and acknowledged together after its
 // commit: one fsync for all of them. If any of them fails, the group is rolled back and each message is taken again
 // on its own, so one bad message never holds back the others.
+import type { Statement } from 'better-sqlite3';
 import { describeErrors, parse, parseEventBatch, parseTopic, topics, type EventBatch, type ParseResult, type BatchParseResult } from '../../protocols/events/index.js';
 import { componentLogger, type Logger } from '../../protocols/logging/index.js';
 import type { HubMqtt } from '../broker/hub-mqtt.js';
 import type { Db } from '../db/database.js';
 import { Acknowledger } from './acks.js';
+import { believableTimes } from './clock.js';
 import { IngestStore, StreamOwnerError, type ApplyFn, type BatchOutcome, type BatchScope, type RefuseFn } from './store.js';
 
 export interface IngestOptions {
   /** Migrated with ingestMigrations (and whatever apply writes to). */
   db: Db;
+  /** An event ts further than this from the hub's receive time is booked at the receive time (default 24 h). */
+  clockWindowMs?: number;
   mqtt: HubMqtt;
   site: string;
   apply: ApplyFn;
@@ -121,9 +125,11 @@ export class Ingest {
   private readonly onlineListeners: Array<(gateway: string) => void> = [];
   private flushScheduled = false;
   private started = false;
+  private readonly recordClock: Statement;
 
   constructor(private readonly opts: IngestOptions) {
     this.store = new IngestStore(opts.db, opts.site, opts.apply, opts.batchScope, opts.refuse);
+    this.recordClock = opts.db.prepare('INSERT OR IGNORE INTO clock_exceptions (event_id, gateway, stream, seq, gateway_ts, booked_ts, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.log = componentLogger(opts.logger, 'ingest', { site: opts.site });
     this.clock = opts.clock ?? Date.now;
     this.maxApplyAttempts = opts.maxApplyAttempts ?? 5;
@@ -246,8 +252,9 @@ export class Ingest {
   }
 
   /** Apply a validated batch directly (tests, replays). Same transaction and counters as a received message. */
-  applyBatch(batch: EventBatch, receivedAt: number = this.clock()): BatchOutcome {
-    const topic = topics.events(this.opts.site, batch.gateway);
+  applyBatch(received: EventBatch, receivedAt: number = this.clock()): BatchOutcome {
+    const topic = topics.events(this.opts.site, received.gateway);
+    const batch = this.believable(received, receivedAt);
     let outcome: BatchOutcome;
     try {
       outcome = this.store.applyBatch(batch, receivedAt, this.isolate(topic, batch));
@@ -302,7 +309,7 @@ export class Ingest {
         },
       };
     }
-    const batch = r.value;
+    const batch = this.believable(r.value, now);
     const rejected = 'rejected' in r ? (r as BatchParseResult & { ok: true }).rejected : [];
     let outcome: BatchOutcome;
     try {
@@ -335,6 +342,15 @@ export class Ingest {
 
   private failureKey(topic: string, batch: EventBatch): string {
     return `${topic} ${batch.stream} ${batch.events[0]?.id ?? '-'} ${batch.events.length}`;
+  }
+
+  /** Replace implausible event times by the receive time, keeping the gateway's as evidence (same transaction as
+   * the apply when called inside it; a redelivery records nothing new). */
+  private believable(batch: EventBatch, receivedAt: number): EventBatch {
+    const r = believableTimes(batch, receivedAt, this.opts.clockWindowMs ?? 24 * 3600_000);
+    for (const c of r.corrected) this.recordClock.run(c.eventId, batch.gateway, c.stream, c.seq, c.gatewayTs, c.bookedTs, receivedAt);
+    if (r.corrected.length > 0) this.log.warn({ gateway: batch.gateway, events: r.corrected.length, gatewayTs: r.corrected[0]!.gatewayTs, bookedTs: r.corrected[0]!.bookedTs }, 'event times implausible against the hub clock: booked at the receive time');
+    return r.batch;
   }
 
   /** After maxApplyAttempts failures of the same message, apply it event by event (see IngestOptions). */

@@ -94,5 +94,22 @@ UPDATE dead_letters SET payload_bytes = length(payload);
 CREATE UNIQUE INDEX dead_letters_stream_seq ON dead_letters (stream, seq) WHERE seq IS NOT NULL;
 `,
     },
+    {
+      version: 3,
+      name: 'clock exceptions',
+      sql: `
+-- Events whose ts was implausible against the hub's clock: booked at the hub's receive time, the gateway's kept here.
+CREATE TABLE clock_exceptions (
+  event_id    TEXT PRIMARY KEY,
+  gateway     TEXT NOT NULL,
+  stream      TEXT NOT NULL,
+  seq         INTEGER NOT NULL,
+  gateway_ts  TEXT NOT NULL,            -- what the gateway said
+  booked_ts   TEXT NOT NULL,            -- what the ledger booked (the hub's receive time)
+  received_at INTEGER NOT NULL          -- ms, the hub's clock
+) WITHOUT ROWID;
+CREATE INDEX clock_exceptions_received ON clock_exceptions (received_at);
+`,
+    },
   ],
 };

@@ -20,6 +20,11 @@ CREATE TABLE exception_resolutions (
 );
 `,
     },
+    {
+      version: 2,
+      name: 'health probe',
+      sql: `CREATE TABLE health_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at_ms INTEGER NOT NULL); -- the status' real write`,
+    },
   ],
 };
 

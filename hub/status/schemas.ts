@@ -15,7 +15,7 @@ export const Ready = Type.Object({
 
 export const Reason = Type.Object({
   level: Type.Union([Type.Literal('down'), Type.Literal('degraded')]),
-  code: Type.String({ description: 'database, broker, gateway_down, reader_not_reading, scanner_not_open, outbox_backlog, no_gateway, channel_alert, mqtt_refused, unknown_door, open_exceptions, stream_gaps' }),
+  code: Type.String({ description: 'database, broker, gateway_down, reader_not_reading, scanner_not_open, outbox_backlog, no_gateway, channel_alert, mqtt_refused, unknown_door, open_exceptions, clock, disk_space, stream_gaps' }),
   subject: Type.String(),
   message: Type.String(),
 });

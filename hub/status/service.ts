@@ -11,6 +11,7 @@ import type { ChannelHealth } from '../channels/health.js';
 import type { HubConfig } from '../config/schema.js';
 import type { Ingest } from '../ingest/ingest.js';
 import type { AppliedEventBus } from './applied-bus.js';
+import { DatabaseHealth } from './database-health.js';
 import { openExceptionsByDoor, openUnknownDoors } from './exceptions.js';
 import { exposureWarnings, type ExposureWarning } from './exposure.js';
 import type { DoorWork, OpsProviders, PartnerDeliveries } from './providers.js';
@@ -112,13 +113,17 @@ export class StatusService {
   private readonly sql;
   private readonly warnings: ExposureWarning[];
 
+  private readonly dbHealth: DatabaseHealth;
+  private lowSpace: string | undefined;
+
   constructor(private readonly d: StatusDeps) {
     const db = d.api.db;
+    this.dbHealth = new DatabaseHealth(db, d.config.database.path, { degradedBytes: d.config.status.diskDegradedBytes, downBytes: d.config.status.diskDownBytes }, d.api.clock);
     this.sql = {
-      ping: db.prepare('SELECT 1').pluck(),
       lastPass: db.prepare("SELECT occurred_at AS at, epc, sku, direction, outcome FROM door_activity WHERE door = ? AND kind = 'pass' ORDER BY seq DESC LIMIT 1"),
       deadLetters: db.prepare('SELECT COUNT(*) FROM dead_letters').pluck(),
       gaps: db.prepare('SELECT kind, COUNT(*) AS n FROM stream_gaps GROUP BY kind'),
+      clock: db.prepare('SELECT gateway, COUNT(*) AS events, MAX(gateway_ts) AS latestGatewayTs FROM clock_exceptions WHERE received_at > ? GROUP BY gateway ORDER BY gateway'),
     };
     d.bus.on((applied) => this.rate.add(applied.length, d.api.clock()));
     this.warnings = exposureWarnings(d.config);
@@ -130,12 +135,9 @@ export class StatusService {
   }
 
   private database(): { ok: boolean; error?: string } {
-    try {
-      this.sql.ping.get();
-      return { ok: true };
-    } catch (err) {
-      return { ok: false, error: (err as Error).message };
-    }
+    const r = this.dbHealth.check();
+    this.lowSpace = r.lowSpace;
+    return r.error === undefined ? { ok: r.ok } : { ok: r.ok, error: r.error };
   }
 
   private brokerState(): { up: boolean; detail?: string } {
@@ -186,6 +188,8 @@ export class StatusService {
       neededGateways: new Set(doors.filter((d) => d.mode !== 'off').map((d) => d.gateway)),
       channels,
       missingGaps,
+      ...(this.lowSpace ? { lowSpace: this.lowSpace } : {}),
+      clockExceptions: database.ok ? (this.sql.clock.all(now - 24 * 3600_000) as Array<{ gateway: string; events: number; latestGatewayTs: string }>) : [],
       refusals: refusals.filter((r) => !r.connectedSince && now - r.atMs < REFUSAL_REASON_MS),
       unknownDoors: database.ok ? openUnknownDoors(api.db).filter((u) => !knownDoors.has(u.door)) : [],
       openExceptions: [...exceptionsByDoor].filter(([door]) => knownDoors.has(door)).map(([door, byType]) => ({ door, byType })),

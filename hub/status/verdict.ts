@@ -45,6 +45,10 @@ export interface StatusIn {
   channels: ReadonlyArray<{ channel: string; status: 'ok' | 'warn' | 'alert'; alerts: ReadonlyArray<{ level: string; message: string }> }>;
   /** Seq ranges of streams found missing and not yet filled. */
   missingGaps: number;
+  /** Free disk space below the degraded threshold, in words. */
+  lowSpace?: string;
+  /** Per gateway, events of the last day booked at the hub's receive time because their own time was implausible. */
+  clockExceptions?: ReadonlyArray<{ gateway: string; events: number; latestGatewayTs: string }>;
   /** Recent broker refusals of claimed gateway ids that have not got in since. */
   refusals?: ReadonlyArray<{ gateway: string; clientId: string; cause: string }>;
   /** Doors the hub does not know that gateways report passes at (open unknown_door exceptions). */
@@ -128,6 +132,10 @@ export function evaluate(s: StatusIn): { verdict: Verdict; reasons: Reason[]; ga
   }
   for (const d of s.failingDeliveries ?? []) {
     reasons.push({ level: 'degraded', code: 'partner_delivery', subject: d.partner, message: `delivery ${d.key} to ${d.partner} failed ${plural(d.attempts, 'time')} in a row (${d.lastError ?? 'no error recorded'}): see /api/v1/partners/outbox` });
+  }
+  if (s.lowSpace) reasons.push({ level: 'degraded', code: 'disk_space', subject: 'database', message: s.lowSpace });
+  for (const c of s.clockExceptions ?? []) {
+    reasons.push({ level: 'degraded', code: 'clock', subject: c.gateway, message: `${plural(c.events, 'event')} from ${c.gateway} carried an implausible time (latest ${c.latestGatewayTs}): booked at the hub's receive time; set the gateway's clock` });
   }
   if (s.missingGaps > 0) reasons.push({ level: 'degraded', code: 'stream_gaps', subject: 'ingest', message: `${s.missingGaps} range(s) of events missing from gateway streams, not yet delivered` });
 

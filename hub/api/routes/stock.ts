@@ -1,7 +1,7 @@
 // hub/api — stock, moves (the audit trail, and manual transfers/adjustments) and the valuation report.
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { getStock, listMoves, postMove, recordAudit, valuationReport, type MoveFilter, type MoveReason } from '../../ledger/index.js';
+import { getMove, getStock, listMoves, postMove, recordAudit, valuationReport, type MoveFilter, type MoveReason } from '../../ledger/index.js';
 import { isoTs } from '../../../protocols/events/index.js';
 import { actorOf } from '../actor.js';
 import type { ApiContext } from '../context.js';
@@ -77,9 +77,13 @@ export async function stockRoutes(app: FastifyInstance, ctx: ApiContext): Promis
     const b = req.body as typeof ManualMove.static;
     const actor = actorOf(req);
     const now = clock();
+    const id = `api:${key}`;
     const result = db.transaction(() => {
+      // A retry that leaves occurredAt out again means the time of the first attempt, not of this one: the same body
+      // answers the original move, never a conflict on a default.
+      const occurredAt = b.occurredAt ?? getMove(db, id)?.occurredAt ?? isoTs(now);
       const r = postMove(db, {
-        id: `api:${key}`,
+        id,
         sku: b.sku,
         qty: b.qty,
         from: b.from,
@@ -89,7 +93,7 @@ export async function stockRoutes(app: FastifyInstance, ctx: ApiContext): Promis
         epc: b.epc?.toLowerCase() ?? null,
         unitCost: b.unitCost ?? null,
         actor,
-        occurredAt: b.occurredAt ?? isoTs(now),
+        occurredAt,
         note: b.note,
       }, now);
       if (r.status === 'created') recordAudit(db, { actor, action: 'move.post', target: r.move.id, reason: b.note, payload: b, atMs: now });
