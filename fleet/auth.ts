@@ -1,21 +1,14 @@
 // fleet — the REST API's bearer tokens, the hub's model: tokens in config as scrypt hashes
 // (`scrypt$N$r$p$<salt b64>$<key b64>`, made by scripts/hash-secret.ts), a role each; viewers read, every request
 // else needs operator. No tokens configured: the API is open (the daemon then refuses a non-loopback bind).
-import { scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import { verifySecret } from '../protocols/secrets/secret-hash.js';
 import type { FleetConfig } from './config.js';
 
 type Token = FleetConfig['http']['tokens'][number];
 
-function verify(secret: string, hash: string): Promise<boolean> {
-  const [, n, r, p, salt, key] = hash.split('$');
-  const want = Buffer.from(key ?? '', 'base64');
-  return new Promise((resolve) => {
-    scryptCb(secret, Buffer.from(salt ?? '', 'base64'), want.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: 256 * 1024 * 1024 }, (err, got) => {
-      resolve(!err && got.length === want.length && timingSafeEqual(got, want));
-    });
-  });
-}
+/** A token whose hash does not parse never matches (config validation names it). */
+const verify = (secret: string, hash: string): Promise<boolean> => verifySecret(secret, hash).catch(() => false);
 
 export function installFleetAuth(app: FastifyInstance, tokens: readonly Token[]): void {
   if (tokens.length === 0) return;

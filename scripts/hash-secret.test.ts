@@ -1,7 +1,7 @@
 // scripts — hash-secret CLI: the hash it prints verifies against the secret it was given.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { verifySecret } from '../hub/broker/credentials.js';
+import { verifySecret } from '../protocols/secrets/secret-hash.js';
 
 const SCRIPT = new URL('./hash-secret.ts', import.meta.url).pathname;
 const TSX = new URL('../node_modules/.bin/tsx', import.meta.url).pathname;

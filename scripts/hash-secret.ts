@@ -3,7 +3,7 @@
 //   printf %s "$SECRET" | npx tsx scripts/hash-secret.ts
 //   npx tsx scripts/hash-secret.ts --generate (make a random 32-byte secret, print it and its hash)
 import { randomBytes } from 'node:crypto';
-import { hashSecret } from '../hub/broker/credentials.js';
+import { hashSecret } from '../protocols/secrets/secret-hash.js';
 
 async function readSecret(): Promise<string> {
   const stdin = process.stdin;

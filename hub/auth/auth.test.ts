@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../protocols/logging/index.js';
 import { startHub } from '../app.js';
-import { hashSecret } from '../broker/credentials.js';
+import { hashSecret } from '../../protocols/secrets/secret-hash.js';
 import { parseHubConfig } from '../config/load.js';
 import { listAudit } from '../ledger/index.js';
 import { call } from '../status/test-support.js';

@@ -1,7 +1,7 @@
 // hub/auth — who presents a bearer token: verified once against the configured scrypt hashes (slow on purpose), then
 // remembered by the SHA-256 of the presented token so every later request costs one hash and one map lookup.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { parseSecretHash, verifySecret, type ParsedHash } from '../broker/credentials.js';
+import { parseSecretHash, verifySecret, type ParsedHash } from '../../protocols/secrets/secret-hash.js';
 import type { ApiRole } from '../config/schema.js';
 
 export interface ApiToken {

@@ -6,7 +6,7 @@ import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../protocols/logging/index.js';
 import { startBroker, type RunningBroker } from './broker.js';
-import { hashSecret } from './credentials.js';
+import { hashSecret } from '../../protocols/secrets/secret-hash.js';
 import { waitFor } from './test-support.js';
 
 const SITE = 's1';

@@ -10,7 +10,7 @@ import { isValidId } from '../../protocols/events/index.js';
 import { componentLogger, type Logger } from '../../protocols/logging/index.js';
 import { isLoopback } from '../auth/bind.js';
 import { clientIdOwner, describePrincipal, publishRefusal, subscribeRefusal, willRefusal, type Principal } from './acl.js';
-import { parseSecretHash, verifySecret, type ParsedHash } from './credentials.js';
+import { parseSecretHash, verifySecret, type ParsedHash } from '../../protocols/secrets/secret-hash.js';
 import type { HubMqtt, MessageHandler, PublishOptions } from './hub-mqtt.js';
 import { DEFAULT_MAX_PACKET_BYTES, limitPacketSize } from './packet-limit.js';
 import { PreAckRouter } from './pre-ack-router.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Value } from '@sinclair/typebox/value';
 import { ConfigError, parseYamlText, schemaKeyPaths, valueKeyPaths } from '../../protocols/config/index.js';
-import { hashSecret, verifySecret } from '../broker/credentials.js';
+import { hashSecret, verifySecret } from '../../protocols/secrets/secret-hash.js';
 import { loadHubConfig, parseHubConfig } from './load.js';
 import { HubConfigSchema } from './schema.js';
 import { HUB_MIGRATIONS, applyLocations } from '../app.js';

@@ -26,12 +26,13 @@ export interface PassContext {
 
 /**
  * A module that follows passes at doors (receiving, shipping, returns, counts). Every hook runs inside the batch
- * transaction. `enrich` may add a reference and a unit cost to the move about to be posted; `claim` may take a pass
+ * transaction. `enrich` may add a reference and a unit cost to the move about to be posted, and name the location that
+ * stands for the customer on this pass (`transit` for a shipment to another site of the fleet); `claim` may take a pass
  * the door rules would not move (an SSCC pallet tag, a count observation) and answer for it; `observe` sees every
  * outcome.
  */
 export interface PassObserver {
-  enrich?(db: Db, pass: PassContext): { reference?: string; unitCost?: number } | undefined;
+  enrich?(db: Db, pass: PassContext): Enrichment | undefined;
   claim?(db: Db, pass: PassContext, nowMs: number): PassOutcome | undefined;
   observe?(db: Db, pass: PassContext, outcome: PassOutcome, nowMs: number): void;
   /** A scan at a station (no configured door), e.g. a handheld in count mode; may answer for it. */
@@ -45,6 +46,13 @@ export interface PassObserver {
  * or the one event when the ingest isolates events): postings need no savepoint of their own.
  */
 const IN_BATCH: PostOptions = { callerRollsBack: true };
+
+export interface Enrichment {
+  reference?: string;
+  unitCost?: number;
+  /** The location the door rules' `customer` role resolves to on this pass (default: the virtual customer). */
+  customer?: string;
+}
 
 const VIRTUAL_ROLES: Partial<Record<LocationRole, string>> = {
   supplier: VIRTUAL.supplier,
@@ -148,10 +156,11 @@ export class DoorInterpreter {
     const rule = ruleFor(pass.door.mode, pass.direction);
     if (rule.action === 'exception') return { kind: 'exception', type: rule.type, message: rule.message };
 
-    const to = this.resolve(rule.to, pass.door);
+    const extra = this.enriched(db, pass);
+    const to = this.resolve(rule.to, pass.door, extra);
     const serial = getSerial(db, epc);
     if (serial && serial.location === to) return { kind: 'repeat', message: `EPC ${epc} is already at ${to}` };
-    const from = rule.from === 'current' ? serial?.location : this.resolve(rule.from, pass.door);
+    const from = rule.from === 'current' ? serial?.location : this.resolve(rule.from, pass.door, extra);
     if (from === undefined) return { kind: 'exception', type: 'unknown_unit', message: `EPC ${epc} (SKU ${pass.item.sku}) was never received: nothing to ship` };
     if (serial ? serial.location !== from : !(from in INBOUND_ORIGINS)) {
       return {
@@ -160,11 +169,10 @@ export class DoorInterpreter {
         message: `EPC ${epc} is at ${serial?.location ?? 'no location (never received)'}, but a ${pass.door.mode} door's ${pass.direction} pass moves units from ${from}: nothing moved`,
       };
     }
-    return this.post(db, pass, rule, from, to, now);
+    return this.post(db, pass, rule, from, to, extra, now);
   }
 
-  private post(db: Db, pass: PassContext, rule: MoveRule, from: string, to: string, now: number): PassOutcome {
-    const extra = this.enriched(db, pass);
+  private post(db: Db, pass: PassContext, rule: MoveRule, from: string, to: string, extra: Enrichment, now: number): PassOutcome {
     const result = moveSerial(
       db,
       {
@@ -217,9 +225,9 @@ export class DoorInterpreter {
     if (pass.item.tracking === 'serial') return { kind: 'exception', type: 'tracking_mismatch', message: `SKU ${pass.item.sku} is serial-tracked: its units move by their RFID tags, not by barcode quantity` };
     const rule = ruleFor(pass.door.mode, pass.direction);
     if (rule.action === 'exception') return { kind: 'exception', type: rule.type, message: rule.message };
-    const from = rule.from === 'current' ? pass.door.stock : this.resolve(rule.from, pass.door);
-    const to = this.resolve(rule.to, pass.door);
     const extra = this.enriched(db, pass);
+    const from = rule.from === 'current' ? pass.door.stock : this.resolve(rule.from, pass.door, extra);
+    const to = this.resolve(rule.to, pass.door, extra);
     const result = postMove(
       db,
       {
@@ -241,7 +249,8 @@ export class DoorInterpreter {
     return { kind: 'moved', move: result.move };
   }
 
-  private resolve(role: LocationRole, door: DoorRow): string {
+  private resolve(role: LocationRole, door: DoorRow, extra: Enrichment): string {
+    if (role === 'customer' && extra.customer) return extra.customer;
     const v = VIRTUAL_ROLES[role];
     if (v) return v;
     if (role === 'receiving') return door.receiving;
@@ -257,8 +266,8 @@ export class DoorInterpreter {
     return undefined;
   }
 
-  private enriched(db: Db, pass: PassContext): { reference?: string; unitCost?: number } {
-    const out: { reference?: string; unitCost?: number } = {};
+  private enriched(db: Db, pass: PassContext): Enrichment {
+    const out: Enrichment = {};
     for (const o of this.observers) Object.assign(out, o.enrich?.(db, pass));
     return out;
   }

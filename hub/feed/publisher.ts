@@ -2,9 +2,16 @@
 // as Nats-Msg-Id (JetStream drops a resend within the stream's duplicate window), and removes rows only once
 // JetStream acknowledged them (so a record is in the replicated stream before it leaves SQLite). While NATS is
 // unreachable the hub keeps working and the outbox grows; the publisher catches up in seq order when it comes back.
+//
+// Stream order is seq order. Records are pipelined, and each carries the previous record's id as JetStream's
+// expected last msg id: if record n is lost on the way (a node killed mid-flight, a leader change) while n+1.. were
+// already sent, n+1.. are refused instead of being stored before n (which left the fleet at a gap it could never
+// pass: seed 5 of the faults test). Before publishing after a failure or a (re)connect, the publisher reads the last
+// record the stream holds for the site: what is already there leaves the outbox (a lost ack, or the duplicate
+// window long past) and its id is the expectation for the next.
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
-import { jetstream, jetstreamManager, StorageType, type JetStreamClient } from '@nats-io/jetstream';
-import { feedStream, feedSubject } from '../../protocols/feed/index.js';
+import { jetstream, jetstreamManager, StorageType, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import { feedStream, feedSubject, parseFeedRecord } from '../../protocols/feed/index.js';
 import type { Logger } from '../../protocols/logging/index.js';
 import type { FeedOutbox } from './outbox.js';
 
@@ -26,6 +33,9 @@ export interface FeedPublisherOptions {
 export class FeedPublisher {
   private nc: NatsConnection | undefined;
   private js: JetStreamClient | undefined;
+  private jsm: JetStreamManager | undefined;
+  /** The last record the stream is known to hold (null: none); undefined until read from the stream. */
+  private tail: { seq: number; id: string } | null | undefined;
   private running = false;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
@@ -79,12 +89,16 @@ export class FeedPublisher {
 
   /** Publish up to one batch; returns how many records JetStream acknowledged. */
   private async publishOnce(js: JetStreamClient): Promise<number> {
-    const records = this.outbox.pending(this.opts.batch);
-    if (records.length === 0) return 0;
     const subject = feedSubject(this.opts.site);
     const stream = feedStream(this.opts.site);
+    if (this.tail === undefined) this.tail = await this.streamTail(stream, subject);
+    const records = this.outbox.pending(this.opts.batch);
+    if (records.length === 0) return 0;
     const acks = await Promise.allSettled(
-      records.map((r) => js.publish(subject, JSON.stringify(r), { msgID: r.id, expect: { streamName: stream }, timeout: 10_000 })),
+      records.map((r, i) => {
+        const previous = i === 0 ? this.tail?.id : records[i - 1]!.id;
+        return js.publish(subject, JSON.stringify(r), { msgID: r.id, expect: { streamName: stream, ...(previous !== undefined ? { lastMsgID: previous } : {}) }, timeout: 10_000 });
+      }),
     );
     // Acknowledged prefix: rows leave the outbox only up to the first record JetStream did not confirm.
     let through = 0;
@@ -92,13 +106,32 @@ export class FeedPublisher {
       const a = acks[i]!;
       if (a.status !== 'fulfilled') {
         if (through > 0) this.outbox.acknowledged(through);
+        this.tail = undefined; // what the stream holds now is read again before the next try
         throw a.reason as Error;
       }
       through = records[i]!.seq;
     }
     this.outbox.acknowledged(through);
+    const last = records[records.length - 1]!;
+    this.tail = { seq: last.seq, id: last.id };
     this.published += records.length;
     return records.length;
+  }
+
+  /** The site's last record in the stream; every outbox row up to it is already there and leaves the outbox. */
+  private async streamTail(stream: string, subject: string): Promise<{ seq: number; id: string } | null> {
+    const stored = await this.jsm!.streams.getMessage(stream, { last_by_subj: subject });
+    if (!stored) return null;
+    const p = parseFeedRecord(stored.data, this.opts.site);
+    if (!p.ok) throw new Error(`feed: the last message of stream ${stream} (stream seq ${stored.seq}) is not a feed record of site ${this.opts.site}: ${p.errors.map((e) => `${e.path || '/'}: ${e.message}`).join('; ')}`);
+    const { seq, id } = p.record;
+    const state = this.outbox.state();
+    if (seq >= state.nextSeq) throw new Error(`feed: stream ${stream} already holds seq ${seq} but this hub has handed out only up to ${state.nextSeq - 1}: the stream belongs to another database of site ${this.opts.site}`);
+    if (seq > state.publishedThrough) {
+      this.log.info({ through: seq, was: state.publishedThrough }, 'feed: the stream already holds records the outbox still had (an acknowledgement was lost); they leave the outbox');
+      this.outbox.acknowledged(seq);
+    }
+    return { seq, id };
   }
 
   private async client(): Promise<JetStreamClient> {
@@ -130,6 +163,8 @@ export class FeedPublisher {
     }
     this.nc = nc;
     this.js = jetstream(nc);
+    this.jsm = await jetstreamManager(nc);
+    this.tail = undefined;
     this.log.info({ servers: this.opts.servers }, 'feed: connected to NATS');
     return this.js;
   }

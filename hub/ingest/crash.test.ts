@@ -2,7 +2,7 @@
 // DOCKGATE_CRASH_KILLS sets the number of kills (default 50), DOCKGATE_CRASH_SEED replays a run's random moments.
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hashSecret } from '../broker/credentials.js';
+import { hashSecret } from '../../protocols/secrets/secret-hash.js';
 import { freePort } from '../broker/test-support.js';
 import { openDatabase } from '../db/database.js';
 import { bundleFixture, runCrash } from '../testing/crash-run.js';

@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse, topics, type Event } from '../../protocols/events/index.js';
 import { silentLogger } from '../../protocols/logging/index.js';
 import { startBroker } from '../broker/broker.js';
-import { hashSecret } from '../broker/credentials.js';
+import { hashSecret } from '../../protocols/secrets/secret-hash.js';
 import { connectExternalMqtt } from '../broker/external-mqtt.js';
 import type { HubMqtt } from '../broker/hub-mqtt.js';
 import { startMosquitto, waitFor } from '../broker/test-support.js';

@@ -7,11 +7,11 @@ import type { Db } from '../db/database.js';
 import type { PassContext, PassObserver } from '../doors/interpreter.js';
 import type { PassOutcome } from '../doors/store.js';
 import { raiseWrongDoor } from '../variances/wrong-door.js';
-import { getSerial, postMove, VIRTUAL, type Move } from '../ledger/index.js';
+import { getSerial, postMove, type Move } from '../ledger/index.js';
 import type { CheckedPallet } from '../receiving/expected-goods.js';
 import { onVarianceResolved, openVarianceByKey, raiseVariance, type MoveSpec } from '../variances/store.js';
 import type { DoorSignals } from './signals.js';
-import { namedEpcs, openShipmentAt, settleLight, shipmentLine, shippedQty } from './store.js';
+import { namedEpcs, openShipmentAt, settleLight, shipmentDestination, shipmentLine, shipmentRow, shippedQty } from './store.js';
 
 const BY = 'shipping';
 
@@ -29,7 +29,7 @@ export function shippingObserver(db: Db, signals: DoorSignals): PassObserver {
     enrich(tx, pass) {
       if (pass.door.mode !== 'shipping') return undefined;
       const s = openShipmentAt(tx, pass.door.id);
-      return s ? { reference: s.id } : undefined;
+      return s ? { reference: s.id, customer: shipmentDestination(s) } : undefined;
     },
 
     claim(tx, pass, nowMs) {
@@ -49,7 +49,7 @@ export function shippingObserver(db: Db, signals: DoorSignals): PassObserver {
       const line = shipmentLine(tx, s.id, sku);
       if (pass.epc !== undefined && pass.item.tracking === 'serial') {
         const serial = getSerial(tx, pass.epc);
-        if (serial?.location === VIRTUAL.customer) return undefined; // already gone: the rules say repeat
+        if (serial?.location === shipmentDestination(s)) return undefined; // already gone: the rules say repeat
         const named = namedEpcs(tx, s.id, sku);
         if (named.size > 0 ? named.has(pass.epc) : line !== undefined && shippedQty(tx, s.id, sku) < line.qty) return undefined;
         return unexpected(tx, signals, pass, s.id, line ? `EPC ${pass.epc} (${sku}) is not one of the units shipment ${s.id} lists, or its line is complete` : `${sku} (EPC ${pass.epc}) is not on shipment ${s.id}`, nowMs);
@@ -77,9 +77,9 @@ function unexpected(db: Db, signals: DoorSignals, pass: PassContext, shipment: s
   if (!again && pass.item) {
     if (pass.item.tracking === 'serial' && pass.epc) {
       const serial = getSerial(db, pass.epc);
-      if (serial) plan = [{ sku: pass.item.sku, qty: 1, epc: pass.epc, from: serial.location, to: VIRTUAL.customer, reason: 'shipment', reference: shipment, eventId: pass.event.id }];
+      if (serial) plan = [{ sku: pass.item.sku, qty: 1, epc: pass.epc, from: serial.location, to: shipmentDestination(shipmentRow(db, shipment)), reason: 'shipment', reference: shipment, eventId: pass.event.id }];
     } else if (pass.item.tracking === 'quantity') {
-      plan = [{ sku: pass.item.sku, qty: pass.qty, from: pass.door.stock, to: VIRTUAL.customer, reason: 'shipment', reference: shipment, eventId: pass.event.id }];
+      plan = [{ sku: pass.item.sku, qty: pass.qty, from: pass.door.stock, to: shipmentDestination(shipmentRow(db, shipment)), reason: 'shipment', reference: shipment, eventId: pass.event.id }];
     }
   }
   const v = raiseVariance(db, {
@@ -103,8 +103,9 @@ function unexpected(db: Db, signals: DoorSignals, pass: PassContext, shipment: s
 function shipPallet(db: Db, pass: PassContext, shipment: string, contents: CheckedPallet['contents'], nowMs: number): PassOutcome {
   const moves: Move[] = [];
   const event = pass.event;
+  const destination = shipmentDestination(shipmentRow(db, shipment));
   const base = {
-    to: VIRTUAL.customer,
+    to: destination,
     reason: 'shipment' as const,
     reference: shipment,
     actor: event.kind === 'scan' ? { kind: 'scanner' as const, id: event.scanner } : { kind: 'gateway' as const, id: pass.gateway },
@@ -115,7 +116,7 @@ function shipPallet(db: Db, pass: PassContext, shipment: string, contents: Check
     if (c.epcs.length > 0) {
       for (const epc of c.epcs) {
         const serial = getSerial(db, epc);
-        if (!serial || serial.location === VIRTUAL.customer) continue; // gone already, or never on the books (close reports it)
+        if (!serial || serial.location === destination) continue; // gone already, or never on the books (close reports it)
         moves.push(postMove(db, { ...base, id: `ev:${event.id}:${epc}`, sku: c.sku, qty: 1, epc, from: serial.location }, nowMs).move);
       }
     } else {

@@ -118,10 +118,18 @@ export function shipmentLine(db: Db, shipment: string, sku: string): { line: num
   return db.prepare('SELECT line, qty FROM shipment_lines WHERE shipment = ? AND sku = ?').get(shipment, sku) as { line: number; qty: number } | undefined;
 }
 
-/** Net units of a SKU shipped against a shipment: to the customer minus those brought back in. */
+/**
+ * Where a shipment's units go: a transfer to another site of the fleet (customer `site:<id>`, an internal ASN at the
+ * receiving site) leaves for `transit`, where the fleet matches it with the other site's receipt; else the customer.
+ */
+export function shipmentDestination(s: { customer: string | null } | undefined): string {
+  return s?.customer?.startsWith('site:') ? VIRTUAL.transit : VIRTUAL.customer;
+}
+
+/** Net units of a SKU shipped against a shipment: to its destination minus those brought back in. */
 export function shippedQty(db: Db, shipment: string, sku: string): number {
-  const r = db.prepare(`SELECT COALESCE(SUM(CASE WHEN to_location = @customer THEN qty WHEN from_location = @customer THEN -qty ELSE 0 END), 0) AS n
-                        FROM moves WHERE reference = @shipment AND sku = @sku AND reason = 'shipment'`).get({ shipment, sku, customer: VIRTUAL.customer }) as { n: number };
+  const r = db.prepare(`SELECT COALESCE(SUM(CASE WHEN to_location = @dest THEN qty WHEN from_location = @dest THEN -qty ELSE 0 END), 0) AS n
+                        FROM moves WHERE reference = @shipment AND sku = @sku AND reason = 'shipment'`).get({ shipment, sku, dest: shipmentDestination(shipmentRow(db, shipment)) }) as { n: number };
   return r.n;
 }
 
@@ -136,7 +144,7 @@ export function getShipment(db: Db, id: string): Shipment | undefined {
   const lines = (db.prepare('SELECT * FROM shipment_lines WHERE shipment = ? ORDER BY line').all(id) as Array<{ line: number; sku: string; qty: number; shipped_at_close: number | null }>)
     .map((l) => ({ line: l.line, sku: l.sku, expected: l.qty, shipped: l.shipped_at_close ?? shippedQty(db, id, l.sku) }));
   const epcs = (db.prepare(`SELECT e.epc, e.sku, (s.location = @customer) AS shipped FROM shipment_epcs e LEFT JOIN serials s ON s.epc = e.epc WHERE e.shipment = @id ORDER BY e.epc`)
-    .all({ id, customer: VIRTUAL.customer }) as Array<{ epc: string; sku: string; shipped: number | null }>).map((e) => ({ epc: e.epc, sku: e.sku, shipped: e.shipped === 1 }));
+    .all({ id, customer: shipmentDestination(r) }) as Array<{ epc: string; sku: string; shipped: number | null }>).map((e) => ({ epc: e.epc, sku: e.sku, shipped: e.shipped === 1 }));
   const pallets = (db.prepare('SELECT sscc, contents, seen_ms FROM shipment_pallets WHERE shipment = ? ORDER BY sscc').all(id) as Array<{ sscc: string; contents: string; seen_ms: number | null }>)
     .map((p) => ({ sscc: p.sscc, contents: JSON.parse(p.contents) as CheckedPallet['contents'], seenAt: p.seen_ms === null ? null : isoTs(p.seen_ms) }));
   const complete = lines.every((l) => l.shipped >= l.expected) && epcs.every((e) => e.shipped) && pallets.every((p) => p.seenAt !== null);

@@ -86,14 +86,15 @@ export class TestGateway {
     readonly gateway: string,
     readonly stream: string,
     private readonly clock: () => number,
+    readonly site: string = TEST_SITE,
   ) {
     this.client = client;
   }
 
-  static async connect(url: string, opts: { gateway?: string; password?: string; stream?: string; clock?: () => number } = {}): Promise<TestGateway> {
+  static async connect(url: string, opts: { gateway?: string; password?: string; stream?: string; clock?: () => number; site?: string } = {}): Promise<TestGateway> {
     const gateway = opts.gateway ?? TEST_GATEWAY;
     const client = await mqtt.connectAsync(url, { clientId: `test-${gateway}-${Math.random().toString(36).slice(2)}`, username: gateway, password: opts.password ?? TEST_GATEWAY_PASSWORD, reconnectPeriod: 0, clean: true });
-    return new TestGateway(client, gateway, opts.stream ?? `test-stream-${Math.random().toString(36).slice(2, 10)}`, opts.clock ?? Date.now);
+    return new TestGateway(client, gateway, opts.stream ?? `test-stream-${Math.random().toString(36).slice(2, 10)}`, opts.clock ?? Date.now, opts.site ?? TEST_SITE);
   }
 
   /** Stamp drafts as the outbox would. */
@@ -106,7 +107,7 @@ export class TestGateway {
 
   /** Publish events as one batch; resolves on the broker's PUBACK (the hub has committed by then). */
   async publish(events: Event[]): Promise<void> {
-    await this.client.publishAsync(topics.events(TEST_SITE, this.gateway), JSON.stringify({ v: WIRE_VERSION, gateway: this.gateway, stream: this.stream, events }), { qos: 1 });
+    await this.client.publishAsync(topics.events(this.site, this.gateway), JSON.stringify({ v: WIRE_VERSION, gateway: this.gateway, stream: this.stream, events }), { qos: 1 });
   }
 
   async send(drafts: EventDraft[]): Promise<Event[]> {

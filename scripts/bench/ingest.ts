@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { WIRE_VERSION, isoTs, newEventId, topics, type Event, type EventBatch } from '../../protocols/events/index.js';
 import { silentLogger } from '../../protocols/logging/index.js';
 import { startBroker, type RunningBroker } from '../../hub/broker/broker.js';
-import { hashSecret } from '../../hub/broker/credentials.js';
+import { hashSecret } from '../../protocols/secrets/secret-hash.js';
 import type { HubMqtt } from '../../hub/broker/hub-mqtt.js';
 import { Ingest } from '../../hub/ingest/ingest.js';
 import type { ApplyFn, BatchScope } from '../../hub/ingest/store.js';

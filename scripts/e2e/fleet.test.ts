@@ -7,7 +7,8 @@ import { startFleet, type Fleet } from '../../fleet/app.js';
 import { startNatsCluster, type NatsCluster } from '../../fleet/testing/nats-cluster.js';
 import { startPostgres, type TestPostgres } from '../../fleet/testing/postgres.js';
 import { waitFor } from '../../fleet/testing/ports.js';
-import type { TestHub } from '../../hub/testing/harness.js';
+import { TestGateway, type TestHub } from '../../hub/testing/harness.js';
+import { gtin, scan } from '../../hub/variances/scenario-support.js';
 import { fleetConfig, hubApi, hubBalances, postMove, startFeedHub } from './fleet-support.js';
 
 describe('fleet over NATS JetStream and PostgreSQL', () => {
@@ -34,14 +35,23 @@ describe('fleet over NATS JetStream and PostgreSQL', () => {
 
   it('applies both sites\' moves once: stock per SKU across sites equals each hub\'s ledger; a transfer A → B is matched and its variances raised', async () => {
     for (const t of [a, b]) {
-      expect((await hubApi(t, 'POST', '/api/v1/items', { sku: 'X', name: 'X', tracking: 'quantity', standardCost: 100, costMethod: 'fifo' })).status).toBe(201);
+      expect((await hubApi(t, 'POST', '/api/v1/items', { sku: 'X', name: 'X', tracking: 'quantity', gtins: [gtin(22)], standardCost: 100, costMethod: 'fifo' })).status).toBe(201);
     }
     await postMove(a, 'a1', { sku: 'X', qty: 40, from: 'adjustment', to: 'stock', reason: 'adjustment' });
     await postMove(b, 'b1', { sku: 'X', qty: 7, from: 'adjustment', to: 'stock', reason: 'adjustment' });
-    // A transfer: A ships 10 to B (shipment TR-1 with party site:b, units to transit); B receives 8 against TR-1.
+    // A transfer: A ships 10 to B (shipment TR-1 with customer site:site-b): its shipping door's scans post the units to
+    // A's transit, not to the customer; B receives 8 against TR-1.
     expect((await hubApi(a, 'POST', '/api/v1/shipments', { id: 'TR-1', customer: 'site:site-b', lines: [{ sku: 'X', qty: 10 }] })).status).toBe(201);
     expect((await hubApi(a, 'POST', '/api/v1/shipments/TR-1/open', { door: 'door-2' })).status).toBe(200);
-    await postMove(a, 'a2', { sku: 'X', qty: 10, from: 'stock', to: 'transit', reason: 'shipment', reference: 'TR-1' });
+    const gw = await TestGateway.connect(a.mqttUrl, { site: 'site-a' });
+    try {
+      await gw.send([scan('door-2', { gtin: gtin(22), qty: 6 }), scan('door-2', { gtin: gtin(22), qty: 4 })]);
+    } finally {
+      await gw.close();
+    }
+    const shipped = a.hub.db.prepare("SELECT from_location AS f, to_location AS t, qty, reference FROM moves WHERE reason = 'shipment' ORDER BY seq").all();
+    expect(shipped).toEqual([{ f: 'stock', t: 'transit', qty: 6, reference: 'TR-1' }, { f: 'stock', t: 'transit', qty: 4, reference: 'TR-1' }]);
+    expect((await hubApi(a, 'GET', '/api/v1/shipments/TR-1')).body).toMatchObject({ lines: [{ sku: 'X', expected: 10, shipped: 10 }] });
     expect((await hubApi(b, 'POST', '/api/v1/receipts', { po: 'TR-1', kind: 'asn', supplier: 'site:site-a', lines: [{ sku: 'X', qty: 10 }] })).status).toBe(201);
     await postMove(b, 'b2', { sku: 'X', qty: 8, from: 'supplier', to: 'stock', reason: 'receipt', reference: 'TR-1' });
 

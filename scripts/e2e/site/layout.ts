@@ -1,6 +1,6 @@
 // scripts/e2e/site — the simulated site's layout and its configuration files: doors (mode, reader, gateway), the
 // SKUs the trucks bring, hub.yaml, each gateway.yaml and mosquitto.conf. Pure: strings in, strings out.
-import { hashSecret } from '../../../hub/broker/credentials.js';
+import { hashSecret } from '../../../protocols/secrets/secret-hash.js';
 import { decodeEpc } from '../../../protocols/epc/index.js';
 import { withCheckDigit } from '../../../protocols/gs1/check-digit.js';
 import { sgtin96 } from '../../sim/scenario.js';

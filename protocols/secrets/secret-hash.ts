@@ -1,4 +1,4 @@
-// hub/broker — gateway secrets at rest: scrypt hashes in config, never the plain secret; constant-time checks.
+// protocols/secrets — secrets at rest (gateway MQTT secrets, hub and fleet API tokens): scrypt hashes in config, never the plain secret; constant-time checks. Pure computation, no I/O.
 import { randomBytes, scrypt as scryptCb, scryptSync, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SecretHashError, hashSecret, parseSecretHash, verifySecret } from './credentials.js';
+import { SecretHashError, hashSecret, parseSecretHash, verifySecret } from './secret-hash.js';
 
 const CHEAP = { N: 1024 };
 
