@@ -46,6 +46,8 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
     nodes.push({ name: `n${i + 1}`, port, clusterPort: await freePort(), url: `nats://127.0.0.1:${port}` });
   }
   const routes = nodes.map((n) => `nats-route://127.0.0.1:${n.clusterPort}`);
+  // no_advertise: clients learn no node addresses beyond those they were given, so a test's proxy in front of a node
+  // (a site cut off from the fleet) cannot be bypassed through the cluster's gossip.
   for (const n of nodes) {
     const store = join(dir, n.name);
     mkdirSync(store, { recursive: true });
@@ -53,7 +55,7 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
       `server_name: ${n.name}`,
       `listen: 127.0.0.1:${n.port}`,
       `jetstream { store_dir: "${store}", max_memory_store: 64MB, max_file_store: 1GB }`,
-      ...(size > 1 ? [`cluster { name: dockgate-test, listen: 127.0.0.1:${n.clusterPort}, routes: [${routes.join(', ')}] }`] : []),
+      ...(size > 1 ? [`cluster { name: dockgate-test, listen: 127.0.0.1:${n.clusterPort}, no_advertise: true, routes: [${routes.join(', ')}] }`] : []),
     ].join('\n');
     writeFileSync(join(dir, `${n.name}.conf`), conf);
   }

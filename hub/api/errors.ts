@@ -52,8 +52,11 @@ export function installErrorHandler(app: FastifyInstance, log: Logger): void {
     const fe = err as FastifyError;
     if (fe.validation) {
       const first = fe.validation[0];
-      const field = first ? (first.instancePath.replace(/^\//, '').replace(/\//g, '.') || (first.params as { missingProperty?: string }).missingProperty) : undefined;
-      return reply.status(400).send(errorBody(400, `${fe.validationContext ?? 'request'}${first?.instancePath ?? ''} ${first?.message ?? fe.message}`.trim(), field));
+      const params = (first?.params ?? {}) as { missingProperty?: string; additionalProperty?: string };
+      const path = first ? first.instancePath.replace(/^\//, '').replace(/\//g, '.') : '';
+      const field = first ? (params.additionalProperty !== undefined ? [path, params.additionalProperty].filter(Boolean).join('.') : path || params.missingProperty) : undefined;
+      const message = params.additionalProperty !== undefined ? `has a field it does not know: ${params.additionalProperty}` : (first?.message ?? fe.message);
+      return reply.status(400).send(errorBody(400, `${fe.validationContext ?? 'request'}${first?.instancePath ?? ''} ${message}`.trim(), field));
     }
     const status = fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500 ? fe.statusCode : 500;
     if (status >= 500) log.error({ err, url: req.url }, 'request failed');

@@ -37,6 +37,13 @@ describe('strict request bodies', () => {
     expect(item).toMatchObject({ standardCost: 500, name: 'A' });
   });
 
+  it('refuses a field the body schema does not name (a misspelt gtins), naming it, and creates nothing', async () => {
+    const r = await send('POST', '/api/v1/items', JSON.stringify({ sku: 'G', name: 'G', tracking: 'serial', gtin: ['09506000134352'] }));
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ field: 'gtin', message: 'body has a field it does not know: gtin' });
+    expect((await fetch(`${t.hub.url}/api/v1/items/G`)).status).toBe(404);
+  });
+
   it('answers an empty or JSON body to the CSV import with a 4xx', async () => {
     expect((await fetch(`${t.hub.url}/api/v1/items/import`, { method: 'POST', headers: { 'content-type': 'application/json' } })).status).toBeLessThan(500);
     expect((await fetch(`${t.hub.url}/api/v1/items/import`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(415);

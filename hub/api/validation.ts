@@ -1,7 +1,9 @@
 // hub/api — how requests are validated. Bodies strictly: no type coercion ("5" is not 5, true is not 1, null is not 0:
 // null only where a schema says nullable), and every JSON body is walked for what no schema should let through: NUL
 // characters, strings over 64 KiB, numbers beyond ±2^53 (1e308 is an "integer" to JSON Schema). Querystring, params
-// and headers keep coercion: they are text on the wire ("?limit=5").
+// and headers keep coercion: they are text on the wire ("?limit=5"). A body object takes only the fields its schema
+// names (a misspelt `gtin` for `gtins` is a 400 naming it, not an item created without GTINs), unless the schema says
+// otherwise with its own additionalProperties.
 import { Ajv, type Options } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance, FastifySchema } from 'fastify';
@@ -35,10 +37,25 @@ export function unboundedValue(value: unknown, path = ''): { field: string; prob
   return undefined;
 }
 
+/** A copy of a JSON Schema whose objects with named properties refuse other fields (where it says nothing itself). */
+export function closedObjects(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(closedObjects);
+  if (typeof schema !== 'object' || schema === null) return schema;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(schema)) {
+    out[k] = k === 'properties' || k === 'patternProperties' || k === '$defs' || k === 'definitions'
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([name, sub]) => [name, closedObjects(sub)]))
+      : k === 'items' || k === 'anyOf' || k === 'oneOf' ? closedObjects(v) : v; // not allOf: its parts name only some of the fields
+  }
+  if (out.properties !== undefined && out.additionalProperties === undefined && out.type === 'object') out.additionalProperties = false;
+  return out;
+}
+
 export function installValidation(app: FastifyInstance): void {
   const strict = makeAjv(false);
   const coercing = makeAjv('array');
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema as FastifySchema & object));
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    httpPart === 'body' ? strict.compile(closedObjects(schema) as FastifySchema & object) : coercing.compile(schema as FastifySchema & object));
   app.addHook('preValidation', async (req) => {
     if (req.body === undefined || typeof req.body === 'string' || Buffer.isBuffer(req.body)) return;
     const bad = unboundedValue(req.body);
