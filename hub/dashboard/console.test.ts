@@ -6,7 +6,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hubModules } from '../modules.js';
 import { call, epc, gatewayStatus, passDraft, publishStatus, TEST_GTIN } from '../status/test-support.js';
-import { startTestHub, TestGateway, type TestHub } from '../testing/harness.js';
+import { BASE_SITE_YAML, startTestHub, TestGateway, type TestHub } from '../testing/harness.js';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const VIEWER = 'wall-token-1';
@@ -14,6 +14,8 @@ const OPERATOR = 'floor-token-1';
 const ADMIN = 'boss-token-1';
 const UNKNOWN_TAG = '30340000000000000000abcd';
 const ARTIFACTS = 'test-artifacts/console';
+/** The test site, and a count portal (door-4) whose reads count for the open count of its zone. */
+const SITE_YAML = BASE_SITE_YAML.replace('  - { id: returns, kind: returns, parent: dc }\n', '  - { id: returns, kind: returns, parent: dc }\n  - { id: dock-4, kind: door, parent: dc }\n') + '  - { id: door-4, mode: count, gateway: gw-1, location: dock-4 }\n';
 
 interface V { id: number; type: string; status: string; resolvedBy: string | null; resolutionReason: string | null; plan: unknown[] }
 
@@ -49,7 +51,7 @@ describe('ops console in a real headless Chromium', () => {
 
   beforeAll(async () => {
     // The broker listens beyond loopback without TLS: the hub warns of it (status.warnings), and the header shows it.
-    t = await startTestHub({ modulesFor: hubModules, broker: '{ type: embedded, tcp: { host: 0.0.0.0, port: 0 } }', env: { DOCKGATE_API_TOKENS: `wall:viewer:${VIEWER},floor:operator:${OPERATOR},boss:admin:${ADMIN}` } });
+    t = await startTestHub({ modulesFor: hubModules, yaml: SITE_YAML, broker: '{ type: embedded, tcp: { host: 0.0.0.0, port: 0 } }', env: { DOCKGATE_API_TOKENS: `wall:viewer:${VIEWER},floor:operator:${OPERATOR},boss:admin:${ADMIN}` } });
     hubUrl = t.hub.url;
     gw = await TestGateway.connect(t.mqttUrl);
     await publishStatus(t.mqttUrl, gatewayStatus());
@@ -105,7 +107,7 @@ describe('ops console in a real headless Chromium', () => {
     expect(await door1.locator('[data-role="unknown-today"]').textContent()).toBe('1 unknown direction');
     expect(await door1.locator('[data-role="work"]').textContent()).toContain('receipt PO-1: 1 / 1');
     expect(await door1.locator('[data-role="variances"]').textContent()).toMatch(/^[1-9]\d* open$/);
-    expect(await page.locator('.tile').count()).toBe(3);
+    expect(await page.locator('.tile').count()).toBe(4);
     expect(await page.textContent('#gateways')).toContain('reader portal-1: reading');
 
     const [event] = await gw.send([passDraft('door-2', UNKNOWN_TAG.replace('abcd', 'abce'), 'out')]); // resolves once committed
@@ -341,40 +343,71 @@ describe('ops console in a real headless Chromium', () => {
     await page.waitForSelector('[data-shipment="SH-1"] [data-role="status"]:has-text("closed")');
     expect(await page.locator('button[data-action="close"]').count()).toBe(0);
   });
-  it('6 cycle counts: what is due by ABC class, start one at a location, count by scanning, close, see the differences', async () => {
+  it('6 cycle counts: tick what the ABC schedule says is due, count by scanning and by a count portal, see the differences live, close, post what was held', async () => {
+    const stockAt = async (loc: string) => (await call<{ stock: Array<{ locations: Array<{ location: string; onHand: number }> }> }>(t.hub.url, 'GET', '/api/v1/stock?sku=PAL-1', { token: OPERATOR })).body.stock[0]!.locations.find((l) => l.location === loc)?.onHand ?? 0;
     await page.goto(`${t.hub.url}/#/counts`);
     await page.waitForSelector('#schedule tr[data-sku="PAL-1"]');
-    expect(await page.textContent('#schedule tr[data-sku="PAL-1"]')).toMatch(/class [ABC].*never counted/);
+    expect(await page.textContent('#schedule tr[data-sku="PAL-1"]')).toMatch(/class [ABC].*never counted.*due now/);
+    expect(await page.locator('#start-count select[name="zone"] option').allTextContents()).toEqual(['by scanning', 'by the reads at door-4']); // count doors only
+    await page.check('#schedule tr[data-sku="PAL-1"] input[type="checkbox"]');
     await page.fill('#start-count input[name="location"]', 'stock');
-    await page.click('#start-count button[type="submit"]');
+    await page.selectOption('#start-count select[name="zone"]', 'door-4');
+    await shoot(page, 'counts');
+    await page.click('#start-count button[type="submit"]:has-text("Count 1 ticked SKUs")');
     await page.waitForSelector('#count-scan');
     const id = Number(await page.getAttribute('[data-count]', 'data-count'));
+    expect((await call(t.hub.url, 'GET', `/api/v1/counts/${id}`, { token: OPERATOR })).body).toMatchObject({ location: 'stock', zone: 'door-4', skus: ['PAL-1'], status: 'open' });
+    const book = await stockAt('stock');
+    await page.waitForSelector(`#counted tr[data-sku="PAL-1"] [data-role="book"]:has-text("${book}")`); // before anything is counted: the book
     await page.focus('#count-scan');
-    for (const [code, said] of [[epc('2'), `Counted ${epc('2')}.`], [epc('2'), `${epc('2')} was already counted.`], [epc('20'), `Counted ${epc('20')}.`]] as const) {
+    for (const [code, said] of [[epc('2'), `Counted ${epc('2')}.`], [epc('2'), `${epc('2')} was already counted.`]] as const) {
       await page.keyboard.type(code);
       await page.keyboard.press('Enter');
       await page.waitForSelector(`#notice:has-text("${said}")`);
     }
-    await page.waitForSelector('#counted tr[data-sku="PAL-1"] td:has-text("2")');
+    await gw.send([passDraft('door-4', epc('20'), 'in')]); // the count portal reads a unit the books still have in receiving
+    await page.waitForSelector('#counted tr[data-sku="PAL-1"] [data-role="counted"]:has-text("2")'); // live
+    expect(await page.locator('#counted tr[data-sku="PAL-1"] td').allTextContents()).toEqual(['PAL-1', String(book), '2', `+${2 - book}`]);
     await shoot(page, 'count');
-    const book = (await call<{ stock: Array<{ locations: Array<{ location: string; onHand: number }> }> }>(t.hub.url, 'GET', '/api/v1/stock?sku=PAL-1', { token: OPERATOR })).body.stock[0]!.locations.find((l) => l.location === 'stock')?.onHand ?? 0;
+
     await page.click('button[data-action="close"]');
     await page.waitForSelector('#results tr[data-sku="PAL-1"]');
-    const r = (await call<{ status: string; results: Array<{ sku: string; book: number; counted: number; difference: number }> }>(t.hub.url, 'GET', `/api/v1/counts/${id}`, { token: OPERATOR })).body;
+    const r = (await call<{ status: string; results: Array<{ sku: string; book: number; counted: number; difference: number; variance: number | null; posted: boolean }> }>(t.hub.url, 'GET', `/api/v1/counts/${id}`, { token: OPERATOR })).body;
     expect(r.status).toBe('closed');
-    expect(r.results[0]).toMatchObject({ sku: 'PAL-1', book, counted: 2, difference: 2 - book });
+    expect(r.results).toEqual([expect.objectContaining({ sku: 'PAL-1', counted: 2, difference: 2 - r.results[0]!.book, posted: false })]);
+    const held = r.results[0]!.variance!;
+    expect(held).toBeGreaterThan(0); // beyond the class's tolerance: held
     const cells = await page.locator('#results tr[data-sku="PAL-1"] td').allTextContents();
-    expect(cells.slice(0, 4)).toEqual(['PAL-1', String(book), '2', 2 - book > 0 ? `+${2 - book}` : String(2 - book)]);
+    expect(cells.slice(0, 4)).toEqual(['PAL-1', String(r.results[0]!.book), '2', `+${r.results[0]!.difference}`]);
     await shoot(page, 'count-results');
+
+    // post the held difference: a reason is asked for, then the variance is accepted and its moves are on the books
+    const outcome = page.locator('#results tr[data-sku="PAL-1"] [data-role="outcome"]');
+    await outcome.locator('button[data-action="post"]').click();
+    await page.waitForSelector(`#notice.bad:has-text("Say why the difference of variance ${held} is posted")`);
+    expect((await call<V>(t.hub.url, 'GET', `/api/v1/variances/${held}`, { token: OPERATOR })).body.status).toBe('open');
+    await outcome.locator('input[name="reason"]').fill('unit was shelved before it was booked in');
+    await outcome.locator('button[data-action="post"]').click();
+    await page.waitForSelector(`#notice.ok:has-text("Difference of variance ${held} posted.")`);
+    await page.waitForSelector(`#results [data-role="outcome"]:has-text("variance #${held} accepted")`);
+    expect((await call<V>(t.hub.url, 'GET', `/api/v1/variances/${held}`, { token: OPERATOR })).body).toMatchObject({ status: 'accepted', resolvedBy: 'api:floor', resolutionReason: 'unit was shelved before it was booked in' });
+    expect(await stockAt('stock')).toBe(2); // epc 2 and the unit the portal counted
+    const where = (await call<{ moves: Array<{ to: string }> }>(t.hub.url, 'GET', `/api/v1/moves?epc=${epc('20')}`, { token: OPERATOR })).body.moves.at(-1);
+    expect(where?.to).toBe('stock');
   });
-  it('7 returns inspection: the units waiting with their age, restock or write off with a typed note', async () => {
+  it('7 returns inspection: the units waiting with their age, restock one and write off another, each with a typed note', async () => {
     const stockAt = async (loc: string) => (await call<{ stock: Array<{ locations: Array<{ location: string; onHand: number }> }> }>(t.hub.url, 'GET', '/api/v1/stock?sku=PAL-1', { token: OPERATOR })).body.stock[0]!.locations.find((l) => l.location === loc)?.onHand ?? 0;
+    // epc 1 left through door-2 in the shipments test; epc 2 is sold at the counter
+    const sold = await call(t.hub.url, 'POST', '/api/v1/moves', { token: ADMIN, headers: { 'idempotency-key': 'counter-1' }, body: { sku: 'PAL-1', qty: 1, from: 'stock', to: 'customer', reason: 'shipment', epc: epc('2'), note: 'sold at the counter' } });
+    expect(sold.status, JSON.stringify(sold.body)).toBe(201);
     const before = await stockAt('stock');
-    const r = await call(t.hub.url, 'POST', '/api/v1/returns', { token: OPERATOR, headers: { 'idempotency-key': 'ret-1' }, body: { epc: epc('1'), reference: 'RMA-1' } }); // shipped by the shipments test
-    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    for (const [n, rma] of [['1', 'RMA-1'], ['2', 'RMA-2']] as const) {
+      const r = await call(t.hub.url, 'POST', '/api/v1/returns', { token: OPERATOR, headers: { 'idempotency-key': `ret-${n}` }, body: { epc: epc(n), reference: rma } });
+      expect(r.status, JSON.stringify(r.body)).toBe(201);
+    }
     await page.goto(`${t.hub.url}/#/returns`);
-    await page.waitForSelector(`#returns [data-unit="${epc('1')}"]`);
-    expect(await page.textContent('#returns-count')).toMatch(/^1 units waiting, 0 longer than \d+ h$/);
+    await page.waitForSelector(`#returns [data-unit="${epc('2')}"]`);
+    expect(await page.textContent('#returns-count')).toMatch(/^2 units waiting, 0 longer than \d+ h$/);
     expect(await page.textContent(`#returns [data-unit="${epc('1')}"] [data-role="age"]`)).toContain('waiting under 1 h');
     await shoot(page, 'returns');
     const row1 = page.locator(`#returns [data-unit="${epc('1')}"]`);
@@ -383,34 +416,76 @@ describe('ops console in a real headless Chromium', () => {
     await row1.locator('input[name="note"]').fill('box dented, unit fine');
     await row1.locator('button[data-action="restock"]').click();
     await page.waitForSelector(`#notice.ok:has-text("${epc('1')} restocked.")`);
+    await page.waitForSelector(`#returns [data-unit="${epc('1')}"]`, { state: 'detached' });
+    const row2 = page.locator(`#returns [data-unit="${epc('2')}"]`);
+    await row2.locator('input[name="note"]').fill('screen cracked');
+    await row2.locator('button[data-action="scrap"]').click();
+    await page.waitForSelector(`#notice.ok:has-text("${epc('2')} written off.")`);
     await page.waitForSelector('#returns .empty');
-    const waiting = (await call<{ units: unknown[] }>(t.hub.url, 'GET', '/api/v1/returns/waiting', { token: OPERATOR })).body.units;
-    expect(waiting).toEqual([]);
-    expect(await stockAt('stock')).toBe(before + 1); // the restocked unit is stock again
+    expect((await call<{ units: unknown[] }>(t.hub.url, 'GET', '/api/v1/returns/waiting', { token: OPERATOR })).body.units).toEqual([]);
+    expect(await stockAt('stock')).toBe(before + 1); // the restocked unit is stock again; the written-off one is not
+    const last = async (n: string) => (await call<{ moves: Array<{ to: string; reason: string; actor: { id: string } }> }>(t.hub.url, 'GET', `/api/v1/moves?epc=${epc(n)}`, { token: OPERATOR })).body.moves.at(-1);
+    expect(await last('1')).toMatchObject({ to: 'stock', actor: { id: 'floor' } });
+    expect(await last('2')).toMatchObject({ to: 'scrap', reason: 'scrap', actor: { id: 'floor' } });
   });
-  it('8 stock: search by SKU (per location), by location, by EPC (the unit\'s history), CSV of what is shown', async () => {
-    const api = (await call<{ stock: Array<{ locations: Array<{ location: string; onHand: number; reserved: number }> }> }>(t.hub.url, 'GET', '/api/v1/stock?sku=PAL-1', { token: OPERATOR })).body.stock[0]!.locations;
-    await page.goto(`${t.hub.url}/#/stock`);
-    await page.fill('#stock-search input[name="q"]', 'PAL-1');
-    await page.click('#stock-search button[type="submit"]');
-    await page.waitForSelector('#stock[data-kind="stock"] tbody tr');
-    const rows = await page.locator('#stock tbody tr').evaluateAll((els) => els.map((e) => [...e.querySelectorAll('td')].map((td) => td.textContent)));
-    expect(rows.map((r) => [r[1], Number(r[3]), Number(r[4])])).toEqual(api.map((l) => [l.location, l.onHand, l.reserved]));
-    await shoot(page, 'stock');
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('button[data-action="csv"]')]);
+  it("8 stock: search by SKU, GTIN, location and EPC (the unit's history), per-location available, CSV of what is shown, of all stock and of a period's moves", async () => {
+    type Loc = { location: string; sellable: boolean; onHand: number; reserved: number };
+    const api = (await call<{ stock: Array<{ locations: Loc[] }> }>(t.hub.url, 'GET', '/api/v1/stock?sku=PAL-1', { token: OPERATOR })).body.stock[0]!.locations;
+    const expected = api.map((l) => ['PAL-1', l.location, l.sellable ? 'yes' : 'no', String(l.onHand), String(l.reserved), String(l.sellable ? l.onHand - l.reserved : 0)]);
+    expect(expected.find((r) => r[1] === 'stock')![5]).not.toBe('0'); // sellable stock is available
     const { readFileSync } = await import('node:fs');
-    expect(readFileSync((await download.path())!, 'utf8').split('\r\n')[0]).toBe('sku,location,sellable,on hand,reserved,available');
+    const rows = () => page.locator('#stock tbody tr').evaluateAll((els) => els.map((e) => [...e.querySelectorAll('td')].map((td) => td.textContent)));
+    const search = async (q: string) => {
+      await page.fill('#stock-search input[name="q"]', q);
+      await page.click('#stock-search button[type="submit"]');
+    };
+    await page.goto(`${t.hub.url}/#/stock`);
+    await search('PAL-1');
+    await page.waitForSelector('#found:has-text("SKU PAL-1")');
+    expect(await rows()).toEqual(expected);
+    await shoot(page, 'stock');
+    const [shown] = await Promise.all([page.waitForEvent('download'), page.click('button[data-action="csv"]')]);
+    expect(readFileSync((await shown.path())!, 'utf8')).toBe(['sku,location,sellable,on hand,reserved,available', ...expected.map((r) => r.join(','))].join('\r\n') + '\r\n');
 
-    await page.fill('#stock-search input[name="q"]', 'stock');
-    await page.click('#stock-search button[type="submit"]');
-    await page.waitForSelector(`#stock tbody tr td:has-text("stock")`);
-    expect(await page.locator('#stock tbody tr').count()).toBe(1);
+    await search(TEST_GTIN);
+    await page.waitForSelector(`#found:has-text("GTIN ${TEST_GTIN} is PAL-1")`);
+    expect(await rows()).toEqual(expected);
+    expect((await call(t.hub.url, 'GET', '/api/v1/items?gtin=12ab', { token: OPERATOR })).status).toBe(400);
 
-    await page.fill('#stock-search input[name="q"]', epc('1'));
-    await page.click('#stock-search button[type="submit"]');
+    await search('stock');
+    await page.waitForSelector('#found:has-text("at stock")');
+    expect(await rows()).toEqual(expected.filter((r) => r[1] === 'stock'));
+
+    await search('nowhere-7');
+    await page.waitForSelector('#notice.bad:has-text("nothing found for nowhere-7")');
+
+    await search(epc('1'));
     await page.waitForSelector('#stock[data-kind="history"] tbody tr');
     const history = (await call<{ moves: Array<{ from: string; to: string }> }>(t.hub.url, 'GET', `/api/v1/moves?epc=${epc('1')}`, { token: OPERATOR })).body.moves;
-    expect(history.length).toBeGreaterThanOrEqual(4); // received, put away, shipped, returned, restocked
+    expect(history.map((m) => m.to)).toEqual(['receiving', 'stock', 'customer', 'returns', 'stock']); // received, put away, shipped, returned, restocked
     expect(await page.locator('#stock tbody tr').evaluateAll((els) => els.map((e) => [e.children[3]!.textContent, e.children[4]!.textContent]))).toEqual(history.map((m) => [m.from, m.to]));
+    await shoot(page, 'unit-history');
+
+    // all stock, every SKU at every location
+    const [all] = await Promise.all([page.waitForEvent('download'), page.click('button[data-action="stock-csv"]')]);
+    expect(all.suggestedFilename()).toBe('stock.csv');
+    expect(readFileSync((await all.path())!, 'utf8')).toBe(['sku,location,sellable,on hand,reserved,available', ...expected.map((r) => r.join(','))].join('\r\n') + '\r\n');
+
+    // the moves of a period: today's are all of them; a period before the test has none
+    const today = await page.inputValue('#exports input[name="to"]');
+    const moves = (await call<{ moves: Array<{ seq: number }> }>(t.hub.url, 'GET', '/api/v1/moves?limit=1000', { token: OPERATOR })).body.moves;
+    const [period] = await Promise.all([page.waitForEvent('download'), page.click('button[data-action="moves-csv"]')]);
+    expect(period.suggestedFilename()).toBe(`moves-${today}-${today}.csv`);
+    const lines = readFileSync((await period.path())!, 'utf8').trimEnd().split('\r\n');
+    expect(lines[0]).toBe('seq,occurred at,sku,qty,from,to,reason,reference,epc,by,note');
+    expect(lines.slice(1).map((l) => Number(l.split(',')[0]))).toEqual(moves.map((m) => m.seq));
+    await page.waitForSelector(`#notice.ok:has-text("moves-${today}-${today}.csv: ${moves.length} rows.")`);
+    await page.fill('#exports input[name="from"]', '2020-01-01');
+    await page.fill('#exports input[name="to"]', '2020-01-31');
+    const [old] = await Promise.all([page.waitForEvent('download'), page.click('button[data-action="moves-csv"]')]);
+    expect(readFileSync((await old.path())!, 'utf8')).toBe('seq,occurred at,sku,qty,from,to,reason,reference,epc,by,note\r\n');
+    await page.fill('#exports input[name="from"]', '2020-02-01');
+    await page.click('button[data-action="moves-csv"]');
+    await page.waitForSelector('#notice.bad:has-text("The period ends (2020-01-31) before it begins (2020-02-01).")');
   });
 });

@@ -5,6 +5,7 @@ import {
   createItem,
   createLocation,
   getItem,
+  getItemByGtin,
   getLocation,
   importItemsCsv,
   listItems,
@@ -59,12 +60,20 @@ export async function catalogRoutes(app: FastifyInstance, ctx: ApiContext): Prom
   app.get('/api/v1/items', {
     schema: {
       tags: ['catalog'],
-      summary: 'List items by SKU, paged',
-      querystring: Type.Object({ after: Type.Optional(Type.String()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }),
+      summary: 'List items by SKU, paged; or the item a GTIN belongs to (none: an empty list)',
+      querystring: Type.Object({
+        after: Type.Optional(Type.String()),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+        gtin: Type.Optional(Type.String({ pattern: '^\\d{8,14}$', description: 'a GTIN-8, -12, -13 or -14 (any padding): the item it belongs to' })),
+      }),
       response: { 200: Type.Object({ items: Type.Array(Item) }), ...errors },
     },
   }, async (req) => {
-    const q = req.query as { after?: string; limit?: number };
+    const q = req.query as { after?: string; limit?: number; gtin?: string };
+    if (q.gtin !== undefined) {
+      const item = getItemByGtin(db, q.gtin);
+      return { items: item ? [item] : [] };
+    }
     return { items: listItems(db, q) };
   });
 
