@@ -307,6 +307,15 @@ describe('ops console in a real headless Chromium', () => {
     await page.waitForSelector('[data-door="door-2"]:not(.has-variances)');
     expect(await page.locator('[data-door="door-2"] [data-role="exceptions"]').count()).toBe(0);
   });
+  it('2 doors live: a pass a reader outage interrupted is counted on its door, apart from passes of unknown direction', async () => {
+    await page.goto(`${t.hub.url}/#/doors`);
+    await page.waitForSelector('[data-door="door-2"] [data-role="interrupted-today"]');
+    expect(await page.textContent('[data-door="door-2"] [data-role="interrupted-today"]')).toBe('0 interrupted');
+    const [event] = await gw.send([Object.assign(passDraft('door-2', epc('30'), 'out'), { interrupted: true, confidence: 0.4 })]);
+    await page.waitForSelector(`[data-door="door-2"] .passes li[data-event="${event!.id}"]`);
+    await page.waitForSelector('[data-door="door-2"] [data-role="interrupted-today"]:has-text("1 interrupted")');
+    expect(await page.textContent('[data-door="door-2"] [data-role="unknown-today"]')).toBe('0 unknown direction');
+  });
   it('3 shipments: list, expected vs shipped, open at the door, live, close with what did not leave, print and CSV', async () => {
     expect((await call(t.hub.url, 'POST', '/api/v1/shipments', { token: OPERATOR, body: { id: 'SH-1', customer: 'Shop, Ltd.', lines: [{ sku: 'PAL-1', qty: 2 }] } })).status).toBe(201);
     await page.goto(`${t.hub.url}/#/shipments`);

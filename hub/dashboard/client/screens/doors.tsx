@@ -1,5 +1,5 @@
 // hub/dashboard/client — Doors live: a tile per door with today's numbers (passes, exceptions, passes of unknown
-// direction), the receipt or shipment open at it with its progress, open variances and the newest passes, updated from
+// direction, passes interrupted by a reader outage), the receipt or shipment open at it with its progress, open variances and the newest passes, updated from
 // the live stream; gateways, readers and the broker's refusals (why a gateway is kept out, in words) beside; a door's
 // history at #/doors/<id>.
 import { useEffect, useState } from 'preact/hooks';
@@ -52,6 +52,8 @@ function Tile(props: { door: DoorStatus; activity: Activity[] }) {
   const today = props.activity.filter((a) => isToday(a.occurredAt));
   const exceptions = today.filter(isException).length;
   const unknown = today.filter((a) => a.kind === 'pass' && a.direction === 'unknown').length;
+  // A pass a reader outage cut short names a direction, but the hub moved nothing: an unknown_direction exception.
+  const interrupted = today.filter((a) => a.kind === 'pass' && a.direction !== 'unknown' && a.outcome === 'exception:unknown_direction').length;
   const pct = d.work && d.work.expected > 0 ? Math.min(100, (100 * d.work.done) / d.work.expected) : 0;
   return (
     <a class={`tile ${d.mode === 'off' ? 'off' : d.reading ? 'reading' : 'idle'}${d.openVariances + d.openExceptions > 0 ? ' has-variances' : ''}`} data-door={d.id} href={`#/doors/${encodeURIComponent(d.id)}`}>
@@ -67,6 +69,7 @@ function Tile(props: { door: DoorStatus; activity: Activity[] }) {
         <span data-role="passes-today">{today.length} passes today</span>
         <span data-role="exceptions-today" class={exceptions ? 'bad' : ''}>{exceptions} exceptions</span>
         <span data-role="unknown-today" class={unknown ? 'warn' : ''}>{unknown} unknown direction</span>
+        <span data-role="interrupted-today" class={interrupted ? 'warn' : ''}>{interrupted} interrupted</span>
       </div>
       {d.openVariances > 0 && (
         <span class="badge" data-role="variances">
