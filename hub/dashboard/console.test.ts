@@ -1,5 +1,7 @@
-// The ops console in a real headless Chromium against a real hub fed over MQTT: sign-in, doors live, variances,
-// put-away, receipts; the broker's refusals, the hub's warnings and door exceptions that are no variance. Each screen is photographed at tablet and desktop size into test-artifacts/console/.
+// The ops console in a real headless Chromium against a real hub fed over MQTT (with a count portal, door-4): sign-in,
+// doors live, variances, put-away, receipts, shipments, cycle counts, returns inspection, stock and its exports;
+// the broker's refusals, the hub's warnings and door exceptions that are no variance. Each screen is photographed at
+// tablet and desktop size into test-artifacts/console/.
 import { mkdirSync } from 'node:fs';
 import mqtt from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -48,6 +50,8 @@ describe('ops console in a real headless Chromium', () => {
   let browser: Browser;
   let page: Page;
   const variances = async (q = 'status=open') => (await call<{ variances: V[] }>(t.hub.url, 'GET', `/api/v1/variances?${q}`, { token: OPERATOR })).body.variances;
+  /** PAL-1 on hand at a location. */
+  const stockAt = async (loc: string) => (await call<{ stock: Array<{ locations: Array<{ location: string; onHand: number }> }> }>(t.hub.url, 'GET', '/api/v1/stock?sku=PAL-1', { token: OPERATOR })).body.stock[0]!.locations.find((l) => l.location === loc)?.onHand ?? 0;
 
   beforeAll(async () => {
     // The broker listens beyond loopback without TLS: the hub warns of it (status.warnings), and the header shows it.
@@ -353,7 +357,6 @@ describe('ops console in a real headless Chromium', () => {
     expect(await page.locator('button[data-action="close"]').count()).toBe(0);
   });
   it('6 cycle counts: tick what the ABC schedule says is due, count by scanning and by a count portal, see the differences live, close, post what was held', async () => {
-    const stockAt = async (loc: string) => (await call<{ stock: Array<{ locations: Array<{ location: string; onHand: number }> }> }>(t.hub.url, 'GET', '/api/v1/stock?sku=PAL-1', { token: OPERATOR })).body.stock[0]!.locations.find((l) => l.location === loc)?.onHand ?? 0;
     await page.goto(`${t.hub.url}/#/counts`);
     await page.waitForSelector('#schedule tr[data-sku="PAL-1"]');
     expect(await page.textContent('#schedule tr[data-sku="PAL-1"]')).toMatch(/class [ABC].*never counted.*due now/);
@@ -405,7 +408,6 @@ describe('ops console in a real headless Chromium', () => {
     expect(where?.to).toBe('stock');
   });
   it('7 returns inspection: the units waiting with their age, restock one and write off another, each with a typed note', async () => {
-    const stockAt = async (loc: string) => (await call<{ stock: Array<{ locations: Array<{ location: string; onHand: number }> }> }>(t.hub.url, 'GET', '/api/v1/stock?sku=PAL-1', { token: OPERATOR })).body.stock[0]!.locations.find((l) => l.location === loc)?.onHand ?? 0;
     // epc 1 left through door-2 in the shipments test; epc 2 is sold at the counter
     const sold = await call(t.hub.url, 'POST', '/api/v1/moves', { token: ADMIN, headers: { 'idempotency-key': 'counter-1' }, body: { sku: 'PAL-1', qty: 1, from: 'stock', to: 'customer', reason: 'shipment', epc: epc('2'), note: 'sold at the counter' } });
     expect(sold.status, JSON.stringify(sold.body)).toBe(201);
