@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import mqtt from 'mqtt';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withCheckDigit } from '../../protocols/gs1/index.js';
 import { hubModules } from '../modules.js';
 import { call, epc, gatewayStatus, passDraft, publishStatus, TEST_GTIN } from '../status/test-support.js';
 import { BASE_SITE_YAML, startTestHub, TestGateway, type TestHub } from '../testing/harness.js';
@@ -16,6 +17,8 @@ const OPERATOR = 'floor-token-1';
 const ADMIN = 'boss-token-1';
 const UNKNOWN_TAG = '30340000000000000000abcd';
 const ARTIFACTS = 'test-artifacts/console';
+/** The pallet PO-1 declares: epc 2 on it. */
+const SSCC = withCheckDigit('00950600013400001');
 /** The test site, and a count portal (door-4) whose reads count for the open count of its zone. */
 const SITE_YAML = BASE_SITE_YAML.replace('  - { id: returns, kind: returns, parent: dc }\n', '  - { id: returns, kind: returns, parent: dc }\n  - { id: dock-4, kind: door, parent: dc }\n') + '  - { id: door-4, mode: count, gateway: gw-1, location: dock-4 }\n';
 
@@ -60,7 +63,7 @@ describe('ops console in a real headless Chromium', () => {
     gw = await TestGateway.connect(t.mqttUrl);
     await publishStatus(t.mqttUrl, gatewayStatus());
     expect((await call(t.hub.url, 'POST', '/api/v1/items', { token: ADMIN, body: { sku: 'PAL-1', name: 'Pallet', tracking: 'serial', gtins: [TEST_GTIN] } })).status).toBe(201);
-    expect((await call(t.hub.url, 'POST', '/api/v1/receipts', { token: OPERATOR, body: { po: 'PO-1', lines: [{ sku: 'PAL-1', qty: 1, unitCost: 100 }] } })).status).toBe(201);
+    expect((await call(t.hub.url, 'POST', '/api/v1/receipts', { token: OPERATOR, body: { po: 'PO-1', lines: [{ sku: 'PAL-1', qty: 1, unitCost: 100 }], pallets: [{ sscc: SSCC, contents: [{ sku: 'PAL-1', qty: 1, epcs: [epc('2')] }] }] } })).status).toBe(201);
     expect((await call(t.hub.url, 'POST', '/api/v1/receipts/PO-1/open', { token: OPERATOR, body: { door: 'door-1' } })).status).toBe(200);
     // One expected unit, one over the receipt (held: an `over` variance whose acceptance receives it), an unknown tag,
     // and a pass whose direction the portal could not tell.
@@ -212,16 +215,18 @@ describe('ops console in a real headless Chromium', () => {
     await page.keyboard.press('Enter');
     await page.keyboard.type(`(01)${TEST_GTIN}(21)2`);
     await page.keyboard.press('Enter');
+    await page.keyboard.type(`(00)${SSCC}`); // the whole pallet: epc 2 again, moved once
+    await page.keyboard.press('Enter');
     await page.keyboard.type('4006381333931'); // a GTIN without a serial: no single unit
     await page.keyboard.press('Enter');
     await page.waitForSelector('#notice.bad:has-text("without a serial")');
-    expect(await page.locator('#units li').allTextContents()).toEqual([`EPC ${epc('1')}remove`, `GTIN ${TEST_GTIN} serial 2remove`]);
+    expect(await page.locator('#units li').allTextContents()).toEqual([`EPC ${epc('1')}remove`, `GTIN ${TEST_GTIN} serial 2remove`, `SSCC ${SSCC}remove`]);
     await shoot(page, 'putaway');
     await page.keyboard.type('stock');
     await page.keyboard.press('Enter');
     await page.waitForSelector('#notice.ok:has-text("2 units put away to stock.")');
     expect(posts).toHaveLength(1);
-    expect(JSON.parse(posts[0]!)).toEqual({ to: 'stock', units: [{ epc: epc('1') }, { gtin: TEST_GTIN, serial: '2' }] });
+    expect(JSON.parse(posts[0]!)).toEqual({ to: 'stock', units: [{ epc: epc('1') }, { gtin: TEST_GTIN, serial: '2' }, { sscc: SSCC }] });
     const stock = (await call<{ stock: Array<{ available: number; locations: Array<{ location: string; onHand: number }> }> }>(t.hub.url, 'GET', '/api/v1/stock?sku=PAL-1', { token: OPERATOR })).body.stock[0]!;
     expect(stock.available).toBe(2); // stock is sellable
     expect(stock.locations.find((l) => l.location === 'stock')?.onHand).toBe(2);
@@ -242,6 +247,15 @@ describe('ops console in a real headless Chromium', () => {
     await page.click('#receipts a:has-text("PO-1")');
     await page.waitForSelector('[data-receipt="PO-1"] #lines');
     expect(await page.locator('#lines tr[data-sku="PAL-1"] td').allTextContents()).toEqual(['1', 'PAL-1', '1', '2', '0', 'over']);
+    // per SSCC and per EPC: the declared pallet (its own tag never read: not arrived) with epc 2 on it; epc 1 came
+    // without being declared on a pallet
+    const po1 = (await call<{ pallets: Array<{ sscc: string; receivedAt: string | null }> }>(t.hub.url, 'GET', '/api/v1/receipts/PO-1', { token: OPERATOR })).body;
+    expect(po1.pallets).toEqual([expect.objectContaining({ sscc: SSCC, receivedAt: null })]);
+    expect(await page.locator(`#pallets tr[data-sscc="${SSCC}"] td`).allTextContents()).toEqual([SSCC, '1 × PAL-1 (1 EPCs)', 'not yet']);
+    await page.waitForSelector(`#epcs tr[data-epc="${epc('2')}"]`);
+    const epcRows = await page.locator('#epcs tbody tr').evaluateAll((els) => els.map((e) => [e.getAttribute('data-epc'), ...[...e.querySelectorAll('td')].slice(1, 3).map((td) => td.textContent)]));
+    expect(epcRows.sort()).toEqual([[epc('1'), 'PAL-1', 'not declared'], [epc('2'), 'PAL-1', SSCC]].sort());
+    expect(await page.locator('#epcs tbody tr td:last-child').allTextContents()).not.toContain('not yet'); // both received (epc 2 once its over variance was accepted)
     await page.click('button[data-action="close"]');
     await page.waitForSelector('#notice.ok:has-text("Receipt PO-1 closed.")');
     expect((await call<{ status: string }>(t.hub.url, 'GET', '/api/v1/receipts/PO-1', { token: OPERATOR })).body.status).toBe('closed');

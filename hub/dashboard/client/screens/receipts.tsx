@@ -1,5 +1,6 @@
 // hub/dashboard/client — Receipts: every expected receipt (PO or ASN), newest first; a receipt's detail with expected
-// vs received per line and each SSCC pallet with when it arrived, updated live; open it at a receiving door, close it
+// vs received per line, each SSCC pallet with when it arrived and each EPC (declared on a pallet, or received under
+// the receipt: GET /api/v1/moves?reference&reason=receipt) with when it was received, updated live; open it at a receiving door, close it
 // (operator); print it (the print style sheet turns the page into a receiving report) or export its lines as CSV.
 import { useState } from 'preact/hooks';
 import { api, can, time, type Me } from '../api';
@@ -24,16 +25,28 @@ interface Receipt {
   pallets: Array<{ sscc: string; contents: Array<{ sku: string; qty: number; epcs: string[] }>; receivedAt: string | null }>;
 }
 
+interface Received { epc: string | null; sku: string; occurredAt: string }
+/** Per EPC: declared on which pallet (null: not declared), and when it was received (null: not yet). */
+function epcRows(r: Receipt, received: Received[]): Array<{ epc: string; sku: string; sscc: string | null; receivedAt: string | null }> {
+  const rows = new Map<string, { epc: string; sku: string; sscc: string | null; receivedAt: string | null }>();
+  for (const p of r.pallets) for (const c of p.contents) for (const epc of c.epcs) rows.set(epc, { epc, sku: c.sku, sscc: p.sscc, receivedAt: null });
+  for (const m of received) if (m.epc) rows.set(m.epc, { epc: m.epc, sku: m.sku, sscc: rows.get(m.epc)?.sscc ?? null, receivedAt: m.occurredAt });
+  return [...rows.values()];
+}
+
 export const receiptCsv = (r: Receipt): string => toCsv([['receipt', 'line', 'sku', 'expected', 'received', 'held', 'status'], ...r.lines.map((l) => [r.id, l.line, l.sku, l.expected, l.received, l.held, l.status])]);
 
 function Detail(props: { id: string; me: Me; status: Status | undefined }) {
   const [r, setR] = useState<Receipt | undefined>();
+  const [received, setReceived] = useState<Received[]>([]);
   const [busy, setBusy] = useState(false);
-  const load = () =>
+  const load = () => {
     void api<Receipt>(`/api/v1/receipts/${encodeURIComponent(props.id)}`).then((x) => {
       if (x.ok) setR(x.body);
       else notify('bad', `Receipt ${props.id}: ${x.message}`);
     });
+    void api<{ moves: Received[] }>(`/api/v1/moves?reason=receipt&reference=${encodeURIComponent(props.id)}&limit=1000`).then((x) => x.ok && setReceived(x.body.moves));
+  };
   useLive(load, [props.id]);
   const act = async (what: 'open' | 'close', door = '') => {
     setBusy(true);
@@ -45,6 +58,7 @@ function Detail(props: { id: string; me: Me; status: Status | undefined }) {
   };
   if (!r) return <main class="receipt">…</main>;
   const operator = can(props.me.role, 'operator');
+  const epcs = epcRows(r, received);
   return (
     <main class="receipt" data-receipt={r.id}>
       <h2>
@@ -99,6 +113,31 @@ function Detail(props: { id: string; me: Me; status: Status | undefined }) {
                   <td class="mono">{p.sscc}</td>
                   <td>{p.contents.map((c) => `${c.qty} × ${c.sku}${c.epcs.length ? ` (${c.epcs.length} EPCs)` : ''}`).join(', ')}</td>
                   <td>{p.receivedAt ? time(p.receivedAt) : 'not yet'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      )}
+      {epcs.length > 0 && (
+        <>
+          <h2>EPCs</h2>
+          <table id="epcs">
+            <thead>
+              <tr>
+                <th>EPC</th>
+                <th>SKU</th>
+                <th>pallet</th>
+                <th>received</th>
+              </tr>
+            </thead>
+            <tbody>
+              {epcs.map((e) => (
+                <tr key={e.epc} data-epc={e.epc} class={e.receivedAt && e.sscc ? '' : 'differs'}>
+                  <td class="mono">{e.epc}</td>
+                  <td>{e.sku}</td>
+                  <td class="mono">{e.sscc ?? 'not declared'}</td>
+                  <td>{e.receivedAt ? time(e.receivedAt) : 'not yet'}</td>
                 </tr>
               ))}
             </tbody>
