@@ -46,6 +46,8 @@ async function signIn(page: Page, token: string): Promise<void> {
 }
 
 let hubUrl = '';
+/** How far the hub's clock runs ahead of the wall clock (0 but while the returns test looks days ahead). */
+let ahead = 0;
 
 describe('ops console in a real headless Chromium', () => {
   let t: TestHub;
@@ -58,7 +60,7 @@ describe('ops console in a real headless Chromium', () => {
 
   beforeAll(async () => {
     // The broker listens beyond loopback without TLS: the hub warns of it (status.warnings), and the header shows it.
-    t = await startTestHub({ modulesFor: hubModules, yaml: SITE_YAML, broker: '{ type: embedded, tcp: { host: 0.0.0.0, port: 0 } }', env: { DOCKGATE_API_TOKENS: `wall:viewer:${VIEWER},floor:operator:${OPERATOR},boss:admin:${ADMIN}` } });
+    t = await startTestHub({ modulesFor: hubModules, clock: () => Date.now() + ahead, yaml: SITE_YAML, broker: '{ type: embedded, tcp: { host: 0.0.0.0, port: 0 } }', env: { DOCKGATE_API_TOKENS: `wall:viewer:${VIEWER},floor:operator:${OPERATOR},boss:admin:${ADMIN}` } });
     hubUrl = t.hub.url;
     gw = await TestGateway.connect(t.mqttUrl);
     await publishStatus(t.mqttUrl, gatewayStatus());
@@ -397,6 +399,7 @@ describe('ops console in a real headless Chromium', () => {
     await shoot(page, 'count');
 
     await page.click('button[data-action="close"]');
+    await page.waitForSelector(`#notice.bad:has-text("Count ${id} closed. 1 difference beyond tolerance held as a variance: post it below.")`);
     await page.waitForSelector('#results tr[data-sku="PAL-1"]');
     const r = (await call<{ status: string; results: Array<{ sku: string; book: number; counted: number; difference: number; variance: number | null; posted: boolean }> }>(t.hub.url, 'GET', `/api/v1/counts/${id}`, { token: OPERATOR })).body;
     expect(r.status).toBe('closed');
@@ -435,6 +438,19 @@ describe('ops console in a real headless Chromium', () => {
     expect(await page.textContent('#returns-count')).toMatch(/^2 units waiting, 0 longer than \d+ h$/);
     expect(await page.textContent(`#returns [data-unit="${epc('1')}"] [data-role="age"]`)).toContain('waiting under 1 h');
     await shoot(page, 'returns');
+    // aging: three and a half days on, both have waited longer than returns.maxWaitHours (72) and say so
+    ahead = 84 * 3_600_000;
+    try {
+      await page.reload();
+      await page.waitForSelector('#returns-count:has-text("2 units waiting, 2 longer than 72 h")');
+      expect(await page.textContent(`#returns [data-unit="${epc('1')}"] [data-role="age"]`)).toMatch(/waiting 8[45] h · overdue$/);
+      expect(await page.getAttribute(`#returns [data-unit="${epc('1')}"]`, 'class')).toContain('down');
+      await shoot(page, 'returns-overdue');
+    } finally {
+      ahead = 0;
+    }
+    await page.reload();
+    await page.waitForSelector('#returns-count:has-text("2 units waiting, 0 longer than 72 h")');
     const row1 = page.locator(`#returns [data-unit="${epc('1')}"]`);
     await row1.locator('button[data-action="scrap"]').click();
     await page.waitForSelector(`#notice.bad:has-text("Say why ${epc('1')} is written off")`);

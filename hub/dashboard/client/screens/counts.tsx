@@ -113,7 +113,7 @@ function Detail(props: { id: string; me: Me }) {
     if (!x.ok) notify('bad', `Count ${props.id} not closed: ${x.message}`);
     else {
       const n = x.body.variances.length;
-      notify(n ? 'bad' : 'ok', `Count ${props.id} closed.${n ? ` ${n} differences beyond tolerance held as variances: post them below.` : ''}`);
+      notify(n ? 'bad' : 'ok', `Count ${props.id} closed.${n ? ` ${n === 1 ? '1 difference' : `${n} differences`} beyond tolerance held as ${n === 1 ? 'a variance: post it' : 'variances: post them'} below.` : ''}`);
       void show(x.body.count);
     }
   };
