@@ -1,8 +1,11 @@
-// hub/dashboard — GET / (the console's page), GET /dashboard/app.js and app.css (its bundle), and GET /api/v1/events/stream: server-sent
+// hub/dashboard — GET / (the console's page), GET /dashboard/app.js and app.css (its bundle: gzipped for a client that
+// takes gzip, with an ETag so a reload asks and gets 304 instead of the bundle again), and GET /api/v1/events/stream: server-sent
 // events, one `applied` message per event the hub committed (with what it did at its door), a comment line every
 // 15 s to keep proxies from closing the stream.
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from '../../protocols/logging/index.js';
 import type { AppliedEvent, AppliedEventBus } from '../status/applied-bus.js';
 import { clientAssets } from './assets.js';
@@ -39,6 +42,26 @@ export function streamMessage(a: AppliedEvent): Record<string, unknown> {
   };
 }
 
+interface Encoded { etag: string; plain: string; gzip: Buffer }
+const encoded = new Map<string, Encoded>();
+
+/** One bundle file, with its ETag and gzipped body computed once per content. */
+function encode(name: string, text: string): Encoded {
+  const known = encoded.get(name);
+  if (known?.plain === text) return known;
+  const e = { etag: `"${createHash('sha256').update(text).digest('base64url').slice(0, 27)}"`, plain: text, gzip: gzipSync(text, { level: 9 }) };
+  encoded.set(name, e);
+  return e;
+}
+
+async function sendAsset(req: FastifyRequest, reply: FastifyReply, name: 'js' | 'css', type: string) {
+  const e = encode(name, (await clientAssets())[name]);
+  reply.header('content-type', type).header('cache-control', 'no-cache').header('etag', e.etag).header('vary', 'accept-encoding');
+  if (req.headers['if-none-match']?.split(/\s*,\s*/).includes(e.etag)) return reply.code(304).send();
+  if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return reply.header('content-encoding', 'gzip').send(e.gzip);
+  return reply.send(e.plain);
+}
+
 export function dashboardRoutes(d: DashboardDeps) {
   const log = d.log.child({ component: 'dashboard' });
   return async (app: FastifyInstance): Promise<void> => {
@@ -51,13 +74,9 @@ export function dashboardRoutes(d: DashboardDeps) {
       reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache').send(DASHBOARD_HTML),
     );
 
-    app.get('/dashboard/app.js', { schema: { tags: ['dashboard'], summary: "The console's script", response: { 200: { content: { 'text/javascript': { schema: Type.String() } } } } } }, async (_req, reply) =>
-      reply.header('content-type', 'text/javascript; charset=utf-8').header('cache-control', 'no-cache').send((await clientAssets()).js),
-    );
+    app.get('/dashboard/app.js', { schema: { tags: ['dashboard'], summary: "The console's script", response: { 200: { content: { 'text/javascript': { schema: Type.String() } } } } } }, (req, reply) => sendAsset(req, reply, 'js', 'text/javascript; charset=utf-8'));
 
-    app.get('/dashboard/app.css', { schema: { tags: ['dashboard'], summary: "The console's styles", response: { 200: { content: { 'text/css': { schema: Type.String() } } } } } }, async (_req, reply) =>
-      reply.header('content-type', 'text/css; charset=utf-8').header('cache-control', 'no-cache').send((await clientAssets()).css),
-    );
+    app.get('/dashboard/app.css', { schema: { tags: ['dashboard'], summary: "The console's styles", response: { 200: { content: { 'text/css': { schema: Type.String() } } } } } }, (req, reply) => sendAsset(req, reply, 'css', 'text/css; charset=utf-8'));
 
     app.get('/api/v1/events/stream', {
       schema: {

@@ -28,6 +28,7 @@ async function timeTo(page: Page, url: string, ready: string): Promise<{ ms: num
   let bytes = 0;
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Network.enable');
+  await cdp.send('Network.clearBrowserCache'); // every load a first load: the bundle's ETag would otherwise get 304s
   cdp.on('Network.loadingFinished', (e: { encodedDataLength: number }) => {
     bytes += e.encodedDataLength;
   });
