@@ -496,6 +496,9 @@ describe('ops console in a real headless Chromium', () => {
     await search('stock');
     await page.waitForSelector('#found:has-text("at stock")');
     expect(await rows()).toEqual(expected.filter((r) => r[1] === 'stock'));
+    await search(`(01)${TEST_GTIN}(21)77`); // a scanned GS1 label: its GTIN
+    await page.waitForSelector(`#found:has-text("GTIN ${TEST_GTIN} is PAL-1")`);
+    expect(await rows()).toEqual(expected);
 
     await search('nowhere-7');
     await page.waitForSelector('#notice.bad:has-text("nothing found for nowhere-7")');

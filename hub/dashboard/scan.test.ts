@@ -1,7 +1,7 @@
 // The put-away screen's scan classifier (hub/dashboard/client/scan.ts): what a keyboard-wedge scan is.
 import { describe, expect, it } from 'vitest';
 import { withCheckDigit } from '../../protocols/gs1/index.js';
-import { classifyScan } from './client/scan.js';
+import { classifyScan, scannedGtin } from './client/scan.js';
 import { epc, TEST_GTIN } from '../status/test-support.js';
 
 const NOW = Date.UTC(2026, 0, 1);
@@ -25,5 +25,15 @@ describe('classifyScan', () => {
     expect(classify('(00)123456789012345678')).toMatchObject({ kind: 'invalid', reason: expect.stringContaining('check digit') });
     expect(classify('B-99')).toMatchObject({ kind: 'invalid', reason: expect.stringContaining('neither a unit') });
     expect(classify('   ')).toMatchObject({ kind: 'invalid', reason: 'empty scan' });
+  });
+
+  it('finds the GTIN a code names for the stock search: bare (padded to 14 digits) or on a GS1 label; nothing else', () => {
+    expect(scannedGtin(TEST_GTIN, NOW)).toBe(TEST_GTIN);
+    expect(scannedGtin('4006381333931', NOW)).toBe('04006381333931');
+    expect(scannedGtin(`(01)${TEST_GTIN}(21)42`, NOW)).toBe(TEST_GTIN);
+    expect(scannedGtin(`]d201${TEST_GTIN}21A42\x1d10LOT`, NOW)).toBe(TEST_GTIN);
+    expect(scannedGtin('4006381333932', NOW)).toBeUndefined(); // wrong check digit
+    expect(scannedGtin('PAL-1', NOW)).toBeUndefined();
+    expect(scannedGtin(epc('7'), NOW)).toBeUndefined();
   });
 });

@@ -1,18 +1,18 @@
-// hub/dashboard/client — Stock: search by SKU (its on-hand, reserved and available, per location), by GTIN (the SKU it
-// belongs to), by location (every SKU there) or by EPC (the unit's full history: every move, oldest first); the table
+// hub/dashboard/client — Stock: search by SKU (its on-hand, reserved and available, per location), by GTIN (typed, or
+// a scanned GS1 label that carries one: the SKU it belongs to), by location (every SKU there) or by EPC (the unit's full history: every move, oldest first); the table
 // shown exports as CSV. Two exports that are not a search: all stock, every SKU at every location (GET /api/v1/stock,
 // page by page), and the moves of a period (GET /api/v1/moves?since&until, cursor by cursor).
 import { useState } from 'preact/hooks';
 import { api, type ApiResult } from '../api';
 import { download, toCsv } from '../export';
 import { notify } from '../notice';
+import { scannedGtin } from '../scan';
 
 interface StockRow { sku: string; onHand: number; reserved: number; available: number; locations: Array<{ location: string; sellable: boolean; onHand: number; reserved: number }> }
 interface Move { seq: number; sku: string; qty: number; from: string; to: string; reason: string; reference: string | null; epc: string | null; occurredAt: string; actor: { id: string }; note: string | null }
 interface Found { kind: 'stock' | 'history'; query: string; said: string; rows: string[][] }
 
 const EPC = /^(?:[0-9a-f]{4}){6,16}$/i;
-const GTIN = /^\d{8,14}$/;
 const STOCK_HEAD = ['sku', 'location', 'sellable', 'on hand', 'reserved', 'available'];
 const HISTORY_HEAD = ['time', 'sku', 'qty', 'from', 'to', 'reason', 'reference', 'by'];
 const MOVES_HEAD = ['seq', 'occurred at', 'sku', 'qty', 'from', 'to', 'reason', 'reference', 'epc', 'by', 'note'];
@@ -32,13 +32,14 @@ async function find(q: string): Promise<Found | string> {
     if (!r.body.moves.length) return `no move of EPC ${q.toLowerCase()}: the hub has never seen that unit`;
     return { kind: 'history', query: q, said: `EPC ${q.toLowerCase()}: ${r.body.moves.length} moves, oldest first`, rows: r.body.moves.map((m) => [new Date(m.occurredAt).toLocaleString(), m.sku, String(m.qty), m.from, m.to, m.reason, m.reference ?? '', m.actor.id]) };
   }
-  if (GTIN.test(q)) {
-    const item = await api<{ items: Array<{ sku: string }> }>(`/api/v1/items?gtin=${q}`);
+  const gtin = scannedGtin(q, Date.now());
+  if (gtin) {
+    const item = await api<{ items: Array<{ sku: string }> }>(`/api/v1/items?gtin=${gtin}`);
     if (!item.ok) return item.message;
     const sku = item.body.items[0]?.sku;
     if (sku) {
       const rows = await bySku(sku);
-      return typeof rows === 'string' ? rows : { kind: 'stock', query: q, said: `GTIN ${q} is ${sku}`, rows };
+      return typeof rows === 'string' ? rows : { kind: 'stock', query: q, said: `GTIN ${gtin} is ${sku}`, rows };
     }
   }
   const rows = await bySku(q);
