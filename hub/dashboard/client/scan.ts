@@ -1,6 +1,6 @@
-// hub/dashboard/client — what one scanned code is for put-away (and the GTIN a code names, for the stock search): a unit (an RFID EPC in hex, an SSCC pallet label, a
-// GS1 GTIN + serial), a location label (one of the site's location ids), or nothing usable, with the reason. Pure: the
-// GS1 parsing is the same code the gateways run (protocols/gs1).
+// hub/dashboard/client — what one scanned code is for put-away: a unit (an RFID EPC in hex, an SSCC pallet label, a
+// GS1 GTIN + serial), a location label (one of the site's location ids), or nothing usable, with the reason; and the
+// GTIN a code names, for the stock search. Pure: the GS1 parsing is the same code the gateways run (protocols/gs1).
 import { createScanParser } from '../../../protocols/gs1/scan.js';
 
 export type Scanned =

@@ -1,7 +1,7 @@
 // hub/dashboard/client — Doors live: a tile per door with today's numbers (passes, exceptions, passes of unknown
-// direction, passes interrupted by a reader outage), the receipt or shipment open at it with its progress, open variances and the newest passes, updated from
-// the live stream; gateways, readers and the broker's refusals (why a gateway is kept out, in words) beside; a door's
-// history at #/doors/<id>.
+// direction, passes interrupted by a reader outage), the receipt or shipment open at it with its progress, open
+// variances and the newest passes, updated from the live stream; gateways, readers and the broker's refusals (why a
+// gateway is kept out, in words) beside; a door's history at #/doors/<id>.
 import { useEffect, useState } from 'preact/hooks';
 import { api, time } from '../api';
 import { onApplied, type Applied } from '../live';

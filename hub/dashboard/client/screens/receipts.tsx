@@ -1,7 +1,8 @@
 // hub/dashboard/client — Receipts: every expected receipt (PO or ASN), newest first; a receipt's detail with expected
-// vs received per line, each SSCC pallet with when it arrived and each EPC (declared on a pallet, or received under
-// the receipt: GET /api/v1/moves?reference&reason=receipt) with when it was received, updated live; open it at a receiving door, close it
-// (operator); print it (the print style sheet turns the page into a receiving report) or export its lines as CSV.
+// vs received per line, each SSCC pallet with when it arrived and each EPC (declared on a pallet, or received under the
+// receipt: GET /api/v1/moves?reference&reason=receipt) with when it was received, updated live; open it at a receiving
+// door, close it (operator); print it (the print style sheet turns the page into a receiving report) or export its
+// lines as CSV.
 import { useState } from 'preact/hooks';
 import { api, can, time, type Me } from '../api';
 import { toCsv } from '../export';

@@ -1,7 +1,8 @@
-// hub/dashboard/client — Stock: search by SKU (its on-hand, reserved and available, per location), by GTIN (typed, or
-// a scanned GS1 label that carries one: the SKU it belongs to), by location (every SKU there) or by EPC (the unit's full history: every move, oldest first); the table
-// shown exports as CSV. Two exports that are not a search: all stock, every SKU at every location (GET /api/v1/stock,
-// page by page), and the moves of a period (GET /api/v1/moves?since&until, cursor by cursor).
+// hub/dashboard/client — Stock: search by SKU (its on-hand, reserved and available, per location), by GTIN (typed, or a
+// scanned GS1 label that carries one: the SKU it belongs to), by location (every SKU there) or by EPC (the unit's full
+// history: every move, oldest first); the table shown exports as CSV. Two exports that are not a search: all stock,
+// every SKU at every location (GET /api/v1/stock, page by page), and the moves of a period (GET
+// /api/v1/moves?since&until, cursor by cursor).
 import { useState } from 'preact/hooks';
 import { api, type ApiResult } from '../api';
 import { download, toCsv } from '../export';
