@@ -1,7 +1,7 @@
 // hub/dashboard — GET / (the console's page), GET /dashboard/app.js and app.css (its bundle: gzipped for a client that
-// takes gzip, with an ETag so a reload asks and gets 304 instead of the bundle again), and GET /api/v1/events/stream: server-sent
-// events, one `applied` message per event the hub committed (with what it did at its door), a comment line every
-// 15 s to keep proxies from closing the stream.
+// takes gzip, with an ETag so a reload asks and gets 304 instead of the bundle again), and GET /api/v1/events/stream:
+// server-sent events, one `applied` message per event the hub committed (with what it did at its door), a comment line
+// every 15 s to keep proxies from closing the stream.
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { Type } from '@sinclair/typebox';
