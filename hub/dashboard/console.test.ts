@@ -377,6 +377,10 @@ describe('ops console in a real headless Chromium', () => {
     await page.waitForSelector('#schedule tr[data-sku="PAL-1"]');
     expect(await page.textContent('#schedule tr[data-sku="PAL-1"]')).toMatch(/class [ABC].*never counted.*due now/);
     expect(await page.locator('#start-count select[name="zone"] option').allTextContents()).toEqual(['by scanning', 'by the reads at door-4']); // count doors only
+    await page.click('button[data-action="tick-due"]:has-text("Tick the 1 due now")');
+    expect(await page.isChecked('#schedule tr[data-sku="PAL-1"] input[type="checkbox"]')).toBe(true);
+    await page.uncheck('#schedule tr[data-sku="PAL-1"] input[type="checkbox"]');
+    await page.waitForSelector('#start-count button[type="submit"]:has-text("Count everything there")');
     await page.check('#schedule tr[data-sku="PAL-1"] input[type="checkbox"]');
     await page.fill('#start-count input[name="location"]', 'stock');
     await page.selectOption('#start-count select[name="zone"]', 'door-4');

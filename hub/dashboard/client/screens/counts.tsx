@@ -229,6 +229,13 @@ export function CountsScreen(props: { me: Me; status: Status | undefined; id: st
         </form>
       )}
       <h2>Due by ABC class</h2>
+      {operator && due.some((d) => d.due) && (
+        <p class="bulk">
+          <button type="button" class="secondary" data-action="tick-due" onClick={() => setTicked(new Set(due.filter((d) => d.due).map((d) => d.sku)))}>
+            Tick the {due.filter((d) => d.due).length} due now
+          </button>
+        </p>
+      )}
       <table id="schedule">
         <tbody>
           {due.map((d) => (
