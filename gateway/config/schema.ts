@@ -107,6 +107,9 @@ export const ImpinjIotConfig = Type.Object(
 );
 export type ImpinjIotConfig = Static<typeof ImpinjIotConfig>;
 
+/** An MQTT topic to publish or subscribe to exactly: no wildcards. */
+const Topic = Type.String({ pattern: '^[^#+\\s]{1,256}$' });
+
 /** Zebra IoT Connector settings (readers[].type zebra-iotc). */
 export const ZebraIotcConfig = Type.Object(
   {
@@ -118,6 +121,22 @@ export const ZebraIotcConfig = Type.Object(
     password: Type.Optional(Type.String({ maxLength: 256 })),
     /** Nothing (data, heartbeat) from the reader for this long: restart its session. */
     silenceMs: Ms(60_000, { minimum: 1000 }),
+    /** How often the reader's status (get_status over management) is asked while reading. */
+    statusPollMs: Ms(30_000, { minimum: 1000 }),
+    /** The topics its IoT Connector endpoints are configured with, when not the defaults (tevents/<readerName> …). */
+    topics: Type.Optional(
+      Type.Object(
+        {
+          data: Type.Optional(Topic),
+          controlCommands: Type.Optional(Topic),
+          controlResponses: Type.Optional(Topic),
+          managementCommands: Type.Optional(Topic),
+          managementResponses: Type.Optional(Topic),
+          managementEvents: Type.Optional(Topic),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -16,7 +16,7 @@ describe('component options from gateway.yaml', () => {
       backoff: { initialMs: 1000, maxMs: 30_000 }, inventory: { modeIndex: 1002, session: 1, tagPopulation: 32 },
     });
     expect(impinjOptionsOf(c.readers[1]!)).toMatchObject({ id: 'portal-2', baseUrl: 'https://10.0.0.22', username: 'root', presetId: 'dockgate', rfMode: 4, session: 1, searchMode: 'dual-target', tagPopulation: 16, stallMs: 90_000, antennas: [{ port: 1, powerDbm: 30 }, { port: 2, powerDbm: 30 }] });
-    expect(zebraOptionsOf(c.readers[2]!)).toMatchObject({ id: 'portal-3', brokerUrl: 'mqtt://10.0.0.5:1883', readerName: 'FX9600A1', antennas: [1, 2], silenceMs: 60_000 });
+    expect(zebraOptionsOf(c.readers[2]!)).toMatchObject({ id: 'portal-3', brokerUrl: 'mqtt://10.0.0.5:1883', readerName: 'FX9600A1', antennas: [1, 2], silenceMs: 60_000, statusPollMs: 30_000, topics: { data: 'zebra/FX9600A1/data', managementEvents: 'zebra/FX9600A1/events' } });
     expect(readerOptionsOf({ ...c.readers[0]!, trigger: 'gpi' }).trigger).toEqual({ kind: 'gpi', startPort: 1, startState: true, stopPort: 1, stopState: false });
     const [scan1, scan3, scan2] = c.scanners;
     expect(serialScannerOptionsOf(scan1 as never)).toEqual({ id: 'scan-1', path: '/dev/ttyACM0', baudRate: 9600, framing: { prefix: '' } });

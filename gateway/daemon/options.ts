@@ -71,6 +71,8 @@ export function zebraOptionsOf(r: ReaderConfig): ZebraIotcReaderOptions {
     antennas: r.antennas.map((a) => a.id),
     ...(power !== undefined ? { powerDbm: power } : {}),
     silenceMs: z.silenceMs,
+    statusPollMs: z.statusPollMs,
+    ...(z.topics !== undefined ? { topics: z.topics } : {}),
     requestTimeoutMs: r.connectTimeoutMs,
     backoff: { initialMs: r.reconnect.initialMs, maxMs: r.reconnect.maxMs },
   };

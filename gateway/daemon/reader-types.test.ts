@@ -70,6 +70,16 @@ ${ants('d1')}
     impinj: { session: 5 }
 ${ants('d1')}`)).toThrow(/readers\[0\]\.impinj\.session/);
     expect(bad(`  - id: a
+    type: zebra-iotc
+    host: h
+    zebra: { brokerUrl: 'mqtt://b:1883', readerName: FX, topics: { data: 'zebra/+/data' } }
+${ants('d1')}`)).toThrow(/readers\[0\]\.zebra\.topics\.data/);
+    expect(bad(`  - id: a
+    type: zebra-iotc
+    host: h
+    zebra: { brokerUrl: 'mqtt://b:1883', readerName: FX, topics: { tagData: 'zebra/FX/data' } }
+${ants('d1')}`)).toThrow(/readers\[0\]\.zebra\.topics.*tagData/);
+    expect(bad(`  - id: a
     type: impinj-iot
     host: h
     trigger: gpi

@@ -1,7 +1,9 @@
 // gateway/zebra-iotc — a Zebra reader run through its IoT Connector, reached over MQTT: connect to the broker the
-// reader's ZIOTC endpoints publish to, subscribe to its data, response and management-event topics, then over the
-// control interface stop, set_mode (antennas, power, metadata), start; read tag data events until the broker link
-// drops, the reader goes silent (no data and no heartbeat for `silenceMs`) or refuses; back off and do it again.
+// reader's ZIOTC endpoints publish to, subscribe to its data, response and management-event topics; over the
+// management interface ask its status (the radio must be connected) and set its configuration (heartbeats, GPI
+// events, no batching); over the control interface stop, set_mode (antennas, power, metadata), start. Read tag data
+// events until the broker link drops, the reader goes silent (no data and no heartbeat for `silenceMs`), a status
+// poll goes unanswered or finds the radio disconnected, or a command is refused; back off and do it again.
 // Emits the same reads, GPI changes and state changes as LlrpReaderClient; GPOs through the management set_gpo.
 import { EventEmitter } from 'node:events';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -10,7 +12,7 @@ import type { TagRead } from '../../protocols/reads/index.js';
 import { Backoff, type BackoffOptions } from '../llrp/backoff.js';
 import type { Clock, ReaderClientEvents, ReaderHealth, ReaderState } from '../llrp/client.js';
 import { ClockOffset } from '../llrp/clock-offset.js';
-import { defaultTopics, modeOf, parseEvents, parseResponse, type ZebraModeOptions, type ZebraResponse, type ZebraTopics } from './events.js';
+import { configOf, defaultTopics, modeOf, parseEvents, parseResponse, parseStatus, type ZebraModeOptions, type ZebraResponse, type ZebraTopics } from './events.js';
 
 export interface ZebraIotcReaderOptions extends ZebraModeOptions {
   id: string;
@@ -21,8 +23,10 @@ export interface ZebraIotcReaderOptions extends ZebraModeOptions {
   /** The reader name in its topics (tevents/<name> …). */
   readerName: string;
   topics?: Partial<ZebraTopics>;
-  /** Nothing from the reader (data, heartbeat) for this long = it is gone. Default 60 s (ZIOTC heartbeats every 30 s by default). */
+  /** Nothing from the reader (data, heartbeat) for this long = it is gone. Default 60 s (the gateway asks for a heartbeat every HEARTBEAT_S = 10 s). */
   silenceMs?: number;
+  /** How often the reader's status (get_status over management) is asked while reading. Default 30 s. */
+  statusPollMs?: number;
   /** How long a command waits for its response. Default 5 s. */
   requestTimeoutMs?: number;
   backoff?: BackoffOptions;
@@ -162,12 +166,18 @@ export class ZebraIotcReaderClient extends EventEmitter<ReaderClientEvents> {
     client.on('message', (topic, payload) => this.onMessage(topic, payload));
     const t = this.topics;
     await client.subscribeAsync([t.data, t.controlResponses, t.managementResponses, t.managementEvents], { qos: 1 });
-    this.setState('configuring', 'stop, set_mode, start over the control interface');
+    this.setState('configuring', 'get_status and set_config over management; stop, set_mode, start over control');
     this.offset.reset();
+    const down = await this.radioDown();
+    if (down) return down;
+    const config = await this.command('management', 'set_config', configOf());
+    // The reader keeps the configuration it has: heartbeats and GPI events may still be on. Worth a warning, not a stop.
+    if (!config.ok) this.log.warn({ reason: config.reason }, 'set_config refused; reading with the configuration the reader has');
     await this.command('control', 'stop', {}); // whatever ran: a refusal (not running) is fine
     const mode = await this.command('control', 'set_mode', modeOf(o));
     if (!mode.ok) return `set_mode refused: ${mode.reason}`;
-    const start = await this.command('control', 'start', {});
+    // doNotPersistState: a reader that reboots does not start inventorying on its own before the gateway is back.
+    const start = await this.command('control', 'start', { doNotPersistState: true });
     if (!start.ok) return `start refused: ${start.reason}`;
     this.setState('reading', 'started');
     this.backoff.reset();
@@ -176,12 +186,32 @@ export class ZebraIotcReaderClient extends EventEmitter<ReaderClientEvents> {
     const watch = setInterval(() => {
       if (this.clock.now() - this.lastHeardMs > silenceMs) this.end?.(`nothing from the reader (data or heartbeat) for ${silenceMs} ms`);
     }, Math.min(1000, silenceMs / 4));
+    let polling = false;
+    const poll = setInterval(() => {
+      if (polling) return;
+      polling = true;
+      this.radioDown()
+        .then((why) => why && this.end?.(why))
+        .catch((e: unknown) => this.end?.((e as Error).message))
+        .finally(() => (polling = false));
+    }, o.statusPollMs ?? 30_000);
     try {
       return await ended;
     } finally {
       clearInterval(watch);
+      clearInterval(poll);
       this.end = undefined;
     }
+  }
+
+  /** get_status over management: why the reader cannot read (refused, not a status, radio disconnected), or undefined. */
+  private async radioDown(): Promise<string | undefined> {
+    const r = await this.command('management', 'get_status', {});
+    if (!r.ok) return `get_status refused: ${r.reason}`;
+    const status = parseStatus(r.payload);
+    if (!status) return `get_status answered without radioConnection: ${JSON.stringify(r.payload)?.slice(0, 120)}`;
+    if (!status.radioConnected) return 'get_status: the reader\'s radio is disconnected';
+    return undefined;
   }
 
   /** Send a command; resolves with the response (failures too), rejects when none comes in time. */
@@ -228,6 +258,7 @@ export class ZebraIotcReaderClient extends EventEmitter<ReaderClientEvents> {
     for (const item of parseEvents(text, this.options.id, now, this.offset.offsetMs, (r, a) => this.offset.sample(r, a))) {
       if (item.kind === 'tag') reads.push(item.read);
       else if (item.kind === 'gpi') this.emit('gpi', item.change);
+      else if (item.kind === 'heartbeat' && item.radioConnected === false && this.stateNow === 'reading') this.end?.('heartbeat: the reader\'s radio is disconnected');
       else if (item.kind === 'bad') {
         this.badEvents++;
         this.log.warn({ topic, reason: item.reason, message: text.slice(0, 200) }, `skipped ${item.reason}`);

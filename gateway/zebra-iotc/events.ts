@@ -3,10 +3,19 @@
 // the operating mode the gateway sets (antennas, power, tag metadata), and its data and management events mapped to
 // the portal's reads and GPI changes. Pure: no I/O, the clock offset is a parameter.
 //
-// Shapes from Zebra's IoT Connector documentation (zebradevs.github.io/rfid-ziotc-docs: set_mode with type CUSTOM,
-// tagMetaData ANTENNA/RSSI/PHASE/CHANNEL/SEEN_COUNT …; tag data events {data: {idHex, antenna, peakRssi, seenCount,
-// channel, phase, eventNum, format}, timestamp, type: SIMPLE}; GPI events {type: GPI, data: {pin, state}}) and the
-// default topic names (tevents/ccmds/crsp/mcmds/mrsp/mevents + reader name) documented by XerumSrl/XRFID.CLI.
+// Shapes from Zebra's IoT Connector documentation, "RAW MQTT Payloads" (zebradevs.github.io/rfid-ziotc-docs, the
+// OpenAPI its redoc pages and Zebra's own ZebraDevs/RFID-IoTConnector-MQTT-dotnet-DockDoorSample are generated from):
+// every command {command, command_id, payload}, every response {command, command_id, response: success|failure,
+// payload}; start {doNotPersistState}, stop {}, set_mode {type, antennas, transmitPower, tagMetaData: ANTENNA RSSI
+// PHASE CHANNEL SEEN_COUNT …, reportFilter {duration, type: RADIO_WIDE|PER_ANTENNA}}; set_gpo {port 1–4, state};
+// get_status → {uptime, systemTime, radioConnection: connected|disconnected, antennas, temperature, radioActivitiy
+// (sic): active|inactive …}; set_config {"READER-GATEWAY": {batching, managementEventConfig {heartbeat {interval s},
+// gpiEvents}}}; tag data events {data: {idHex, antenna, peakRssi, reads|seenCount, channel (MHz), phase (degrees),
+// eventNum, format}, timestamp, type: SIMPLE}, alone or batched in an array; management events {type: heartbeat|GPI|
+// …, timestamp, data} with GPI data {pin, state: HIGH|LOW}. Start, stop and the mode are control commands, status,
+// configuration and GPOs management commands (the Control and Management interfaces of Zebra's introduction). The
+// default topic names (tevents/ccmds/crsp/mcmds/mrsp/mevents + reader name) are XerumSrl/XRFID.CLI's; a reader's
+// topics are whatever its endpoint configuration says (gateway.yaml zebra.topics).
 import type { GpiChange, TagRead } from '../../protocols/reads/index.js';
 
 export interface ZebraTopics {
@@ -35,6 +44,33 @@ export function modeOf(o: ZebraModeOptions): Record<string, unknown> {
   return { type: 'CUSTOM', antennas: [...o.antennas], transmitPower: o.powerDbm ?? 30, tagMetaData: ['ANTENNA', 'RSSI', 'PHASE', 'SEEN_COUNT'], reportFilter: { duration: 0, type: 'PER_ANTENNA' } };
 }
 
+/** Heartbeat period the gateway asks for (set_config), seconds. */
+export const HEARTBEAT_S = 10;
+
+/**
+ * The set_config payload (management): heartbeats every HEARTBEAT_S on the management-events topic — the gateway's
+ * sign of life from an idle reader — GPI events on, and tag data events sent as they come (no batching interval).
+ */
+export function configOf(): Record<string, unknown> {
+  return { 'READER-GATEWAY': { batching: { reportingInterval: 0, maxPayloadSizePerReport: 0 }, managementEventConfig: { heartbeat: { interval: HEARTBEAT_S }, gpiEvents: true } } };
+}
+
+export interface ZebraStatus {
+  /** The radio module is connected to the reader application. */
+  radioConnected: boolean;
+  /** The radio is inventorying (started). */
+  radioActive: boolean | undefined;
+}
+
+/** A get_status response payload; undefined when it lacks radioConnection (not a status). */
+export function parseStatus(payload: unknown): ZebraStatus | undefined {
+  if (payload === null || typeof payload !== 'object') return undefined;
+  const p = payload as Record<string, unknown>;
+  if (typeof p.radioConnection !== 'string') return undefined;
+  const act = p.radioActivitiy ?? p.radioActivity; // Zebra's schema spells it radioActivitiy
+  return { radioConnected: p.radioConnection === 'connected', radioActive: act === 'active' ? true : act === 'inactive' ? false : undefined };
+}
+
 export interface ZebraCommand {
   command: string;
   command_id: string;
@@ -61,7 +97,7 @@ export function parseResponse(text: string): ZebraResponse | undefined {
 export type ZebraItem =
   | { kind: 'tag'; read: TagRead }
   | { kind: 'gpi'; change: GpiChange }
-  | { kind: 'heartbeat' }
+  | { kind: 'heartbeat'; radioConnected?: boolean }
   | { kind: 'other'; type: string }
   | { kind: 'bad'; reason: string };
 
@@ -90,7 +126,12 @@ function one(ev: Record<string, unknown>, reader: string, arrivalMs: number, off
     if (typeof d.pin !== 'number' || (state !== 'HIGH' && state !== 'LOW')) return { kind: 'bad', reason: 'a GPI event without data.pin and data.state HIGH/LOW' };
     return { kind: 'gpi', change: { reader, port: d.pin, state: state === 'HIGH', ts: arrivalMs } };
   }
-  if (type.toLowerCase() === 'heartbeat') return { kind: 'heartbeat' };
+  if (type.toLowerCase() === 'heartbeat') {
+    // data.radio_control.radioConnection when the heartbeat's fields include radio_control
+    const rc = d.radio_control as Record<string, unknown> | undefined;
+    const conn = rc && typeof rc === 'object' ? rc.radioConnection : undefined;
+    return conn === 'connected' || conn === 'disconnected' ? { kind: 'heartbeat', radioConnected: conn === 'connected' } : { kind: 'heartbeat' };
+  }
   if (type === '') return { kind: 'bad', reason: 'an event without type' };
   return { kind: 'other', type };
 }
