@@ -1,6 +1,7 @@
 // gateway/impinj-iot — the IoT Device Interface client against a simulated R700 over real HTTP: it configures its
 // preset, reads the event stream with the reader's timestamps, reports GPI, writes GPOs, and survives the faults the
 // LLRP client survives (a dropped stream, a silent one, a refusing reader, garbage on the stream).
+import net from 'node:net';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GpiChange, TagRead } from '../../protocols/reads/index.js';
@@ -132,5 +133,37 @@ describe('Impinj IoT Device Interface client', () => {
     await waitFor(() => c.state === 'reading' && s.mqttConfig !== undefined, 'reading again');
     s.tags([{ antenna: 1, epc: EPC(8), rssi: -50 }]);
     await waitFor(() => reads.length === 3, 'reads after the reconnect');
+  }, 30_000);
+
+  it('over MQTT, the faults the LLRP client survives: a broker that refuses, a reader whose API hangs or is busy (the status poll), bad payload — back off and read again (the dropped output: the test above)', async () => {
+    const probe = net.createServer();
+    await new Promise<void>((r) => probe.listen(0, '127.0.0.1', r));
+    const closedPort = (probe.address() as net.AddressInfo).port;
+    await new Promise<void>((r) => probe.close(() => r()));
+    const broker = await startAedes();
+    cleanup.push(() => broker.close());
+    const port = Number(new URL(broker.url).port);
+    // the reader cannot reach its broker: its own 502 names it
+    const readerSide = await rig({}, { mqtt: { brokerUrl: broker.url, readerBrokerHost: '127.0.0.1', readerBrokerPort: closedPort, topic: 'dock/r700/events' } });
+    await waitFor(() => readerSide.states.some((x) => x.state === 'backoff' && /^PUT \/mqtt: 502 Bad Gateway: cannot reach the MQTT broker: connect ECONNREFUSED/.test(x.reason)), 'the reader refused by its broker');
+    await readerSide.c.stop();
+    // the gateway cannot reach it
+    const gatewaySide = await rig({}, { mqtt: { brokerUrl: `mqtt://127.0.0.1:${closedPort}`, readerBrokerHost: '127.0.0.1', readerBrokerPort: port, topic: 'dock/r700/events' } });
+    await waitFor(() => gatewaySide.states.some((x) => x.state === 'backoff' && x.reason.startsWith(`broker mqtt://127.0.0.1:${closedPort}: `) && /ECONNREFUSED/.test(x.reason)), 'the gateway refused by the broker');
+    await gatewaySide.c.stop();
+
+    const { s, c, reads, states } = await rig({}, { stallMs: 300, requestTimeoutMs: 400, mqtt: { brokerUrl: broker.url, readerBrokerHost: '127.0.0.1', readerBrokerPort: port, topic: 'dock/r700/events' } });
+    await waitFor(() => c.state === 'reading', 'reading over MQTT');
+    s.misbehave.hang(true);
+    await waitFor(() => states.some((x) => x.state === 'backoff' && /^mqtt: status poll: GET \/status: .*(abort|timeout)/i.test(x.reason)), 'the hung API found by the poll');
+    s.misbehave.hang(false);
+    await waitFor(() => c.state === 'reading', 'reading after the hang');
+    s.misbehave.unavailable(1);
+    await waitFor(() => states.some((x) => x.state === 'backoff' && /^mqtt: status poll: GET \/status: 503/.test(x.reason)), 'the busy reader found by the poll');
+    await waitFor(() => c.state === 'reading', 'reading after the 503');
+    s.misbehave.rawLine('not json');
+    s.tags([{ antenna: 1, epc: EPC(9), rssi: -52 }]);
+    await waitFor(() => reads.length === 1, 'the good read after the bad payload');
+    expect(c.badLines).toBe(1);
   }, 30_000);
 });

@@ -37,6 +37,9 @@ describe('impinj-iot stream lines', () => {
     // before the offset is known, the arrival is the time
     const early = parseStreamLine(JSON.stringify(BARNOWL_EVENT), 'r700', arrival, undefined);
     expect(early.kind === 'tag' && early.read.ts).toBe(arrival);
+    // an offset measured on slower messages would put the read after its arrival: it is held at its arrival
+    const late = parseStreamLine(JSON.stringify(BARNOWL_EVENT), 'r700', arrival, -1000);
+    expect(late.kind === 'tag' && late.read.ts).toBe(arrival);
   });
 
   it('maps GPI transitions, keep-alives and other events; names what is wrong with a bad line', () => {

@@ -116,7 +116,8 @@ export function parseStreamLine(line: string, reader: string, arrivalMs: number,
     const rssi = typeof t.peakRssiCdbm === 'number' ? t.peakRssiCdbm / 100 : NaN;
     const seen = typeof t.lastSeenTime === 'string' ? Date.parse(t.lastSeenTime) : NaN;
     const readerTs = Number.isFinite(seen) ? seen : stamp;
-    const ts = Number.isFinite(readerTs) && offsetMs !== undefined ? readerTs - offsetMs : arrivalMs;
+    // at most its arrival: a read happens before it arrives (this event's own sample may be the better offset)
+    const ts = Number.isFinite(readerTs) && offsetMs !== undefined ? Math.min(readerTs - offsetMs, arrivalMs) : arrivalMs;
     const read: TagRead = { reader, antenna, epc: epc.toLowerCase(), rssi, ts, arrival: arrivalMs, readerTs, count: 1 };
     if (typeof t.tidHex === 'string' && /^[0-9a-fA-F]+$/.test(t.tidHex)) read.tid = t.tidHex.toLowerCase();
     return { kind: 'tag', read };

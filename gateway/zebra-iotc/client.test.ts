@@ -45,6 +45,8 @@ describe('Zebra IoT Connector events', () => {
     expect(parseZebraTime('2021-04-19T16:19:26.093-0700')).toBe(t);
     expect(parseEvents(msg, 'fx', t + 500, 100)).toEqual([{ kind: 'tag', read: { reader: 'fx', antenna: 2, epc: 'e28011700000020c1e1f97b4', rssi: -54, ts: t - 100, arrival: t + 500, readerTs: t, count: 3 } }]);
     expect(parseEvents(`[${msg},${msg}]`, 'fx', t, 0)).toHaveLength(2);
+    // never after its arrival, whatever the offset measured so far says
+    expect(parseEvents(msg, 'fx', t + 500, -2000)[0]).toMatchObject({ kind: 'tag', read: { ts: t + 500 } });
     expect(parseEvents('{"type":"GPI","timestamp":"2021-04-19T16:19:26.093-0700","data":{"pin":1,"state":"HIGH"}}', 'fx', 9, 0)).toEqual([{ kind: 'gpi', change: { reader: 'fx', port: 1, state: true, ts: 9 } }]);
     expect(parseEvents('{"type":"heartbeat","data":{}}', 'fx', 9, 0)).toEqual([{ kind: 'heartbeat' }]);
     expect(parseEvents('nope', 'fx', 9, 0)[0]).toMatchObject({ kind: 'bad', reason: expect.stringMatching(/^a message that is not JSON/) as string });

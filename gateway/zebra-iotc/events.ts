@@ -115,7 +115,8 @@ function one(ev: Record<string, unknown>, reader: string, arrivalMs: number, off
     if (typeof d.idHex !== 'string' || !/^(?:[0-9a-fA-F]{2}){1,62}$/.test(d.idHex)) return { kind: 'bad', reason: `data.idHex ${JSON.stringify(d.idHex)?.slice(0, 40)} is not whole bytes of hex` };
     const antenna = d.antenna;
     if (typeof antenna !== 'number' || !Number.isInteger(antenna) || antenna < 1 || antenna > 65535) return { kind: 'bad', reason: `data.antenna ${String(antenna)} is not a port number` };
-    const ts = Number.isFinite(stamp) && offsetMs !== undefined ? stamp - offsetMs : arrivalMs;
+    // at most its arrival: a read happens before it arrives (this event's own sample may be the better offset)
+    const ts = Number.isFinite(stamp) && offsetMs !== undefined ? Math.min(stamp - offsetMs, arrivalMs) : arrivalMs;
     const count = typeof d.seenCount === 'number' && d.seenCount >= 1 ? Math.floor(d.seenCount) : typeof d.reads === 'number' && d.reads >= 1 ? Math.floor(d.reads) : 1;
     const read: TagRead = { reader, antenna, epc: d.idHex.toLowerCase(), rssi: typeof d.peakRssi === 'number' ? d.peakRssi : NaN, ts, arrival: arrivalMs, readerTs: stamp, count };
     if (typeof d.TID === 'string' && /^[0-9a-fA-F]+$/.test(d.TID)) read.tid = d.TID.toLowerCase();

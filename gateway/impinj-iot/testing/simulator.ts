@@ -52,6 +52,8 @@ export interface ImpinjIotSimulator {
     rawLine(text: string): void;
     /** Its MQTT output dies (the broker sees an ungraceful disconnect and publishes the will). */
     dropMqtt(): void;
+    /** Its REST API takes requests and answers none (a hung reader application) until turned off. */
+    hang(on: boolean): void;
   };
   /** The MQTT configuration PUT, if any. */
   readonly mqttConfig: Record<string, unknown> | undefined;
@@ -67,6 +69,7 @@ export async function startImpinjIotSimulator(o: ImpinjIotSimulatorOptions = {})
   const requests: string[] = [];
   let running: string | undefined;
   let unavailable = 0;
+  let hung = false;
   let streamsOpened = 0;
   const streams = new Set<{ res: ServerResponse; silent: boolean; keepalive: NodeJS.Timeout }>();
   let mqttConfig: Record<string, unknown> | undefined;
@@ -124,6 +127,7 @@ export async function startImpinjIotSimulator(o: ImpinjIotSimulatorOptions = {})
         const want = `Basic ${Buffer.from(`${o.username}:${o.password ?? ''}`).toString('base64')}`;
         if (req.headers.authorization !== want) return error(res, 401, 'Authentication failed: the user name or password is not valid');
       }
+      if (hung) return; // the request stays open, unanswered
       if (unavailable > 0) {
         unavailable--;
         return error(res, 503, 'The reader is busy; try again later');
@@ -245,6 +249,9 @@ export async function startImpinjIotSimulator(o: ImpinjIotSimulatorOptions = {})
       dropMqtt() {
         mqttClient?.stream.destroy();
         mqttClient = undefined;
+      },
+      hang(on) {
+        hung = on;
       },
     },
     get mqttConfig() {
