@@ -103,6 +103,21 @@ async function playAndCheck(h: Harness): Promise<void> {
 }
 
 describe('LlrpReaderClient against the simulated reader', () => {
+  it('carries the Impinj Doppler frequency of each read to the portal (a read without it has NaN)', async () => {
+    const h = await harness();
+    await waitFor(() => reading(h), 'reading');
+    const stream: ReadStream = { reads: tinyStream().reads.filter((r) => r.reader === READER).map((r, i) => (i % 2 === 0 ? { ...r, doppler: (i - 15) / 2 } : r)), gpi: [] };
+    await h.sim.play(stream, { speed: 20 });
+    await waitFor(() => h.reads.filter((r) => r.epc !== STRAY_EPC).length >= stream.reads.length, 'the reads');
+    const got = h.reads.filter((r) => r.epc !== STRAY_EPC);
+    for (const [i, src] of stream.reads.entries()) {
+      const r = got[i]!;
+      expect([r.epc, r.antenna, r.rssi]).toEqual([src.epc, src.antenna, src.rssi]);
+      if (src.doppler === undefined) expect(r.doppler).toBeNaN();
+      else expect(r.doppler).toBe(src.doppler);
+    }
+  });
+
   it('reaches reading, delivers every read with its fields, reports health, and closes cleanly', async () => {
     const h = await harness({}, { now: () => Date.now() + 3_600_000 });
     await waitFor(() => reading(h), 'reading');

@@ -20,7 +20,7 @@ import { isoTs, type AntennaEvidence, type Direction, type EventDraft } from '..
 import type { GpiChange, TagRead } from '../../protocols/reads/index.js';
 import { componentLogger, silentLogger } from '../../protocols/logging/index.js';
 import { PortalConfigError, resolvePortalConfig, type PortalConfig, type ResolvedDoor, type ResolvedPortalConfig } from './config.js';
-import { BeamLog, powerWeight, rssiDirection, type RssiDirection } from './direction.js';
+import { BeamLog, dopplerDirection, powerWeight, rssiDirection, type RssiDirection } from './direction.js';
 import type { AntennaEvidenceDetail, LocationEvidence, PassageEvidence } from './evidence.js';
 import { ReadGuard } from './read-guard.js';
 import { F_ARRIVED, F_BOTH_BEFORE, F_HELD, F_INTERRUPTED, ST_ACTIVE, ST_COOLDOWN, ST_PENDING, TagTable } from './tag-table.js';
@@ -309,6 +309,12 @@ export class PortalEngine {
       const w = powerWeight(rssi);
       T.aSumW[r]! += w;
       T.aSumWT[r]! += w * rel;
+      const f = read.doppler;
+      if (f !== undefined && f === f && T.aDopReads[r]! < 65535) {
+        T.aDopReads[r]!++;
+        T.aSumWF[r]! += w;
+        T.aSumWD[r]! += w * f;
+      }
       if (rssi > T.aPeak[r]!) {
         T.aPeak[r] = rssi;
         T.aPeakT[r] = rel;
@@ -639,8 +645,8 @@ export class PortalEngine {
     // evidence at the winning location
     const antennas: AntennaEvidence[] = [];
     let peak = -Infinity;
-    const outAgg = { reads: 0, sumW: 0, sumWT: 0 };
-    const inAgg = { reads: 0, sumW: 0, sumWT: 0 };
+    const outAgg = { reads: 0, sumW: 0, sumWT: 0, dopplerReads: 0, sumWF: 0, sumWD: 0 };
+    const inAgg = { reads: 0, sumW: 0, sumWT: 0, dopplerReads: 0, sumWF: 0, sumWD: 0 };
     for (let r = T.antHead[s]!; r >= 0; r = T.aNext[r]!) {
       const ai = T.aAnt[r]!;
       if (this.antLoc[ai] !== winner) continue;
@@ -653,6 +659,9 @@ export class PortalEngine {
         agg.reads += T.aReads[r]!;
         agg.sumW += T.aSumW[r]!;
         agg.sumWT += T.aSumWT[r]!;
+        agg.dopplerReads += T.aDopReads[r]!;
+        agg.sumWF += T.aSumWF[r]!;
+        agg.sumWD += T.aSumWD[r]!;
       }
     }
     antennas.reverse(); // the list is newest-first; report in order of first read
@@ -697,6 +706,8 @@ export class PortalEngine {
       emitted.push('tag.depart');
     } else {
       rssi = rssiDirection(outAgg, inAgg, lastSeen - firstSeen, door.minDirectionConfidence);
+      // where the reader reports Doppler, it votes beside the RSSI peaks (without it, nothing changes)
+      if (outAgg.dopplerReads + inAgg.dopplerReads > 0) rssi = dopplerDirection(rssi, outAgg, inAgg, door.minDirectionConfidence);
       direction = rssi.direction;
       directionConfidence = rssi.confidence;
       directionSource = rssi.direction === 'unknown' ? 'none' : 'rssi';

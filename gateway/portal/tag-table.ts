@@ -5,7 +5,7 @@
 // Layout per tracked tag (bytes): firstSeen 8, lastSeen 8, lastArrival 8, readerFirst 8, reads 4, qualFirst 4, qualLast 4,
 // antHead 4, prev 4, next 4, loc 2, qualCount 2, state 1, flags 1 = 54, plus the epc pointer (4) and the Map
 // entry. Per antenna that saw it during the open passage: ant 2, reads 4, peak 4, peakT 4, sumRssi 4, sumW 4,
-// sumWT 4, next 4 = 30. Arrays grow by doubling, so capacity is at most twice the high-water mark.
+// sumWT 4, dopplerReads 2, sumWF 4, sumWD 4, next 4 = 40. Arrays grow by doubling, so capacity is at most twice the high-water mark.
 
 export const ST_FREE = 0;
 /** Seen, not yet accepted (fewer than minReads qualifying reads in the window). */
@@ -71,6 +71,10 @@ export class TagTable {
   /** Σ w and Σ w·t with w = linear power relative to -100 dBm, t = ms after firstSeen. */
   aSumW!: Float32Array;
   aSumWT!: Float32Array;
+  /** Reads that carried a Doppler frequency, Σ w over them and Σ w·Doppler (Hz): the power-weighted mean Doppler. */
+  aDopReads!: Uint16Array;
+  aSumWF!: Float32Array;
+  aSumWD!: Float32Array;
   aNext!: Int32Array;
   private aFree = -1;
   private aHighWater = 0;
@@ -122,6 +126,9 @@ export class TagTable {
     this.aSumRssi = copy(this.aSumRssi, new Float32Array(n));
     this.aSumW = copy(this.aSumW, new Float32Array(n));
     this.aSumWT = copy(this.aSumWT, new Float32Array(n));
+    this.aDopReads = copy(this.aDopReads, new Uint16Array(n));
+    this.aSumWF = copy(this.aSumWF, new Float32Array(n));
+    this.aSumWD = copy(this.aSumWD, new Float32Array(n));
     this.aNext = copy(this.aNext, new Int32Array(n));
     this.aCapacity = n;
   }
@@ -215,6 +222,9 @@ export class TagTable {
     this.aSumRssi[r] = 0;
     this.aSumW[r] = 0;
     this.aSumWT[r] = 0;
+    this.aDopReads[r] = 0;
+    this.aSumWF[r] = 0;
+    this.aSumWD[r] = 0;
     this.aNext[r] = this.antHead[s]!;
     this.antHead[s] = r;
     return r;

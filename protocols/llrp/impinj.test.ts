@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { encodeRoAccessReport } from './report-encode.js';
 import { dopplerHz, IMPINJ_VENDOR_ID, ImpinjSubtype, phaseRadians } from './impinj.js';
 import { llrpjs } from './llrpjs.test-helper.js';
 import { decodeTagReports, type TagReport } from './report.js';
@@ -44,6 +45,15 @@ describe('Impinj Custom parameters in tag reports', () => {
     expect(out[0]).toMatchObject({ epc: '11'.repeat(12), antenna: 2, count: 3, rssi: -47.12, phase: Math.PI, doppler: 10 });
     expect(phaseRadians(4095)).toBeLessThan(2 * Math.PI);
     expect(dopplerHz(-16)).toBe(-1);
+  });
+
+  it('a Doppler frequency the encoder sends (the simulator as an Impinj reader) is the one decoded, to 1/16 Hz; the same bytes as the Custom parameter above', () => {
+    const out: TagReport[] = [];
+    expect(decodeTagReports(encodeRoAccessReport(1, [{ epc: '30'.repeat(12), antenna: 1, rssi: -60, doppler: -7.53 }, { epc: '31'.repeat(12), antenna: 2, rssi: -61 }]), out, 'dock-1', 1)).toBeUndefined();
+    expect(out.map((r) => r.doppler)).toEqual([-7.5, NaN]); // round(-7.53 × 16) = -120 sixteenths
+    const one = encodeRoAccessReport(1, [{ epc: '11'.repeat(12), doppler: 10 }]);
+    const param = Array.from(one.slice(-14), (b) => b.toString(16).padStart(2, '0')).join('');
+    expect(param).toBe(`03ff000e${IMPINJ_VENDOR_ID.toString(16).padStart(8, '0')}${ImpinjSubtype.RFDopplerFrequency.toString(16).padStart(8, '0')}00a0`);
   });
 
   it('leaves them NaN (and PeakRSSI as sent) without them, and skips another vendor\'s subtype 57', () => {

@@ -1,10 +1,13 @@
 // protocols/llrp — building RO_ACCESS_REPORT frames from flat tag reports (the reader side: simulator, tests,
 // benchmark). An EPC of 96 bits goes out as the EPC-96 TV parameter, any other length as EPCData (TLV);
-// every other field is sent when it is a number (not NaN/undefined), in the order the standard lists them.
+// every other field is sent when it is a number (not NaN/undefined), in the order the standard lists them; a
+// Doppler frequency goes out as Impinj's ImpinjRFDopplerFrequency Custom parameter (1/16 Hz), as an Impinj reader
+// sends it.
 import { bytesOfHex, type U64 } from './bits.js';
 import { HEADER_LENGTH, LLRP_VERSION_1_0_1, MessageType } from './constants.js';
 import { LlrpError } from './errors.js';
 import { writeHeader } from './header.js';
+import { IMPINJ_VENDOR_ID, ImpinjSubtype } from './impinj.js';
 import type { TagReport } from './report.js';
 
 export type TagReportInput = Partial<TagReport> & { epc: string };
@@ -27,6 +30,7 @@ function tagSize(t: TagReportInput, epcBytes: number): number {
   if (has(t.pc)) n += 3;
   if (has(t.crc)) n += 3;
   if (has(t.accessSpecId)) n += 5;
+  if (has(t.doppler)) n += 14;
   return n;
 }
 
@@ -103,6 +107,14 @@ export function encodeRoAccessReport(id: number, tags: readonly TagReportInput[]
     tv16(12, t.pc);
     tv16(11, t.crc);
     tv32(16, t.accessSpecId);
+    if (has(t.doppler)) {
+      dv.setUint16(p, 1023);
+      dv.setUint16(p + 2, 14);
+      dv.setUint32(p + 4, IMPINJ_VENDOR_ID);
+      dv.setUint32(p + 8, ImpinjSubtype.RFDopplerFrequency);
+      dv.setInt16(p + 12, Math.max(-32768, Math.min(32767, Math.round(t.doppler * 16))));
+      p += 14;
+    }
   });
   if (p !== total) throw new Error(`encodeRoAccessReport: wrote ${p} of ${total} bytes`); // invariant
   return b;

@@ -24,6 +24,11 @@ export interface TagRead {
   count: number;
   /** TID as lowercase hex, when the reader reports it. */
   tid?: string;
+  /**
+   * RF Doppler frequency of this read, Hz, when the reader reports it (Impinj over LLRP; NaN or absent otherwise):
+   * positive while the tag's path to the antenna shortens.
+   */
+  doppler?: number;
 }
 
 /** A GPI (door sensor, photo-eye) change at a reader. */

@@ -509,7 +509,7 @@ export async function startLlrpSimulator(opts: LlrpSimulatorOptions): Promise<Ll
         setGpi(e.gpi.port, e.gpi.state);
       } else if (e.read) {
         const us = Math.round((startUtc + e.read.t) * 1000);
-        batch.push({ epc: e.read.epc, antenna: e.read.antenna, rssi: e.read.rssi, firstSeenUtc: us, lastSeenUtc: us, count: 1 });
+        batch.push({ epc: e.read.epc, antenna: e.read.antenna, rssi: e.read.rssi, firstSeenUtc: us, lastSeenUtc: us, count: 1, ...(e.read.doppler !== undefined ? { doppler: e.read.doppler } : {}) });
         if (batch.length >= batchMax) flush();
       }
     }

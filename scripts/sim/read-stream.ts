@@ -12,6 +12,8 @@ export interface SimRead {
   /** dBm */
   rssi: number;
   tid?: string;
+  /** RF Doppler frequency, Hz (positive: the tag's path to the antenna shortening), when the reader reports it. */
+  doppler?: number;
 }
 
 /** A GPI change a simulated reader will report (door sensor, photo-eye). */

@@ -11,6 +11,11 @@
 // (one 25 ms dwell each, round robin), reads ~1,100 tags/s in total, shares that among the tags in its field,
 // and misses reads near its sensitivity (-82 dBm). Pallets carry 1–200 tags spread over 1.2 × 1.0 × 1.5 m.
 //
+// With `doppler`, each read also carries the RF Doppler frequency an Impinj reader reports (ImpinjRFDopplerFrequency):
+// -2·v_r/λ at 915 MHz, v_r the rate of change of the stronger path's length (the reflection's image moves the other
+// way), plus noise that grows as the read weakens — drawn from its own seeded generator, so the reads, RSSI and
+// truth are the same with and without it.
+//
 // EPCs are SGTIN-96 from protocols/epc (filter 2, GS1 example company prefix 0614141, a few item references).
 
 import { encodeEpc } from '../../protocols/epc/index.js';
@@ -87,6 +92,8 @@ export interface ScenarioOptions {
   crossingChance?: number;
   /** Probability that a movement stops in the doorway (default 0.25). */
   standChance?: number;
+  /** Give each read its RF Doppler frequency (as Impinj readers report it); default false. */
+  doppler?: boolean;
 }
 
 // ───────────────────────────── randomness ─────────────────────────────
@@ -354,6 +361,13 @@ export function generateScenario(seed: number, site: Site, opts: ScenarioOptions
   const budget = (READS_PER_SECOND * DT) / 1000;
   const candRssi: number[] = [];
   const candTag: Tag[] = [];
+  const candDoppler: number[] = [];
+  const withDoppler = opts.doppler === true;
+  const rd = rng(seed ^ 0x0d0bb1e5); // Doppler noise: its own sequence, so `r` draws the same with and without
+  const velocity = (m: Move, now: number, px: number): number => {
+    const next = palletX(m, now + 1);
+    return next === undefined ? 0 : next - px; // m per ms along x
+  };
   for (let step = 0, now = 0; now < durationMs; step++, now += DT) {
     const positions = moves.map((m) => palletX(m, now));
     for (const [reader, antIdx] of readerList) {
@@ -361,9 +375,11 @@ export function generateScenario(seed: number, site: Site, opts: ScenarioOptions
       const ant = ants[ai]!;
       candRssi.length = 0;
       candTag.length = 0;
+      candDoppler.length = 0;
       moves.forEach((m, mi) => {
         const px = positions[mi];
         if (px === undefined) return;
+        const vx = withDoppler ? velocity(m, now, px) : 0;
         const doorY = doors[m.door]!.y + m.yOff;
         for (const tag of m.tags) {
           const x = px + tag.dx;
@@ -373,6 +389,7 @@ export function generateScenario(seed: number, site: Site, opts: ScenarioOptions
           if (rssi < SENSITIVITY - 6) continue;
           candRssi.push(rssi);
           candTag.push(tag);
+          if (withDoppler) candDoppler.push(dopplerAt(ant, x, y, tag.z, vx, doors, halfWidth));
         }
       });
       if (candTag.length === 0) continue;
@@ -381,7 +398,9 @@ export function generateScenario(seed: number, site: Site, opts: ScenarioOptions
         const measured = candRssi[k]! + gauss(r) * 1.5;
         const p = share / (1 + Math.exp(-(measured - SENSITIVITY) / 1.5));
         if (r() >= p) continue;
-        reads.push({ t: Math.round((now + r() * DT) * 10) / 10, reader, antenna: ant.antenna, epc: candTag[k]!.epc, rssi: Math.round(measured) });
+        const read: SimRead = { t: Math.round((now + r() * DT) * 10) / 10, reader, antenna: ant.antenna, epc: candTag[k]!.epc, rssi: Math.round(measured) };
+        if (withDoppler) read.doppler = Math.round((candDoppler[k]! + gauss(rd) * (2 + Math.max(0, -60 - measured) * 0.2)) * 16) / 16; // 1/16 Hz, as reported
+        reads.push(read);
       }
     }
   }
@@ -448,6 +467,23 @@ function rssiAt(ant: Ant, x: number, y: number, z: number, doors: SiteDoor[], ha
   return Math.max(directRssi(ant, x, y, z, doors, halfWidth), directRssi(ant, -x, y, z, doors, halfWidth) - REFLECTION_DB);
 }
 
+/** λ at 915 MHz, m. */
+const WAVELENGTH = 299_792_458 / 915e6;
+
+/**
+ * Doppler (Hz) of a tag at (x, y, z) moving along x at `vx` m/ms, seen by `ant` over the stronger path (as rssiAt
+ * chooses): -2·v_r/λ, v_r the rate of change of the path length (m/s). The reflection's image sits at -x and moves
+ * at -vx.
+ */
+function dopplerAt(ant: Ant, x: number, y: number, z: number, vx: number, doors: SiteDoor[], halfWidth: number): number {
+  const reflected = directRssi(ant, -x, y, z, doors, halfWidth) - REFLECTION_DB > directRssi(ant, x, y, z, doors, halfWidth);
+  const px = reflected ? -x : x;
+  const v = (reflected ? -vx : vx) * 1000;
+  const dx = px - ant.x;
+  const d = Math.max(0.3, Math.sqrt(dx * dx + (y - ant.y) ** 2 + (z - ant.z) ** 2));
+  return (-2 * ((dx * v) / d)) / WAVELENGTH;
+}
+
 function directRssi(ant: Ant, x: number, y: number, z: number, doors: SiteDoor[], halfWidth: number): number {
   const vx = x - ant.x;
   const vy = y - ant.y;
@@ -479,7 +515,7 @@ export function toStreamItems(stream: ReadStream, epochMs: number): StreamItem[]
     out.push({
       kind: 'read',
       ts,
-      read: { reader: s.reader, antenna: s.antenna, epc: s.epc, rssi: s.rssi, ts, readerTs: NaN, count: 1, ...(s.tid ? { tid: s.tid } : {}) },
+      read: { reader: s.reader, antenna: s.antenna, epc: s.epc, rssi: s.rssi, ts, readerTs: NaN, count: 1, ...(s.tid ? { tid: s.tid } : {}), ...(s.doppler !== undefined ? { doppler: s.doppler } : {}) },
     });
   }
   // stable: GPI before reads at the same instant
