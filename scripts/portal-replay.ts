@@ -2,7 +2,7 @@
 // and print the events, so a site can tune its parameters on its own recordings.
 //
 //   npx tsx scripts/portal-replay.ts --config portal.yaml [--explain] [--tick 200] reads.jsonl
-//   npx tsx scripts/portal-replay.ts --seed 4 [--doors 2] [--per-side 1|2] [--sensors] [--explain] [--write reads.jsonl]
+//   npx tsx scripts/portal-replay.ts --seed 4 [--doors 2] [--per-side 1|2] [--sensors] [--doppler] [--explain] [--write reads.jsonl]
 //
 // Input: JSON lines, each a TagRead ({reader, antenna, epc, rssi, ts, readerTs?, count?, tid?}), a simulated read
 // ({t, reader, antenna, epc, rssi}: t in ms from the start), or a GPI change ({reader, port, state, ts|t}).
@@ -78,6 +78,7 @@ function main(): number {
       doors: { type: 'string', default: '2' },
       'per-side': { type: 'string', default: '1' },
       sensors: { type: 'boolean', default: false },
+      doppler: { type: 'boolean', default: false },
       write: { type: 'string' },
     },
   });
@@ -88,7 +89,7 @@ function main(): number {
   if (values.seed !== undefined) {
     const seed = Number(values.seed);
     const site = dockSite(Number(values.doors), { antennasPerSide: values['per-side'] === '2' ? 2 : 1, door: values.sensors, beams: values.sensors });
-    const sc = generateScenario(seed, site);
+    const sc = generateScenario(seed, site, { doppler: values.doppler });
     items = toStreamItems(sc.stream, EPOCH);
     config = values.config ? loadConfig(values.config) : portalDoorsFor(site);
     if (values.write) {
@@ -105,7 +106,7 @@ function main(): number {
     };
   } else {
     if (!values.config || positionals.length !== 1) {
-      process.stderr.write('usage: portal-replay --config portal.yaml [--explain] [--tick ms] reads.jsonl | --seed N [--doors N] [--per-side 1|2] [--sensors]\n');
+      process.stderr.write('usage: portal-replay --config portal.yaml [--explain] [--tick ms] reads.jsonl | --seed N [--doors N] [--per-side 1|2] [--sensors] [--doppler]\n');
       return 2;
     }
     config = loadConfig(values.config);

@@ -63,6 +63,10 @@ export const LlrpInventoryConfig = Type.Object(
     session: Type.Optional(Type.Integer({ minimum: 0, maximum: 3 })),
     /** Estimated tags in the field (with session only: 16). */
     tagPopulation: Type.Optional(Type.Integer({ minimum: 1, maximum: 65_535 })),
+    /** Impinj readers only (ImpinjInventorySearchMode); another maker's reader ignores it. */
+    searchMode: Type.Optional(
+      Type.Union([Type.Literal('reader-selected'), Type.Literal('single-target'), Type.Literal('dual-target'), Type.Literal('single-target-with-tagfocus'), Type.Literal('single-target-b-to-a'), Type.Literal('dual-target-with-b-to-a-select')]),
+    ),
   },
   { additionalProperties: false },
 );

@@ -13,7 +13,7 @@ describe('component options from gateway.yaml', () => {
       id: 'portal-1', host: '10.0.0.21', port: 5084,
       antennas: [{ id: 1, powerDbm: 30 }, { id: 2, powerDbm: 27.5 }, { id: 3 }],
       trigger: { kind: 'continuous' }, keepaliveMs: 5000, missedKeepalives: 3, connectTimeoutMs: 10_000, requestTimeoutMs: 10_000,
-      backoff: { initialMs: 1000, maxMs: 30_000 }, inventory: { modeIndex: 1002, session: 1, tagPopulation: 32 },
+      backoff: { initialMs: 1000, maxMs: 30_000 }, inventory: { modeIndex: 1002, session: 1, tagPopulation: 32, searchMode: 'dual-target' },
     });
     expect(impinjOptionsOf(c.readers[1]!)).toMatchObject({ id: 'portal-2', baseUrl: 'https://10.0.0.22', username: 'root', presetId: 'dockgate', rfMode: 4, session: 1, searchMode: 'dual-target', tagPopulation: 16, stallMs: 90_000, antennas: [{ port: 1, powerDbm: 30 }, { port: 2, powerDbm: 30 }] });
     expect(zebraOptionsOf(c.readers[2]!)).toMatchObject({ id: 'portal-3', brokerUrl: 'mqtt://10.0.0.5:1883', readerName: 'FX9600A1', antennas: [1, 2], silenceMs: 60_000, statusPollMs: 30_000, topics: { data: 'zebra/FX9600A1/data', managementEvents: 'zebra/FX9600A1/events' } });

@@ -31,5 +31,10 @@ describe('reader-specific requests', () => {
     expect(inventoryCommandOf({ modeIndex: 3 })).toEqual({ TagInventoryStateAware: false, C1G2RFControl: { ModeIndex: 3, Tari: 0 } });
     expect(inventoryCommandOf({ tagPopulation: 40 })).toEqual({ TagInventoryStateAware: false, C1G2SingulationControl: { Session: 1, TagPopulation: 40, TagTransitTime: 0 } });
     expect(buildAddRoSpec(opts, new Set()).optionals).toEqual(['ROSpecReportSpec']);
+    // the search mode: an Impinj Custom parameter in the command, for an Impinj reader only
+    expect(inventoryCommandOf({ searchMode: 'dual-target' }, true)).toEqual({ TagInventoryStateAware: false, Custom: [{ VendorIdentifier: 25882, ParameterSubtype: 23, Data: Uint8Array.of(0, 2) }] });
+    expect(inventoryCommandOf({ searchMode: 'dual-target' }, false)).toBeUndefined();
+    expect(inventoryCommandOf({ session: 2, searchMode: 'single-target' }, false)).toEqual({ TagInventoryStateAware: false, C1G2SingulationControl: { Session: 2, TagPopulation: 16, TagTransitTime: 0 } });
+    expect(() => inventoryCommandOf({ searchMode: 'triple' as never }, true)).toThrow('Impinj search mode triple is not one of reader-selected, single-target');
   });
 });

@@ -11,6 +11,8 @@ import {
   IMPINJ_VENDOR_ID,
   ImpinjSubtype,
   impinjReportSelectorData,
+  impinjSearchModeParam,
+  type ImpinjSearchMode,
   type LlrpObject,
 } from '../../protocols/llrp/index.js';
 
@@ -34,9 +36,10 @@ export interface LlrpReaderOptions {
   backoff: { initialMs: number; maxMs: number };
   /**
    * Gen2 inventory settings for every antenna (C1G2InventoryCommand in the ROSpec): the reader's RF mode (its
-   * UHFC1G2RFModeTable ModeIdentifier), session and tag population. Absent: the reader's own defaults.
+   * UHFC1G2RFModeTable ModeIdentifier), session and tag population; on an Impinj reader also its search mode
+   * (ImpinjInventorySearchMode, a Custom parameter in the command). Absent: the reader's own defaults.
    */
-  inventory?: { modeIndex?: number; session?: number; tagPopulation?: number };
+  inventory?: { modeIndex?: number; session?: number; tagPopulation?: number; searchMode?: ImpinjSearchMode };
 }
 
 /** RFTransmitter.ChannelIndex: the first channel (LLRP numbers channels from 1). */
@@ -235,7 +238,7 @@ export function buildAddRoSpec(opts: LlrpReaderOptions, dropped: ReadonlySet<Opt
     ],
   };
   const optionals: OptionalParameter[] = [];
-  const inv = inventoryCommandOf(opts.inventory);
+  const inv = inventoryCommandOf(opts.inventory, caps?.manufacturer === IMPINJ_VENDOR_ID);
   if (inv && !dropped.has('C1G2InventoryCommand')) {
     // AntennaID 0: every antenna of the AISpec.
     ((rospec.SpecParameter as LlrpObject[])[0]!.InventoryParameterSpec as LlrpObject[])[0]!.AntennaConfiguration = [{ AntennaID: 0, AirProtocolInventoryCommandSettings: [{ param: 'C1G2InventoryCommand', ...inv }] }];
@@ -251,16 +254,19 @@ export function buildAddRoSpec(opts: LlrpReaderOptions, dropped: ReadonlySet<Opt
 }
 
 /**
- * C1G2InventoryCommand for the configured RF mode, session and population; undefined when none is set. A session
- * without a population (or the reverse) takes the other's LLRP-customary default: session 1, population 16.
+ * C1G2InventoryCommand for the configured RF mode, session, population and (an Impinj reader only) search mode;
+ * undefined when none is set. A session without a population (or the reverse) takes the other's LLRP-customary
+ * default: session 1, population 16. Another maker's reader does not get Impinj's search mode.
  */
-export function inventoryCommandOf(inv: LlrpReaderOptions['inventory']): LlrpObject | undefined {
-  if (!inv || (inv.modeIndex === undefined && inv.session === undefined && inv.tagPopulation === undefined)) return undefined;
+export function inventoryCommandOf(inv: LlrpReaderOptions['inventory'], impinj = false): LlrpObject | undefined {
+  const search = impinj ? inv?.searchMode : undefined;
+  if (!inv || (inv.modeIndex === undefined && inv.session === undefined && inv.tagPopulation === undefined && search === undefined)) return undefined;
   const cmd: LlrpObject = { TagInventoryStateAware: false };
   if (inv.modeIndex !== undefined) cmd.C1G2RFControl = { ModeIndex: inv.modeIndex, Tari: 0 };
   if (inv.session !== undefined || inv.tagPopulation !== undefined) {
     cmd.C1G2SingulationControl = { Session: inv.session ?? 1, TagPopulation: inv.tagPopulation ?? 16, TagTransitTime: 0 };
   }
+  if (search !== undefined) cmd.Custom = [impinjSearchModeParam(search)];
   return cmd;
 }
 

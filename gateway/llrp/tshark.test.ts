@@ -107,6 +107,11 @@ add('events and reports', 'ENABLE_EVENTS_AND_REPORTS', {}, [/Type: Enable Events
     /Impinj parameter subtype: Enable peak RSSI \(53\)\n\s+Peak RSSI mode: Enabled \(1\)/,
     /Impinj parameter subtype: Enable RF doppler frequency \(67\)\n\s+RF doppler frequency mode: Enabled \(1\)/,
   ]);
+  const m = buildAddRoSpec({ ...base, inventory: { session: 2, tagPopulation: 32, searchMode: 'single-target-with-tagfocus' } }, new Set(), impinjCaps);
+  add('ROSpec with an Impinj search mode', m.name, m.body, [
+    /TLV Parameter: C1G2 Singulation Control\n[\s\S]*?Session: 2\n/,
+    /Impinj parameter subtype: Inventory search mode \(23\)\n\s+Inventory search mode: Single target with suppression \(3\)/,
+  ]);
   const r = buildAddRoSpec(base, new Set(), impinjCaps);
   add('ROSpec for an Impinj reader', r.name, r.body, [
     /Impinj parameter subtype: Tag report content selector \(50\)/,

@@ -44,6 +44,8 @@ export interface RssiDirection {
   separation: number;
   /** Best estimate of when the tag was in the door plane, ms after the first read. */
   crossingAt: number;
+  /** Power-weighted mean Doppler outside minus inside, Hz, when it voted (dopplerDirection). */
+  doppler?: number;
 }
 
 /**
@@ -96,7 +98,7 @@ export const MIN_SIDE_DOPPLER_READS = 2;
  * Agreeing sources strengthen each other, a clear Doppler settles a tag whose RSSI peaks are too close, and sources
  * that disagree cancel towards unknown.
  */
-export function dopplerDirection(rssi: RssiDirection, outside: DopplerAggregate, inside: DopplerAggregate, minConfidence: number): RssiDirection & { doppler: number } {
+export function dopplerDirection(rssi: RssiDirection, outside: DopplerAggregate, inside: DopplerAggregate, minConfidence: number): RssiDirection {
   const hasOut = outside.dopplerReads >= MIN_SIDE_DOPPLER_READS && outside.sumWF > 0;
   const hasIn = inside.dopplerReads >= MIN_SIDE_DOPPLER_READS && inside.sumWF > 0;
   if (!hasOut && !hasIn) return { ...rssi, doppler: NaN };

@@ -784,7 +784,7 @@ export class PortalEngine {
         confidence,
         ...(direction !== undefined ? { direction, directionSource, directionConfidence } : {}),
         ...(rssi
-          ? { rssi: { outsideAt: rssi.outsideAt, insideAt: rssi.insideAt, separation: rssi.separation, confidence: rssi.confidence, crossingAt: rssi.crossingAt } }
+          ? { rssi: { outsideAt: rssi.outsideAt, insideAt: rssi.insideAt, separation: rssi.separation, confidence: rssi.confidence, crossingAt: rssi.crossingAt, ...(rssi.doppler !== undefined && Number.isFinite(rssi.doppler) ? { doppler: rssi.doppler } : {}) } }
           : {}),
         ...(beam ? { beam } : {}),
         ...(sensorsDisagree ? { sensorsDisagree } : {}),

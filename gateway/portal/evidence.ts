@@ -48,7 +48,7 @@ export interface PassageEvidence {
   direction?: Direction;
   directionSource?: 'beam' | 'rssi' | 'none';
   directionConfidence?: number;
-  rssi?: { outsideAt: number; insideAt: number; separation: number; confidence: number; crossingAt: number };
+  rssi?: { outsideAt: number; insideAt: number; separation: number; confidence: number; crossingAt: number; doppler?: number };
   /** The beam crossing matched to the tag; `conflict`: crossings both ways near it, so beams were not used. */
   beam?: { direction: Direction; at: number; conflict: boolean };
   /** The beams and clear RSSI peaks said opposite directions, so the direction is unknown. */
@@ -71,7 +71,7 @@ export function formatEvidence(e: PassageEvidence): string {
       ? `\n  doors: ${e.locations.map((l) => `${l.id} ${l.reads} reads mean ${f(l.meanRssi)}${l.eligible ? '' : ' (too few)'}`).join(', ')}; margin ${e.margin === null ? '-' : f(e.margin)} dB, ${e.settled ? 'settled' : 'NOT settled'}${e.held ? ', held' : ''}`
       : '';
   const rssi = e.rssi
-    ? `\n  rssi peaks: outside +${f(e.rssi.outsideAt)} ms, inside +${f(e.rssi.insideAt)} ms, separation ${f(e.rssi.separation)} ms → ${f(e.rssi.confidence * 100)}%`
+    ? `\n  rssi peaks: outside +${f(e.rssi.outsideAt)} ms, inside +${f(e.rssi.insideAt)} ms, separation ${f(e.rssi.separation)} ms${e.rssi.doppler !== undefined ? `, Doppler outside − inside ${f(e.rssi.doppler)} Hz` : ''} → ${f(e.rssi.confidence * 100)}%`
     : '';
   const beam = e.beam
     ? `\n  beams: ${e.beam.direction} at +${f(e.beam.at - e.firstSeen)} ms${e.beam.conflict ? ' (crossings both ways: ignored)' : ''}${e.sensorsDisagree ? ' (RSSI says the opposite: unknown)' : ''}`

@@ -13,7 +13,31 @@ export const ImpinjSubtype = {
   RFPhaseAngle: 56,
   PeakRSSI: 57,
   RFDopplerFrequency: 68,
+  InventorySearchMode: 23,
 } as const;
+
+/**
+ * ImpinjInventorySearchMode values, named as the IoT Device Interface names them: Octane's ReaderSelected 0,
+ * SingleTarget 1, DualTarget 2, TagFocus 3 (Wireshark's dissector: "Single target with suppression"),
+ * SingleTargetReset 5, DualTargetBtoASelect 6 (the SDK's SearchMode enum, as other LLRP clients use it; Wireshark
+ * knows 0–3 only).
+ */
+export const IMPINJ_SEARCH_MODE = {
+  'reader-selected': 0,
+  'single-target': 1,
+  'dual-target': 2,
+  'single-target-with-tagfocus': 3,
+  'single-target-b-to-a': 5,
+  'dual-target-with-b-to-a-select': 6,
+} as const;
+export type ImpinjSearchMode = keyof typeof IMPINJ_SEARCH_MODE;
+
+/** An ImpinjInventorySearchMode Custom parameter (goes in C1G2InventoryCommand) as a codec object. */
+export function impinjSearchModeParam(mode: ImpinjSearchMode): { VendorIdentifier: number; ParameterSubtype: number; Data: Uint8Array } {
+  const v = IMPINJ_SEARCH_MODE[mode];
+  if (v === undefined) throw new RangeError(`Impinj search mode ${String(mode)} is not one of ${Object.keys(IMPINJ_SEARCH_MODE).join(', ')}`);
+  return { VendorIdentifier: IMPINJ_VENDOR_ID, ParameterSubtype: ImpinjSubtype.InventorySearchMode, Data: Uint8Array.of(v >> 8, v & 0xff) };
+}
 
 /** ImpinjRFPhaseAngle: 12 bits over one turn (0…4095 → 0…2π). */
 export function phaseRadians(raw: number): number {

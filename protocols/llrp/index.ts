@@ -16,7 +16,7 @@ export {
   type RawParam,
 } from './codec.js';
 export { decodeTagReports, type TagReport } from './report.js';
-export { IMPINJ_VENDOR_ID, ImpinjSubtype, impinjReportSelectorData } from './impinj.js';
+export { IMPINJ_SEARCH_MODE, IMPINJ_VENDOR_ID, ImpinjSubtype, impinjReportSelectorData, impinjSearchModeParam, type ImpinjSearchMode } from './impinj.js';
 export { encodeRoAccessReport, type TagReportInput } from './report-encode.js';
 export { hexOf, bytesOfHex, u64Number, type U64 } from './bits.js';
 export { parameterName } from './schema.js';
