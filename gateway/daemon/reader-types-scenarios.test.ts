@@ -1,7 +1,7 @@
 // gateway/daemon — the portal scenarios over each reader type: seeded dock scenarios (2–3 doors, one reader per
-// door) played through the Impinj IoT simulator's HTTP event stream and through Zebra IoTC simulators on a real
-// broker, read back by the real clients, timed by the readers' own timestamps and fed to the portal engine, decide
-// exactly the passes (tag, door, direction) the engine decides on the same reads fed directly.
+// door) played through LLRP reader simulators over TCP, the Impinj IoT simulator's HTTP event stream and Zebra IoTC
+// simulators on a real broker, read back by the real clients, timed by the readers' own timestamps and fed to the
+// portal engine, decide exactly the passes (tag, door, direction) the engine decides on the same reads fed directly.
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TagRead } from '../../protocols/reads/index.js';
@@ -9,7 +9,10 @@ import { waitFor } from '../../hub/broker/test-support.js';
 import { dockSite, generateScenario, portalDoorsFor, toStreamItems, type StreamItem } from '../../scripts/sim/scenario.js';
 import { replay } from '../../scripts/sim/portal-score.js';
 import type { ReadStream } from '../../scripts/sim/read-stream.js';
+import { silentLogger } from '../../protocols/logging/index.js';
+import { startLlrpSimulator } from '../../scripts/sim/llrp-reader.js';
 import { ImpinjIotReaderClient } from '../impinj-iot/client.js';
+import { LlrpReaderClient } from '../llrp/client.js';
 import { startImpinjIotSimulator } from '../impinj-iot/testing/simulator.js';
 import { PortalEngine } from '../portal/index.js';
 import { startAedes } from '../publisher/test-support/brokers.js';
@@ -57,10 +60,30 @@ async function playAll(stream: ReadStream, setNow: (ms: number) => void, send: (
 
 describe('portal scenarios over each reader type', () => {
   for (const seed of [1, 2, 3]) {
-    it(`seed ${seed}: impinj-iot and zebra-iotc decide the passes the engine decides on the reads directly`, async () => {
+    it(`seed ${seed}: llrp, impinj-iot and zebra-iotc decide the passes the engine decides on the reads directly`, async () => {
       const { cfg, stream, readers } = scenario(seed);
       const direct = passKeys(replay(new PortalEngine(cfg), toStreamItems(stream, EPOCH)));
       expect(direct.length).toBeGreaterThan(0);
+
+      // LLRP: one simulated reader per reader over TCP, its FirstSeen on the scenario clock
+      const llrpReads: TagRead[] = [];
+      const llrpSims = [];
+      for (const id of readers) {
+        const sim = await startLlrpSimulator({ readerId: id, now: () => EPOCH });
+        cleanup.push(() => sim.close());
+        const c = new LlrpReaderClient(
+          { id, host: '127.0.0.1', port: sim.port, antennas: [{ id: 1 }, { id: 2 }], trigger: { kind: 'continuous' }, keepaliveMs: 1000, missedKeepalives: 10, connectTimeoutMs: 5000, requestTimeoutMs: 5000, backoff: { initialMs: 50, maxMs: 200 } },
+          silentLogger(),
+        );
+        c.on('reads', (rs) => llrpReads.push(...rs));
+        cleanup.push(() => c.stop());
+        c.start();
+        await waitFor(() => c.state === 'reading', `${id} reading (LLRP)`);
+        llrpSims.push(sim);
+      }
+      for (const sim of llrpSims) expect((await sim.play(stream, { speed: Infinity })).dropped).toBe(0);
+      await waitFor(() => llrpReads.length === stream.reads.length, 'every read back over LLRP', 30_000);
+      expect(passKeys(replay(new PortalEngine(cfg), viaReaderTime(llrpReads)))).toEqual(direct);
       let now = EPOCH - 1000;
       const clock = () => now;
 
