@@ -114,7 +114,7 @@ describe('Zebra IoT Connector client', () => {
     await waitFor(() => c.state === 'reading', 'reading again');
   }, 20_000);
 
-  it('the status poll alone (heartbeats far apart) ends a session whose radio went away; configured topics', async () => {
+  it('the status poll alone (heartbeats far apart) ends a session whose radio went away or was stopped by someone else; configured topics', async () => {
     // and topics as Zebra's DockDoorSample configures them (zebra/<reader>/…), on both sides
     const topics = { data: 'zebra/FX9600A1/data', controlCommands: 'zebra/FX9600A1/ctrl/cmd', controlResponses: 'zebra/FX9600A1/ctrl/res', managementCommands: 'zebra/FX9600A1/mgmt/cmd', managementResponses: 'zebra/FX9600A1/mgmt/res', managementEvents: 'zebra/FX9600A1/events' };
     const { s, c, reads, states } = await rig({ heartbeatMs: 60_000, topics }, { statusPollMs: 150, silenceMs: 30_000, topics });
@@ -124,6 +124,11 @@ describe('Zebra IoT Connector client', () => {
     s.misbehave.radio(false);
     await waitFor(() => states.some((x) => x.state === 'backoff' && /^get_status: the reader's radio is disconnected/.test(x.reason)), 'poll');
     expect(states.some((x) => /^heartbeat/.test(x.reason))).toBe(false);
+    s.misbehave.radio(true);
+    await waitFor(() => c.state === 'reading', 'reading again');
+    s.misbehave.stopRadio(); // someone else stopped it: the poll sees radioActivitiy inactive and starts it again
+    await waitFor(() => states.some((x) => x.state === 'backoff' && /^get_status: the radio stopped inventorying/.test(x.reason)), 'stopped behind its back');
+    await waitFor(() => c.state === 'reading' && s.running, 'inventorying again');
   });
 
   it('a broker that refuses the connection: backs off naming it, and reads once a broker listens there', async () => {

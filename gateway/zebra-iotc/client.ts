@@ -204,13 +204,15 @@ export class ZebraIotcReaderClient extends EventEmitter<ReaderClientEvents> {
     }
   }
 
-  /** get_status over management: why the reader cannot read (refused, not a status, radio disconnected), or undefined. */
+  /** get_status over management: why the reader cannot read (refused, not a status, radio disconnected or stopped), or undefined. */
   private async radioDown(): Promise<string | undefined> {
     const r = await this.command('management', 'get_status', {});
     if (!r.ok) return `get_status refused: ${r.reason}`;
     const status = parseStatus(r.payload);
     if (!status) return `get_status answered without radioConnection: ${JSON.stringify(r.payload)?.slice(0, 120)}`;
     if (!status.radioConnected) return 'get_status: the reader\'s radio is disconnected';
+    // while reading, an inactive radio was stopped behind the gateway's back (another client, the web page)
+    if (this.stateNow === 'reading' && status.radioActive === false) return 'get_status: the radio stopped inventorying';
     return undefined;
   }
 

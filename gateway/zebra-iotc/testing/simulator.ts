@@ -46,6 +46,8 @@ export interface ZebraIotcSimulator {
     refuseConfig(description: string | undefined): void;
     /** The radio module connected (default) or not: get_status says so, start fails, tags are not read. */
     radio(connected: boolean): void;
+    /** The radio stops inventorying as if someone else sent stop. */
+    stopRadio(): void;
     raw(text: string): void;
   };
   close(): Promise<void>;
@@ -185,6 +187,9 @@ export async function startZebraIotcSimulator(o: ZebraIotcSimulatorOptions): Pro
       radio(connected) {
         radioConnected = connected;
         if (!connected) running = false;
+      },
+      stopRadio() {
+        running = false;
       },
       raw(text) {
         client.publish(topics.data, text, { qos: 1 });
