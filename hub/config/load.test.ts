@@ -118,7 +118,8 @@ describe('defaults and environment', () => {
       tolerances: { a: { pct: 0, abs: 0 }, b: { pct: 2, abs: 0 }, c: { pct: 5, abs: 0 } },
       baselineQuietMinutes: 15,
     });
-    expect(c.reports).toEqual({ periodDays: 30, deadStockDays: 90 });
+    expect(c.reports).toEqual({ periodDays: 30, deadStockDays: 90, reorderCoverDays: 30 });
+    expect(c.currency).toBe('EUR');
     expect(c.channelSync.globalBuffer).toBe(0);
     expect(c.channels).toEqual([]);
     expect(c.status.gatewaySilentS).toBe(120);

@@ -4,21 +4,27 @@
 //                                the period; baselines excluded); by units = 1 − Σ|counted − book| / Σ book
 //   receiving accuracy         = receipts closed in the period with no variance against them / receipts closed
 //   shipping accuracy          = shipments closed in the period with no variance against them / shipments closed
-//   open variances by age      = open variances at `to`, by age bucket and by type
+//   open variances by age      = variances open at `to` (raised before, resolved after if at all), by age and by type
 //   sell-through               = units shipped (net of shipments driven back) / (units on hand at `from` + units received)
 //   inventory turnover         = COGS / average inventory at cost ((value at from + value at to) / 2)
 //   days on hand               = period days × average inventory / COGS
-//   dead stock                 = SKUs on hand now with no shipment in the last N days
-//   low stock                  = SKUs whose available stock is at or below their reorder point
+//   dead stock                 = SKUs on hand at `to` with no shipment in the N days before `to`
+//   low stock                  = SKUs whose available stock at `to` (sellable on hand − reservations pending then) is at or
+//                                below their reorder point
+//   reorder suggestion         = per low-stock SKU: order up to reorder point + max(1, ⌈daily sales × cover days⌉), daily
+//                                sales being the SKU's units shipped in the period / period days; priced at its average
+//                                cost on hand at `to`, else its standard cost
+// Stock at an instant t is what the moves that occurred before t add up to, so a past period reads as it was then.
 // COGS = cost booked by shipments to customers minus cost returned by shipments brought back and returns.
 import type { Db } from '../db/database.js';
 import { isoTs } from '../../protocols/events/index.js';
-import { getStock, VIRTUAL } from '../ledger/index.js';
+import { VIRTUAL } from '../ledger/index.js';
 
 export interface KpiOptions {
   fromMs: number;
   toMs: number;
   deadStockDays: number;
+  reorderCoverDays: number;
 }
 
 const DAY = 86_400_000;
@@ -30,11 +36,36 @@ export interface KpiReport {
   receivingAccuracy: { closed: number; withoutVariance: number; ratio: number | null };
   shippingAccuracy: { closed: number; withoutVariance: number; ratio: number | null };
   openVariances: { total: number; byAge: { under1d: number; from1to3d: number; from3to7d: number; over7d: number }; byType: Record<string, number> };
-  sellThrough: { sold: number; openingOnHand: number; received: number; ratio: number | null };
+  sellThrough: { sold: number; openingOnHand: number; received: number; closingOnHand: number; ratio: number | null };
   turnover: { cogs: number; openingValue: number; closingValue: number; averageInventory: number; ratio: number | null };
   daysOnHand: number | null;
   deadStock: { days: number; items: Array<{ sku: string; onHand: number; value: number; lastShippedAt: string | null }> };
   lowStock: { alerts: Array<{ sku: string; onHand: number; available: number; reorderPoint: number }> };
+  reorderSuggestions: { coverDays: number; items: Array<{ sku: string; available: number; reorderPoint: number; dailySales: number; qty: number; unitCost: number; value: number }> };
+}
+
+export interface SkuStockAt {
+  sku: string;
+  /** units in real locations */
+  onHand: number;
+  value: number;
+  sellableOnHand: number;
+  /** reservations placed before t and not closed by t */
+  reserved: number;
+  lastShippedMs: number | null;
+}
+
+/** Every SKU's stock at instant `t` (moves that occurred before t; reservations pending at t), by SKU. */
+export function stockBySkuAt(db: Db, t: number): SkuStockAt[] {
+  return db.prepare(`SELECT i.sku,
+      COALESCE(SUM(CASE WHEN f.virtual = 1 AND tl.virtual = 0 THEN m.qty WHEN f.virtual = 0 AND tl.virtual = 1 THEN -m.qty ELSE 0 END), 0) AS onHand,
+      COALESCE(SUM(m.value_delta), 0) AS value,
+      COALESCE(SUM(CASE WHEN tl.virtual = 0 AND tl.sellable = 1 THEN m.qty ELSE 0 END) - SUM(CASE WHEN f.virtual = 0 AND f.sellable = 1 THEN m.qty ELSE 0 END), 0) AS sellableOnHand,
+      (SELECT COALESCE(SUM(r.qty), 0) FROM reservations r WHERE r.sku = i.sku AND r.created_ms < @t AND (r.closed_ms IS NULL OR r.closed_ms >= @t)) AS reserved,
+      MAX(CASE WHEN m.to_location = @customer THEN m.occurred_ms END) AS lastShippedMs
+      FROM items i LEFT JOIN moves m ON m.sku = i.sku AND m.occurred_ms < @t
+      LEFT JOIN locations f ON f.id = m.from_location LEFT JOIN locations tl ON tl.id = m.to_location
+      GROUP BY i.sku ORDER BY i.sku`).all({ t, customer: VIRTUAL.customer }) as SkuStockAt[];
 }
 
 /** Units on hand (all real locations) and their value, from the moves that occurred before `t`. */
@@ -57,7 +88,7 @@ export function kpiReport(db: Db, o: KpiOptions): KpiReport {
   const receiving = accuracy('receipts', "'short','over','unexpected_item','wrong_door'");
   const shipping = accuracy('shipments', "'unexpected_outbound','missing_outbound','wrong_door'");
 
-  const open = db.prepare("SELECT type, created_ms FROM variances WHERE status = 'open' AND created_ms < @to").all(p) as Array<{ type: string; created_ms: number }>;
+  const open = db.prepare('SELECT type, created_ms FROM variances WHERE created_ms < @to AND (resolved_ms IS NULL OR resolved_ms >= @to)').all(p) as Array<{ type: string; created_ms: number }>;
   const byAge = { under1d: 0, from1to3d: 0, from3to7d: 0, over7d: 0 };
   const byType: Record<string, number> = {};
   for (const v of open) {
@@ -80,13 +111,22 @@ export function kpiReport(db: Db, o: KpiOptions): KpiReport {
   const days = (o.toMs - o.fromMs) / DAY;
 
   const deadSince = o.toMs - o.deadStockDays * DAY;
-  const dead = db.prepare(`SELECT v.sku, v.qty AS onHand, v.value,
-      (SELECT MAX(m.occurred_ms) FROM moves m WHERE m.sku = v.sku AND m.to_location = @customer) AS last
-      FROM valuations v WHERE v.qty > 0 AND NOT EXISTS (SELECT 1 FROM moves m WHERE m.sku = v.sku AND m.to_location = @customer AND m.occurred_ms >= @since)
-      ORDER BY v.sku`).all({ customer: VIRTUAL.customer, since: deadSince }) as Array<{ sku: string; onHand: number; value: number; last: number | null }>;
+  const atTo = stockBySkuAt(db, o.toMs);
+  const dead = atTo.filter((x) => x.onHand > 0 && (x.lastShippedMs === null || x.lastShippedMs < deadSince));
 
-  const reorder = new Map((db.prepare('SELECT sku, reorder_point AS rp FROM items WHERE reorder_point IS NOT NULL').all() as Array<{ sku: string; rp: number }>).map((r) => [r.sku, r.rp]));
-  const alerts = getStock(db).filter((s) => reorder.has(s.sku) && s.available <= reorder.get(s.sku)!).map((s) => ({ sku: s.sku, onHand: s.onHand, available: s.available, reorderPoint: reorder.get(s.sku)! }));
+  const items = db.prepare('SELECT sku, reorder_point AS rp, standard_cost AS std FROM items WHERE reorder_point IS NOT NULL').all() as Array<{ sku: string; rp: number; std: number }>;
+  const reorder = new Map(items.map((r) => [r.sku, r]));
+  const low = atTo.map((x) => ({ ...x, available: x.sellableOnHand - x.reserved })).filter((x) => reorder.has(x.sku) && x.available <= reorder.get(x.sku)!.rp);
+  const soldBySku = new Map((db.prepare(`SELECT sku, SUM(CASE WHEN to_location = @customer THEN qty ELSE -qty END) AS sold FROM moves
+      WHERE reason = 'shipment' AND (to_location = @customer OR from_location = @customer) AND occurred_ms >= @from AND occurred_ms < @to GROUP BY sku`).all(p) as Array<{ sku: string; sold: number }>).map((r) => [r.sku, r.sold]));
+  const suggestions = low.map((x) => {
+    const item = reorder.get(x.sku)!;
+    const dailySales = Math.max(0, soldBySku.get(x.sku) ?? 0) / days;
+    const qty = item.rp + Math.max(1, Math.ceil(dailySales * o.reorderCoverDays)) - x.available;
+    if (!(qty > 0)) throw new Error(`invariant: reorder suggestion for ${x.sku} is ${qty} units`);
+    const unitCost = x.onHand > 0 ? Math.round(x.value / x.onHand) : item.std;
+    return { sku: x.sku, available: x.available, reorderPoint: item.rp, dailySales, qty, unitCost, value: qty * unitCost };
+  });
 
   return {
     period: { from: isoTs(o.fromMs), to: isoTs(o.toMs), days },
@@ -94,10 +134,11 @@ export function kpiReport(db: Db, o: KpiOptions): KpiReport {
     receivingAccuracy: { closed: receiving.closed, withoutVariance: receiving.clean, ratio: ratio(receiving.clean, receiving.closed) },
     shippingAccuracy: { closed: shipping.closed, withoutVariance: shipping.clean, ratio: ratio(shipping.clean, shipping.closed) },
     openVariances: { total: open.length, byAge, byType },
-    sellThrough: { sold: flows.sold, openingOnHand: opening.units, received: flows.received, ratio: ratio(flows.sold, opening.units + flows.received) },
+    sellThrough: { sold: flows.sold, openingOnHand: opening.units, received: flows.received, closingOnHand: closing.units, ratio: ratio(flows.sold, opening.units + flows.received) },
     turnover: { cogs: flows.cogs, openingValue: opening.value, closingValue: closing.value, averageInventory, ratio: averageInventory === 0 ? null : flows.cogs / averageInventory },
     daysOnHand: flows.cogs === 0 ? null : (days * averageInventory) / flows.cogs,
-    deadStock: { days: o.deadStockDays, items: dead.map((d) => ({ sku: d.sku, onHand: d.onHand, value: d.value, lastShippedAt: d.last === null ? null : isoTs(d.last) })) },
-    lowStock: { alerts },
+    deadStock: { days: o.deadStockDays, items: dead.map((d) => ({ sku: d.sku, onHand: d.onHand, value: d.value, lastShippedAt: d.lastShippedMs === null ? null : isoTs(d.lastShippedMs) })) },
+    lowStock: { alerts: low.map((x) => ({ sku: x.sku, onHand: x.onHand, available: x.available, reorderPoint: reorder.get(x.sku)!.rp })) },
+    reorderSuggestions: { coverDays: o.reorderCoverDays, items: suggestions },
   };
 }

@@ -1,0 +1,65 @@
+// hub/reports — the KPIs over time: `buckets` consecutive periods of `bucketDays` each, the last one ending at `to`, each
+// figure computed by kpiReport over its own period (so a point means exactly what the report means for that period).
+// Stock figures (on hand, value, dead and low stock) are as at each period's end. Pure over the database: the caller
+// passes the instant `to` (its clock).
+import type { Db } from '../db/database.js';
+import { isoTs } from '../../protocols/events/index.js';
+import { kpiReport } from './kpi.js';
+
+export interface KpiSeriesOptions {
+  toMs: number;
+  buckets: number;
+  bucketDays: number;
+  deadStockDays: number;
+}
+
+export interface KpiPoint {
+  from: string;
+  to: string;
+  inventoryRecordAccuracy: number | null;
+  receivingAccuracy: number | null;
+  shippingAccuracy: number | null;
+  turnover: number | null;
+  daysOnHand: number | null;
+  /** units shipped to customers (net) and their cost */
+  sold: number;
+  cogs: number;
+  /** at the period's end */
+  onHand: number;
+  inventoryValue: number;
+  deadStock: { skus: number; units: number; value: number };
+  lowStockSkus: number;
+  openVariances: number;
+}
+
+const DAY = 86_400_000;
+export const MAX_SERIES_DAYS = 3660;
+
+export function kpiSeries(db: Db, o: KpiSeriesOptions): KpiPoint[] {
+  if (!(Number.isInteger(o.buckets) && o.buckets >= 1 && o.bucketDays > 0 && o.buckets * o.bucketDays <= MAX_SERIES_DAYS)) {
+    throw new Error(`invariant: a KPI series of ${o.buckets} buckets × ${o.bucketDays} days (at most ${MAX_SERIES_DAYS} days in all)`);
+  }
+  const step = o.bucketDays * DAY;
+  const points: KpiPoint[] = [];
+  for (let i = o.buckets; i >= 1; i--) {
+    const fromMs = o.toMs - i * step;
+    const r = kpiReport(db, { fromMs, toMs: fromMs + step, deadStockDays: o.deadStockDays, reorderCoverDays: 1 });
+    points.push({
+      from: isoTs(fromMs),
+      to: isoTs(fromMs + step),
+      inventoryRecordAccuracy: r.inventoryRecordAccuracy.ratio,
+      receivingAccuracy: r.receivingAccuracy.ratio,
+      shippingAccuracy: r.shippingAccuracy.ratio,
+      turnover: r.turnover.ratio,
+      daysOnHand: r.daysOnHand,
+      sold: r.sellThrough.sold,
+      cogs: r.turnover.cogs,
+      onHand: r.sellThrough.closingOnHand,
+      inventoryValue: r.turnover.closingValue,
+      deadStock: r.deadStock.items.reduce((a, d) => ({ skus: a.skus + 1, units: a.units + d.onHand, value: a.value + d.value }), { skus: 0, units: 0, value: 0 }),
+      lowStockSkus: r.lowStock.alerts.length,
+      openVariances: r.openVariances.total,
+    });
+  }
+  return points;
+}
