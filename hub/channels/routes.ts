@@ -5,7 +5,7 @@ import type {} from '@fastify/swagger'; // schema.tags / schema.summary
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
 import { actorOf } from '../api/actor.js';
 import type { Db } from '../db/database.js';
-import { recordAudit } from '../ledger/index.js';
+import { recordAudit, type Actor } from '../ledger/index.js';
 import { ChannelConfigError, ChannelConfigSchema, publicChannelConfig, type ChannelConfig } from './config.js';
 import { saveChannelConfig } from './store.js';
 import {
@@ -168,6 +168,14 @@ export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (ap
 
   const db = opts.db;
   if (db) {
+    /** Persist a channel's new config (credentials included) and audit it, in one transaction. */
+    const stored = (actor: Actor, action: string, payload: (c: ChannelConfig) => unknown) => (c: ChannelConfig) =>
+      db.transaction(() => {
+        const at = now();
+        saveChannelConfig(db, c.id, c, at, `${actor.kind}:${actor.id}`);
+        recordAudit(db, { actor, action, target: c.id, payload: payload(c), atMs: at });
+      })();
+
     app.put<{ Params: Static<typeof ChannelParams>; Body: Static<typeof ChannelPutBody> }>(
       '/api/v1/channels/:id',
       {
@@ -186,15 +194,7 @@ export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (ap
         const actor = actorOf(req);
         let cfg: ChannelConfig;
         try {
-          cfg = await sync.upsertChannel({ ...req.body, id }, {
-            where: 'body',
-            commit: (c) =>
-              db.transaction(() => {
-                const at = now();
-                saveChannelConfig(db, c.id, c, at, `${actor.kind}:${actor.id}`);
-                recordAudit(db, { actor, action: created ? 'channel.create' : 'channel.update', target: c.id, payload: publicChannelConfig(c), atMs: at });
-              })(),
-          });
+          cfg = await sync.upsertChannel({ ...req.body, id }, { where: 'body', commit: stored(actor, created ? 'channel.create' : 'channel.update', publicChannelConfig) });
         } catch (err) {
           if (!(err instanceof ChannelConfigError)) throw err;
           return replyError(reply, 400, err.message, err.field);
@@ -220,15 +220,7 @@ export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (ap
         const mode = req.body.mode;
         if (c.mode === mode) return { channel: c.id, mode, changed: false };
         const actor = actorOf(req);
-        await sync.upsertChannel({ ...c, mode }, {
-          where: 'body',
-          commit: (cfg) =>
-            db.transaction(() => {
-              const at = now();
-              saveChannelConfig(db, cfg.id, cfg, at, `${actor.kind}:${actor.id}`);
-              recordAudit(db, { actor, action: 'channel.mode', target: cfg.id, payload: { from: c.mode, to: mode }, atMs: at });
-            })(),
-        });
+        await sync.upsertChannel({ ...c, mode }, { where: 'body', commit: stored(actor, 'channel.mode', () => ({ from: c.mode, to: mode })) });
         return { channel: c.id, mode, changed: true };
       },
     );

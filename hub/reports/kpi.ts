@@ -19,6 +19,7 @@
 import type { Db } from '../db/database.js';
 import { isoTs } from '../../protocols/events/index.js';
 import { VIRTUAL } from '../ledger/index.js';
+import type { KpiReport } from './types.js';
 
 export interface KpiOptions {
   fromMs: number;
@@ -29,20 +30,6 @@ export interface KpiOptions {
 
 const DAY = 86_400_000;
 const ratio = (n: number, d: number): number | null => (d === 0 ? null : n / d);
-
-export interface KpiReport {
-  period: { from: string; to: string; days: number };
-  inventoryRecordAccuracy: { skuLocations: number; withinTolerance: number; ratio: number | null; units: { book: number; absDifference: number; ratio: number | null } };
-  receivingAccuracy: { closed: number; withoutVariance: number; ratio: number | null };
-  shippingAccuracy: { closed: number; withoutVariance: number; ratio: number | null };
-  openVariances: { total: number; byAge: { under1d: number; from1to3d: number; from3to7d: number; over7d: number }; byType: Record<string, number> };
-  sellThrough: { sold: number; openingOnHand: number; received: number; closingOnHand: number; ratio: number | null };
-  turnover: { cogs: number; openingValue: number; closingValue: number; averageInventory: number; ratio: number | null };
-  daysOnHand: number | null;
-  deadStock: { days: number; items: Array<{ sku: string; onHand: number; value: number; lastShippedAt: string | null }> };
-  lowStock: { alerts: Array<{ sku: string; onHand: number; available: number; reorderPoint: number }> };
-  reorderSuggestions: { coverDays: number; items: Array<{ sku: string; available: number; reorderPoint: number; dailySales: number; qty: number; unitCost: number; value: number }> };
-}
 
 export interface SkuStockAt {
   sku: string;

@@ -5,31 +5,13 @@
 import type { Db } from '../db/database.js';
 import { isoTs } from '../../protocols/events/index.js';
 import { kpiReport } from './kpi.js';
+import type { KpiPoint } from './types.js';
 
 export interface KpiSeriesOptions {
   toMs: number;
   buckets: number;
   bucketDays: number;
   deadStockDays: number;
-}
-
-export interface KpiPoint {
-  from: string;
-  to: string;
-  inventoryRecordAccuracy: number | null;
-  receivingAccuracy: number | null;
-  shippingAccuracy: number | null;
-  turnover: number | null;
-  daysOnHand: number | null;
-  /** units shipped to customers (net) and their cost */
-  sold: number;
-  cogs: number;
-  /** at the period's end */
-  onHand: number;
-  inventoryValue: number;
-  deadStock: { skus: number; units: number; value: number };
-  lowStockSkus: number;
-  openVariances: number;
 }
 
 const DAY = 86_400_000;

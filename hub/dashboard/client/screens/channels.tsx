@@ -4,26 +4,13 @@
 // channel between shadow and live (POST /api/v1/channels/:id/mode, confirmed by a second tap), push everything again
 // and check drift by reading the channel back (POST …/resync[?verify=true]); other roles are not offered these.
 import { useEffect, useState } from 'preact/hooks';
+import type { ChannelHealth } from '../../../channels/health.js';
 import { age, api, can, type Me } from '../api';
 import { count, many, units } from '../format';
 import { useLive } from '../live';
 import { notify } from '../notice';
 
-interface Health {
-  channel: string;
-  mode: 'live' | 'shadow';
-  status: 'ok' | 'warn' | 'alert';
-  lastSuccessAt: string | null;
-  lastFailureAt: string | null;
-  lastError: string | null;
-  consecutiveFailures: number;
-  oldestUnsyncedAt: string | null;
-  unsynced: number;
-  queued: number;
-  drift: { skus: number; units: number };
-  shadow?: { mismatchedSkus: number; mismatchedUnits: number };
-  alerts: Array<{ code: string; level: string; message: string }>;
-}
+type Health = ChannelHealth;
 interface Channel { id: string; name: string; connector: string; mode: 'live' | 'shadow'; health: Health }
 interface SkuRow { sku: string; should_show: number | null; last_pushed: number | null; pushed_at: number | null; last_confirmed: number | null; channel_shows: number | null; result: string | null; error: string | null }
 

@@ -4,6 +4,7 @@
 // suggestions and the dead stock. Money in the site's currency (the hub names it), units apart. Periods end at the
 // coming midnight, so today is in the last one.
 import { useState } from 'preact/hooks';
+import type { KpiPoint, KpiReport } from '../../../reports/types.js';
 import { api } from '../api';
 import { Chart } from '../chart';
 import { download, toCsv } from '../export';
@@ -11,33 +12,8 @@ import { count, currencyDigits, many, moneyFormat, num, pct, units } from '../fo
 import { useLive } from '../live';
 import { notify } from '../notice';
 
-interface Point {
-  from: string;
-  to: string;
-  inventoryRecordAccuracy: number | null;
-  receivingAccuracy: number | null;
-  shippingAccuracy: number | null;
-  turnover: number | null;
-  daysOnHand: number | null;
-  sold: number;
-  cogs: number;
-  onHand: number;
-  inventoryValue: number;
-  deadStock: { skus: number; units: number; value: number };
-  lowStockSkus: number;
-}
-interface Report {
-  currency: string;
-  inventoryRecordAccuracy: { skuLocations: number; withinTolerance: number; ratio: number | null };
-  receivingAccuracy: { closed: number; withoutVariance: number; ratio: number | null };
-  shippingAccuracy: { closed: number; withoutVariance: number; ratio: number | null };
-  sellThrough: { sold: number; closingOnHand: number };
-  turnover: { cogs: number; closingValue: number; ratio: number | null };
-  daysOnHand: number | null;
-  deadStock: { days: number; items: Array<{ sku: string; onHand: number; value: number; lastShippedAt: string | null }> };
-  lowStock: { alerts: unknown[] };
-  reorderSuggestions: { coverDays: number; items: Array<{ sku: string; available: number; reorderPoint: number; dailySales: number; qty: number; unitCost: number; value: number }> };
-}
+type Point = KpiPoint;
+type Report = KpiReport & { currency: string };
 
 const SPANS = { weeks: { buckets: 12, bucketDays: 7, label: '12 weeks' }, days: { buckets: 30, bucketDays: 1, label: '30 days' }, months: { buckets: 12, bucketDays: 30, label: '12 months' } } as const;
 type Span = keyof typeof SPANS;
