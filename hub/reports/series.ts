@@ -1,10 +1,12 @@
 // hub/reports — the KPIs over time: `buckets` consecutive periods of `bucketDays` each, the last one ending at `to`, each
-// figure computed by kpiReport over its own period (so a point means exactly what the report means for that period).
+// figure computed as the KPI report computes it over that period (so a point means exactly what the report means), all
+// periods read from the ledger at once (hub/reports/periods.ts).
 // Stock figures (on hand, value, dead and low stock) are as at each period's end. Pure over the database: the caller
 // passes the instant `to` (its clock).
 import type { Db } from '../db/database.js';
 import { isoTs } from '../../protocols/events/index.js';
-import { kpiReport } from './kpi.js';
+import { reportOf } from './kpi.js';
+import { periodStates } from './periods.js';
 import type { KpiPoint } from './types.js';
 
 export interface KpiSeriesOptions {
@@ -22,13 +24,11 @@ export function kpiSeries(db: Db, o: KpiSeriesOptions): KpiPoint[] {
     throw new Error(`invariant: a KPI series of ${o.buckets} buckets × ${o.bucketDays} days (at most ${MAX_SERIES_DAYS} days in all)`);
   }
   const step = o.bucketDays * DAY;
-  const points: KpiPoint[] = [];
-  for (let i = o.buckets; i >= 1; i--) {
-    const fromMs = o.toMs - i * step;
-    const r = kpiReport(db, { fromMs, toMs: fromMs + step, deadStockDays: o.deadStockDays, reorderCoverDays: 1 });
-    points.push({
-      from: isoTs(fromMs),
-      to: isoTs(fromMs + step),
+  return periodStates(db, o.toMs - o.buckets * step, step, o.buckets).map((st): KpiPoint => {
+    const r = reportOf(st, { deadStockDays: o.deadStockDays, reorderCoverDays: 1 });
+    return {
+      from: isoTs(st.fromMs),
+      to: isoTs(st.toMs),
       inventoryRecordAccuracy: r.inventoryRecordAccuracy.ratio,
       receivingAccuracy: r.receivingAccuracy.ratio,
       shippingAccuracy: r.shippingAccuracy.ratio,
@@ -41,7 +41,6 @@ export function kpiSeries(db: Db, o: KpiSeriesOptions): KpiPoint[] {
       deadStock: r.deadStock.items.reduce((a, d) => ({ skus: a.skus + 1, units: a.units + d.onHand, value: a.value + d.value }), { skus: 0, units: 0, value: 0 }),
       lowStockSkus: r.lowStock.alerts.length,
       openVariances: r.openVariances.total,
-    });
-  }
-  return points;
+    };
+  });
 }
