@@ -126,6 +126,11 @@ describe('defaults and environment', () => {
     expect(Value.Check(HubConfigSchema, c)).toBe(true);
   });
 
+  it("refuses a currency that is no ISO 4217 code, naming the key", () => {
+    expect(() => parseHubConfig('site: acme\ncurrency: euro\n')).toThrow('hub.yaml: currency: must be an ISO 4217 code like EUR or USD, got "euro"');
+    expect(parseHubConfig('site: acme\ncurrency: JPY\n').currency).toBe('JPY');
+  });
+
   it('an empty broker section is the embedded broker', () => {
     expect(parseHubConfig('site: acme\nbroker:\n').broker).toEqual({ type: 'embedded', tcp: { host: '0.0.0.0', port: 1883 }, gateways: [], allowAnonymous: false, maxPacketBytes: 4 * 1024 * 1024 + 64 * 1024, insecureAllowAnonymousOnNetwork: false });
   });
