@@ -112,6 +112,36 @@ describe('channels configured through REST, inside the hub', () => {
     expect(pushed.quantity).toBe(5);
   });
 
+  it('switches live → shadow → live by POST …/mode: stored with its credentials, audited, refused when bad', async () => {
+    const { dir, t, ch } = await site();
+    expect((await fetch(t.hub.url + '/api/v1/channels/web', json('PUT', channel(ch.url)))).status).toBe(201);
+    await waitFor(() => pushedOf(ch.pushes).find((i) => i.quantity === 5), 'the first live push');
+    const toShadow = await fetch(t.hub.url + '/api/v1/channels/web/mode', json('POST', { mode: 'shadow' }));
+    expect(await toShadow.json()).toEqual({ channel: 'web', mode: 'shadow', changed: true });
+    const pushes = ch.pushes.length;
+    await fetch(t.hub.url + '/api/v1/moves', json('POST', { sku: 'BOX-1', qty: 4, from: 'supplier', to: 'stock', reason: 'receipt', note: 'test receipt' }, { 'idempotency-key': 'rcpt-m1' }));
+    await waitFor(async () => {
+      const s = (await (await fetch(t.hub.url + '/api/v1/channels/web?skus=true')).json()) as { health: { mode: string }; skus: Array<{ should_show: number }> };
+      return s.health.mode === 'shadow' && s.skus[0]?.should_show === 7;
+    }, 'shadow mode computing 7 without pushing');
+    expect(ch.pushes.length).toBe(pushes);
+    expect(await (await fetch(t.hub.url + '/api/v1/channels/web/mode', json('POST', { mode: 'shadow' }))).json()).toEqual({ channel: 'web', mode: 'shadow', changed: false });
+    const bad = await fetch(t.hub.url + '/api/v1/channels/web/mode', json('POST', { mode: 'loud' }));
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { message: string }).message).toContain('mode');
+    expect((await fetch(t.hub.url + '/api/v1/channels/nope/mode', json('POST', { mode: 'live' }))).status).toBe(404);
+    expect(listAudit(t.hub.db, { target: 'web' }).map((a) => [a.action, a.payload])).toEqual([['channel.create', expect.anything()], ['channel.mode', { from: 'live', to: 'shadow' }]]);
+
+    // Kept across a restart with the credentials it had (the signed pushes go on once live again).
+    await t.stop();
+    cleanups.pop();
+    const t2 = await hub(dir);
+    const one = (await (await fetch(t2.hub.url + '/api/v1/channels/web')).json()) as { health: { mode: string } };
+    expect(one.health.mode).toBe('shadow');
+    expect((await fetch(t2.hub.url + '/api/v1/channels/web/mode', json('POST', { mode: 'live' }))).status).toBe(200);
+    await waitFor(() => pushedOf(ch.pushes).find((i) => i.quantity === 7), 'a live push of 7 after the switch back');
+  });
+
   it('keeps a REST-configured channel across a restart, and DELETE stops its pushes (also after a restart)', async () => {
     const { dir, t, ch } = await site();
     expect((await fetch(t.hub.url + '/api/v1/channels/web', json('PUT', channel(ch.url, { rule: { pct: 1 } })))).status).toBe(201);

@@ -5,7 +5,7 @@ import type {} from '@fastify/swagger'; // schema.tags / schema.summary
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify';
 import { actorOf } from '../api/actor.js';
 import type { Db } from '../db/database.js';
-import { recordAudit } from '../ledger/index.js';
+import { recordAudit, type Actor } from '../ledger/index.js';
 import { ChannelConfigError, ChannelConfigSchema, publicChannelConfig, type ChannelConfig } from './config.js';
 import { saveChannelConfig } from './store.js';
 import {
@@ -56,6 +56,8 @@ const ResyncReply = Type.Object({ channel: Type.String(), queued: Type.Integer()
 const OrderReply = Type.Object({ channel: Type.String(), orderId: Type.String(), status: Type.Union([Type.Literal('created'), Type.Literal('exists')]), reservations: Reservations });
 const CancelReply = Type.Object({ channel: Type.String(), orderId: Type.String(), reservations: Type.Array(Type.Object({ id: Type.String(), state: Type.Optional(Type.String()), error: Type.Optional(Type.String()) })) });
 const PutReply = Type.Object({ channel: Type.Object({ id: Type.String() }, { additionalProperties: true }), created: Type.Boolean() });
+const ModeBody = Type.Object({ mode: ChannelConfigSchema.properties.mode }, { additionalProperties: false });
+const ModeReply = Type.Object({ channel: Type.String(), mode: Type.String(), changed: Type.Boolean() });
 const DeleteReply = Type.Object({ channel: Type.String(), removed: Type.Boolean() });
 const WebhookReply = Type.Object({ status: Type.String(), reason: Type.Optional(Type.String()), code: Type.Optional(Type.String()), message: Type.Optional(Type.String()), reservations: Type.Optional(Reservations), ignored: Type.Unknown() });
 
@@ -166,6 +168,14 @@ export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (ap
 
   const db = opts.db;
   if (db) {
+    /** Persist a channel's new config (credentials included) and audit it, in one transaction. */
+    const stored = (actor: Actor, action: string, payload: (c: ChannelConfig) => unknown) => (c: ChannelConfig) =>
+      db.transaction(() => {
+        const at = now();
+        saveChannelConfig(db, c.id, c, at, `${actor.kind}:${actor.id}`);
+        recordAudit(db, { actor, action, target: c.id, payload: payload(c), atMs: at });
+      })();
+
     app.put<{ Params: Static<typeof ChannelParams>; Body: Static<typeof ChannelPutBody> }>(
       '/api/v1/channels/:id',
       {
@@ -184,20 +194,34 @@ export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (ap
         const actor = actorOf(req);
         let cfg: ChannelConfig;
         try {
-          cfg = await sync.upsertChannel({ ...req.body, id }, {
-            where: 'body',
-            commit: (c) =>
-              db.transaction(() => {
-                const at = now();
-                saveChannelConfig(db, c.id, c, at, `${actor.kind}:${actor.id}`);
-                recordAudit(db, { actor, action: created ? 'channel.create' : 'channel.update', target: c.id, payload: publicChannelConfig(c), atMs: at });
-              })(),
-          });
+          cfg = await sync.upsertChannel({ ...req.body, id }, { where: 'body', commit: stored(actor, created ? 'channel.create' : 'channel.update', publicChannelConfig) });
         } catch (err) {
           if (!(err instanceof ChannelConfigError)) throw err;
           return replyError(reply, 400, err.message, err.field);
         }
         return reply.code(created ? 201 : 200).send({ channel: publicChannelConfig(cfg), created });
+      },
+    );
+
+    app.post<{ Params: Static<typeof ChannelParams>; Body: Static<typeof ModeBody> }>(
+      '/api/v1/channels/:id/mode',
+      {
+        schema: {
+          tags: ['channels'],
+          summary: 'Switch a channel between shadow (reads what the channel shows, pushes nothing) and live (pushes); stored and audited like a PUT',
+          params: ChannelParams,
+          body: ModeBody,
+          response: { 200: ModeReply, 400: ErrorReply, 404: ErrorReply },
+        },
+      },
+      async (req, reply) => {
+        const c = channelOr404(req.params.id, reply);
+        if (!c) return reply;
+        const mode = req.body.mode;
+        if (c.mode === mode) return { channel: c.id, mode, changed: false };
+        const actor = actorOf(req);
+        await sync.upsertChannel({ ...c, mode }, { where: 'body', commit: stored(actor, 'channel.mode', () => ({ from: c.mode, to: mode })) });
+        return { channel: c.id, mode, changed: true };
       },
     );
 

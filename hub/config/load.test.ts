@@ -118,11 +118,17 @@ describe('defaults and environment', () => {
       tolerances: { a: { pct: 0, abs: 0 }, b: { pct: 2, abs: 0 }, c: { pct: 5, abs: 0 } },
       baselineQuietMinutes: 15,
     });
-    expect(c.reports).toEqual({ periodDays: 30, deadStockDays: 90 });
+    expect(c.reports).toEqual({ periodDays: 30, deadStockDays: 90, reorderCoverDays: 30 });
+    expect(c.currency).toBe('EUR');
     expect(c.channelSync.globalBuffer).toBe(0);
     expect(c.channels).toEqual([]);
     expect(c.status.gatewaySilentS).toBe(120);
     expect(Value.Check(HubConfigSchema, c)).toBe(true);
+  });
+
+  it("refuses a currency that is no ISO 4217 code, naming the key", () => {
+    expect(() => parseHubConfig('site: acme\ncurrency: euro\n')).toThrow('hub.yaml: currency: must be an ISO 4217 code like EUR or USD, got "euro"');
+    expect(parseHubConfig('site: acme\ncurrency: JPY\n').currency).toBe('JPY');
   });
 
   it('an empty broker section is the embedded broker', () => {

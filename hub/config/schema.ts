@@ -138,6 +138,8 @@ export const HubConfigSchema = Type.Object(
     site: ConfigId,
     /** GS1 location of the site, urn:epc:id:sgln:… (optional): the bizLocation of the EPCIS export. */
     sgln: Type.Optional(Type.String({ pattern: '^urn:epc:id:sgln:[0-9]+\\.[0-9]*\\.[^\\s]+$', patternHint: 'an SGLN URI like urn:epc:id:sgln:4012345.00001.0' })),
+    /** ISO 4217 code of the site's money: item costs and inventory values are stored in its minor units (cents). */
+    currency: Type.String({ pattern: '^[A-Z]{3}$', patternHint: 'an ISO 4217 code like EUR or USD', default: 'EUR' }),
     logLevel: LogLevel,
     database: Type.Object({ path: Type.String({ minLength: 1, default: '/var/lib/dockgate/hub.db' }) }, { additionalProperties: false, default: {} }),
     broker: BrokerSection,
@@ -177,6 +179,8 @@ export const HubConfigSchema = Type.Object(
         periodDays: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
         /** Dead stock: on hand with no shipment in this many days. */
         deadStockDays: Type.Integer({ minimum: 1, maximum: 3650, default: 90 }),
+        /** Reorder suggestions order up to the reorder point plus this many days of the period's average daily sales. */
+        reorderCoverDays: Type.Integer({ minimum: 1, maximum: 365, default: 30 }),
       },
       { additionalProperties: false, default: {} },
     ),

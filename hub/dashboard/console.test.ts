@@ -1,22 +1,20 @@
 // The ops console in a real headless Chromium against a real hub fed over MQTT (with a count portal, door-4): sign-in,
 // doors live, variances, put-away, receipts, shipments, cycle counts, returns inspection, stock and its exports;
 // the broker's refusals, the hub's warnings and door exceptions that are no variance. Each screen is photographed at
-// tablet and desktop size into test-artifacts/console/.
-import { mkdirSync } from 'node:fs';
+// tablet and desktop size into test-artifacts/console/ (KPIs and Channels: console-kpis-channels.test.ts).
 import mqtt from 'mqtt';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCheckDigit } from '../../protocols/gs1/index.js';
 import { hubModules } from '../modules.js';
 import { call, epc, gatewayStatus, passDraft, publishStatus, TEST_GTIN } from '../status/test-support.js';
 import { BASE_SITE_YAML, startTestHub, TestGateway, type TestHub } from '../testing/harness.js';
+import { ARTIFACTS, launchChromium, shoot, signIn as signInAt } from './test-support.js';
 
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const VIEWER = 'wall-token-1';
 const OPERATOR = 'floor-token-1';
 const ADMIN = 'boss-token-1';
 const UNKNOWN_TAG = '30340000000000000000abcd';
-const ARTIFACTS = 'test-artifacts/console';
 /** The pallet PO-1 declares: epc 2 on it. */
 const SSCC = withCheckDigit('00950600013400001');
 /** The test site, and a count portal (door-4) whose reads count for the open count of its zone. */
@@ -24,26 +22,7 @@ const SITE_YAML = BASE_SITE_YAML.replace('  - { id: returns, kind: returns, pare
 
 interface V { id: number; type: string; status: string; resolvedBy: string | null; resolutionReason: string | null; plan: unknown[] }
 
-/** A screenshot of the current screen at tablet (portrait) and desktop size. */
-async function shoot(page: Page, name: string): Promise<void> {
-  mkdirSync(ARTIFACTS, { recursive: true });
-  const was = page.viewportSize();
-  for (const [size, w, h] of [['tablet', 800, 1280], ['desktop', 1440, 900]] as const) {
-    await page.setViewportSize({ width: w, height: h });
-    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth'), `${name} at ${size}: no sideways scrolling`).toBe(true);
-    await page.screenshot({ path: `${ARTIFACTS}/${name}-${size}.png`, fullPage: true });
-  }
-  if (was) await page.setViewportSize(was);
-}
-
-async function signIn(page: Page, token: string): Promise<void> {
-  await page.evaluate('sessionStorage.clear()');
-  await page.goto('about:blank');
-  await page.goto(`${hubUrl}/#/doors`);
-  await page.fill('#token', token);
-  await page.click('#signin button[type="submit"]');
-  await page.waitForSelector('#whoami');
-}
+const signIn = (page: Page, token: string) => signInAt(page, hubUrl, token);
 
 let hubUrl = '';
 /** How far the hub's clock runs ahead of the wall clock (0 but while the returns test looks days ahead). */
@@ -71,7 +50,7 @@ describe('ops console in a real headless Chromium', () => {
     // and a pass whose direction the portal could not tell.
     await gw.send([passDraft('door-1', epc('1'), 'in'), passDraft('door-1', epc('2'), 'in'), passDraft('door-1', UNKNOWN_TAG, 'in')]);
     await gw.send([Object.assign(passDraft('door-1', epc('3'), 'in'), { direction: 'unknown' })]);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 800, height: 1280 } });
     page.setDefaultTimeout(10_000);
   });
@@ -92,7 +71,7 @@ describe('ops console in a real headless Chromium', () => {
 
     await signIn(page, VIEWER);
     expect(await page.textContent('#whoami')).toBe('signed in as wall (viewer)');
-    expect(await page.locator('nav a').allTextContents()).toEqual(['Doors', 'Variances', 'Receipts', 'Shipments', 'Counts', 'Returns', 'Stock']);
+    expect(await page.locator('nav a').allTextContents()).toEqual(['Doors', 'Variances', 'Receipts', 'Shipments', 'Counts', 'Returns', 'Stock', 'KPIs', 'Channels']);
     await page.click('[data-nav="variances"]');
     await page.waitForSelector('[data-key^="variance:"]');
     expect(await page.locator('#variances button, #variances input').count()).toBe(0);
@@ -104,7 +83,7 @@ describe('ops console in a real headless Chromium', () => {
     expect(await page.evaluate("sessionStorage.getItem('dockgate.token')")).toBeNull();
     await signIn(page, OPERATOR);
     expect(await page.textContent('#whoami')).toBe('signed in as floor (operator)');
-    expect(await page.locator('nav a').allTextContents()).toEqual(['Doors', 'Variances', 'Put-away', 'Receipts', 'Shipments', 'Counts', 'Returns', 'Stock']);
+    expect(await page.locator('nav a').allTextContents()).toEqual(['Doors', 'Variances', 'Put-away', 'Receipts', 'Shipments', 'Counts', 'Returns', 'Stock', 'KPIs', 'Channels']);
   });
 
   it("2 doors live: today's numbers, the open receipt's progress, passes arriving over MQTT, a door's history", async () => {

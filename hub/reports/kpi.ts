@@ -4,100 +4,76 @@
 //                                the period; baselines excluded); by units = 1 − Σ|counted − book| / Σ book
 //   receiving accuracy         = receipts closed in the period with no variance against them / receipts closed
 //   shipping accuracy          = shipments closed in the period with no variance against them / shipments closed
-//   open variances by age      = open variances at `to`, by age bucket and by type
+//   open variances by age      = variances open at `to` (raised before, resolved after if at all), by age and by type
 //   sell-through               = units shipped (net of shipments driven back) / (units on hand at `from` + units received)
 //   inventory turnover         = COGS / average inventory at cost ((value at from + value at to) / 2)
 //   days on hand               = period days × average inventory / COGS
-//   dead stock                 = SKUs on hand now with no shipment in the last N days
-//   low stock                  = SKUs whose available stock is at or below their reorder point
+//   dead stock                 = SKUs on hand at `to` with no shipment in the N days before `to`
+//   low stock                  = SKUs whose available stock at `to` (sellable on hand − reservations pending then) is at or
+//                                below their reorder point
+//   reorder suggestion         = per low-stock SKU: order up to reorder point + max(1, ⌈daily sales × cover days⌉), daily
+//                                sales being the SKU's units shipped in the period / period days; priced at its average
+//                                cost on hand at `to`, else its standard cost
+// Stock at an instant t is what the moves that occurred before t add up to, so a past period reads as it was then.
 // COGS = cost booked by shipments to customers minus cost returned by shipments brought back and returns.
 import type { Db } from '../db/database.js';
 import { isoTs } from '../../protocols/events/index.js';
-import { getStock, VIRTUAL } from '../ledger/index.js';
+import { periodStates, type PeriodState } from './periods.js';
+import type { KpiReport } from './types.js';
 
 export interface KpiOptions {
   fromMs: number;
   toMs: number;
   deadStockDays: number;
+  reorderCoverDays: number;
 }
 
 const DAY = 86_400_000;
 const ratio = (n: number, d: number): number | null => (d === 0 ? null : n / d);
 
-export interface KpiReport {
-  period: { from: string; to: string; days: number };
-  inventoryRecordAccuracy: { skuLocations: number; withinTolerance: number; ratio: number | null; units: { book: number; absDifference: number; ratio: number | null } };
-  receivingAccuracy: { closed: number; withoutVariance: number; ratio: number | null };
-  shippingAccuracy: { closed: number; withoutVariance: number; ratio: number | null };
-  openVariances: { total: number; byAge: { under1d: number; from1to3d: number; from3to7d: number; over7d: number }; byType: Record<string, number> };
-  sellThrough: { sold: number; openingOnHand: number; received: number; ratio: number | null };
-  turnover: { cogs: number; openingValue: number; closingValue: number; averageInventory: number; ratio: number | null };
-  daysOnHand: number | null;
-  deadStock: { days: number; items: Array<{ sku: string; onHand: number; value: number; lastShippedAt: string | null }> };
-  lowStock: { alerts: Array<{ sku: string; onHand: number; available: number; reorderPoint: number }> };
-}
-
-/** Units on hand (all real locations) and their value, from the moves that occurred before `t`. */
-function stockAt(db: Db, t: number): { units: number; value: number } {
-  return db.prepare(`SELECT
-      COALESCE(SUM(CASE WHEN f.virtual = 1 AND tl.virtual = 0 THEN m.qty WHEN f.virtual = 0 AND tl.virtual = 1 THEN -m.qty ELSE 0 END), 0) AS units,
-      COALESCE(SUM(m.value_delta), 0) AS value
-      FROM moves m JOIN locations f ON f.id = m.from_location JOIN locations tl ON tl.id = m.to_location WHERE m.occurred_ms < ?`).get(t) as { units: number; value: number };
-}
-
+/** The KPIs over [from, to), from one pass over the ledger. */
 export function kpiReport(db: Db, o: KpiOptions): KpiReport {
-  const p = { from: o.fromMs, to: o.toMs, customer: VIRTUAL.customer, supplier: VIRTUAL.supplier };
+  return reportOf(periodStates(db, o.fromMs, o.toMs - o.fromMs, 1)[0]!, o);
+}
 
-  const ira = db.prepare(`SELECT COUNT(*) AS n, COALESCE(SUM(r.within_tolerance), 0) AS ok, COALESCE(SUM(ABS(r.book)), 0) AS book, COALESCE(SUM(ABS(r.difference)), 0) AS diff
-      FROM count_results r JOIN counts c ON c.id = r.count WHERE c.baseline = 0 AND r.closed_ms >= @from AND r.closed_ms < @to`).get(p) as { n: number; ok: number; book: number; diff: number };
-
-  const accuracy = (table: 'receipts' | 'shipments', types: string) =>
-    db.prepare(`SELECT COUNT(*) AS closed, COALESCE(SUM(NOT EXISTS (SELECT 1 FROM variances v WHERE v.reference = d.id AND v.type IN (${types}))), 0) AS clean
-        FROM ${table} d WHERE d.status = 'closed' AND d.closed_ms >= @from AND d.closed_ms < @to`).get(p) as { closed: number; clean: number };
-  const receiving = accuracy('receipts', "'short','over','unexpected_item','wrong_door'");
-  const shipping = accuracy('shipments', "'unexpected_outbound','missing_outbound','wrong_door'");
-
-  const open = db.prepare("SELECT type, created_ms FROM variances WHERE status = 'open' AND created_ms < @to").all(p) as Array<{ type: string; created_ms: number }>;
+/** The KPIs of one period's state. Pure. */
+export function reportOf(st: PeriodState, o: { deadStockDays: number; reorderCoverDays: number }): KpiReport {
   const byAge = { under1d: 0, from1to3d: 0, from3to7d: 0, over7d: 0 };
   const byType: Record<string, number> = {};
-  for (const v of open) {
-    const age = o.toMs - v.created_ms;
+  for (const v of st.open) {
+    const age = st.toMs - v.createdMs;
     if (age < DAY) byAge.under1d++;
     else if (age < 3 * DAY) byAge.from1to3d++;
     else if (age < 7 * DAY) byAge.from3to7d++;
     else byAge.over7d++;
     byType[v.type] = (byType[v.type] ?? 0) + 1;
   }
+  const averageInventory = (st.opening.value + st.closing.value) / 2;
+  const days = (st.toMs - st.fromMs) / DAY;
 
-  const flows = db.prepare(`SELECT
-      COALESCE(SUM(CASE WHEN reason = 'shipment' AND to_location = @customer THEN qty WHEN reason = 'shipment' AND from_location = @customer THEN -qty ELSE 0 END), 0) AS sold,
-      COALESCE(SUM(CASE WHEN reason = 'receipt' AND from_location = @supplier THEN qty WHEN reason = 'receipt' AND to_location = @supplier THEN -qty ELSE 0 END), 0) AS received,
-      COALESCE(SUM(CASE WHEN to_location = @customer THEN value_cost WHEN from_location = @customer THEN -value_cost ELSE 0 END), 0) AS cogs
-      FROM moves WHERE occurred_ms >= @from AND occurred_ms < @to`).get(p) as { sold: number; received: number; cogs: number };
-  const opening = stockAt(db, o.fromMs);
-  const closing = stockAt(db, o.toMs);
-  const averageInventory = (opening.value + closing.value) / 2;
-  const days = (o.toMs - o.fromMs) / DAY;
-
-  const deadSince = o.toMs - o.deadStockDays * DAY;
-  const dead = db.prepare(`SELECT v.sku, v.qty AS onHand, v.value,
-      (SELECT MAX(m.occurred_ms) FROM moves m WHERE m.sku = v.sku AND m.to_location = @customer) AS last
-      FROM valuations v WHERE v.qty > 0 AND NOT EXISTS (SELECT 1 FROM moves m WHERE m.sku = v.sku AND m.to_location = @customer AND m.occurred_ms >= @since)
-      ORDER BY v.sku`).all({ customer: VIRTUAL.customer, since: deadSince }) as Array<{ sku: string; onHand: number; value: number; last: number | null }>;
-
-  const reorder = new Map((db.prepare('SELECT sku, reorder_point AS rp FROM items WHERE reorder_point IS NOT NULL').all() as Array<{ sku: string; rp: number }>).map((r) => [r.sku, r.rp]));
-  const alerts = getStock(db).filter((s) => reorder.has(s.sku) && s.available <= reorder.get(s.sku)!).map((s) => ({ sku: s.sku, onHand: s.onHand, available: s.available, reorderPoint: reorder.get(s.sku)! }));
+  const deadSince = st.toMs - o.deadStockDays * DAY;
+  const dead = st.skus.filter((x) => x.onHand > 0 && (x.lastShippedMs === null || x.lastShippedMs < deadSince));
+  const low = st.skus.map((x) => ({ ...x, available: x.sellableOnHand - x.reserved })).filter((x) => x.reorderPoint !== null && x.available <= x.reorderPoint);
+  const suggestions = low.map((x) => {
+    const rp = x.reorderPoint!;
+    const dailySales = Math.max(0, x.sold) / days;
+    const qty = rp + Math.max(1, Math.ceil(dailySales * o.reorderCoverDays)) - x.available;
+    if (!(qty > 0)) throw new Error(`invariant: reorder suggestion for ${x.sku} is ${qty} units`);
+    const unitCost = x.onHand > 0 ? Math.round(x.value / x.onHand) : x.standardCost;
+    return { sku: x.sku, available: x.available, reorderPoint: rp, dailySales, qty, unitCost, value: qty * unitCost };
+  });
 
   return {
-    period: { from: isoTs(o.fromMs), to: isoTs(o.toMs), days },
-    inventoryRecordAccuracy: { skuLocations: ira.n, withinTolerance: ira.ok, ratio: ratio(ira.ok, ira.n), units: { book: ira.book, absDifference: ira.diff, ratio: ira.book === 0 ? null : 1 - ira.diff / ira.book } },
-    receivingAccuracy: { closed: receiving.closed, withoutVariance: receiving.clean, ratio: ratio(receiving.clean, receiving.closed) },
-    shippingAccuracy: { closed: shipping.closed, withoutVariance: shipping.clean, ratio: ratio(shipping.clean, shipping.closed) },
-    openVariances: { total: open.length, byAge, byType },
-    sellThrough: { sold: flows.sold, openingOnHand: opening.units, received: flows.received, ratio: ratio(flows.sold, opening.units + flows.received) },
-    turnover: { cogs: flows.cogs, openingValue: opening.value, closingValue: closing.value, averageInventory, ratio: averageInventory === 0 ? null : flows.cogs / averageInventory },
-    daysOnHand: flows.cogs === 0 ? null : (days * averageInventory) / flows.cogs,
-    deadStock: { days: o.deadStockDays, items: dead.map((d) => ({ sku: d.sku, onHand: d.onHand, value: d.value, lastShippedAt: d.last === null ? null : isoTs(d.last) })) },
-    lowStock: { alerts },
+    period: { from: isoTs(st.fromMs), to: isoTs(st.toMs), days },
+    inventoryRecordAccuracy: { skuLocations: st.ira.n, withinTolerance: st.ira.ok, ratio: ratio(st.ira.ok, st.ira.n), units: { book: st.ira.book, absDifference: st.ira.diff, ratio: st.ira.book === 0 ? null : 1 - st.ira.diff / st.ira.book } },
+    receivingAccuracy: { closed: st.receiving.closed, withoutVariance: st.receiving.clean, ratio: ratio(st.receiving.clean, st.receiving.closed) },
+    shippingAccuracy: { closed: st.shipping.closed, withoutVariance: st.shipping.clean, ratio: ratio(st.shipping.clean, st.shipping.closed) },
+    openVariances: { total: st.open.length, byAge, byType },
+    sellThrough: { sold: st.sold, openingOnHand: st.opening.units, received: st.received, closingOnHand: st.closing.units, ratio: ratio(st.sold, st.opening.units + st.received) },
+    turnover: { cogs: st.cogs, openingValue: st.opening.value, closingValue: st.closing.value, averageInventory, ratio: averageInventory === 0 ? null : st.cogs / averageInventory },
+    daysOnHand: st.cogs === 0 ? null : (days * averageInventory) / st.cogs,
+    deadStock: { days: o.deadStockDays, items: dead.map((d) => ({ sku: d.sku, onHand: d.onHand, value: d.value, lastShippedAt: d.lastShippedMs === null ? null : isoTs(d.lastShippedMs) })) },
+    lowStock: { alerts: low.map((x) => ({ sku: x.sku, onHand: x.onHand, available: x.available, reorderPoint: x.reorderPoint! })) },
+    reorderSuggestions: { coverDays: o.reorderCoverDays, items: suggestions },
   };
 }

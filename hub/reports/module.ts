@@ -4,5 +4,5 @@ import type { HubConfig } from '../config/schema.js';
 import { reportsRoutes } from './routes.js';
 
 export function reportsModule(config: HubConfig): HubModules {
-  return { api: [reportsRoutes(config.reports)] };
+  return { api: [reportsRoutes(config.currency, config.reports)] };
 }

@@ -5,8 +5,10 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, can, getToken, setToken, type Me, type Role } from './api';
 import { runStream } from './live';
 import { clearNotice, onNotice, type Notice } from './notice';
+import { ChannelsScreen } from './screens/channels';
 import { CountsScreen } from './screens/counts';
 import { DoorsScreen } from './screens/doors';
+import { KpisScreen } from './screens/kpis';
 import { PutawayScreen } from './screens/putaway';
 import { ReceiptsScreen } from './screens/receipts';
 import { ReturnsScreen } from './screens/returns';
@@ -25,6 +27,8 @@ const SCREENS: Screen[] = [
   { id: 'counts', title: 'Counts', need: 'viewer' },
   { id: 'returns', title: 'Returns', need: 'viewer' },
   { id: 'stock', title: 'Stock', need: 'viewer' },
+  { id: 'kpis', title: 'KPIs', need: 'viewer' },
+  { id: 'channels', title: 'Channels', need: 'viewer' },
 ];
 
 function useHash(): string[] {
@@ -165,6 +169,8 @@ export function App() {
       {current.id === 'returns' && <ReturnsScreen me={me} />}
       {current.id === 'counts' && <CountsScreen me={me} status={status} id={route[1]} />}
       {current.id === 'shipments' && <ShipmentsScreen me={me} status={status} id={route[1]} />}
+      {current.id === 'kpis' && <KpisScreen />}
+      {current.id === 'channels' && <ChannelsScreen me={me} id={route[1]} />}
     </div>
   );
 }
