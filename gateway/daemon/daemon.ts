@@ -6,6 +6,7 @@ import type { EventDraft } from '../../protocols/events/index.js';
 import { componentLogger, resolveLevel, type Logger } from '../../protocols/logging/index.js';
 import type { ReaderState } from '../../protocols/events/index.js';
 import type { TagRead } from '../../protocols/reads/index.js';
+import { systemRuntime } from '../../runtime/runtime.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { portalConfigOf } from '../config/portal.js';
 import { Outbox, OutboxWriter } from '../outbox/index.js';
@@ -109,7 +110,7 @@ export class GatewayDaemon {
     }
     this.writer = new OutboxWriter(this.outbox, {
       logger: componentLogger(opts.logger, 'outbox-writer'),
-      clock: { now: this.clock },
+      runtime: { ...systemRuntime, now: this.clock },
       onWritten: () => {
         this.lastWriteMs = this.clock();
         this.publisher.kick();
