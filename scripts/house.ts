@@ -31,14 +31,14 @@ export function isTestSupport(rel: string): boolean {
   );
 }
 
-/** Every .ts/.tsx file under `dir` (repo-relative paths), leaving out built assets. */
-export function sourceFiles(dir: string): string[] {
+/** Every file under `dir` whose name matches `names` (repo-relative paths; .ts/.tsx by default), leaving out built assets. */
+export function sourceFiles(dir: string, names = /\.tsx?$/): string[] {
   const out: string[] = [];
   for (const name of readdirSync(join(ROOT, dir))) {
     const rel = join(dir, name);
-    if (name === 'node_modules' || name === 'public') continue;
-    if (statSync(join(ROOT, rel)).isDirectory()) out.push(...sourceFiles(rel));
-    else if (/\.tsx?$/.test(name)) out.push(rel);
+    if (name === 'node_modules' || name === 'public' || name === 'dist' || name === 'var') continue;
+    if (statSync(join(ROOT, rel)).isDirectory()) out.push(...sourceFiles(rel, names));
+    else if (names.test(name)) out.push(rel);
   }
   return out;
 }

@@ -1,12 +1,12 @@
 // The house's tidy check (after TigerBeetle's): what ships leaves test support out, dependencies are the ones the
 // production code imports, and two ratchets, function length and line width, that may only go down. When you shorten
 // long functions or wrap wide lines, lower the ceiling below to the new figure the failure message prints.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { ROOT, isTestSupport, packageImports, productionFiles } from './house.js';
+import { ROOT, isTestSupport, packageImports, productionFiles, sourceFiles } from './house.js';
 
 /** Functions (declarations, methods, arrows, function expressions) longer than this many lines count as long. */
 const LONG_FUNCTION_LINES = 70;
@@ -82,6 +82,25 @@ describe('tidy', () => {
     const now = { longFunctions: m.longFunctions, longestFunction: m.longestFunction, wideLines: m.wideLines, widestLine: m.widestLine };
     const grew = (Object.keys(CEILING) as (keyof typeof CEILING)[]).filter((k) => now[k] > CEILING[k]);
     expect(grew, `now ${JSON.stringify(now)} (longest ${m.longest}, widest ${m.widest}); ceiling ${JSON.stringify(CEILING)}`).toEqual([]);
+  });
+
+  it('text files are plain: LF line ends, no tabs, no trailing blanks, a final newline (what a formatter would keep)', () => {
+    const text = /\.(tsx?|js|md|json|ya?ml|css|service|conf)$/;
+    const top = readdirSync(ROOT).filter((name) => text.test(name) && statSync(join(ROOT, name)).isFile());
+    const files = [...top, ...['protocols', 'runtime', 'gateway', 'hub', 'fleet', 'scripts', 'docs', 'config', 'systemd'].flatMap((d) => sourceFiles(d, text))];
+    expect(files.length).toBeGreaterThan(500);
+    const untidy = files.flatMap((rel) => {
+      const source = read(rel);
+      const found: string[] = [];
+      if (source.length > 0 && !source.endsWith('\n')) found.push(`${rel}: no final newline`);
+      source.split('\n').forEach((line, i) => {
+        if (/\r$/.test(line)) found.push(`${rel}:${i + 1}: CR line end`);
+        else if (/[ \t]$/.test(line)) found.push(`${rel}:${i + 1}: trailing blank`);
+        if (line.includes('\t')) found.push(`${rel}:${i + 1}: tab`);
+      });
+      return found;
+    });
+    expect(untidy).toEqual([]);
   });
 
   it('the ratchet measures what it says: long functions of every kind, the longest, wide lines', () => {
