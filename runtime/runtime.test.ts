@@ -52,6 +52,22 @@ describe('SimulatedRuntime', () => {
     expect(rt.pending()).toBe(0);
   });
 
+  it('advanceAsync lets the promise work a timer starts finish before the next timer fires', async () => {
+    const rt = new SimulatedRuntime();
+    const seen: string[] = [];
+    const work = async (name: string) => {
+      await Promise.resolve();
+      await Promise.resolve();
+      seen.push(`${name} done@${rt.now()}`);
+    };
+    rt.setTimer(5, () => void work('a'));
+    rt.setTimer(5, () => seen.push(`b@${rt.now()}`));
+    rt.setTimer(9, () => void work('c'));
+    expect(await rt.advanceAsync(10)).toBe(3);
+    expect(seen).toEqual(['a done@5', 'b@5', 'c done@9']);
+    expect(rt.now()).toBe(10);
+  });
+
   it('sleep resolves on simulated time', async () => {
     const rt = new SimulatedRuntime();
     let done = false;

@@ -138,7 +138,7 @@ export class GatewayDaemon {
         reportStatus: () => this.status.now(),
         statusChanged: () => this.status.changed(),
       },
-      { logger: componentLogger(opts.logger, 'commands'), clock: this.clock },
+      { logger: componentLogger(opts.logger, 'commands'), runtime: this.runtime },
     );
     this.metrics = new GatewayMetrics({
       outbox: this.outbox,
