@@ -14,6 +14,13 @@ const LONG_FUNCTION_LINES = 70;
 const WIDE_LINE_CHARS = 160;
 /** Ceilings, measured over productionFiles(): lower them as the code improves; never raise them. */
 const CEILING = { longFunctions: 44, longestFunction: 230, wideLines: 731, widestLine: 368 };
+/**
+ * Direct uses of the system's clock, timers and randomness (`Date.now`, `Math.random`, `setTimeout`, `setInterval`,
+ * `setImmediate`) in production code outside runtime/ (and the browser client): each should become the injected
+ * Runtime (runtime/runtime.ts), so the part runs under simulated time. A ceiling that may only go down.
+ */
+const SYSTEM_TIME_CEILING = 69;
+const SYSTEM_TIME = /\bDate\.now\b|\bMath\.random\b|\bset(?:Timeout|Interval|Immediate)\(/g;
 
 /** Packages production code imports that are not runtime dependencies, and why. */
 const OPTIONAL_IMPORTS: Record<string, string> = {
@@ -101,6 +108,16 @@ describe('tidy', () => {
       return found;
     });
     expect(untidy).toEqual([]);
+  });
+
+  it(`ratchet: direct system clock, timer and randomness uses outside runtime/ never grow (ceiling ${SYSTEM_TIME_CEILING})`, () => {
+    const uses = productionFiles()
+      .filter((rel) => !rel.startsWith('runtime/') && !rel.startsWith(CLIENT))
+      .map((rel) => ({ rel, n: read(rel).match(SYSTEM_TIME)?.length ?? 0 }))
+      .filter((u) => u.n > 0);
+    const total = uses.reduce((sum, u) => sum + u.n, 0);
+    expect(total, `now ${total}: ${uses.map((u) => `${u.rel} ${u.n}`).join(', ')}`).toBeLessThanOrEqual(SYSTEM_TIME_CEILING);
+    expect('x = Date.now(); y = Math.random(); setTimeout(f, 1); setInterval(g, 2); setImmediate(h); clearTimeout(t)'.match(SYSTEM_TIME)).toHaveLength(5);
   });
 
   it('the ratchet measures what it says: long functions of every kind, the longest, wide lines', () => {
