@@ -1,7 +1,7 @@
 // runtime — the system runtime keeps real time and fires real timers; the simulated one fires timers only as the test
 // advances it, in due order, and replays its randomness from a seed.
 import { describe, expect, it } from 'vitest';
-import { sleep, systemRuntime } from './runtime.js';
+import { systemRuntime } from './runtime.js';
 import { SimulatedRuntime } from './testing/simulated-runtime.js';
 
 describe('systemRuntime', () => {
@@ -11,7 +11,7 @@ describe('systemRuntime', () => {
     const fired: string[] = [];
     systemRuntime.setTimer(1, () => fired.push('kept'));
     systemRuntime.setTimer(1, () => fired.push('cancelled')).cancel();
-    await sleep(systemRuntime, 20);
+    await new Promise<void>((resolve) => systemRuntime.setTimer(20, resolve));
     expect(fired).toEqual(['kept']);
     const r = systemRuntime.random();
     expect(r).toBeGreaterThanOrEqual(0);
@@ -66,18 +66,6 @@ describe('SimulatedRuntime', () => {
     expect(await rt.advanceAsync(10)).toBe(3);
     expect(seen).toEqual(['a done@5', 'b@5', 'c done@9']);
     expect(rt.now()).toBe(10);
-  });
-
-  it('sleep resolves on simulated time', async () => {
-    const rt = new SimulatedRuntime();
-    let done = false;
-    const slept = sleep(rt, 50).then(() => (done = true));
-    rt.advance(49);
-    await Promise.resolve();
-    expect(done).toBe(false);
-    rt.advance(1);
-    await slept;
-    expect(done).toBe(true);
   });
 
   it('replays its randomness from the seed, and refuses to go back in time', () => {

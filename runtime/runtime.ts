@@ -25,8 +25,3 @@ export const systemRuntime: Runtime = {
   },
   random: () => Math.random(),
 };
-
-/** A promise that resolves `ms` from now on the runtime's timers. */
-export function sleep(runtime: Runtime, ms: number): Promise<void> {
-  return new Promise((resolve) => runtime.setTimer(ms, resolve));
-}

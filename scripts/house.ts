@@ -49,7 +49,7 @@ export function productionFiles(): string[] {
 }
 
 /** Every module a file names: `import`, `export … from`, `import()` and `require()`, as TypeScript's scanner reads them. */
-export function importSpecifiers(source: string): string[] {
+function importSpecifiers(source: string): string[] {
   return ts.preProcessFile(source, true, true).importedFiles.map((f) => f.fileName);
 }
 
