@@ -2,7 +2,7 @@
 // fleet — `dockgate-fleet --config fleet.yaml`: applies every site's change feed from NATS JetStream to PostgreSQL
 // and serves the central view.
 import { ConfigError } from '../protocols/config/index.js';
-import { EX_CONFIG, SystemdNotifier, configPathFromArgs, handleSignals } from '../protocols/daemon/lifecycle.js';
+import { EX_CONFIG, SystemdNotifier, configPathFromArgs, handleSignals } from '../runtime/lifecycle.js';
 import { createLogger } from '../protocols/logging/index.js';
 import { startFleet } from './app.js';
 import { loadFleetConfig } from './config.js';

@@ -4,7 +4,7 @@
 // it is ready and feeds the watchdog while healthy; SIGTERM/SIGINT stop it in order (exit 0), SIGHUP reloads what is
 // safe. Logs are pino JSON on stdout.
 import { ConfigError } from '../protocols/config/index.js';
-import { EX_CONFIG, SystemdNotifier, configPathFromArgs, handleSignals } from '../protocols/daemon/lifecycle.js';
+import { EX_CONFIG, SystemdNotifier, configPathFromArgs, handleSignals } from '../runtime/lifecycle.js';
 import { createLogger, type Logger } from '../protocols/logging/index.js';
 import { loadGatewayConfig } from './config/load.js';
 import type { GatewayConfig } from './config/schema.js';

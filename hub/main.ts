@@ -4,7 +4,7 @@
 // `dockgate-hub backup --config hub.yaml --to <file>` copies the database with SQLite's online backup API while the
 // hub keeps running.
 import { ConfigError } from '../protocols/config/index.js';
-import { EX_CONFIG, SystemdNotifier, configPathFromArgs, handleSignals } from '../protocols/daemon/lifecycle.js';
+import { EX_CONFIG, SystemdNotifier, configPathFromArgs, handleSignals } from '../runtime/lifecycle.js';
 import { createLogger } from '../protocols/logging/index.js';
 import { HUB_MIGRATIONS, startHub } from './app.js';
 import { loadHubConfig, loadHubOfflineConfig } from './config/load.js';

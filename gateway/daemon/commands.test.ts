@@ -1,8 +1,9 @@
 // gateway/daemon — commands: light stack and horn to GPO ports per door from config, timed colours and pulses going
 // back, raw GPO writes, restarts, door modes, status reports; bad and stale commands logged and dropped, never thrown.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { exampleCommands, isoTs, type Command } from '../../protocols/events/index.js';
 import { parseGatewayConfig } from '../config/load.js';
+import { SimulatedRuntime } from '../../runtime/testing/simulated-runtime.js';
 import { captureLogger } from '../outbox/fixtures/capture-logger.js';
 import { CommandRunner, doorOutputsOf, type CommandTargets } from './commands.js';
 
@@ -48,15 +49,13 @@ function rig(refuse = false, down = new Set<string>()) {
     statusChanged: () => void calls.changed++,
     notApplied: (reader, reason) => void calls.notApplied.push(`${reader}: ${reason}`),
   };
-  const runner = new CommandRunner(targets, { logger, clock: () => Date.now() });
-  return { runner, gpo, writes, calls, lines };
+  const runtime = new SimulatedRuntime({ startMs: NOW });
+  const runner = new CommandRunner(targets, { logger, runtime });
+  return { runner, runtime, gpo, writes, calls, lines };
 }
-
-afterEach(() => vi.useRealTimers());
 
 describe('GPO writes while a reader reconnects', () => {
   it('keeps the latest state per port and writes it once the reader is back', async () => {
-    vi.useFakeTimers({ now: NOW });
     const down = new Set(['r1']);
     const { runner, gpo, writes, calls } = rig(false, down);
     await runner.handle(cmd({ cmd: 'light', door: 'd1', color: 'red' }));
@@ -77,11 +76,12 @@ describe('GPO writes while a reader reconnects', () => {
   });
 
   it('reports a write that could not be applied before its expiry, and never applies it late', async () => {
-    vi.useFakeTimers({ now: NOW });
     const down = new Set(['r2']);
-    const { runner, writes, calls } = rig(false, down);
+    const { runner, runtime, writes, calls } = rig(false, down);
     await runner.handle(cmd({ cmd: 'gpo.set', reader: 'r2', port: 2, state: true }));
-    await vi.advanceTimersByTimeAsync(60_001);
+    await runtime.advanceAsync(59_999);
+    expect(calls.notApplied).toEqual([]);
+    await runtime.advanceAsync(1);
     expect(calls.notApplied).toHaveLength(1);
     expect(calls.notApplied[0]).toMatch(/^r2: GPO 2 on: not applied.*60 s/);
     down.delete('r2');
@@ -93,14 +93,15 @@ describe('GPO writes while a reader reconnects', () => {
 
 describe('CommandRunner', () => {
   it('maps light colours to the door\'s GPOs, one on and the rest off, and reports the colour in the door states', async () => {
-    vi.useFakeTimers({ now: NOW });
-    const { runner, gpo, writes } = rig();
+    const { runner, runtime, gpo, writes } = rig();
     await runner.handle(cmd({ cmd: 'light', door: 'd1', color: 'red' }));
     expect(Object.fromEntries(gpo)).toEqual({ 'r1#1': false, 'r1#2': true });
     expect(writes.indexOf('r1#1=false')).toBeLessThan(writes.indexOf('r1#2=true')); // never two colours at once
     await runner.handle(cmd({ cmd: 'light', door: 'd1', color: 'green', durationMs: 5000 }));
     expect(Object.fromEntries(gpo)).toEqual({ 'r1#1': true, 'r1#2': false });
-    await vi.advanceTimersByTimeAsync(5000);
+    await runtime.advanceAsync(4999);
+    expect(gpo.get('r1#1')).toBe(true);
+    await runtime.advanceAsync(1);
     expect(Object.fromEntries(gpo)).toEqual({ 'r1#1': false, 'r1#2': true }); // back to the steady red
     expect(runner.doorStates()).toEqual([{ id: 'd1', light: 'red' }, { id: 'd2' }]);
     await runner.handle(cmd({ cmd: 'light', door: 'd1', color: 'off' }));
@@ -109,32 +110,30 @@ describe('CommandRunner', () => {
   });
 
   it('pulses the horn and timed GPO writes, a newer write cancelling the pending reset', async () => {
-    vi.useFakeTimers({ now: NOW });
-    const { runner, gpo } = rig();
+    const { runner, runtime, gpo } = rig();
     await runner.handle(cmd({ cmd: 'horn', door: 'd1', durationMs: 800 }));
     expect(gpo.get('r1#4')).toBe(true);
-    await vi.advanceTimersByTimeAsync(800);
+    await runtime.advanceAsync(800);
     expect(gpo.get('r1#4')).toBe(false);
     await runner.handle(cmd({ cmd: 'gpo.set', reader: 'r2', port: 3, state: true, durationMs: 1000 }));
     await runner.handle(cmd({ cmd: 'gpo.set', reader: 'r2', port: 3, state: true }));
-    await vi.advanceTimersByTimeAsync(2000);
+    await runtime.advanceAsync(2000);
     expect(gpo.get('r2#3')).toBe(true);
   });
 
   it('restarts readers, records door modes, reports status', async () => {
     const { runner, calls } = rig();
-    for (const c of exampleCommands().filter((x) => x.cmd === 'door.mode' || x.cmd === 'status.report')) await runner.handle({ ...c, ts: isoTs(Date.now()) } as Command);
-    await runner.handle(cmd({ cmd: 'reader.restart', reader: 'r2' }, NOW - Date.now()));
+    for (const c of exampleCommands().filter((x) => x.cmd === 'door.mode' || x.cmd === 'status.report')) await runner.handle({ ...c, ts: isoTs(NOW) } as Command);
+    await runner.handle(cmd({ cmd: 'reader.restart', reader: 'r2' }));
     expect(calls.restart).toEqual(['r2']);
     expect(calls.report).toBe(1);
     expect(runner.doorStates()).toEqual([{ id: 'd1' }, { id: 'd2' }]); // the example's door-1 is not ours: rejected
-    await runner.handle(cmd({ cmd: 'door.mode', door: 'd1', mode: 'receiving' }, NOW - Date.now()));
+    await runner.handle(cmd({ cmd: 'door.mode', door: 'd1', mode: 'receiving' }));
     expect(runner.doorStates()).toEqual([{ id: 'd1', mode: 'receiving' }, { id: 'd2' }]);
     expect(calls.changed).toBe(1);
   });
 
   it('rejects what it cannot do with a reason, and logs a refused GPO write as failed, never throwing', async () => {
-    vi.useFakeTimers({ now: NOW });
     const { runner, lines, gpo } = rig();
     const bad: Array<[Command, string]> = [
       [cmd({ cmd: 'light', door: 'd9', color: 'red' }), 'door d9 is not configured on this gateway'],

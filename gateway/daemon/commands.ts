@@ -4,6 +4,7 @@
 // reader refuses) is logged with the reason and dropped; nothing here throws to the caller.
 import type { Command, DoorMode, GatewayDoor, LightColor } from '../../protocols/events/index.js';
 import type { Logger } from '../../protocols/logging/index.js';
+import { systemRuntime, type Runtime, type Timer } from '../../runtime/runtime.js';
 import type { ReaderConfig } from '../config/schema.js';
 
 export interface GpoTarget {
@@ -53,7 +54,8 @@ export interface CommandTargets {
 
 export interface CommandRunnerOptions {
   logger: Logger;
-  clock?: () => number;
+  /** The gateway's time and timers (timed lights and pulses, GPO expiry). Default: the system's. */
+  runtime?: Runtime;
   /** Actuator commands (light, horn, gpo.set, reader.restart) older than this are dropped. Default 60 s. */
   maxAgeMs?: number;
   /** How long a GPO write waits for its reader to come back (latest state per port wins). Default maxAgeMs. */
@@ -65,17 +67,17 @@ interface DoorState {
   /** What the light shows now, and what it goes back to after a timed colour. */
   light?: LightColor;
   steady?: LightColor;
-  lightTimer?: NodeJS.Timeout;
+  lightTimer?: Timer;
 }
 
 export class CommandRunner {
   private readonly log: Logger;
-  private readonly clock: () => number;
+  private readonly runtime: Runtime;
   private readonly maxAgeMs: number;
   private readonly doors = new Map<string, DoorState>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, Timer>();
   /** GPO writes waiting for their reader to come back: the latest state per reader#port, with its expiry. */
-  private readonly latched = new Map<string, { t: GpoTarget; state: boolean; expiry: NodeJS.Timeout }>();
+  private readonly latched = new Map<string, { t: GpoTarget; state: boolean; expiry: Timer }>();
   private readonly gpoExpiryMs: number;
   /** Commands carried out, rejected (bad, stale, unknown target) and failed (an output could not be set). */
   readonly counts = { done: 0, rejected: 0, failed: 0 };
@@ -87,7 +89,7 @@ export class CommandRunner {
     opts: CommandRunnerOptions,
   ) {
     this.log = opts.logger;
-    this.clock = opts.clock ?? Date.now;
+    this.runtime = opts.runtime ?? systemRuntime;
     this.maxAgeMs = opts.maxAgeMs ?? 60_000;
     this.gpoExpiryMs = opts.gpoExpiryMs ?? this.maxAgeMs;
     for (const d of targets.doors) this.doors.set(d, {});
@@ -115,7 +117,7 @@ export class CommandRunner {
   async readerReady(reader: string): Promise<void> {
     const due = [...this.latched].filter(([, l]) => l.t.reader === reader);
     for (const [key, l] of due) {
-      clearTimeout(l.expiry);
+      l.expiry.cancel();
       this.latched.delete(key);
     }
     await Promise.all(
@@ -136,16 +138,16 @@ export class CommandRunner {
   }
 
   stop(): void {
-    for (const l of this.latched.values()) clearTimeout(l.expiry);
+    for (const l of this.latched.values()) l.expiry.cancel();
     this.latched.clear();
-    for (const t of this.timers.values()) clearTimeout(t);
+    for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
-    for (const s of this.doors.values()) if (s.lightTimer) clearTimeout(s.lightTimer);
+    for (const s of this.doors.values()) s.lightTimer?.cancel();
   }
 
   private check(cmd: Command): string | undefined {
     const actuator = cmd.cmd === 'light' || cmd.cmd === 'horn' || cmd.cmd === 'gpo.set' || cmd.cmd === 'reader.restart';
-    const age = this.clock() - Date.parse(cmd.ts);
+    const age = this.runtime.now() - Date.parse(cmd.ts);
     if (actuator && age > this.maxAgeMs) return `stale: sent ${Math.round(age / 1000)} s ago (more than ${this.maxAgeMs / 1000} s); a light, horn or restart that late would mislead the dock`;
     switch (cmd.cmd) {
       case 'light': {
@@ -179,16 +181,16 @@ export class CommandRunner {
     switch (cmd.cmd) {
       case 'light': {
         const state = this.doors.get(cmd.door)!;
-        if (state.lightTimer) clearTimeout(state.lightTimer);
+        state.lightTimer?.cancel();
         state.lightTimer = undefined;
         const timed = (cmd.durationMs ?? 0) > 0;
         if (!timed) state.steady = cmd.color;
         await this.showLight(cmd.door, cmd.color);
         if (timed) {
-          state.lightTimer = setTimeout(() => {
+          state.lightTimer = this.runtime.setTimer(cmd.durationMs!, () => {
             state.lightTimer = undefined;
             this.showLight(cmd.door, state.steady ?? 'off').catch((err: unknown) => this.log.error({ door: cmd.door, err: (err as Error).message }, 'light: going back to the steady colour failed'));
-          }, cmd.durationMs);
+          });
         }
         this.log.info({ cmd: cmd.cmd, id: cmd.id, door: cmd.door, color: cmd.color, durationMs: cmd.durationMs }, `light at ${cmd.door}: ${cmd.color}${timed ? ` for ${cmd.durationMs} ms` : ''}`);
         return;
@@ -237,16 +239,16 @@ export class CommandRunner {
   private async pulse(t: GpoTarget, state: boolean, durationMs: number): Promise<void> {
     const key = `${t.reader}#${t.port}`;
     const pending = this.timers.get(key);
-    if (pending) clearTimeout(pending);
+    pending?.cancel();
     this.timers.delete(key);
     await this.set(t, state);
     if (durationMs > 0) {
       this.timers.set(
         key,
-        setTimeout(() => {
+        this.runtime.setTimer(durationMs, () => {
           this.timers.delete(key);
           this.set(t, !state).catch((err: unknown) => this.log.error({ reader: t.reader, port: t.port, err: (err as Error).message }, `GPO ${t.port} of ${t.reader}: setting it back failed`));
-        }, durationMs),
+        }),
       );
     }
   }
@@ -255,17 +257,17 @@ export class CommandRunner {
   private async set(t: GpoTarget, state: boolean): Promise<void> {
     const key = `${t.reader}#${t.port}`;
     const waiting = this.latched.get(key);
-    if (waiting) clearTimeout(waiting.expiry);
+    waiting?.expiry.cancel();
     this.latched.delete(key);
     const what = `GPO ${t.port} ${state ? 'on' : 'off'}`;
     if (!this.targets.isReading(t.reader)) {
-      const expiry = setTimeout(() => {
+      const expiry = this.runtime.setTimer(this.gpoExpiryMs, () => {
         this.latched.delete(key);
         this.gpo.expired++;
         const reason = `${what}: not applied, reader ${t.reader} was not back within ${Math.round(this.gpoExpiryMs / 1000)} s`;
         this.log.error({ reader: t.reader, port: t.port, state }, reason);
         this.targets.notApplied(t.reader, reason);
-      }, this.gpoExpiryMs);
+      });
       this.latched.set(key, { t, state, expiry });
       this.log.info({ reader: t.reader, port: t.port, state }, `${what} waits for reader ${t.reader} to be back`);
       return;

@@ -6,6 +6,7 @@ import type { EventDraft } from '../../protocols/events/index.js';
 import { componentLogger, resolveLevel, type Logger } from '../../protocols/logging/index.js';
 import type { ReaderState } from '../../protocols/events/index.js';
 import type { TagRead } from '../../protocols/reads/index.js';
+import { systemRuntime, type Runtime } from '../../runtime/runtime.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { portalConfigOf } from '../config/portal.js';
 import { Outbox, OutboxWriter } from '../outbox/index.js';
@@ -35,8 +36,8 @@ export interface GatewayDaemonOptions {
   logger: Logger;
   /** node-hid, when it loaded (checkHidSupport); HID scanners need it. */
   hid?: HidModule;
-  /** Gateway wall clock, ms. Default Date.now. */
-  clock?: () => number;
+  /** Gateway time, timers and randomness, handed to the parts that take them. Default: the system's. */
+  runtime?: Runtime;
   /** Portal engine tick period. Default 50 ms. */
   tickMs?: number;
   /** Status republish period. Default 30 s. */
@@ -68,6 +69,8 @@ export class GatewayDaemon {
   private readonly status: StatusReporter;
   private readonly log: Logger;
   private readonly root: Logger;
+  private readonly runtime: Runtime;
+  /** Gateway wall clock, ms: the runtime's, in the shape the older parts take. */
   private readonly clock: () => number;
   private readonly startedAtMs: number;
   private config: GatewayConfig;
@@ -93,7 +96,8 @@ export class GatewayDaemon {
     this.config = config;
     this.root = opts.logger;
     this.log = componentLogger(opts.logger, 'daemon');
-    this.clock = opts.clock ?? Date.now;
+    this.runtime = opts.runtime ?? systemRuntime;
+    this.clock = () => this.runtime.now();
     this.startedAtMs = this.clock();
     this.lastTickMs = this.lastWriteMs = this.startedAtMs;
     const hidScanners = config.scanners.filter((s) => s.type === 'hid').map((s) => s.id);
@@ -102,14 +106,14 @@ export class GatewayDaemon {
     this.engine = new PortalEngine(portalConfigOf(config), opts.logger);
     this.outbox = Outbox.open({ path: config.outbox.path, logger: componentLogger(opts.logger, 'outbox'), maxRows: config.outbox.maxRows, maxBytes: config.outbox.maxBytes });
     try {
-      this.publisher = new Publisher({ ...publisherOptionsOf(config), outbox: this.outbox, clock: { now: this.clock }, logger: componentLogger(opts.logger, 'mqtt') });
+      this.publisher = new Publisher({ ...publisherOptionsOf(config), outbox: this.outbox, clock: this.runtime, random: () => this.runtime.random(), logger: componentLogger(opts.logger, 'mqtt') });
     } catch (err) {
       this.outbox.close();
       throw err;
     }
     this.writer = new OutboxWriter(this.outbox, {
       logger: componentLogger(opts.logger, 'outbox-writer'),
-      clock: { now: this.clock },
+      runtime: this.runtime,
       onWritten: () => {
         this.lastWriteMs = this.clock();
         this.publisher.kick();
@@ -134,7 +138,7 @@ export class GatewayDaemon {
         reportStatus: () => this.status.now(),
         statusChanged: () => this.status.changed(),
       },
-      { logger: componentLogger(opts.logger, 'commands'), clock: this.clock },
+      { logger: componentLogger(opts.logger, 'commands'), runtime: this.runtime },
     );
     this.metrics = new GatewayMetrics({
       outbox: this.outbox,
@@ -146,7 +150,7 @@ export class GatewayDaemon {
     });
 
     for (const r of config.readers) {
-      const client = createReaderClient(r, opts.logger, { now: this.clock });
+      const client = createReaderClient(r, opts.logger, this.runtime);
       client.on('reads', (reads) => {
         this.metrics.countReads(reads);
         const engine = this.engine;

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import mqtt from 'mqtt';
 import type { Logger } from 'pino';
 import type { TagRead } from '../../protocols/reads/index.js';
-import { Backoff, type BackoffOptions } from '../llrp/backoff.js';
+import { Backoff, type BackoffOptions } from '../../runtime/backoff.js';
 import type { Clock, ReaderClientEvents, ReaderHealth, ReaderState } from '../llrp/client.js';
 import { ClockOffset } from '../llrp/clock-offset.js';
 import { errorText, parseStreamLine, presetOf, type ImpinjPresetOptions } from './events.js';

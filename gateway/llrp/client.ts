@@ -16,7 +16,7 @@ import {
   u64Number,
 } from '../../protocols/llrp/index.js';
 import type { GpiChange, TagRead } from '../../protocols/reads/index.js';
-import { Backoff } from './backoff.js';
+import { Backoff } from '../../runtime/backoff.js';
 import { ClockOffset } from './clock-offset.js';
 import { LlrpConnection } from './connection.js';
 import {

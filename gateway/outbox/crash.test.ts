@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isValidEvent } from '../../protocols/events/index.js';
 import { silentLogger } from '../../protocols/logging/index.js';
 import { Outbox } from './outbox.js';
-import { rng } from '../../scripts/sim/rng.js';
+import { rng } from '../../runtime/rng.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '../..');

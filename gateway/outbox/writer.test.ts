@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isoTs, type Event } from '../../protocols/events/index.js';
 import { silentLogger } from '../../protocols/logging/index.js';
+import { SimulatedRuntime } from '../../runtime/testing/simulated-runtime.js';
 import { Outbox } from './outbox.js';
 import { OutboxWriter } from './writer.js';
 import { tagPassDraft } from './fixtures/drafts.js';
@@ -20,30 +21,27 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
-
 describe('OutboxWriter', () => {
-  it('collects drafts added together into one transaction after the linger', async () => {
+  it('collects drafts added together into one transaction after the linger', () => {
     const writes: Event[][] = [];
-    const w = new OutboxWriter(outbox, { lingerMs: 20, maxDrafts: 1000, logger: silentLogger(), onWritten: (e) => writes.push(e) });
+    const runtime = new SimulatedRuntime({ startMs: 1_800_000_000_000 });
+    const w = new OutboxWriter(outbox, { lingerMs: 20, maxDrafts: 1000, logger: silentLogger(), runtime, onWritten: (e) => writes.push(e) });
     for (let i = 0; i < 300; i++) w.add(tagPassDraft(i));
     expect(outbox.depth()).toBe(0); // not made yet: only in memory for at most the linger
     expect(w.waiting()).toBe(300);
-    await until(() => outbox.depth() === 300, 'the write');
+    runtime.advance(19);
+    expect(outbox.depth()).toBe(0);
+    runtime.advance(1);
+    expect(outbox.depth()).toBe(300);
     expect(writes).toHaveLength(1);
+    expect(writes[0]![0]!.ts).toBe(isoTs(1_800_000_000_020));
     expect(writes[0]!.map((e) => e.seq)).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
     w.close();
   });
 
   it('writes at once when maxDrafts are waiting', () => {
     const writes: Event[][] = [];
-    const w = new OutboxWriter(outbox, { lingerMs: 60_000, maxDrafts: 50, logger: silentLogger(), onWritten: (e) => writes.push(e) });
+    const w = new OutboxWriter(outbox, { lingerMs: 60_000, maxDrafts: 50, logger: silentLogger(), runtime: new SimulatedRuntime(), onWritten: (e) => writes.push(e) });
     for (let i = 0; i < 120; i++) w.add(tagPassDraft(i));
     expect(writes.map((b) => b.length)).toEqual([50, 50]);
     expect(w.waiting()).toBe(20);
@@ -52,13 +50,13 @@ describe('OutboxWriter', () => {
   });
 
   it('stamps ts from its clock at write time', () => {
-    const w = new OutboxWriter(outbox, { lingerMs: 60_000, logger: silentLogger(), clock: { now: () => 1_800_000_000_000 } });
+    const w = new OutboxWriter(outbox, { lingerMs: 60_000, logger: silentLogger(), runtime: new SimulatedRuntime({ startMs: 1_800_000_000_000 }) });
     w.add(tagPassDraft(1));
     expect(w.flush()[0]!.ts).toBe(isoTs(1_800_000_000_000));
     w.close();
   });
 
-  it('keeps drafts when the outbox cannot write, logs it, and writes them on retry', async () => {
+  it('keeps drafts when the outbox cannot write, logs it, and writes them on retry', () => {
     const { logger, lines } = captureLogger();
     let failures = 1;
     const flaky = {
@@ -67,13 +65,17 @@ describe('OutboxWriter', () => {
         return outbox.append(drafts, nowMs);
       },
     };
-    const w = new OutboxWriter(flaky, { lingerMs: 1, retryMs: 20, logger });
+    const runtime = new SimulatedRuntime();
+    const w = new OutboxWriter(flaky, { lingerMs: 1, retryMs: 20, logger, runtime });
     w.add(tagPassDraft(1));
     w.add(tagPassDraft(2));
-    await until(() => lines.some((l) => l.level === 'error'), 'the error log');
+    runtime.advance(1);
     expect(lines.find((l) => l.level === 'error')!.msg).toContain('write failed');
-    w.add(tagPassDraft(3));
-    await until(() => outbox.depth() === 3, 'the retry');
+    w.add(tagPassDraft(3)); // waits for the retry, not the linger
+    runtime.advance(19);
+    expect(outbox.depth()).toBe(0);
+    runtime.advance(1);
+    expect(outbox.depth()).toBe(3);
     expect(outbox.peek(10).map((e) => (e as { epc: string }).epc.slice(-1))).toEqual(['1', '2', '3']);
     w.close();
   });
@@ -85,7 +87,8 @@ describe('OutboxWriter', () => {
         throw new Error('disk I/O error');
       },
     };
-    const w = new OutboxWriter(broken, { lingerMs: 60_000, maxDrafts: 5, maxPending: 10, retryMs: 60_000, logger });
+    const runtime = new SimulatedRuntime();
+    const w = new OutboxWriter(broken, { lingerMs: 60_000, maxDrafts: 5, maxPending: 10, retryMs: 60_000, logger, runtime });
     for (let i = 0; i < 14; i++) w.add(tagPassDraft(i));
     expect(w.waiting()).toBe(10);
     expect(w.discardedCount()).toBe(4);

@@ -7,6 +7,7 @@
 // event made now call `flush()`.
 import type { Event, EventDraft } from '../../protocols/events/index.js';
 import type { Logger } from '../../protocols/logging/index.js';
+import { systemRuntime, type Runtime, type Timer } from '../../runtime/runtime.js';
 import type { Outbox } from './outbox.js';
 
 /** What the writer needs of an outbox. */
@@ -22,8 +23,8 @@ export interface OutboxWriterOptions {
   maxPending?: number;
   /** Retry delay after a failed write. Default 1000 ms. */
   retryMs?: number;
-  /** Gateway time, ms since epoch: stamped into every event's `ts`. */
-  clock?: { now(): number };
+  /** Gateway time (ms since epoch, stamped into every event's `ts`) and the linger and retry timers. Default: the system's. */
+  runtime?: Runtime;
   logger: Logger;
   /** Called after each successful write with the events made (the daemon kicks the publisher here). */
   onWritten?: (events: Event[]) => void;
@@ -35,11 +36,11 @@ export class OutboxWriter {
   private readonly maxDrafts: number;
   private readonly maxPending: number;
   private readonly retryMs: number;
-  private readonly clock: { now(): number };
+  private readonly runtime: Runtime;
   private readonly log: Logger;
   private readonly onWritten?: (events: Event[]) => void;
   private pending: EventDraft[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private failing = false;
   private discarded = 0;
   private closed = false;
@@ -50,7 +51,7 @@ export class OutboxWriter {
     this.maxDrafts = opts.maxDrafts ?? 500;
     this.maxPending = opts.maxPending ?? 100_000;
     this.retryMs = opts.retryMs ?? 1000;
-    this.clock = opts.clock ?? { now: () => Date.now() };
+    this.runtime = opts.runtime ?? systemRuntime;
     this.log = opts.logger;
     this.onWritten = opts.onWritten;
     if (!(this.lingerMs >= 0) || !(this.maxDrafts >= 1) || !(this.maxPending >= this.maxDrafts)) {
@@ -70,13 +71,13 @@ export class OutboxWriter {
     }
     if (this.failing) return; // the retry timer is running
     if (this.pending.length >= this.maxDrafts) this.flush();
-    else if (!this.timer) this.timer = setTimeout(() => this.flush(), this.lingerMs);
+    else if (!this.timer) this.timer = this.runtime.setTimer(this.lingerMs, () => this.flush());
   }
 
   /** Write every waiting draft now. Returns the events made ([] if the write failed; the drafts are kept and retried). */
   flush(): Event[] {
     if (this.timer) {
-      clearTimeout(this.timer);
+      this.timer.cancel();
       this.timer = undefined;
     }
     if (this.pending.length === 0) return [];
@@ -84,16 +85,16 @@ export class OutboxWriter {
     this.pending = [];
     let made: Event[];
     try {
-      made = this.outbox.append(drafts, this.clock.now());
+      made = this.outbox.append(drafts, this.runtime.now());
     } catch (err) {
       this.pending = drafts.concat(this.pending);
       this.log.error({ err, waiting: this.pending.length }, 'outbox writer: write failed; keeping the drafts and retrying');
       this.failing = true;
       if (!this.closed) {
-        this.timer = setTimeout(() => {
+        this.timer = this.runtime.setTimer(this.retryMs, () => {
           this.failing = false;
           this.flush();
-        }, this.retryMs);
+        });
       }
       return [];
     }
@@ -122,7 +123,7 @@ export class OutboxWriter {
   close(): Event[] {
     const made = this.flush();
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     return made;
   }

@@ -7,7 +7,7 @@ import type { EventDraft } from '../../protocols/events/index.js';
 import { silentLogger } from '../../protocols/logging/index.js';
 import { startLlrpSimulator, type LlrpSimulator } from '../../scripts/sim/llrp-reader.js';
 import type { ReadStream } from '../../scripts/sim/read-stream.js';
-import { rng } from '../../scripts/sim/rng.js';
+import { rng } from '../../runtime/rng.js';
 import { LlrpReaderClient } from '../llrp/client.js';
 import { PortalEngine } from './engine.js';
 

@@ -1,6 +1,5 @@
 // gateway/publisher — MQTT publishing of the outbox: import from here.
 export * from './publisher.js';
 export * from './mqtt-options.js';
-export * from './backoff.js';
 export * from './token-bucket.js';
 export * from './batch.js';

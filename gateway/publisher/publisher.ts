@@ -21,7 +21,7 @@
 // so its events ascend by seq; messages of the two lanes interleave, which the hub tolerates (it dedupes by id and
 // tracks gaps by seq per stream, and a batch is internally ordered).
 //
-// Reconnection is our own (mqtt.js reconnectPeriod: 0): equal-jitter exponential back-off (backoff.ts). The outbox is
+// Reconnection is our own (mqtt.js reconnectPeriod: 0): equal-jitter exponential back-off (runtime/backoff.ts). The outbox is
 // the only store of record: on every disconnect the in-flight set is forgotten, mqtt.js's in-memory copies are
 // discarded, and whatever was not PUBACKed is published again from the outbox after the reconnect (at-least-once;
 // the hub's dedupe by event id makes it exactly-once in effect).
@@ -29,8 +29,8 @@ import { EventEmitter } from 'node:events';
 import mqtt, { type MqttClient } from 'mqtt';
 import { describeErrors, isoTs, parse, topics, type Command, type GatewayStatus, type HubAck } from '../../protocols/events/index.js';
 import type { Logger } from '../../protocols/logging/index.js';
+import { Backoff } from '../../runtime/backoff.js';
 import type { Outbox, OutboxRow } from '../outbox/index.js';
-import { Backoff } from './backoff.js';
 import { batchPayload, takeBatch } from './batch.js';
 import { Unconfirmed } from './unconfirmed.js';
 import { describeMqttError, mqttClientOptions, type MqttSettings } from './mqtt-options.js';
@@ -193,8 +193,8 @@ export class Publisher extends EventEmitter<PublisherEvents> {
     if (this.confirm !== 'hub' && this.confirm !== 'broker') bad.push(`confirm must be 'hub' or 'broker', got ${JSON.stringify(this.confirm)}`);
     if (!Number.isFinite(this.confirmTimeoutMs) || this.confirmTimeoutMs < 1) bad.push(`confirmTimeoutMs must be >= 1, got ${this.confirmTimeoutMs}`);
     if (bad.length) throw new RangeError(`publisher: ${bad.join('; ')}`);
-    this.backoff = new Backoff({ initialMs: opts.reconnect?.initialMs ?? 500, maxMs: opts.reconnect?.maxMs ?? 30_000, random: opts.random });
-    this.refusalBackoff = new Backoff({ initialMs: opts.reconnect?.initialMs ?? 500, maxMs: opts.reconnect?.maxMs ?? 30_000, random: opts.random });
+    this.backoff = new Backoff({ initialMs: opts.reconnect?.initialMs ?? 500, maxMs: opts.reconnect?.maxMs ?? 30_000 }, opts.random);
+    this.refusalBackoff = new Backoff({ initialMs: opts.reconnect?.initialMs ?? 500, maxMs: opts.reconnect?.maxMs ?? 30_000 }, opts.random);
     this.bucket = this.newBucket();
     // Validate settings (and read TLS files) now, so a bad config fails at start-up naming the key.
     mqttClientOptions(opts.mqtt, { topic: this.statusTopic, gateway: opts.gateway });
@@ -250,7 +250,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       connected: this.connected,
       stopping: this.stopping,
       lastError: this.lastError,
-      attempts: this.backoff.attempts(),
+      attempts: this.backoff.attempts,
       nextAttemptAt: this.connected ? undefined : this.nextAttemptAt,
       connects: this.connects,
       inFlight: this.inFlight.size,
@@ -357,7 +357,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       this.log.warn({ reason: this.lastError, retryInMs: delay, outboxDepth: this.outbox.depth() }, 'mqtt connection lost; reconnecting');
       this.emit('offline', { reason: this.lastError });
     } else {
-      this.log.warn({ reason: this.lastError, attempt: this.backoff.attempts(), retryInMs: delay }, 'mqtt connection attempt failed; retrying with back-off');
+      this.log.warn({ reason: this.lastError, attempt: this.backoff.attempts, retryInMs: delay }, 'mqtt connection attempt failed; retrying with back-off');
     }
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = setTimeout(() => {

@@ -5,7 +5,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import mqtt from 'mqtt';
 import { WIRE_VERSION, topics, type Event } from '../../protocols/events/index.js';
-import { rng } from '../../scripts/sim/rng.js';
+import { rng } from '../../runtime/rng.js';
 import { waitFor } from '../broker/test-support.js';
 
 

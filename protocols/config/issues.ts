@@ -1,6 +1,7 @@
 // protocols/config — what a bad config looks like to an operator: issues naming the file (or environment variable),
 // the key path and the problem, one per line: `gateway.yaml: readers[1].host: required`.
-import { EX_CONFIG } from '../daemon/lifecycle.js';
+/** sysexits.h: configuration error. systemd units and operators key on it; the daemons exit with it. */
+export const EX_CONFIG = 78;
 
 export interface ConfigIssue {
   /** The file the value came from, or the environment variable that set it. */

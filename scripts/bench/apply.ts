@@ -17,7 +17,7 @@ import { IngestStore } from '../../hub/ingest/store.js';
 import { count, tempDb, type TempDb } from '../../hub/ingest/test-support.js';
 import { checkLedger, createItem, createLocation, ledgerMigrations, withBatchedInvariants } from '../../hub/ledger/index.js';
 import { batches, benchGateways, endToEnd, publishFromWorker, startHub, tagPass } from './ingest.js';
-import { rng } from '../sim/rng.js';
+import { rng } from '../../runtime/rng.js';
 import type { Bench, BenchRow } from './report.js';
 
 const T0 = Date.UTC(2025, 2, 1);

@@ -10,7 +10,7 @@ import { ChannelSync } from '../../hub/channels/sync.js';
 import { FakeShopify } from '../../hub/channels/testing/fake-shopify.js';
 import { LOCATION_GID, itemGid, makeSite, shopifyChannel } from '../../hub/channels/testing/harness.js';
 import type { Bench, BenchRow } from './report.js';
-import { rng } from '../sim/rng.js';
+import { rng } from '../../runtime/rng.js';
 
 const MOVES = 10_000;
 const SKUS = 1_000;

@@ -2,7 +2,7 @@
 import epcTds from 'epc-tds';
 import { decodeEpc, encodeEpc, SCHEMES, type EpcFields } from '../../protocols/epc/index.js';
 import type { Bench, BenchRow } from './report.js';
-import { rng } from '../sim/rng.js';
+import { rng } from '../../runtime/rng.js';
 
 // epc-tds is CommonJS whose module.exports is the TDS object its types call `default`.
 const tds = epcTds as unknown as typeof epcTds.default;

@@ -14,7 +14,7 @@ import { startPostgres, type TestPostgres } from '../../fleet/testing/postgres.j
 import { freePort, waitFor } from '../../fleet/testing/ports.js';
 import { startTcpProxy, type TcpProxy } from '../../fleet/testing/tcp-proxy.js';
 import type { TestHub } from '../../hub/testing/harness.js';
-import { rng } from '../sim/rng.js';
+import { rng } from '../../runtime/rng.js';
 import { bundle } from './fleet-support.js';
 import { hubApi, hubBalances, postMove, startFeedHub } from './fleet-support.js';
 

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EX_CONFIG } from '../../protocols/daemon/lifecycle.js';
+import { EX_CONFIG } from '../../runtime/lifecycle.js';
 import { TEST_GATEWAY_PASSWORD, startTestHub } from '../../hub/testing/harness.js';
 import { startLlrpSimulator } from '../sim/llrp-reader.js';
 import { GATEWAY, gatewayYaml, spawnGateway, until, writeGatewayYaml } from './gateway-support.js';

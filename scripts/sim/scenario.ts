@@ -21,7 +21,7 @@
 import { encodeEpc } from '../../protocols/epc/index.js';
 import type { GpiChange, TagRead } from '../../protocols/reads/index.js';
 import type { ReadStream, SimGpi, SimRead } from './read-stream.js';
-import { rng } from './rng.js';
+import { rng } from '../../runtime/rng.js';
 
 export { rng };
 

@@ -1,6 +1,7 @@
 // hub/channels/connectors — plain HTTP for connectors: one request with a timeout, and the retry loop that repeats
 // one logical push (same idempotency key) after timeouts, 5xx and throttling, with capped exponential back-off.
 import type { Logger } from '../../../protocols/logging/index.js';
+import { backoffDelay } from '../../../runtime/backoff.js';
 import type { HttpSettings } from '../config.js';
 import type { Clock } from './types.js';
 
@@ -38,8 +39,7 @@ export const DEFAULT_HTTP: HttpSettings = { timeoutMs: 10_000, maxTries: 5, back
 
 /** Back-off before try n+1 (n ≥ 1): base × 2^(n−1), capped, with up to 25 % jitter from `rand` (0..1). */
 export function backoffMs(tries: number, base: number, max: number, rand = 0.5): number {
-  const raw = Math.min(max, base * 2 ** Math.max(0, tries - 1));
-  return Math.round(raw * (0.75 + 0.25 * rand));
+  return backoffDelay(Math.max(0, tries - 1), { initialMs: base, maxMs: max, jitter: 0.25 }, rand);
 }
 
 /** Seconds from a Retry-After header, if it holds a number. */

@@ -1,10 +1,10 @@
-// protocols/daemon — process lifecycle both daemons share: exit codes, systemd readiness and watchdog, signals.
-// (The one corner of protocols/ that touches the process: it is the contract between a daemon and its supervisor.)
+// runtime/lifecycle — process lifecycle the daemons share: exit codes, systemd readiness and watchdog, signals.
+// (It lives in runtime/, not protocols/: it is the contract between a daemon and its supervisor, and touches the process.)
 import { execFile } from 'node:child_process';
-import type { Logger } from '../logging/index.js';
+import type { Logger } from '../protocols/logging/index.js';
 
-/** sysexits.h: configuration error. systemd units and operators key on it. */
-export const EX_CONFIG = 78;
+/** sysexits.h: configuration error (kept beside ConfigError, which carries it). systemd units and operators key on it. */
+export { EX_CONFIG } from '../protocols/config/issues.js';
 
 /**
  * systemd notification by the `systemd-notify` binary (NotifyAccess=all in the units): Node has no AF_UNIX datagram

@@ -1,4 +1,4 @@
-// scripts/sim — the one seeded PRNG of simulations, fault tests and benchmarks, so a seed replays a run exactly.
+// runtime/rng — the one seeded PRNG of simulations, fault tests and benchmarks, so a seed replays a run exactly.
 
 /** mulberry32: small, fast, seedable; returns floats in [0, 1). */
 export function rng(seed: number): () => number {
