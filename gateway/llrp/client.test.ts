@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FrameSplitter, decodeMessage, type LlrpObject } from '../../protocols/llrp/index.js';
+import { llrpjs } from '../../protocols/llrp/llrpjs.test-helper.js';
 import type { GpiChange, TagRead } from '../../protocols/reads/index.js';
 import { STRAY_EPC, startLlrpSimulator, type LlrpSimulator, type LlrpSimulatorOptions } from '../../scripts/sim/llrp-reader.js';
 import type { ReadStream } from '../../scripts/sim/read-stream.js';
@@ -324,6 +325,26 @@ describe('LlrpReaderClient against the simulated reader', () => {
     await waitFor(() => h.states.some((s) => /malformed LLRP stream/.test(s.reason)), 'malformed stream detected');
     expect(h.reads.map((r) => r.epc)).toEqual(epcs);
     await waitFor(() => reading(h) && h.sim.stats.connections === 2, 'reading again');
+  });
+
+  it("carries a Zebra reader's MotoTagPhase to the portal as each read's phase; a wrong-length one closes the link naming it", async () => {
+    const h = await harness();
+    await waitFor(() => reading(h), 'reading');
+    // RO_ACCESS_REPORTs as a Zebra reader sends them (made by llrpjs): Custom vendor 161, subtype 709, one s16
+    const report = (tags: Array<[string, string]>) => new Uint8Array(new llrpjs.LLRPMessage({
+      id: 900, type: 'RO_ACCESS_REPORT',
+      data: { TagReportData: tags.map(([epc, word]) => ({ EPC_96: { EPC: epc }, AntennaID: { AntennaID: 1 }, PeakRSSI: { PeakRSSI: -60 }, Custom: [{ VendorIdentifier: 161, ParameterSubtype: 709, Data: word }] })) },
+    }).encode().getBuffer());
+    h.sim.misbehave.sendRaw(report([['aa'.repeat(12), '4000'], ['bb'.repeat(12), 'a0d4']]));
+    await waitFor(() => h.reads.length >= 2, 'the Zebra reads');
+    expect(h.reads.map((r) => [r.epc, r.rssi, ((r as TagRead & { phase: number }).phase * 180) / Math.PI])).toEqual([
+      ['aa'.repeat(12), -60, 90],
+      ['bb'.repeat(12), -60, 360 + (-24364 * 180) / 32768],
+    ]);
+    h.sim.misbehave.sendRaw(report([['cc'.repeat(12), '8000'], ['dd'.repeat(12), '80']]));
+    await waitFor(() => h.states.some((s) => /MotoTagPhase/.test(s.reason)), 'the bad MotoTagPhase named');
+    expect(h.states.find((s) => /MotoTagPhase/.test(s.reason))!.reason).toMatch(/malformed RO_ACCESS_REPORT: Zebra MotoTagPhase \(Custom 161\/709\) has length 13, not 14/);
+    expect(h.reads.map((r) => r.epc)).toEqual(['aa'.repeat(12), 'bb'.repeat(12), 'cc'.repeat(12)]);
   });
 
   it('restarts at once on request, and stops while backing off from a dead reader', async () => {

@@ -1,5 +1,6 @@
-// gateway/llrp — what is asked of which reader: the Impinj report selector only of an Impinj reader (and not again once
-// refused), RF mode/session/population only when configured; a refusal naming the Custom parameter drops the selector.
+// gateway/llrp — what is asked of which reader: the Impinj report selector only of an Impinj reader, Zebra's only of a
+// Zebra reader (and neither again once refused), RF mode/session/population only when configured; a refusal naming
+// the Custom parameter drops the selector.
 import { describe, expect, it } from 'vitest';
 import { buildAddRoSpec, buildSetReaderConfig, inventoryCommandOf, optionalToDrop, type LlrpReaderOptions, type ReaderCapabilities } from './reader-config.js';
 
@@ -15,14 +16,23 @@ describe('reader-specific requests', () => {
       const impinj = build(caps(25882));
       expect(impinj.optionals).toContain('ImpinjReportContent');
       expect(reportSpecOf(impinj.body).Custom).toMatchObject([{ VendorIdentifier: 25882, ParameterSubtype: 50 }]);
-      const other = build(caps(161));
-      expect(other.optionals).not.toContain('ImpinjReportContent');
+      const zebra = build(caps(161));
+      expect(zebra.optionals).toContain('ZebraReportContent');
+      expect(zebra.optionals).not.toContain('ImpinjReportContent');
+      expect(reportSpecOf(zebra.body).Custom).toEqual([{ VendorIdentifier: 161, ParameterSubtype: 708, Data: Uint8Array.of(0x10, 0, 0, 0) }]);
+      const other = build(caps(1));
+      expect(other.optionals.filter((o) => o.endsWith('ReportContent'))).toEqual([]);
       expect(reportSpecOf(other.body).Custom).toBeUndefined();
+      expect(reportSpecOf(build(undefined).body).Custom).toBeUndefined();
       const refused = build(caps(25882), new Set(['ImpinjReportContent']) as never);
       expect(reportSpecOf(refused.body).Custom).toBeUndefined();
+      const zebraRefused = build(caps(161), new Set(['ZebraReportContent']) as never);
+      expect(reportSpecOf(zebraRefused.body).Custom).toBeUndefined();
+      expect(zebraRefused.optionals).not.toContain('ZebraReportContent');
     }
     // a ParameterError naming the Custom inside the ROReportSpec drops the selector, not the report spec
     expect(optionalToDrop(['ImpinjReportContent', 'ROSpecReportSpec'], [177, 237, 1023])).toBe('ImpinjReportContent');
+    expect(optionalToDrop(['ZebraReportContent', 'ROSpecReportSpec'], [177, 237, 1023])).toBe('ZebraReportContent');
   });
 
   it('sends RF mode, session and population only when configured', () => {

@@ -14,6 +14,9 @@ import {
   impinjSearchModeParam,
   type ImpinjSearchMode,
   type LlrpObject,
+  ZEBRA_VENDOR_ID,
+  ZebraSubtype,
+  zebraReportSelectorData,
 } from '../../protocols/llrp/index.js';
 
 export type ReaderTrigger =
@@ -66,6 +69,11 @@ export const OPTIONAL_PARAMETERS = {
     paramType: 1023, // Custom: ImpinjTagReportContentSelector
     parents: [ParamType.ROReportSpec],
     what: 'Impinj peak RSSI in 1/100 dBm, RF phase angle and Doppler in tag reports',
+  },
+  ZebraReportContent: {
+    paramType: 1023, // Custom: MotoTagReportContentSelector
+    parents: [ParamType.ROReportSpec],
+    what: 'Zebra RF phase (MotoTagPhase) in tag reports',
   },
   ROSpecReportSpec: {
     paramType: ParamType.ROReportSpec,
@@ -128,10 +136,24 @@ export function buildFactoryReset(): BuiltRequest {
   return { name: 'SET_READER_CONFIG', body: { ResetToFactoryDefault: true }, optionals: ['ResetToFactoryDefault'] };
 }
 
-/** The ROReportSpec; an Impinj reader (not refusing it) is also asked for its peak RSSI, phase and Doppler. */
-function roReportSpec(impinj = false): LlrpObject {
+/**
+ * The vendor report selector a reader is asked for, by its maker (GET_READER_CAPABILITIES' manufacturer): an Impinj
+ * reader's peak RSSI, phase and Doppler, a Zebra reader's phase; none for another maker or once the reader refused it.
+ */
+function vendorReportContent(caps: ReaderCapabilities | undefined, dropped: ReadonlySet<OptionalParameter>): { name: OptionalParameter; custom: LlrpObject } | undefined {
+  if (caps?.manufacturer === IMPINJ_VENDOR_ID && !dropped.has('ImpinjReportContent')) {
+    return { name: 'ImpinjReportContent', custom: { VendorIdentifier: IMPINJ_VENDOR_ID, ParameterSubtype: ImpinjSubtype.TagReportContentSelector, Data: impinjReportSelectorData() } };
+  }
+  if (caps?.manufacturer === ZEBRA_VENDOR_ID && !dropped.has('ZebraReportContent')) {
+    return { name: 'ZebraReportContent', custom: { VendorIdentifier: ZEBRA_VENDOR_ID, ParameterSubtype: ZebraSubtype.TagReportContentSelector, Data: zebraReportSelectorData() } };
+  }
+  return undefined;
+}
+
+/** The ROReportSpec, with the reader's vendor report selector when it has one. */
+function roReportSpec(vendor: ReturnType<typeof vendorReportContent>): LlrpObject {
   return {
-    ...(impinj ? { Custom: [{ VendorIdentifier: IMPINJ_VENDOR_ID, ParameterSubtype: ImpinjSubtype.TagReportContentSelector, Data: impinjReportSelectorData() }] } : {}),
+    ...(vendor ? { Custom: [vendor.custom] } : {}),
     ROReportTrigger: ROReportTriggerType.UponNTagsOrEndOfROSpec,
     N: 1,
     TagReportContentSelector: {
@@ -169,8 +191,8 @@ export function buildSetReaderConfig(
   dropped: ReadonlySet<OptionalParameter>,
 ): BuiltRequest {
   const optionals: OptionalParameter[] = [];
-  const impinj = caps?.manufacturer === IMPINJ_VENDOR_ID && !dropped.has('ImpinjReportContent');
-  if (impinj) optionals.push('ImpinjReportContent');
+  const vendor = vendorReportContent(caps, dropped);
+  if (vendor) optionals.push(vendor.name);
   const body: LlrpObject = {
     ResetToFactoryDefault: false,
     ReaderEventNotificationSpec: {
@@ -179,7 +201,7 @@ export function buildSetReaderConfig(
         ...EVENTS_OFF.map((t) => ({ EventType: t, NotificationState: false })),
       ],
     },
-    ROReportSpec: roReportSpec(impinj),
+    ROReportSpec: roReportSpec(vendor),
     KeepaliveSpec: { KeepaliveTriggerType: 1, PeriodicTriggerValue: opts.keepaliveMs },
   };
   if (!dropped.has('RFTransmitter') && caps) {
@@ -245,9 +267,9 @@ export function buildAddRoSpec(opts: LlrpReaderOptions, dropped: ReadonlySet<Opt
     optionals.push('C1G2InventoryCommand');
   }
   if (!dropped.has('ROSpecReportSpec')) {
-    const impinj = caps?.manufacturer === IMPINJ_VENDOR_ID && !dropped.has('ImpinjReportContent');
-    rospec.ROReportSpec = roReportSpec(impinj);
-    if (impinj) optionals.push('ImpinjReportContent');
+    const vendor = vendorReportContent(caps, dropped);
+    rospec.ROReportSpec = roReportSpec(vendor);
+    if (vendor) optionals.push(vendor.name);
     optionals.push('ROSpecReportSpec');
   }
   return { name: 'ADD_ROSPEC', body: { ROSpec: rospec }, optionals };

@@ -120,6 +120,14 @@ add('events and reports', 'ENABLE_EVENTS_AND_REPORTS', {}, [/Type: Enable Events
     /Impinj parameter subtype: Enable RF doppler frequency \(67\)\n\s+RF doppler frequency mode: Enabled \(1\)/,
   ]);
 }
+{
+  // Zebra's MotoTagReportContentSelector (vendor 161, subtype 708): Wireshark does not know vendor 161, so it shows
+  // the subtype and the flag word raw — EnablePhase is the fourth flag (0x10000000)
+  const zebraCaps = { ...caps, manufacturer: 161 };
+  for (const b of [buildSetReaderConfig(base, zebraCaps, new Set()), buildAddRoSpec(base, new Set(), zebraCaps)]) {
+    add(`${b.name} for a Zebra reader`, b.name, b.body, [/TLV Parameter: RO Report Spec\n[\s\S]*?TLV Parameter: Custom parameter\n[^\n]*\n\s+Length: 16\n\s+Vendor ID: Unknown \(161\)\n\s+Vendor Unknown: 000002c410000000\n/]);
+  }
+}
 add('enable ROSpec', 'ENABLE_ROSPEC', { ROSpecID: 1 }, [/Type: Enable ROSpec \(24\)/, /ROSpec ID: 1/]);
 add('start ROSpec', 'START_ROSPEC', { ROSpecID: 1 }, [/Type: Start ROSpec \(22\)/, /ROSpec ID: 1/]);
 add('keepalive ack', 'KEEPALIVE_ACK', {}, [/Type: Keepalive Ack \(72\)/]);

@@ -17,6 +17,7 @@ export {
 } from './codec.js';
 export { decodeTagReports, type TagReport } from './report.js';
 export { IMPINJ_SEARCH_MODE, IMPINJ_VENDOR_ID, ImpinjSubtype, impinjReportSelectorData, impinjSearchModeParam, type ImpinjSearchMode } from './impinj.js';
+export { ZEBRA_VENDOR_ID, ZebraSubtype, zebraReportSelectorData } from './zebra.js';
 export { encodeRoAccessReport, type TagReportInput } from './report-encode.js';
 export { hexOf, bytesOfHex, u64Number, type U64 } from './bits.js';
 export { parameterName } from './schema.js';

@@ -1,13 +1,15 @@
 // protocols/llrp — the hot path: one RO_ACCESS_REPORT frame to a flat array of tag reports. Written plainly for
 // speed: one object per tag, no objects per field, EPC as lowercase hex, timestamps as exact u64 microseconds (a
 // number until 2^53, i.e. the year 2255 for UTC; a bigint beyond, as an Uptime counter or a broken clock may send).
-// Impinj's peak RSSI, phase and Doppler Custom parameters are read (impinj.ts); everything else in the report
-// (RFSurvey data, other Custom, op-spec results) is skipped by its length. Never throws on wire bytes.
+// Impinj's peak RSSI, phase and Doppler Custom parameters are read (impinj.ts), and Zebra's MotoTagPhase (zebra.ts);
+// everything else in the report (RFSurvey data, other Custom, op-spec results) is skipped by its length. Never
+// throws on wire bytes.
 import type { TagRead } from '../reads/index.js';
 import { HEADER_LENGTH, MessageType, TV_LENGTH } from './constants.js';
 import { u64Of, u64Number, type U64 } from './bits.js';
 import { LlrpError } from './errors.js';
 import { dopplerHz, IMPINJ_VENDOR_ID, ImpinjSubtype, phaseRadians } from './impinj.js';
+import { ZEBRA_TAG_PHASE_LENGTH, ZEBRA_VENDOR_ID, ZebraSubtype, zebraPhaseRadians } from './zebra.js';
 
 /**
  * One TagReportData. It is a `TagRead` (reader, antenna, epc, rssi, ts, readerTs, count) with the rest of what the
@@ -23,7 +25,7 @@ export interface TagReport extends TagRead {
   antenna: number;
   /** PeakRSSI, dBm; from ImpinjPeakRSSI (1/100 dBm) when an Impinj reader sends it. */
   rssi: number;
-  /** ImpinjRFPhaseAngle in radians (0…2π); NaN when not reported. */
+  /** RF phase in radians (0…2π): ImpinjRFPhaseAngle or Zebra's MotoTagPhase; NaN when not reported. */
   phase: number;
   /** ImpinjRFDopplerFrequency in Hz; NaN when not reported. */
   doppler: number;
@@ -167,6 +169,11 @@ function decodeTagReportData(b: Uint8Array, p: number, end: number, out: TagRepo
         if (sub === ImpinjSubtype.PeakRSSI) impinjCdbm = (v << 16) >> 16;
         else if (sub === ImpinjSubtype.RFPhaseAngle) phase = phaseRadians(v & 0xfff);
         else if (sub === ImpinjSubtype.RFDopplerFrequency) doppler = dopplerHz((v << 16) >> 16);
+      } else if (t === 1023 && len >= 12 && u32(b, p + 4) === ZEBRA_VENDOR_ID && u32(b, p + 8) === ZebraSubtype.TagPhase) {
+        if (len !== ZEBRA_TAG_PHASE_LENGTH) {
+          return new LlrpError('bad-length', `Zebra MotoTagPhase (Custom 161/709) has length ${len}, not ${ZEBRA_TAG_PHASE_LENGTH}`, p);
+        }
+        phase = zebraPhaseRadians(u16(b, p + 12));
       }
       p += len; // other Custom parameters, op-spec results, unknown TLVs: skipped by length
     }
