@@ -1,7 +1,7 @@
 // hub/channels — orders in: a channel order becomes reservations (two-phase holds) so every channel's availability
 // drops at once; a cancelled order voids them. Also Shopify's webhook HMAC check and orders/create payload mapping.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { ChannelConfig } from './config.js';
+import type { ChannelConfig } from '../../protocols/channels/config.js';
 
 /** What channels need of the ledger's reservations. The ledger adapter (ledger-port.ts) implements it. */
 export interface ReservationsPort {

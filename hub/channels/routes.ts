@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify'
 import { actorOf } from '../api/actor.js';
 import type { Db } from '../db/database.js';
 import { recordAudit } from '../ledger/index.js';
-import { ChannelConfigError, ChannelConfigSchema, publicChannelConfig, type ChannelConfig } from './config.js';
+import { ChannelConfigError, ChannelConfigSchema, publicChannelConfig, type ChannelConfig } from '../../protocols/channels/config.js';
 import { saveChannelConfig } from './store.js';
 import {
   cancelChannelOrder,
