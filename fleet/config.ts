@@ -14,12 +14,24 @@ import {
   type ConfigSpec,
   type PathIssue,
 } from '../protocols/config/index.js';
+import { FleetChannelSchema, fleetChannelIssues } from './channels/config.js';
 
 export const FleetConfigSchema = Type.Object(
   {
     logLevel: LogLevel,
     /** The sites whose feeds this fleet applies (one durable consumer each). */
-    sites: Type.Array(Type.Object({ id: ConfigId, name: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }), { minItems: 1, maxItems: 10_000 }),
+    sites: Type.Array(
+      Type.Object(
+        {
+          id: ConfigId,
+          name: Type.Optional(Type.String({ maxLength: 200 })),
+          /** The site's hub REST API, where fleet channels reserve their orders (needed by sites that sell on one). */
+          hub: Type.Optional(Type.Object({ url: Type.String({ pattern: '^https?://[^\\s]+$', patternHint: 'a URL like http://10.0.0.5:8080' }), token: Type.Optional(Type.String({ minLength: 1 })) }, { additionalProperties: false })),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 10_000 },
+    ),
     nats: Type.Object(
       {
         servers: Type.Array(Type.String({ pattern: '^(nats|tls)://[^\\s]+$', patternHint: 'a URL like nats://10.0.0.5:4222' }), { minItems: 1, default: ['nats://127.0.0.1:4222'] }),
@@ -53,6 +65,10 @@ export const FleetConfigSchema = Type.Object(
       { overdueHours: Type.Number({ exclusiveMinimum: 0, maximum: 8760, default: 48 }) },
       { additionalProperties: false, default: {} },
     ),
+    /** Sales channels sold from the network's stock (docs/fleet.md, Channels). */
+    channels: Type.Array(FleetChannelSchema, { default: [] }),
+    /** How often fleet channels recompute every mapped SKU and push what changed. */
+    channelSyncMs: Type.Integer({ minimum: 50, maximum: 3_600_000, default: 1000 }),
   },
   { additionalProperties: false, $id: 'dockgate.fleet-config' },
 );
@@ -67,7 +83,7 @@ function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): ConfigI
 }
 
 function crossCheck(c: FleetConfig): PathIssue[] {
-  return duplicateIssues(c.sites, (s) => s.id, (i) => `sites[${i}].id`, 'site');
+  return [...duplicateIssues(c.sites, (s) => s.id, (i) => `sites[${i}].id`, 'site'), ...fleetChannelIssues(c.channels, c.sites)];
 }
 
 export const fleetConfigSpec: ConfigSpec<typeof FleetConfigSchema, FleetConfig> = { schema: FleetConfigSchema, applyEnv, crossCheck };

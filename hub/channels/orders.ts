@@ -54,9 +54,20 @@ export function reservationId(channel: string, orderId: string, sku: string): st
  * Reserve every line of a channel order, all or nothing: when a line cannot be held, the lines already held for
  * this call are voided and a ChannelOrderError names the line (`lines[1].qty`). Replaying an order answers `exists`.
  */
-export function createChannelOrder(deps: OrderDeps, channel: ChannelConfig, input: ChannelOrderInput): ChannelOrderResult {
+/**
+ * Who an order comes from: a hub channel (it sells only its mapped SKUs), or a fleet channel (`skus` absent: the fleet
+ * checked its own mapping; any SKU of the ledger may be held, an unknown one is refused by the ledger).
+ */
+export type OrderChannel = Pick<ChannelConfig, 'id'> & Partial<Pick<ChannelConfig, 'skus'>>;
+
+/** A fleet channel's orders hold stock here under `fleet:<channel>`: never the same holds as a hub channel's. */
+export function fleetOrderChannel(channel: string): OrderChannel {
+  return { id: `fleet:${channel}` };
+}
+
+export function createChannelOrder(deps: OrderDeps, channel: OrderChannel, input: ChannelOrderInput): ChannelOrderResult {
   input.lines.forEach((l, i) => {
-    if (!channel.skus[l.sku]) throw new ChannelOrderError('unknown_sku', `lines[${i}].sku: ${JSON.stringify(l.sku)} is not sold on channel ${channel.id}`, `lines[${i}].sku`);
+    if (channel.skus && !channel.skus[l.sku]) throw new ChannelOrderError('unknown_sku', `lines[${i}].sku: ${JSON.stringify(l.sku)} is not sold on channel ${channel.id}`, `lines[${i}].sku`);
     if (!Number.isInteger(l.qty) || l.qty < 1) throw new ChannelOrderError('invalid', `lines[${i}].qty must be a whole number ≥ 1, got ${l.qty}`, `lines[${i}].qty`);
   });
   // Lines of the same SKU become one hold; `at` keeps the first line's index for error messages.
@@ -92,7 +103,7 @@ export function createChannelOrder(deps: OrderDeps, channel: ChannelConfig, inpu
 }
 
 /** Void the holds of a cancelled order. Holds already shipped (posted) or unknown are reported with their error. */
-export function cancelChannelOrder(deps: OrderDeps, channel: ChannelConfig, orderId: string, skus: readonly string[], reason = 'order cancelled'): Array<{ id: string; state?: string; error?: string }> {
+export function cancelChannelOrder(deps: OrderDeps, channel: OrderChannel, orderId: string, skus: readonly string[], reason = 'order cancelled'): Array<{ id: string; state?: string; error?: string }> {
   const unique = [...new Set(skus)];
   const out = unique.map((sku) => {
     const id = reservationId(channel.id, orderId, sku);
