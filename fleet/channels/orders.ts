@@ -53,7 +53,8 @@ interface OrderRow {
 }
 
 const sameLines = (a: readonly OrderLine[], b: readonly OrderLine[]) => {
-  const key = (x: readonly OrderLine[]) => JSON.stringify([...x].sort((p, q) => p.sku.localeCompare(q.sku)));
+  // JSONB keeps its own key order: compare [sku, qty] pairs.
+  const key = (x: readonly OrderLine[]) => JSON.stringify(x.map((l) => [l.sku, l.qty]).sort());
   return key(a) === key(b);
 };
 
@@ -139,7 +140,7 @@ export class FleetOrders {
   /** One call per order at a time, across fleet processes too (a session advisory lock on a dedicated connection). */
   private async locked<T>(channel: string, orderId: string, fn: () => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
-    const key = `${channel}\u0000${orderId}`;
+    const key = `${channel} ${orderId}`; // a channel id has no space
     try {
       await client.query('SELECT pg_advisory_lock(722, hashtext($1))', [key]);
       try {
