@@ -5,7 +5,8 @@ import type { ChannelConfig } from '../../protocols/channels/config.js';
 
 /** What channels need of the ledger's reservations. The ledger adapter (ledger-port.ts) implements it. */
 export interface ReservationsPort {
-  reserve(r: { id: string; sku: string; qty: number; channel: string; reference: string; expiresAt: number }): PortResult<{ status: 'created' | 'exists' }>;
+  /** `state`: the hold's state now (an `exists` hold may have been voided, expired or posted since). */
+  reserve(r: { id: string; sku: string; qty: number; channel: string; reference: string; expiresAt: number }): PortResult<{ status: 'created' | 'exists'; state?: string }>;
   void(id: string, reason: string): PortResult<{ state: string }>;
 }
 
@@ -58,11 +59,17 @@ export function reservationId(channel: string, orderId: string, sku: string): st
  * Who an order comes from: a hub channel (it sells only its mapped SKUs), or a fleet channel (`skus` absent: the fleet
  * checked its own mapping; any SKU of the ledger may be held, an unknown one is refused by the ledger).
  */
-export type OrderChannel = Pick<ChannelConfig, 'id'> & Partial<Pick<ChannelConfig, 'skus'>>;
+export type OrderChannel = Pick<ChannelConfig, 'id'> & Partial<Pick<ChannelConfig, 'skus'>> & {
+  /** An order whose hold here was voided or expired is refused (409), not answered `exists` with nothing held. */
+  refuseReleased?: boolean;
+};
 
-/** A fleet channel's orders hold stock here under `fleet:<channel>`: never the same holds as a hub channel's. */
+/**
+ * A fleet channel's orders hold stock here under `fleet:<channel>`: never the same holds as a hub channel's. The fleet
+ * releases an order at a site before routing it to another: holding it here again must say so, not `exists`.
+ */
 export function fleetOrderChannel(channel: string): OrderChannel {
-  return { id: `fleet:${channel}` };
+  return { id: `fleet:${channel}`, refuseReleased: true };
 }
 
 export function createChannelOrder(deps: OrderDeps, channel: OrderChannel, input: ChannelOrderInput): ChannelOrderResult {
@@ -87,6 +94,9 @@ export function createChannelOrder(deps: OrderDeps, channel: OrderChannel, input
       const id = reservationId(channel.id, input.orderId, l.sku);
       const r = deps.reservations.reserve({ id, sku: l.sku, qty: l.qty, channel: channel.id, reference: `${channel.id} order ${input.orderId}`, expiresAt });
       if (!r.ok) throw new ChannelOrderError(r.code, `lines[${i}]: ${r.message}`, r.field === 'qty' || r.field === 'sku' ? `lines[${i}].${r.field}` : `lines[${i}]`);
+      if (channel.refuseReleased && (r.state === 'voided' || r.state === 'expired')) {
+        throw new ChannelOrderError('reservation_state', `lines[${i}]: order ${input.orderId} was released here (hold ${id} is ${r.state})`, `lines[${i}]`);
+      }
       if (r.status === 'created') {
         made.push(id);
         out.status = 'created';

@@ -2,10 +2,13 @@
 // JetStream cluster, dockgate-fleet applies them to PostgreSQL and sells the network's stock on a Shopify stand-in
 // (one network location, and one location per site) and a webhook; orders to the fleet are held at the site that
 // ships them through that hub's REST API over real HTTP.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../protocols/logging/index.js';
 import { startFleet, type Fleet } from '../../fleet/app.js';
-import { parseFleetConfig } from '../../fleet/config.js';
+import { parseFleetConfig, type FleetConfig } from '../../fleet/config.js';
+import { FleetOrders } from '../../fleet/channels/orders.js';
 import { startNatsCluster, type NatsCluster } from '../../fleet/testing/nats-cluster.js';
 import { startPostgres, type TestPostgres } from '../../fleet/testing/postgres.js';
 import { waitFor } from '../../fleet/testing/ports.js';
@@ -27,6 +30,7 @@ describe('fleet channels: network availability and orders held at the site that 
   let fleet: Fleet;
   let shopify: FakeShopify;
   let hook: FakeWebhookReceiver;
+  let config: FleetConfig;
   const api = async (method: 'GET' | 'POST', url: string, body?: unknown) => {
     const r = await fleet.http.inject({ method, url, ...(body !== undefined ? { headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) } : {}) });
     return { status: r.statusCode, body: r.json() };
@@ -51,7 +55,7 @@ describe('fleet channels: network availability and orders held at the site that 
     for (const loc of [NET, LOC['site-a'], LOC['site-b']]) shopify.seed(ITEM, loc, 0);
     hook = await new FakeWebhookReceiver('hook-secret').start();
     const shop = `{ endpoint: '${shopify.url}', accessToken: ${TOKEN} }`;
-    const config = parseFleetConfig(`sites: [{ id: site-a, hub: { url: '${a.hub.url}' } }, { id: site-b, hub: { url: '${b.hub.url}' } }]
+    config = parseFleetConfig(`sites: [{ id: site-a, hub: { url: '${a.hub.url}' } }, { id: site-b, hub: { url: '${b.hub.url}' } }]
 nats: { servers: [${nats.servers.join(', ')}], replicas: 3, retryMs: 200 }
 postgres: { url: '${pgsrv.url}', poolSize: 6 }
 http: { host: 127.0.0.1, port: 0 }
@@ -150,5 +154,64 @@ channels:
     expect(bad).toMatchObject({ status: 400, body: { field: 'lines[0].sku' } });
     fleet.consumers.get('site-b')!.start();
     await waitFor('the fleet to catch up with B', () => applied(), 30_000);
+  }, 120_000);
+
+  it('a hold whose answer is lost keeps the order at that site until the site answers: the retry finds its hold there, or, released, goes on; never held twice', async () => {
+    expect((await hubApi(b, 'POST', '/api/v1/fleet-channels/elsewhere/orders/e-2/cancel', { skus: ['X'] })).status).toBe(200); // B sells again
+    await waitFor('the fleet to apply B\'s release', () => applied(), 30_000);
+    // A real HTTP hop in front of A's hub that, while `drop` is set, lets the request reach the hub and then cuts the
+    // connection instead of answering (the hold is made, the fleet never hears of it; the release is cut too).
+    let drop = true;
+    const hop: Server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        void fetch(`${a.hub.url}${req.url}`, { method: req.method, headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) }).then(async (r) => {
+          if (drop) return res.socket?.destroy();
+          res.writeHead(r.status, { 'content-type': 'application/json' }).end(await r.text());
+        });
+      });
+    });
+    await new Promise<void>((r) => hop.listen(0, '127.0.0.1', r));
+    try {
+      const hubs = new Map([['site-a', { url: `http://127.0.0.1:${(hop.address() as AddressInfo).port}` }], ['site-b', { url: b.hub.url }]]);
+      const orders = new FleetOrders(fleet.pool, hubs, silentLogger(), 5000);
+      const shop = config.channels.find((c) => c.id === 'shop')!;
+      const order = { orderId: 'o-lost', lines: [{ sku: 'X', qty: 1 }], preferSites: ['site-a'] };
+      const lost = (t: TestHub) => holds(t).filter((h) => h.id.includes('o-lost'));
+      // The hold is made at A, its answer lost; the release reaches A too, its answer lost: the order stays at A.
+      await expect(orders.place(shop, order)).rejects.toMatchObject({ code: 'site_unreachable', message: expect.stringMatching(/site site-a did not answer .* retry the same order id/) });
+      expect(lost(a)).toEqual([{ id: 'ch:fleet:shop:o-lost:X', qty: 1, state: 'voided' }]);
+      // Retried while A is still cut off: A again (not B, though preferred now), and still nothing at B.
+      await expect(orders.place(shop, { ...order, preferSites: ['site-b'] })).rejects.toMatchObject({ code: 'site_unreachable' });
+      expect(lost(b)).toEqual([]);
+      // A answers again: it says the order was released there, so the order goes on to B; one pending hold in all.
+      drop = false;
+      const r = await orders.place(shop, order);
+      expect(r).toMatchObject({ status: 'created', site: 'site-b' });
+      expect(r.tried.slice(-2)).toEqual([{ site: 'site-a', outcome: 'refused', message: expect.stringContaining('was released here') }, { site: 'site-b', outcome: 'held' }]);
+      expect(lost(a)).toEqual([{ id: 'ch:fleet:shop:o-lost:X', qty: 1, state: 'voided' }]);
+      expect(lost(b)).toEqual([{ id: 'ch:fleet:shop:o-lost:X', qty: 1, state: 'pending' }]);
+      expect((await orders.place(shop, order)).status).toBe('exists');
+
+      // Held at A with the answer lost and the release cut before it reaches A: the retry finds the hold at A.
+      drop = true;
+      const kept = { orderId: 'o-kept', lines: [{ sku: 'X', qty: 1 }], preferSites: ['site-a'] };
+      const cutRelease = new FleetOrders(fleet.pool, new Map([['site-a', hubs.get('site-a')!], ['site-b', { url: b.hub.url }]]), silentLogger(), 5000);
+      hop.removeAllListeners('request');
+      hop.on('request', (req, res) => {
+        if (req.url?.endsWith('/cancel')) return res.socket?.destroy(); // never reaches A
+        const chunks: Buffer[] = [];
+        req.on('data', (c: Buffer) => chunks.push(c));
+        req.on('end', () => void fetch(`${a.hub.url}${req.url}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: Buffer.concat(chunks) }).then(async (x) => (drop ? res.socket?.destroy() : res.writeHead(x.status, { 'content-type': 'application/json' }).end(await x.text()))));
+      });
+      await expect(cutRelease.place(shop, kept)).rejects.toMatchObject({ code: 'site_unreachable' });
+      drop = false;
+      expect(await cutRelease.place(shop, { ...kept, preferSites: ['site-b'] })).toMatchObject({ status: 'created', site: 'site-a' });
+      expect(holds(a).filter((h) => h.id.includes('o-kept'))).toEqual([{ id: 'ch:fleet:shop:o-kept:X', qty: 1, state: 'pending' }]);
+      expect(holds(b).filter((h) => h.id.includes('o-kept'))).toEqual([]);
+    } finally {
+      await new Promise((r) => hop.close(r));
+    }
   }, 120_000);
 });
