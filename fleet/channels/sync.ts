@@ -72,26 +72,16 @@ export class FleetChannelSync {
     const sites = [...new Set(channels.flatMap((c) => c.sites.map((s) => s.site)))];
     const targets = computeTargets(channels, await loadSnapshot(this.o.pool, skus, sites));
     const now = new Date(this.o.clock());
-    const client = await this.o.pool.connect();
-    try {
-      await client.query('BEGIN');
-      for (const t of targets) {
-        if (!(Number.isInteger(t.quantity) && t.quantity >= 0)) throw new Error(`invariant: target for ${t.channel}/${t.sku}/${t.site} is ${t.quantity}`);
-        await client.query(
-          `INSERT INTO fleet_channel_sync (channel, sku, site, should_show, unsynced_since, updated_at) VALUES ($1, $2, $3, $4, $5, $5)
-           ON CONFLICT (channel, sku, site) DO UPDATE SET should_show = EXCLUDED.should_show, updated_at = EXCLUDED.updated_at,
-             unsynced_since = CASE WHEN fleet_channel_sync.last_confirmed IS NOT DISTINCT FROM EXCLUDED.should_show THEN NULL
-                                   ELSE COALESCE(fleet_channel_sync.unsynced_since, EXCLUDED.unsynced_since) END`,
-          [t.channel, t.sku, t.site, t.quantity, now],
-        );
-      }
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    for (const t of targets) if (!(Number.isInteger(t.quantity) && t.quantity >= 0)) throw new Error(`invariant: target for ${t.channel}/${t.sku}/${t.site} is ${t.quantity}`);
+    // One statement for every target: a pass costs the same few round trips for 10 SKUs or 100,000.
+    await this.o.pool.query(
+      `INSERT INTO fleet_channel_sync (channel, sku, site, should_show, unsynced_since, updated_at)
+       SELECT c, k, s, q, $5, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS t(c, k, s, q)
+       ON CONFLICT (channel, sku, site) DO UPDATE SET should_show = EXCLUDED.should_show, updated_at = EXCLUDED.updated_at,
+         unsynced_since = CASE WHEN fleet_channel_sync.last_confirmed IS NOT DISTINCT FROM EXCLUDED.should_show THEN NULL
+                               ELSE COALESCE(fleet_channel_sync.unsynced_since, EXCLUDED.unsynced_since) END`,
+      [targets.map((t) => t.channel), targets.map((t) => t.sku), targets.map((t) => t.site), targets.map((t) => t.quantity), now],
+    );
     await Promise.all(channels.map((c) => this.push(c)));
     this.passes++;
   }
