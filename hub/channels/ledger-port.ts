@@ -43,7 +43,7 @@ export function ledgerReservations(db: Db, now: () => number = Date.now): Reserv
       } catch (err) {
         // A replayed order computes a later expiry; the hold it made is the same hold.
         const fields = err instanceof LedgerError ? (err.details?.fields as string[] | undefined) : undefined;
-        if (err instanceof LedgerError && err.code === 'conflict' && fields?.length === 1 && fields[0] === 'expiresAt') return { ok: true, status: 'exists' as const, state: getReservation(db, r.id)?.state ?? 'pending' };
+        if (err instanceof LedgerError && err.code === 'conflict' && fields?.length === 1 && fields[0] === 'expiresAt') return { ok: true, status: 'exists' as const, state: getReservation(db, r.id)!.state };
         return fail(err);
       }
     },
