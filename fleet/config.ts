@@ -74,12 +74,27 @@ export const FleetConfigSchema = Type.Object(
 );
 export type FleetConfig = Static<typeof FleetConfigSchema>;
 
+/** The environment variable holding a site's hub token: DOCKGATE_FLEET_HUB_TOKEN_SITE_A for site-a. */
+const hubTokenVariable = (site: string) => `DOCKGATE_FLEET_HUB_TOKEN_${site.replaceAll('-', '_').toUpperCase()}`;
+
 function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): ConfigIssue[] {
-  if (env.DOCKGATE_FLEET_PG_URL === undefined) return [];
+  const issues: ConfigIssue[] = [];
+  // A hub token from the environment, for a site whose hub the file names (the token stays out of fleet.yaml).
+  if (Array.isArray(raw.sites)) {
+    for (const s of raw.sites as unknown[]) {
+      const site = s as { id?: unknown; hub?: unknown };
+      if (typeof site?.id !== 'string') continue;
+      const name = hubTokenVariable(site.id);
+      if (env[name] === undefined) continue;
+      if (typeof site.hub !== 'object' || site.hub === null || Array.isArray(site.hub)) issues.push({ source: name, path: '', message: `cannot apply: site ${site.id} has no hub: mapping in the file` });
+      else (site.hub as Record<string, unknown>).token = env[name];
+    }
+  }
+  if (env.DOCKGATE_FLEET_PG_URL === undefined) return issues;
   const pgSection = sectionOf(raw, 'postgres');
-  if (!pgSection) return [{ source: 'DOCKGATE_FLEET_PG_URL', path: '', message: 'cannot apply: postgres in the file is not a mapping' }];
+  if (!pgSection) return [...issues, { source: 'DOCKGATE_FLEET_PG_URL', path: '', message: 'cannot apply: postgres in the file is not a mapping' }];
   pgSection.url = env.DOCKGATE_FLEET_PG_URL;
-  return [];
+  return issues;
 }
 
 function crossCheck(c: FleetConfig): PathIssue[] {

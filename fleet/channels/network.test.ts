@@ -115,6 +115,11 @@ describe('fleet.yaml channels', () => {
     expect(c).toMatchObject({ sell: 'network', sites: [{ site: 'a', buffer: 3, locations: ['stock'] }], rule: { pct: 0.5, channelBuffer: 0, endWhen: 0 } });
   });
 
+  it('takes a hub token from DOCKGATE_FLEET_HUB_TOKEN_<SITE>, and says so when the site has no hub', () => {
+    expect(parseFleetConfig(base, { env: { DOCKGATE_FLEET_HUB_TOKEN_A: 'tok-a' } }).sites[0]!.hub).toEqual({ url: 'http://127.0.0.1:8080', token: 'tok-a' });
+    expect(() => parseFleetConfig(base, { env: { DOCKGATE_FLEET_HUB_TOKEN_B: 'tok-b' } })).toThrow(/^DOCKGATE_FLEET_HUB_TOKEN_B: cannot apply: site b has no hub: mapping in the file/);
+  });
+
   it('names the key and the problem of a bad channel', () => {
     expect(errorOf(`channels: [{ id: shop, connector: webhook, sites: [{ site: zz }], rule: {}, skus: {}, ${hook} }]`)).toMatch(/^fleet\.yaml: channels\[0\]\.sites\[0\]\.site: "zz" is not one of the fleet's sites \(a, b\)/);
     expect(errorOf(`channels: [{ id: shop, connector: webhook, sites: [{ site: b }], rule: {}, skus: {}, ${hook} }]`)).toMatch(/^fleet\.yaml: sites\[1\]\.hub: site b sells on channel shop: give hub\.url/);
