@@ -85,7 +85,7 @@ export class FleetOrders {
       const snap = await loadSnapshot(this.pool, lines.map((l) => l.sku), channel.sites.map((s) => s.site));
       const route = routeOrder(channel, snap, lines, input.preferSites);
       // An order left at a site by an unanswered try goes back there first: its holds may be there.
-      const resume = row?.state === 'reserving' && row.site ? [row.site] : [];
+      const resume = row?.state === 'reserving' && row.site && this.hubs.has(row.site) ? [row.site] : [];
       const order = [...resume, ...route.order.filter((s) => !resume.includes(s))];
       const tried: Try[] = row?.tried ?? [];
       for (const site of order) {
@@ -121,7 +121,10 @@ export class FleetOrders {
     return this.locked(channel.id, orderId, async () => {
       const row = await this.row(channel.id, orderId);
       if (!row) throw new FleetOrderError('not_found', `no order ${orderId} on channel ${channel.id}`, 'orderId');
-      if (row.state === 'cancelled' || row.state === 'failed') return { site: row.site, state: 'cancelled' };
+      if (row.state === 'cancelled' || row.state === 'failed' || !row.site) {
+        await this.save(channel.id, orderId, row.site, 'cancelled', row.tried);
+        return { site: row.site, state: 'cancelled' };
+      }
       const released = await releaseAtHub(this.hubs.get(row.site!)!, channel.id, orderId, row.lines.map((l) => l.sku), reason, this.timeoutMs);
       if (!released.ok) throw new FleetOrderError('site_unreachable', `site ${row.site} did not release the holds (${released.message}): retry`, 'orderId');
       await this.save(channel.id, orderId, row.site, 'cancelled', row.tried);
