@@ -124,25 +124,31 @@ export class FleetChannelSync {
     const now = new Date(this.o.clock());
     const by = new Map(outcomes.map((o) => [o.sku, o]));
     let failed: string | undefined;
-    let ok = 0;
+    // One statement per kind of outcome: [sku, site, value] rows.
+    const ok: Array<[string, string, number]> = [];
+    const stale: Array<[string, string, number | null]> = [];
+    const errors: Array<[string, string, string]> = [];
     for (const it of items) {
       const o = by.get(it.sku) ?? { sku: it.sku, status: 'failed' as const, error: 'connector gave no outcome' };
-      const key = [channel, it.sku, it.site];
-      if (o.status === 'ok') {
-        ok++;
-        await this.o.pool.query(
-          `UPDATE fleet_channel_sync SET last_confirmed = $4, last_error = NULL, unsynced_since = CASE WHEN should_show = $4 THEN NULL ELSE unsynced_since END
-           WHERE channel = $1 AND sku = $2 AND site = $3`,
-          [...key, o.quantity],
-        );
-      } else if (o.status === 'stale') {
-        // The channel changed under us (an order taken there): remember what it shows; the next pass pushes again.
-        await this.o.pool.query('UPDATE fleet_channel_sync SET last_confirmed = $4 WHERE channel = $1 AND sku = $2 AND site = $3', [...key, o.current]);
-      } else if (o.status === 'failed') {
+      if (o.status === 'ok') ok.push([it.sku, it.site, o.quantity]);
+      // The channel changed under us (an order taken there): remember what it shows; the next pass pushes again.
+      else if (o.status === 'stale') stale.push([it.sku, it.site, o.current]);
+      else if (o.status === 'failed') {
         failed ??= o.error;
-        await this.o.pool.query('UPDATE fleet_channel_sync SET last_error = $4 WHERE channel = $1 AND sku = $2 AND site = $3', [...key, o.error]);
+        errors.push([it.sku, it.site, o.error]);
       }
     }
+    const update = async (set: string, rows: Array<[string, string, unknown]>, type: string) => {
+      if (!rows.length) return;
+      await this.o.pool.query(
+        `UPDATE fleet_channel_sync f SET ${set} FROM unnest($2::text[], $3::text[], $4::${type}[]) AS t(sku, site, v)
+         WHERE f.channel = $1 AND f.sku = t.sku AND f.site = t.site`,
+        [channel, rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])],
+      );
+    };
+    await update('last_confirmed = t.v, last_error = NULL, unsynced_since = CASE WHEN f.should_show = t.v THEN NULL ELSE f.unsynced_since END', ok, 'bigint');
+    await update('last_confirmed = t.v', stale, 'bigint');
+    await update('last_error = t.v', errors, 'text');
     if (failed !== undefined) {
       await this.o.pool.query(
         `INSERT INTO fleet_channel_status (channel, last_failure_at, consecutive_failures, last_error) VALUES ($1, $2, 1, $3)
@@ -150,7 +156,7 @@ export class FleetChannelSync {
         [channel, now, failed],
       );
       this.o.log.warn({ channel, error: failed }, 'fleet channel push failed');
-    } else if (ok) {
+    } else if (ok.length) {
       await this.o.pool.query(
         `INSERT INTO fleet_channel_status (channel, last_success_at) VALUES ($1, $2)
          ON CONFLICT (channel) DO UPDATE SET last_success_at = $2, consecutive_failures = 0, last_error = NULL`,

@@ -64,7 +64,7 @@ channelSyncMs: 3600000
 channels:
   - { id: shop, connector: shopify, sites: [{ site: site-a, buffer: 2 }, { site: site-b, buffer: 1 }], rule: {}, skus: { X: { item: '${ITEM}', location: '${NET}' } }, shopify: ${shop} }
   - { id: multi, connector: shopify, sell: per-site, sites: [{ site: site-a, buffer: 2, locationId: '${LOC['site-a']}' }, { site: site-b, buffer: 1, locationId: '${LOC['site-b']}' }], rule: { max: 4 }, skus: { X: { item: '${ITEM}' } }, shopify: ${shop} }
-  - { id: hook, connector: webhook, sites: [{ site: site-a }, { site: site-b }], rule: { pct: 0.5 }, skus: { X: { item: x } }, webhook: { url: '${hook.url}', secret: hook-secret } }
+  - { id: hook, connector: webhook, sites: [{ site: site-a }, { site: site-b }], rule: { pct: 0.5 }, skus: { X: { item: x } }, webhook: { url: '${hook.url}', secret: hook-secret }, http: { maxTries: 1 } }
 `);
     fleet = await startFleet(config, silentLogger());
     for (const t of [a, b]) expect((await hubApi(t, 'POST', '/api/v1/items', { sku: 'X', name: 'X', tracking: 'quantity', standardCost: 100, costMethod: 'fifo' })).status).toBe(201);
@@ -104,6 +104,20 @@ channels:
     await fleet.channelSync.pass();
     expect(shopify.setRequests().length).toBe(sets);
     expect((await api('GET', '/api/v1/channels/nope')).status).toBe(404);
+
+    // The webhook fails: its health says so, with the error, per SKU too; the next pass that gets through heals it.
+    await postMove(b, 'b2', { sku: 'X', qty: 2, from: 'adjustment', to: 'stock', reason: 'adjustment' });
+    await waitFor('the fleet to apply B', () => applied(), 30_000);
+    hook.faults.push(500);
+    await fleet.channelSync.pass();
+    const sick = (await api('GET', '/api/v1/channels/hook')).body;
+    expect(sick.health).toMatchObject({ consecutiveFailures: 1, lastError: expect.stringContaining('HTTP 500'), unsynced: 1 });
+    expect(sick.skus).toEqual([{ sku: 'X', site: null, shouldShow: 8, lastConfirmed: 7, lastError: expect.stringContaining('HTTP 500') }]);
+    await waitFor('the channels to show B\'s new units', shows({ net: 14, a: 4, b: 4, hook: 8 }), 30_000);
+    expect((await api('GET', '/api/v1/channels/hook')).body.health).toMatchObject({ status: 'ok', consecutiveFailures: 0, lastError: null, unsynced: 0 });
+    await postMove(b, 'b3', { sku: 'X', qty: 2, from: 'stock', to: 'adjustment', reason: 'adjustment' });
+    await waitFor('the fleet to apply B', () => applied(), 30_000);
+    await waitFor('the channels to show the network', shows({ net: 12, a: 4, b: 4, hook: 7 }), 30_000);
   }, 120_000);
 
   it('holds an order at the site with the most available, once however often it is sent; the network drops by it; a cancel gives it back', async () => {
