@@ -48,7 +48,6 @@ export const FleetChannelSchema = Type.Object(
 );
 
 export type FleetChannel = Static<typeof FleetChannelSchema>;
-export type ChannelSite = Static<typeof ChannelSiteSchema>;
 
 /**
  * Rules across keys, as `{ path, message }` issues (the fleet config names the file): each site is one of the fleet's
