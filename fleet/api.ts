@@ -9,6 +9,7 @@ import { renderCentralPage } from './page.js';
 import { doorsBySite, kpis, listSiteRows, stockBySku, transferInputs } from './store/queries.js';
 import { matchTransfers } from './transfers.js';
 import type { SiteProgress } from './consumer.js';
+import { fleetChannelRoutes, type FleetChannelRoutesOptions } from './channels/routes.js';
 
 export interface SiteFreshness {
   site: string;
@@ -29,6 +30,8 @@ export interface FleetApiDeps {
   pool: pg.Pool;
   clock: () => number;
   progress: (site: string) => SiteProgress | undefined;
+  /** fleet channels' routes (fleet/channels), when channels are configured */
+  channels?: FleetChannelRoutesOptions;
 }
 
 export async function freshness(deps: FleetApiDeps): Promise<SiteFreshness[]> {
@@ -85,6 +88,7 @@ export async function buildFleetApi(deps: FleetApiDeps): Promise<FastifyInstance
     const { docs, moves } = await transferInputs(deps.pool);
     return matchTransfers(docs, moves, deps.clock(), deps.config.transfers.overdueHours * 3_600_000);
   });
+  if (deps.channels) await app.register(fleetChannelRoutes, deps.channels);
   app.get('/', { schema: { hide: true } }, async (_req, reply) => {
     const [sites, doors, transfers] = await Promise.all([freshness(deps), doorsBySite(deps.pool), transferInputs(deps.pool)]);
     const matched = matchTransfers(transfers.docs, transfers.moves, deps.clock(), deps.config.transfers.overdueHours * 3_600_000);

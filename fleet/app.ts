@@ -7,6 +7,9 @@ import { buildFleetApi } from './api.js';
 import type { FleetConfig } from './config.js';
 import { SiteConsumer } from './consumer.js';
 import { migrateFleet } from './store/schema.js';
+import { migrateFleetChannels } from './channels/schema.js';
+import { FleetChannelSync } from './channels/sync.js';
+import { FleetOrders } from './channels/orders.js';
 
 export interface Fleet {
   url: string;
@@ -14,6 +17,7 @@ export interface Fleet {
   nc: NatsConnection;
   http: FastifyInstance;
   consumers: Map<string, SiteConsumer>;
+  channelSync: FleetChannelSync;
   stop(): Promise<void>;
 }
 
@@ -28,6 +32,8 @@ export async function startFleet(config: FleetConfig, logger: Logger, clock: () 
   try {
     const applied = await migrateFleet(client);
     if (applied.length) log.info({ applied }, 'fleet: PostgreSQL schema migrated');
+    const channelsApplied = await migrateFleetChannels(client);
+    if (channelsApplied.length) log.info({ applied: channelsApplied }, 'fleet: PostgreSQL channel schema migrated');
   } finally {
     client.release();
   }
@@ -38,7 +44,12 @@ export async function startFleet(config: FleetConfig, logger: Logger, clock: () 
     consumers.set(s.id, c);
     c.start();
   }
-  const http = await buildFleetApi({ config, pool, clock, progress: (site) => consumers.get(site)?.progress });
+  const clog = componentLogger(logger, 'fleet-channels');
+  const channelSync = new FleetChannelSync({ pool, channels: config.channels, log: clog, clock, everyMs: config.channelSyncMs });
+  const hubs = new Map(config.sites.flatMap((s) => (s.hub ? [[s.id, s.hub] as const] : [])));
+  const channels = { channels: config.channels, sync: channelSync, orders: new FleetOrders(pool, hubs, clog) };
+  const http = await buildFleetApi({ config, pool, clock, progress: (site) => consumers.get(site)?.progress, channels });
+  channelSync.start();
   const address = await http.listen({ host: config.http.host, port: config.http.port });
   log.info({ api: address, sites: config.sites.length }, 'fleet ready');
   return {
@@ -47,8 +58,10 @@ export async function startFleet(config: FleetConfig, logger: Logger, clock: () 
     nc,
     http,
     consumers,
+    channelSync,
     async stop() {
       await http.close();
+      await channelSync.stop();
       await Promise.all([...consumers.values()].map((c) => c.stop()));
       await nc.close().catch(() => undefined);
       await pool.end();

@@ -14,12 +14,24 @@ import {
   type ConfigSpec,
   type PathIssue,
 } from '../protocols/config/index.js';
+import { FleetChannelSchema, fleetChannelIssues } from './channels/config.js';
 
 export const FleetConfigSchema = Type.Object(
   {
     logLevel: LogLevel,
     /** The sites whose feeds this fleet applies (one durable consumer each). */
-    sites: Type.Array(Type.Object({ id: ConfigId, name: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }), { minItems: 1, maxItems: 10_000 }),
+    sites: Type.Array(
+      Type.Object(
+        {
+          id: ConfigId,
+          name: Type.Optional(Type.String({ maxLength: 200 })),
+          /** The site's hub REST API, where fleet channels reserve their orders (needed by sites that sell on one). */
+          hub: Type.Optional(Type.Object({ url: Type.String({ pattern: '^https?://[^\\s]+$', patternHint: 'a URL like http://10.0.0.5:8080' }), token: Type.Optional(Type.String({ minLength: 1 })) }, { additionalProperties: false })),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 10_000 },
+    ),
     nats: Type.Object(
       {
         servers: Type.Array(Type.String({ pattern: '^(nats|tls)://[^\\s]+$', patternHint: 'a URL like nats://10.0.0.5:4222' }), { minItems: 1, default: ['nats://127.0.0.1:4222'] }),
@@ -53,21 +65,40 @@ export const FleetConfigSchema = Type.Object(
       { overdueHours: Type.Number({ exclusiveMinimum: 0, maximum: 8760, default: 48 }) },
       { additionalProperties: false, default: {} },
     ),
+    /** Sales channels sold from the network's stock (docs/fleet.md, Channels). */
+    channels: Type.Array(FleetChannelSchema, { default: [] }),
+    /** How often fleet channels recompute every mapped SKU and push what changed. */
+    channelSyncMs: Type.Integer({ minimum: 50, maximum: 3_600_000, default: 1000 }),
   },
   { additionalProperties: false, $id: 'dockgate.fleet-config' },
 );
 export type FleetConfig = Static<typeof FleetConfigSchema>;
 
+/** The environment variable holding a site's hub token: DOCKGATE_FLEET_HUB_TOKEN_SITE_A for site-a. */
+const hubTokenVariable = (site: string) => `DOCKGATE_FLEET_HUB_TOKEN_${site.replaceAll('-', '_').toUpperCase()}`;
+
 function applyEnv(raw: Record<string, unknown>, env: NodeJS.ProcessEnv): ConfigIssue[] {
-  if (env.DOCKGATE_FLEET_PG_URL === undefined) return [];
+  const issues: ConfigIssue[] = [];
+  // A hub token from the environment, for a site whose hub the file names (the token stays out of fleet.yaml).
+  if (Array.isArray(raw.sites)) {
+    for (const s of raw.sites as unknown[]) {
+      const site = s as { id?: unknown; hub?: unknown };
+      if (typeof site?.id !== 'string') continue;
+      const name = hubTokenVariable(site.id);
+      if (env[name] === undefined) continue;
+      if (typeof site.hub !== 'object' || site.hub === null || Array.isArray(site.hub)) issues.push({ source: name, path: '', message: `cannot apply: site ${site.id} has no hub: mapping in the file` });
+      else (site.hub as Record<string, unknown>).token = env[name];
+    }
+  }
+  if (env.DOCKGATE_FLEET_PG_URL === undefined) return issues;
   const pgSection = sectionOf(raw, 'postgres');
-  if (!pgSection) return [{ source: 'DOCKGATE_FLEET_PG_URL', path: '', message: 'cannot apply: postgres in the file is not a mapping' }];
+  if (!pgSection) return [...issues, { source: 'DOCKGATE_FLEET_PG_URL', path: '', message: 'cannot apply: postgres in the file is not a mapping' }];
   pgSection.url = env.DOCKGATE_FLEET_PG_URL;
-  return [];
+  return issues;
 }
 
 function crossCheck(c: FleetConfig): PathIssue[] {
-  return duplicateIssues(c.sites, (s) => s.id, (i) => `sites[${i}].id`, 'site');
+  return [...duplicateIssues(c.sites, (s) => s.id, (i) => `sites[${i}].id`, 'site'), ...fleetChannelIssues(c.channels, c.sites)];
 }
 
 export const fleetConfigSpec: ConfigSpec<typeof FleetConfigSchema, FleetConfig> = { schema: FleetConfigSchema, applyEnv, crossCheck };

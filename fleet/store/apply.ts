@@ -4,6 +4,7 @@
 // same id at another seq is a broken feed). The caller acknowledges JetStream only after this commits.
 import type pg from 'pg';
 import type { DocumentChange, FeedRecord, MoveChange, VarianceChange } from '../../protocols/feed/index.js';
+import { applyReservation } from '../channels/schema.js';
 
 export interface ApplyResult {
   applied: number;
@@ -68,6 +69,8 @@ async function applyChange(client: pg.ClientBase, site: string, r: FeedRecord): 
       return applyVariance(client, site, r.data, r.ts);
     case 'count.posted':
       return; // a count's differences reach stock as its moves; the record is kept in fleet_changes
+    case 'reservation':
+      return applyReservation(client, site, r.data);
   }
 }
 

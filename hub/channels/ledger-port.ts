@@ -1,7 +1,7 @@
 // hub/channels — the ledger seen from channel sync: availability over a channel's locations, and reservations as a
 // port. The only file of hub/channels that imports hub/ledger.
 import type { Db } from '../db/database.js';
-import { getStock, LedgerError, reserve, voidReservation } from '../ledger/index.js';
+import { getReservation, getStock, LedgerError, reserve, voidReservation } from '../ledger/index.js';
 import type { ReservationsPort } from './orders.js';
 import type { Availability } from './sync.js';
 
@@ -38,11 +38,12 @@ export function ledgerReservations(db: Db, now: () => number = Date.now): Reserv
   return {
     reserve(r) {
       try {
-        return { ok: true, status: reserve(db, r, now()).status };
+        const made = reserve(db, r, now());
+        return { ok: true, status: made.status, state: made.reservation.state };
       } catch (err) {
         // A replayed order computes a later expiry; the hold it made is the same hold.
         const fields = err instanceof LedgerError ? (err.details?.fields as string[] | undefined) : undefined;
-        if (err instanceof LedgerError && err.code === 'conflict' && fields?.length === 1 && fields[0] === 'expiresAt') return { ok: true, status: 'exists' as const };
+        if (err instanceof LedgerError && err.code === 'conflict' && fields?.length === 1 && fields[0] === 'expiresAt') return { ok: true, status: 'exists' as const, state: getReservation(db, r.id)!.state };
         return fail(err);
       }
     },

@@ -1,6 +1,6 @@
 // hub/channels — Prometheus metrics of channel sync, registered in the registry the hub passes in.
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { ChannelHealth } from './health.js';
+import type { ChannelHealth } from '../../protocols/channels/health.js';
 
 export class ChannelMetrics {
   private readonly alert: Gauge<'channel'>;

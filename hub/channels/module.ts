@@ -5,7 +5,7 @@ import type { HubConfig } from '../config/schema.js';
 import type { Db } from '../db/database.js';
 import { onSkuChanged } from '../ledger/index.js';
 import { componentLogger, type Logger } from '../../protocols/logging/index.js';
-import { parseChannel, type ChannelConfig } from './config.js';
+import { parseChannel, type ChannelConfig } from '../../protocols/channels/config.js';
 import { ledgerAvailability, ledgerReservations } from './ledger-port.js';
 import { channelRoutes } from './routes.js';
 import { channelsMigrations, loadChannelConfigs } from './store.js';

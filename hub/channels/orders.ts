@@ -1,11 +1,12 @@
 // hub/channels — orders in: a channel order becomes reservations (two-phase holds) so every channel's availability
 // drops at once; a cancelled order voids them. Also Shopify's webhook HMAC check and orders/create payload mapping.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { ChannelConfig } from './config.js';
+import type { ChannelConfig } from '../../protocols/channels/config.js';
 
 /** What channels need of the ledger's reservations. The ledger adapter (ledger-port.ts) implements it. */
 export interface ReservationsPort {
-  reserve(r: { id: string; sku: string; qty: number; channel: string; reference: string; expiresAt: number }): PortResult<{ status: 'created' | 'exists' }>;
+  /** `state`: the hold's state now (an `exists` hold may have been voided, expired or posted since). */
+  reserve(r: { id: string; sku: string; qty: number; channel: string; reference: string; expiresAt: number }): PortResult<{ status: 'created' | 'exists'; state?: string }>;
   void(id: string, reason: string): PortResult<{ state: string }>;
 }
 
@@ -54,9 +55,26 @@ export function reservationId(channel: string, orderId: string, sku: string): st
  * Reserve every line of a channel order, all or nothing: when a line cannot be held, the lines already held for
  * this call are voided and a ChannelOrderError names the line (`lines[1].qty`). Replaying an order answers `exists`.
  */
-export function createChannelOrder(deps: OrderDeps, channel: ChannelConfig, input: ChannelOrderInput): ChannelOrderResult {
+/**
+ * Who an order comes from: a hub channel (it sells only its mapped SKUs), or a fleet channel (`skus` absent: the fleet
+ * checked its own mapping; any SKU of the ledger may be held, an unknown one is refused by the ledger).
+ */
+export type OrderChannel = Pick<ChannelConfig, 'id'> & Partial<Pick<ChannelConfig, 'skus'>> & {
+  /** An order whose hold here was voided or expired is refused (409), not answered `exists` with nothing held. */
+  refuseReleased?: boolean;
+};
+
+/**
+ * A fleet channel's orders hold stock here under `fleet:<channel>`: never the same holds as a hub channel's. The fleet
+ * releases an order at a site before routing it to another: holding it here again must say so, not `exists`.
+ */
+export function fleetOrderChannel(channel: string): OrderChannel {
+  return { id: `fleet:${channel}`, refuseReleased: true };
+}
+
+export function createChannelOrder(deps: OrderDeps, channel: OrderChannel, input: ChannelOrderInput): ChannelOrderResult {
   input.lines.forEach((l, i) => {
-    if (!channel.skus[l.sku]) throw new ChannelOrderError('unknown_sku', `lines[${i}].sku: ${JSON.stringify(l.sku)} is not sold on channel ${channel.id}`, `lines[${i}].sku`);
+    if (channel.skus && !channel.skus[l.sku]) throw new ChannelOrderError('unknown_sku', `lines[${i}].sku: ${JSON.stringify(l.sku)} is not sold on channel ${channel.id}`, `lines[${i}].sku`);
     if (!Number.isInteger(l.qty) || l.qty < 1) throw new ChannelOrderError('invalid', `lines[${i}].qty must be a whole number ≥ 1, got ${l.qty}`, `lines[${i}].qty`);
   });
   // Lines of the same SKU become one hold; `at` keeps the first line's index for error messages.
@@ -76,6 +94,9 @@ export function createChannelOrder(deps: OrderDeps, channel: ChannelConfig, inpu
       const id = reservationId(channel.id, input.orderId, l.sku);
       const r = deps.reservations.reserve({ id, sku: l.sku, qty: l.qty, channel: channel.id, reference: `${channel.id} order ${input.orderId}`, expiresAt });
       if (!r.ok) throw new ChannelOrderError(r.code, `lines[${i}]: ${r.message}`, r.field === 'qty' || r.field === 'sku' ? `lines[${i}].${r.field}` : `lines[${i}]`);
+      if (channel.refuseReleased && (r.state === 'voided' || r.state === 'expired')) {
+        throw new ChannelOrderError('reservation_state', `lines[${i}]: order ${input.orderId} was released here (hold ${id} is ${r.state})`, `lines[${i}]`);
+      }
       if (r.status === 'created') {
         made.push(id);
         out.status = 'created';
@@ -92,7 +113,7 @@ export function createChannelOrder(deps: OrderDeps, channel: ChannelConfig, inpu
 }
 
 /** Void the holds of a cancelled order. Holds already shipped (posted) or unknown are reported with their error. */
-export function cancelChannelOrder(deps: OrderDeps, channel: ChannelConfig, orderId: string, skus: readonly string[], reason = 'order cancelled'): Array<{ id: string; state?: string; error?: string }> {
+export function cancelChannelOrder(deps: OrderDeps, channel: OrderChannel, orderId: string, skus: readonly string[], reason = 'order cancelled'): Array<{ id: string; state?: string; error?: string }> {
   const unique = [...new Set(skus)];
   const out = unique.map((sku) => {
     const id = reservationId(channel.id, orderId, sku);

@@ -6,12 +6,13 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify'
 import { actorOf } from '../api/actor.js';
 import type { Db } from '../db/database.js';
 import { recordAudit, type Actor } from '../ledger/index.js';
-import { ChannelConfigError, ChannelConfigSchema, publicChannelConfig, type ChannelConfig } from './config.js';
+import { ChannelConfigError, ChannelConfigSchema, publicChannelConfig, type ChannelConfig } from '../../protocols/channels/config.js';
 import { saveChannelConfig } from './store.js';
 import {
   cancelChannelOrder,
   ChannelOrderError,
   createChannelOrder,
+  fleetOrderChannel,
   shopifyOrderId,
   shopifyOrderLines,
   verifyShopifyHmac,
@@ -163,6 +164,48 @@ export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (ap
       const c = channelOr404(req.params.id, reply);
       if (!c) return reply;
       return { channel: c.id, orderId: req.params.orderId, reservations: cancelChannelOrder(deps, c, req.params.orderId, req.body.skus, req.body.reason) };
+    },
+  );
+
+  // dockgate-fleet routes a fleet channel's order to the site that will ship it and holds it here: the same all-or-
+  // nothing holds as a hub channel's order, under `fleet:<channel>`, idempotent by order id (docs/fleet.md, Channels).
+  const FleetParams = Type.Object({ channel: ChannelParams.properties.id });
+  app.post<{ Params: Static<typeof FleetParams>; Body: Static<typeof ChannelOrderBody> }>(
+    '/api/v1/fleet-channels/:channel/orders',
+    {
+      schema: {
+        tags: ['channels'],
+        summary: 'A fleet channel\'s order routed to this site: reserves every line here (all or nothing); the same order again answers 200',
+        params: FleetParams,
+        body: ChannelOrderBody,
+        response: { 200: OrderReply, 201: OrderReply, 400: ErrorReply, 409: ErrorReply },
+      },
+    },
+    async (req, reply) => {
+      const channel = fleetOrderChannel(req.params.channel);
+      try {
+        const r = createChannelOrder(deps, channel, { orderId: req.body.orderId, lines: req.body.lines, ...(req.body.holdMinutes ? { holdMs: req.body.holdMinutes * 60_000 } : {}) });
+        return reply.code(r.status === 'created' ? 201 : 200).send({ channel: channel.id, orderId: req.body.orderId, ...r });
+      } catch (err) {
+        if (!(err instanceof ChannelOrderError)) throw err;
+        return replyError(reply, STATUS_OF[err.code] ?? 400, `body.${err.message}`, err.field);
+      }
+    },
+  );
+  app.post<{ Params: Static<typeof FleetParams> & { orderId: string }; Body: Static<typeof CancelOrderBody> }>(
+    '/api/v1/fleet-channels/:channel/orders/:orderId/cancel',
+    {
+      schema: {
+        tags: ['channels'],
+        summary: 'A fleet channel\'s order cancelled (or routed elsewhere): voids its holds here',
+        params: Type.Object({ channel: ChannelParams.properties.id, orderId: OrderId }),
+        body: CancelOrderBody,
+        response: { 200: CancelReply },
+      },
+    },
+    async (req) => {
+      const channel = fleetOrderChannel(req.params.channel);
+      return { channel: channel.id, orderId: req.params.orderId, reservations: cancelChannelOrder(deps, channel, req.params.orderId, req.body.skus, req.body.reason) };
     },
   );
 

@@ -2,7 +2,7 @@
 // the outstanding push attempts (with their idempotency keys); per channel success/failure counters. SQLite.
 import Database from 'better-sqlite3';
 import type { Db, MigrationSet } from '../db/database.js';
-import type { SyncCounts } from './health.js';
+import type { SyncCounts } from '../../protocols/channels/health.js';
 
 export const channelsMigrations: MigrationSet = {
   module: 'channels',

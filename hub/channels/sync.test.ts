@@ -3,7 +3,7 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger, silentLogger } from '../../protocols/logging/index.js';
 import { openDatabase } from '../db/database.js';
-import type { ChannelConfig } from './config.js';
+import type { ChannelConfig } from '../../protocols/channels/config.js';
 import { ledgerAvailability, ledgerReservations } from './ledger-port.js';
 import { ChannelOrderError, createChannelOrder } from './orders.js';
 import { ChannelSync, type ChannelSyncOptions } from './sync.js';

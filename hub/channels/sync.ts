@@ -6,13 +6,13 @@ import { newEventId } from '../../protocols/events/index.js';
 import type { Logger } from '../../protocols/logging/index.js';
 import type { Db } from '../db/database.js';
 import { DEFAULT_COALESCE, dueSkus, markDirty as mark, type CoalescePolicy, type DirtyMark } from './coalesce.js';
-import { parseChannel, type ChannelConfig } from './config.js';
-import { createConnector } from './connectors/index.js';
-import { backoffMs } from './connectors/http.js';
-import { systemClock, type Clock, type Connector, type PushItem, type PushOutcome } from './connectors/types.js';
-import { DEFAULT_THRESHOLDS, evaluateHealth, type ChannelHealth, type HealthThresholds } from './health.js';
+import { parseChannel, type ChannelConfig } from '../../protocols/channels/config.js';
+import { createConnector } from '../../protocols/channels/connectors/index.js';
+import { backoffMs } from '../../protocols/channels/connectors/http.js';
+import { systemClock, type Clock, type Connector, type PushItem, type PushOutcome } from '../../protocols/channels/connectors/types.js';
+import { DEFAULT_THRESHOLDS, evaluateHealth, type ChannelHealth, type HealthThresholds } from '../../protocols/channels/health.js';
 import { ChannelMetrics } from './metrics.js';
-import { allocate } from './rules.js';
+import { allocate } from '../../protocols/channels/rules.js';
 import { openSyncStateConnection, SyncStore } from './store.js';
 
 /** Stock of one SKU over a set of locations, as the ledger answers it. available = onHand − reserved. */

@@ -25,7 +25,7 @@ import {
 } from '../../protocols/config/index.js';
 import { DoorMode } from '../../protocols/events/index.js';
 import { hashSecret, parseSecretHash } from '../../protocols/secrets/secret-hash.js';
-import { ChannelConfigSchema, parseChannels } from '../channels/config.js';
+import { ChannelConfigSchema, parseChannels } from '../../protocols/channels/config.js';
 import { REAL_LOCATION_KINDS } from '../ledger/types.js';
 import { PartnersSection } from '../partners/config.js';
 

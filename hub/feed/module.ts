@@ -22,7 +22,7 @@ export function feedModule(config: HubConfig): HubModules {
         return;
       }
       const backfilled = outbox.enable();
-      if (backfilled) log.info({ moves: backfilled }, 'feed: recording switched on; the ledger\'s earlier moves are queued first');
+      if (backfilled) log.info({ records: backfilled }, 'feed: recording switched on; the ledger\'s earlier moves and pending holds are queued first');
       const publisher = new FeedPublisher(
         outbox,
         { site: config.site, servers: f.servers, replicas: f.replicas, batch: f.batch, pollMs: f.pollMs, retryMs: f.retryMs, duplicateWindowMs: f.duplicateWindowS * 1000 },

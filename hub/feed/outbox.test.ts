@@ -2,7 +2,7 @@
 // with a gap-free seq; a change that rolls back leaves none; the rows are valid records of the feed contract.
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseFeedRecord, type FeedRecord } from '../../protocols/feed/index.js';
-import { postMove } from '../ledger/index.js';
+import { postMove, reserve, voidReservation } from '../ledger/index.js';
 import { BASE_SITE_YAML, startTestHub, type TestHub } from '../testing/harness.js';
 import { gtin, items, scan, startScenario, type Scenario } from '../variances/scenario-support.js';
 import { hubModules } from '../modules.js';
@@ -59,6 +59,29 @@ describe('hub change feed outbox', () => {
     const posted = records.find((r) => r.kind === 'count.posted')!;
     expect(posted.data).toMatchObject({ location: 'stock', results: [{ sku: 'QT', counted: 11 }] });
     expect(records.find((r) => r.kind === 'move')!.data).toMatchObject({ fromKind: 'adjustment', fromVirtual: true, toKind: 'stock', toVirtual: false });
+  });
+
+  it('records holds: one record when a hold is made and one when it closes, each with the hold\'s state; a hold pending when the feed is switched on is backfilled', async () => {
+    t = await startTestHub({ modulesFor: hubModules });
+    const db = t.hub.db;
+    const outbox = new FeedOutbox(db, 'test-site');
+    await t.hub.http.inject({ method: 'POST', url: '/api/v1/items', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ sku: 'A', name: 'A', tracking: 'quantity', standardCost: 1, costMethod: 'fifo' }) });
+    postMove(db, { id: 'in', sku: 'A', qty: 5, from: 'adjustment', to: 'stock', reason: 'adjustment', actor: { kind: 'system', id: 't' }, occurredAt: '2026-01-01T00:00:00Z' }, Date.now());
+    reserve(db, { id: 'early', sku: 'A', qty: 1, reference: 'o-0', expiresAt: Date.now() + 60_000 }, Date.now());
+    reserve(db, { id: 'gone', sku: 'A', qty: 1, reference: 'o-x', expiresAt: Date.now() + 60_000 }, Date.now());
+    voidReservation(db, 'gone', 'test', Date.now());
+    expect(outbox.enable()).toBe(2); // the move and the hold still pending; the voided one holds nothing
+    reserve(db, { id: 'h1', sku: 'A', qty: 2, channel: 'shop', reference: 'o-1', expiresAt: Date.now() + 60_000 }, Date.now());
+    voidReservation(db, 'h1', 'cancelled', Date.now());
+    const records = outbox.pending(100);
+    for (const r of records) expect(parseFeedRecord(Buffer.from(JSON.stringify(r)), 'test-site').ok).toBe(true);
+    expect(records.map((r) => [r.seq, r.kind, r.kind === 'reservation' ? `${r.data.reservation}:${r.data.state}:${r.data.qty}` : r.id])).toEqual([
+      [1, 'move', 'in'],
+      [2, 'reservation', 'early:pending:1'],
+      [3, 'reservation', 'h1:pending:2'],
+      [4, 'reservation', 'h1:voided:2'],
+    ]);
+    expect(records[2]!.data).toMatchObject({ sku: 'A', location: null, channel: 'shop' });
   });
 
   it('a change that rolls back takes no seq; an acknowledgement removes rows and the next seq follows on', async () => {

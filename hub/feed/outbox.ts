@@ -5,7 +5,7 @@ import { FEED_VERSION, type FeedKind, type FeedRecord } from '../../protocols/fe
 import { isoTs } from '../../protocols/events/index.js';
 import type { Db } from '../db/database.js';
 import { invariant } from '../ledger/errors.js';
-import { FEED_TRIGGERS, moveData } from './schema.js';
+import { FEED_TRIGGERS, moveData, reservationData } from './schema.js';
 
 interface StateRow {
   enabled: number;
@@ -51,8 +51,9 @@ export class FeedOutbox {
 
   /**
    * Start recording changes. The first time, every move already in the ledger is queued first (in move order), in
-   * the same transaction, so the fleet sees the site's whole stock history. Once on it stays on: a change made while
-   * the feed was off would be missing from the fleet with no gap to show it. Returns the number of moves backfilled.
+   * the same transaction, so the fleet sees the site's whole stock history, then every hold still pending. Once on it
+   * stays on: a change made while the feed was off would be missing from the fleet with no gap to show it. Returns the
+   * number of records backfilled.
    */
   enable(): number {
     return this.db.transaction(() => {
@@ -66,6 +67,15 @@ export class FeedOutbox {
       let n = 0;
       for (const seq of this.db.prepare('SELECT seq FROM moves ORDER BY seq').pluck().all() as number[]) {
         insert.run(seq);
+        bump.run();
+        n++;
+      }
+      // Holds still pending lower the site's available stock: the fleet must see them too.
+      const hold = this.db.prepare(`INSERT INTO feed_outbox (seq, id, kind, committed_ms, data)
+        SELECT (SELECT next_seq FROM feed_state), 'reservation:' || r.id || ':pending:' || (SELECT next_seq FROM feed_state), 'reservation', r.created_ms, json(${reservationData('r')})
+        FROM reservations r WHERE r.id = ?`);
+      for (const id of this.db.prepare("SELECT id FROM reservations WHERE state = 'pending' ORDER BY created_ms, id").pluck().all() as string[]) {
+        hold.run(id);
         bump.run();
         n++;
       }

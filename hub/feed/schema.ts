@@ -1,6 +1,6 @@
 // hub/feed — the change-feed outbox's schema. Triggers write one outbox row per committed ledger change (a move; a
-// receipt or shipment opened or closed; a variance opened or resolved; a count posted) in the SAME transaction (or
-// savepoint) as the change itself, so a change and its feed row commit or roll back together, whatever room made the
+// receipt or shipment opened or closed; a variance opened or resolved; a count posted; a hold made or closed) in the
+// SAME transaction (or savepoint) as the change itself, so a change and its feed row commit or roll back together, whatever room made the
 // change (ingest, REST, reservations, counts …). Each row takes the next per-site seq from feed_state: gap-free,
 // because a rolled-back change rolls its seq back with it; a BEFORE INSERT trigger refuses any other seq.
 // While the fleet feed is off (the default) feed_state.enabled = 0 and the triggers write nothing.
@@ -18,6 +18,8 @@ export const FEED_TRIGGERS = [
   'feed_variance_opened',
   'feed_variance_resolved',
   'feed_count_posted',
+  'feed_reservation_made',
+  'feed_reservation_closed',
 ] as const;
 
 /**
@@ -107,7 +109,27 @@ BEGIN
 END;
 `;
 
+/** A hold's feed data from the reservations row `r` (the trigger's NEW, or a row of the backfill). */
+export function reservationData(r: string): string {
+  return `json_object('reservation', ${r}.id, 'sku', ${r}.sku, 'qty', ${r}.qty, 'location', ${r}.location, 'state', ${r}.state, 'channel', ${r}.channel)`;
+}
+
+/** Holds change a site's available stock: the fleet needs them to sell the network's (fleet channels, docs/fleet.md). */
+const v2 = `
+CREATE TRIGGER feed_reservation_made AFTER INSERT ON reservations WHEN ${ON}
+BEGIN
+  ${append(`'reservation:' || NEW.id || ':' || NEW.state || ':' || next_seq`, 'reservation', 'NEW.created_ms', reservationData('NEW'))}
+END;
+CREATE TRIGGER feed_reservation_closed AFTER UPDATE OF state ON reservations WHEN ${ON} AND NEW.state <> OLD.state
+BEGIN
+  ${append(`'reservation:' || NEW.id || ':' || NEW.state || ':' || next_seq`, 'reservation', 'COALESCE(NEW.closed_ms, NEW.created_ms)', reservationData('NEW'))}
+END;
+`;
+
 export const feedMigrations: MigrationSet = {
   module: 'feed',
-  migrations: [{ version: 1, name: 'change feed outbox and its triggers', sql: v1 }],
+  migrations: [
+    { version: 1, name: 'change feed outbox and its triggers', sql: v1 },
+    { version: 2, name: 'reservations in the change feed', sql: v2 },
+  ],
 };

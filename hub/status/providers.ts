@@ -1,7 +1,7 @@
 // hub/status — what optional rooms tell the ops surface, when they run: channel sync health, open variances, the
 // work open at each door. Each room sets its provider in its attach(hub); status, metrics and the dashboard show
 // what is there and leave out what is not.
-import type { ChannelHealth } from '../channels/health.js';
+import type { ChannelHealth } from '../../protocols/channels/health.js';
 
 /** A receipt, shipment or count open at a door, with its progress in units. */
 export interface DoorWork {

@@ -7,7 +7,7 @@ import { listGateways } from '../api/routes/operations.js';
 import type { RunningBroker } from '../broker/broker.js';
 import type { ExternalHubMqtt } from '../broker/external-mqtt.js';
 import type { HubMqtt } from '../broker/hub-mqtt.js';
-import type { ChannelHealth } from '../channels/health.js';
+import type { ChannelHealth } from '../../protocols/channels/health.js';
 import type { HubConfig } from '../config/schema.js';
 import type { Ingest } from '../ingest/ingest.js';
 import type { AppliedEventBus } from './applied-bus.js';

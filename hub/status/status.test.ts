@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_THRESHOLDS, evaluateHealth } from '../channels/health.js';
+import { DEFAULT_THRESHOLDS, evaluateHealth } from '../../protocols/channels/health.js';
 import { parseExposition, sampleValue } from '../metrics/exposition.js';
 import { startTestHub, TestGateway, type TestHub } from '../testing/harness.js';
 import { call, epc, gatewayStatus, passDraft, publishStatus, waitFor, type Reply } from './test-support.js';

@@ -77,6 +77,20 @@ export const CountChange = Type.Object(
   { additionalProperties: false },
 );
 
+/** A hold on available stock (hub/ledger reservations): made pending, then posted (shipped), voided or expired. */
+export const ReservationChange = Type.Object(
+  {
+    reservation: Ref,
+    sku: Ref,
+    qty: Type.Integer({ minimum: 1 }),
+    /** The sellable location held at, or null: held at none in particular (drawn from any sellable location). */
+    location: Type.Union([Ref, Type.Null()]),
+    state: Type.Union(['pending', 'posted', 'voided', 'expired'].map((k) => Type.Literal(k))),
+    channel: NullableText,
+  },
+  { additionalProperties: false },
+);
+
 /** Every kind of change the feed carries, and the shape of its `data`. */
 export const FEED_KINDS = {
   move: MoveChange,
@@ -87,6 +101,7 @@ export const FEED_KINDS = {
   'variance.opened': VarianceChange,
   'variance.resolved': VarianceChange,
   'count.posted': CountChange,
+  reservation: ReservationChange,
 } as const satisfies Record<string, TSchema>;
 export type FeedKind = keyof typeof FEED_KINDS;
 
@@ -112,6 +127,7 @@ export type MoveChange = Static<typeof MoveChange>;
 export type DocumentChange = Static<typeof DocumentChange>;
 export type VarianceChange = Static<typeof VarianceChange>;
 export type CountChange = Static<typeof CountChange>;
+export type ReservationChange = Static<typeof ReservationChange>;
 interface DataOf {
   move: MoveChange;
   'receipt.opened': DocumentChange;
@@ -121,6 +137,7 @@ interface DataOf {
   'variance.opened': VarianceChange;
   'variance.resolved': VarianceChange;
   'count.posted': CountChange;
+  reservation: ReservationChange;
 }
 export type FeedRecordOf<K extends FeedKind> = { v: number; site: string; seq: number; id: string; ts: string; kind: K; data: DataOf[K] };
 export type FeedRecord = { [K in FeedKind]: FeedRecordOf<K> }[FeedKind];

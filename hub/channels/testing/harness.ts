@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { migrate, openDatabase, type Db } from '../../db/database.js';
 import { createItem, createLocation, ledgerMigrations, postMove } from '../../ledger/index.js';
-import type { ChannelConfig } from '../config.js';
+import type { ChannelConfig } from '../../../protocols/channels/config.js';
 import { channelsMigrations } from '../store.js';
 
 export const LOCATION_GID = 'gid://shopify/Location/7001';

@@ -1,5 +1,5 @@
-// hub/channels/connectors — pick a connector for a configured channel.
-import type { Logger } from '../../../protocols/logging/index.js';
+// protocols/channels/connectors — pick a connector for a configured channel.
+import type { Logger } from '../../logging/index.js';
 import type { ChannelConfig } from '../config.js';
 import { amazonConnector } from './amazon.js';
 import { DEFAULT_HTTP } from './http.js';

@@ -1,4 +1,4 @@
-// hub/channels — what a sales channel is, as configured (hub.yaml `channels:` or REST): schema and validation.
+// protocols/channels — what a sales channel is, as configured (hub.yaml `channels:` or REST): schema and validation.
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { validateRule } from './rules.js';

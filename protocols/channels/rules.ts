@@ -1,4 +1,4 @@
-// hub/channels — the allocation rules: how many units each sales channel may show for one SKU. Pure, no I/O.
+// protocols/channels — the allocation rules: how many units each sales channel may show for one SKU. Pure, no I/O.
 //
 //   q = clamp(floor(pct × (available − globalBuffer − channelBuffer − allocatedToOthers)), 0, max)
 //   q = 0 when q ≤ endWhen

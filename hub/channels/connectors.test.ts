@@ -1,15 +1,15 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger, silentLogger } from '../../../protocols/logging/index.js';
-import type { HttpSettings } from '../config.js';
-import { FakeAmazon } from '../testing/fake-amazon.js';
-import { FakeShopify } from '../testing/fake-shopify.js';
-import { FakeWebhookReceiver } from '../testing/fake-webhook.js';
-import { amazonConnector } from './amazon.js';
-import { backoffMs } from './http.js';
-import { shopifyConnector, throttleWaitMs } from './shopify.js';
-import { systemClock } from './types.js';
-import { webhookConnector } from './webhook.js';
+import { createLogger, silentLogger } from '../../protocols/logging/index.js';
+import type { HttpSettings } from '../../protocols/channels/config.js';
+import { FakeAmazon } from './testing/fake-amazon.js';
+import { FakeShopify } from './testing/fake-shopify.js';
+import { FakeWebhookReceiver } from './testing/fake-webhook.js';
+import { amazonConnector } from '../../protocols/channels/connectors/amazon.js';
+import { backoffMs } from '../../protocols/channels/connectors/http.js';
+import { shopifyConnector, throttleWaitMs } from '../../protocols/channels/connectors/shopify.js';
+import { systemClock } from '../../protocols/channels/connectors/types.js';
+import { webhookConnector } from '../../protocols/channels/connectors/webhook.js';
 
 const TOKEN = 'shpat_0123456789abcdef-secret';
 const LOC = 'gid://shopify/Location/1';

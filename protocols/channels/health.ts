@@ -1,4 +1,4 @@
-// hub/channels — loud failure: a channel's health from its counters, and the alerts that fire when a threshold is
+// protocols/channels — loud failure: a channel's health from its counters, and the alerts that fire when a threshold is
 // passed (consecutive failures, an unsynced change older than allowed, drift, shadow mismatch). Pure.
 
 export interface HealthThresholds {
