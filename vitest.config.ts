@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['protocols/**/*.test.ts', 'runtime/**/*.test.ts', 'gateway/**/*.test.ts', 'hub/**/*.test.ts', 'fleet/**/*.test.ts', 'scripts/**/*.test.ts'],
+    include: ['protocols/**/*.test.ts', 'runtime/**/*.test.ts', 'connectors/**/*.test.ts', 'gateway/**/*.test.ts', 'hub/**/*.test.ts', 'fleet/**/*.test.ts', 'scripts/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',

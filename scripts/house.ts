@@ -10,9 +10,10 @@ export const ROOT = resolve(import.meta.dirname, '..');
 export const ROOMS = {
   protocols: ['protocols'],
   runtime: ['runtime', 'protocols'],
+  connectors: ['connectors', 'runtime', 'protocols'],
   gateway: ['gateway', 'runtime', 'protocols'],
-  hub: ['hub', 'runtime', 'protocols'],
-  fleet: ['fleet', 'runtime', 'protocols'],
+  hub: ['hub', 'connectors', 'runtime', 'protocols'],
+  fleet: ['fleet', 'connectors', 'runtime', 'protocols'],
 } as const satisfies Record<string, readonly string[]>;
 export type Room = keyof typeof ROOMS;
 

@@ -1,6 +1,7 @@
 // The rooms' import rules (docs/design.md, Layout): gateway/, hub/ and fleet/ never import each other; runtime/ (process
-// lifecycle, back-off, seeded randomness) serves all three; protocols/ imports nothing of ours outside itself and does
-// no process I/O; production code imports no test support and nothing from scripts/ (test support may import anything).
+// lifecycle, back-off, seeded randomness) serves all three; connectors/ (sales channels over HTTP) serves hub and fleet;
+// protocols/ imports nothing of ours outside itself and does no process I/O; production code imports no test support
+// and nothing from scripts/ (test support may import anything).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { ROOMS, ROOT, isTestSupport, packageImports, relativeImports, sourceFile
 /** What protocols/ may not touch: modules and packages that reach outside the process's memory. */
 const IO_MODULES = /^(node:)?(fs|fs\/promises|child_process|net|http|https|http2|dgram|tls|dns|cluster|worker_threads|readline)$/;
 const IO_PACKAGES = ['serialport', 'node-hid', 'mqtt', 'aedes', 'pg', 'better-sqlite3', 'ws', 'fastify', '@nats-io/transport-node', '@nats-io/jetstream'];
-const IO_CALLS = /\bprocess\.(exit|on|once|kill|chdir|stdout|stderr|stdin|argv)\b|\bset(Timeout|Interval|Immediate)\(/;
+const IO_CALLS = /\bprocess\.(exit|on|once|kill|chdir|stdout|stderr|stdin|argv)\b|\bset(Timeout|Interval|Immediate)\(|\bfetch\(/;
 /** The one exception, with its reason: the logger reads DOCKGATE_LOG_LEVEL and pino writes the log stream. */
 const IO_ALLOWED: Record<string, string[]> = { 'protocols/logging/index.ts': ['pino'] };
 

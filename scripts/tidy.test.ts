@@ -97,7 +97,7 @@ describe('tidy', () => {
   it('text files are plain: LF line ends, no tabs, no trailing blanks, a final newline (what a formatter would keep)', () => {
     const text = /\.(tsx?|js|md|json|ya?ml|css|service|conf)$/;
     const top = readdirSync(ROOT).filter((name) => text.test(name) && statSync(join(ROOT, name)).isFile());
-    const files = [...top, ...['protocols', 'runtime', 'gateway', 'hub', 'fleet', 'scripts', 'docs', 'config', 'systemd'].flatMap((d) => sourceFiles(d, text))];
+    const files = [...top, ...['protocols', 'runtime', 'connectors', 'gateway', 'hub', 'fleet', 'scripts', 'docs', 'config', 'systemd'].flatMap((d) => sourceFiles(d, text))];
     expect(files.length).toBeGreaterThan(500);
     const untidy = files.flatMap((rel) => {
       const source = read(rel);

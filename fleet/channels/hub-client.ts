@@ -1,7 +1,7 @@
 // fleet/channels — a site's hub seen from the fleet: holding and releasing a fleet channel's order through the hub's
 // REST API (POST /api/v1/fleet-channels/:channel/orders …), with the site's bearer token. One try per call: the caller
 // decides what an unanswered call means (the order stays at that site until a later try settles it).
-import { httpRequest } from '../../protocols/channels/connectors/http.js';
+import { httpRequest } from '../../connectors/http.js';
 
 export type HubAnswer =
   | { kind: 'held'; status: 'created' | 'exists'; reservations: Array<{ id: string; sku: string; qty: number }> }

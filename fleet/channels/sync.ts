@@ -4,8 +4,8 @@
 // each push with its own idempotency key and the last confirmed quantity as compare-and-set. Health per channel is the
 // hub's evaluation (protocols/channels/health.ts) over these rows.
 import type pg from 'pg';
-import type { Connector, PushItem, PushOutcome } from '../../protocols/channels/connectors/index.js';
-import { createConnector } from '../../protocols/channels/connectors/index.js';
+import type { Connector, PushItem, PushOutcome } from '../../connectors/index.js';
+import { createConnector } from '../../connectors/index.js';
 import { DEFAULT_THRESHOLDS, evaluateHealth, type ChannelHealth, type HealthThresholds } from '../../protocols/channels/health.js';
 import { newEventId } from '../../protocols/events/index.js';
 import type { Logger } from '../../protocols/logging/index.js';

@@ -5,11 +5,11 @@ import type { HttpSettings } from '../../protocols/channels/config.js';
 import { FakeAmazon } from './testing/fake-amazon.js';
 import { FakeShopify } from './testing/fake-shopify.js';
 import { FakeWebhookReceiver } from './testing/fake-webhook.js';
-import { amazonConnector } from '../../protocols/channels/connectors/amazon.js';
-import { backoffMs } from '../../protocols/channels/connectors/http.js';
-import { shopifyConnector, throttleWaitMs } from '../../protocols/channels/connectors/shopify.js';
-import { systemClock } from '../../protocols/channels/connectors/types.js';
-import { webhookConnector } from '../../protocols/channels/connectors/webhook.js';
+import { amazonConnector } from '../../connectors/amazon.js';
+import { backoffMs } from '../../connectors/http.js';
+import { shopifyConnector, throttleWaitMs } from '../../connectors/shopify.js';
+import { systemClock } from '../../connectors/types.js';
+import { webhookConnector } from '../../connectors/webhook.js';
 
 const TOKEN = 'shpat_0123456789abcdef-secret';
 const LOC = 'gid://shopify/Location/1';

@@ -17,4 +17,4 @@ export {
 } from './orders.js';
 export { ledgerAvailability, ledgerReservations } from './ledger-port.js';
 export { channelRoutes, type ChannelRoutesOptions } from './routes.js';
-export { createConnector, type Connector, type PushItem, type PushOutcome } from '../../protocols/channels/connectors/index.js';
+export { createConnector, type Connector, type PushItem, type PushOutcome } from '../../connectors/index.js';

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../protocols/logging/index.js';
 import { ChannelConfigError, type ChannelConfig } from '../../protocols/channels/config.js';
-import { createConnector, type Connector } from '../../protocols/channels/connectors/index.js';
+import { createConnector, type Connector } from '../../connectors/index.js';
 import { ledgerAvailability } from './ledger-port.js';
 import { ChannelSync } from './sync.js';
 import { FakeWebhookReceiver } from './testing/fake-webhook.js';

@@ -1,7 +1,7 @@
 // hub/channels/testing — a webhook receiver as a customer would write one: it checks X-Dockgate-Signature over the
 // raw body, dedups by Idempotency-Key, and answers GET ?item= with what it currently shows.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { WebhookPush } from '../../../protocols/channels/connectors/webhook.js';
+import type { WebhookPush } from '../../../connectors/webhook.js';
 import { json, startLocalServer, type LocalServer } from './server.js';
 
 export class FakeWebhookReceiver {

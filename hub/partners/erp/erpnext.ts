@@ -5,7 +5,7 @@
 // a create whose answer was lost is found on the retry instead of being made twice. The document is built (pure) in
 // the transaction that closes the receipt; delivery goes through the partner outbox.
 import type { ErpnextConfig } from '../config.js';
-import { httpRequest } from '../../../protocols/channels/connectors/http.js';
+import { httpRequest } from '../../../connectors/http.js';
 
 export const PURCHASE_RECEIPT = 'Purchase Receipt';
 

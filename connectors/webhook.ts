@@ -1,8 +1,8 @@
-// protocols/channels/connectors — a generic webhook channel: POST JSON quantities to a URL, signed with
+// connectors — a generic webhook channel: POST JSON quantities to a URL, signed with
 // `X-Dockgate-Signature: sha256=<hex HMAC-SHA256 of the body>`, carrying the push's idempotency key.
 import { createHmac } from 'node:crypto';
-import type { Logger } from '../../logging/index.js';
-import type { HttpSettings, WebhookSettings } from '../config.js';
+import type { Logger } from '../protocols/logging/index.js';
+import type { HttpSettings, WebhookSettings } from '../protocols/channels/config.js';
 import { httpRequest, retryAfterMs, withRetries } from './http.js';
 import type { Clock, Connector, PushItem, PushOutcome, ReadItem, ReadOutcome } from './types.js';
 

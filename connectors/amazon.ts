@@ -1,7 +1,7 @@
-// protocols/channels/connectors — Amazon SP-API Listings Items 2021-08-01: `patchListingsItem` replacing
+// connectors — Amazon SP-API Listings Items 2021-08-01: `patchListingsItem` replacing
 // /attributes/fulfillment_availability, and getListingsItem with includedData=fulfillmentAvailability to read back.
-import type { Logger } from '../../logging/index.js';
-import type { AmazonSettings, HttpSettings } from '../config.js';
+import type { Logger } from '../protocols/logging/index.js';
+import type { AmazonSettings, HttpSettings } from '../protocols/channels/config.js';
 import { httpRequest, retryAfterMs, withRetries, type TryVerdict } from './http.js';
 import type { Clock, Connector, PushItem, PushOutcome, ReadItem, ReadOutcome } from './types.js';
 

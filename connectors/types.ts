@@ -1,4 +1,4 @@
-// protocols/channels/connectors — the shape every sales-channel connector has: push absolute quantities, read them back.
+// connectors — the shape every sales-channel connector has: push absolute quantities, read them back.
 
 /** One SKU's quantity to set on a channel. */
 export interface PushItem {

@@ -1,6 +1,6 @@
-// protocols/channels/connectors — pick a connector for a configured channel.
-import type { Logger } from '../../logging/index.js';
-import type { ChannelConfig } from '../config.js';
+// connectors — pick a connector for a configured channel.
+import type { Logger } from '../protocols/logging/index.js';
+import type { ChannelConfig } from '../protocols/channels/config.js';
 import { amazonConnector } from './amazon.js';
 import { DEFAULT_HTTP } from './http.js';
 import { shopifyConnector } from './shopify.js';

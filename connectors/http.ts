@@ -1,8 +1,8 @@
-// protocols/channels/connectors — plain HTTP for connectors: one request with a timeout, and the retry loop that repeats
+// connectors — plain HTTP for connectors: one request with a timeout, and the retry loop that repeats
 // one logical push (same idempotency key) after timeouts, 5xx and throttling, with capped exponential back-off.
-import type { Logger } from '../../logging/index.js';
-import { backoffDelay } from '../../../runtime/backoff.js';
-import type { HttpSettings } from '../config.js';
+import type { Logger } from '../protocols/logging/index.js';
+import { backoffDelay } from '../runtime/backoff.js';
+import type { HttpSettings } from '../protocols/channels/config.js';
 import type { Clock } from './types.js';
 
 export interface HttpAnswer {

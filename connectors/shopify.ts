@@ -1,7 +1,7 @@
-// protocols/channels/connectors — Shopify Admin GraphQL: `inventorySetQuantities` (name "available", compare-and-set with
+// connectors — Shopify Admin GraphQL: `inventorySetQuantities` (name "available", compare-and-set with
 // changeFromQuantity, `@idempotent(key:)` as API 2026-04 requires) and the inventoryLevel read; cost-bucket throttling.
-import type { Logger } from '../../logging/index.js';
-import type { HttpSettings, ShopifySettings } from '../config.js';
+import type { Logger } from '../protocols/logging/index.js';
+import type { HttpSettings, ShopifySettings } from '../protocols/channels/config.js';
 import { httpRequest, retryAfterMs, withRetries, type TryVerdict } from './http.js';
 import type { Clock, Connector, PushItem, PushOutcome, ReadItem, ReadOutcome } from './types.js';
 
