@@ -7,6 +7,7 @@ import { WIRE_VERSION, isoTs, newEventId, topics, type HubStatus } from '../prot
 import { componentLogger, type Logger } from '../protocols/logging/index.js';
 import { ConfigError } from '../protocols/config/index.js';
 import type { ApiContext } from './api/context.js';
+import { idempotencyMigrations } from './api/idempotency.js';
 import { buildApi, type ApiOptions } from './api/server.js';
 import { startBroker, type RunningBroker } from './broker/broker.js';
 import { connectExternalMqtt, type ExternalHubMqtt } from './broker/external-mqtt.js';
@@ -31,7 +32,7 @@ import type { StatusService } from './status/service.js';
 export const HUB_VERSION = '0.1.0';
 
 /** Every module's schema, in the order they are applied. */
-export const HUB_MIGRATIONS: readonly MigrationSet[] = [ledgerMigrations, ingestMigrations, doorsMigrations, opsMigrations];
+export const HUB_MIGRATIONS: readonly MigrationSet[] = [ledgerMigrations, ingestMigrations, doorsMigrations, opsMigrations, idempotencyMigrations];
 
 export interface HubModules {
   /** Extra migration sets (receiving, channels …), applied after the core ones. */
