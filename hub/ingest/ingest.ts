@@ -211,7 +211,6 @@ export class Ingest {
         this.groups.rolledBack++;
       }
       if (taken) {
-        this.opts.writes?.succeeded('ingest');
         this.groups.committed++;
         this.groups.messages += items.length;
         taken.forEach((t) => t.count());
@@ -251,7 +250,6 @@ export class Ingest {
       this.noteFailure(topic, payload, err as Error);
       throw err;
     }
-    this.opts.writes?.succeeded('ingest');
     taken.count();
     return taken.outcome;
   }
@@ -267,7 +265,6 @@ export class Ingest {
       this.noteBatchFailure(topic, batch, err as Error);
       throw err;
     }
-    this.opts.writes?.succeeded('ingest');
     this.gw(batch.gateway).received += batch.events.length;
     this.countBatch(topic, batch, outcome);
     return outcome;
@@ -386,6 +383,8 @@ export class Ingest {
 
   /** After the commit that holds the batch. */
   private countBatch(topic: string, batch: EventBatch, outcome: BatchOutcome): void {
+    // A batch of events committed (new rows, not a status row updated in place): the database writes again.
+    this.opts.writes?.succeeded('ingest');
     this.acks.committed(batch.gateway, batch.stream);
     this.failures.delete(this.failureKey(topic, batch));
     const s = this.gw(batch.gateway);

@@ -1,5 +1,5 @@
 // hub/status — what the hub's real writes say about the database: the last storage error (disk full, I/O error, read-
-// only file system …) of each writer (ingest, the REST API), cleared by that writer's next successful write. The status
+// only file system …) of each writer (ingest, the REST API), cleared by that writer's next commit (see succeeded). The status
 // probe's own small write is not enough: updating one existing row can still succeed on a full disk while every
 // insert that needs a new page fails (SQLITE_FULL).
 
@@ -30,8 +30,13 @@ export class WriteHealth {
     return true;
   }
 
+  /**
+   * A write of `writer` committed. An ingest batch of events (new rows in several tables) also clears a REST failure:
+   * the database grows again, even if no REST client tries once more. A REST success clears only REST's own failure.
+   */
   succeeded(writer: Writer): void {
-    this.failing.delete(writer);
+    if (writer === 'ingest') this.failing.clear();
+    else this.failing.delete(writer);
   }
 
   /** The oldest failure not yet followed by a success of its writer, if any. */
