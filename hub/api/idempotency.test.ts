@@ -4,6 +4,7 @@
 // a 409 naming the key, and changes nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hubModules } from '../modules.js';
+import { KEEP_DAYS } from './idempotency.js';
 import { call, epc } from '../status/test-support.js';
 import { startTestHub, type TestHub } from '../testing/harness.js';
 
@@ -118,6 +119,19 @@ describe('idempotent POSTs: same key and body answer the original result, anothe
     const otherShipment = await api('POST', '/api/v1/shipments', { ...shipment, lines: [{ sku: 'Q', qty: 2 }] });
     expect(otherShipment.status).toBe(409);
     expect(otherShipment.body).toMatchObject({ field: 'id' });
+  });
+
+  it('keeps an answer KEEP_DAYS days: a retry after that runs again (the move id made from the key still posts nothing twice)', async () => {
+    const body = { sku: 'Q', qty: 1, from: 'adjustment', to: 'stock', reason: 'adjustment', note: 'old' };
+    const first = await api('POST', '/api/v1/moves', body, 'mv-old');
+    expect(first.status).toBe(201);
+    now += (KEEP_DAYS + 1) * 24 * HOUR;
+    expect((await api('POST', '/api/v1/moves', { ...body, note: 'trigger' }, 'mv-new')).status).toBe(201); // prunes
+    const kept = t.hub.db.prepare("SELECT COUNT(*) FROM idempotency_keys WHERE key = 'mv-old'").pluck().get();
+    expect(kept).toBe(0);
+    const later = await api('POST', '/api/v1/moves', body, 'mv-old');
+    expect(later.status).toBe(200); // the ledger's own idempotency: the same move, not a second one
+    expect(later.body.id).toBe(first.body.id);
   });
 
   it('a keyed failure is not kept: the same key runs again once the cause is fixed', async () => {

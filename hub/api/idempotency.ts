@@ -1,7 +1,7 @@
 // hub/api — Idempotency-Key requests: the first success under a key is kept (a hash of its validated body and its
 // answer), so a retry with the same key and the same body answers exactly what the first one did, whatever changed
 // since (the clock, a default location, where the units are now); the same key with another body is a 409 naming the
-// key. Keys are per route. Failures are not kept: a retry after a 4xx runs again.
+// key. Keys are per route and kept KEEP_DAYS days. Failures are not kept: a retry after a 4xx runs again.
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db, MigrationSet } from '../db/database.js';
@@ -21,13 +21,18 @@ export const idempotencyMigrations: MigrationSet = {
         answer      TEXT NOT NULL,   -- JSON
         at_ms       INTEGER NOT NULL,
         PRIMARY KEY (route, key)
-      ) WITHOUT ROWID;`,
+      ) WITHOUT ROWID;
+      CREATE INDEX idempotency_keys_at ON idempotency_keys (at_ms);`,
     },
   ],
 };
 
+/** How long a key's answer is kept; a retry later than that runs again (a move id made from the key still stops a
+ * second move). */
+export const KEEP_DAYS = 30;
+
 /** JSON with object keys sorted and undefined members left out: the same body in any key order is the same text. */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_k, v: unknown) => {
     if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
     const o = v as Record<string, unknown>;
@@ -35,12 +40,12 @@ export function canonicalJson(value: unknown): string {
   });
 }
 
-export function bodyHash(body: unknown): string {
+function bodyHash(body: unknown): string {
   return createHash('sha256').update(canonicalJson(body ?? null)).digest('hex');
 }
 
 /** The request's Idempotency-Key header (the route's header schema already bounds it). */
-export function idempotencyKeyOf(req: FastifyRequest): string {
+function idempotencyKeyOf(req: FastifyRequest): string {
   const key = req.headers['idempotency-key'];
   if (typeof key !== 'string' || key === '') throw new ApiError(400, 'Idempotency-Key header is required', 'idempotency-key');
   return key;
@@ -70,6 +75,8 @@ export function keyedOnce<T>(db: Db, route: string, key: string, body: unknown, 
       return { status: kept.status, body: JSON.parse(kept.answer) as T, replayed: true };
     }
     const done = work();
+    // Forget the oldest answers, a few at a time, so the table stays bounded by what KEEP_DAYS of requests hold.
+    db.prepare('DELETE FROM idempotency_keys WHERE (route, key) IN (SELECT route, key FROM idempotency_keys WHERE at_ms < ? LIMIT 16)').run(nowMs - KEEP_DAYS * 86_400_000);
     db.prepare('INSERT INTO idempotency_keys (route, key, body_sha256, status, answer, at_ms) VALUES (?, ?, ?, ?, ?, ?)').run(route, key, hash, done.status, JSON.stringify(done.body), nowMs);
     return { ...done, replayed: false };
   })();
