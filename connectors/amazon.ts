@@ -1,8 +1,8 @@
 // connectors — Amazon SP-API Listings Items 2021-08-01: `patchListingsItem` replacing
 // /attributes/fulfillment_availability, and getListingsItem with includedData=fulfillmentAvailability to read back.
 import type { Logger } from '../protocols/logging/index.js';
-import type { AmazonSettings, HttpSettings } from '../protocols/channels/config.js';
-import { httpRequest, retryAfterMs, withRetries, type TryVerdict } from './http.js';
+import type { AmazonSettings } from '../protocols/channels/config.js';
+import { httpRequest, type HttpBehaviour, retryAfterMs, withRetries, type TryVerdict } from './http.js';
 import type { Clock, Connector, PushItem, PushOutcome, ReadItem, ReadOutcome } from './types.js';
 
 interface Issue {
@@ -46,7 +46,7 @@ function errorText(text: string): string {
 /** Amazon's per-operation rate is 5 requests/s: pushes of a batch go out at most this many at once. */
 const CONCURRENCY = 5;
 
-export function amazonConnector(settings: AmazonSettings, http: HttpSettings, clock: Clock, log: Logger): Connector {
+export function amazonConnector(settings: AmazonSettings, http: HttpBehaviour, clock: Clock, log: Logger): Connector {
   const base = settings.endpoint.replace(/\/+$/, '');
   const headers = { 'content-type': 'application/json', accept: 'application/json', 'x-amz-access-token': settings.accessToken };
   const itemUrl = (sellerSku: string, extra = '') =>
@@ -78,7 +78,7 @@ export function amazonConnector(settings: AmazonSettings, http: HttpSettings, cl
     // A replace of an absolute quantity is idempotent by itself: repeating it after a timeout cannot double-apply.
     const r = await withRetries(
       async () => {
-        const res = await httpRequest('PATCH', itemUrl(it.item), headers, body, http.timeoutMs);
+        const res = await httpRequest('PATCH', itemUrl(it.item), headers, body, http.timeoutMs, http.signal);
         return verdictOf<SubmissionResponse>(res.status, res.headers, res.text, (b) => ({ done: b }));
       },
       http,
@@ -101,7 +101,7 @@ export function amazonConnector(settings: AmazonSettings, http: HttpSettings, cl
     type Got = { sku: string; fulfillmentAvailability?: Array<{ fulfillmentChannelCode: string; quantity?: number }> };
     const r = await withRetries(
       async () => {
-        const res = await httpRequest('GET', itemUrl(it.item, '&includedData=fulfillmentAvailability'), headers, undefined, http.timeoutMs);
+        const res = await httpRequest('GET', itemUrl(it.item, '&includedData=fulfillmentAvailability'), headers, undefined, http.timeoutMs, http.signal);
         return verdictOf<Got>(res.status, res.headers, res.text, (b) => ({ done: b }));
       },
       http,

@@ -11,24 +11,61 @@ export interface HttpAnswer {
   text: string;
 }
 
+/**
+ * The hub is stopping: a request in flight or a back-off wait was cut short. Not a channel failure: the push it
+ * belonged to stays outstanding (with its key) and is sent again at the next start.
+ */
+export class StopAbort extends Error {
+  constructor() {
+    super('stopped: the hub is shutting down');
+    this.name = 'StopAbort';
+  }
+}
+
+/** A connector's HTTP behaviour: the channel's settings and the signal the sync aborts at shutdown. */
+export type HttpBehaviour = HttpSettings & { signal?: AbortSignal };
+
+/** Wait `ms`, or throw StopAbort as soon as `signal` aborts. */
+export async function pause(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
+  if (!signal) return clock.sleep(ms);
+  if (signal.aborted) throw new StopAbort();
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_r, reject) => {
+    onAbort = () => reject(new StopAbort());
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([clock.sleep(ms), aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort!);
+  }
+}
+
 export class HttpFailure extends Error {
   constructor(readonly kind: 'timeout' | 'network', message: string) {
     super(message);
   }
 }
 
-/** One HTTP request. Throws HttpFailure on timeout or a broken connection; any HTTP status is an answer. */
+/**
+ * One HTTP request. Throws HttpFailure on timeout or a broken connection, StopAbort when `stop` aborts (the hub
+ * stopping: the connection is closed at once); any HTTP status is an answer.
+ */
 export async function httpRequest(
   method: string,
   url: string,
   headers: Record<string, string>,
   body: string | undefined,
   timeoutMs: number,
+  stop?: AbortSignal,
 ): Promise<HttpAnswer> {
+  if (stop?.aborted) throw new StopAbort();
+  const timeout = AbortSignal.timeout(timeoutMs);
   try {
-    const res = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(url, { method, headers, body, signal: stop ? AbortSignal.any([timeout, stop]) : timeout });
     return { status: res.status, headers: res.headers, text: await res.text() };
   } catch (err) {
+    if (stop?.aborted) throw new StopAbort();
     const e = err as Error & { cause?: { code?: string } };
     if (e.name === 'TimeoutError' || e.name === 'AbortError') throw new HttpFailure('timeout', `no answer within ${timeoutMs} ms`);
     throw new HttpFailure('network', e.cause?.code ?? e.message);
@@ -64,7 +101,7 @@ const MAX_THROTTLE_WAITS = 50;
  */
 export async function withRetries<T>(
   once: (tryNo: number) => Promise<TryVerdict<T>>,
-  http: HttpSettings,
+  http: HttpBehaviour,
   clock: Clock,
   log: Logger,
   what: Record<string, unknown>,
@@ -87,7 +124,7 @@ export async function withRetries<T>(
     if (tries >= http.maxTries) break;
     const wait = verdict.waitMs ?? backoffMs(tries, http.backoffBaseMs, http.backoffMaxMs, Math.random());
     log.warn({ ...what, tries, throttles, waitMs: wait, reason: verdict.retry }, 'channel request will be retried');
-    await clock.sleep(wait);
+    await pause(clock, wait, http.signal);
   }
   return { gaveUp: last };
 }

@@ -10,8 +10,9 @@ import { webhookConnector } from './webhook.js';
 export type { Clock, Connector, PushItem, PushOutcome, ReadItem, ReadOutcome } from './types.js';
 export { systemClock } from './types.js';
 
-export function createConnector(c: ChannelConfig, log: Logger, clock: Clock = systemClock): Connector {
-  const http = { ...DEFAULT_HTTP, ...c.http };
+/** `stop`: aborted when the hub stops; requests in flight and back-off waits then end at once (StopAbort). */
+export function createConnector(c: ChannelConfig, log: Logger, clock: Clock = systemClock, stop?: AbortSignal): Connector {
+  const http = { ...DEFAULT_HTTP, ...c.http, ...(stop ? { signal: stop } : {}) };
   const clog = log.child({ channel: c.id, connector: c.connector });
   switch (c.connector) {
     case 'shopify':

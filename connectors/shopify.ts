@@ -1,8 +1,8 @@
 // connectors — Shopify Admin GraphQL: `inventorySetQuantities` (name "available", compare-and-set with
 // changeFromQuantity, `@idempotent(key:)` as API 2026-04 requires) and the inventoryLevel read; cost-bucket throttling.
 import type { Logger } from '../protocols/logging/index.js';
-import type { HttpSettings, ShopifySettings } from '../protocols/channels/config.js';
-import { httpRequest, retryAfterMs, withRetries, type TryVerdict } from './http.js';
+import type { ShopifySettings } from '../protocols/channels/config.js';
+import { httpRequest, pause, type HttpBehaviour, retryAfterMs, withRetries, type TryVerdict } from './http.js';
 import type { Clock, Connector, PushItem, PushOutcome, ReadItem, ReadOutcome } from './types.js';
 
 export const SET_AVAILABLE_MUTATION = `mutation DockgateSetAvailable($input: InventorySetQuantitiesInput!, $idempotencyKey: String!) {
@@ -49,7 +49,7 @@ function quantityIndex(field: string[] | null): number | undefined {
   return Number.isInteger(n) ? n : undefined;
 }
 
-export function shopifyConnector(settings: ShopifySettings, http: HttpSettings, clock: Clock, log: Logger): Connector {
+export function shopifyConnector(settings: ShopifySettings, http: HttpBehaviour, clock: Clock, log: Logger): Connector {
   const url = `${settings.endpoint.replace(/\/+$/, '')}/admin/api/${settings.apiVersion}/graphql.json`;
   const headers = { 'content-type': 'application/json', accept: 'application/json', 'x-shopify-access-token': settings.accessToken };
   // What the last answer said of the bucket, to wait before asking rather than after being refused.
@@ -60,13 +60,13 @@ export function shopifyConnector(settings: ShopifySettings, http: HttpSettings, 
     const { status, at, cost } = bucket;
     const restored = Math.min(status.maximumAvailable, status.currentlyAvailable + ((clock.now() - at) / 1000) * status.restoreRate);
     const wait = throttleWaitMs(cost, { ...status, currentlyAvailable: restored });
-    if (wait > 0) await clock.sleep(wait);
+    if (wait > 0) await pause(clock, wait, http.signal);
   }
 
   /** One GraphQL POST, turned into a verdict: done with the parsed body, or retry (5xx, 429, THROTTLED). */
   async function post(body: string): Promise<TryVerdict<GqlResponse | { fatal: string }>> {
     await waitForBucket();
-    const res = await httpRequest('POST', url, headers, body, http.timeoutMs);
+    const res = await httpRequest('POST', url, headers, body, http.timeoutMs, http.signal);
     if (res.status === 429) return { retry: 'HTTP 429', waitMs: retryAfterMs(res.headers) ?? 1000, throttled: true };
     if (res.status >= 500) return { retry: `HTTP ${res.status}` };
     if (res.status !== 200) return { done: { fatal: `HTTP ${res.status}: ${res.text.slice(0, 200)}` } };

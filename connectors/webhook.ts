@@ -2,8 +2,8 @@
 // `X-Dockgate-Signature: sha256=<hex HMAC-SHA256 of the body>`, carrying the push's idempotency key.
 import { createHmac } from 'node:crypto';
 import type { Logger } from '../protocols/logging/index.js';
-import type { HttpSettings, WebhookSettings } from '../protocols/channels/config.js';
-import { httpRequest, retryAfterMs, withRetries } from './http.js';
+import type { WebhookSettings } from '../protocols/channels/config.js';
+import { httpRequest, type HttpBehaviour, retryAfterMs, withRetries } from './http.js';
 import type { Clock, Connector, PushItem, PushOutcome, ReadItem, ReadOutcome } from './types.js';
 
 export const SIGNATURE_HEADER = 'x-dockgate-signature';
@@ -19,7 +19,7 @@ export interface WebhookPush {
   items: Array<{ sku: string; item: string; quantity: number; from: number | null }>;
 }
 
-export function webhookConnector(settings: WebhookSettings, http: HttpSettings, clock: Clock, log: Logger): Connector {
+export function webhookConnector(settings: WebhookSettings, http: HttpBehaviour, clock: Clock, log: Logger): Connector {
   async function push(items: readonly PushItem[], key: string): Promise<PushOutcome[]> {
     // The body is built once: every retry sends the same bytes, the same signature and the same key.
     const payload: WebhookPush = {
@@ -31,7 +31,7 @@ export function webhookConnector(settings: WebhookSettings, http: HttpSettings, 
     const headers = { 'content-type': 'application/json', 'idempotency-key': key, [SIGNATURE_HEADER]: signBody(settings.secret, body) };
     const r = await withRetries<{ fatal: string } | { ok: true }>(
       async () => {
-        const res = await httpRequest('POST', settings.url, headers, body, http.timeoutMs);
+        const res = await httpRequest('POST', settings.url, headers, body, http.timeoutMs, http.signal);
         if (res.status === 429) return { retry: 'HTTP 429', waitMs: retryAfterMs(res.headers), throttled: true };
         if (res.status >= 500) return { retry: `HTTP ${res.status}` };
         if (res.status >= 200 && res.status < 300) return { done: { ok: true } };
@@ -56,7 +56,7 @@ export function webhookConnector(settings: WebhookSettings, http: HttpSettings, 
       const url = `${settings.readUrl}${settings.readUrl.includes('?') ? '&' : '?'}item=${encodeURIComponent(it.item)}`;
       const r = await withRetries<{ quantity: number | null; error?: string }>(
         async () => {
-          const res = await httpRequest('GET', url, { accept: 'application/json' }, undefined, http.timeoutMs);
+          const res = await httpRequest('GET', url, { accept: 'application/json' }, undefined, http.timeoutMs, http.signal);
           if (res.status >= 500 || res.status === 429) return { retry: `HTTP ${res.status}` };
           if (res.status !== 200) return { done: { quantity: null, error: `HTTP ${res.status}` } };
           const q = (JSON.parse(res.text) as { quantity?: unknown }).quantity;

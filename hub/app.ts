@@ -7,6 +7,7 @@ import { WIRE_VERSION, isoTs, newEventId, topics, type HubStatus } from '../prot
 import { componentLogger, type Logger } from '../protocols/logging/index.js';
 import { ConfigError } from '../protocols/config/index.js';
 import type { ApiContext } from './api/context.js';
+import { idempotencyMigrations } from './api/idempotency.js';
 import { buildApi, type ApiOptions } from './api/server.js';
 import { startBroker, type RunningBroker } from './broker/broker.js';
 import { connectExternalMqtt, type ExternalHubMqtt } from './broker/external-mqtt.js';
@@ -27,11 +28,12 @@ import { opsMigrations } from './status/exceptions.js';
 import { createOpsSurface } from './status/ops-surface.js';
 import type { OpsProviders } from './status/providers.js';
 import type { StatusService } from './status/service.js';
+import { WriteHealth } from './status/write-health.js';
 
 export const HUB_VERSION = '0.1.0';
 
 /** Every module's schema, in the order they are applied. */
-export const HUB_MIGRATIONS: readonly MigrationSet[] = [ledgerMigrations, ingestMigrations, doorsMigrations, opsMigrations];
+export const HUB_MIGRATIONS: readonly MigrationSet[] = [ledgerMigrations, ingestMigrations, doorsMigrations, opsMigrations, idempotencyMigrations];
 
 export interface HubModules {
   /** Extra migration sets (receiving, channels …), applied after the core ones. */
@@ -174,8 +176,9 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
 
     const events = new AppliedEventBus(db, clock, log);
     const apply = events.wrap(doors.apply);
-    const ingest = new Ingest({ db, mqtt, site: config.site, clockWindowMs: config.status.clockWindowS * 1000, apply, batchScope: withBatchedInvariants, refuse: doors.refusal, clock, logger });
-    const ctx: ApiContext = { db, clock, log: logger, doors: doors.store, ingest: new IngestStore(db, config.site, apply, withBatchedInvariants, doors.refusal), sendCommand };
+    const writes = new WriteHealth();
+    const ingest = new Ingest({ db, mqtt, site: config.site, clockWindowMs: config.status.clockWindowS * 1000, apply, batchScope: withBatchedInvariants, refuse: doors.refusal, clock, logger, writes });
+    const ctx: ApiContext = { db, clock, log: logger, doors: doors.store, ingest: new IngestStore(db, config.site, apply, withBatchedInvariants, doors.refusal), sendCommand, writes };
     const ops = createOpsSurface({ config, api: ctx, ingest, mqtt, broker, bus: events, version: HUB_VERSION, startedAt, log: logger });
     const http = await buildApi(ctx, { setup: ops.setup, plugins: [...ops.plugins, ...(modules.api ?? [])], trustProxy: config.http.trustedProxies, ...(ops.https ? { https: ops.https } : {}) });
 

@@ -3,6 +3,7 @@ import type { Logger } from '../../protocols/logging/index.js';
 import type { Db } from '../db/database.js';
 import type { DoorStore } from '../doors/store.js';
 import type { IngestStore } from '../ingest/store.js';
+import type { WriteHealth } from '../status/write-health.js';
 
 export interface ApiContext {
   db: Db;
@@ -12,4 +13,6 @@ export interface ApiContext {
   ingest: IngestStore;
   /** Publish a command to a gateway (door mode hints, lights). */
   sendCommand?: (gateway: string, command: Record<string, unknown>) => Promise<void>;
+  /** Real writes' storage failures (ingest, REST), for /ready and the status verdict. */
+  writes?: WriteHealth;
 }

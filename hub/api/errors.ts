@@ -41,11 +41,15 @@ export function errorBody(statusCode: number, message: string, field?: string, c
   return { statusCode, error: REASONS[statusCode] ?? 'Error', message, ...(field ? { field } : {}), ...(code ? { code } : {}) };
 }
 
-export function installErrorHandler(app: FastifyInstance, log: Logger): void {
+/** `onServerError`: told of every error answered with a 500 (the status counts the database's storage errors). */
+export function installErrorHandler(app: FastifyInstance, log: Logger, onServerError?: (err: Error) => void): void {
   app.setErrorHandler((err: FastifyError | LedgerError | ApiError, req, reply) => {
     if (err instanceof LedgerError) {
       const status = LEDGER_STATUS[err.code];
-      if (status >= 500) log.error({ err, url: req.url }, 'ledger invariant failed');
+      if (status >= 500) {
+        log.error({ err, url: req.url }, 'ledger invariant failed');
+        onServerError?.(err);
+      }
       return reply.status(status).send(errorBody(status, err.message, err.field, err.code));
     }
     if (err instanceof ApiError) return reply.status(err.statusCode).send(errorBody(err.statusCode, err.message, err.field));
@@ -59,7 +63,10 @@ export function installErrorHandler(app: FastifyInstance, log: Logger): void {
       return reply.status(400).send(errorBody(400, `${fe.validationContext ?? 'request'}${first?.instancePath ?? ''} ${message}`.trim(), field));
     }
     const status = fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500 ? fe.statusCode : 500;
-    if (status >= 500) log.error({ err, url: req.url }, 'request failed');
+    if (status >= 500) {
+      log.error({ err, url: req.url }, 'request failed');
+      onServerError?.(err);
+    }
     return reply.status(status).send(errorBody(status, status >= 500 ? 'internal error: see the hub log' : fe.message));
   });
   app.setNotFoundHandler((req, reply) => reply.status(404).send(errorBody(404, `no route ${req.method} ${req.url.split('?')[0]}`)));

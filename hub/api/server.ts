@@ -27,7 +27,14 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
     ...(opts.https ? { https: opts.https } : {}),
     ...(opts.trustProxy?.length ? { trustProxy: [...opts.trustProxy] } : {}),
   });
-  installErrorHandler(app, ctx.log);
+  installErrorHandler(app, ctx.log, (err) => ctx.writes?.failed('api', err, ctx.clock()));
+  const writes = ctx.writes;
+  if (writes) {
+    // A change the API answered without error has committed: the database writes again.
+    app.addHook('onResponse', async (req, reply) => {
+      if (req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'OPTIONS' && reply.statusCode < 400) writes.succeeded('api');
+    });
+  }
   installValidation(app as unknown as FastifyInstance);
   app.addContentTypeParser(['text/csv', 'text/plain'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
   for (const plugin of opts.setup ?? []) await plugin(app as unknown as FastifyInstance, ctx);

@@ -8,7 +8,7 @@ import type { Db } from '../db/database.js';
 import { DEFAULT_COALESCE, dueSkus, markDirty as mark, type CoalescePolicy, type DirtyMark } from './coalesce.js';
 import { parseChannel, type ChannelConfig } from '../../protocols/channels/config.js';
 import { createConnector } from '../../connectors/index.js';
-import { backoffMs } from '../../connectors/http.js';
+import { backoffMs, StopAbort } from '../../connectors/http.js';
 import { systemClock, type Clock, type Connector, type PushItem, type PushOutcome } from '../../connectors/types.js';
 import { DEFAULT_THRESHOLDS, evaluateHealth, type ChannelHealth, type HealthThresholds } from '../../protocols/channels/health.js';
 import { ChannelMetrics } from './metrics.js';
@@ -103,6 +103,8 @@ export class ChannelSync {
   private periodic: NodeJS.Timeout[] = [];
   private started = false;
   private stopped = false;
+  /** Aborted by stop(): channel requests in flight and back-off waits end at once. */
+  private readonly halt = new AbortController();
   private ticking = false;
   private tickAgain = false;
   readonly stats: SyncStats = { marks: 0, computed: 0, itemsPushed: 0, pushes: 0, unchanged: 0, shadowReads: 0 };
@@ -115,7 +117,7 @@ export class ChannelSync {
     this.thresholds = { ...DEFAULT_THRESHOLDS, ...o.thresholds };
     if (o.registry) this.metrics = new ChannelMetrics(o.registry);
     for (const cfg of o.channels) {
-      const connector = o.connectors?.[cfg.id] ?? createConnector(cfg, o.log, this.clock);
+      const connector = o.connectors?.[cfg.id] ?? createConnector(cfg, o.log, this.clock, this.halt.signal);
       this.lanes.set(cfg.id, this.newLane(cfg, connector));
     }
     this.index();
@@ -146,7 +148,7 @@ export class ChannelSync {
   async upsertChannel(raw: unknown, opts: { where?: string; connector?: Connector; commit?: (cfg: ChannelConfig) => void } = {}): Promise<ChannelConfig> {
     if (this.stopped) throw new Error('channel sync stopped');
     const cfg = parseChannel(raw, opts.where ?? 'channel');
-    const connector = opts.connector ?? createConnector(cfg, this.o.log, this.clock);
+    const connector = opts.connector ?? createConnector(cfg, this.o.log, this.clock, this.halt.signal);
     opts.commit?.(cfg);
     const old = this.lanes.get(cfg.id);
     const oldSkus = old ? Object.keys(old.cfg.skus) : [];
@@ -218,9 +220,13 @@ export class ChannelSync {
     for (const t of this.periodic) t.unref();
   }
 
-  /** Stop the timers and wait for pushes in flight. */
+  /**
+   * Stop the timers, abort channel requests in flight (an unanswered push keeps its stored attempt and key, and is sent
+   * again at the next start) and wait for them to wind up.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.halt.abort();
     for (const t of this.periodic) clearInterval(t);
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     while (this.running.size) await Promise.allSettled([...this.running]);
@@ -435,7 +441,9 @@ export class ChannelSync {
 
   private track(p: Promise<void>): void {
     const tracked = p
-      .catch((err: Error) => this.o.log.error({ err }, 'channel sync step failed'))
+      .catch((err: Error) => {
+        if (!(err instanceof StopAbort)) this.o.log.error({ err }, 'channel sync step failed');
+      })
       .finally(() => {
         this.running.delete(tracked);
         this.rearm();
@@ -458,7 +466,7 @@ export class ChannelSync {
           l.pending.set(b.sku, retryAt);
         }
         l.active--;
-        this.o.log.error({ channel: l.cfg.id, err }, 'reading the channel before the first push failed');
+        if (!(err instanceof StopAbort)) this.o.log.error({ channel: l.cfg.id, err }, 'reading the channel before the first push failed');
         this.pump(l);
         return;
       }
@@ -495,6 +503,11 @@ export class ChannelSync {
       try {
         outcomes = await connector.push(items, key);
       } catch (err) {
+        if (err instanceof StopAbort) {
+          // Unanswered, not failed: the attempt stays stored with its key and is replayed at the next start.
+          this.o.log.info({ channel: id, key, items: items.length }, 'push interrupted by the hub stopping: sent again with the same key at the next start');
+          return;
+        }
         outcomes = items.map((i) => ({ sku: i.sku, status: 'failed', error: `connector error: ${(err as Error).message}` }));
       }
       this.settle(l, key, items, outcomes);

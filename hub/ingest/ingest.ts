@@ -12,6 +12,7 @@ import type { HubMqtt } from '../broker/hub-mqtt.js';
 import type { Db } from '../db/database.js';
 import { Acknowledger } from './acks.js';
 import { believableTimes } from './clock.js';
+import type { WriteHealth } from '../status/write-health.js';
 import { IngestStore, StreamOwnerError, type ApplyFn, type BatchOutcome, type BatchScope, type RefuseFn } from './store.js';
 
 export interface IngestOptions {
@@ -36,6 +37,8 @@ export interface IngestOptions {
   batchScope?: BatchScope;
   /** Events refused before apply (dead-lettered with the reason, see RefuseFn). */
   refuse?: RefuseFn;
+  /** Told of each commit and each storage failure (disk full, I/O error), for /ready and the status verdict. */
+  writes?: WriteHealth;
 }
 
 export interface GatewayIngestStats {
@@ -360,11 +363,13 @@ export class Ingest {
 
   private noteFailure(topic: string, payload: Buffer, err: Error): void {
     const r = parse(topic, payload);
-    if (r.ok && r.kind === 'events') this.noteBatchFailure(topic, r.value, err);
-    else this.log.error({ topic, err: err.message }, 'message could not be stored: not acknowledged, it will be delivered again');
+    if (r.ok && r.kind === 'events') return this.noteBatchFailure(topic, r.value, err);
+    this.opts.writes?.failed('ingest', err, this.clock());
+    this.log.error({ topic, err: err.message }, 'message could not be stored: not acknowledged, it will be delivered again');
   }
 
   private noteBatchFailure(topic: string, batch: EventBatch, err: Error): void {
+    this.opts.writes?.failed('ingest', err, this.clock());
     const key = this.failureKey(topic, batch);
     const attempt = (this.failures.get(key) ?? 0) + 1;
     this.gw(batch.gateway).applyFailures++;
@@ -378,6 +383,8 @@ export class Ingest {
 
   /** After the commit that holds the batch. */
   private countBatch(topic: string, batch: EventBatch, outcome: BatchOutcome): void {
+    // A batch of events committed (new rows, not a status row updated in place): the database writes again.
+    this.opts.writes?.succeeded('ingest');
     this.acks.committed(batch.gateway, batch.stream);
     this.failures.delete(this.failureKey(topic, batch));
     const s = this.gw(batch.gateway);

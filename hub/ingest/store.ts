@@ -1,5 +1,6 @@
 // hub/ingest — the ingest's SQLite side: one transaction per batch that dedupes ids (inbox), tracks each stream's
 // seqs and gaps, and calls the injected apply for every new event; plus dead letters and gateway health rows.
+import { isStorageError } from '../status/write-health.js';
 import { createHash } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import {
@@ -415,6 +416,8 @@ export class IngestStore {
     try {
       return this.db.transaction(() => this.applyOne(e, batch.gateway, ctx, at))();
     } catch (err) {
+      // The disk, not the event: the whole batch rolls back and comes again; nothing good is dead-lettered for it.
+      if (isStorageError(err)) throw err;
       const errors = [{ path: `/events/${index}`, message: `apply failed for event ${e.id}: ${(err as Error).message}` }];
       this.deadLetterEvent(batch, e, 'apply', errors, { stream: e.stream, seq: e.seq, eventId: e.id }, at);
       out.deadLettered++;

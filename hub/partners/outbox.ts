@@ -7,7 +7,7 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../../protocols/logging/index.js';
-import { backoffMs, httpRequest } from '../../connectors/http.js';
+import { backoffMs, httpRequest, StopAbort } from '../../connectors/http.js';
 import { signBody, SIGNATURE_HEADER } from '../../connectors/webhook.js';
 import type { Db } from '../db/database.js';
 import type { PartnerDeliveries } from '../status/providers.js';
@@ -84,6 +84,8 @@ export class PartnerOutbox {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   private stopped = false;
+  /** Aborted by stop(): a delivery in flight ends at once and stays pending, untouched, for the next start. */
+  private readonly halt = new AbortController();
   /** Kinds this process has delivered or tried: their failing gauge shows 0 rather than nothing. */
   private readonly kinds = new Set<string>();
   private readonly pending?: Gauge;
@@ -111,6 +113,7 @@ export class PartnerOutbox {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.halt.abort();
     if (this.timer) clearTimeout(this.timer);
     await this.running;
   }
@@ -121,8 +124,10 @@ export class PartnerOutbox {
     const now = this.o.clock();
     const due = this.o.db.prepare("SELECT * FROM partner_outbox WHERE status = 'pending' AND next_ms <= ? ORDER BY created_ms, key LIMIT 100").all(now) as Row[];
     for (const row of due) {
+      if (this.stopped) break;
       this.kinds.add(row.kind);
-      const { error, answer } = await this.deliver(row);
+      const { error, answer, stopped } = await this.deliver(row);
+      if (stopped) break;
       const at = this.o.clock();
       if (error === undefined) {
         this.o.db.prepare("UPDATE partner_outbox SET status = 'delivered', delivered_ms = ?, attempts = attempts + 1, last_error = NULL, answer = ? WHERE key = ?").run(at, answer ?? null, row.key);
@@ -157,7 +162,7 @@ export class PartnerOutbox {
   }
 
   /** One try: no error when delivered (with what the receiver named it, if it did), else what went wrong. */
-  private async deliver(row: Row): Promise<{ error?: string; answer?: string }> {
+  private async deliver(row: Row): Promise<{ error?: string; answer?: string; stopped?: true }> {
     const target = JSON.parse(row.target) as Target;
     try {
       if ('folder' in target) {
@@ -169,15 +174,16 @@ export class PartnerOutbox {
       }
       if ('erpnext' in target) {
         if (!this.o.erpnext) return { error: 'partners.erp.erpnext is no longer configured: this Purchase Receipt waits until it is' };
-        const r = await deliverPurchaseReceipt(this.o.erpnext, row.body, this.o.timeoutMs ?? 10_000);
+        const r = await deliverPurchaseReceipt(this.o.erpnext, row.body, this.o.timeoutMs ?? 10_000, this.halt.signal);
         return 'error' in r ? { error: r.error } : { answer: 'created' in r ? r.created : r.existed };
       }
       const headers: Record<string, string> = { 'content-type': row.content_type, 'idempotency-key': row.key };
       if (target.secret) headers[SIGNATURE_HEADER] = signBody(target.secret, row.body);
-      const res = await httpRequest('POST', target.url, headers, row.body, this.o.timeoutMs ?? 10_000);
+      const res = await httpRequest('POST', target.url, headers, row.body, this.o.timeoutMs ?? 10_000, this.halt.signal);
       if (res.status >= 200 && res.status < 300) return {};
       return { error: `HTTP ${res.status}: ${res.text.slice(0, 200)}` };
     } catch (err) {
+      if (err instanceof StopAbort) return { stopped: true };
       return { error: (err as Error).message };
     }
   }

@@ -50,9 +50,12 @@ describe('POST /api/v1/putaway, POST /api/v1/variances/resolve, GET /api/v1/me',
     expect(await where('3')).toBe('receiving');
     const stock = (await call<{ stock: Array<{ available: number }> }>(t.hub.url, 'GET', '/api/v1/stock?sku=PAL-1', { token: VIEWER })).body.stock[0]!;
     expect(stock.available).toBe(4);
-    // The same key again: the same moves, nothing doubled.
-    const again = await put({ to: 'stock', units: [{ epc: epc('1') }, { gtin: TEST_GTIN, serial: '2' }, { sscc: SSCC }] }, 'k1');
-    expect(again.body, JSON.stringify(again.body)).toMatchObject({ created: 0, replayed: 4 });
+    // The same key and body again: the original answer, nothing doubled; other units under the key: 409, none moved.
+    const again = await put({ to: 'stock', units: [{ epc: epc('1').toUpperCase() }, { gtin: TEST_GTIN, serial: '2' }, { sscc: SSCC }, { epc: epc('4') }] }, 'k1');
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(r.body);
+    expect((await put({ to: 'stock', units: [{ epc: epc('3') }] }, 'k1')).status).toBe(409);
+    expect(await where('3')).toBe('receiving');
     // A unit already there moves nothing.
     expect((await put({ to: 'stock', units: [{ epc: epc('1') }] }, 'k2')).body).toMatchObject({ created: 0, alreadyThere: [epc('1')] });
   });

@@ -3,7 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../api/actor.js';
 import type { ApiContext } from '../api/context.js';
-import { ApiError } from '../api/errors.js';
+import { answerKeyed } from '../api/idempotency.js';
 import { errors, Move } from '../api/schemas.js';
 import { putAway } from './putaway.js';
 
@@ -36,17 +36,16 @@ export function putawayRoutes() {
             epcs: Type.Array(Type.String()),
             moves: Type.Array(Move),
             created: Type.Integer({ description: 'moves posted by this request' }),
-            replayed: Type.Integer({ description: 'moves an earlier request with the same key posted' }),
+            replayed: Type.Integer({ description: 'moves already posted under this key by a request the hub answered before it kept idempotency answers (0 otherwise: a retry gets the first answer as it was)' }),
             alreadyThere: Type.Array(Type.String(), { description: 'units already at the location: nothing to move' }),
           }),
           ...errors,
         },
       },
-    }, async (req) => {
-      const key = req.headers['idempotency-key'];
-      if (typeof key !== 'string') throw new ApiError(400, 'Idempotency-Key header is required', 'idempotency-key');
+    }, async (req, reply) => {
       const b = req.body as Static<typeof PutawayBody>;
-      return putAway(ctx.db, { key, to: b.to, units: b.units, note: b.note ?? null }, actorOf(req), ctx.clock());
+      const now = ctx.clock();
+      return answerKeyed(req, reply, ctx.db, now, (key) => ({ status: 200, body: putAway(ctx.db, { key, to: b.to, units: b.units, note: b.note ?? null }, actorOf(req), now) }));
     });
   };
 }

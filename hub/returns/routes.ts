@@ -4,7 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../api/actor.js';
 import type { ApiContext } from '../api/context.js';
-import { ApiError } from '../api/errors.js';
+import { answerKeyed } from '../api/idempotency.js';
 import { errors, Move } from '../api/schemas.js';
 import { bookReturn, inspectReturn, waitingReturns } from './returns.js';
 
@@ -21,26 +21,27 @@ const InspectionBody = Type.Object(
 );
 const idem = Type.Object({ 'idempotency-key': Type.String({ minLength: 1, maxLength: 200 }) });
 
-function keyOf(headers: Record<string, unknown>): string {
-  const key = headers['idempotency-key'];
-  if (typeof key !== 'string') throw new ApiError(400, 'Idempotency-Key header is required', 'idempotency-key');
-  return key;
-}
 
 export function returnsRoutes(maxWaitHours: number) {
   return async function routes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
     app.post('/api/v1/returns', {
       schema: { tags: ['returns'], summary: 'Book returned units into a returns location (awaiting inspection, not sellable); Idempotency-Key required', headers: idem, body: ReturnBody, response: { 201: Move, 200: Move, ...errors } },
     }, async (req, reply) => {
-      const r = bookReturn(ctx.db, { key: keyOf(req.headers), ...(req.body as Static<typeof ReturnBody>) }, actorOf(req), ctx.clock());
-      return reply.status(r.status === 'created' ? 201 : 200).send(r.move);
+      const now = ctx.clock();
+      return answerKeyed(req, reply, ctx.db, now, (key) => {
+        const r = bookReturn(ctx.db, { key, ...(req.body as Static<typeof ReturnBody>) }, actorOf(req), now);
+        return { status: r.status === 'created' ? 201 : 200, body: r.move };
+      });
     });
 
     app.post('/api/v1/returns/inspections', {
       schema: { tags: ['returns'], summary: 'Inspect returned units: restock (→ stock) or scrap (→ write-off, expense booked); Idempotency-Key required', headers: idem, body: InspectionBody, response: { 201: Move, 200: Move, ...errors } },
     }, async (req, reply) => {
-      const r = inspectReturn(ctx.db, { key: keyOf(req.headers), ...(req.body as Static<typeof InspectionBody>) }, actorOf(req), ctx.clock());
-      return reply.status(r.status === 'created' ? 201 : 200).send(r.move);
+      const now = ctx.clock();
+      return answerKeyed(req, reply, ctx.db, now, (key) => {
+        const r = inspectReturn(ctx.db, { key, ...(req.body as Static<typeof InspectionBody>) }, actorOf(req), now);
+        return { status: r.status === 'created' ? 201 : 200, body: r.move };
+      });
     });
 
     app.get('/api/v1/returns/waiting', {

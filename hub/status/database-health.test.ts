@@ -1,8 +1,8 @@
 // Health that does not lie: /ready and the status verdict reflect a database that cannot write and a disk that is
 // (nearly) full, measured on the real file system of the real database file.
 import { afterEach, describe, expect, it } from 'vitest';
-import { call } from './test-support.js';
-import { BASE_SITE_YAML, startTestHub, type TestHub } from '../testing/harness.js';
+import { call, epc, passDraft, waitFor } from './test-support.js';
+import { BASE_SITE_YAML, startTestHub, TestGateway, type TestHub } from '../testing/harness.js';
 
 interface Ready { ready: boolean; database: { ok: boolean; error?: string } }
 interface Status { verdict: string; reasons: Array<{ code: string; level: string; message: string }> }
@@ -49,5 +49,37 @@ describe('database health', () => {
       h.hub.db.pragma('query_only = OFF');
     }
     expect((await ready(h)).status).toBe(200);
+  });
+
+  it('is not ready, and down, while the ingest cannot write (SQLITE_FULL through real MQTT); nothing is dead-lettered; ready again once the batch commits', async () => {
+    const h = await start('{ diskDownBytes: 0, diskDegradedBytes: 0 }');
+    expect((await ready(h)).status).toBe(200);
+    // The database may not grow by a page: inserts fail with SQLITE_FULL (a full disk), the status probe's one-row
+    // update still succeeds.
+    const pages = h.hub.db.pragma('page_count', { simple: true }) as number;
+    h.hub.db.pragma(`max_page_count = ${pages}`);
+    const count = (table: string) => h.hub.db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get() as number;
+    const gw = await TestGateway.connect(h.mqttUrl, { stream: 'full-disk', clock: () => now });
+    const events = gw.stamp(Array.from({ length: 300 }, (_, i) => passDraft('door-1', epc(String(i + 1)), 'in', now)));
+    gw.publish(events).catch(() => undefined); // the hub does not acknowledge it: the broker closes the connection
+    const r = await waitFor('/ready 503', async () => {
+      const x = await ready(h);
+      return x.status === 503 ? x : undefined;
+    });
+    expect(r.body.database.error).toMatch(/database write failed \(ingest, .*\): .*SQLITE_FULL/);
+    const s = await status(h);
+    expect(s.verdict).toBe('down');
+    expect(s.reasons.find((x) => x.code === 'database')?.message).toMatch(/SQLITE_FULL/);
+    expect(count('inbox')).toBe(0);
+    expect(count('dead_letters')).toBe(0);
+    gw.client.end(true);
+
+    h.hub.db.pragma('max_page_count = 1073741823'); // space again; the gateway sends the batch again
+    const again = await TestGateway.connect(h.mqttUrl, { stream: 'full-disk', clock: () => now });
+    await again.publish(events);
+    await again.close();
+    expect(count('inbox')).toBe(300);
+    expect((await ready(h)).status).toBe(200);
+    expect((await status(h)).reasons.find((x) => x.code === 'database')).toBeUndefined();
   });
 });

@@ -1,8 +1,10 @@
 // hub/status — is the database really usable: a small real write (throttled) and the free space of its file system.
-// A read that answers is not enough: with the disk full, SELECT 1 works while every ingest and REST write fails.
+// A read that answers is not enough: with the disk full, SELECT 1 works while every ingest and REST write fails; and
+// the probe's one-row update can still succeed while inserts fail, so the real writers' last storage error counts first.
 import { statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Db } from '../db/database.js';
+import type { WriteHealth } from './write-health.js';
 
 export interface DiskThresholds {
   /** Free bytes below which the verdict is degraded. */
@@ -36,6 +38,7 @@ export class DatabaseHealth {
     dbPath: string,
     private readonly thresholds: DiskThresholds,
     private readonly clock: () => number,
+    private readonly writes?: WriteHealth,
     private readonly writeEveryMs = 5_000,
   ) {
     this.dir = dirname(dbPath);
@@ -47,6 +50,8 @@ export class DatabaseHealth {
     } catch (err) {
       return { ok: false, error: (err as Error).message };
     }
+    const failing = this.writes?.current();
+    if (failing) return { ok: false, error: `database write failed (${failing.writer}, since ${new Date(failing.atMs).toISOString()}): ${failing.error}` };
     const now = this.clock();
     if (now - this.lastWriteMs >= this.writeEveryMs || this.lastWriteError !== undefined) {
       this.lastWriteMs = now;

@@ -118,7 +118,7 @@ export class StatusService {
 
   constructor(private readonly d: StatusDeps) {
     const db = d.api.db;
-    this.dbHealth = new DatabaseHealth(db, d.config.database.path, { degradedBytes: d.config.status.diskDegradedBytes, downBytes: d.config.status.diskDownBytes }, d.api.clock);
+    this.dbHealth = new DatabaseHealth(db, d.config.database.path, { degradedBytes: d.config.status.diskDegradedBytes, downBytes: d.config.status.diskDownBytes }, d.api.clock, d.api.writes);
     this.sql = {
       lastPass: db.prepare("SELECT occurred_at AS at, epc, sku, direction, outcome FROM door_activity WHERE door = ? AND kind = 'pass' ORDER BY seq DESC LIMIT 1"),
       deadLetters: db.prepare('SELECT COUNT(*) FROM dead_letters').pluck(),

@@ -12,7 +12,7 @@ describe('verdict (pure)', () => {
 
   it('is ok with nothing wrong, down when the database or broker is', () => {
     expect(evaluate({ ...base, gateways: [gw], neededGateways: new Set(['gw-1']) }).verdict).toBe('ok');
-    expect(evaluate({ ...base, databaseOk: false, databaseError: 'disk I/O error' })).toMatchObject({ verdict: 'down', reasons: [{ code: 'database', message: 'database not answering: disk I/O error' }] });
+    expect(evaluate({ ...base, databaseOk: false, databaseError: 'disk I/O error' })).toMatchObject({ verdict: 'down', reasons: [{ code: 'database', message: 'database down: disk I/O error' }] });
     expect(evaluate({ ...base, brokerUp: false }).verdict).toBe('down');
   });
 

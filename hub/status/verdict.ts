@@ -79,7 +79,7 @@ export function gatewayVerdict(g: GatewayIn, nowMs: number, silentLimitS: number
 
 export function evaluate(s: StatusIn): { verdict: Verdict; reasons: Reason[]; gateways: GatewayVerdict[] } {
   const reasons: Reason[] = [];
-  if (!s.databaseOk) reasons.push({ level: 'down', code: 'database', subject: 'database', message: `database not answering: ${s.databaseError ?? 'unknown error'}` });
+  if (!s.databaseOk) reasons.push({ level: 'down', code: 'database', subject: 'database', message: `database down: ${s.databaseError ?? 'unknown error'}` });
   if (!s.brokerUp) reasons.push({ level: 'down', code: 'broker', subject: 'broker', message: `MQTT broker not up: ${s.brokerDetail ?? 'unknown'}` });
 
   const gateways = s.gateways.map((g) => gatewayVerdict(g, s.nowMs, s.gatewaySilentS));

@@ -115,7 +115,7 @@ export async function operationsRoutes(app: FastifyInstance, ctx: ApiContext): P
     },
   }, async (req) => {
     const q = req.query as { limit?: number; before?: number; open?: boolean; payload?: boolean };
-    if (q.payload && (q.limit ?? 100) > 20) throw new ApiError(400, 'limit: at most 20 dead letters per page with payload=true', 'limit');
+    if (q.payload && (q.limit ?? 20) > 20) throw new ApiError(400, 'limit: at most 20 dead letters per page with payload=true', 'limit');
     const limit = q.limit ?? (q.payload ? 20 : 100);
     const page = ctx.ingest.deadLetterPage({ limit, ...(q.before ? { before: q.before } : {}), ...(q.open ? { open: true } : {}) });
     const deadLetters = q.payload ? page.map((d) => ({ ...d, payload: ctx.ingest.deadLetterById(d.id)!.payload.toString('base64') })) : page;

@@ -4,8 +4,8 @@ import type { FastifyInstance } from 'fastify';
 import { getMove, getStock, listMoves, postMove, recordAudit, valuationReport, type MoveFilter, type MoveReason } from '../../ledger/index.js';
 import { isoTs } from '../../../protocols/events/index.js';
 import { actorOf } from '../actor.js';
+import { answerKeyed } from '../idempotency.js';
 import type { ApiContext } from '../context.js';
-import { ApiError } from '../errors.js';
 import { errors, Move, StockRow } from '../schemas.js';
 import { stockPage } from '../stock-page.js';
 
@@ -72,15 +72,13 @@ export async function stockRoutes(app: FastifyInstance, ctx: ApiContext): Promis
       response: { 201: Move, 200: Move, ...errors },
     },
   }, async (req, reply) => {
-    const key = req.headers['idempotency-key'];
-    if (typeof key !== 'string') throw new ApiError(400, 'Idempotency-Key header is required', 'idempotency-key');
     const b = req.body as typeof ManualMove.static;
     const actor = actorOf(req);
     const now = clock();
-    const id = `api:${key}`;
-    const result = db.transaction(() => {
-      // A retry that leaves occurredAt out again means the time of the first attempt, not of this one: the same body
-      // answers the original move, never a conflict on a default.
+    return answerKeyed(req, reply, db, now, (key) => {
+      const id = `api:${key}`;
+      // A move posted under this key before the hub kept idempotency answers (a database from an older version):
+      // a retry that leaves occurredAt out again means the time of the first attempt, not of this one.
       const occurredAt = b.occurredAt ?? getMove(db, id)?.occurredAt ?? isoTs(now);
       const r = postMove(db, {
         id,
@@ -97,9 +95,8 @@ export async function stockRoutes(app: FastifyInstance, ctx: ApiContext): Promis
         note: b.note,
       }, now);
       if (r.status === 'created') recordAudit(db, { actor, action: 'move.post', target: r.move.id, reason: b.note, payload: b, atMs: now });
-      return r;
-    })();
-    return reply.status(result.status === 'created' ? 201 : 200).send(result.move);
+      return { status: r.status === 'created' ? 201 : 200, body: r.move };
+    });
   });
 
   app.get('/api/v1/valuation', {

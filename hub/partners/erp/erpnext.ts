@@ -85,18 +85,19 @@ export function frappeError(status: number, text: string): string {
 export type ErpnextOutcome = { created: string } | { existed: string } | { error: string };
 
 /** Deliver one Purchase Receipt: find it by our receipt id, else create it. */
-export async function deliverPurchaseReceipt(s: ErpnextConfig, body: string, timeoutMs: number): Promise<ErpnextOutcome> {
+/** `stop`: aborts a request in flight (StopAbort) when the hub stops. */
+export async function deliverPurchaseReceipt(s: ErpnextConfig, body: string, timeoutMs: number, stop?: AbortSignal): Promise<ErpnextOutcome> {
   const doc = JSON.parse(body) as { supplier_delivery_note: string };
   const base = `${s.url.replace(/\/$/, '')}/api/resource/${encodeURIComponent(PURCHASE_RECEIPT)}`;
   const headers = { authorization: `token ${s.apiKey}:${s.apiSecret}`, accept: 'application/json' };
   const filters = JSON.stringify([['supplier_delivery_note', '=', doc.supplier_delivery_note], ['docstatus', '!=', 2]]);
-  const found = await httpRequest('GET', `${base}?filters=${encodeURIComponent(filters)}&fields=${encodeURIComponent('["name"]')}`, headers, undefined, timeoutMs);
+  const found = await httpRequest('GET', `${base}?filters=${encodeURIComponent(filters)}&fields=${encodeURIComponent('["name"]')}`, headers, undefined, timeoutMs, stop);
   if (found.status !== 200) return { error: `looking up: ${frappeError(found.status, found.text)}` };
   const existing = (JSON.parse(found.text) as { data?: Array<{ name?: string }> }).data;
   if (!Array.isArray(existing)) return { error: 'looking up: the answer has no data list' };
   if (existing.length > 1) return { error: `ERPNext holds ${existing.length} Purchase Receipts for ${doc.supplier_delivery_note} (${existing.map((e) => e.name).join(', ')}): cancel the extra ones` };
   if (existing[0]?.name) return { existed: existing[0].name };
-  const made = await httpRequest('POST', base, { ...headers, 'content-type': 'application/json' }, body, timeoutMs);
+  const made = await httpRequest('POST', base, { ...headers, 'content-type': 'application/json' }, body, timeoutMs, stop);
   if (made.status !== 200 && made.status !== 201) return { error: frappeError(made.status, made.text) };
   const name = (JSON.parse(made.text) as { data?: { name?: string } }).data?.name;
   return name ? { created: name } : { error: 'created, but the answer names no document' };
