@@ -167,47 +167,7 @@ export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (ap
     },
   );
 
-  // dockgate-fleet routes a fleet channel's order to the site that will ship it and holds it here: the same all-or-
-  // nothing holds as a hub channel's order, under `fleet:<channel>`, idempotent by order id (docs/fleet.md, Channels).
-  const FleetParams = Type.Object({ channel: ChannelParams.properties.id });
-  app.post<{ Params: Static<typeof FleetParams>; Body: Static<typeof ChannelOrderBody> }>(
-    '/api/v1/fleet-channels/:channel/orders',
-    {
-      schema: {
-        tags: ['channels'],
-        summary: 'A fleet channel\'s order routed to this site: reserves every line here (all or nothing); the same order again answers 200',
-        params: FleetParams,
-        body: ChannelOrderBody,
-        response: { 200: OrderReply, 201: OrderReply, 400: ErrorReply, 409: ErrorReply },
-      },
-    },
-    async (req, reply) => {
-      const channel = fleetOrderChannel(req.params.channel);
-      try {
-        const r = createChannelOrder(deps, channel, { orderId: req.body.orderId, lines: req.body.lines, ...(req.body.holdMinutes ? { holdMs: req.body.holdMinutes * 60_000 } : {}) });
-        return reply.code(r.status === 'created' ? 201 : 200).send({ channel: channel.id, orderId: req.body.orderId, ...r });
-      } catch (err) {
-        if (!(err instanceof ChannelOrderError)) throw err;
-        return replyError(reply, STATUS_OF[err.code] ?? 400, `body.${err.message}`, err.field);
-      }
-    },
-  );
-  app.post<{ Params: Static<typeof FleetParams> & { orderId: string }; Body: Static<typeof CancelOrderBody> }>(
-    '/api/v1/fleet-channels/:channel/orders/:orderId/cancel',
-    {
-      schema: {
-        tags: ['channels'],
-        summary: 'A fleet channel\'s order cancelled (or routed elsewhere): voids its holds here',
-        params: Type.Object({ channel: ChannelParams.properties.id, orderId: OrderId }),
-        body: CancelOrderBody,
-        response: { 200: CancelReply },
-      },
-    },
-    async (req) => {
-      const channel = fleetOrderChannel(req.params.channel);
-      return { channel: channel.id, orderId: req.params.orderId, reservations: cancelChannelOrder(deps, channel, req.params.orderId, req.body.skus, req.body.reason) };
-    },
-  );
+  fleetOrderRoutes(app, deps);
 
   const db = opts.db;
   if (db) {
@@ -336,3 +296,47 @@ export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (ap
     );
   });
 };
+
+// dockgate-fleet routes a fleet channel's order to the site that will ship it and holds it here: the same all-or-
+// nothing holds as a hub channel's order, under `fleet:<channel>`, idempotent by order id (docs/fleet.md, Channels).
+function fleetOrderRoutes(app: FastifyInstance, deps: Parameters<typeof createChannelOrder>[0]): void {
+  const FleetParams = Type.Object({ channel: ChannelParams.properties.id });
+  app.post<{ Params: Static<typeof FleetParams>; Body: Static<typeof ChannelOrderBody> }>(
+    '/api/v1/fleet-channels/:channel/orders',
+    {
+      schema: {
+        tags: ['channels'],
+        summary: 'A fleet channel\'s order routed to this site: reserves every line here (all or nothing); the same order again answers 200',
+        params: FleetParams,
+        body: ChannelOrderBody,
+        response: { 200: OrderReply, 201: OrderReply, 400: ErrorReply, 409: ErrorReply },
+      },
+    },
+    async (req, reply) => {
+      const channel = fleetOrderChannel(req.params.channel);
+      try {
+        const r = createChannelOrder(deps, channel, { orderId: req.body.orderId, lines: req.body.lines, ...(req.body.holdMinutes ? { holdMs: req.body.holdMinutes * 60_000 } : {}) });
+        return reply.code(r.status === 'created' ? 201 : 200).send({ channel: channel.id, orderId: req.body.orderId, ...r });
+      } catch (err) {
+        if (!(err instanceof ChannelOrderError)) throw err;
+        return replyError(reply, STATUS_OF[err.code] ?? 400, `body.${err.message}`, err.field);
+      }
+    },
+  );
+  app.post<{ Params: Static<typeof FleetParams> & { orderId: string }; Body: Static<typeof CancelOrderBody> }>(
+    '/api/v1/fleet-channels/:channel/orders/:orderId/cancel',
+    {
+      schema: {
+        tags: ['channels'],
+        summary: 'A fleet channel\'s order cancelled (or routed elsewhere): voids its holds here',
+        params: Type.Object({ channel: ChannelParams.properties.id, orderId: OrderId }),
+        body: CancelOrderBody,
+        response: { 200: CancelReply },
+      },
+    },
+    async (req) => {
+      const channel = fleetOrderChannel(req.params.channel);
+      return { channel: channel.id, orderId: req.params.orderId, reservations: cancelChannelOrder(deps, channel, req.params.orderId, req.body.skus, req.body.reason) };
+    },
+  );
+}
