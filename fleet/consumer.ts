@@ -152,7 +152,8 @@ export class SiteConsumer {
         await this.idle(this.opts.retryMs);
       }
     }
-    await this.messages?.close().catch(() => undefined);
+    // Stopping never waits on the broker for long: the fleet closes its NATS connection next, which ends the pull.
+    if (this.messages) await Promise.race([this.messages.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
     this.messages = undefined;
   }
 
