@@ -4,7 +4,7 @@
 // signs in with a bearer token when the fleet has tokens and reads GET /api/v1/central.
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { clientAssetsLoader } from '../protocols/web/client-bundle.js';
+import { clientAssetsLoader, clientShell } from '../protocols/web/client-bundle.js';
 
 export const FLEET_CLIENT_ENTRY = fileURLToPath(new URL('./client/main.tsx', import.meta.url));
 const assets = clientAssetsLoader(fileURLToPath(new URL('./public', import.meta.url)), FLEET_CLIENT_ENTRY);
@@ -12,21 +12,7 @@ const assets = clientAssetsLoader(fileURLToPath(new URL('./public', import.meta.
 /** Paths anyone may fetch: the page's shell and bundle (no data in them). */
 export const PAGE_PATHS: readonly string[] = ['/', '/fleet/app.js', '/fleet/app.css'];
 
-export const CENTRAL_HTML = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>dockgate fleet</title>
-<link rel="icon" href="data:,">
-<link rel="stylesheet" href="/fleet/app.css">
-</head>
-<body>
-<div id="app"></div>
-<script type="module" src="/fleet/app.js"></script>
-</body>
-</html>
-`;
+export const CENTRAL_HTML = clientShell('dockgate fleet', '/fleet');
 
 export function centralPageRoutes() {
   return async (app: FastifyInstance): Promise<void> => {

@@ -56,3 +56,22 @@ export function clientAssetsLoader(publicDir: string, entry: string): () => Prom
     return assets;
   };
 }
+
+/** The page a client renders into: its bundle's styles and script from `base` (served by the daemon itself) and #app. */
+export function clientShell(title: string, base: string): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title>
+<link rel="icon" href="data:,">
+<link rel="stylesheet" href="${base}/app.css">
+</head>
+<body>
+<div id="app"></div>
+<script type="module" src="${base}/app.js"></script>
+</body>
+</html>
+`;
+}
