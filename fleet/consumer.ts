@@ -126,13 +126,17 @@ export class SiteConsumer {
       try {
         if (!consumer) {
           consumer = await this.consumer();
+          this.ackedSeq = 0; // a consumer made anew delivers from the start: applied_through tells what is applied
           await this.refresh(consumer);
         }
         if (!this.messages) {
-          const messages = await consumer.consume({ max_messages: this.opts.batch, callback: (m) => this.take(m) });
+          // Missing stream or consumer (an operator deleted them to rebuild): the pull ends, and both are made again.
+          const messages = await consumer.consume({ max_messages: this.opts.batch, abort_on_missing_resource: true, callback: (m) => this.take(m) });
           this.messages = messages;
           void messages.closed().then(() => {
-            if (this.messages === messages) this.messages = undefined;
+            if (this.messages !== messages) return;
+            this.messages = undefined;
+            consumer = undefined;
             this.wake?.();
           });
         }
