@@ -11,8 +11,6 @@ import { matchTransfers } from './transfers.js';
 import type { SiteProgress } from './consumer.js';
 import type { CentralView, SiteFreshness } from './view.js';
 
-export type { SiteFreshness };
-
 export interface FleetApiDeps {
   config: FleetConfig;
   pool: pg.Pool;

@@ -3,8 +3,6 @@ import type pg from 'pg';
 import type { TransferDocument, TransferMove } from '../transfers.js';
 import type { DoorView, Kpis } from '../view.js';
 
-export type { Kpis };
-
 export interface SiteRow {
   site: string;
   appliedThrough: number;
