@@ -1,13 +1,11 @@
 // fleet/store — applying one batch of a site's feed records to PostgreSQL, exactly once, in ONE transaction with a
 // fixed number of statements whatever the batch's size: the site's row locked (its applied_through read), the ids at
-// the seqs that may be duplicates read, then each table written once (one multi-row INSERT … ON CONFLICT per table,
-// the batch's net effect planned in plan.ts), the site's row updated, commit. The caller
+// the seqs that may be duplicates read, then each table written once (one multi-row INSERT per table; ON CONFLICT adds
+// the batch's net effect, planned in plan.ts, to rows that exist), the site's row updated, commit. The caller
 // acknowledges JetStream only after this commits; a redelivered batch finds its seqs at or below applied_through.
 import type pg from 'pg';
 import type { FeedRecord } from '../../protocols/feed/index.js';
 import { batchEffects, FeedInvariantError, planBatch, seqsToCheck, type BatchEffects } from './plan.js';
-
-export { FeedInvariantError };
 
 export interface ApplyResult {
   applied: number;
