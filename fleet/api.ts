@@ -5,25 +5,12 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type pg from 'pg';
 import { installFleetAuth } from './auth.js';
 import type { FleetConfig } from './config.js';
-import { renderCentralPage } from './page.js';
+import { centralPageRoutes } from './page.js';
 import { doorsBySite, kpis, listSiteRows, stockBySku, transferInputs } from './store/queries.js';
 import { matchTransfers } from './transfers.js';
 import type { SiteProgress } from './consumer.js';
 import { fleetChannelRoutes, type FleetChannelRoutesOptions } from './channels/routes.js';
-
-export interface SiteFreshness {
-  site: string;
-  appliedThrough: number;
-  lastChangeAt: string | null;
-  /** Seconds since the last change the fleet applied from the site was committed there (null: none yet). */
-  behindS: number | null;
-  /** Records in the site's stream the fleet has not applied yet. */
-  pending: number | null;
-  stale: boolean;
-  gap: { expected: number; got: number } | null;
-  problem: string | null;
-  consumerError: string | null;
-}
+import type { CentralView, SiteFreshness } from './view.js';
 
 export interface FleetApiDeps {
   config: FleetConfig;
@@ -73,6 +60,24 @@ const Stock = Type.Object({
   sites: Type.Array(Type.Object({ site: Type.String(), onHand: Type.Integer(), locations: Type.Array(Type.Object({ location: Type.String(), kind: Type.String(), qty: Type.Integer() })) })),
 });
 
+async function transfers(deps: FleetApiDeps) {
+  const { docs, moves } = await transferInputs(deps.pool);
+  return matchTransfers(docs, moves, deps.clock(), deps.config.transfers.overdueHours * 3_600_000);
+}
+
+export async function centralView(deps: FleetApiDeps): Promise<CentralView> {
+  const [sites, doors, matched, k] = await Promise.all([freshness(deps), doorsBySite(deps.pool), transfers(deps), kpis(deps.pool)]);
+  return {
+    generatedAt: new Date(deps.clock()).toISOString(),
+    staleAfterS: deps.config.staleAfterS,
+    kpis: { ...k, staleSites: sites.filter((s) => s.stale).length },
+    sites,
+    doors,
+    transfers: matched.transfers,
+    transferVariances: matched.variances,
+  };
+}
+
 export async function buildFleetApi(deps: FleetApiDeps): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
   await app.register(swagger, { openapi: { info: { title: 'dockgate fleet API', version: '1' }, components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } }, security: [{ bearer: [] }] } });
@@ -84,15 +89,9 @@ export async function buildFleetApi(deps: FleetApiDeps): Promise<FastifyInstance
     schema: { tags: ['fleet'], summary: 'Stock per SKU across sites and locations, and in transit', querystring: Type.Object({ sku: Type.Optional(Type.String({ minLength: 1 })) }), response: { 200: Type.Object({ stock: Type.Array(Stock) }) } },
   }, async (req) => ({ stock: await stockBySku(deps.pool, (req.query as { sku?: string }).sku) }));
   app.get('/api/v1/kpis', { schema: { tags: ['fleet'], summary: 'Cross-site KPIs' } }, async () => ({ ...(await kpis(deps.pool)), staleSites: (await freshness(deps)).filter((s) => s.stale).length }));
-  app.get('/api/v1/transfers', { schema: { tags: ['fleet'], summary: 'Transfers between sites, matched both sides, with transfer variances' } }, async () => {
-    const { docs, moves } = await transferInputs(deps.pool);
-    return matchTransfers(docs, moves, deps.clock(), deps.config.transfers.overdueHours * 3_600_000);
-  });
+  app.get('/api/v1/transfers', { schema: { tags: ['fleet'], summary: 'Transfers between sites, matched both sides, with transfer variances' } }, async () => transfers(deps));
+  app.get('/api/v1/central', { schema: { tags: ['fleet'], summary: "The central view in one read: KPIs, every site's freshness, doors with their open documents and variances, transfers" } }, async () => centralView(deps));
   if (deps.channels) await app.register(fleetChannelRoutes, deps.channels);
-  app.get('/', { schema: { hide: true } }, async (_req, reply) => {
-    const [sites, doors, transfers] = await Promise.all([freshness(deps), doorsBySite(deps.pool), transferInputs(deps.pool)]);
-    const matched = matchTransfers(transfers.docs, transfers.moves, deps.clock(), deps.config.transfers.overdueHours * 3_600_000);
-    return reply.type('text/html; charset=utf-8').send(renderCentralPage({ sites, doors, transfers: matched.transfers, variances: matched.variances, kpis: await kpis(deps.pool) }));
-  });
+  await app.register(centralPageRoutes());
   return app;
 }

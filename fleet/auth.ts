@@ -1,9 +1,11 @@
 // fleet — the REST API's bearer tokens, the hub's model: tokens in config as scrypt hashes
 // (`scrypt$N$r$p$<salt b64>$<key b64>`, made by scripts/hash-secret.ts), a role each; viewers read, every request
-// else needs operator. No tokens configured: the API is open (the daemon then refuses a non-loopback bind).
+// else needs operator; the central page's shell and bundle are open (the page signs in for its data). No tokens
+// configured: the API is open (the daemon then refuses a non-loopback bind).
 import type { FastifyInstance } from 'fastify';
 import { verifySecret } from '../protocols/secrets/secret-hash.js';
 import type { FleetConfig } from './config.js';
+import { PAGE_PATHS } from './page.js';
 
 type Token = FleetConfig['http']['tokens'][number];
 
@@ -15,7 +17,7 @@ export function installFleetAuth(app: FastifyInstance, tokens: readonly Token[])
   const cache = new Map<string, Token>();
   app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0]!;
-    if (path === '/health' || path.startsWith('/docs')) return;
+    if (path === '/health' || path.startsWith('/docs') || PAGE_PATHS.includes(path)) return;
     const m = /^Bearer[ ]+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
     if (!m) return reply.status(401).header('www-authenticate', 'Bearer realm="dockgate-fleet"').send({ statusCode: 401, error: 'Unauthorized', message: 'authentication required: send Authorization: Bearer <token>' });
     let token = cache.get(m[1]!);

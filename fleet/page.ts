@@ -1,36 +1,24 @@
-// fleet — the central page: every site's freshness, doors and their open documents and variances, transfers. Plain
-// server-rendered HTML (no client bundle): one page an operator reloads; the JSON endpoints serve anything richer.
-import type { SiteFreshness } from './api.js';
-import type { Kpis } from './store/queries.js';
-import type { Transfer, TransferVariance } from './transfers.js';
+// fleet — the central page, on the hub console's stack: GET / serves a shell, GET /fleet/app.js and app.css the
+// Preact client (fleet/client) bundled with esbuild like the console (built by npm run build:dashboard into
+// dist/fleet/public/, or bundled in memory when running from source). The shell and bundle carry no data: the client
+// signs in with a bearer token when the fleet has tokens and reads GET /api/v1/central.
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { clientAssetsLoader, clientShell } from '../protocols/web/client-bundle.js';
 
-const esc = (s: unknown): string => String(s ?? '').replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-const table = (head: string[], rows: string[][]): string =>
-  `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.join('')}</tr>`).join('') || `<tr><td colspan="${head.length}">none</td></tr>`}</tbody></table>`;
-const td = (v: unknown, cls = ''): string => `<td${cls ? ` class="${cls}"` : ''}>${esc(v)}</td>`;
+export const FLEET_CLIENT_ENTRY = fileURLToPath(new URL('./client/main.tsx', import.meta.url));
+const assets = clientAssetsLoader(fileURLToPath(new URL('./public', import.meta.url)), FLEET_CLIENT_ENTRY);
 
-export function renderCentralPage(v: {
-  sites: SiteFreshness[];
-  doors: Array<{ site: string; door: string; documents: string[]; openVariances: number }>;
-  transfers: Transfer[];
-  variances: TransferVariance[];
-  kpis: Kpis;
-}): string {
-  const k = v.kpis;
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>dockgate fleet</title>
-<style>body{font:14px system-ui,sans-serif;margin:1.5rem}table{border-collapse:collapse;margin-bottom:1.5rem}td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}.stale{background:#fde2e2}.ok{background:#e4f6e4}</style></head><body>
-<h1>dockgate fleet</h1>
-<p id="kpis">${k.sites} sites · ${k.skus} SKUs · ${k.unitsOnHand} units on hand · ${k.unitsInTransit} in transit · ${k.openVariances} open variances · ${k.openReceipts} receipts and ${k.openShipments} shipments open</p>
-<h2>Sites</h2>
-${table(['site', 'state', 'applied through', 'last change', 'behind (s)', 'pending', 'problem'], v.sites.map((s) => [
-    td(s.site), td(s.stale ? 'STALE' : 'fresh', s.stale ? 'stale' : 'ok'), td(s.appliedThrough), td(s.lastChangeAt ?? '—'), td(s.behindS ?? '—'), td(s.pending ?? '—'),
-    td(s.problem ?? (s.gap ? `gap: needs seq ${s.gap.expected}, got ${s.gap.got}` : s.consumerError ?? '')),
-  ]))}
-<h2>Doors</h2>
-${table(['site', 'door', 'open documents', 'open variances'], v.doors.map((d) => [td(d.site), td(d.door), td(d.documents.join(', ')), td(d.openVariances, d.openVariances ? 'stale' : '')]))}
-<h2>Transfers</h2>
-${table(['reference', 'from', 'to', 'status', 'lines'], v.transfers.map((t) => [td(t.reference), td(t.from), td(t.to), td(t.status, t.status === 'discrepant' ? 'stale' : ''), td(t.lines.map((l) => `${l.sku}: ${l.shipped} shipped, ${l.received} received`).join('; '))]))}
-<h2>Transfer variances</h2>
-${table(['type', 'reference', 'sku', 'site', 'units', 'message'], v.variances.map((x) => [td(x.type), td(x.reference), td(x.sku), td(x.site), td(x.qty), td(x.message)]))}
-</body></html>`;
+/** Paths anyone may fetch: the page's shell and bundle (no data in them). */
+export const PAGE_PATHS: readonly string[] = ['/', '/fleet/app.js', '/fleet/app.css'];
+
+export const CENTRAL_HTML = clientShell('dockgate fleet', '/fleet');
+
+export function centralPageRoutes() {
+  return async (app: FastifyInstance): Promise<void> => {
+    const hide = { schema: { hide: true } };
+    app.get('/', hide, async (_req, reply) => reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(CENTRAL_HTML));
+    app.get('/fleet/app.js', hide, async (_req, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'no-cache').send((await assets()).js));
+    app.get('/fleet/app.css', hide, async (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'no-cache').send((await assets()).css));
+  };
 }

@@ -78,12 +78,3 @@ export async function migrateFleetChannels(client: pg.ClientBase): Promise<numbe
     await client.query('SELECT pg_advisory_unlock(72204)');
   }
 }
-
-/** Apply one site's hold record (inside the feed batch's transaction): the hold's latest state replaces the last. */
-export async function applyReservation(client: pg.ClientBase, site: string, r: { reservation: string; sku: string; qty: number; location: string | null; state: string; channel: string | null }): Promise<void> {
-  await client.query(
-    `INSERT INTO fleet_reservations (site, id, sku, qty, location, state, channel) VALUES ($1, $2, $3, $4, $5, $6, $7)
-     ON CONFLICT (site, id) DO UPDATE SET state = EXCLUDED.state`,
-    [site, r.reservation, r.sku, r.qty, r.location, r.state, r.channel],
-  );
-}

@@ -1,6 +1,7 @@
 // fleet/store — what the central view reads from PostgreSQL.
 import type pg from 'pg';
 import type { TransferDocument, TransferMove } from '../transfers.js';
+import type { DoorView, Kpis } from '../view.js';
 
 export interface SiteRow {
   site: string;
@@ -62,17 +63,6 @@ export async function transferInputs(db: pg.Pool): Promise<{ docs: TransferDocum
   };
 }
 
-export interface Kpis {
-  sites: number;
-  skus: number;
-  unitsOnHand: number;
-  unitsInTransit: number;
-  openVariances: number;
-  changesLast24h: number;
-  openReceipts: number;
-  openShipments: number;
-}
-
 export async function kpis(db: pg.Pool): Promise<Kpis> {
   const r = (await db.query(`SELECT
       (SELECT COUNT(*) FROM fleet_sites) AS sites,
@@ -95,12 +85,15 @@ export async function kpis(db: pg.Pool): Promise<Kpis> {
   };
 }
 
-/** Each site's doors as the feed shows them: the documents open at them and the open variances. */
-export async function doorsBySite(db: pg.Pool): Promise<Array<{ site: string; door: string; documents: string[]; openVariances: number }>> {
+/** Each site's doors as the feed shows them: the documents open at them and the variances open there. */
+export async function doorsBySite(db: pg.Pool): Promise<DoorView[]> {
   const r = await db.query(`
-    SELECT site, door, array_agg(DISTINCT kind || ' ' || document) FILTER (WHERE doc) AS documents, COUNT(*) FILTER (WHERE var) AS open_variances FROM (
-      SELECT site, door, kind, document, true AS doc, false AS var FROM fleet_documents WHERE status = 'open' AND door IS NOT NULL
-      UNION ALL SELECT site, door, NULL, NULL, false, true FROM fleet_variances WHERE status = 'open' AND door IS NOT NULL) x
+    SELECT site, door,
+      COALESCE(array_agg(DISTINCT kind || ' ' || document) FILTER (WHERE document IS NOT NULL), '{}') AS documents,
+      COALESCE(jsonb_agg(jsonb_build_object('variance', variance, 'type', type, 'sku', sku, 'message', message) ORDER BY variance) FILTER (WHERE variance IS NOT NULL), '[]') AS variances
+    FROM (
+      SELECT site, door, kind, document, NULL::bigint AS variance, NULL AS type, NULL AS sku, NULL AS message FROM fleet_documents WHERE status = 'open' AND door IS NOT NULL
+      UNION ALL SELECT site, door, NULL, NULL, variance, type, sku, message FROM fleet_variances WHERE status = 'open' AND door IS NOT NULL) x
     GROUP BY site, door ORDER BY site, door`);
-  return r.rows.map((x) => ({ site: x.site, door: x.door, documents: x.documents ?? [], openVariances: Number(x.open_variances) }));
+  return r.rows.map((x) => ({ site: x.site, door: x.door, documents: x.documents, variances: x.variances }));
 }

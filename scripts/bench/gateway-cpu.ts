@@ -3,24 +3,17 @@
 // /proc/<pid>/stat (utime + stime) over steady windows: idle (connected, reading, no tags), then 1,000 and 4,000
 // reads/s of pallets passing a door (20 tags at a time, 2 s each, outside then inside antenna). Peers in the same run:
 // the idle daemon, and the simulator's own CPU (this process) per 1,000 reads/s.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startMosquitto } from '../../gateway/publisher/test-support/brokers.js';
 import { bundleGateway, spawnGateway, until, writeGatewayYaml } from '../e2e/gateway-support.js';
 import { startLlrpSimulator, type LlrpSimulator } from '../sim/llrp-reader.js';
 import type { ReadStream } from '../sim/read-stream.js';
+import { cpuMs } from './proc.js';
 import type { Bench, BenchRow } from './report.js';
 
-const CLK_TCK = 100; // Linux USER_HZ
 const WINDOW_MS = Number(process.env.GATEWAY_CPU_WINDOW_MS ?? 8000);
-
-/** CPU ms (user + system) the process has used, from /proc. */
-function cpuMs(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK; // fields 14 and 15 of stat(5)
-}
 
 /**
  * `rate` reads/s for `ms`: groups of 20 tags in the field for 2 s each, antenna 1 then 2, RSSI rising and falling.

@@ -73,11 +73,13 @@ describe('fleet over NATS JetStream and PostgreSQL', () => {
     expect(transfers.variances).toEqual([]);
     const kpis = await get('/api/v1/kpis');
     expect(kpis).toMatchObject({ sites: 2, unitsOnHand: 45, unitsInTransit: 10, openShipments: 1 });
-    const page = (await fleet.http.inject({ method: 'GET', url: '/' })).body;
-    expect(page).toContain('TR-1');
-    expect(page).toMatch(/site-a<\/td><td class="ok">fresh/);
+    // The central page's data (the page itself is tested in Chromium: fleet/page.test.ts).
+    const central = await get('/api/v1/central');
+    expect(central.sites.map((x: { site: string; stale: boolean }) => [x.site, x.stale])).toEqual([['site-a', false], ['site-b', false]]);
+    expect(central.transfers.map((x: { reference: string }) => x.reference)).toEqual(['TR-1']);
+    expect(central.doors).toEqual(expect.arrayContaining([expect.objectContaining({ site: 'site-a', door: 'door-2', documents: ['shipment TR-1'] })]));
     const openapi = await get('/docs/json');
-    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/api/v1/sites', '/api/v1/stock', '/api/v1/kpis', '/api/v1/transfers']));
+    expect(Object.keys(openapi.paths)).toEqual(expect.arrayContaining(['/api/v1/sites', '/api/v1/stock', '/api/v1/kpis', '/api/v1/transfers', '/api/v1/central']));
     // Both outboxes emptied on JetStream's acknowledgements.
     expect(a.hub.db.prepare('SELECT COUNT(*) FROM feed_outbox').pluck().get()).toBe(0);
   }, 120_000);
