@@ -4,7 +4,7 @@
 // signs in with a bearer token when the fleet has tokens and reads GET /api/v1/central.
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { clientAssetsLoader, clientShell } from '../protocols/web/client-bundle.js';
+import { clientAssetsLoader, clientShell } from '../runtime/client-bundle.js';
 
 export const FLEET_CLIENT_ENTRY = fileURLToPath(new URL('./client/main.tsx', import.meta.url));
 const assets = clientAssetsLoader(fileURLToPath(new URL('./public', import.meta.url)), FLEET_CLIENT_ENTRY);

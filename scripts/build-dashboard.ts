@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { CLIENT_ENTRY } from '../hub/dashboard/bundle.js';
 import { FLEET_CLIENT_ENTRY } from '../fleet/page.js';
-import { bundleBrowserClient } from '../protocols/web/client-bundle.js';
+import { bundleBrowserClient } from '../runtime/client-bundle.js';
 
 const dist = process.argv[2] ?? 'dist';
 for (const [entry, out] of [[CLIENT_ENTRY, join(dist, 'hub/dashboard/public')], [FLEET_CLIENT_ENTRY, join(dist, 'fleet/public')]] as const) {

@@ -1,7 +1,7 @@
 // hub/dashboard — bundling the console's client (hub/dashboard/client) into one app.js and one app.css, the way every
-// browser client of dockgate is bundled (protocols/web/client-bundle.ts).
+// browser client of dockgate is bundled (runtime/client-bundle.ts).
 import { fileURLToPath } from 'node:url';
-import { bundleBrowserClient, type ClientBundle } from '../../protocols/web/client-bundle.js';
+import { bundleBrowserClient, type ClientBundle } from '../../runtime/client-bundle.js';
 
 export type { ClientBundle };
 

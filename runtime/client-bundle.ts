@@ -1,4 +1,4 @@
-// protocols/web — bundling a browser client (Preact, TypeScript, CSS) into one app.js and one app.css with esbuild,
+// runtime/client-bundle — bundling a browser client (Preact, TypeScript, CSS) into one app.js and one app.css with esbuild,
 // the same way for the hub's console and the fleet's central page: `npm run build:dashboard` writes them beside the
 // built daemon; a daemon running from source (development, tests) bundles them in memory on first request with the
 // same options. esbuild is a build tool (a devDependency): a built daemon never loads it. Nothing is fetched from the
