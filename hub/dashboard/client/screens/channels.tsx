@@ -4,7 +4,7 @@
 // channel between shadow and live (POST /api/v1/channels/:id/mode, confirmed by a second tap), push everything again
 // and check drift by reading the channel back (POST …/resync[?verify=true]); other roles are not offered these.
 import { useEffect, useState } from 'preact/hooks';
-import type { ChannelHealth } from '../../../channels/health.js';
+import type { ChannelHealth } from '../../../../protocols/channels/health.js';
 import { age, api, can, type Me } from '../api';
 import { count, many, units } from '../format';
 import { useLive } from '../live';

@@ -4,6 +4,7 @@
 // location and press the button. The scan field keeps the focus so the next scan lands in it.
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, idempotencyKey } from '../api';
+import { BatchKey } from '../batch-key';
 import { notify } from '../notice';
 import { classifyScan, type Scanned } from '../scan';
 
@@ -24,8 +25,8 @@ export function PutawayScreen() {
   const [scan, setScan] = useState('');
   const [busy, setBusy] = useState(false);
   const input = useRef<HTMLInputElement>(null);
-  // One key per batch of units: a retried or double-tapped put-away posts nothing twice.
-  const key = useRef(idempotencyKey());
+  // One key per batch of units: a retried or double-tapped put-away posts nothing twice; an edited batch gets a new key.
+  const key = useRef(new BatchKey(idempotencyKey));
 
   useEffect(() => {
     void api<{ locations: Location[] }>('/api/v1/locations').then((r) => {
@@ -44,14 +45,15 @@ export function PutawayScreen() {
       return;
     }
     setBusy(true);
-    const r = await api<Result>('/api/v1/putaway', { method: 'POST', body: { to, units: list.map(body) }, headers: { 'idempotency-key': key.current } });
+    const batch = { to, units: list.map(body) };
+    const r = await api<Result>('/api/v1/putaway', { method: 'POST', body: batch, headers: { 'idempotency-key': key.current.for(batch) } });
     setBusy(false);
     if (r.ok) {
       const moved = r.body.created + r.body.replayed;
       notify('ok', `${moved} unit${moved === 1 ? '' : 's'} put away to ${to}` + (r.body.alreadyThere.length ? ` (${r.body.alreadyThere.length} already there)` : '') + '.');
       setUnits([]);
       setTarget('');
-      key.current = idempotencyKey();
+      key.current.done();
     } else {
       notify('bad', `Nothing put away: ${r.message}`);
     }
