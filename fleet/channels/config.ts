@@ -4,15 +4,7 @@
 // connector settings are the hub's own (protocols/channels).
 import { Type, type Static } from '@sinclair/typebox';
 import { ConfigId, type PathIssue } from '../../protocols/config/index.js';
-import {
-  AmazonSettingsSchema,
-  HttpSettingsSchema,
-  RuleSchema,
-  ShopifySettingsSchema,
-  SkuMappingSchema,
-  WebhookSettingsSchema,
-  type ChannelConfig,
-} from '../../protocols/channels/config.js';
+import { ChannelSellingFields, type ChannelConfig } from '../../protocols/channels/config.js';
 import { validateRule } from '../../protocols/channels/rules.js';
 
 export const ChannelSiteSchema = Type.Object(
@@ -32,17 +24,11 @@ export const FleetChannelSchema = Type.Object(
   {
     id: ConfigId,
     name: Type.Optional(Type.String({ maxLength: 200 })),
-    connector: Type.Union([Type.Literal('shopify'), Type.Literal('amazon'), Type.Literal('webhook')]),
     /** network: one quantity per SKU, the sites summed; per-site: each site its own channel location. */
     sell: Type.Union([Type.Literal('network'), Type.Literal('per-site')], { default: 'network' }),
     /** The sites that sell, in order of preference: an order ships from the first that can ship it all. */
     sites: Type.Array(ChannelSiteSchema, { minItems: 1 }),
-    rule: RuleSchema,
-    skus: Type.Record(Type.String({ minLength: 1 }), SkuMappingSchema),
-    shopify: Type.Optional(ShopifySettingsSchema),
-    amazon: Type.Optional(AmazonSettingsSchema),
-    webhook: Type.Optional(WebhookSettingsSchema),
-    http: Type.Optional(HttpSettingsSchema),
+    ...ChannelSellingFields,
   },
   { additionalProperties: false },
 );

@@ -2,6 +2,7 @@
 // table) beside the read model's: the holds each site's feed reports, what each channel should show and last confirmed
 // per SKU (and site, in per-site mode), each channel's push status, and the orders routed to a site.
 import type pg from 'pg';
+import { runMigrations } from '../store/schema.js';
 
 const MIGRATIONS: ReadonlyArray<{ version: number; sql: string }> = [
   {
@@ -53,28 +54,7 @@ CREATE TABLE fleet_channel_orders (
   },
 ];
 
-/** Apply pending migrations, each in its own transaction; an advisory lock keeps two fleets from racing. */
-export async function migrateFleetChannels(client: pg.ClientBase): Promise<number[]> {
-  await client.query('SELECT pg_advisory_lock(72204)');
-  try {
-    await client.query('CREATE TABLE IF NOT EXISTS fleet_channel_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
-    const have = (await client.query<{ v: number }>('SELECT COALESCE(MAX(version), 0)::int AS v FROM fleet_channel_migrations')).rows[0]!.v;
-    if (have > MIGRATIONS.length) throw new Error(`PostgreSQL has fleet channel schema version ${have}, newer than this build's ${MIGRATIONS.length}: refusing to run an older fleet`);
-    const applied: number[] = [];
-    for (const m of MIGRATIONS.slice(have)) {
-      await client.query('BEGIN');
-      try {
-        await client.query(m.sql);
-        await client.query('INSERT INTO fleet_channel_migrations (version) VALUES ($1)', [m.version]);
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK');
-        throw err;
-      }
-      applied.push(m.version);
-    }
-    return applied;
-  } finally {
-    await client.query('SELECT pg_advisory_unlock(72204)');
-  }
+/** Apply the channel tables' pending migrations (fleet/store/schema.ts runs them: own version table and lock). */
+export function migrateFleetChannels(client: pg.ClientBase): Promise<number[]> {
+  return runMigrations(client, { what: 'fleet channel schema', table: 'fleet_channel_migrations', lock: 72204, migrations: MIGRATIONS });
 }

@@ -85,18 +85,33 @@ CREATE TABLE fleet_dead_letters (
 ];
 
 /** Apply pending migrations, each in its own transaction; an advisory lock keeps two fleets from racing. */
-export async function migrateFleet(client: pg.ClientBase): Promise<number[]> {
-  await client.query('SELECT pg_advisory_lock(72201)');
+export function migrateFleet(client: pg.ClientBase): Promise<number[]> {
+  return runMigrations(client, { what: 'fleet schema', table: 'fleet_migrations', lock: 72201, migrations: MIGRATIONS });
+}
+
+export interface MigrationSet {
+  /** What the set is, for the refusal: "fleet schema". */
+  what: string;
+  /** The table that records the versions applied. */
+  table: string;
+  /** The advisory lock that keeps two fleets from migrating the set at once. */
+  lock: number;
+  migrations: ReadonlyArray<{ version: number; sql: string }>;
+}
+
+/** Apply a forward-only migration set's pending migrations, each in its own transaction; refuse a newer database. */
+export async function runMigrations(client: pg.ClientBase, set: MigrationSet): Promise<number[]> {
+  await client.query('SELECT pg_advisory_lock($1)', [set.lock]);
   try {
-    await client.query('CREATE TABLE IF NOT EXISTS fleet_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())');
-    const have = (await client.query<{ v: number }>('SELECT COALESCE(MAX(version), 0)::int AS v FROM fleet_migrations')).rows[0]!.v;
-    if (have > MIGRATIONS.length) throw new Error(`PostgreSQL has fleet schema version ${have}, newer than this build's ${MIGRATIONS.length}: refusing to run an older fleet`);
+    await client.query(`CREATE TABLE IF NOT EXISTS ${set.table} (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`);
+    const have = (await client.query<{ v: number }>(`SELECT COALESCE(MAX(version), 0)::int AS v FROM ${set.table}`)).rows[0]!.v;
+    if (have > set.migrations.length) throw new Error(`PostgreSQL has ${set.what} version ${have}, newer than this build's ${set.migrations.length}: refusing to run an older fleet`);
     const applied: number[] = [];
-    for (const m of MIGRATIONS.slice(have)) {
+    for (const m of set.migrations.slice(have)) {
       await client.query('BEGIN');
       try {
         await client.query(m.sql);
-        await client.query('INSERT INTO fleet_migrations (version) VALUES ($1)', [m.version]);
+        await client.query(`INSERT INTO ${set.table} (version) VALUES ($1)`, [m.version]);
         await client.query('COMMIT');
       } catch (err) {
         await client.query('ROLLBACK');
@@ -106,6 +121,6 @@ export async function migrateFleet(client: pg.ClientBase): Promise<number[]> {
     }
     return applied;
   } finally {
-    await client.query('SELECT pg_advisory_unlock(72201)');
+    await client.query('SELECT pg_advisory_unlock($1)', [set.lock]);
   }
 }

@@ -75,20 +75,25 @@ export const HttpSettingsSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** What a channel sells and how it is reached: the same for a hub's channel and a fleet's (fleet/channels/config.ts). */
+export const ChannelSellingFields = {
+  connector: Type.Union([Type.Literal('shopify'), Type.Literal('amazon'), Type.Literal('webhook')]),
+  rule: RuleSchema,
+  skus: Type.Record(Type.String({ minLength: 1 }), SkuMappingSchema),
+  shopify: Type.Optional(ShopifySettingsSchema),
+  amazon: Type.Optional(AmazonSettingsSchema),
+  webhook: Type.Optional(WebhookSettingsSchema),
+  http: Type.Optional(HttpSettingsSchema),
+};
+
 export const ChannelConfigSchema = Type.Object(
   {
     id: Id,
     name: Type.Optional(Type.String()),
-    connector: Type.Union([Type.Literal('shopify'), Type.Literal('amazon'), Type.Literal('webhook')]),
     mode: Type.Union([Type.Literal('live'), Type.Literal('shadow')], { default: 'live' }),
     /** Ledger locations whose available stock feeds this channel (ChannelAdvisor's warehouse → channel map). */
     locations: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
-    rule: RuleSchema,
-    skus: Type.Record(Type.String({ minLength: 1 }), SkuMappingSchema),
-    shopify: Type.Optional(ShopifySettingsSchema),
-    amazon: Type.Optional(AmazonSettingsSchema),
-    webhook: Type.Optional(WebhookSettingsSchema),
-    http: Type.Optional(HttpSettingsSchema),
+    ...ChannelSellingFields,
   },
   { additionalProperties: false },
 );
