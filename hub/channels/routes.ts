@@ -69,6 +69,19 @@ function replyError(reply: FastifyReply, status: number, message: string, field?
   return reply.code(status).send({ statusCode: status, error, message, ...(field ? { field } : {}) });
 }
 
+type OrderDeps = Parameters<typeof createChannelOrder>[0];
+
+/** Hold every line of a channel's order (all or nothing): 201 made, 200 the same order again, 4xx naming the field. */
+function placeOrder(deps: OrderDeps, channel: Parameters<typeof createChannelOrder>[1], body: Static<typeof ChannelOrderBody>, reply: FastifyReply) {
+  try {
+    const r = createChannelOrder(deps, channel, { orderId: body.orderId, lines: body.lines, ...(body.holdMinutes ? { holdMs: body.holdMinutes * 60_000 } : {}) });
+    return reply.code(r.status === 'created' ? 201 : 200).send({ channel: channel.id, orderId: body.orderId, ...r });
+  } catch (err) {
+    if (!(err instanceof ChannelOrderError)) throw err;
+    return replyError(reply, STATUS_OF[err.code] ?? 400, `body.${err.message}`, err.field);
+  }
+}
+
 export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (app: FastifyInstance, opts) => {
   const { sync, reservations } = opts;
   const now = opts.now ?? Date.now;
@@ -139,13 +152,7 @@ export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (ap
     async (req, reply) => {
       const c = channelOr404(req.params.id, reply);
       if (!c) return reply;
-      try {
-        const r = createChannelOrder(deps, c, { orderId: req.body.orderId, lines: req.body.lines, ...(req.body.holdMinutes ? { holdMs: req.body.holdMinutes * 60_000 } : {}) });
-        return reply.code(r.status === 'created' ? 201 : 200).send({ channel: c.id, orderId: req.body.orderId, ...r });
-      } catch (err) {
-        if (!(err instanceof ChannelOrderError)) throw err;
-        return replyError(reply, STATUS_OF[err.code] ?? 400, `body.${err.message}`, err.field);
-      }
+      return placeOrder(deps, c, req.body, reply);
     },
   );
 
@@ -299,7 +306,7 @@ export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (ap
 
 // dockgate-fleet routes a fleet channel's order to the site that will ship it and holds it here: the same all-or-
 // nothing holds as a hub channel's order, under `fleet:<channel>`, idempotent by order id (docs/fleet.md, Channels).
-function fleetOrderRoutes(app: FastifyInstance, deps: Parameters<typeof createChannelOrder>[0]): void {
+function fleetOrderRoutes(app: FastifyInstance, deps: OrderDeps): void {
   const FleetParams = Type.Object({ channel: ChannelParams.properties.id });
   app.post<{ Params: Static<typeof FleetParams>; Body: Static<typeof ChannelOrderBody> }>(
     '/api/v1/fleet-channels/:channel/orders',
@@ -313,14 +320,7 @@ function fleetOrderRoutes(app: FastifyInstance, deps: Parameters<typeof createCh
       },
     },
     async (req, reply) => {
-      const channel = fleetOrderChannel(req.params.channel);
-      try {
-        const r = createChannelOrder(deps, channel, { orderId: req.body.orderId, lines: req.body.lines, ...(req.body.holdMinutes ? { holdMs: req.body.holdMinutes * 60_000 } : {}) });
-        return reply.code(r.status === 'created' ? 201 : 200).send({ channel: channel.id, orderId: req.body.orderId, ...r });
-      } catch (err) {
-        if (!(err instanceof ChannelOrderError)) throw err;
-        return replyError(reply, STATUS_OF[err.code] ?? 400, `body.${err.message}`, err.field);
-      }
+      return placeOrder(deps, fleetOrderChannel(req.params.channel), req.body, reply);
     },
   );
   app.post<{ Params: Static<typeof FleetParams> & { orderId: string }; Body: Static<typeof CancelOrderBody> }>(
