@@ -26,7 +26,17 @@ export interface CheckReport {
   differences: Difference[];
 }
 
-export function checkLedger(db: Db): CheckReport {
+/**
+ * What a check covers: every SKU (the full check), or only the named SKUs — their balances, zero-sum, move values,
+ * cost layers, valuation, units (a unit's chain stays within its SKU) and posted holds, each recomputed from all of
+ * that SKU's moves. Catalog-wide facts (one valuation row per item) belong to the full check only.
+ */
+export type CheckScope = { full: true } | { full: false; skus: readonly string[] };
+
+export function checkLedger(db: Db, scope: CheckScope = { full: true }): CheckReport {
+  // `AND sku IN (…)` on every read when the check covers some SKUs only (moves by the moves_sku index).
+  const only = (col: string) => (scope.full ? '' : ` AND ${col} IN (SELECT value FROM json_each(?))`);
+  const args: unknown[] = scope.full ? [] : [JSON.stringify(scope.skus)];
   const differences: Difference[] = [];
   const diff = (d: Difference) => differences.push(d);
   const locs = new Map((db.prepare('SELECT id, kind, virtual, allow_negative FROM locations').all() as Array<{ id: string; kind: LocationKind; virtual: number; allow_negative: number }>)
@@ -43,7 +53,7 @@ export function checkLedger(db: Db): CheckReport {
   const units = new Map<string, { sku: string; location: string; kind: LocationKind; moveId: string; seq: number }>();
   const bump = (sku: string, loc: string, q: number) => balances.set(`${sku}\0${loc}`, (balances.get(`${sku}\0${loc}`) ?? 0) + q);
   let moves = 0;
-  for (const m of db.prepare('SELECT * FROM moves ORDER BY seq').iterate() as IterableIterator<MoveRow>) {
+  for (const m of db.prepare(`SELECT * FROM moves WHERE 1${only('sku')} ORDER BY seq`).iterate(...args) as IterableIterator<MoveRow>) {
     moves++;
     bump(m.sku, m.from_location, -m.qty);
     bump(m.sku, m.to_location, m.qty);
@@ -93,7 +103,7 @@ export function checkLedger(db: Db): CheckReport {
   }
 
   // Balances: stored vs recomputed, zero-sum per SKU, the negative on-hand policy.
-  const stored = new Map((db.prepare('SELECT sku, location, qty FROM balances').all() as Array<{ sku: string; location: string; qty: number }>).map((b) => [`${b.sku}\0${b.location}`, b.qty]));
+  const stored = new Map((db.prepare(`SELECT sku, location, qty FROM balances WHERE 1${only('sku')}`).all(...args) as Array<{ sku: string; location: string; qty: number }>).map((b) => [`${b.sku}\0${b.location}`, b.qty]));
   const sums = new Map<string, number>();
   for (const key of new Set([...stored.keys(), ...balances.keys()])) {
     const [sku, location] = key.split('\0') as [string, string];
@@ -113,12 +123,12 @@ export function checkLedger(db: Db): CheckReport {
     if (!locs.get(location)!.virtual) realOnHand.set(sku, (realOnHand.get(sku) ?? 0) + q);
   }
   const storedLayers = new Map<string, Array<{ unitCost: number; qty: number; value: number }>>();
-  for (const l of db.prepare('SELECT sku, unit_cost AS unitCost, remaining_qty AS qty, remaining_value AS value FROM cost_layers WHERE remaining_qty <> 0 ORDER BY id').all() as Array<{ sku: string; unitCost: number; qty: number; value: number }>) {
+  for (const l of db.prepare(`SELECT sku, unit_cost AS unitCost, remaining_qty AS qty, remaining_value AS value FROM cost_layers WHERE remaining_qty <> 0${only('sku')} ORDER BY id`).all(...args) as Array<{ sku: string; unitCost: number; qty: number; value: number }>) {
     const list = storedLayers.get(l.sku) ?? [];
     list.push({ unitCost: l.unitCost, qty: l.qty, value: l.value });
     storedLayers.set(l.sku, list);
   }
-  const valuations = db.prepare('SELECT sku, qty, value FROM valuations').all() as Array<{ sku: string; qty: number; value: number }>;
+  const valuations = db.prepare(`SELECT sku, qty, value FROM valuations WHERE 1${only('sku')}`).all(...args) as Array<{ sku: string; qty: number; value: number }>;
   for (const v of valuations) {
     const want = valued.get(v.sku) ?? { qty: 0, value: 0 };
     if (want.qty !== v.qty || want.value !== v.value) {
@@ -137,10 +147,10 @@ export function checkLedger(db: Db): CheckReport {
       diff({ check: 'layers', sku: v.sku, expected: replayed, actual: mine, message: `open cost layers of ${v.sku} differ from a replay of its moves` });
     }
   }
-  if (valuations.length !== methods.size) diff({ check: 'valuation', expected: methods.size, actual: valuations.length, message: `${methods.size} items but ${valuations.length} valuation rows` });
+  if (scope.full && valuations.length !== methods.size) diff({ check: 'valuation', expected: methods.size, actual: valuations.length, message: `${methods.size} items but ${valuations.length} valuation rows` });
 
   // Units: where each EPC is.
-  const serials = db.prepare('SELECT epc, sku, location, state, last_move_id, last_move_seq FROM serials').all() as Array<{ epc: string; sku: string; location: string; state: string; last_move_id: string; last_move_seq: number | null }>;
+  const serials = db.prepare(`SELECT epc, sku, location, state, last_move_id, last_move_seq FROM serials WHERE 1${only('sku')}`).all(...args) as Array<{ epc: string; sku: string; location: string; state: string; last_move_id: string; last_move_seq: number | null }>;
   for (const s of serials) {
     const unit = units.get(s.epc);
     const want = unit && { sku: unit.sku, location: unit.location, state: serialStateAt({ kind: unit.kind }), lastMoveId: unit.moveId, lastMoveSeq: unit.seq };
@@ -152,7 +162,7 @@ export function checkLedger(db: Db): CheckReport {
 
   // Holds: a posted hold names the move that posted it, and that move names the hold and fits in it.
   const posted = db.prepare(`SELECT r.id, r.sku, r.qty, r.move_id, m.reservation_id AS move_reservation, m.qty AS move_qty, m.sku AS move_sku
-                             FROM reservations r LEFT JOIN moves m ON m.id = r.move_id WHERE r.state = 'posted'`).all() as Array<{
+                             FROM reservations r LEFT JOIN moves m ON m.id = r.move_id WHERE r.state = 'posted'${only('r.sku')}`).all(...args) as Array<{
     id: string; sku: string; qty: number; move_id: string | null; move_reservation: string | null; move_qty: number | null; move_sku: string | null;
   }>;
   for (const r of posted) {
@@ -161,7 +171,7 @@ export function checkLedger(db: Db): CheckReport {
     }
   }
 
-  return { ok: differences.length === 0, moves, skus: methods.size, differences };
+  return { ok: differences.length === 0, moves, skus: scope.full ? methods.size : scope.skus.length, differences };
 }
 
 /** A SKU's open layers from the head, oldest first, read only as far as the issue needs. */

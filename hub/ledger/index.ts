@@ -21,5 +21,6 @@ export {
 export { getStock, type StockRow, type StockAtLocation } from './stock.js';
 export { listMoves, valuationReport, type MoveFilter, type MovePage, type ValuationRow } from './queries.js';
 export { recordAudit, listAudit, type AuditEntry, type AuditRecord } from './audit.js';
-export { checkLedger, type CheckReport, type Difference, type CheckName } from './check.js';
+export { checkLedger, type CheckReport, type CheckScope, type Difference, type CheckName } from './check.js';
+export { checkFull, checkIncremental, movesAfter, readVerifiedPoint, type PointCheck, type VerifiedPoint } from './check-point.js';
 export { onSkuChanged, type SkuChangeListener } from './changes.js';

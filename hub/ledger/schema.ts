@@ -187,5 +187,19 @@ export const ledgerMigrations: MigrationSet = {
     // order, so the insert cost is within the noise of a posting.
     { version: 3, name: 'moves by occurred time', sql: 'CREATE INDEX moves_occurred ON moves(occurred_ms);' },
     { version: 4, name: "a unit's moves chained (prev_seq) instead of indexed by EPC", sql: v4 },
+    // check-point.ts: how far the ledger check has verified the moves, and the fault it found last.
+    {
+      version: 5,
+      name: 'the ledger check\'s verified point',
+      sql: `CREATE TABLE ledger_check_point (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  seq INTEGER NOT NULL,
+  at_ms INTEGER NOT NULL,
+  fault TEXT,
+  fault_scope TEXT CHECK (fault_scope IN ('full','incremental')),
+  fault_at_ms INTEGER
+);
+INSERT INTO ledger_check_point (id, seq, at_ms) VALUES (1, 0, 0);`,
+    },
   ],
 };

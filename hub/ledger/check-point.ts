@@ -1,0 +1,85 @@
+// hub/ledger — the ledger check's verified point: every move up to `seq` has been verified. `check` (incremental)
+// verifies the moves after it — the SKUs they touch, each recomputed from all of its moves — and moves the point on;
+// `check --full` verifies every SKU and resets the point to the newest move. A check that finds a difference leaves
+// the point where it was and records the fault, so status reports it and the next incremental check retries the same
+// moves. Scope of the incremental check: a row that drifted in a SKU no move after the point touched is found by the
+// full check only.
+import type { Db } from '../db/database.js';
+import { checkLedger, type CheckReport } from './check.js';
+
+export interface VerifiedPoint {
+  /** Moves up to this seq are verified (0: none yet). */
+  seq: number;
+  /** When the point last moved (ms; 0: never). */
+  atMs: number;
+  /** The first difference of the last failing check and how many there were; null once a check of that scope passes. */
+  fault: string | null;
+  faultScope: 'full' | 'incremental' | null;
+  faultAtMs: number | null;
+}
+
+export interface PointCheck {
+  mode: 'full' | 'incremental';
+  /** The moves verified: after `fromSeq`, up to and including `toSeq` (equal when there was nothing new). */
+  fromSeq: number;
+  toSeq: number;
+  report: CheckReport;
+  point: VerifiedPoint;
+}
+
+export function readVerifiedPoint(db: Db): VerifiedPoint {
+  const r = db.prepare('SELECT seq, at_ms, fault, fault_scope, fault_at_ms FROM ledger_check_point WHERE id = 1').get() as { seq: number; at_ms: number; fault: string | null; fault_scope: 'full' | 'incremental' | null; fault_at_ms: number | null };
+  return { seq: r.seq, atMs: r.at_ms, fault: r.fault, faultScope: r.fault_scope, faultAtMs: r.fault_at_ms };
+}
+
+/** Moves posted after the verified point (what the self-check still has to do). */
+export function movesAfter(db: Db, seq: number): number {
+  return (db.prepare('SELECT COUNT(*) AS n FROM moves WHERE seq > ?').get(seq) as { n: number }).n;
+}
+
+/**
+ * The point after a check (pure). A pass moves it to `toSeq` and clears a fault of the same scope or narrower (a
+ * full pass clears any fault; an incremental pass does not clear what only the full check can see). A failure keeps
+ * the point and records the first difference.
+ */
+export function nextPoint(prev: VerifiedPoint, mode: 'full' | 'incremental', toSeq: number, report: CheckReport, nowMs: number): VerifiedPoint {
+  if (report.ok) {
+    const clears = mode === 'full' || prev.faultScope === 'incremental';
+    return { seq: toSeq, atMs: nowMs, ...(clears ? { fault: null, faultScope: null, faultAtMs: null } : { fault: prev.fault, faultScope: prev.faultScope, faultAtMs: prev.faultAtMs }) };
+  }
+  const n = report.differences.length;
+  const fault = `${report.differences[0]!.message}${n > 1 ? ` (and ${n - 1} more difference${n > 2 ? 's' : ''})` : ''}`;
+  return { ...prev, fault, faultScope: mode, faultAtMs: nowMs };
+}
+
+function savePoint(db: Db, p: VerifiedPoint): void {
+  db.prepare('UPDATE ledger_check_point SET seq = ?, at_ms = ?, fault = ?, fault_scope = ?, fault_at_ms = ? WHERE id = 1').run(p.seq, p.atMs, p.fault, p.faultScope, p.faultAtMs);
+}
+
+/**
+ * Verify the moves after the point, at most `limit` of them (the self-check's slice): the SKUs they touch are checked
+ * whole. The reads run in one read transaction: another process posting meanwhile (the CLI beside a running hub)
+ * cannot show the check moves without their balances.
+ */
+export function checkIncremental(db: Db, nowMs: number, limit = Number.MAX_SAFE_INTEGER): PointCheck {
+  if (!(limit >= 1)) throw new RangeError(`checkIncremental: limit must be at least 1, got ${limit}`);
+  const prev = readVerifiedPoint(db);
+  const { rows, report } = db.transaction(() => {
+    const rows = db.prepare('SELECT seq, sku FROM moves WHERE seq > ? ORDER BY seq LIMIT ?').all(prev.seq, limit) as Array<{ seq: number; sku: string }>;
+    const report: CheckReport = rows.length ? checkLedger(db, { full: false, skus: [...new Set(rows.map((r) => r.sku))] }) : { ok: true, moves: 0, skus: 0, differences: [] };
+    return { rows, report };
+  })();
+  const toSeq = rows.length ? rows[rows.length - 1]!.seq : prev.seq;
+  const point = rows.length ? nextPoint(prev, 'incremental', toSeq, report, nowMs) : prev;
+  if (rows.length) savePoint(db, point);
+  return { mode: 'incremental', fromSeq: prev.seq, toSeq, report, point };
+}
+
+/** Verify everything; a pass resets the point to the newest move. */
+export function checkFull(db: Db, nowMs: number): PointCheck {
+  const prev = readVerifiedPoint(db);
+  const { toSeq, report } = db.transaction(() => ({ toSeq: (db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM moves').get() as { s: number }).s, report: checkLedger(db) }))();
+  const point = nextPoint(prev, 'full', toSeq, report, nowMs);
+  savePoint(db, point);
+  return { mode: 'full', fromSeq: 0, toSeq, report, point };
+}
