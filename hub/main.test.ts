@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { freePort, waitFor } from './broker/test-support.js';
+import { openDatabase } from './db/database.js';
+import { createItem, createLocation, postMove } from './ledger/index.js';
 
 const MAIN = resolve(import.meta.dirname, 'main.ts');
 const run = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { encoding: 'utf8', timeout: 60_000 });
@@ -122,6 +124,36 @@ describe('dockgate-hub', () => {
     expect(check.status).toBe(0);
     const b = runBare(['backup', '--config', path, '--to', join(dir, 'copy.db')]);
     expect(b.status).toBe(0);
+  });
+
+  it('check verifies what changed since the last verified point; check --full everything; an unknown argument exits 64', () => {
+    const path = join(dir, 'hub.yaml');
+    const file = join(dir, 'hub.db');
+    writeFileSync(path, `site: s1\ndatabase: { path: ${file} }\n`);
+    expect(run(['check', '--config', path]).status).toBe(0); // creates and migrates the database
+    const db = openDatabase(file);
+    const t = Date.UTC(2025, 2, 1);
+    createLocation(db, { id: 'st', name: 'st', kind: 'stock' }, t);
+    for (const sku of ['A', 'B']) createItem(db, { sku, name: sku, tracking: 'quantity', costMethod: 'fifo', standardCost: 10 }, t);
+    let n = 0;
+    const receive = (sku: string) => postMove(db, { id: `m-${++n}`, sku, qty: 3, from: 'supplier', to: 'st', reason: 'receipt', unitCost: 10, actor: { kind: 'api', id: 't' }, occurredAt: '2025-03-01T08:00:00Z' }, t);
+    receive('A');
+    receive('B');
+    const json = (r: ReturnType<typeof run>) => JSON.parse(r.stdout) as { ok: boolean; mode: string; fromSeq: number; toSeq: number; verifiedSeq: number; differences: Array<{ sku: string }> };
+    expect(json(run(['check', '--config', path]))).toMatchObject({ ok: true, mode: 'incremental', fromSeq: 0, toSeq: 2, verifiedSeq: 2 });
+    db.prepare("UPDATE balances SET qty = qty + 1 WHERE sku = 'B'").run(); // B: before the point, not touched since
+    receive('A');
+    const inc = run(['check', '--config', path]);
+    expect(inc.status, inc.stderr).toBe(0);
+    expect(json(inc)).toMatchObject({ ok: true, fromSeq: 2, toSeq: 3, verifiedSeq: 3 });
+    const full = run(['check', '--full', '--config', path]);
+    expect(full.status).toBe(1);
+    expect(json(full)).toMatchObject({ ok: false, mode: 'full', verifiedSeq: 3 });
+    expect(new Set(json(full).differences.map((d) => d.sku))).toEqual(new Set(['B']));
+    db.close();
+    const bad = run(['check', '--ful', '--config', path]);
+    expect(bad.status).toBe(64);
+    expect(bad.stderr).toContain('dockgate-hub check: unknown argument --ful');
   });
 
   it('exits 64 with the usage when --config is missing', () => {

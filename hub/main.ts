@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// hub — `dockgate-hub --config hub.yaml` runs the site service; `dockgate-hub check --config hub.yaml` recomputes
-// every balance and valuation from the moves and reports any difference (exit 1 when there is one);
+// hub — `dockgate-hub --config hub.yaml` runs the site service; `dockgate-hub check --config hub.yaml` verifies the
+// moves posted since the last verified point (`--full`: every balance and valuation from all the moves) and reports
+// any difference (exit 1 when there is one);
 // `dockgate-hub backup --config hub.yaml --to <file>` copies the database with SQLite's online backup API while the
 // hub keeps running.
 import { ConfigError } from '../protocols/config/index.js';
@@ -11,11 +12,11 @@ import { loadHubConfig, loadHubOfflineConfig } from './config/load.js';
 import { hubStartupIssues } from './config/preflight.js';
 import { migrate, openDatabase } from './db/database.js';
 import { DEAD_LETTERS_USAGE, deadLettersCommand } from './cli/dead-letters.js';
-import { checkLedger } from './ledger/index.js';
+import { checkFull, checkIncremental, checkLedger } from './ledger/index.js';
 import { hubModules } from './modules.js';
 import type { HubConfig } from './config/schema.js';
 
-const USAGE = `usage: dockgate-hub [check | backup --to <file>] --config <hub.yaml>\n       ${DEAD_LETTERS_USAGE}`;
+const USAGE = `usage: dockgate-hub [check [--full] | backup --to <file>] --config <hub.yaml>\n       ${DEAD_LETTERS_USAGE}`;
 
 function exitOnConfigError(err: ConfigError): never {
   process.stderr.write(`dockgate-hub: configuration error\n${err.message}\n`);
@@ -52,11 +53,16 @@ async function main(argv: string[]): Promise<void> {
   }
 
   if (command === 'check') {
+    const unknown = argv.slice(1).filter((a, i, all) => a !== '--full' && !['--config', '-c'].includes(a) && !['--config', '-c'].includes(all[i - 1] ?? '') && !a.startsWith('--config='));
+    if (unknown.length) {
+      process.stderr.write(`dockgate-hub check: unknown argument ${unknown.join(' ')}\n${USAGE}\n`);
+      process.exit(64);
+    }
     const db = openDatabase(config.database.path);
     migrate(db, HUB_MIGRATIONS);
-    const report = checkLedger(db);
+    const { mode, fromSeq, toSeq, report, point } = argv.includes('--full') ? checkFull(db, Date.now()) : checkIncremental(db, Date.now());
     db.close();
-    process.stdout.write(JSON.stringify(report, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ ...report, mode, fromSeq, toSeq, verifiedSeq: point.seq }, null, 2) + '\n');
     process.exit(report.ok ? 0 : 1);
   }
 
