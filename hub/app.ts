@@ -20,6 +20,7 @@ import { Ingest } from './ingest/ingest.js';
 import { ingestMigrations } from './ingest/migrations.js';
 import { IngestStore } from './ingest/store.js';
 import { createLocation, getLocation, ledgerMigrations, listLocations, updateLocation, withBatchedInvariants, type LocationKind } from './ledger/index.js';
+import { LedgerSelfCheck } from './ledger/self-check.js';
 import { assertSafeBind } from './auth/bind.js';
 import type { HubMetrics } from './metrics/metrics.js';
 import { AppliedEventBus } from './status/applied-bus.js';
@@ -218,6 +219,10 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
       },
     };
     await modules.attach?.(hub);
+    // The ledger checks itself in small slices from its verified point (status shows the point and any fault).
+    const selfCheck = new LedgerSelfCheck(db, clock, componentLogger(logger, 'ledger-check', { site: config.site }));
+    selfCheck.start();
+    closers.push(() => selfCheck.stop());
     const online = async () => {
       await ingest.start();
       await mqtt.publish(topics.hubStatus(config.site), hubStatus(true), { qos: 1, retain: true });

@@ -15,7 +15,7 @@ export const Ready = Type.Object({
 
 export const Reason = Type.Object({
   level: Type.Union([Type.Literal('down'), Type.Literal('degraded')]),
-  code: Type.String({ description: 'database, broker, gateway_down, reader_not_reading, scanner_not_open, outbox_backlog, no_gateway, channel_alert, mqtt_refused, unknown_door, open_exceptions, clock, disk_space, stream_gaps' }),
+  code: Type.String({ description: 'database, broker, gateway_down, reader_not_reading, scanner_not_open, outbox_backlog, no_gateway, channel_alert, mqtt_refused, unknown_door, open_exceptions, clock, disk_space, stream_gaps, ledger' }),
   subject: Type.String(),
   message: Type.String(),
 });
@@ -44,6 +44,15 @@ export const StatusReport = Type.Object({
   at: Type.String({ format: 'date-time' }),
   hub: Type.Object({ site: Type.String(), version: Type.String(), startedAt: Type.String(), uptimeS: Type.Number() }),
   database: Type.Object({ ok: Type.Boolean(), error: Type.Optional(Type.String()) }),
+  ledger: Type.Union([
+    Type.Object({
+      verifiedSeq: Type.Integer({ description: 'moves up to this seq are verified by the ledger check' }),
+      verifiedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: 'when the point last moved; null: never' }),
+      lagMoves: Type.Integer({ description: 'moves posted after the verified point' }),
+      fault: Type.Union([Type.String(), Type.Null()], { description: 'the last failing check\'s first difference, until a check of its scope passes' }),
+    }),
+    Type.Null(),
+  ], { description: 'the ledger self-check; null while the database is down' }),
   broker: Type.Object({
     mode: Type.Union([Type.Literal('embedded'), Type.Literal('external')]),
     up: Type.Boolean(),

@@ -10,6 +10,7 @@ import type { HubMqtt } from '../broker/hub-mqtt.js';
 import type { ChannelHealth } from '../../protocols/channels/health.js';
 import type { HubConfig } from '../config/schema.js';
 import type { Ingest } from '../ingest/ingest.js';
+import { movesAfter, readVerifiedPoint, type VerifiedPoint } from '../ledger/index.js';
 import type { AppliedEventBus } from './applied-bus.js';
 import { DatabaseHealth } from './database-health.js';
 import { openExceptionsByDoor, openUnknownDoors } from './exceptions.js';
@@ -67,6 +68,8 @@ export interface StatusReport {
   at: string;
   hub: { site: string; version: string; startedAt: string; uptimeS: number };
   database: { ok: boolean; error?: string };
+  /** The ledger self-check (hub/ledger/self-check.ts); null while the database is down. */
+  ledger: { verifiedSeq: number; verifiedAt: string | null; lagMoves: number; fault: string | null } | null;
   broker: {
     mode: 'embedded' | 'external';
     up: boolean;
@@ -176,6 +179,7 @@ export class StatusService {
     const missingGaps = gaps.find((g) => g.kind === 'missing')?.n ?? 0;
     const refusals = this.d.broker?.refusals() ?? [];
     const knownDoors = new Set(doors.map((d) => d.id));
+    const point: VerifiedPoint | null = database.ok ? readVerifiedPoint(api.db) : null;
     const exceptionsByDoor = database.ok ? openExceptionsByDoor(api.db, this.varianceExceptionTypes()) : new Map<string, Record<string, number>>();
     const result = evaluate({
       nowMs: now,
@@ -194,6 +198,7 @@ export class StatusService {
       unknownDoors: database.ok ? openUnknownDoors(api.db).filter((u) => !knownDoors.has(u.door)) : [],
       openExceptions: [...exceptionsByDoor].filter(([door]) => knownDoors.has(door)).map(([door, byType]) => ({ door, byType })),
       failingDeliveries: partnerDeliveries?.failing ?? [],
+      ledgerFault: point?.fault ? { fault: point.fault, scope: point.faultScope ?? 'incremental' } : null,
     });
     const verdictOf = new Map(result.gateways.map((g) => [g.id, g]));
     const openByDoor = database.ok ? (providers.variances?.openByDoor() ?? {}) : {};
@@ -210,6 +215,7 @@ export class StatusService {
       at: new Date(now).toISOString(),
       hub: { site: config.site, version: this.d.version, startedAt: new Date(this.d.startedAt).toISOString(), uptimeS: Math.max(0, (now - this.d.startedAt) / 1000) },
       database,
+      ledger: point && { verifiedSeq: point.seq, verifiedAt: point.atMs ? iso(point.atMs) : null, lagMoves: movesAfter(api.db, point.seq), fault: point.fault },
       broker: {
         mode: this.d.mqtt.mode,
         up: broker.up,

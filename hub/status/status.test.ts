@@ -38,6 +38,14 @@ describe('verdict (pure)', () => {
     expect(r.reasons[0]!.message).toBe('reader r1 on gw-1 is backoff: ECONNREFUSED');
   });
 
+  it('degrades on a ledger fault, naming what clears it', () => {
+    expect(evaluate({ ...base, ledgerFault: { fault: 'balance of M at stock is 5, the moves give 4', scope: 'full' } })).toMatchObject({
+      verdict: 'degraded',
+      reasons: [{ code: 'ledger', subject: 'ledger', message: 'the ledger check found differences: balance of M at stock is 5, the moves give 4 (clears when dockgate-hub check --full passes)' }],
+    });
+    expect(evaluate({ ...base, ledgerFault: null }).verdict).toBe('ok');
+  });
+
   it('is down when every gateway a working door needs is down', () => {
     expect(evaluate({ ...base, gateways: [{ ...gw, reportedOnline: false }], neededGateways: new Set(['gw-1']) }).verdict).toBe('down');
     // a door switched off needs no gateway

@@ -57,6 +57,8 @@ export interface StatusIn {
   openExceptions?: ReadonlyArray<{ door: string; byType: Readonly<Record<string, number>> }>;
   /** Partner deliveries (EDI advice, EPCIS, ERP) that failed alertAfter times or more in a row. */
   failingDeliveries?: ReadonlyArray<{ key: string; partner: string; attempts: number; lastError: string | null }>;
+  /** The ledger check's last fault (hub/ledger/check-point.ts), until a check of its scope passes. */
+  ledgerFault?: { fault: string; scope: 'full' | 'incremental' } | null;
 }
 
 export interface GatewayVerdict {
@@ -132,6 +134,10 @@ export function evaluate(s: StatusIn): { verdict: Verdict; reasons: Reason[]; ga
   }
   for (const d of s.failingDeliveries ?? []) {
     reasons.push({ level: 'degraded', code: 'partner_delivery', subject: d.partner, message: `delivery ${d.key} to ${d.partner} failed ${plural(d.attempts, 'time')} in a row (${d.lastError ?? 'no error recorded'}): see /api/v1/partners/outbox` });
+  }
+  if (s.ledgerFault) {
+    const again = s.ledgerFault.scope === 'full' ? 'dockgate-hub check --full' : 'the next check';
+    reasons.push({ level: 'degraded', code: 'ledger', subject: 'ledger', message: `the ledger check found differences: ${s.ledgerFault.fault} (clears when ${again} passes)` });
   }
   if (s.lowSpace) reasons.push({ level: 'degraded', code: 'disk_space', subject: 'database', message: s.lowSpace });
   for (const c of s.clockExceptions ?? []) {

@@ -1,0 +1,65 @@
+// hub/ledger — the running hub checks its own ledger: a timer verifies the moves after the verified point in slices
+// of at most `sliceMoves` (check-point.ts), one slice per turn of the event loop and a pause between them, so a
+// posting never waits for more than one slice. Behind, it takes the next slice after `busyPauseMs`; caught up or
+// failing (the point stays: the same slice would fail again at once), after `intervalMs`.
+import type { Logger } from '../../protocols/logging/index.js';
+import type { Db } from '../db/database.js';
+import { checkIncremental, movesAfter } from './check-point.js';
+
+export interface SelfCheckOptions {
+  intervalMs: number;
+  busyPauseMs: number;
+  sliceMoves: number;
+}
+
+export const SELF_CHECK_DEFAULTS: SelfCheckOptions = { intervalMs: 5_000, busyPauseMs: 50, sliceMoves: 2_000 };
+
+export class LedgerSelfCheck {
+  private timer: NodeJS.Timeout | undefined;
+  private lastFault: string | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly db: Db,
+    private readonly clock: () => number,
+    private readonly log: Logger,
+    private readonly opts: SelfCheckOptions = SELF_CHECK_DEFAULTS,
+  ) {
+    if (!(opts.sliceMoves >= 1) || !(opts.intervalMs >= 0) || !(opts.busyPauseMs >= 0)) throw new RangeError(`LedgerSelfCheck: bad options ${JSON.stringify(opts)}`);
+  }
+
+  start(): void {
+    this.schedule(this.opts.busyPauseMs);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+  }
+
+  /** One slice; returns the pause before the next. */
+  tick(): number {
+    const r = checkIncremental(this.db, this.clock(), this.opts.sliceMoves);
+    const fault = r.point.fault;
+    if (fault !== this.lastFault) {
+      if (fault) this.log.error({ scope: r.point.faultScope, fault, differences: r.report.differences.slice(0, 20) }, 'ledger check found differences');
+      else this.log.info({ verifiedSeq: r.point.seq }, 'ledger check passes again');
+      this.lastFault = fault;
+    }
+    return r.report.ok && r.toSeq > r.fromSeq && movesAfter(this.db, r.toSeq) > 0 ? this.opts.busyPauseMs : this.opts.intervalMs;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      let next = this.opts.intervalMs;
+      try {
+        next = this.tick();
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'ledger self-check could not run');
+      }
+      this.schedule(next);
+    }, ms);
+    this.timer.unref();
+  }
+}
