@@ -26,12 +26,20 @@ describe('the verified point', () => {
     expect(checkIncremental(f.db, T0 + 3)).toMatchObject({ fromSeq: 4, toSeq: 4, report: { moves: 0 }, point: { seq: 4, atMs: T0 + 2 } });
   });
 
-  it('verifies at most `limit` moves per call, in seq order, and refuses a limit below 1', () => {
+  it('takes at most `moves` moves per call, in seq order, and refuses a limit below 1', () => {
     postMove(f.db, f.mv({ sku: 'A', qty: 1, from: 'stock', to: 'customer', reason: 'shipment' }), T0);
-    expect(checkIncremental(f.db, T0, 2)).toMatchObject({ fromSeq: 0, toSeq: 2, report: { skus: 2 } });
-    expect(checkIncremental(f.db, T0, 2)).toMatchObject({ fromSeq: 2, toSeq: 4, report: { skus: 2 } });
+    expect(checkIncremental(f.db, T0, { moves: 2 })).toMatchObject({ fromSeq: 0, toSeq: 2, report: { skus: 2 } });
+    expect(checkIncremental(f.db, T0, { moves: 2 })).toMatchObject({ fromSeq: 2, toSeq: 4, report: { skus: 2 } });
     expect(movesAfter(f.db, readVerifiedPoint(f.db).seq)).toBe(0);
-    expect(() => checkIncremental(f.db, T0, 0)).toThrow('checkIncremental: limit must be at least 1, got 0');
+    expect(() => checkIncremental(f.db, T0, { moves: 0 })).toThrow('checkIncremental: limits must be at least 1, got {"moves":0}');
+  });
+
+  it('stops before a SKU whose history would take the replay past `replay`, but always takes one SKU', () => {
+    postMove(f.db, f.mv({ sku: 'A', qty: 1, from: 'stock', to: 'customer', reason: 'shipment' }), T0); // A: 2 moves
+    // seq 1 is A (2 moves to replay): over a budget of 1, taken alone; its later move (seq 4) is verified with it.
+    expect(checkIncremental(f.db, T0, { replay: 1 })).toMatchObject({ fromSeq: 0, toSeq: 1, report: { skus: 1, moves: 2 } });
+    expect(checkIncremental(f.db, T0, { replay: 2 })).toMatchObject({ fromSeq: 1, toSeq: 3, report: { skus: 2, moves: 2 } });
+    expect(checkIncremental(f.db, T0, { replay: 2 })).toMatchObject({ fromSeq: 3, toSeq: 4, report: { skus: 1, moves: 2 } });
   });
 
   it('finds a corruption in a SKU touched after the point; one in an untouched SKU before it only with --full, which resets the point', () => {

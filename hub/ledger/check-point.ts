@@ -56,22 +56,43 @@ function savePoint(db: Db, p: VerifiedPoint): void {
   db.prepare('UPDATE ledger_check_point SET seq = ?, at_ms = ?, fault = ?, fault_scope = ?, fault_at_ms = ? WHERE id = 1').run(p.seq, p.atMs, p.fault, p.faultScope, p.faultAtMs);
 }
 
+/** How much one incremental check may take on: moves after the point, and moves replayed (the touched SKUs' histories). */
+export interface SliceLimit {
+  moves?: number;
+  replay?: number;
+}
+
 /**
- * Verify the moves after the point, at most `limit` of them (the self-check's slice): the SKUs they touch are checked
- * whole. The reads run in one read transaction: another process posting meanwhile (the CLI beside a running hub)
- * cannot show the check moves without their balances.
+ * Verify the moves after the point (the self-check: at most `limit.moves` of them, and stopping before a move whose
+ * SKU would take the replay past `limit.replay` — a first SKU is always taken, however long its history): the SKUs
+ * they touch are checked whole. The reads run in one read transaction: another process posting meanwhile (the CLI
+ * beside a running hub) cannot show the check moves without their balances.
  */
-export function checkIncremental(db: Db, nowMs: number, limit = Number.MAX_SAFE_INTEGER): PointCheck {
-  if (!(limit >= 1)) throw new RangeError(`checkIncremental: limit must be at least 1, got ${limit}`);
+export function checkIncremental(db: Db, nowMs: number, limit: SliceLimit = {}): PointCheck {
+  const maxMoves = limit.moves ?? Number.MAX_SAFE_INTEGER;
+  const maxReplay = limit.replay ?? Number.MAX_SAFE_INTEGER;
+  if (!(maxMoves >= 1) || !(maxReplay >= 1)) throw new RangeError(`checkIncremental: limits must be at least 1, got ${JSON.stringify(limit)}`);
   const prev = readVerifiedPoint(db);
-  const { rows, report } = db.transaction(() => {
-    const rows = db.prepare('SELECT seq, sku FROM moves WHERE seq > ? ORDER BY seq LIMIT ?').all(prev.seq, limit) as Array<{ seq: number; sku: string }>;
-    const report: CheckReport = rows.length ? checkLedger(db, { full: false, skus: [...new Set(rows.map((r) => r.sku))] }) : { ok: true, moves: 0, skus: 0, differences: [] };
-    return { rows, report };
+  const { toSeq, report } = db.transaction(() => {
+    const countOf = db.prepare('SELECT COUNT(*) FROM moves WHERE sku = ?').pluck();
+    const skus = new Set<string>();
+    let toSeq = prev.seq;
+    let replay = 0;
+    for (const m of db.prepare('SELECT seq, sku FROM moves WHERE seq > ? ORDER BY seq LIMIT ?').iterate(prev.seq, maxMoves) as IterableIterator<{ seq: number; sku: string }>) {
+      if (!skus.has(m.sku)) {
+        const cost = countOf.get(m.sku) as number;
+        if (skus.size > 0 && replay + cost > maxReplay) break;
+        replay += cost;
+        skus.add(m.sku);
+      }
+      toSeq = m.seq;
+    }
+    const report: CheckReport = skus.size ? checkLedger(db, { full: false, skus: [...skus] }) : { ok: true, moves: 0, skus: 0, differences: [] };
+    return { toSeq, report };
   })();
-  const toSeq = rows.length ? rows[rows.length - 1]!.seq : prev.seq;
-  const point = rows.length ? nextPoint(prev, 'incremental', toSeq, report, nowMs) : prev;
-  if (rows.length) savePoint(db, point);
+  const moved = toSeq > prev.seq;
+  const point = moved ? nextPoint(prev, 'incremental', toSeq, report, nowMs) : prev;
+  if (moved) savePoint(db, point);
   return { mode: 'incremental', fromSeq: prev.seq, toSeq, report, point };
 }
 

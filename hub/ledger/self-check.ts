@@ -1,6 +1,6 @@
 // hub/ledger — the running hub checks its own ledger: a timer verifies the moves after the verified point in slices
-// of at most `sliceMoves` (check-point.ts), one slice per turn of the event loop and a pause between them, so a
-// posting never waits for more than one slice. Behind, it takes the next slice after `busyPauseMs`; caught up or
+// (check-point.ts) of at most `sliceMoves` moves and `sliceReplay` moves replayed (the touched SKUs' histories, ~10 µs
+// each), one slice per turn of the event loop and a pause between them, so a posting waits for one slice at most. Behind, it takes the next slice after `busyPauseMs`; caught up or
 // failing (the point stays: the same slice would fail again at once), after `intervalMs`.
 import type { Logger } from '../../protocols/logging/index.js';
 import type { Db } from '../db/database.js';
@@ -10,9 +10,10 @@ export interface SelfCheckOptions {
   intervalMs: number;
   busyPauseMs: number;
   sliceMoves: number;
+  sliceReplay: number;
 }
 
-export const SELF_CHECK_DEFAULTS: SelfCheckOptions = { intervalMs: 5_000, busyPauseMs: 50, sliceMoves: 2_000 };
+export const SELF_CHECK_DEFAULTS: SelfCheckOptions = { intervalMs: 5_000, busyPauseMs: 50, sliceMoves: 2_000, sliceReplay: 2_000 };
 
 export class LedgerSelfCheck {
   private timer: NodeJS.Timeout | undefined;
@@ -25,7 +26,7 @@ export class LedgerSelfCheck {
     private readonly log: Logger,
     private readonly opts: SelfCheckOptions = SELF_CHECK_DEFAULTS,
   ) {
-    if (!(opts.sliceMoves >= 1) || !(opts.intervalMs >= 0) || !(opts.busyPauseMs >= 0)) throw new RangeError(`LedgerSelfCheck: bad options ${JSON.stringify(opts)}`);
+    if (!(opts.sliceMoves >= 1) || !(opts.sliceReplay >= 1) || !(opts.intervalMs >= 0) || !(opts.busyPauseMs >= 0)) throw new RangeError(`LedgerSelfCheck: bad options ${JSON.stringify(opts)}`);
   }
 
   start(): void {
@@ -39,7 +40,7 @@ export class LedgerSelfCheck {
 
   /** One slice; returns the pause before the next. */
   tick(): number {
-    const r = checkIncremental(this.db, this.clock(), this.opts.sliceMoves);
+    const r = checkIncremental(this.db, this.clock(), { moves: this.opts.sliceMoves, replay: this.opts.sliceReplay });
     const fault = r.point.fault;
     if (fault !== this.lastFault) {
       if (fault) this.log.error({ scope: r.point.faultScope, fault, differences: r.report.differences.slice(0, 20) }, 'ledger check found differences');
