@@ -1,7 +1,8 @@
 // hub/ledger — the running hub checks its own ledger: a timer verifies the moves after the verified point in slices
-// (check-point.ts) of at most `sliceMoves` moves and `sliceReplay` moves replayed (the touched SKUs' histories, ~10 µs
-// each), one slice per turn of the event loop and a pause between them, so a posting waits for one slice at most. Behind, it takes the next slice after `busyPauseMs`; caught up or
-// failing (the point stays: the same slice would fail again at once), after `intervalMs`.
+// (check-point.ts) of at most `sliceMoves` moves and `sliceReplay` moves replayed (the touched SKUs' histories, some
+// 10–25 µs each), one slice per timer turn, so a posting waits for one slice at most. Behind, the next slice comes
+// after `busyPauseMs`; caught up or failing (the point stays: the same slice would fail again at once), after
+// `intervalMs`.
 import type { Logger } from '../../protocols/logging/index.js';
 import type { Db } from '../db/database.js';
 import { checkIncremental, movesAfter } from './check-point.js';
