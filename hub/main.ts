@@ -6,6 +6,7 @@
 // hub keeps running.
 import { ConfigError } from '../protocols/config/index.js';
 import { EX_CONFIG, SystemdNotifier, configPathFromArgs, handleSignals } from '../runtime/lifecycle.js';
+import { systemRuntime } from '../runtime/runtime.js';
 import { createLogger } from '../protocols/logging/index.js';
 import { HUB_MIGRATIONS, startHub } from './app.js';
 import { loadHubConfig, loadHubOfflineConfig } from './config/load.js';
@@ -53,14 +54,15 @@ async function main(argv: string[]): Promise<void> {
   }
 
   if (command === 'check') {
-    const unknown = argv.slice(1).filter((a, i, all) => a !== '--full' && !['--config', '-c'].includes(a) && !['--config', '-c'].includes(all[i - 1] ?? '') && !a.startsWith('--config='));
+    const isConfig = (a: string | undefined) => a === '--config' || a === '-c';
+    const unknown = argv.slice(1).filter((a, i, all) => a !== '--full' && !isConfig(a) && !isConfig(all[i - 1]) && !a.startsWith('--config='));
     if (unknown.length) {
       process.stderr.write(`dockgate-hub check: unknown argument ${unknown.join(' ')}\n${USAGE}\n`);
       process.exit(64);
     }
     const db = openDatabase(config.database.path);
     migrate(db, HUB_MIGRATIONS);
-    const { mode, fromSeq, toSeq, report, point } = argv.includes('--full') ? checkFull(db, Date.now()) : checkIncremental(db, Date.now());
+    const { mode, fromSeq, toSeq, report, point } = argv.includes('--full') ? checkFull(db, systemRuntime.now()) : checkIncremental(db, systemRuntime.now());
     db.close();
     process.stdout.write(JSON.stringify({ ...report, mode, fromSeq, toSeq, verifiedSeq: point.seq }, null, 2) + '\n');
     process.exit(report.ok ? 0 : 1);

@@ -28,7 +28,8 @@ export interface PointCheck {
 }
 
 export function readVerifiedPoint(db: Db): VerifiedPoint {
-  const r = db.prepare('SELECT seq, at_ms, fault, fault_scope, fault_at_ms FROM ledger_check_point WHERE id = 1').get() as { seq: number; at_ms: number; fault: string | null; fault_scope: 'full' | 'incremental' | null; fault_at_ms: number | null };
+  type Row = { seq: number; at_ms: number; fault: string | null; fault_scope: 'full' | 'incremental' | null; fault_at_ms: number | null };
+  const r = db.prepare('SELECT seq, at_ms, fault, fault_scope, fault_at_ms FROM ledger_check_point WHERE id = 1').get() as Row;
   return { seq: r.seq, atMs: r.at_ms, fault: r.fault, faultScope: r.fault_scope, faultAtMs: r.fault_at_ms };
 }
 
@@ -45,7 +46,8 @@ export function movesAfter(db: Db, seq: number): number {
 export function nextPoint(prev: VerifiedPoint, mode: 'full' | 'incremental', toSeq: number, report: CheckReport, nowMs: number): VerifiedPoint {
   if (report.ok) {
     const clears = mode === 'full' || prev.faultScope === 'incremental';
-    return { seq: toSeq, atMs: nowMs, ...(clears ? { fault: null, faultScope: null, faultAtMs: null } : { fault: prev.fault, faultScope: prev.faultScope, faultAtMs: prev.faultAtMs }) };
+    const fault = clears ? { fault: null, faultScope: null, faultAtMs: null } : { fault: prev.fault, faultScope: prev.faultScope, faultAtMs: prev.faultAtMs };
+    return { seq: toSeq, atMs: nowMs, ...fault };
   }
   const n = report.differences.length;
   const fault = `${report.differences[0]!.message}${n > 1 ? ` (and ${n - 1} more difference${n > 2 ? 's' : ''})` : ''}`;
@@ -53,7 +55,8 @@ export function nextPoint(prev: VerifiedPoint, mode: 'full' | 'incremental', toS
 }
 
 function savePoint(db: Db, p: VerifiedPoint): void {
-  db.prepare('UPDATE ledger_check_point SET seq = ?, at_ms = ?, fault = ?, fault_scope = ?, fault_at_ms = ? WHERE id = 1').run(p.seq, p.atMs, p.fault, p.faultScope, p.faultAtMs);
+  db.prepare('UPDATE ledger_check_point SET seq = ?, at_ms = ?, fault = ?, fault_scope = ?, fault_at_ms = ? WHERE id = 1')
+    .run(p.seq, p.atMs, p.fault, p.faultScope, p.faultAtMs);
 }
 
 /** How much one incremental check may take on: moves after the point, and moves replayed (the touched SKUs' histories). */
@@ -78,7 +81,8 @@ export function checkIncremental(db: Db, nowMs: number, limit: SliceLimit = {}):
     const skus = new Set<string>();
     let toSeq = prev.seq;
     let replay = 0;
-    for (const m of db.prepare('SELECT seq, sku FROM moves WHERE seq > ? ORDER BY seq LIMIT ?').iterate(prev.seq, maxMoves) as IterableIterator<{ seq: number; sku: string }>) {
+    const after = db.prepare('SELECT seq, sku FROM moves WHERE seq > ? ORDER BY seq LIMIT ?');
+    for (const m of after.iterate(prev.seq, maxMoves) as IterableIterator<{ seq: number; sku: string }>) {
       if (!skus.has(m.sku)) {
         const cost = countOf.get(m.sku) as number;
         if (skus.size > 0 && replay + cost > maxReplay) break;
@@ -99,7 +103,8 @@ export function checkIncremental(db: Db, nowMs: number, limit: SliceLimit = {}):
 /** Verify everything; a pass resets the point to the newest move. */
 export function checkFull(db: Db, nowMs: number): PointCheck {
   const prev = readVerifiedPoint(db);
-  const { toSeq, report } = db.transaction(() => ({ toSeq: (db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM moves').get() as { s: number }).s, report: checkLedger(db) }))();
+  const lastSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM moves');
+  const { toSeq, report } = db.transaction(() => ({ toSeq: (lastSeq.get() as { s: number }).s, report: checkLedger(db) }))();
   const point = nextPoint(prev, 'full', toSeq, report, nowMs);
   savePoint(db, point);
   return { mode: 'full', fromSeq: 0, toSeq, report, point };

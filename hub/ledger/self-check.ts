@@ -4,6 +4,7 @@
 // after `busyPauseMs`; caught up or failing (the point stays: the same slice would fail again at once), after
 // `intervalMs`.
 import type { Logger } from '../../protocols/logging/index.js';
+import { systemRuntime, type Runtime, type Timer } from '../../runtime/runtime.js';
 import type { Db } from '../db/database.js';
 import { checkIncremental, movesAfter } from './check-point.js';
 
@@ -17,7 +18,7 @@ export interface SelfCheckOptions {
 export const SELF_CHECK_DEFAULTS: SelfCheckOptions = { intervalMs: 5_000, busyPauseMs: 50, sliceMoves: 2_000, sliceReplay: 2_000 };
 
 export class LedgerSelfCheck {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private lastFault: string | null = null;
   private stopped = false;
 
@@ -26,8 +27,10 @@ export class LedgerSelfCheck {
     private readonly clock: () => number,
     private readonly log: Logger,
     private readonly opts: SelfCheckOptions = SELF_CHECK_DEFAULTS,
+    private readonly timers: Pick<Runtime, 'setTimer'> = systemRuntime,
   ) {
-    if (!(opts.sliceMoves >= 1) || !(opts.sliceReplay >= 1) || !(opts.intervalMs >= 0) || !(opts.busyPauseMs >= 0)) throw new RangeError(`LedgerSelfCheck: bad options ${JSON.stringify(opts)}`);
+    const ok = opts.sliceMoves >= 1 && opts.sliceReplay >= 1 && opts.intervalMs >= 0 && opts.busyPauseMs >= 0;
+    if (!ok) throw new RangeError(`LedgerSelfCheck: bad options ${JSON.stringify(opts)}`);
   }
 
   start(): void {
@@ -36,7 +39,7 @@ export class LedgerSelfCheck {
 
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.timer?.cancel();
   }
 
   /** One slice; returns the pause before the next. */
@@ -53,7 +56,8 @@ export class LedgerSelfCheck {
 
   private schedule(ms: number): void {
     if (this.stopped) return;
-    this.timer = setTimeout(() => {
+    // the hub's close stops it (hub/app.ts closers), so the timer need not be unref'd to let the process end
+    this.timer = this.timers.setTimer(ms, () => {
       let next = this.opts.intervalMs;
       try {
         next = this.tick();
@@ -61,7 +65,6 @@ export class LedgerSelfCheck {
         this.log.warn({ err: (err as Error).message }, 'ledger self-check could not run');
       }
       this.schedule(next);
-    }, ms);
-    this.timer.unref();
+    });
   }
 }
