@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkFull, checkIncremental, movesAfter, nextPoint, readVerifiedPoint } from './check-point.js';
+import { checkFull, checkIncremental, hasMovesAfter, movesAfter, nextPoint, readVerifiedPoint } from './check-point.js';
 import { moveSerial, postMove } from './index.js';
 import { makeFixture, T0, type Fixture } from './test-fixture.js';
 
@@ -16,6 +16,7 @@ describe('the verified point', () => {
   it('starts at 0; an incremental check verifies the moves after it and moves it on; nothing new leaves it', () => {
     expect(readVerifiedPoint(f.db)).toEqual({ seq: 0, atMs: 0, fault: null, faultScope: null, faultAtMs: null });
     expect(movesAfter(f.db, 0)).toBe(3);
+    expect([hasMovesAfter(f.db, 0), hasMovesAfter(f.db, 2), hasMovesAfter(f.db, 3)]).toEqual([true, true, false]);
     const first = checkIncremental(f.db, T0 + 1);
     expect(first).toMatchObject({ mode: 'incremental', fromSeq: 0, toSeq: 3, report: { ok: true, moves: 3, skus: 3 } });
     expect(readVerifiedPoint(f.db)).toMatchObject({ seq: 3, atMs: T0 + 1 });

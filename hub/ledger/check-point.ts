@@ -33,9 +33,14 @@ export function readVerifiedPoint(db: Db): VerifiedPoint {
   return { seq: r.seq, atMs: r.at_ms, fault: r.fault, faultScope: r.fault_scope, faultAtMs: r.fault_at_ms };
 }
 
-/** Moves posted after the verified point (what the self-check still has to do). */
+/** Moves posted after the verified point (what the self-check still has to do): a count, O(lag) — for status. */
 export function movesAfter(db: Db, seq: number): number {
   return (db.prepare('SELECT COUNT(*) AS n FROM moves WHERE seq > ?').get(seq) as { n: number }).n;
+}
+
+/** Whether any move was posted after `seq`: one index probe whatever the lag — for the self-check's every slice. */
+export function hasMovesAfter(db: Db, seq: number): boolean {
+  return db.prepare('SELECT 1 FROM moves WHERE seq > ? LIMIT 1').get(seq) !== undefined;
 }
 
 /**

@@ -6,7 +6,7 @@
 import type { Logger } from '../../protocols/logging/index.js';
 import { systemRuntime, type Runtime, type Timer } from '../../runtime/runtime.js';
 import type { Db } from '../db/database.js';
-import { checkIncremental, movesAfter } from './check-point.js';
+import { checkIncremental, hasMovesAfter } from './check-point.js';
 
 export interface SelfCheckOptions {
   intervalMs: number;
@@ -51,7 +51,7 @@ export class LedgerSelfCheck {
       else this.log.info({ verifiedSeq: r.point.seq }, 'ledger check passes again');
       this.lastFault = fault;
     }
-    return r.report.ok && r.toSeq > r.fromSeq && movesAfter(this.db, r.toSeq) > 0 ? this.opts.busyPauseMs : this.opts.intervalMs;
+    return r.report.ok && r.toSeq > r.fromSeq && hasMovesAfter(this.db, r.toSeq) ? this.opts.busyPauseMs : this.opts.intervalMs;
   }
 
   private schedule(ms: number): void {
