@@ -4,6 +4,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
+import * as prettier from 'prettier';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { ROOT, isTestSupport, packageImports, productionFiles, sourceFiles } from './house.js';
@@ -24,6 +25,12 @@ const CEILING = { longFunctions: 48, longestFunction: 230, wideLines: 809, wides
  */
 const SYSTEM_TIME_CEILING = 73;
 const SYSTEM_TIME = /\bDate\.now\b|\bMath\.random\b|\bset(?:Timeout|Interval|Immediate)\(/g;
+
+/**
+ * TypeScript files (production, tests and scripts) that Prettier (.prettierrc.json, `npm run format`) would change: a
+ * ceiling that may only go down. Format what you touch (`npx prettier --write <files>`); new files start formatted.
+ */
+const UNFORMATTED_CEILING = 399;
 
 /** Packages production code imports that are not runtime dependencies, and why. */
 const OPTIONAL_IMPORTS: Record<string, string> = {
@@ -84,9 +91,18 @@ describe('tidy', () => {
     const clientImports = new Set<string>();
     for (const rel of productionFiles()) for (const p of packageImports(read(rel))) (isClient(rel) ? clientImports : imported).add(p);
     const builtin = (p: string) => p.startsWith('node:') || builtinModules.includes(p);
-    expect(Object.keys(pkg.dependencies).filter((d) => !imported.has(d)), 'dependencies no production file imports').toEqual([]);
-    expect([...imported].filter((p) => !builtin(p) && !pkg.dependencies[p] && !OPTIONAL_IMPORTS[p]), 'imported but not dependencies').toEqual([]);
-    expect([...clientImports].filter((p) => !pkg.devDependencies[p]), 'console client imports not in devDependencies').toEqual([]);
+    expect(
+      Object.keys(pkg.dependencies).filter((d) => !imported.has(d)),
+      'dependencies no production file imports',
+    ).toEqual([]);
+    expect(
+      [...imported].filter((p) => !builtin(p) && !pkg.dependencies[p] && !OPTIONAL_IMPORTS[p]),
+      'imported but not dependencies',
+    ).toEqual([]);
+    expect(
+      [...clientImports].filter((p) => !pkg.devDependencies[p]),
+      'console client imports not in devDependencies',
+    ).toEqual([]);
   });
 
   it(`ratchets: functions over ${LONG_FUNCTION_LINES} lines and lines over ${WIDE_LINE_CHARS} characters never grow`, () => {
@@ -99,7 +115,10 @@ describe('tidy', () => {
   it('text files are plain: LF line ends, no tabs, no trailing blanks, a final newline (what a formatter would keep)', () => {
     const text = /\.(tsx?|js|md|json|ya?ml|css|service|conf)$/;
     const top = readdirSync(ROOT).filter((name) => text.test(name) && statSync(join(ROOT, name)).isFile());
-    const files = [...top, ...['protocols', 'runtime', 'connectors', 'gateway', 'hub', 'fleet', 'scripts', 'docs', 'config', 'systemd'].flatMap((d) => sourceFiles(d, text))];
+    const files = [
+      ...top,
+      ...['protocols', 'runtime', 'connectors', 'gateway', 'hub', 'fleet', 'scripts', 'docs', 'config', 'systemd'].flatMap((d) => sourceFiles(d, text)),
+    ];
     expect(files.length).toBeGreaterThan(500);
     const untidy = files.flatMap((rel) => {
       const source = read(rel);
@@ -123,6 +142,16 @@ describe('tidy', () => {
     const total = uses.reduce((sum, u) => sum + u.n, 0);
     expect(total, `now ${total}: ${uses.map((u) => `${u.rel} ${u.n}`).join(', ')}`).toBeLessThanOrEqual(SYSTEM_TIME_CEILING);
     expect('x = Date.now(); y = Math.random(); setTimeout(f, 1); setInterval(g, 2); setImmediate(h); clearTimeout(t)'.match(SYSTEM_TIME)).toHaveLength(5);
+  });
+
+  it(`ratchet: TypeScript files Prettier would change never grow (ceiling ${UNFORMATTED_CEILING})`, async () => {
+    const files = ['protocols', 'runtime', 'connectors', 'gateway', 'hub', 'fleet', 'scripts'].flatMap((d) => sourceFiles(d));
+    const options = await prettier.resolveConfig(join(ROOT, 'package.json'));
+    expect(options, '.prettierrc.json').toMatchObject({ printWidth: WIDE_LINE_CHARS });
+    const unformatted: string[] = [];
+    for (const rel of files) if (!(await prettier.check(read(rel), { ...options, filepath: rel }))) unformatted.push(rel);
+    expect(unformatted.length, `now ${unformatted.length}, e.g. ${unformatted.slice(0, 5).join(', ')}`).toBeLessThanOrEqual(UNFORMATTED_CEILING);
+    expect(await prettier.check('const a = "x"\n', { ...options, filepath: 'x.ts' }), 'the check sees an unformatted file').toBe(false);
   });
 
   it('the ratchet measures what it says: long functions of every kind, the longest, wide lines', () => {
