@@ -35,36 +35,18 @@ import { batchPayload, takeBatch } from './batch.js';
 import { Unconfirmed } from './unconfirmed.js';
 import { describeMqttError, mqttClientOptions, type MqttSettings } from './mqtt-options.js';
 import { TokenBucket } from './token-bucket.js';
+import type { ConfirmMode, PublisherTuning } from './core.js';
 
 /** What the publisher needs of the outbox. */
 export type PublisherOutbox = Pick<Outbox, 'stream' | 'peekRows' | 'ack' | 'confirmThrough' | 'lastSeq' | 'depth'>;
 
-/** What deletes an outbox row: the hub's end-to-end acknowledgement (default) or the broker's PUBACK. */
-export type ConfirmMode = 'hub' | 'broker';
+export type { ConfirmMode } from './core.js';
 
-export interface PublisherOptions {
+/** Connection, identity and wiring; the tuning (batch, drain rate, window, confirm, reconnect, poll) is in core.ts. */
+export interface PublisherOptions extends PublisherTuning {
   site: string;
   gateway: string;
   mqtt: MqttSettings;
-  batch?: {
-    /** Events per message. Default 200 (the contract allows up to 5000). */
-    maxEvents?: number;
-    /** Bytes per message. Default 256 KiB. */
-    maxBytes?: number;
-    /** How long a part-full batch of fresh events waits for more. Default 5 ms. */
-    lingerMs?: number;
-  };
-  /** Backlog drain rate after an outage, events/s. Default 500. */
-  drainRatePerSecond?: number;
-  /** Unacknowledged messages at a time. Default 8. */
-  maxInFlight?: number;
-  /** What deletes an outbox row (see the top of this file). Default 'hub'. */
-  confirm?: ConfirmMode;
-  /** 'hub': publish unconfirmed rows again when the hub has confirmed nothing new this long. Default 30000 ms. */
-  confirmTimeoutMs?: number;
-  reconnect?: { initialMs?: number; maxMs?: number };
-  /** Safety net: look for fresh rows this often even without kick(). Default 1000 ms. */
-  pollMs?: number;
   outbox: PublisherOutbox;
   clock?: { now(): number };
   random?: () => number;
