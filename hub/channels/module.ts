@@ -3,7 +3,7 @@
 import type { HubModules } from '../app.js';
 import type { HubConfig } from '../config/schema.js';
 import type { Db } from '../db/database.js';
-import { onSkuChanged } from '../ledger/index.js';
+import { skuChanged } from '../ledger/index.js';
 import { componentLogger, type Logger } from '../../protocols/logging/index.js';
 import { parseChannel, type ChannelConfig } from '../../protocols/channels/config.js';
 import { ledgerAvailability, ledgerReservations } from './ledger-port.js';
@@ -53,7 +53,7 @@ export function channelsModule(config: HubConfig): HubModules & { sync(): Channe
     ],
     async attach(hub) {
       const s = sync!;
-      const stopListening = onSkuChanged(hub.db, (sku) => s.markDirty(sku));
+      const stopListening = skuChanged(hub.db).listen((sku) => s.markDirty(sku));
       await s.start();
       hub.onStop(async () => {
         stopListening();

@@ -3,7 +3,7 @@
 // neither NATS nor the fleet.
 import type { HubModules } from '../app.js';
 import type { HubConfig } from '../config/schema.js';
-import { onSkuChanged } from '../ledger/index.js';
+import { skuChanged } from '../ledger/index.js';
 import { FeedOutbox } from './outbox.js';
 import { FeedPublisher } from './publisher.js';
 import { feedMigrations } from './schema.js';
@@ -30,7 +30,7 @@ export function feedModule(config: HubConfig): HubModules {
       );
       // Listeners run inside the posting transaction: wake the publisher once it has committed.
       let queued = false;
-      const stopListening = onSkuChanged(hub.db, () => {
+      const stopListening = skuChanged(hub.db).listen(() => {
         if (queued) return;
         queued = true;
         setImmediate(() => {

@@ -1,7 +1,7 @@
 // hub/ledger — posting moves: the one write path of stock. Checks the move, books its value, updates balances,
 // cost layers, valuation and the unit's serial in the caller's transaction (or its own), and asserts the invariants.
 import type { Db } from '../db/database.js';
-import { notifySkuChanged } from './changes.js';
+import { skuChanged } from './changes.js';
 import { isoTs } from '../../protocols/events/index.js';
 import { LedgerError, invariant } from './errors.js';
 import { postingFacts } from './cache.js';
@@ -386,7 +386,7 @@ function post(db: Db, m: CheckedMove, nowMs: number, reservationId: string | nul
   if (batch) batch.add(m.sku);
   else assertSkuInvariants(db, m.sku, `move ${m.id}`);
 
-  notifySkuChanged(db, m.sku, 'move');
+  skuChanged(db).emit(m.sku, 'move');
   return {
     status: 'created',
     move: {
