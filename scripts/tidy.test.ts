@@ -152,7 +152,7 @@ describe('tidy', () => {
     for (const rel of files) if (!(await prettier.check(read(rel), { ...options, filepath: rel }))) unformatted.push(rel);
     expect(unformatted.length, `now ${unformatted.length}, e.g. ${unformatted.slice(0, 5).join(', ')}`).toBeLessThanOrEqual(UNFORMATTED_CEILING);
     expect(await prettier.check('const a = "x"\n', { ...options, filepath: 'x.ts' }), 'the check sees an unformatted file').toBe(false);
-  });
+  }, 180_000); // Prettier parses ~600 files: ~15 s alone, a minute on a loaded 2-core machine
 
   it('the ratchet measures what it says: long functions of every kind, the longest, wide lines', () => {
     const lines = (n: number) => Array.from({ length: n }, (_, i) => `  v += ${i};`).join('\n');
