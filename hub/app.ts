@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { WIRE_VERSION, isoTs, newEventId, topics, type HubStatus } from '../protocols/events/index.js';
 import { componentLogger, type Logger } from '../protocols/logging/index.js';
+import { systemRuntime, type Runtime } from '../runtime/runtime.js';
 import { ConfigError } from '../protocols/config/index.js';
 import type { ApiContext } from './api/context.js';
 import { idempotencyMigrations } from './api/idempotency.js';
@@ -94,7 +95,8 @@ export function applyLocations(db: Db, config: HubConfig, nowMs: number): void {
       const existing = getLocation(db, l.id);
       const fields = { name: l.name ?? l.id, parent: l.parent ?? null, sellable: l.sellable, allowNegative: l.allowNegative };
       if (!existing) createLocation(db, { id: l.id, kind: l.kind as LocationKind, ...fields }, nowMs);
-      else if (existing.kind !== l.kind) throw new Error(`hub.yaml: locations: ${l.id} is a ${existing.kind} in the ledger, not a ${l.kind}: a location's kind cannot change`);
+      else if (existing.kind !== l.kind)
+        throw new Error(`hub.yaml: locations: ${l.id} is a ${existing.kind} in the ledger, not a ${l.kind}: a location's kind cannot change`);
       else updateLocation(db, l.id, fields, nowMs);
     }
   })();
@@ -104,7 +106,14 @@ export function applyLocations(db: Db, config: HubConfig, nowMs: number): void {
 export function resolveDoors(db: Db, config: HubConfig): DoorSetup[] {
   const firstOf = (kind: LocationKind, door: string, role: string): string => {
     const l = listLocations(db, { kind })[0];
-    if (!l) throw new ConfigError([{ source: 'hub.yaml', path: `doors[${config.doors.findIndex((d) => d.id === door)}].roles.${role}`, message: `door ${door} needs a ${role} location: set it or add a location of kind ${kind}` }]);
+    if (!l)
+      throw new ConfigError([
+        {
+          source: 'hub.yaml',
+          path: `doors[${config.doors.findIndex((d) => d.id === door)}].roles.${role}`,
+          message: `door ${door} needs a ${role} location: set it or add a location of kind ${kind}`,
+        },
+      ]);
     return l.id;
   };
   return config.doors.map((d) => ({
@@ -122,7 +131,16 @@ async function connectBroker(config: HubConfig, logger: Logger, clock: () => num
   const b = config.broker;
   if (b.type === 'external') {
     const mqtt = await connectExternalMqtt(
-      { url: b.url, clientId: b.clientId, username: b.username, password: b.password, ...(b.tls ? { tls: b.tls } : {}), keepaliveS: b.keepaliveS, reconnectPeriodMs: b.reconnectPeriodMs, waitForConnect: false },
+      {
+        url: b.url,
+        clientId: b.clientId,
+        username: b.username,
+        password: b.password,
+        ...(b.tls ? { tls: b.tls } : {}),
+        keepaliveS: b.keepaliveS,
+        reconnectPeriodMs: b.reconnectPeriodMs,
+        waitForConnect: false,
+      },
       logger,
     );
     return { mqtt };
@@ -145,7 +163,9 @@ async function connectBroker(config: HubConfig, logger: Logger, clock: () => num
   return { mqtt: broker.mqtt, broker };
 }
 
-export async function startHub(config: HubConfig, logger: Logger, modules: HubModules = {}, clock: () => number = Date.now): Promise<Hub> {
+/** `runtime`: the hub's time, timers and randomness (default the system's); `clock` below is its time. */
+export async function startHub(config: HubConfig, logger: Logger, modules: HubModules = {}, runtime: Runtime = systemRuntime): Promise<Hub> {
+  const clock = () => runtime.now();
   const log = componentLogger(logger, 'hub', { site: config.site });
   const startedAt = clock();
   const closers: Array<() => Promise<void> | void> = [];
@@ -168,7 +188,8 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
     closers.push(() => mqtt.close());
     if (broker) closers.push(() => broker.close());
 
-    const hubStatus = (online: boolean): string => JSON.stringify({ v: WIRE_VERSION, online, ts: isoTs(clock()), version: HUB_VERSION, startedAt: isoTs(startedAt) } satisfies HubStatus);
+    const hubStatus = (online: boolean): string =>
+      JSON.stringify({ v: WIRE_VERSION, online, ts: isoTs(clock()), version: HUB_VERSION, startedAt: isoTs(startedAt) } satisfies HubStatus);
     const sendCommand = async (gateway: string, command: Record<string, unknown>): Promise<void> => {
       const payload = { v: WIRE_VERSION, id: newEventId(clock()), ts: isoTs(clock()), ...command };
       await mqtt.publish(topics.cmd(config.site, gateway), JSON.stringify(payload), { qos: 1, retain: false });
@@ -178,10 +199,35 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
     const events = new AppliedEventBus(db, clock, log);
     const apply = events.wrap(doors.apply);
     const writes = new WriteHealth();
-    const ingest = new Ingest({ db, mqtt, site: config.site, clockWindowMs: config.status.clockWindowS * 1000, apply, batchScope: withBatchedInvariants, refuse: doors.refusal, clock, logger, writes });
-    const ctx: ApiContext = { db, clock, log: logger, doors: doors.store, ingest: new IngestStore(db, config.site, apply, withBatchedInvariants, doors.refusal), sendCommand, writes };
+    const ingest = new Ingest({
+      db,
+      mqtt,
+      site: config.site,
+      clockWindowMs: config.status.clockWindowS * 1000,
+      apply,
+      batchScope: withBatchedInvariants,
+      refuse: doors.refusal,
+      clock,
+      logger,
+      writes,
+    });
+    const ctx: ApiContext = {
+      db,
+      clock,
+      runtime,
+      log: logger,
+      doors: doors.store,
+      ingest: new IngestStore(db, config.site, apply, withBatchedInvariants, doors.refusal),
+      sendCommand,
+      writes,
+    };
     const ops = createOpsSurface({ config, api: ctx, ingest, mqtt, broker, bus: events, version: HUB_VERSION, startedAt, log: logger });
-    const http = await buildApi(ctx, { setup: ops.setup, plugins: [...ops.plugins, ...(modules.api ?? [])], trustProxy: config.http.trustedProxies, ...(ops.https ? { https: ops.https } : {}) });
+    const http = await buildApi(ctx, {
+      setup: ops.setup,
+      plugins: [...ops.plugins, ...(modules.api ?? [])],
+      trustProxy: config.http.trustedProxies,
+      ...(ops.https ? { https: ops.https } : {}),
+    });
 
     let stopped = false;
     const hub: Hub = {
@@ -220,7 +266,7 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
     };
     await modules.attach?.(hub);
     // The ledger checks itself in small slices from its verified point (status shows the point and any fault).
-    const selfCheck = new LedgerSelfCheck(db, clock, componentLogger(logger, 'ledger-check', { site: config.site }));
+    const selfCheck = new LedgerSelfCheck(db, runtime, componentLogger(logger, 'ledger-check', { site: config.site }));
     selfCheck.start();
     closers.push(() => selfCheck.stop());
     const online = async () => {
@@ -233,11 +279,16 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
       log.warn('external broker not reachable yet: serving REST and status while the hub keeps trying');
       const client = (mqtt as ExternalHubMqtt).client;
       // Subscribe once connected (a subscribe queued while offline is not replayed on a resumed session).
-      new Promise<void>((resolve) => client.once('connect', () => resolve())).then(online).catch((err: unknown) => log.error({ err: (err as Error).message }, 'ingest could not start on the external broker'));
+      new Promise<void>((resolve) => client.once('connect', () => resolve()))
+        .then(online)
+        .catch((err: unknown) => log.error({ err: (err as Error).message }, 'ingest could not start on the external broker'));
     } else await online();
     const address = await http.listen({ host: config.http.host, port: config.http.port });
     hub.url = address.replace('0.0.0.0', '127.0.0.1');
-    log.info({ api: hub.url, mqtt: broker ? { port: broker.port, tlsPort: broker.tlsPort, wsPort: broker.wsPort } : config.broker, database: config.database.path }, 'hub ready');
+    log.info(
+      { api: hub.url, mqtt: broker ? { port: broker.port, tlsPort: broker.tlsPort, wsPort: broker.wsPort } : config.broker, database: config.database.path },
+      'hub ready',
+    );
     return hub;
   } catch (err) {
     for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);

@@ -46,6 +46,7 @@ export function channelsModule(config: HubConfig): HubModules & { sync(): Channe
           channels: effectiveChannels(config.channels, ctx.db, log),
           availability: ledgerAvailability(ctx.db),
           log,
+          runtime: ctx.runtime,
           globalBuffer: config.channelSync.globalBuffer,
         });
         await app.register(channelRoutes, { sync, reservations: ledgerReservations(ctx.db), now: ctx.clock, db: ctx.db });

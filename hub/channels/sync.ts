@@ -10,7 +10,7 @@ import type { CoalescePolicy } from './coalesce.js';
 import { parseChannel, type ChannelConfig } from '../../protocols/channels/config.js';
 import { createConnector } from '../../connectors/index.js';
 import { StopAbort } from '../../connectors/http.js';
-import type { Clock, Connector, PushItem, PushOutcome } from '../../connectors/types.js';
+import type { Connector, PushItem, PushOutcome } from '../../connectors/types.js';
 import { DEFAULT_THRESHOLDS, evaluateHealth, type ChannelHealth, type HealthThresholds } from '../../protocols/channels/health.js';
 import { ChannelMetrics } from './metrics.js';
 import { systemRuntime, type Runtime, type Timer } from '../../runtime/runtime.js';
@@ -79,8 +79,6 @@ export class ChannelSync {
   private readonly stateDb: Db;
   private readonly planner: SyncPlanner;
   private readonly rt: Runtime;
-  /** the connectors' view of time: the runtime's clock, and its timers to wait */
-  private readonly clock: Clock;
   private readonly connectors = new Map<string, Connector>();
   /** the alerts last logged per channel, and when */
   private readonly alerts = new Map<string, { codes: string; at: number }>();
@@ -100,12 +98,10 @@ export class ChannelSync {
     this.stateDb = openSyncStateConnection(o.db);
     this.store = new SyncStore(this.stateDb);
     this.rt = o.runtime ?? systemRuntime;
-    const rt = this.rt;
-    this.clock = { now: () => rt.now(), sleep: (ms) => new Promise((resolve) => rt.setTimer(ms, resolve)) };
     this.thresholds = { ...DEFAULT_THRESHOLDS, ...o.thresholds };
     if (o.registry) this.metrics = new ChannelMetrics(o.registry);
     this.planner = new SyncPlanner({
-      runtime: rt,
+      runtime: this.rt,
       coalesce: o.coalesce,
       concurrency: o.concurrency,
       retryBaseMs: o.retryBaseMs,
@@ -113,7 +109,7 @@ export class ChannelSync {
       globalBuffer: o.globalBuffer,
       onWake: () => void this.tick(),
     });
-    for (const cfg of o.channels) this.setLane(cfg, o.connectors?.[cfg.id] ?? createConnector(cfg, o.log, this.clock, this.halt.signal));
+    for (const cfg of o.channels) this.setLane(cfg, o.connectors?.[cfg.id] ?? createConnector(cfg, o.log, this.rt, this.halt.signal));
   }
 
   get stats(): SyncStats {
@@ -135,7 +131,7 @@ export class ChannelSync {
   async upsertChannel(raw: unknown, opts: { where?: string; connector?: Connector; commit?: (cfg: ChannelConfig) => void } = {}): Promise<ChannelConfig> {
     if (this.stopped) throw new Error('channel sync stopped');
     const cfg = parseChannel(raw, opts.where ?? 'channel');
-    const connector = opts.connector ?? createConnector(cfg, this.o.log, this.clock, this.halt.signal);
+    const connector = opts.connector ?? createConnector(cfg, this.o.log, this.rt, this.halt.signal);
     opts.commit?.(cfg);
     const old = this.setLane(cfg, connector);
     this.o.log.info(
