@@ -3,7 +3,7 @@
 // .bench/growth/ keyed by size and a hash of every migration, so a rerun does not rebuild. The ledger is one that
 // `dockgate-hub check --full` accepts: 10,000 SKUs (even ones serial-tracked with SGTIN-96 EPCs, odd ones by quantity,
 // all FIFO at a fixed unit cost each), a year of moves in posting order, open FIFO layers, balances, valuations, the
-// units' chains (prev_seq / last_move_seq), and one variance per 100 moves (a tenth of them open).
+// units' chains (prev_seq / last_move_seq), and one variance per 100 moves (the newest 1% open, the rest resolved).
 //
 // The moves come in rounds of 6; round r belongs to SKU r mod 10,000 and is that SKU's k-th round (k = r div 10,000).
 //   serial SKU:   receive unit A(r), receive B(r), put both away (receiving → stock), ship A(r); ship B(r−10,000), the
@@ -30,7 +30,7 @@ export const DAYS = 365;
 /** Moves per bulk INSERT transaction. */
 const CHUNK = 1_000_000;
 /** Bump when the generator's output changes (the cache key also covers every migration's SQL). */
-const GENERATOR_VERSION = 1;
+const GENERATOR_VERSION = 2;
 
 export const skuName = (s: number) => `SKU-${String(s).padStart(5, '0')}`;
 export const isSerial = (s: number) => s % 2 === 0;
@@ -211,18 +211,24 @@ function insertCatalog(db: Db, all: SkuTotals[], extraGtins: readonly string[]):
   extraGtins.forEach((g, i) => gtin.run(g, skuName(2 * i), 1));
 }
 
+/** One variance per 100 moves over the year; the newest 1% (the last few days') open, the rest resolved. */
 function insertVariances(db: Db, n: number): void {
+  const count = Math.max(1, Math.floor(n / 100));
   db.prepare(
-    `WITH RECURSIVE c(v) AS (SELECT 0 UNION ALL SELECT v + 1 FROM c WHERE v + 1 < @count)
+    `WITH RECURSIVE c(v) AS (SELECT 0 UNION ALL SELECT v + 1 FROM c WHERE v + 1 < @count),
+    w AS (SELECT v, v >= @count - @open AS open, CAST(@t0 AS INTEGER) + v * CAST(@step AS INTEGER) AS at FROM c)
     INSERT INTO variances (type, status, door, reference, sku, expected, actual, message, evidence, occurrences, plan, created_ms, updated_ms,
       resolved_ms, resolved_by, resolution, resolution_reason, resolution_moves)
-    SELECT CASE v % 2 WHEN 1 THEN 'short' ELSE 'over' END, CASE WHEN v % 10 = 0 THEN 'open' ELSE 'accepted' END, 'door-1', 'PO-' || (v % 5000),
-      printf('SKU-%05d', v % ${SKUS}), 10, 9, 'one short', '[]', 1, '[]', CAST(@t0 AS INTEGER) + v * CAST(@step AS INTEGER), CAST(@t0 AS INTEGER) + v * CAST(@step AS INTEGER),
-      CASE WHEN v % 10 <> 0 THEN CAST(@t0 AS INTEGER) + v * CAST(@step AS INTEGER) END, CASE WHEN v % 10 <> 0 THEN 'api:ops' END, CASE WHEN v % 10 <> 0 THEN 'accept' END,
-      CASE WHEN v % 10 <> 0 THEN 'ok' END, CASE WHEN v % 10 <> 0 THEN '[]' END
-    FROM c`,
-  ).run({ count: Math.max(1, Math.floor(n / 100)), t0: T0, step: Math.floor((DAYS * DAY_MS) / Math.max(1, Math.floor(n / 100))) });
+    SELECT CASE v % 2 WHEN 1 THEN 'short' ELSE 'over' END, CASE WHEN open THEN 'open' ELSE 'accepted' END, 'door-1', 'PO-' || (v % 5000),
+      printf('SKU-%05d', v % ${SKUS}), 10, 9, 'one short', '[]', 1, '[]', at, at,
+      CASE WHEN NOT open THEN at END, CASE WHEN NOT open THEN 'api:ops' END, CASE WHEN NOT open THEN 'accept' END,
+      CASE WHEN NOT open THEN 'ok' END, CASE WHEN NOT open THEN '[]' END
+    FROM w`,
+  ).run({ count, open: openVariances(n), t0: T0, step: Math.floor((DAYS * DAY_MS) / count) });
 }
+
+/** How many of a ledger of n moves' variances are open. */
+export const openVariances = (n: number) => Math.ceil(Math.max(1, Math.floor(n / 100)) / 100);
 
 export interface Fixture {
   path: string;
