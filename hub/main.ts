@@ -50,7 +50,9 @@ async function main(argv: string[]): Promise<void> {
     const host = h.host === '0.0.0.0' || h.host === '::' ? '127.0.0.1' : h.host;
     const url = `${h.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${h.port}`;
     const write = (stream: NodeJS.WriteStream) => (text: string) => void stream.write(text);
-    process.exit(await deadLettersCommand(argv.slice(1), { url, token: process.env.DOCKGATE_API_TOKEN, out: write(process.stdout), err: write(process.stderr) }));
+    process.exit(
+      await deadLettersCommand(argv.slice(1), { url, token: process.env.DOCKGATE_API_TOKEN, out: write(process.stdout), err: write(process.stderr) }),
+    );
   }
 
   if (command === 'check') {
@@ -76,13 +78,15 @@ async function main(argv: string[]): Promise<void> {
       process.exit(64);
     }
     const db = openDatabase(config.database.path);
-    const started = Date.now();
+    const started = systemRuntime.now();
     await db.backup(to);
     db.close();
     const copy = openDatabase(to);
     const report = checkLedger(copy);
     copy.close();
-    process.stdout.write(`backup of ${config.database.path} written to ${to} in ${Date.now() - started} ms; ledger check of the copy: ${report.ok ? 'ok' : 'DIFFERENCES'}\n`);
+    process.stdout.write(
+      `backup of ${config.database.path} written to ${to} in ${systemRuntime.now() - started} ms; ledger check of the copy: ${report.ok ? 'ok' : 'DIFFERENCES'}\n`,
+    );
     process.exit(report.ok ? 0 : 1);
   }
 
