@@ -140,6 +140,9 @@ export class BatchAccount {
   private readonly gapsOpened: SeqRange[] = [];
   private readonly gapsReported: SeqRange[] = [];
   private maxLagMs: number | undefined;
+  /** Seqs seen (applied or dead-lettered in their place), and of them those past the highest seen before. */
+  private seenSeqs = 0;
+  private ahead = 0;
 
   constructor(
     private readonly position: StreamPosition,
@@ -191,6 +194,7 @@ export class BatchAccount {
 
   private seen(seq: number): void {
     this.inWindow({ from: seq, to: seq });
+    this.seenSeqs++;
     const verdict = judgeSeq(this.lastSeq, seq);
     if (verdict.kind === 'behind') {
       const g = this.overlapping({ from: seq, to: seq })[0];
@@ -207,6 +211,7 @@ export class BatchAccount {
         this.gapsOpened.push(piece);
       }
     }
+    this.ahead++;
     this.lastSeq = seq;
   }
 
@@ -242,6 +247,17 @@ export class BatchAccount {
       seqConflicts: p.seqConflicts + o.seqConflicts,
     };
     invariant(position.lastSeq >= p.lastSeq, () => `last seq went back from ${p.lastSeq} to ${position.lastSeq}`);
+    invariant(
+      o.late + o.seqConflicts + this.ahead === this.seenSeqs,
+      () => `${this.seenSeqs} seqs seen but ${o.late} late + ${o.seqConflicts} conflicts + ${this.ahead} ahead`,
+    );
+    const missing = this.gaps.filter((g) => g.kind === 'missing').sort((a, b) => a.from - b.from);
+    missing.forEach((g, i) => {
+      invariant(
+        g.to < position.lastSeq && (i === 0 || g.from > missing[i - 1]!.to),
+        () => `missing seqs ${g.from}..${g.to} overlap another gap or pass the last seq ${position.lastSeq}`,
+      );
+    });
     const kept = new Set(this.gaps);
     return {
       events: this.events,
