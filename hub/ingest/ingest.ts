@@ -18,6 +18,7 @@ import type { WriteHealth } from '../status/write-health.js';
 import { believableTimes } from './clock.js';
 import { IngestCore, decideMessage, type AckCommand, type IngestStats } from './core.js';
 import { IngestStore, StreamOwnerError, type ApplyFn, type BatchOutcome, type BatchScope, type RefuseFn } from './store.js';
+import { Signal } from '../../runtime/signal.js';
 
 export type { GatewayIngestStats, IngestStats } from './core.js';
 
@@ -80,9 +81,9 @@ export class Ingest {
   private readonly clock: () => number;
   private readonly filters: string[];
   private readonly groupTx: (items: readonly Pending[]) => Taken[];
-  /** Each gateway's last heard online flag; a change to online (or the first online heard) calls onlineListeners. */
+  /** Each gateway's last heard online flag; a change to online (or the first online heard) tells onlineSignal. */
   private readonly online = new Map<string, boolean>();
-  private readonly onlineListeners: Array<(gateway: string) => void> = [];
+  private readonly onlineSignal = new Signal<[gateway: string]>();
   private started = false;
   private readonly recordClock: Statement;
 
@@ -103,21 +104,15 @@ export class Ingest {
    * Call `fn` when a gateway comes online (its status says online after offline, or the first time since the hub
    * started): it has subscribed to its command topic by then, so state it missed (a light's wanted color) can be sent again.
    */
-  onGatewayOnline(fn: (gateway: string) => void): void {
-    this.onlineListeners.push(fn);
+  onGatewayOnline(fn: (gateway: string) => void): () => void {
+    return this.onlineSignal.listen(fn);
   }
 
   private heardOnline(gateway: string, online: boolean): void {
     const was = this.online.get(gateway);
     this.online.set(gateway, online);
     if (!online || was === true) return;
-    for (const fn of this.onlineListeners) {
-      try {
-        fn(gateway);
-      } catch (err) {
-        this.log.error({ err, gateway }, 'a gateway-online listener failed');
-      }
-    }
+    this.onlineSignal.emitEach((err) => this.log.error({ err, gateway }, 'a gateway-online listener failed'), gateway);
   }
 
   /** Subscribe to every gateway's events and status of the site. */
