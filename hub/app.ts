@@ -51,6 +51,8 @@ export interface Hub {
   db: Db;
   log: Logger;
   clock: () => number;
+  /** time, timers and randomness for the rooms (`clock` is its `now`) */
+  runtime: Runtime;
   doors: DoorInterpreter;
   ingest: Ingest;
   mqtt: HubMqtt;
@@ -235,6 +237,7 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
       db,
       log,
       clock,
+      runtime,
       doors,
       ingest,
       mqtt,

@@ -18,22 +18,35 @@ export function feedModule(config: HubConfig): HubModules {
       const f = config.fleet;
       if (!f.enabled) {
         const s = outbox.state();
-        if (s.enabled) log.warn({ depth: s.depth }, 'feed: fleet.enabled is false but this database records the feed: changes queue in the outbox until it is enabled again');
+        if (s.enabled)
+          log.warn(
+            { depth: s.depth },
+            'feed: fleet.enabled is false but this database records the feed: changes queue in the outbox until it is enabled again',
+          );
         return;
       }
       const backfilled = outbox.enable();
-      if (backfilled) log.info({ records: backfilled }, 'feed: recording switched on; the ledger\'s earlier moves and pending holds are queued first');
+      if (backfilled) log.info({ records: backfilled }, "feed: recording switched on; the ledger's earlier moves and pending holds are queued first");
       const publisher = new FeedPublisher(
         outbox,
-        { site: config.site, servers: f.servers, replicas: f.replicas, batch: f.batch, pollMs: f.pollMs, retryMs: f.retryMs, duplicateWindowMs: f.duplicateWindowS * 1000 },
+        {
+          site: config.site,
+          servers: f.servers,
+          replicas: f.replicas,
+          batch: f.batch,
+          pollMs: f.pollMs,
+          retryMs: f.retryMs,
+          duplicateWindowMs: f.duplicateWindowS * 1000,
+        },
         log,
+        hub.runtime,
       );
       // Listeners run inside the posting transaction: wake the publisher once it has committed.
       let queued = false;
       const stopListening = onSkuChanged(hub.db, () => {
         if (queued) return;
         queued = true;
-        setImmediate(() => {
+        hub.runtime.setTimer(0, () => {
           queued = false;
           publisher.wake();
         });

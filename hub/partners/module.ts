@@ -12,6 +12,7 @@ import { PartnerOutbox } from './outbox.js';
 import { receiptAdviceListener } from './receipt-advice.js';
 import { partnerRoutes } from './routes.js';
 import { partnersMigrations } from './store.js';
+import type { Timer } from '../../runtime/runtime.js';
 
 export function partnersModule(config: HubConfig): HubModules {
   const pc = config.partners;
@@ -23,7 +24,13 @@ export function partnersModule(config: HubConfig): HubModules {
       const log = componentLogger(hub.log, 'partners');
       const erp = pc.erp;
       outbox = new PartnerOutbox({
-        db: hub.db, log, clock: hub.clock, retryBaseMs: pc.retryBaseMs, retryMaxMs: pc.retryMaxMs, alertAfter: pc.alertAfter, registry: hub.metrics.registry,
+        db: hub.db,
+        log,
+        runtime: hub.runtime,
+        retryBaseMs: pc.retryBaseMs,
+        retryMaxMs: pc.retryMaxMs,
+        alertAfter: pc.alertAfter,
+        registry: hub.metrics.registry,
         erpnext: erp?.erpnext,
         ...(erp?.webhook?.moves ? { beforeTick: () => queuePostedMoves(hub.db, erp, config.site, hub.clock()) } : {}),
       });
@@ -32,22 +39,26 @@ export function partnersModule(config: HubConfig): HubModules {
       const stops = [onReceiptClosed(hub.db, receiptAdviceListener(pc, site))];
       if (erp) stops.push(onReceiptClosed(hub.db, erpReceiptListener(erp, config.site)));
       outbox.start(Math.min(pc.pollMs, 1000));
-      let timer: NodeJS.Timeout | undefined;
+      let timer: Timer | undefined;
       const folder = pc.inboundFolder;
       if (folder) {
         mkdirSync(folder, { recursive: true });
         const scan = () => {
           try {
-            scanInboundFolder(folder, (text, source) => importInterchange(hub.db, text, { config: pc, source, actor: { kind: 'system', id: 'edi-folder' }, nowMs: hub.clock() }), log);
+            scanInboundFolder(
+              folder,
+              (text, source) => importInterchange(hub.db, text, { config: pc, source, actor: { kind: 'system', id: 'edi-folder' }, nowMs: hub.clock() }),
+              log,
+            );
           } catch (err) {
             log.error({ err, folder }, 'inbound EDI folder scan failed');
           }
-          timer = setTimeout(scan, pc.pollMs);
+          timer = hub.runtime.setTimer(pc.pollMs, scan);
         };
         scan();
       }
       hub.onStop(async () => {
-        if (timer) clearTimeout(timer);
+        timer?.cancel();
         for (const stop of stops) stop();
         await outbox?.stop();
       });

@@ -14,12 +14,12 @@ export function shippingModule(): HubModules & { signals(): DoorSignals | undefi
     migrations: [shippingMigrations, signalsMigrations],
     api: [
       async (app, ctx) => {
-        signals ??= new DoorSignals(ctx.db, componentLogger(ctx.log, 'door-signals'));
+        signals ??= new DoorSignals(ctx.db, componentLogger(ctx.log, 'door-signals'), undefined, ctx.runtime);
         await shippingRoutes(signals)(app, ctx);
       },
     ],
     attach(hub) {
-      const s = (signals ??= new DoorSignals(hub.db, componentLogger(hub.log, 'door-signals')));
+      const s = (signals ??= new DoorSignals(hub.db, componentLogger(hub.log, 'door-signals'), undefined, hub.runtime));
       hub.doors.addObserver(shippingObserver(hub.db, s));
       s.start(hub.sendCommand);
       hub.ingest.onGatewayOnline((gateway) => s.resend(gateway));
