@@ -178,8 +178,8 @@ export class GatewayDaemon {
     for (const s of config.scanners) {
       const scanner: Scanner =
         s.type === 'serial'
-          ? new SerialScanner(serialScannerOptionsOf(s), opts.logger)
-          : new HidScanner(hidScannerOptionsOf(s), opts.logger, async () => opts.hid!);
+          ? new SerialScanner(serialScannerOptionsOf(s), opts.logger, undefined, this.runtime)
+          : new HidScanner(hidScannerOptionsOf(s), opts.logger, async () => opts.hid!, this.runtime);
       const session = new ScannerSession(scannerSessionOptionsOf(s), this.clock);
       const slog = componentLogger(opts.logger, 'scanner', { scanner: s.id });
       scanner.on('code', (code) => {
