@@ -1,6 +1,7 @@
 // hub/epcis — GET /api/v1/epcis/events: the doors' observations as an EPCIS 2.0 JSON-LD document, oldest first,
 // filtered by time, door and bizStep, paged with `after` (the next page's cursor comes in the x-next-after header).
 import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { isoTs } from '../../protocols/events/index.js';
 import type { ApiContext } from '../api/context.js';
@@ -11,7 +12,8 @@ import { epcisDocument, objectEvent, type EpcisEvent, type EpcisSite, type Obser
 
 const BIZ_STEPS = ['receiving', 'shipping', 'entering_exiting', 'arriving', 'departing', 'cycle_counting'] as const;
 
-const EpcisDocumentSchema = Type.Object(
+// Typed as what epcisDocument() builds (its events are open records); the schema stays GS1's shape for the OpenAPI.
+const EpcisDocumentSchema = Type.Unsafe<Record<string, unknown>>(Type.Object(
   {
     '@context': Type.Array(Type.String()),
     type: Type.Literal('EPCISDocument'),
@@ -20,7 +22,7 @@ const EpcisDocumentSchema = Type.Object(
     epcisBody: Type.Object({ eventList: Type.Array(Type.Object({ type: Type.Literal('ObjectEvent'), action: Type.String(), eventTime: Type.String() }, { additionalProperties: true })) }),
   },
   { description: 'EPCIS 2.0 EPCISDocument (validates against GS1\'s EPCIS 2.0 JSON Schema)' },
-);
+));
 
 export function epcisRoutes(config: HubConfig) {
   const site: EpcisSite = {
@@ -28,7 +30,8 @@ export function epcisRoutes(config: HubConfig) {
     sgln: config.sgln,
     doorSglns: new Map(config.doors.filter((d) => d.sgln).map((d) => [d.id, d.sgln!])),
   };
-  return async (app: FastifyInstance, ctx: ApiContext): Promise<void> => {
+  return async (instance: FastifyInstance, ctx: ApiContext): Promise<void> => {
+    const app = instance.withTypeProvider<TypeBoxTypeProvider>();
     const page = ctx.db.prepare(`
       SELECT a.seq, a.event_id AS eventId, a.kind, a.door, a.epc, a.gtin, a.qty, a.direction,
              a.occurred_at AS occurredAt, a.recorded_at AS recordedAt,
@@ -56,7 +59,7 @@ export function epcisRoutes(config: HubConfig) {
         response: { 200: { content: { 'application/ld+json': { schema: EpcisDocumentSchema } } }, ...errors },
       },
     }, async (req, reply) => {
-      const q = req.query as { since?: string; door?: string; bizStep?: string; after?: number; limit?: number };
+      const q = req.query;
       const sinceMs = q.since === undefined ? undefined : Date.parse(q.since);
       if (sinceMs !== undefined && !Number.isFinite(sinceMs)) throw new ApiError(400, `querystring/since ${q.since} is not a date-time`, 'since');
       if (q.door !== undefined && !ctx.doors.getDoor(q.door)) throw new ApiError(404, `door ${q.door} is not configured`, 'door');
