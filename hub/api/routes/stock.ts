@@ -21,6 +21,9 @@ const ManualMove = Type.Object({
   epc: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]+$' })),
   unitCost: Type.Optional(Type.Integer({ minimum: 0 })),
   occurredAt: Type.Optional(Type.String({ format: 'date-time' })),
+  intoOpenPeriod: Type.Optional(
+    Type.Boolean({ description: "occurredAt in a closed period: book it at the open period's start, noting the original date (else 409)" }),
+  ),
 });
 
 export async function stockRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
@@ -93,6 +96,7 @@ export async function stockRoutes(app: FastifyInstance, ctx: ApiContext): Promis
         actor,
         occurredAt,
         note: b.note,
+        ...(b.intoOpenPeriod !== undefined ? { intoOpenPeriod: b.intoOpenPeriod } : {}),
       }, now);
       if (r.status === 'created') recordAudit(db, { actor, action: 'move.post', target: r.move.id, reason: b.note, payload: b, atMs: now });
       return { status: r.status === 'created' ? 201 : 200, body: r.move };
