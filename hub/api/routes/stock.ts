@@ -22,6 +22,9 @@ const ManualMove = Type.Object({
   epc: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]+$' })),
   unitCost: Type.Optional(Type.Integer({ minimum: 0 })),
   occurredAt: Type.Optional(Type.String({ format: 'date-time' })),
+  intoOpenPeriod: Type.Optional(
+    Type.Boolean({ description: "occurredAt in a closed period: book it at the open period's start, noting the original date (else 409)" }),
+  ),
 });
 
 /** SKUs per page of GET /api/v1/stock when the query names no limit. */
@@ -99,6 +102,7 @@ export async function stockRoutes(instance: FastifyInstance, ctx: ApiContext): P
         actor,
         occurredAt,
         note: b.note,
+        ...(b.intoOpenPeriod !== undefined ? { intoOpenPeriod: b.intoOpenPeriod } : {}),
       }, now);
       if (r.status === 'created') recordAudit(db, { actor, action: 'move.post', target: r.move.id, reason: b.note, payload: b, atMs: now });
       return { status: r.status === 'created' ? 201 : 200, body: r.move };
