@@ -3,7 +3,8 @@
 import type { Logger } from '../protocols/logging/index.js';
 import type { AmazonSettings } from '../protocols/channels/config.js';
 import { httpRequest, type HttpBehaviour, retryAfterMs, withRetries, type TryVerdict } from './http.js';
-import type { Clock, Connector, PushItem, PushOutcome, ReadItem, ReadOutcome } from './types.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { Connector, PushItem, PushOutcome, ReadItem, ReadOutcome } from './types.js';
 
 interface Issue {
   code: string;
@@ -46,7 +47,7 @@ function errorText(text: string): string {
 /** Amazon's per-operation rate is 5 requests/s: pushes of a batch go out at most this many at once. */
 const CONCURRENCY = 5;
 
-export function amazonConnector(settings: AmazonSettings, http: HttpBehaviour, clock: Clock, log: Logger): Connector {
+export function amazonConnector(settings: AmazonSettings, http: HttpBehaviour, runtime: Runtime, log: Logger): Connector {
   const base = settings.endpoint.replace(/\/+$/, '');
   const headers = { 'content-type': 'application/json', accept: 'application/json', 'x-amz-access-token': settings.accessToken };
   const itemUrl = (sellerSku: string, extra = '') =>
@@ -82,7 +83,7 @@ export function amazonConnector(settings: AmazonSettings, http: HttpBehaviour, c
         return verdictOf<SubmissionResponse>(res.status, res.headers, res.text, (b) => ({ done: b }));
       },
       http,
-      clock,
+      runtime,
       log,
       { op: 'patchListingsItem', key, sku: it.sku },
     );
@@ -105,7 +106,7 @@ export function amazonConnector(settings: AmazonSettings, http: HttpBehaviour, c
         return verdictOf<Got>(res.status, res.headers, res.text, (b) => ({ done: b }));
       },
       http,
-      clock,
+      runtime,
       log,
       { op: 'getListingsItem', sku: it.sku },
     );

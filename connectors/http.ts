@@ -3,7 +3,7 @@
 import type { Logger } from '../protocols/logging/index.js';
 import { backoffDelay } from '../runtime/backoff.js';
 import type { HttpSettings } from '../protocols/channels/config.js';
-import type { Clock } from './types.js';
+import type { Runtime } from '../runtime/runtime.js';
 
 export interface HttpAnswer {
   status: number;
@@ -25,24 +25,27 @@ export class StopAbort extends Error {
 /** A connector's HTTP behaviour: the channel's settings and the signal the sync aborts at shutdown. */
 export type HttpBehaviour = HttpSettings & { signal?: AbortSignal };
 
-/** Wait `ms`, or throw StopAbort as soon as `signal` aborts. */
-export async function pause(clock: Clock, ms: number, signal?: AbortSignal): Promise<void> {
-  if (!signal) return clock.sleep(ms);
-  if (signal.aborted) throw new StopAbort();
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_r, reject) => {
-    onAbort = () => reject(new StopAbort());
-    signal.addEventListener('abort', onAbort, { once: true });
+/** Wait `ms` on the runtime's timers, or throw StopAbort as soon as `signal` aborts (the timer is then cancelled). */
+export function pause(runtime: Pick<Runtime, 'setTimer'>, ms: number, signal?: AbortSignal): Promise<void> {
+  if (signal?.aborted) return Promise.reject(new StopAbort());
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => {
+      timer.cancel();
+      reject(new StopAbort());
+    };
+    const timer = runtime.setTimer(ms, () => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    });
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
-  try {
-    await Promise.race([clock.sleep(ms), aborted]);
-  } finally {
-    signal.removeEventListener('abort', onAbort!);
-  }
 }
 
 export class HttpFailure extends Error {
-  constructor(readonly kind: 'timeout' | 'network', message: string) {
+  constructor(
+    readonly kind: 'timeout' | 'network',
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -102,7 +105,7 @@ const MAX_THROTTLE_WAITS = 50;
 export async function withRetries<T>(
   once: (tryNo: number) => Promise<TryVerdict<T>>,
   http: HttpBehaviour,
-  clock: Clock,
+  runtime: Runtime,
   log: Logger,
   what: Record<string, unknown>,
 ): Promise<{ done: T } | { gaveUp: string }> {
@@ -122,9 +125,9 @@ export async function withRetries<T>(
     if (verdict.throttled && throttles < MAX_THROTTLE_WAITS) throttles++;
     else tries++;
     if (tries >= http.maxTries) break;
-    const wait = verdict.waitMs ?? backoffMs(tries, http.backoffBaseMs, http.backoffMaxMs, Math.random());
+    const wait = verdict.waitMs ?? backoffMs(tries, http.backoffBaseMs, http.backoffMaxMs, runtime.random());
     log.warn({ ...what, tries, throttles, waitMs: wait, reason: verdict.retry }, 'channel request will be retried');
-    await pause(clock, wait, http.signal);
+    await pause(runtime, wait, http.signal);
   }
   return { gaveUp: last };
 }

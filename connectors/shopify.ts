@@ -3,7 +3,8 @@
 import type { Logger } from '../protocols/logging/index.js';
 import type { ShopifySettings } from '../protocols/channels/config.js';
 import { httpRequest, pause, type HttpBehaviour, retryAfterMs, withRetries, type TryVerdict } from './http.js';
-import type { Clock, Connector, PushItem, PushOutcome, ReadItem, ReadOutcome } from './types.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { Connector, PushItem, PushOutcome, ReadItem, ReadOutcome } from './types.js';
 
 export const SET_AVAILABLE_MUTATION = `mutation DockgateSetAvailable($input: InventorySetQuantitiesInput!, $idempotencyKey: String!) {
   inventorySetQuantities(input: $input) @idempotent(key: $idempotencyKey) {
@@ -49,7 +50,7 @@ function quantityIndex(field: string[] | null): number | undefined {
   return Number.isInteger(n) ? n : undefined;
 }
 
-export function shopifyConnector(settings: ShopifySettings, http: HttpBehaviour, clock: Clock, log: Logger): Connector {
+export function shopifyConnector(settings: ShopifySettings, http: HttpBehaviour, runtime: Runtime, log: Logger): Connector {
   const url = `${settings.endpoint.replace(/\/+$/, '')}/admin/api/${settings.apiVersion}/graphql.json`;
   const headers = { 'content-type': 'application/json', accept: 'application/json', 'x-shopify-access-token': settings.accessToken };
   // What the last answer said of the bucket, to wait before asking rather than after being refused.
@@ -58,9 +59,9 @@ export function shopifyConnector(settings: ShopifySettings, http: HttpBehaviour,
   async function waitForBucket(): Promise<void> {
     if (!bucket) return;
     const { status, at, cost } = bucket;
-    const restored = Math.min(status.maximumAvailable, status.currentlyAvailable + ((clock.now() - at) / 1000) * status.restoreRate);
+    const restored = Math.min(status.maximumAvailable, status.currentlyAvailable + ((runtime.now() - at) / 1000) * status.restoreRate);
     const wait = throttleWaitMs(cost, { ...status, currentlyAvailable: restored });
-    if (wait > 0) await pause(clock, wait, http.signal);
+    if (wait > 0) await pause(runtime, wait, http.signal);
   }
 
   /** One GraphQL POST, turned into a verdict: done with the parsed body, or retry (5xx, 429, THROTTLED). */
@@ -77,7 +78,7 @@ export function shopifyConnector(settings: ShopifySettings, http: HttpBehaviour,
       return { retry: 'HTTP 200 with a body that is not JSON' };
     }
     const cost = parsed.extensions?.cost;
-    if (cost?.throttleStatus) bucket = { status: cost.throttleStatus, at: clock.now(), cost: cost.requestedQueryCost ?? cost.actualQueryCost ?? 10 };
+    if (cost?.throttleStatus) bucket = { status: cost.throttleStatus, at: runtime.now(), cost: cost.requestedQueryCost ?? cost.actualQueryCost ?? 10 };
     if (parsed.errors?.some((e) => e.extensions?.code === 'THROTTLED')) {
       const wait = cost?.throttleStatus ? throttleWaitMs(cost.requestedQueryCost ?? 10, cost.throttleStatus) : 1000;
       return { retry: 'THROTTLED', waitMs: Math.max(wait, 1), throttled: true };
@@ -90,7 +91,7 @@ export function shopifyConnector(settings: ShopifySettings, http: HttpBehaviour,
     const location = it.location ?? settings.locationId;
     if (!location) return { sku: it.sku, quantity: null, error: 'no Shopify location for this SKU' };
     const body = JSON.stringify({ query: READ_AVAILABLE_QUERY, variables: { item: it.item, location } });
-    const r = await withRetries(() => post(body), http, clock, log, { op: 'read', sku: it.sku });
+    const r = await withRetries(() => post(body), http, runtime, log, { op: 'read', sku: it.sku });
     if ('gaveUp' in r) return { sku: it.sku, quantity: null, error: r.gaveUp };
     if ('fatal' in r.done) return { sku: it.sku, quantity: null, error: r.done.fatal };
     const item = r.done.data?.inventoryItem as { inventoryLevel?: { quantities?: Array<{ name: string; quantity: number }> } | null } | null;
@@ -128,7 +129,7 @@ export function shopifyConnector(settings: ShopifySettings, http: HttpBehaviour,
         return v;
       },
       http,
-      clock,
+      runtime,
       log,
       { op: 'inventorySetQuantities', key, items: items.length },
     );

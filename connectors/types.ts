@@ -42,14 +42,3 @@ export interface Connector {
   /** What the channel shows now, per item (shadow mode, stale compare, drift checks). */
   read(items: readonly ReadItem[]): Promise<ReadOutcome[]>;
 }
-
-/** Time as connectors see it: injectable so tests and benchmarks control waiting. */
-export interface Clock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-export const systemClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};

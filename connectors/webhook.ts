@@ -4,7 +4,8 @@ import { createHmac } from 'node:crypto';
 import type { Logger } from '../protocols/logging/index.js';
 import type { WebhookSettings } from '../protocols/channels/config.js';
 import { httpRequest, type HttpBehaviour, retryAfterMs, withRetries } from './http.js';
-import type { Clock, Connector, PushItem, PushOutcome, ReadItem, ReadOutcome } from './types.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { Connector, PushItem, PushOutcome, ReadItem, ReadOutcome } from './types.js';
 
 export const SIGNATURE_HEADER = 'x-dockgate-signature';
 
@@ -19,12 +20,12 @@ export interface WebhookPush {
   items: Array<{ sku: string; item: string; quantity: number; from: number | null }>;
 }
 
-export function webhookConnector(settings: WebhookSettings, http: HttpBehaviour, clock: Clock, log: Logger): Connector {
+export function webhookConnector(settings: WebhookSettings, http: HttpBehaviour, runtime: Runtime, log: Logger): Connector {
   async function push(items: readonly PushItem[], key: string): Promise<PushOutcome[]> {
     // The body is built once: every retry sends the same bytes, the same signature and the same key.
     const payload: WebhookPush = {
       key,
-      sentAt: new Date(clock.now()).toISOString(),
+      sentAt: new Date(runtime.now()).toISOString(),
       items: items.map((i) => ({ sku: i.sku, item: i.item, quantity: i.quantity, from: i.from })),
     };
     const body = JSON.stringify(payload);
@@ -38,7 +39,7 @@ export function webhookConnector(settings: WebhookSettings, http: HttpBehaviour,
         return { done: { fatal: `HTTP ${res.status}: ${res.text.slice(0, 200)}` } };
       },
       http,
-      clock,
+      runtime,
       log,
       { op: 'webhook', key, items: items.length },
     );
@@ -63,7 +64,7 @@ export function webhookConnector(settings: WebhookSettings, http: HttpBehaviour,
           return { done: typeof q === 'number' ? { quantity: q } : { quantity: null, error: 'answer without a numeric quantity' } };
         },
         http,
-        clock,
+        runtime,
         log,
         { op: 'webhook-read', sku: it.sku },
       );

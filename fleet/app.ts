@@ -3,6 +3,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { componentLogger, type Logger } from '../protocols/logging/index.js';
+import { systemRuntime, type Runtime } from '../runtime/runtime.js';
 import { buildFleetApi } from './api.js';
 import type { FleetConfig } from './config.js';
 import { SiteConsumer } from './consumer.js';
@@ -21,7 +22,9 @@ export interface Fleet {
   stop(): Promise<void>;
 }
 
-export async function startFleet(config: FleetConfig, logger: Logger, clock: () => number = Date.now): Promise<Fleet> {
+/** `runtime`: time and timers for the consumers, the channel sync and the API (default the system's). */
+export async function startFleet(config: FleetConfig, logger: Logger, runtime: Runtime = systemRuntime): Promise<Fleet> {
+  const clock = () => runtime.now();
   const log = componentLogger(logger, 'fleet');
   const pool = new pg.Pool({ connectionString: config.postgres.url, max: config.postgres.poolSize });
   pool.on('error', (err) => log.warn({ err: err.message }, 'fleet: an idle PostgreSQL connection failed'));
@@ -40,12 +43,12 @@ export async function startFleet(config: FleetConfig, logger: Logger, clock: () 
   const nc = await connect({ servers: config.nats.servers, name: 'dockgate-fleet', maxReconnectAttempts: -1, reconnectTimeWait: 500 });
   const consumers = new Map<string, SiteConsumer>();
   for (const s of config.sites) {
-    const c = new SiteConsumer(nc, pool, { site: s.id, replicas: config.nats.replicas, batch: config.nats.batch, retryMs: config.nats.retryMs }, log);
+    const c = new SiteConsumer(nc, pool, { site: s.id, replicas: config.nats.replicas, batch: config.nats.batch, retryMs: config.nats.retryMs }, log, runtime);
     consumers.set(s.id, c);
     c.start();
   }
   const clog = componentLogger(logger, 'fleet-channels');
-  const channelSync = new FleetChannelSync({ pool, channels: config.channels, log: clog, clock, everyMs: config.channelSyncMs });
+  const channelSync = new FleetChannelSync({ pool, channels: config.channels, log: clog, runtime, everyMs: config.channelSyncMs });
   const hubs = new Map(config.sites.flatMap((s) => (s.hub ? [[s.id, s.hub] as const] : [])));
   const channels = { channels: config.channels, sync: channelSync, orders: new FleetOrders(pool, hubs, clog) };
   const http = await buildFleetApi({ config, pool, clock, progress: (site) => consumers.get(site)?.progress, channels });

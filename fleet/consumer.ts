@@ -11,6 +11,7 @@ import type pg from 'pg';
 import { feedStream, feedSubject, parseFeedRecord, type FeedRecord } from '../protocols/feed/index.js';
 import type { Logger } from '../protocols/logging/index.js';
 import { applyBatch, type DeadLetter } from './store/apply.js';
+import { systemRuntime, type Runtime, type Timer } from '../runtime/runtime.js';
 
 export const CONSUMER_NAME = 'dockgate-fleet';
 /** How often an idle site's pending count is read from the server (it is otherwise carried by each message). */
@@ -53,6 +54,7 @@ export class SiteConsumer {
     private readonly pool: pg.Pool,
     private readonly opts: SiteConsumerOptions,
     private readonly log: Logger,
+    private readonly runtime: Pick<Runtime, 'setTimer'> = systemRuntime,
   ) {}
 
   start(): void {
@@ -69,18 +71,43 @@ export class SiteConsumer {
   private async consumer(): Promise<Consumer> {
     const jsm = await jetstreamManager(this.nc);
     const stream = feedStream(this.opts.site);
-    const exists = await jsm.streams.info(stream).then(() => true, () => false);
+    const exists = await jsm.streams.info(stream).then(
+      () => true,
+      () => false,
+    );
     if (!exists) {
-      await jsm.streams.add({ name: stream, subjects: [feedSubject(this.opts.site)], storage: StorageType.File, num_replicas: this.opts.replicas, duplicate_window: nanos(86_400_000) })
+      await jsm.streams
+        .add({
+          name: stream,
+          subjects: [feedSubject(this.opts.site)],
+          storage: StorageType.File,
+          num_replicas: this.opts.replicas,
+          duplicate_window: nanos(86_400_000),
+        })
         .catch(async (err: Error) => {
           // The hub may have made it meanwhile.
-          if (!(await jsm.streams.info(stream).then(() => true, () => false))) throw err;
+          if (
+            !(await jsm.streams.info(stream).then(
+              () => true,
+              () => false,
+            ))
+          )
+            throw err;
         });
     }
-    const hasConsumer = await jsm.consumers.info(stream, CONSUMER_NAME).then(() => true, () => false);
+    const hasConsumer = await jsm.consumers.info(stream, CONSUMER_NAME).then(
+      () => true,
+      () => false,
+    );
     if (!hasConsumer) {
       // max_ack_pending bounds what the fleet holds in memory per site while PostgreSQL is away.
-      await jsm.consumers.add(stream, { durable_name: CONSUMER_NAME, ack_policy: AckPolicy.All, deliver_policy: DeliverPolicy.All, ack_wait: nanos(30_000), max_ack_pending: Math.max(4 * this.opts.batch, 2000) });
+      await jsm.consumers.add(stream, {
+        durable_name: CONSUMER_NAME,
+        ack_policy: AckPolicy.All,
+        deliver_policy: DeliverPolicy.All,
+        ack_wait: nanos(30_000),
+        max_ack_pending: Math.max(4 * this.opts.batch, 2000),
+      });
     }
     return jetstream(this.nc).consumers.get(stream, CONSUMER_NAME);
   }
@@ -108,12 +135,12 @@ export class SiteConsumer {
   private idle(ms: number): Promise<boolean> {
     if (!this.running) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      const timer = this.runtime.setTimer(ms, () => {
         this.wake = undefined;
         resolve(false);
-      }, ms);
+      });
       this.wake = () => {
-        clearTimeout(timer);
+        timer.cancel();
         this.wake = undefined;
         resolve(true);
       };
@@ -157,7 +184,11 @@ export class SiteConsumer {
       }
     }
     // Stopping never waits on the broker for long: the fleet closes its NATS connection next, which ends the pull.
-    if (this.messages) await Promise.race([this.messages.close().catch(() => undefined), new Promise((r) => setTimeout(r, 2000).unref())]);
+    if (this.messages) {
+      let timer: Timer | undefined;
+      await Promise.race([this.messages.close().catch(() => undefined), new Promise<void>((r) => (timer = this.runtime.setTimer(2000, r)))]);
+      timer?.cancel();
+    }
     this.messages = undefined;
   }
 
@@ -188,7 +219,8 @@ export class SiteConsumer {
     let through = records.length;
     if (r.gap) {
       const gap = `${r.gap.expected}/${r.gap.got}`;
-      if (gap !== this.loggedGap) this.log.error({ site: this.opts.site, expected: r.gap.expected, got: r.gap.got }, 'fleet: gap in the site feed; not applying past it');
+      if (gap !== this.loggedGap)
+        this.log.error({ site: this.opts.site, expected: r.gap.expected, got: r.gap.got }, 'fleet: gap in the site feed; not applying past it');
       this.loggedGap = gap;
       through = records.findIndex((x) => x.seq === r.gap!.got);
       this.heldFrom = msgs[through]!.seq;

@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { WIRE_VERSION, isoTs, newEventId, topics, type HubStatus } from '../protocols/events/index.js';
 import { componentLogger, type Logger } from '../protocols/logging/index.js';
+import { systemRuntime, type Runtime } from '../runtime/runtime.js';
 import { ConfigError } from '../protocols/config/index.js';
 import type { ApiContext } from './api/context.js';
 import { idempotencyMigrations } from './api/idempotency.js';
@@ -30,6 +31,7 @@ import { createOpsSurface } from './status/ops-surface.js';
 import type { OpsProviders } from './status/providers.js';
 import type { StatusService } from './status/service.js';
 import { WriteHealth } from './status/write-health.js';
+import { orderRooms, registerRooms, type Room, type RoomHost } from './room.js';
 
 export const HUB_VERSION = '0.1.0';
 
@@ -37,12 +39,17 @@ export const HUB_VERSION = '0.1.0';
 export const HUB_MIGRATIONS: readonly MigrationSet[] = [ledgerMigrations, ingestMigrations, doorsMigrations, opsMigrations, idempotencyMigrations];
 
 export interface HubModules {
-  /** Extra migration sets (receiving, channels …), applied after the core ones. */
+  /** The optional rooms (hub/room.ts), registered on the API in their declared dependency order. */
+  rooms?: readonly Room[];
+  /** Extra migration sets, applied after the core's and before the rooms'. */
   migrations?: readonly MigrationSet[];
-  /** Extra API plugins. */
+  /** Extra plain API plugins, registered before the rooms. */
   api?: ApiOptions['plugins'];
-  /** Called once the core is up, before the ingest starts: register door observers, start loops. */
-  attach?: (hub: Hub) => void | Promise<void>;
+}
+
+/** Every migration set a hub with these modules applies, in order: the core's, the extra ones, the rooms'. */
+export function hubMigrations(modules: HubModules = {}): MigrationSet[] {
+  return [...HUB_MIGRATIONS, ...(modules.migrations ?? []), ...orderRooms(modules.rooms ?? []).flatMap((r) => r.migrations ?? [])];
 }
 
 export interface Hub {
@@ -59,7 +66,7 @@ export interface Hub {
   url: string;
   /** Events the ingest applied, heard after their commit (live dashboard, metrics). */
   events: AppliedEventBus;
-  /** Optional rooms set theirs in attach(): channel health, variances, door work (shown in status, metrics, dashboard). */
+  /** Optional rooms set theirs when they register: channel health, variances, door work (shown in status, metrics, dashboard). */
   providers: OpsProviders;
   status: StatusService;
   /** Its `registry` takes other rooms' prom-client metrics (GET /metrics). */
@@ -94,7 +101,8 @@ export function applyLocations(db: Db, config: HubConfig, nowMs: number): void {
       const existing = getLocation(db, l.id);
       const fields = { name: l.name ?? l.id, parent: l.parent ?? null, sellable: l.sellable, allowNegative: l.allowNegative };
       if (!existing) createLocation(db, { id: l.id, kind: l.kind as LocationKind, ...fields }, nowMs);
-      else if (existing.kind !== l.kind) throw new Error(`hub.yaml: locations: ${l.id} is a ${existing.kind} in the ledger, not a ${l.kind}: a location's kind cannot change`);
+      else if (existing.kind !== l.kind)
+        throw new Error(`hub.yaml: locations: ${l.id} is a ${existing.kind} in the ledger, not a ${l.kind}: a location's kind cannot change`);
       else updateLocation(db, l.id, fields, nowMs);
     }
   })();
@@ -104,7 +112,14 @@ export function applyLocations(db: Db, config: HubConfig, nowMs: number): void {
 export function resolveDoors(db: Db, config: HubConfig): DoorSetup[] {
   const firstOf = (kind: LocationKind, door: string, role: string): string => {
     const l = listLocations(db, { kind })[0];
-    if (!l) throw new ConfigError([{ source: 'hub.yaml', path: `doors[${config.doors.findIndex((d) => d.id === door)}].roles.${role}`, message: `door ${door} needs a ${role} location: set it or add a location of kind ${kind}` }]);
+    if (!l)
+      throw new ConfigError([
+        {
+          source: 'hub.yaml',
+          path: `doors[${config.doors.findIndex((d) => d.id === door)}].roles.${role}`,
+          message: `door ${door} needs a ${role} location: set it or add a location of kind ${kind}`,
+        },
+      ]);
     return l.id;
   };
   return config.doors.map((d) => ({
@@ -122,7 +137,16 @@ async function connectBroker(config: HubConfig, logger: Logger, clock: () => num
   const b = config.broker;
   if (b.type === 'external') {
     const mqtt = await connectExternalMqtt(
-      { url: b.url, clientId: b.clientId, username: b.username, password: b.password, ...(b.tls ? { tls: b.tls } : {}), keepaliveS: b.keepaliveS, reconnectPeriodMs: b.reconnectPeriodMs, waitForConnect: false },
+      {
+        url: b.url,
+        clientId: b.clientId,
+        username: b.username,
+        password: b.password,
+        ...(b.tls ? { tls: b.tls } : {}),
+        keepaliveS: b.keepaliveS,
+        reconnectPeriodMs: b.reconnectPeriodMs,
+        waitForConnect: false,
+      },
       logger,
     );
     return { mqtt };
@@ -145,10 +169,13 @@ async function connectBroker(config: HubConfig, logger: Logger, clock: () => num
   return { mqtt: broker.mqtt, broker };
 }
 
-export async function startHub(config: HubConfig, logger: Logger, modules: HubModules = {}, clock: () => number = Date.now): Promise<Hub> {
+/** `runtime`: the hub's time, timers and randomness (default the system's); `clock` below is its time. */
+export async function startHub(config: HubConfig, logger: Logger, modules: HubModules = {}, runtime: Runtime = systemRuntime): Promise<Hub> {
+  const clock = () => runtime.now();
   const log = componentLogger(logger, 'hub', { site: config.site });
   const startedAt = clock();
   const closers: Array<() => Promise<void> | void> = [];
+  let http: FastifyInstance | undefined;
   assertSafeBind(config.http.host, config.http.tokens.length);
   for (const w of exposureWarnings(config)) log.warn({ code: w.code, subject: w.subject }, w.message);
 
@@ -158,7 +185,7 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
     db.close();
   });
   try {
-    const applied = migrate(db, [...HUB_MIGRATIONS, ...(modules.migrations ?? [])], log);
+    const applied = migrate(db, hubMigrations(modules), log);
     if (applied.length) log.info({ applied }, 'database migrated');
     applyLocations(db, config, clock());
     const doors = new DoorInterpreter(db, clock);
@@ -168,7 +195,8 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
     closers.push(() => mqtt.close());
     if (broker) closers.push(() => broker.close());
 
-    const hubStatus = (online: boolean): string => JSON.stringify({ v: WIRE_VERSION, online, ts: isoTs(clock()), version: HUB_VERSION, startedAt: isoTs(startedAt) } satisfies HubStatus);
+    const hubStatus = (online: boolean): string =>
+      JSON.stringify({ v: WIRE_VERSION, online, ts: isoTs(clock()), version: HUB_VERSION, startedAt: isoTs(startedAt) } satisfies HubStatus);
     const sendCommand = async (gateway: string, command: Record<string, unknown>): Promise<void> => {
       const payload = { v: WIRE_VERSION, id: newEventId(clock()), ts: isoTs(clock()), ...command };
       await mqtt.publish(topics.cmd(config.site, gateway), JSON.stringify(payload), { qos: 1, retain: false });
@@ -178,10 +206,38 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
     const events = new AppliedEventBus(db, clock, log);
     const apply = events.wrap(doors.apply);
     const writes = new WriteHealth();
-    const ingest = new Ingest({ db, mqtt, site: config.site, clockWindowMs: config.status.clockWindowS * 1000, apply, batchScope: withBatchedInvariants, refuse: doors.refusal, clock, logger, writes });
-    const ctx: ApiContext = { db, clock, log: logger, doors: doors.store, ingest: new IngestStore(db, config.site, apply, withBatchedInvariants, doors.refusal), sendCommand, writes };
+    const ingest = new Ingest({
+      db,
+      mqtt,
+      site: config.site,
+      clockWindowMs: config.status.clockWindowS * 1000,
+      apply,
+      batchScope: withBatchedInvariants,
+      refuse: doors.refusal,
+      clock,
+      logger,
+      writes,
+    });
+    const ctx: ApiContext = {
+      db,
+      clock,
+      runtime,
+      log: logger,
+      doors: doors.store,
+      ingest: new IngestStore(db, config.site, apply, withBatchedInvariants, doors.refusal),
+      sendCommand,
+      writes,
+    };
     const ops = createOpsSurface({ config, api: ctx, ingest, mqtt, broker, bus: events, version: HUB_VERSION, startedAt, log: logger });
-    const http = await buildApi(ctx, { setup: ops.setup, plugins: [...ops.plugins, ...(modules.api ?? [])], trustProxy: config.http.trustedProxies, ...(ops.https ? { https: ops.https } : {}) });
+    const host: RoomHost = { config, db, log, clock, doors, ingest, events, providers: ops.providers, metrics: ops.metrics, sendCommand, api: ctx };
+    const rooms = async (app: FastifyInstance) => registerRooms(app, modules.rooms ?? [], host);
+    const plugins = [...ops.plugins, ...(modules.api ?? []), rooms];
+    const server = (http = await buildApi(ctx, {
+      setup: ops.setup,
+      plugins,
+      trustProxy: config.http.trustedProxies,
+      ...(ops.https ? { https: ops.https } : {}),
+    }));
 
     let stopped = false;
     const hub: Hub = {
@@ -193,7 +249,7 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
       ingest,
       mqtt,
       ...(broker ? { broker } : {}),
-      http,
+      http: server,
       events,
       providers: ops.providers,
       status: ops.status,
@@ -207,7 +263,7 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
         log.info('hub stopping');
         await ingest.stop();
         await mqtt.publish(topics.hubStatus(config.site), hubStatus(false), { qos: 1, retain: true }).catch(() => undefined);
-        await http.close();
+        await server.close();
         for (const close of closers.reverse()) {
           try {
             await close();
@@ -218,9 +274,8 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
         log.info('hub stopped');
       },
     };
-    await modules.attach?.(hub);
     // The ledger checks itself in small slices from its verified point (status shows the point and any fault).
-    const selfCheck = new LedgerSelfCheck(db, clock, componentLogger(logger, 'ledger-check', { site: config.site }));
+    const selfCheck = new LedgerSelfCheck(db, runtime, componentLogger(logger, 'ledger-check', { site: config.site }));
     selfCheck.start();
     closers.push(() => selfCheck.stop());
     const online = async () => {
@@ -233,13 +288,19 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
       log.warn('external broker not reachable yet: serving REST and status while the hub keeps trying');
       const client = (mqtt as ExternalHubMqtt).client;
       // Subscribe once connected (a subscribe queued while offline is not replayed on a resumed session).
-      new Promise<void>((resolve) => client.once('connect', () => resolve())).then(online).catch((err: unknown) => log.error({ err: (err as Error).message }, 'ingest could not start on the external broker'));
+      new Promise<void>((resolve) => client.once('connect', () => resolve()))
+        .then(online)
+        .catch((err: unknown) => log.error({ err: (err as Error).message }, 'ingest could not start on the external broker'));
     } else await online();
-    const address = await http.listen({ host: config.http.host, port: config.http.port });
+    const address = await server.listen({ host: config.http.host, port: config.http.port });
     hub.url = address.replace('0.0.0.0', '127.0.0.1');
-    log.info({ api: hub.url, mqtt: broker ? { port: broker.port, tlsPort: broker.tlsPort, wsPort: broker.wsPort } : config.broker, database: config.database.path }, 'hub ready');
+    log.info(
+      { api: hub.url, mqtt: broker ? { port: broker.port, tlsPort: broker.tlsPort, wsPort: broker.wsPort } : config.broker, database: config.database.path },
+      'hub ready',
+    );
     return hub;
   } catch (err) {
+    await http?.close().catch(() => undefined); // the rooms' onClose hooks stop what they started
     for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
     throw err;
   }

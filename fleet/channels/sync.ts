@@ -12,12 +12,14 @@ import type { Logger } from '../../protocols/logging/index.js';
 import { connectorConfig, type FleetChannel } from './config.js';
 import { computeTargets } from './network.js';
 import { loadSnapshot } from './stock.js';
+import type { Runtime, Timer } from '../../runtime/runtime.js';
 
 export interface FleetChannelSyncOptions {
   pool: pg.Pool;
   channels: readonly FleetChannel[];
   log: Logger;
-  clock: () => number;
+  /** time, the pass timer and the connectors' retry waits */
+  runtime: Runtime;
   everyMs: number;
   /** connectors by channel id; default: made from each channel's config (the hub's connectors) */
   connectors?: Record<string, Connector>;
@@ -35,14 +37,14 @@ interface SyncRow {
 export class FleetChannelSync {
   private readonly connectors = new Map<string, Connector>();
   private readonly thresholds: HealthThresholds;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
   /** passes completed since start (tests wait on it) */
   passes = 0;
 
   constructor(private readonly o: FleetChannelSyncOptions) {
-    for (const c of o.channels) this.connectors.set(c.id, o.connectors?.[c.id] ?? createConnector(connectorConfig(c), o.log, { now: o.clock, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) }));
+    for (const c of o.channels) this.connectors.set(c.id, o.connectors?.[c.id] ?? createConnector(connectorConfig(c), o.log, o.runtime));
     this.thresholds = { ...DEFAULT_THRESHOLDS, ...o.thresholds };
   }
 
@@ -53,7 +55,7 @@ export class FleetChannelSync {
       this.running = this.pass()
         .catch((err: Error) => this.o.log.warn({ err: err.message }, 'fleet channels: a sync pass failed; next pass retries'))
         .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(loop, this.o.everyMs);
+          if (!this.stopped) this.timer = this.o.runtime.setTimer(this.o.everyMs, loop);
         });
     };
     loop();
@@ -61,7 +63,7 @@ export class FleetChannelSync {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     await this.running;
   }
 
@@ -71,8 +73,9 @@ export class FleetChannelSync {
     const skus = [...new Set(channels.flatMap((c) => Object.keys(c.skus)))];
     const sites = [...new Set(channels.flatMap((c) => c.sites.map((s) => s.site)))];
     const targets = computeTargets(channels, await loadSnapshot(this.o.pool, skus, sites));
-    const now = new Date(this.o.clock());
-    for (const t of targets) if (!(Number.isInteger(t.quantity) && t.quantity >= 0)) throw new Error(`invariant: target for ${t.channel}/${t.sku}/${t.site} is ${t.quantity}`);
+    const now = new Date(this.o.runtime.now());
+    for (const t of targets)
+      if (!(Number.isInteger(t.quantity) && t.quantity >= 0)) throw new Error(`invariant: target for ${t.channel}/${t.sku}/${t.site} is ${t.quantity}`);
     // One statement for every target: a pass costs the same few round trips for 10 SKUs or 100,000.
     await this.o.pool.query(
       `INSERT INTO fleet_channel_sync (channel, sku, site, should_show, unsynced_since, updated_at)
@@ -89,17 +92,26 @@ export class FleetChannelSync {
   /** Push every SKU (and site) of one channel whose target the channel has not confirmed, in the connector's batches. */
   private async push(c: FleetChannel): Promise<void> {
     const connector = this.connectors.get(c.id)!;
-    const rows = (await this.o.pool.query<SyncRow>(
-      'SELECT channel, sku, site, should_show, last_confirmed FROM fleet_channel_sync WHERE channel = $1 AND last_confirmed IS DISTINCT FROM should_show ORDER BY sku, site',
-      [c.id],
-    )).rows;
+    const rows = (
+      await this.o.pool.query<SyncRow>(
+        'SELECT channel, sku, site, should_show, last_confirmed FROM fleet_channel_sync WHERE channel = $1 AND last_confirmed IS DISTINCT FROM should_show ORDER BY sku, site',
+        [c.id],
+      )
+    ).rows;
     const items: Array<PushItem & { site: string }> = [];
     for (const r of rows) {
       const m = c.skus[r.sku];
       if (!m) continue; // a SKU no longer mapped: its row stays for audit
       const location = r.site ? c.sites.find((s) => s.site === r.site)?.locationId : m.location;
       if (r.site && !location) continue; // a site no longer selling on the channel
-      items.push({ sku: r.sku, site: r.site, item: m.item ?? r.sku, ...(location ? { location } : {}), quantity: Number(r.should_show), from: r.last_confirmed === null ? null : Number(r.last_confirmed) });
+      items.push({
+        sku: r.sku,
+        site: r.site,
+        item: m.item ?? r.sku,
+        ...(location ? { location } : {}),
+        quantity: Number(r.should_show),
+        from: r.last_confirmed === null ? null : Number(r.last_confirmed),
+      });
     }
     for (let i = 0; i < items.length; i += connector.batchSize) {
       const batch = items.slice(i, i + connector.batchSize);
@@ -111,7 +123,7 @@ export class FleetChannelSync {
         const round = [...bySku.values()].flatMap((v) => (v[k] ? [v[k]!] : []));
         let outcomes: PushOutcome[];
         try {
-          outcomes = await connector.push(round, newEventId(this.o.clock()));
+          outcomes = await connector.push(round, newEventId(this.o.runtime.now()));
         } catch (err) {
           outcomes = round.map((it) => ({ sku: it.sku, status: 'failed', error: `connector error: ${(err as Error).message}` }));
         }
@@ -121,7 +133,7 @@ export class FleetChannelSync {
   }
 
   private async settle(channel: string, items: ReadonlyArray<PushItem & { site: string }>, outcomes: readonly PushOutcome[]): Promise<void> {
-    const now = new Date(this.o.clock());
+    const now = new Date(this.o.runtime.now());
     const by = new Map(outcomes.map((o) => [o.sku, o]));
     let failed: string | undefined;
     // One statement per kind of outcome: [sku, site, value] rows.
@@ -167,20 +179,38 @@ export class FleetChannelSync {
 
   /** Each channel's health (the hub's evaluation): failures in a row, the oldest unconfirmed change, drift. */
   async health(): Promise<ChannelHealth[]> {
-    const st = new Map((await this.o.pool.query('SELECT channel, last_success_at, last_failure_at, consecutive_failures, last_error FROM fleet_channel_status')).rows.map((r) => [r.channel as string, r]));
-    const sums = new Map((await this.o.pool.query(`SELECT channel, MIN(unsynced_since) AS oldest, COUNT(unsynced_since)::int AS unsynced,
+    const st = new Map(
+      (await this.o.pool.query('SELECT channel, last_success_at, last_failure_at, consecutive_failures, last_error FROM fleet_channel_status')).rows.map(
+        (r) => [r.channel as string, r],
+      ),
+    );
+    const sums = new Map(
+      (
+        await this.o.pool.query(`SELECT channel, MIN(unsynced_since) AS oldest, COUNT(unsynced_since)::int AS unsynced,
         COUNT(*) FILTER (WHERE last_confirmed IS NOT NULL AND last_confirmed <> should_show)::int AS drift_skus,
         COALESCE(SUM(ABS(last_confirmed - should_show)) FILTER (WHERE last_confirmed IS NOT NULL), 0)::int AS drift_units
-      FROM fleet_channel_sync GROUP BY channel`)).rows.map((r) => [r.channel as string, r]));
-    const now = this.o.clock();
+      FROM fleet_channel_sync GROUP BY channel`)
+      ).rows.map((r) => [r.channel as string, r]),
+    );
+    const now = this.o.runtime.now();
     return this.o.channels.map((c) => {
       const s = st.get(c.id);
       const m = sums.get(c.id);
       return evaluateHealth(
         {
-          channel: c.id, mode: 'live', lastSuccessAt: s?.last_success_at?.getTime() ?? null, lastFailureAt: s?.last_failure_at?.getTime() ?? null,
-          consecutiveFailures: s?.consecutive_failures ?? 0, lastError: s?.last_error ?? null, oldestUnsyncedAt: m?.oldest?.getTime() ?? null,
-          unsynced: m?.unsynced ?? 0, driftSkus: m?.drift_skus ?? 0, driftUnits: m?.drift_units ?? 0, shownDiffSkus: 0, shownDiffUnits: 0, queued: m?.unsynced ?? 0,
+          channel: c.id,
+          mode: 'live',
+          lastSuccessAt: s?.last_success_at?.getTime() ?? null,
+          lastFailureAt: s?.last_failure_at?.getTime() ?? null,
+          consecutiveFailures: s?.consecutive_failures ?? 0,
+          lastError: s?.last_error ?? null,
+          oldestUnsyncedAt: m?.oldest?.getTime() ?? null,
+          unsynced: m?.unsynced ?? 0,
+          driftSkus: m?.drift_skus ?? 0,
+          driftUnits: m?.drift_units ?? 0,
+          shownDiffSkus: 0,
+          shownDiffUnits: 0,
+          queued: m?.unsynced ?? 0,
         },
         now,
         this.thresholds,
@@ -189,8 +219,19 @@ export class FleetChannelSync {
   }
 
   /** One channel's per-SKU (and per-site) rows: should show, last confirmed, last error. */
-  async rows(channel: string): Promise<Array<{ sku: string; site: string | null; shouldShow: number; lastConfirmed: number | null; lastError: string | null }>> {
-    const r = await this.o.pool.query('SELECT sku, site, should_show, last_confirmed, last_error FROM fleet_channel_sync WHERE channel = $1 ORDER BY sku, site', [channel]);
-    return r.rows.map((x) => ({ sku: x.sku, site: x.site || null, shouldShow: Number(x.should_show), lastConfirmed: x.last_confirmed === null ? null : Number(x.last_confirmed), lastError: x.last_error }));
+  async rows(
+    channel: string,
+  ): Promise<Array<{ sku: string; site: string | null; shouldShow: number; lastConfirmed: number | null; lastError: string | null }>> {
+    const r = await this.o.pool.query(
+      'SELECT sku, site, should_show, last_confirmed, last_error FROM fleet_channel_sync WHERE channel = $1 ORDER BY sku, site',
+      [channel],
+    );
+    return r.rows.map((x) => ({
+      sku: x.sku,
+      site: x.site || null,
+      shouldShow: Number(x.should_show),
+      lastConfirmed: x.last_confirmed === null ? null : Number(x.last_confirmed),
+      lastError: x.last_error,
+    }));
   }
 }

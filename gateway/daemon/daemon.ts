@@ -106,7 +106,7 @@ export class GatewayDaemon {
     this.engine = new PortalEngine(portalConfigOf(config), opts.logger);
     this.outbox = Outbox.open({ path: config.outbox.path, logger: componentLogger(opts.logger, 'outbox'), maxRows: config.outbox.maxRows, maxBytes: config.outbox.maxBytes });
     try {
-      this.publisher = new Publisher({ ...publisherOptionsOf(config), outbox: this.outbox, clock: this.runtime, random: () => this.runtime.random(), logger: componentLogger(opts.logger, 'mqtt') });
+      this.publisher = new Publisher({ ...publisherOptionsOf(config), outbox: this.outbox, runtime: this.runtime, logger: componentLogger(opts.logger, 'mqtt') });
     } catch (err) {
       this.outbox.close();
       throw err;

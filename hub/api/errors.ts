@@ -24,6 +24,7 @@ const LEDGER_STATUS: Record<LedgerErrorCode, number> = {
   serial_location: 409,
   insufficient_available: 409,
   reservation_state: 409,
+  closed_period: 409,
   invariant: 500,
 };
 

@@ -41,6 +41,11 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
   await catalogRoutes(app, ctx);
   await stockRoutes(app, ctx);
   await operationsRoutes(app, ctx);
-  for (const plugin of opts.plugins ?? []) await plugin(app, ctx);
+  try {
+    for (const plugin of opts.plugins ?? []) await plugin(app, ctx);
+  } catch (err) {
+    await app.close().catch(() => undefined); // the plugins registered so far stop what they started (onClose)
+    throw err;
+  }
   return app as unknown as FastifyInstance;
 }

@@ -6,9 +6,10 @@ import { FakeAmazon } from './testing/fake-amazon.js';
 import { FakeShopify } from './testing/fake-shopify.js';
 import { FakeWebhookReceiver } from './testing/fake-webhook.js';
 import { amazonConnector } from '../../connectors/amazon.js';
-import { backoffMs } from '../../connectors/http.js';
+import { backoffMs, pause, StopAbort } from '../../connectors/http.js';
 import { shopifyConnector, throttleWaitMs } from '../../connectors/shopify.js';
-import { systemClock } from '../../connectors/types.js';
+import { systemRuntime } from '../../runtime/runtime.js';
+import { SimulatedRuntime } from '../../runtime/testing/simulated-runtime.js';
 import { webhookConnector } from '../../connectors/webhook.js';
 
 const TOKEN = 'shpat_0123456789abcdef-secret';
@@ -38,26 +39,52 @@ describe('pure helpers', () => {
     expect(backoffMs(9, 100, 1000, 1)).toBe(1000);
     expect(backoffMs(1, 100, 1000, 0)).toBe(75);
   });
+  it('a back-off wait runs on the runtime’s timers, and the stop signal ends it at once, cancelling its timer', async () => {
+    const rt = new SimulatedRuntime();
+    let done = false;
+    const waited = pause(rt, 500).then(() => (done = true));
+    await rt.advanceAsync(499);
+    expect(done).toBe(false);
+    await rt.advanceAsync(1);
+    await waited;
+    expect(done).toBe(true);
+
+    const stop = new AbortController();
+    const cut = pause(rt, 60_000, stop.signal);
+    expect(rt.pending()).toBe(1);
+    stop.abort();
+    await expect(cut).rejects.toBeInstanceOf(StopAbort);
+    expect(rt.pending()).toBe(0);
+    await expect(pause(rt, 1, stop.signal)).rejects.toBeInstanceOf(StopAbort);
+    expect(rt.pending()).toBe(0);
+  });
 });
 
 describe('shopify connector', () => {
   it('sets available with changeFromQuantity and an @idempotent key', async () => {
     const fake = await shopify();
     fake.seed(item(1), LOC, 3);
-    const c = shopifyConnector(shopSettings(fake.url), fast, systemClock, silentLogger());
+    const c = shopifyConnector(shopSettings(fake.url), fast, systemRuntime, silentLogger());
     const out = await c.push([{ sku: 'A', item: item(1), quantity: 9, from: 3 }], 'key-1');
     expect(out).toEqual([{ sku: 'A', status: 'ok', quantity: 9 }]);
     expect(fake.quantity(item(1), LOC)).toBe(9);
-    expect(fake.setRequests()[0]).toMatchObject({ key: 'key-1', quantities: [{ inventoryItemId: item(1), locationId: LOC, quantity: 9, changeFromQuantity: 3 }] });
+    expect(fake.setRequests()[0]).toMatchObject({
+      key: 'key-1',
+      quantities: [{ inventoryItemId: item(1), locationId: LOC, quantity: 9, changeFromQuantity: 3 }],
+    });
   });
 
   it('waits out THROTTLED and 429, retrying with the same key, applied once', async () => {
     const fake = await shopify({ bucket: { maximumAvailable: 1000, restoreRate: 500 } });
     fake.seed(item(1), LOC, 0);
     fake.faults.push({ kind: 'throttle' }, { kind: 'http429' });
-    const c = shopifyConnector(shopSettings(fake.url), fast, systemClock, silentLogger());
+    const c = shopifyConnector(shopSettings(fake.url), fast, systemRuntime, silentLogger());
     expect(await c.push([{ sku: 'A', item: item(1), quantity: 5, from: 0 }], 'k-throttle')).toEqual([{ sku: 'A', status: 'ok', quantity: 5 }]);
-    expect(fake.setRequests().map((r) => [r.key, r.answer])).toEqual([['k-throttle', 'THROTTLED'], ['k-throttle', 'HTTP 429'], ['k-throttle', 'ok']]);
+    expect(fake.setRequests().map((r) => [r.key, r.answer])).toEqual([
+      ['k-throttle', 'THROTTLED'],
+      ['k-throttle', 'HTTP 429'],
+      ['k-throttle', 'ok'],
+    ]);
     expect(fake.appliedPerKey()).toEqual(new Map([['k-throttle', 1]]));
   });
 
@@ -66,9 +93,15 @@ describe('shopify connector', () => {
     fake.seed(item(1), LOC, 2);
     fake.seed(item(2), LOC, 0);
     fake.faults.push({ kind: 'http500' }, { kind: 'apply-then-500' });
-    const c = shopifyConnector(shopSettings(fake.url), fast, systemClock, silentLogger());
-    const two = [{ sku: 'A', item: item(1), quantity: 7, from: 2 }, { sku: 'B', item: item(2), quantity: 4, from: 0 }];
-    expect(await c.push(two, 'k-5xx')).toEqual([{ sku: 'A', status: 'ok', quantity: 7 }, { sku: 'B', status: 'ok', quantity: 4 }]);
+    const c = shopifyConnector(shopSettings(fake.url), fast, systemRuntime, silentLogger());
+    const two = [
+      { sku: 'A', item: item(1), quantity: 7, from: 2 },
+      { sku: 'B', item: item(2), quantity: 4, from: 0 },
+    ];
+    expect(await c.push(two, 'k-5xx')).toEqual([
+      { sku: 'A', status: 'ok', quantity: 7 },
+      { sku: 'B', status: 'ok', quantity: 4 },
+    ]);
     expect(fake.setRequests().map((r) => r.answer)).toEqual(['HTTP 500', 'HTTP 502', 'ok']);
     expect(new Set(fake.setRequests().map((r) => r.key))).toEqual(new Set(['k-5xx']));
     // One mutation setting two items, applied once (on the 502) and answered from the key after.
@@ -81,7 +114,7 @@ describe('shopify connector', () => {
     const fake = await shopify();
     fake.seed(item(1), LOC, 2);
     fake.faults.push({ kind: 'apply-then-hang', ms: 1500 });
-    const c = shopifyConnector(shopSettings(fake.url), { ...fast, timeoutMs: 150 }, systemClock, silentLogger());
+    const c = shopifyConnector(shopSettings(fake.url), { ...fast, timeoutMs: 150 }, systemRuntime, silentLogger());
     expect(await c.push([{ sku: 'A', item: item(1), quantity: 4, from: 2 }], 'k-timeout')).toEqual([{ sku: 'A', status: 'ok', quantity: 4 }]);
     expect(fake.setRequests().length).toBe(2);
     expect(fake.appliedPerKey().get('k-timeout')).toBe(1);
@@ -92,7 +125,7 @@ describe('shopify connector', () => {
     fake.seed(item(1), LOC, 10);
     fake.seed(item(2), LOC, 5);
     fake.faults.push({ kind: 'external-change', item: item(1), location: LOC, quantity: 8 });
-    const c = shopifyConnector(shopSettings(fake.url), fast, systemClock, silentLogger());
+    const c = shopifyConnector(shopSettings(fake.url), fast, systemRuntime, silentLogger());
     const out = await c.push(
       [
         { sku: 'A', item: item(1), quantity: 12, from: 10 },
@@ -110,7 +143,7 @@ describe('shopify connector', () => {
 
   it('treats userErrors in HTTP 200 as failures naming the code', async () => {
     const fake = await shopify();
-    const c = shopifyConnector(shopSettings(fake.url), fast, systemClock, silentLogger());
+    const c = shopifyConnector(shopSettings(fake.url), fast, systemRuntime, silentLogger());
     const out = await c.push([{ sku: 'A', item: item(404), quantity: 1, from: 0 }], 'k-bad');
     expect(out).toEqual([{ sku: 'A', status: 'failed', error: 'INVALID_INVENTORY_ITEM: The specified inventory item could not be found.' }]);
   });
@@ -120,10 +153,19 @@ describe('shopify connector', () => {
     fake.seed(item(1), LOC, 0);
     fake.faults.push({ kind: 'http500' });
     let logged = '';
-    const log = createLogger({ name: 't', level: 'trace', destination: new Writable({ write(c, _e, cb) { logged += String(c); cb(); } }) });
-    const good = shopifyConnector(shopSettings(fake.url), fast, systemClock, log);
+    const log = createLogger({
+      name: 't',
+      level: 'trace',
+      destination: new Writable({
+        write(c, _e, cb) {
+          logged += String(c);
+          cb();
+        },
+      }),
+    });
+    const good = shopifyConnector(shopSettings(fake.url), fast, systemRuntime, log);
     expect((await good.push([{ sku: 'A', item: item(1), quantity: 1, from: 0 }], 'k-log'))[0]!.status).toBe('ok');
-    const bad = shopifyConnector(shopSettings(fake.url, 'shpat_wrong-token'), fast, systemClock, log);
+    const bad = shopifyConnector(shopSettings(fake.url, 'shpat_wrong-token'), fast, systemRuntime, log);
     const out = await bad.push([{ sku: 'A', item: item(1), quantity: 2, from: 1 }], 'k-401');
     expect(out[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(/^HTTP 401/) });
     expect(logged).toContain('channel request will be retried');
@@ -134,8 +176,13 @@ describe('shopify connector', () => {
   it('reads the available quantity through inventoryItem.inventoryLevel', async () => {
     const fake = await shopify();
     fake.seed(item(1), LOC, 42);
-    const c = shopifyConnector(shopSettings(fake.url), fast, systemClock, silentLogger());
-    expect(await c.read([{ sku: 'A', item: item(1) }, { sku: 'Z', item: item(99) }])).toEqual([
+    const c = shopifyConnector(shopSettings(fake.url), fast, systemRuntime, silentLogger());
+    expect(
+      await c.read([
+        { sku: 'A', item: item(1) },
+        { sku: 'Z', item: item(99) },
+      ]),
+    ).toEqual([
       { sku: 'A', quantity: 42 },
       { sku: 'Z', quantity: null, error: `inventory item ${item(99)} not found` },
     ]);
@@ -148,9 +195,16 @@ describe('amazon connector', () => {
     const fake = await new FakeAmazon(opts).start();
     closers.push(() => fake.close());
     const c = amazonConnector(
-      { endpoint: fake.url, sellerId: opts.sellerId, marketplaceId: opts.marketplaceId, accessToken: opts.token, productType: 'PRODUCT', fulfillmentChannelCode: 'DEFAULT' },
+      {
+        endpoint: fake.url,
+        sellerId: opts.sellerId,
+        marketplaceId: opts.marketplaceId,
+        accessToken: opts.token,
+        productType: 'PRODUCT',
+        fulfillmentChannelCode: 'DEFAULT',
+      },
       fast,
-      systemClock,
+      systemRuntime,
       silentLogger(),
     );
     return { fake, c };
@@ -176,9 +230,13 @@ describe('amazon connector', () => {
     const { fake, c } = await amazon();
     fake.listings.set('S', 1);
     fake.faults.push({ kind: 'issue-error' });
-    expect(await c.push([{ sku: 'A', item: 'S', quantity: 3, from: 1 }], 'k')).toEqual([{ sku: 'A', status: 'failed', error: "90220: 'quantity' must be a whole number" }]);
+    expect(await c.push([{ sku: 'A', item: 'S', quantity: 3, from: 1 }], 'k')).toEqual([
+      { sku: 'A', status: 'failed', error: "90220: 'quantity' must be a whole number" },
+    ]);
     expect(fake.listings.get('S')).toBe(1);
-    expect(await c.push([{ sku: 'B', item: 'NOPE', quantity: 3, from: 1 }], 'k')).toEqual([{ sku: 'B', status: 'failed', error: '4000001: SKU NOPE has no listing' }]);
+    expect(await c.push([{ sku: 'B', item: 'NOPE', quantity: 3, from: 1 }], 'k')).toEqual([
+      { sku: 'B', status: 'failed', error: '4000001: SKU NOPE has no listing' },
+    ]);
   });
 });
 
@@ -186,7 +244,12 @@ describe('webhook connector', () => {
   async function hook(secret = 'whsec-1') {
     const rx = await new FakeWebhookReceiver('whsec-1').start();
     closers.push(() => rx.close());
-    const c = webhookConnector({ url: `${rx.url}/stock`, secret, readUrl: `${rx.url}/stock`, batchSize: 100 }, { ...fast, timeoutMs: 150 }, systemClock, silentLogger());
+    const c = webhookConnector(
+      { url: `${rx.url}/stock`, secret, readUrl: `${rx.url}/stock`, batchSize: 100 },
+      { ...fast, timeoutMs: 150 },
+      systemRuntime,
+      silentLogger(),
+    );
     return { rx, c };
   }
 

@@ -4,7 +4,7 @@
 // after `busyPauseMs`; caught up or failing (the point stays: the same slice would fail again at once), after
 // `intervalMs`.
 import type { Logger } from '../../protocols/logging/index.js';
-import { systemRuntime, type Runtime, type Timer } from '../../runtime/runtime.js';
+import type { Runtime, Timer } from '../../runtime/runtime.js';
 import type { Db } from '../db/database.js';
 import { checkIncremental, hasMovesAfter } from './check-point.js';
 
@@ -24,10 +24,9 @@ export class LedgerSelfCheck {
 
   constructor(
     private readonly db: Db,
-    private readonly clock: () => number,
+    private readonly runtime: Pick<Runtime, 'now' | 'setTimer'>,
     private readonly log: Logger,
     private readonly opts: SelfCheckOptions = SELF_CHECK_DEFAULTS,
-    private readonly timers: Pick<Runtime, 'setTimer'> = systemRuntime,
   ) {
     const ok = opts.sliceMoves >= 1 && opts.sliceReplay >= 1 && opts.intervalMs >= 0 && opts.busyPauseMs >= 0;
     if (!ok) throw new RangeError(`LedgerSelfCheck: bad options ${JSON.stringify(opts)}`);
@@ -44,7 +43,7 @@ export class LedgerSelfCheck {
 
   /** One slice; returns the pause before the next. */
   tick(): number {
-    const r = checkIncremental(this.db, this.clock(), { moves: this.opts.sliceMoves, replay: this.opts.sliceReplay });
+    const r = checkIncremental(this.db, this.runtime.now(), { moves: this.opts.sliceMoves, replay: this.opts.sliceReplay });
     const fault = r.point.fault;
     if (fault !== this.lastFault) {
       if (fault) this.log.error({ scope: r.point.faultScope, fault, differences: r.report.differences.slice(0, 20) }, 'ledger check found differences');
@@ -57,7 +56,7 @@ export class LedgerSelfCheck {
   private schedule(ms: number): void {
     if (this.stopped) return;
     // the hub's close stops it (hub/app.ts closers), so the timer need not be unref'd to let the process end
-    this.timer = this.timers.setTimer(ms, () => {
+    this.timer = this.runtime.setTimer(ms, () => {
       let next = this.opts.intervalMs;
       try {
         next = this.tick();

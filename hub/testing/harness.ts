@@ -9,6 +9,7 @@ import { silentLogger, type Logger } from '../../protocols/logging/index.js';
 import { startHub, type Hub, type HubModules } from '../app.js';
 import { parseHubConfig } from '../config/load.js';
 import type { HubConfig } from '../config/schema.js';
+import { systemRuntime } from '../../runtime/runtime.js';
 
 export const TEST_SITE = 'test-site';
 export const TEST_GATEWAY = 'gw-1';
@@ -63,12 +64,20 @@ ${opts.yaml ?? BASE_SITE_YAML}`;
   const external = opts.broker?.includes('external') ?? false;
   const env = { ...(external ? {} : { DOCKGATE_GATEWAY_PASSWORDS: `${TEST_GATEWAY}:${TEST_GATEWAY_PASSWORD}` }), ...opts.env };
   const config = parseHubConfig(yaml, { env, baseDir: dir });
-  const hub = await startHub(config, opts.logger ?? silentLogger(), opts.modulesFor?.(config) ?? opts.modules ?? {}, opts.clock);
+  const hub = await startHub(
+    config,
+    opts.logger ?? silentLogger(),
+    opts.modulesFor?.(config) ?? opts.modules ?? {},
+    opts.clock ? { ...systemRuntime, now: opts.clock } : systemRuntime,
+  );
   return {
     hub,
     dir,
     dbPath,
-    mqttUrl: hub.broker && config.broker.type === 'embedded' ? `mqtt://${config.broker.tcp.host === '0.0.0.0' ? '127.0.0.1' : config.broker.tcp.host}:${hub.broker.port}` : '',
+    mqttUrl:
+      hub.broker && config.broker.type === 'embedded'
+        ? `mqtt://${config.broker.tcp.host === '0.0.0.0' ? '127.0.0.1' : config.broker.tcp.host}:${hub.broker.port}`
+        : '',
     async stop() {
       await hub.stop();
       if (!opts.dir) rmSync(dir, { recursive: true, force: true });
@@ -91,10 +100,25 @@ export class TestGateway {
     this.client = client;
   }
 
-  static async connect(url: string, opts: { gateway?: string; password?: string; stream?: string; clock?: () => number; site?: string } = {}): Promise<TestGateway> {
+  static async connect(
+    url: string,
+    opts: { gateway?: string; password?: string; stream?: string; clock?: () => number; site?: string } = {},
+  ): Promise<TestGateway> {
     const gateway = opts.gateway ?? TEST_GATEWAY;
-    const client = await mqtt.connectAsync(url, { clientId: `test-${gateway}-${Math.random().toString(36).slice(2)}`, username: gateway, password: opts.password ?? TEST_GATEWAY_PASSWORD, reconnectPeriod: 0, clean: true });
-    return new TestGateway(client, gateway, opts.stream ?? `test-stream-${Math.random().toString(36).slice(2, 10)}`, opts.clock ?? Date.now, opts.site ?? TEST_SITE);
+    const client = await mqtt.connectAsync(url, {
+      clientId: `test-${gateway}-${Math.random().toString(36).slice(2)}`,
+      username: gateway,
+      password: opts.password ?? TEST_GATEWAY_PASSWORD,
+      reconnectPeriod: 0,
+      clean: true,
+    });
+    return new TestGateway(
+      client,
+      gateway,
+      opts.stream ?? `test-stream-${Math.random().toString(36).slice(2, 10)}`,
+      opts.clock ?? Date.now,
+      opts.site ?? TEST_SITE,
+    );
   }
 
   /** Stamp drafts as the outbox would. */
@@ -107,7 +131,11 @@ export class TestGateway {
 
   /** Publish events as one batch; resolves on the broker's PUBACK (the hub has committed by then). */
   async publish(events: Event[]): Promise<void> {
-    await this.client.publishAsync(topics.events(this.site, this.gateway), JSON.stringify({ v: WIRE_VERSION, gateway: this.gateway, stream: this.stream, events }), { qos: 1 });
+    await this.client.publishAsync(
+      topics.events(this.site, this.gateway),
+      JSON.stringify({ v: WIRE_VERSION, gateway: this.gateway, stream: this.stream, events }),
+      { qos: 1 },
+    );
   }
 
   async send(drafts: EventDraft[]): Promise<Event[]> {

@@ -2,6 +2,7 @@
 // unexpected items, unknown tags, wrong doors, unexpected or missing outbound units, count differences), raised live
 // inside the ingest's transaction, and resolved once (accept as is, adjust, dismiss) with the moves that resolution
 // posts. Each variance carries its own `plan`: the moves that accepting it posts (e.g. receiving held extra units).
+import { signalPer } from '../../runtime/signal.js';
 import type { Db, MigrationSet } from '../db/database.js';
 import { isoTs } from '../../protocols/events/index.js';
 import { LedgerError, MOVE_REASONS, postMove, recordAudit, type Actor, type Move, type MoveReason } from '../ledger/index.js';
@@ -246,15 +247,8 @@ export interface ResolveInput {
   moves?: readonly MoveSpec[];
 }
 
-/** Called inside the resolving transaction (e.g. shipping clears a door's red light). */
-export type ResolvedListener = (db: Db, variance: Variance, nowMs: number) => void;
-const listeners = new WeakMap<Db, ResolvedListener[]>();
-
-export function onVarianceResolved(db: Db, fn: ResolvedListener): void {
-  const list = listeners.get(db) ?? [];
-  list.push(fn);
-  listeners.set(db, list);
-}
+/** Each variance resolved on this database, told inside the resolving transaction (e.g. shipping clears a door's red light). */
+export const varianceResolved = signalPer<Db, [tx: Db, variance: Variance, nowMs: number]>();
 
 const STATUS_OF: Record<Resolution, VarianceStatus> = { accept: 'accepted', adjust: 'adjusted', dismiss: 'dismissed' };
 
@@ -307,7 +301,7 @@ export function resolveVariance(db: Db, id: number, input: ResolveInput, actor: 
       .run(STATUS_OF[input.action], input.action, input.reason, by, nowMs, JSON.stringify(moves.map((m) => m.id)), nowMs, id);
     recordAudit(db, { actor, action: 'variance.resolve', target: String(id), reason: input.reason, payload: { action: input.action, moves: moves.map((m) => m.id) }, atMs: nowMs });
     const resolved = getVariance(db, id)!;
-    for (const fn of listeners.get(db) ?? []) fn(db, resolved, nowMs);
+    varianceResolved(db).emit(db, resolved, nowMs);
     return { variance: resolved, moves };
   })();
 }

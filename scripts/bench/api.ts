@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../protocols/logging/index.js';
-import { applyLocations, HUB_MIGRATIONS, startHub } from '../../hub/app.js';
+import { applyLocations, hubMigrations, startHub } from '../../hub/app.js';
 import { stockPage } from '../../hub/api/stock-page.js';
 import { parseHubConfig } from '../../hub/config/load.js';
 import { migrate, openDatabase } from '../../hub/db/database.js';
@@ -54,7 +54,7 @@ export function buildLedger(path: string, config: ReturnType<typeof parseHubConf
   const t0 = performance.now();
   const db = openDatabase(path);
   db.pragma('synchronous = OFF'); // building a fixture: durability is not what is measured
-  migrate(db, [...HUB_MIGRATIONS, ...(hubModules(config).migrations ?? [])]);
+  migrate(db, hubMigrations(hubModules(config)));
   applyLocations(db, config, T0);
   const indexes = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'moves' AND sql IS NOT NULL").pluck().all() as string[];
   const at = new Date(T0).toISOString();

@@ -1,0 +1,198 @@
+// scripts/vopr — the two kinds of client of the simulated broker: the gateway publisher's MQTT client (the small part
+// of mqtt.js's client the publisher drives through its `connect` seam) and the hub's HubMqtt (what the ingest
+// subscribes and publishes through, an external broker's persistent session). Both only translate between their
+// interface and a broker Connection; `kill()` on the hub's is what a killed hub process leaves: a dead socket.
+import { EventEmitter } from 'node:events';
+import type { HubMqtt, MessageHandler, PublishOptions } from '../../hub/broker/hub-mqtt.js';
+import type { SimulatedRuntime } from '../../runtime/testing/simulated-runtime.js';
+import { topicMatches, type Connection, type SimBroker } from './broker.js';
+
+type Callback = (err?: Error) => void;
+
+/**
+ * The gateway's client: connects at once (like mqtt.connect), never reconnects on its own (the publisher does, with
+ * reconnect()), acknowledges deliveries after its 'message' listeners ran, and keeps unacknowledged publishes in
+ * `outgoing` so the publisher can discard them on a disconnect.
+ */
+export class SimMqttClient extends EventEmitter {
+  readonly outgoing: Record<number, { cb: Callback }> = {};
+  readonly stream = undefined;
+  connected = false;
+  private conn: Connection | undefined;
+  private nextMessageId = 1;
+  private ended = false;
+
+  constructor(
+    private readonly broker: SimBroker,
+    private readonly clientId: string,
+  ) {
+    super();
+    this.open();
+  }
+
+  publish(topic: string, payload: string | Buffer, opts: { qos?: number; retain?: boolean }, cb?: Callback): this {
+    const conn = this.conn;
+    if (!this.connected || !conn) {
+      queueMicrotask(() => cb?.(new Error('sim: not connected')));
+      return this;
+    }
+    const id = this.nextMessageId++;
+    this.outgoing[id] = { cb: cb ?? (() => {}) };
+    conn.publish(topic, Buffer.from(payload), opts.retain ?? false, () => {
+      const out = this.outgoing[id];
+      if (!out) return; // discarded by removeOutgoingMessage
+      delete this.outgoing[id];
+      out.cb();
+    });
+    return this;
+  }
+
+  subscribe(topic: string, _opts: unknown, cb?: (err: Error | null, granted?: Array<{ topic: string; qos: number }>) => void): this {
+    if (!this.connected || !this.conn) {
+      queueMicrotask(() => cb?.(new Error('sim: not connected')));
+      return this;
+    }
+    this.conn.subscribe(topic, () => cb?.(null, [{ topic, qos: 1 }]));
+    return this;
+  }
+
+  removeOutgoingMessage(id: number): this {
+    delete this.outgoing[id];
+    return this;
+  }
+
+  reconnect(): this {
+    if (!this.ended && !this.conn) this.open();
+    return this;
+  }
+
+  end(_force?: boolean, _opts?: unknown, cb?: () => void): this {
+    this.ended = true;
+    this.conn?.break();
+    queueMicrotask(() => cb?.());
+    return this;
+  }
+
+  private open(): void {
+    const conn = this.broker.connect(this.clientId, {
+      connected: (sessionPresent) => {
+        this.connected = true;
+        this.emit('connect', { sessionPresent });
+      },
+      closed: () => {
+        if (this.conn === conn) this.conn = undefined;
+        this.connected = false;
+        this.emit('close');
+      },
+      message: (topic, payload, ack) => {
+        this.emit('message', topic, payload);
+        ack();
+      },
+    });
+    this.conn = conn;
+  }
+}
+
+/** Crash points of the hub at its MQTT edge: each returns true when the hub dies right there. */
+export interface HubEdgeCrash {
+  /** After the commit, before the PUBACK of a message goes out. */
+  beforePuback(): boolean;
+  /** Before an acknowledgement (or any hub publish) goes out. */
+  beforePublish(): boolean;
+}
+
+/**
+ * The hub's MQTT side as the ingest sees it (mode 'external': a persistent session, so what arrives while the hub is
+ * down waits at the broker). Reconnects itself after a broken link while alive. A `done(err)` breaks the link so the
+ * message comes again, as the real external client does.
+ */
+export class SimHubMqtt implements HubMqtt {
+  readonly mode = 'external' as const;
+  private readonly handlers = new Map<string, MessageHandler>();
+  private conn: Connection | undefined;
+  private connected = false;
+  private dead = false;
+
+  constructor(
+    private readonly rt: SimulatedRuntime,
+    private readonly broker: SimBroker,
+    private readonly clientId: string,
+    private readonly crash: HubEdgeCrash,
+    private readonly reconnectMs: number,
+  ) {
+    this.open();
+  }
+
+  subscribe(filter: string, handler: MessageHandler): Promise<void> {
+    this.handlers.set(filter, handler);
+    return new Promise((resolve) => {
+      const attempt = () => {
+        if (this.dead) return; // the process is gone: nobody waits any more
+        if (!this.connected || !this.conn) return void this.rt.setTimer(this.reconnectMs, attempt);
+        this.conn.subscribe(filter, resolve);
+      };
+      attempt();
+    });
+  }
+
+  unsubscribe(filter: string): Promise<void> {
+    this.handlers.delete(filter);
+    this.broker.unsubscribed(this.clientId, filter);
+    return Promise.resolve();
+  }
+
+  detach(filter: string): void {
+    this.handlers.delete(filter);
+  }
+
+  publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void> {
+    if (this.dead || this.crash.beforePublish()) return Promise.reject(new Error('sim: hub is down'));
+    const conn = this.conn;
+    if (!this.connected || !conn) return Promise.reject(new Error('sim: hub not connected'));
+    return new Promise((resolve) => conn.publish(topic, Buffer.from(payload), options.retain, resolve));
+  }
+
+  close(): Promise<void> {
+    this.kill();
+    return Promise.resolve();
+  }
+
+  /** The hub process died: its socket goes, nothing more is sent or taken. */
+  kill(): void {
+    this.dead = true;
+    this.handlers.clear();
+    this.conn?.break();
+  }
+
+  private open(): void {
+    const conn = this.broker.connect(this.clientId, {
+      connected: (sessionPresent) => {
+        this.connected = true;
+        // mqtt.js `resubscribe`, as the real external client has it: a broker that lost the session (a crash before
+        // its autosave) gets the subscriptions again.
+        if (!sessionPresent) for (const filter of this.handlers.keys()) conn.subscribe(filter, () => {});
+      },
+      closed: () => {
+        this.connected = false;
+        if (this.conn === conn) this.conn = undefined;
+        if (!this.dead) this.rt.setTimer(this.reconnectMs, () => !this.dead && !this.conn && this.open());
+      },
+      message: (topic, payload, ack) => this.onMessage(conn, topic, payload, ack),
+    });
+    this.conn = conn;
+  }
+
+  private onMessage(conn: Connection, topic: string, payload: Buffer, ack: () => void): void {
+    const handler = [...this.handlers].find(([filter]) => topicMatches(filter, topic))?.[1];
+    if (this.dead || !handler) return; // not taken (detached): it stays queued at the broker
+    let called = false;
+    handler(topic, payload, (err) => {
+      if (called) throw new Error(`sim: done() called twice for a message on ${topic}`);
+      called = true;
+      if (this.dead || !conn.alive) return;
+      if (err) return conn.break(); // not taken: the broker delivers it again on the next connection
+      if (this.crash.beforePuback()) return;
+      ack();
+    });
+  }
+}
