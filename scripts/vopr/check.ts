@@ -15,6 +15,7 @@ export interface GatewayFacts {
   id: string;
   stream: string;
   produced: readonly Event[];
+  /** Rows left in the outbox at the end (-1: the gateway was down). */
   depth: number;
   violations: readonly string[];
 }
@@ -91,7 +92,8 @@ export function checkRun(f: RunFacts): string[] {
   const out: string[] = [...f.simErrors.map((e) => `simulator: ${e}`)];
   for (const g of f.gateways) {
     out.push(...listed(`${g.id}: outbox deletions ahead of the hub`, g.violations));
-    if (g.depth !== 0) out.push(`${g.id}: ${g.depth} rows still in the outbox`);
+    if (g.depth < 0) out.push(`${g.id}: down at the end of the run`);
+    else if (g.depth !== 0) out.push(`${g.id}: ${g.depth} rows still in the outbox`);
     const gapsMade = g.produced.filter((e) => e.kind === 'gap').length;
     if (gapsMade > 0) out.push(`${g.id}: the outbox made ${gapsMade} gap events (it must not drop or refuse here)`);
   }

@@ -3,6 +3,7 @@
 // subscribes and publishes through, an external broker's persistent session). Both only translate between their
 // interface and a broker Connection; `kill()` on the hub's is what a killed hub process leaves: a dead socket.
 import { EventEmitter } from 'node:events';
+import type { MqttClientLike } from '../../gateway/publisher/index.js';
 import type { HubMqtt, MessageHandler, PublishOptions } from '../../hub/broker/hub-mqtt.js';
 import type { SimulatedRuntime } from '../../runtime/testing/simulated-runtime.js';
 import { topicMatches, type Connection, type SimBroker } from './broker.js';
@@ -14,9 +15,8 @@ type Callback = (err?: Error) => void;
  * reconnect()), acknowledges deliveries after its 'message' listeners ran, and keeps unacknowledged publishes in
  * `outgoing` so the publisher can discard them on a disconnect.
  */
-export class SimMqttClient extends EventEmitter {
+export class SimMqttClient extends EventEmitter implements MqttClientLike {
   readonly outgoing: Record<number, { cb: Callback }> = {};
-  readonly stream = undefined;
   connected = false;
   private conn: Connection | undefined;
   private nextMessageId = 1;
@@ -30,7 +30,7 @@ export class SimMqttClient extends EventEmitter {
     this.open();
   }
 
-  publish(topic: string, payload: string | Buffer, opts: { qos?: number; retain?: boolean }, cb?: Callback): this {
+  publish(topic: string, payload: string, opts: { qos: 1; retain?: boolean }, cb?: Callback): this {
     const conn = this.conn;
     if (!this.connected || !conn) {
       queueMicrotask(() => cb?.(new Error('sim: not connected')));
@@ -47,17 +47,20 @@ export class SimMqttClient extends EventEmitter {
     return this;
   }
 
-  subscribe(topic: string, _opts: unknown, cb?: (err: Error | null, granted?: Array<{ topic: string; qos: number }>) => void): this {
+  subscribe(topic: string, _opts: { qos: 1 }, cb?: (err: Error | null, granted?: Array<{ qos: number }>) => void): this {
     if (!this.connected || !this.conn) {
       queueMicrotask(() => cb?.(new Error('sim: not connected')));
       return this;
     }
-    this.conn.subscribe(topic, () => cb?.(null, [{ topic, qos: 1 }]));
+    this.conn.subscribe(topic, () => cb?.(null, [{ qos: 1 }]));
     return this;
   }
 
+  /** As mqtt.js: the message is forgotten and its callback hears 'Message removed'. */
   removeOutgoingMessage(id: number): this {
+    const out = this.outgoing[id];
     delete this.outgoing[id];
+    if (out) queueMicrotask(() => out.cb(new Error('Message removed')));
     return this;
   }
 
@@ -66,7 +69,7 @@ export class SimMqttClient extends EventEmitter {
     return this;
   }
 
-  end(_force?: boolean, _opts?: unknown, cb?: () => void): this {
+  end(_force: boolean, _opts: object, cb?: () => void): this {
     this.ended = true;
     this.conn?.break();
     queueMicrotask(() => cb?.());
@@ -112,6 +115,7 @@ export class SimHubMqtt implements HubMqtt {
   private conn: Connection | undefined;
   private connected = false;
   private dead = false;
+  private readonly pendingSubscribes = new Set<(err: Error) => void>();
 
   constructor(
     private readonly rt: SimulatedRuntime,
@@ -123,13 +127,22 @@ export class SimHubMqtt implements HubMqtt {
     this.open();
   }
 
+  /**
+   * Waits for the connection; a SUBSCRIBE whose link breaks before its SUBACK fails, as mqtt.js fails its in-flight
+   * subscribes on a close (so the hub's start fails and the hub is started again).
+   */
   subscribe(filter: string, handler: MessageHandler): Promise<void> {
     this.handlers.set(filter, handler);
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       const attempt = () => {
         if (this.dead) return; // the process is gone: nobody waits any more
-        if (!this.connected || !this.conn) return void this.rt.setTimer(this.reconnectMs, attempt);
-        this.conn.subscribe(filter, resolve);
+        const conn = this.conn;
+        if (!this.connected || !conn) return void this.rt.setTimer(this.reconnectMs, attempt);
+        this.pendingSubscribes.add(reject);
+        conn.subscribe(filter, () => {
+          this.pendingSubscribes.delete(reject);
+          resolve();
+        });
       };
       attempt();
     });
@@ -175,6 +188,8 @@ export class SimHubMqtt implements HubMqtt {
       closed: () => {
         this.connected = false;
         if (this.conn === conn) this.conn = undefined;
+        for (const reject of this.pendingSubscribes) reject(new Error('sim: connection closed before the SUBACK'));
+        this.pendingSubscribes.clear();
         if (!this.dead) this.rt.setTimer(this.reconnectMs, () => !this.dead && !this.conn && this.open());
       },
       message: (topic, payload, ack) => this.onMessage(conn, topic, payload, ack),

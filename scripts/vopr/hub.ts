@@ -165,9 +165,8 @@ export class SimHub {
         logger: silentLogger(),
       });
       this.ingest = ingest;
-      ingest.start().catch((err: unknown) => {
-        if (!(err instanceof SimCrash)) this.errors.push(`ingest start failed: ${String(err)}`);
-      });
+      // A start that fails (its subscriptions were not confirmed) ends the process; its supervisor starts it again.
+      ingest.start().catch(() => epoch === this.epoch && this.crash());
     } catch (err) {
       if (!(err instanceof SimCrash)) throw err; // died while starting: crash() has scheduled the next start
     }
