@@ -69,11 +69,17 @@ export class SimMqttClient extends EventEmitter implements MqttClientLike {
     return this;
   }
 
+  /** A clean end: what was written goes out first. */
   end(_force: boolean, _opts: object, cb?: () => void): this {
-    this.ended = true;
-    this.conn?.break();
+    this.kill(true);
     queueMicrotask(() => cb?.());
     return this;
+  }
+
+  /** The gateway process died: the socket goes (`flushSent`: with what it had written, see Connection.break). */
+  kill(flushSent: boolean): void {
+    this.ended = true;
+    this.conn?.break(flushSent);
   }
 
   private open(): void {
@@ -96,12 +102,14 @@ export class SimMqttClient extends EventEmitter implements MqttClientLike {
   }
 }
 
-/** Crash points of the hub at its MQTT edge: each returns true when the hub dies right there. */
-export interface HubEdgeCrash {
+/** The hub's MQTT edge as the simulator sees it: crash points (true: the hub dies right there), and each PUBACK. */
+export interface HubEdge {
   /** After the commit, before the PUBACK of a message goes out. */
   beforePuback(): boolean;
   /** Before an acknowledgement (or any hub publish) goes out. */
   beforePublish(): boolean;
+  /** A PUBACK goes out for this message (the simulator checks that what it carried has committed). */
+  pubacked(topic: string, payload: Buffer): void;
 }
 
 /**
@@ -121,7 +129,7 @@ export class SimHubMqtt implements HubMqtt {
     private readonly rt: SimulatedRuntime,
     private readonly broker: SimBroker,
     private readonly clientId: string,
-    private readonly crash: HubEdgeCrash,
+    private readonly edge: HubEdge,
     private readonly reconnectMs: number,
   ) {
     this.open();
@@ -159,22 +167,22 @@ export class SimHubMqtt implements HubMqtt {
   }
 
   publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void> {
-    if (this.dead || this.crash.beforePublish()) return Promise.reject(new Error('sim: hub is down'));
+    if (this.dead || this.edge.beforePublish()) return Promise.reject(new Error('sim: hub is down'));
     const conn = this.conn;
     if (!this.connected || !conn) return Promise.reject(new Error('sim: hub not connected'));
     return new Promise((resolve) => conn.publish(topic, Buffer.from(payload), options.retain, resolve));
   }
 
   close(): Promise<void> {
-    this.kill();
+    this.kill(true);
     return Promise.resolve();
   }
 
-  /** The hub process died: its socket goes, nothing more is sent or taken. */
-  kill(): void {
+  /** The hub process died: its socket goes (`flushSent`: see Connection.break), nothing more is sent or taken. */
+  kill(flushSent: boolean): void {
     this.dead = true;
     this.handlers.clear();
-    this.conn?.break();
+    this.conn?.break(flushSent);
   }
 
   private open(): void {
@@ -206,7 +214,8 @@ export class SimHubMqtt implements HubMqtt {
       called = true;
       if (this.dead || !conn.alive) return;
       if (err) return conn.break(); // not taken: the broker delivers it again on the next connection
-      if (this.crash.beforePuback()) return;
+      if (this.edge.beforePuback()) return;
+      this.edge.pubacked(topic, payload);
       ack();
     });
   }

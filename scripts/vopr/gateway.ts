@@ -38,6 +38,8 @@ export class SimGateway {
   readonly violations: string[] = [];
   crashes = 0;
   private readonly path: string;
+  /** When the run started (times in messages are from here). */
+  private readonly t0: number;
   private client: SimMqttClient | undefined;
   private verifiedThrough = 0;
   private alive = false;
@@ -58,6 +60,7 @@ export class SimGateway {
     private readonly committedMoves: (epc: string) => number,
   ) {
     this.path = join(dir, `${plan.id}.outbox.db`);
+    this.t0 = rt.now();
     this.outbox = SimGateway.openOutbox(this.path, streamId);
     this.publisher = this.newPublisher();
   }
@@ -98,7 +101,7 @@ export class SimGateway {
     this.crashes++;
     this.lastSeqAtDeath.set(this.epoch, this.outbox.lastSeq());
     this.epoch++;
-    this.client?.end(true, {});
+    this.client?.kill(this.rt.random() < 0.5);
     this.outbox.close();
     this.rt.setTimer(restartMs, () => {
       this.outbox = Outbox.open({ path: this.path, logger: silentLogger() });
@@ -165,7 +168,7 @@ export class SimGateway {
         continue;
       }
       if (e.kind === 'tag.pass' && this.committedMoves(e.epc) === 0) {
-        this.violations.push(`${this.plan.id}: outbox confirmed seq ${seq} (event ${e.id}) before the hub committed it (t=${this.rt.now()})`);
+        this.violations.push(`${this.plan.id}: outbox confirmed seq ${seq} (event ${e.id}) before the hub committed it (t=${this.rt.now() - this.t0} ms)`);
       }
     }
     if (from === this.verifiedThrough + 1) this.verifiedThrough = Math.max(this.verifiedThrough, through);
@@ -202,10 +205,4 @@ export class SimGateway {
       confidence: 0.9,
     };
   }
-}
-
-/** `committedMoves` for SimGateway over a read-only connection to the hub's file. */
-export function movesByEpc(auditor: Database.Database): (epc: string) => number {
-  const q = auditor.prepare('SELECT COUNT(*) AS n FROM moves WHERE epc = ?').pluck();
-  return (epc) => q.get(epc) as number;
 }

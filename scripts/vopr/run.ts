@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { SimulatedRuntime } from '../../runtime/testing/simulated-runtime.js';
 import { SimBroker, type BrokerFaults } from './broker.js';
 import { checkRun, type RunFacts } from './check.js';
-import { movesByEpc, SimGateway, type GatewayPlan } from './gateway.js';
-import { SimHub, type HubFaults } from './hub.js';
+import { SimGateway, type GatewayPlan } from './gateway.js';
+import { movesByEpc, SimHub, type HubFaults } from './hub.js';
 
 export const START_MS = Date.UTC(2026, 0, 5, 6, 0, 0);
 /** Simulated time the heal phase may take before a run counts as stuck. */
@@ -115,6 +115,7 @@ export async function runSeed(seed: number, opts: { keep?: boolean } = {}): Prom
     s.gateways.map((g) => ({ gateway: g.id, door: g.door })),
   );
   const auditor = SimHub.auditor(hub.path);
+  hub.watch(auditor);
   const gateways = s.gateways.map((plan) => new SimGateway(dir, rt, broker, plan, `vopr-${seed}-${plan.id}`, movesByEpc(auditor)));
   let healed = false;
   const failures: string[] = [];
@@ -167,6 +168,7 @@ export async function runSeed(seed: number, opts: { keep?: boolean } = {}): Prom
         violations: g.violations,
       })),
       ingest: hub.ingestTotals(),
+      hubViolations: hub.violations,
       simErrors: hub.errors,
     };
     failures.push(...checkRun(facts));
