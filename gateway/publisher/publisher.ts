@@ -114,6 +114,8 @@ export interface PublisherState {
   hubConfirmedSeq: number;
   /** 'hub': times unconfirmed rows were published again after confirmTimeoutMs without progress. */
   confirmTimeouts: number;
+  /** The backlog's drain rate now, events/s: adapted to the hub's confirmations, at most drainRatePerSecond. */
+  drainRate: number;
 }
 
 export type CommandHandler = (cmd: Command) => void | Promise<void>;
@@ -225,6 +227,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       confirmedEvents: this.confirmedEvents,
       hubConfirmedSeq: s.hubConfirmedSeq,
       confirmTimeouts: s.confirmTimeouts,
+      drainRate: s.drainRate,
     };
   }
 
