@@ -5,9 +5,12 @@
 // The configured rate (`drainRatePerSecond`) is the ceiling and the starting rate: it is the operator's statement of
 // what the site may take, and starting there keeps a short reconnect as fast as before. Every `intervalMs` the rate is
 // reconsidered from what happened in that interval:
-// - outstanding (events published, not yet confirmed) above the lag budget (`targetLagMs` of the current rate, at
-//   least `slack` events) and still growing: the hub does not keep pace — decrease to 0.9 × the share of what we sent
-//   that it confirmed (at least halve, at most keep 0.9), never below the floor; above the budget but shrinking: hold;
+// - outstanding (events published, not yet confirmed) above the lag budget (`targetLagMs` of the rate the hub confirms
+//   at — smoothed, and at most the current rate — and at least `slack` events) and not shrinking: the hub does not
+//   keep pace, or takes longer than targetLagMs to confirm what is out — decrease to 0.9 × the share of what we sent
+//   that it confirmed (at least halve, at most keep 0.9), never below the floor; above the budget but shrinking: hold.
+//   (With a broker that PUBACKs only after the hub's commit, the window of maxInFlight messages caps what is out and
+//   it stays flat: a confirm latency above the budget still lowers the rate, and with it what the hub is handed.)
 // - nothing confirmed for `stallMs` while something is outstanding: the hub stalled — drop to the floor;
 // - outstanding within the budget and the backlog used at least half the rate (it was the rate, not the window or an
 //   empty backlog, that held it back): increase — doubling below the threshold, then by a tenth per interval;
@@ -52,6 +55,8 @@ export class DrainRate {
   private backlogInWindow = 0;
   private deliveredInWindow = 0;
   private lastDeliveryAt = 0;
+  /** The rate the hub confirmed at, events/s, smoothed over intervals (half each); starts at the ceiling. */
+  private confirmedRate = 0;
 
   constructor(opts: DrainRateOptions, now: number) {
     const { ceiling, floor, slack } = opts;
@@ -79,6 +84,7 @@ export class DrainRate {
     this.current = this.ceiling;
     this.threshold = this.ceiling;
     this.congested = false;
+    this.confirmedRate = this.ceiling;
     this.startWindow(now, 0);
     this.lastDeliveryAt = now;
   }
@@ -113,7 +119,8 @@ export class DrainRate {
 
   private decide(now: number, elapsed: number, outstanding: number): DrainRateChange | undefined {
     const before = this.current;
-    const budget = Math.max(this.slack, (before * this.targetLagMs) / 1000);
+    this.confirmedRate = (this.confirmedRate + (this.deliveredInWindow * 1000) / elapsed) / 2;
+    const budget = Math.max(this.slack, (Math.min(before, this.confirmedRate) * this.targetLagMs) / 1000);
     if (outstanding > 0 && now - this.lastDeliveryAt >= this.stallMs) {
       if (before === this.floor) return undefined;
       // The first back-off of an episode sets the threshold; later ones in it (the hub still behind) keep it.
@@ -123,7 +130,7 @@ export class DrainRate {
       return 'stall';
     }
     if (outstanding > budget) {
-      if (outstanding <= this.windowOutstanding) return undefined; // behind, but catching up: hold
+      if (outstanding < this.windowOutstanding) return undefined; // behind, but catching up: hold
       const kept = this.sentInWindow > 0 ? this.deliveredInWindow / this.sentInWindow : 1;
       this.current = Math.max(this.floor, before * Math.min(0.9, Math.max(0.5, 0.9 * kept)));
       if (!this.congested) this.threshold = this.current;
