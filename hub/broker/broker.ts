@@ -174,8 +174,7 @@ export async function startBroker(config: BrokerConfig, logger: Logger): Promise
   const listener = (name: Listener['name'], host: string | undefined) => (conn: object, address: string | undefined) =>
     listenerOf.set(conn, { name, host: host ?? '0.0.0.0', loopback: host !== undefined && isLoopback(host), address: address ?? null });
   if (config.allowAnonymous) {
-    if (config.insecureAllowAnonymousOnNetwork)
-      log.warn('INSECURE: broker.insecureAllowAnonymousOnNetwork is set: anyone who reaches a broker port may read every topic and command every gateway');
+    if (config.insecureAllowAnonymousOnNetwork) log.warn('INSECURE: broker.insecureAllowAnonymousOnNetwork is set: anyone who reaches a broker port may read every topic and command every gateway');
     else log.warn('broker.allowAnonymous is set: anonymous clients are let in on loopback listeners only');
   }
 
@@ -194,10 +193,7 @@ export async function startBroker(config: BrokerConfig, logger: Logger): Promise
       if (username === undefined || username === '') {
         if (!config.allowAnonymous) return refuse('no username: every client must log in (anonymous clients are not allowed)', BAD_CREDENTIALS);
         if (via && !via.loopback && !config.insecureAllowAnonymousOnNetwork) {
-          return refuse(
-            `no username on the ${via.name} listener at ${via.host}, which is not loopback: anonymous clients are let in on loopback listeners only (broker.insecureAllowAnonymousOnNetwork is not set)`,
-            BAD_CREDENTIALS,
-          );
+          return refuse(`no username on the ${via.name} listener at ${via.host}, which is not loopback: anonymous clients are let in on loopback listeners only (broker.insecureAllowAnonymousOnNetwork is not set)`, BAD_CREDENTIALS);
         }
         if (owner) return refuse(`client id ${client.id} belongs to gateway ${owner}: an anonymous client may not take it`, IDENTIFIER_REJECTED);
         principals.set(client, { role: 'hub', username: '(anonymous)' });
@@ -237,16 +233,7 @@ export async function startBroker(config: BrokerConfig, logger: Logger): Promise
       const refusal = publishRefusal(config.site, who, packet.topic);
       if (refusal) {
         counters.publishRefused++;
-        if (who.role === 'gateway')
-          refusals.note(
-            {
-              gateway: who.gateway,
-              cause: `publish to ${packet.topic} refused: ${refusal}`,
-              clientId: client?.id ?? '',
-              address: (client && listenerOf.get(client.conn as object)?.address) ?? null,
-            },
-            clock(),
-          );
+        if (who.role === 'gateway') refusals.note({ gateway: who.gateway, cause: `publish to ${packet.topic} refused: ${refusal}`, clientId: client?.id ?? '', address: (client && listenerOf.get(client.conn as object)?.address) ?? null }, clock());
         log.warn({ clientId: client?.id, topic: packet.topic, reason: refusal }, 'mqtt publish refused');
         return done(new Error(refusal));
       }
@@ -345,14 +332,7 @@ export async function startBroker(config: BrokerConfig, logger: Logger): Promise
     },
     publish(topic: string, payload: string | Buffer, options: PublishOptions) {
       return new Promise<void>((resolve, reject) => {
-        const packet = {
-          cmd: 'publish',
-          topic,
-          payload: Buffer.isBuffer(payload) ? payload : Buffer.from(payload),
-          qos: options.qos,
-          retain: options.retain,
-          dup: false,
-        } as PublishPacket;
+        const packet = { cmd: 'publish', topic, payload: Buffer.isBuffer(payload) ? payload : Buffer.from(payload), qos: options.qos, retain: options.retain, dup: false } as PublishPacket;
         aedes.publish(packet, (err) => (err ? reject(err) : resolve()));
       });
     },

@@ -43,11 +43,7 @@ export function streamMessage(a: AppliedEvent): Record<string, unknown> {
   };
 }
 
-interface Encoded {
-  etag: string;
-  plain: string;
-  gzip: Buffer;
-}
+interface Encoded { etag: string; plain: string; gzip: Buffer }
 const encoded = new Map<string, Encoded>();
 
 /** One bundle file, with its ETag and gzipped body computed once per content. */
@@ -75,67 +71,48 @@ export function dashboardRoutes(d: DashboardDeps) {
     app.addHook('preClose', async () => {
       for (const close of [...streams]) close();
     });
-    app.get(
-      '/',
-      { schema: { tags: ['dashboard'], summary: 'The ops console (HTML)', response: { 200: { content: { 'text/html': { schema: Type.String() } } } } } },
-      async (_req, reply) => reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache').send(DASHBOARD_HTML),
+    app.get('/', { schema: { tags: ['dashboard'], summary: 'The ops console (HTML)', response: { 200: { content: { 'text/html': { schema: Type.String() } } } } } }, async (_req, reply) =>
+      reply.header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache').send(DASHBOARD_HTML),
     );
 
-    app.get(
-      '/dashboard/app.js',
-      { schema: { tags: ['dashboard'], summary: "The console's script", response: { 200: { content: { 'text/javascript': { schema: Type.String() } } } } } },
-      (req, reply) => sendAsset(req, reply, 'js', 'text/javascript; charset=utf-8'),
-    );
+    app.get('/dashboard/app.js', { schema: { tags: ['dashboard'], summary: "The console's script", response: { 200: { content: { 'text/javascript': { schema: Type.String() } } } } } }, (req, reply) => sendAsset(req, reply, 'js', 'text/javascript; charset=utf-8'));
 
-    app.get(
-      '/dashboard/app.css',
-      { schema: { tags: ['dashboard'], summary: "The console's styles", response: { 200: { content: { 'text/css': { schema: Type.String() } } } } } },
-      (req, reply) => sendAsset(req, reply, 'css', 'text/css; charset=utf-8'),
-    );
+    app.get('/dashboard/app.css', { schema: { tags: ['dashboard'], summary: "The console's styles", response: { 200: { content: { 'text/css': { schema: Type.String() } } } } } }, (req, reply) => sendAsset(req, reply, 'css', 'text/css; charset=utf-8'));
 
-    app.get(
-      '/api/v1/events/stream',
-      {
-        schema: {
-          tags: ['dashboard'],
-          summary: 'Server-sent events: `applied` for every event the hub committed (door, kind, EPC/GTIN, SKU, direction, outcome)',
-          response: { 200: { content: { 'text/event-stream': { schema: Type.String() } } } },
-        },
+    app.get('/api/v1/events/stream', {
+      schema: {
+        tags: ['dashboard'],
+        summary: 'Server-sent events: `applied` for every event the hub committed (door, kind, EPC/GTIN, SKU, direction, outcome)',
+        response: { 200: { content: { 'text/event-stream': { schema: Type.String() } } } },
       },
-      (req, reply) => {
-        reply.hijack();
-        const res = reply.raw;
-        res.writeHead(200, {
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache',
-          connection: 'keep-alive',
-          'x-accel-buffering': 'no',
-        });
-        res.write('retry: 2000\n: connected\n\n');
-        let closed = false;
-        const close = () => {
-          if (closed) return;
-          closed = true;
-          streams.delete(close);
-          off();
-          beat.cancel();
-          res.end();
-        };
-        const off = d.bus.on((applied) => {
-          if (closed) return;
-          let chunk = '';
-          for (const a of applied) chunk += `id: ${a.event.id}\nevent: applied\ndata: ${JSON.stringify(streamMessage(a))}\n\n`;
-          res.write(chunk);
-          if (res.writableLength > MAX_BUFFERED) {
-            log.warn({ ip: req.ip, buffered: res.writableLength }, 'event stream client not reading: dropped');
-            close();
-          }
-        });
-        const beat = repeatTimer(systemRuntime, d.heartbeatMs ?? 15_000, () => res.write(': ping\n\n'));
-        streams.add(close);
-        req.raw.on('close', close);
-        res.on('error', close);
-      },
-    );
+    }, (req, reply) => {
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+      res.write('retry: 2000\n: connected\n\n');
+      let closed = false;
+      const close = () => {
+        if (closed) return;
+        closed = true;
+        streams.delete(close);
+        off();
+        beat.cancel();
+        res.end();
+      };
+      const off = d.bus.on((applied) => {
+        if (closed) return;
+        let chunk = '';
+        for (const a of applied) chunk += `id: ${a.event.id}\nevent: applied\ndata: ${JSON.stringify(streamMessage(a))}\n\n`;
+        res.write(chunk);
+        if (res.writableLength > MAX_BUFFERED) {
+          log.warn({ ip: req.ip, buffered: res.writableLength }, 'event stream client not reading: dropped');
+          close();
+        }
+      });
+      const beat = repeatTimer(systemRuntime, d.heartbeatMs ?? 15_000, () => res.write(': ping\n\n'));
+      streams.add(close);
+      req.raw.on('close', close);
+      res.on('error', close);
+    });
   };
 }
