@@ -31,6 +31,7 @@ import { createOpsSurface } from './status/ops-surface.js';
 import type { OpsProviders } from './status/providers.js';
 import type { StatusService } from './status/service.js';
 import { WriteHealth } from './status/write-health.js';
+import { orderRooms, registerRooms, type Room, type RoomHost } from './room.js';
 
 export const HUB_VERSION = '0.1.0';
 
@@ -38,12 +39,17 @@ export const HUB_VERSION = '0.1.0';
 export const HUB_MIGRATIONS: readonly MigrationSet[] = [ledgerMigrations, ingestMigrations, doorsMigrations, opsMigrations, idempotencyMigrations];
 
 export interface HubModules {
-  /** Extra migration sets (receiving, channels …), applied after the core ones. */
+  /** The optional rooms (hub/room.ts), registered on the API in their declared dependency order. */
+  rooms?: readonly Room[];
+  /** Extra migration sets, applied after the core's and before the rooms'. */
   migrations?: readonly MigrationSet[];
-  /** Extra API plugins. */
+  /** Extra plain API plugins, registered before the rooms. */
   api?: ApiOptions['plugins'];
-  /** Called once the core is up, before the ingest starts: register door observers, start loops. */
-  attach?: (hub: Hub) => void | Promise<void>;
+}
+
+/** Every migration set a hub with these modules applies, in order: the core's, the extra ones, the rooms'. */
+export function hubMigrations(modules: HubModules = {}): MigrationSet[] {
+  return [...HUB_MIGRATIONS, ...(modules.migrations ?? []), ...orderRooms(modules.rooms ?? []).flatMap((r) => r.migrations ?? [])];
 }
 
 export interface Hub {
@@ -62,7 +68,7 @@ export interface Hub {
   url: string;
   /** Events the ingest applied, heard after their commit (live dashboard, metrics). */
   events: AppliedEventBus;
-  /** Optional rooms set theirs in attach(): channel health, variances, door work (shown in status, metrics, dashboard). */
+  /** Optional rooms set theirs when they register: channel health, variances, door work (shown in status, metrics, dashboard). */
   providers: OpsProviders;
   status: StatusService;
   /** Its `registry` takes other rooms' prom-client metrics (GET /metrics). */
@@ -171,6 +177,7 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
   const log = componentLogger(logger, 'hub', { site: config.site });
   const startedAt = clock();
   const closers: Array<() => Promise<void> | void> = [];
+  let http: FastifyInstance | undefined;
   assertSafeBind(config.http.host, config.http.tokens.length);
   for (const w of exposureWarnings(config)) log.warn({ code: w.code, subject: w.subject }, w.message);
 
@@ -180,7 +187,7 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
     db.close();
   });
   try {
-    const applied = migrate(db, [...HUB_MIGRATIONS, ...(modules.migrations ?? [])], log);
+    const applied = migrate(db, hubMigrations(modules), log);
     if (applied.length) log.info({ applied }, 'database migrated');
     applyLocations(db, config, clock());
     const doors = new DoorInterpreter(db, clock);
@@ -224,12 +231,15 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
       writes,
     };
     const ops = createOpsSurface({ config, api: ctx, ingest, mqtt, broker, bus: events, version: HUB_VERSION, startedAt, log: logger });
-    const http = await buildApi(ctx, {
+    const host: RoomHost = { config, db, log, clock, runtime, doors, ingest, events, providers: ops.providers, metrics: ops.metrics, sendCommand, api: ctx };
+    const rooms = async (app: FastifyInstance) => registerRooms(app, modules.rooms ?? [], host);
+    const plugins = [...ops.plugins, ...(modules.api ?? []), rooms];
+    const server = (http = await buildApi(ctx, {
       setup: ops.setup,
-      plugins: [...ops.plugins, ...(modules.api ?? [])],
+      plugins,
       trustProxy: config.http.trustedProxies,
       ...(ops.https ? { https: ops.https } : {}),
-    });
+    }));
 
     let stopped = false;
     const hub: Hub = {
@@ -242,7 +252,7 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
       ingest,
       mqtt,
       ...(broker ? { broker } : {}),
-      http,
+      http: server,
       events,
       providers: ops.providers,
       status: ops.status,
@@ -256,7 +266,7 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
         log.info('hub stopping');
         await ingest.stop();
         await mqtt.publish(topics.hubStatus(config.site), hubStatus(false), { qos: 1, retain: true }).catch(() => undefined);
-        await http.close();
+        await server.close();
         for (const close of closers.reverse()) {
           try {
             await close();
@@ -267,7 +277,6 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
         log.info('hub stopped');
       },
     };
-    await modules.attach?.(hub);
     // The ledger checks itself in small slices from its verified point (status shows the point and any fault).
     const selfCheck = new LedgerSelfCheck(db, runtime, componentLogger(logger, 'ledger-check', { site: config.site }));
     selfCheck.start();
@@ -286,7 +295,7 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
         .then(online)
         .catch((err: unknown) => log.error({ err: (err as Error).message }, 'ingest could not start on the external broker'));
     } else await online();
-    const address = await http.listen({ host: config.http.host, port: config.http.port });
+    const address = await server.listen({ host: config.http.host, port: config.http.port });
     hub.url = address.replace('0.0.0.0', '127.0.0.1');
     log.info(
       { api: hub.url, mqtt: broker ? { port: broker.port, tlsPort: broker.tlsPort, wsPort: broker.wsPort } : config.broker, database: config.database.path },
@@ -294,6 +303,7 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
     );
     return hub;
   } catch (err) {
+    await http?.close().catch(() => undefined); // the rooms' onClose hooks stop what they started
     for (const close of closers.reverse()) await Promise.resolve(close()).catch(() => undefined);
     throw err;
   }

@@ -1,33 +1,36 @@
-// hub — which optional rooms the hub runs (receiving, channels, ops surface …) and how each is attached.
+// hub — which optional rooms the hub runs (receiving, channels, ops surface …). Each is a fastify plugin (hub/room.ts)
+// declaring the rooms it needs before it: the order of this list does not matter.
 import type { HubModules } from './app.js';
-import { channelsModule } from './channels/module.js';
+import { channelsRoom } from './channels/module.js';
 import type { HubConfig } from './config/schema.js';
-import { countsModule } from './counts/module.js';
-import { partnersModule } from './partners/module.js';
-import { putawayModule } from './putaway/module.js';
-import { receivingModule } from './receiving/module.js';
-import { reportsModule } from './reports/module.js';
-import { returnsModule } from './returns/module.js';
-import { shippingModule } from './shipping/module.js';
-import { feedModule } from './feed/module.js';
-import { dockProvidersModule } from './status/dock-providers.js';
-import { variancesModule } from './variances/module.js';
+import { countsRoom } from './counts/module.js';
+import { feedRoom } from './feed/module.js';
+import { partnersRoom } from './partners/module.js';
+import { putawayRoom } from './putaway/module.js';
+import { receivingRoom } from './receiving/module.js';
+import type { Room } from './room.js';
+import { reportsRoom } from './reports/module.js';
+import { returnsRoom } from './returns/module.js';
+import { shippingRoom } from './shipping/module.js';
+import { dockProvidersRoom } from './status/dock-providers.js';
+import { variancesRoom } from './variances/module.js';
 
-/** Merge rooms: migrations and API plugins in order, attach hooks one after another. */
-export function combineModules(...rooms: HubModules[]): HubModules {
-  return {
-    migrations: rooms.flatMap((r) => r.migrations ?? []),
-    api: rooms.flatMap((r) => r.api ?? []),
-    async attach(hub) {
-      for (const r of rooms) await r.attach?.(hub);
-    },
-  };
-}
+/** Every optional room, by name. */
+export const HUB_ROOMS: readonly Room[] = [
+  channelsRoom,
+  countsRoom,
+  dockProvidersRoom,
+  feedRoom,
+  partnersRoom,
+  putawayRoom,
+  receivingRoom,
+  reportsRoom,
+  returnsRoom,
+  shippingRoom,
+  variancesRoom,
+];
 
-export function hubModules(config: HubConfig): HubModules {
-  // Dock loops: counts claim count-mode scans before receiving and shipping see them.
-  const dock = [variancesModule(), countsModule(config), receivingModule(config), putawayModule(), shippingModule(), returnsModule(config), reportsModule(config), partnersModule(config)];
-  const channels = channelsModule(config);
-  // The change feed last: its triggers watch the tables of the rooms before it.
-  return combineModules(channels, ...dock, dockProvidersModule(config, channels.sync), feedModule(config));
+/** The hub's optional rooms for this config (each reads its own section of the config when it registers). */
+export function hubModules(_config: HubConfig): HubModules {
+  return { rooms: HUB_ROOMS };
 }

@@ -17,7 +17,7 @@ const WIDE_LINE_CHARS = 160;
  * Ceilings, measured over productionFiles() (this branch merged with main at 8665e36: the larger of the two figures):
  * lower them as the code improves; never raise them.
  */
-const CEILING = { longFunctions: 48, longestFunction: 230, wideLines: 809, widestLine: 376 };
+const CEILING = { longFunctions: 47, longestFunction: 230, wideLines: 732, widestLine: 376 };
 /**
  * Direct uses of the system's clock, timers and randomness (`Date.now`, `Math.random`, `setTimeout`, `setInterval`,
  * `setImmediate`) in production code outside runtime/ (and the browser client): each should become the injected
@@ -152,7 +152,7 @@ describe('tidy', () => {
     for (const rel of files) if (!(await prettier.check(read(rel), { ...options, filepath: rel }))) unformatted.push(rel);
     expect(unformatted.length, `now ${unformatted.length}, e.g. ${unformatted.slice(0, 5).join(', ')}`).toBeLessThanOrEqual(UNFORMATTED_CEILING);
     expect(await prettier.check('const a = "x"\n', { ...options, filepath: 'x.ts' }), 'the check sees an unformatted file').toBe(false);
-  });
+  }, 180_000); // Prettier parses ~600 files: ~15 s alone, a minute on a loaded 2-core machine
 
   it('the ratchet measures what it says: long functions of every kind, the longest, wide lines', () => {
     const lines = (n: number) => Array.from({ length: n }, (_, i) => `  v += ${i};`).join('\n');

@@ -114,8 +114,7 @@ export class GatewayDaemon {
       this.publisher = new Publisher({
         ...publisherOptionsOf(config),
         outbox: this.outbox,
-        clock: this.runtime,
-        random: () => this.runtime.random(),
+        runtime: this.runtime,
         logger: componentLogger(opts.logger, 'mqtt'),
       });
     } catch (err) {

@@ -1,11 +1,10 @@
 // hub/channels — how the channel sync joins the hub: its tables, its routes, a sync loop told of every stock change.
 // Channels come from hub.yaml and from REST (stored in channel_configs, which override or extend the file's at start).
-import type { HubModules } from '../app.js';
-import type { HubConfig } from '../config/schema.js';
 import type { Db } from '../db/database.js';
-import { onSkuChanged } from '../ledger/index.js';
+import { skuChanged } from '../ledger/index.js';
 import { componentLogger, type Logger } from '../../protocols/logging/index.js';
 import { parseChannel, type ChannelConfig } from '../../protocols/channels/config.js';
+import type { Room } from '../room.js';
 import { ledgerAvailability, ledgerReservations } from './ledger-port.js';
 import { channelRoutes } from './routes.js';
 import { channelsMigrations, loadChannelConfigs } from './store.js';
@@ -32,34 +31,27 @@ export function effectiveChannels(fileChannels: readonly ChannelConfig[], db: Db
   return [...out.values()];
 }
 
-/** The channels room; `sync` is there once the API is built (status and metrics read its health). */
-export function channelsModule(config: HubConfig): HubModules & { sync(): ChannelSync | undefined } {
-  let sync: ChannelSync | undefined;
-  return {
-    sync: () => sync,
-    migrations: [channelsMigrations],
-    api: [
-      async (app, ctx) => {
-        const log = componentLogger(ctx.log, 'channels');
-        sync = new ChannelSync({
-          db: ctx.db,
-          channels: effectiveChannels(config.channels, ctx.db, log),
-          availability: ledgerAvailability(ctx.db),
-          log,
-          runtime: ctx.runtime,
-          globalBuffer: config.channelSync.globalBuffer,
-        });
-        await app.register(channelRoutes, { sync, reservations: ledgerReservations(ctx.db), now: ctx.clock, db: ctx.db });
-      },
-    ],
-    async attach(hub) {
-      const s = sync!;
-      const stopListening = onSkuChanged(hub.db, (sku) => s.markDirty(sku));
-      await s.start();
-      hub.onStop(async () => {
-        stopListening();
-        await s.stop();
-      });
-    },
-  };
-}
+/** The channels room: its sync loop is told of every stock change; status, metrics and the dashboard read its health. */
+export const channelsRoom: Room = {
+  name: 'channels',
+  migrations: [channelsMigrations],
+  async register(app, { config, db, providers, api }) {
+    const log = componentLogger(api.log, 'channels');
+    const sync = new ChannelSync({
+      db,
+      channels: effectiveChannels(config.channels, db, log),
+      availability: ledgerAvailability(db),
+      log,
+      runtime: api.runtime,
+      globalBuffer: config.channelSync.globalBuffer,
+    });
+    await app.register(channelRoutes, { sync, reservations: ledgerReservations(db), now: api.clock, db });
+    providers.channels = () => sync.health();
+    const stopListening = skuChanged(db).listen((sku) => sync.markDirty(sku));
+    await sync.start();
+    app.addHook('onClose', async () => {
+      stopListening();
+      await sync.stop();
+    });
+  },
+};

@@ -309,8 +309,9 @@ export function closeCount(db: Db, countId: number, settings: CountSettings, act
         const lines = db.prepare('SELECT epc, book_location, unit_cost FROM count_lines WHERE count = ? AND sku = ? AND epc IS NOT NULL').all(countId, sku) as Array<{ epc: string; book_location: string | null; unit_cost: number | null }>;
         const countedEpcs = new Set(lines.map((l) => l.epc));
         // Units the books had here when counting began (or, for a baseline, have here now) that nobody counted.
-        const missing = (db.prepare(`SELECT s.epc FROM serials s JOIN moves m ON m.id = s.last_move_id
-                                     WHERE s.sku = ? AND s.location = ? AND (? = 1 OR m.seq <= ?)`).all(sku, location, baseline ? 1 : 0, c.start_seq) as Array<{ epc: string }>)
+        // The serial row's own last_move_seq (no join to moves: a closed period's moves are archived).
+        const missing = (db.prepare(`SELECT s.epc FROM serials s
+                                     WHERE s.sku = ? AND s.location = ? AND (? = 1 OR s.last_move_seq <= ?)`).all(sku, location, baseline ? 1 : 0, c.start_seq) as Array<{ epc: string }>)
           .filter((s) => !countedEpcs.has(s.epc));
         let found = 0;
         for (const l of lines) {

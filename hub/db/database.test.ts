@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HUB_MIGRATIONS } from '../app.js';
+import { hubMigrations } from '../app.js';
 import { hubModules } from '../modules.js';
 import { parseHubConfig } from '../config/load.js';
 import { migrate, openDatabase, type MigrationSet } from './database.js';
@@ -22,7 +22,7 @@ describe('hub database migrations', () => {
 
   it('builds every module of the hub from an empty database, and a second start applies nothing', () => {
     const config = parseHubConfig('site: s1\n', { env: {} });
-    const sets = [...HUB_MIGRATIONS, ...(hubModules(config).migrations ?? [])];
+    const sets = hubMigrations(hubModules(config));
     const db = openDatabase(join(dir, 'hub.db'));
     const applied = migrate(db, sets);
     expect(applied.length).toBe(sets.reduce((n, s) => n + s.migrations.length, 0));

@@ -1,8 +1,9 @@
 // Group commit, driven deterministically: the handlers Ingest registers are called directly (the MQTT side of the
 // same code is covered over real brokers in ingest-mqtt.test.ts and crash.test.ts).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { topics, type Event } from '../../protocols/events/index.js';
+import { topics, type Event, type HubAck } from '../../protocols/events/index.js';
 import { silentLogger } from '../../protocols/logging/index.js';
+import { SimulatedRuntime } from '../../runtime/testing/simulated-runtime.js';
 import type { HubMqtt, MessageHandler } from '../broker/hub-mqtt.js';
 import { Ingest } from './ingest.js';
 import { applyToTarget, batchOf, count, doorEvents, tempDb, type TempDb } from './test-support.js';
@@ -24,7 +25,10 @@ class DirectMqtt implements HubMqtt {
   detach(filter: string) {
     this.handlers.delete(filter);
   }
-  publish() {
+  /** Acknowledgements published, in order. */
+  readonly acks: Array<{ topic: string; ack: HubAck }> = [];
+  publish(topic: string, payload: string | Buffer) {
+    this.acks.push({ topic, ack: JSON.parse(payload.toString()) as HubAck });
     return Promise.resolve();
   }
   close() {
@@ -37,11 +41,15 @@ class DirectMqtt implements HubMqtt {
   }
 }
 
+/** Let the turn's end (the acknowledgements of its commit) run. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 describe('Ingest group commit', () => {
   let t: TempDb;
   let mqtt: DirectMqtt;
   let ingest: Ingest;
   let poison: string | undefined;
+  const runtime = new SimulatedRuntime({ startMs: Date.parse('2026-03-01T10:00:00.000Z') });
   beforeEach(async () => {
     t = tempDb();
     poison = undefined;
@@ -50,6 +58,7 @@ describe('Ingest group commit', () => {
       db: t.db,
       mqtt,
       site: SITE,
+      runtime,
       logger: silentLogger(),
       apply: (db, e: Event, ctx) => {
         if (e.id === poison) throw new Error('poison');
@@ -111,5 +120,31 @@ describe('Ingest group commit', () => {
     const [dl] = ingest.tables.deadLetters();
     expect(dl).toMatchObject({ reason: 'apply', gateway: 'gw-1' });
     expect(ingest.stats().gateways['gw-1']).toMatchObject({ applyFailures: 4, applied: 3, deadLettered: 1 });
+  });
+
+  it('acknowledges what committed, after the commit, on the injected clock; a rolled-back message is not acknowledged', async () => {
+    await nextTurn();
+    mqtt.acks.length = 0; // the start's announcement (no stream known yet)
+    const bad = doorEvents('stream-gw-2-0001', 1, 3);
+    poison = bad[0]!.id;
+    const good = doorEvents('stream-gw-1-0001', 1, 4);
+    const results = await Promise.all([
+      mqtt.deliver(gwTopic('gw-1'), payload('gw-1', good.slice(0, 2))),
+      mqtt.deliver(gwTopic('gw-1'), payload('gw-1', [good[3]!])), // seq 4: 3 is missing
+      mqtt.deliver(gwTopic('gw-2'), payload('gw-2', bad)),
+    ]);
+    expect(results.map((r) => r?.message)).toEqual([undefined, undefined, 'poison']);
+    await nextTurn();
+    const ts = new Date(runtime.now()).toISOString();
+    expect(mqtt.acks).toEqual([{ topic: topics.ack(SITE, 'gw-1'), ack: { v: 1, stream: 'stream-gw-1-0001', through: 2, ts } }]);
+    runtime.advance(1000);
+    poison = undefined;
+    expect(await mqtt.deliver(gwTopic('gw-2'), payload('gw-2', bad))).toBeUndefined();
+    await nextTurn();
+    expect(mqtt.acks[1]).toEqual({
+      topic: topics.ack(SITE, 'gw-2'),
+      ack: { v: 1, stream: 'stream-gw-2-0001', through: 3, ts: new Date(runtime.now()).toISOString() },
+    });
+    expect(ingest.stats().gateways['gw-1']).toMatchObject({ missingSeqs: 1, applied: 3 });
   });
 });

@@ -1,19 +1,26 @@
-// hub/ingest — the hub's front door for gateway messages: validate with the wire contract, apply each events batch in
-// one SQLite transaction, acknowledge only after it committed; dead-letter what cannot be taken; keep counters.
+// hub/ingest — the hub's front door for gateway messages, the driver around the pure core (core.ts): MQTT messages
+// in, validated with the wire contract, each events batch applied by the store (store.ts, SQLite) in one transaction,
+// the MQTT acknowledgement (done) only after it committed, the HubAck the core names published after that; dead
+// letters for what cannot be taken; logs. The decisions — which messages share a group commit, when a failing message
+// is taken event by event, what each gateway is acknowledged, the counters — are the core's.
 //
 // Group commit: messages that arrive in the same turn of the event loop (several gateways, or several messages in one
 // socket read) are applied in ONE transaction (each batch in its own savepoint) and acknowledged together after its
 // commit: one fsync for all of them. If any of them fails, the group is rolled back and each message is taken again
 // on its own, so one bad message never holds back the others.
 import type { Statement } from 'better-sqlite3';
-import { describeErrors, parse, parseEventBatch, parseTopic, topics, type EventBatch, type ParseResult, type BatchParseResult } from '../../protocols/events/index.js';
+import { WIRE_VERSION, describeErrors, isoTs, parse, topics, type EventBatch, type HubAck } from '../../protocols/events/index.js';
 import { componentLogger, type Logger } from '../../protocols/logging/index.js';
+import { systemRuntime, type Runtime } from '../../runtime/runtime.js';
 import type { HubMqtt } from '../broker/hub-mqtt.js';
 import type { Db } from '../db/database.js';
-import { Acknowledger } from './acks.js';
-import { believableTimes } from './clock.js';
 import type { WriteHealth } from '../status/write-health.js';
+import { believableTimes } from './clock.js';
+import { IngestCore, decideMessage, type AckCommand, type IngestStats } from './core.js';
 import { IngestStore, StreamOwnerError, type ApplyFn, type BatchOutcome, type BatchScope, type RefuseFn } from './store.js';
+import { Signal } from '../../runtime/signal.js';
+
+export type { GatewayIngestStats, IngestStats } from './core.js';
 
 export interface IngestOptions {
   /** Migrated with ingestMigrations (and whatever apply writes to). */
@@ -23,7 +30,9 @@ export interface IngestOptions {
   mqtt: HubMqtt;
   site: string;
   apply: ApplyFn;
-  /** ms since epoch; injectable for tests. */
+  /** Time (receive times, acknowledgement ts); default the system's. */
+  runtime?: Runtime;
+  /** ms since epoch; injectable for tests. Overrides runtime.now. */
   clock?: () => number;
   logger: Logger;
   /**
@@ -41,59 +50,11 @@ export interface IngestOptions {
   writes?: WriteHealth;
 }
 
-export interface GatewayIngestStats {
-  /** Messages received on the events topic (valid or not). */
-  messages: number;
-  /** Events in valid batches. */
-  received: number;
-  applied: number;
-  duplicates: number;
-  late: number;
-  seqConflicts: number;
-  /** Seqs found missing (sum of the lengths of gaps opened). */
-  missingSeqs: number;
-  /** Seqs the gateway reported dropped (gap events). */
-  reportedSeqs: number;
-  /** Messages (or, after isolation, single events) put into dead_letters. */
-  deadLettered: number;
-  statusUpdates: number;
-  /** Attempts whose transaction rolled back (message not acknowledged). */
-  applyFailures: number;
-  /** now − event ts of the newest applied batch's oldest event, ms. */
-  lastLagMs: number | undefined;
-  maxLagMs: number | undefined;
-}
-
-export interface IngestStats {
-  gateways: Record<string, GatewayIngestStats>;
-  totals: Omit<GatewayIngestStats, 'lastLagMs' | 'maxLagMs'>;
-  /** Group commits: transactions that held several messages, how many messages they held, groups rolled back. */
-  groups: { committed: number; messages: number; rolledBack: number };
-}
-
 export type ReceiveOutcome =
   | { kind: 'batch'; outcome: BatchOutcome }
   | { kind: 'batch-dead-letter'; id: number; reason: string }
   | { kind: 'status'; result: 'updated' | 'stale' }
   | { kind: 'dead-letter'; id: number; reason: string };
-
-function emptyStats(): GatewayIngestStats {
-  return {
-    messages: 0,
-    received: 0,
-    applied: 0,
-    duplicates: 0,
-    late: 0,
-    seqConflicts: 0,
-    missingSeqs: 0,
-    reportedSeqs: 0,
-    deadLettered: 0,
-    statusUpdates: 0,
-    applyFailures: 0,
-    lastLagMs: undefined,
-    maxLagMs: undefined,
-  };
-}
 
 const UNKNOWN_GATEWAY = '(unknown)';
 
@@ -109,36 +70,33 @@ interface Taken {
   outcome: ReceiveOutcome;
   count(): void;
 }
-const MAX_TRACKED_FAILURES = 10_000;
+
+/** Run `fn` at the end of this turn of the event loop, after the I/O callbacks already queued (the group's members). */
+const endOfTurn = (fn: () => void): void => void setImmediate(fn);
 
 export class Ingest {
   private readonly store: IngestStore;
-  private readonly acks: Acknowledger;
+  private readonly core: IngestCore<Pending>;
   private readonly log: Logger;
   private readonly clock: () => number;
-  private readonly maxApplyAttempts: number;
-  private readonly perGateway = new Map<string, GatewayIngestStats>();
-  private readonly failures = new Map<string, number>();
   private readonly filters: string[];
   private readonly groupTx: (items: readonly Pending[]) => Taken[];
-  private queue: Pending[] = [];
-  private readonly groups = { committed: 0, messages: 0, rolledBack: 0 };
-  /** Each gateway's last heard online flag; a change to online (or the first online heard) calls onlineListeners. */
+  /** Each gateway's last heard online flag; a change to online (or the first online heard) tells onlineSignal. */
   private readonly online = new Map<string, boolean>();
-  private readonly onlineListeners: Array<(gateway: string) => void> = [];
-  private flushScheduled = false;
+  private readonly onlineSignal = new Signal<[gateway: string]>();
   private started = false;
   private readonly recordClock: Statement;
 
   constructor(private readonly opts: IngestOptions) {
     this.store = new IngestStore(opts.db, opts.site, opts.apply, opts.batchScope, opts.refuse);
-    this.recordClock = opts.db.prepare('INSERT OR IGNORE INTO clock_exceptions (event_id, gateway, stream, seq, gateway_ts, booked_ts, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    this.recordClock = opts.db.prepare(
+      'INSERT OR IGNORE INTO clock_exceptions (event_id, gateway, stream, seq, gateway_ts, booked_ts, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    );
     this.log = componentLogger(opts.logger, 'ingest', { site: opts.site });
-    this.clock = opts.clock ?? Date.now;
-    this.maxApplyAttempts = opts.maxApplyAttempts ?? 5;
-    if (!(Number.isInteger(this.maxApplyAttempts) && this.maxApplyAttempts >= 1)) throw new Error(`maxApplyAttempts must be an integer >= 1, got ${opts.maxApplyAttempts}`);
+    const runtime = opts.runtime ?? systemRuntime;
+    this.clock = opts.clock ?? (() => runtime.now());
+    this.core = new IngestCore(opts.maxApplyAttempts ?? 5);
     this.filters = [topics.allEvents(opts.site), topics.allStatus(opts.site)];
-    this.acks = new Acknowledger(opts.site, this.store, opts.mqtt, this.clock, this.log);
     this.groupTx = opts.db.transaction((items: readonly Pending[]) => items.map((it) => this.take(it.topic, it.payload, it.receivedAt)));
   }
 
@@ -146,21 +104,15 @@ export class Ingest {
    * Call `fn` when a gateway comes online (its status says online after offline, or the first time since the hub
    * started): it has subscribed to its command topic by then, so state it missed (a light's wanted color) can be sent again.
    */
-  onGatewayOnline(fn: (gateway: string) => void): void {
-    this.onlineListeners.push(fn);
+  onGatewayOnline(fn: (gateway: string) => void): () => void {
+    return this.onlineSignal.listen(fn);
   }
 
   private heardOnline(gateway: string, online: boolean): void {
     const was = this.online.get(gateway);
     this.online.set(gateway, online);
     if (!online || was === true) return;
-    for (const fn of this.onlineListeners) {
-      try {
-        fn(gateway);
-      } catch (err) {
-        this.log.error({ err, gateway }, 'a gateway-online listener failed');
-      }
-    }
+    this.onlineSignal.emitEach((err) => this.log.error({ err, gateway }, 'a gateway-online listener failed'), gateway);
   }
 
   /** Subscribe to every gateway's events and status of the site. */
@@ -172,15 +124,12 @@ export class Ingest {
     await Promise.all(
       this.filters.map((filter) =>
         this.opts.mqtt.subscribe(filter, (topic, payload, done) => {
-          this.queue.push({ topic, payload, done, receivedAt: this.clock() });
-          if (!this.flushScheduled) {
-            this.flushScheduled = true;
-            setImmediate(() => this.flush());
-          }
+          if (this.core.arrive({ topic, payload, done, receivedAt: this.clock() })) endOfTurn(() => this.flush());
         }),
       ),
     );
-    this.acks.start();
+    const streams = this.store.streams().map((s) => ({ ...s, through: this.store.appliedThrough(s.stream) }));
+    this.publishAcks(this.core.startAcks(streams));
     this.log.info({ filters: this.filters, mode: this.opts.mqtt.mode }, 'ingest started');
   }
 
@@ -191,34 +140,31 @@ export class Ingest {
   stop(): Promise<void> {
     if (!this.started) return Promise.resolve();
     this.started = false;
-    this.acks.stop();
+    this.core.stopAcks();
     for (const filter of this.filters) this.opts.mqtt.detach(filter);
     this.log.info('ingest stopped');
     return Promise.resolve();
   }
 
-  /** Apply what arrived since the last flush; acknowledge each message only after the commit that holds it. */
+  /** Apply what arrived this turn; acknowledge each message only after the commit that holds it. */
   private flush(): void {
-    this.flushScheduled = false;
-    const items = this.queue;
-    this.queue = [];
-    if (items.length > 1) {
+    const { messages, group } = this.core.endTurn();
+    if (group) {
       let taken: Taken[] | undefined;
       try {
-        taken = this.groupTx(items);
+        taken = this.groupTx(messages);
       } catch {
         taken = undefined; // someone in the group failed: everyone is taken again on their own below
-        this.groups.rolledBack++;
+        this.core.rolledBack(true);
       }
       if (taken) {
-        this.groups.committed++;
-        this.groups.messages += items.length;
+        this.committed(messages.length);
         taken.forEach((t) => t.count());
-        for (const it of items) it.done();
+        for (const it of messages) it.done();
         return;
       }
     }
-    for (const it of items) {
+    for (const it of messages) {
       let err: Error | undefined;
       try {
         this.receive(it.topic, it.payload, it.receivedAt);
@@ -229,13 +175,21 @@ export class Ingest {
     }
   }
 
-  private gw(id: string): GatewayIngestStats {
-    let s = this.perGateway.get(id);
-    if (!s) {
-      s = emptyStats();
-      this.perGateway.set(id, s);
+  /** The open transaction committed: the acknowledgements it made due go out at the end of the turn. */
+  private committed(groupOf?: number): void {
+    if (this.core.committed(groupOf)) endOfTurn(() => this.publishAcks(this.core.takeAcks()));
+  }
+
+  private publishAcks(acks: readonly AckCommand[]): void {
+    if (acks.length === 0) return;
+    const ts = isoTs(this.clock());
+    for (const { gateway, stream, through } of acks) {
+      const ack: HubAck = { v: WIRE_VERSION, stream, through, ts };
+      this.opts.mqtt.publish(topics.ack(this.opts.site, gateway), JSON.stringify(ack), { qos: 1, retain: true }).catch((err: unknown) => {
+        // The next commit of the stream, or the next start, says it again; the gateway re-publishes meanwhile.
+        this.log.warn({ gateway, stream, through, err: (err as Error).message }, 'acknowledgement not published');
+      });
     }
-    return s;
   }
 
   /**
@@ -247,9 +201,11 @@ export class Ingest {
     try {
       taken = this.take(topic, payload, receivedAt);
     } catch (err) {
+      this.core.rolledBack();
       this.noteFailure(topic, payload, err as Error);
       throw err;
     }
+    this.committed();
     taken.count();
     return taken.outcome;
   }
@@ -260,13 +216,15 @@ export class Ingest {
     const batch = this.believable(received, receivedAt);
     let outcome: BatchOutcome;
     try {
-      outcome = this.store.applyBatch(batch, receivedAt, this.isolate(topic, batch));
+      outcome = this.store.applyBatch(batch, receivedAt, this.core.isolate(failureKey(topic, batch)));
     } catch (err) {
+      this.core.rolledBack();
       this.noteBatchFailure(topic, batch, err as Error);
       throw err;
     }
-    this.gw(batch.gateway).received += batch.events.length;
-    this.countBatch(topic, batch, outcome);
+    this.core.positioned(batch.gateway, batch.stream, outcome.through, outcome.lastSeq);
+    this.committed();
+    this.countBatch(topic, batch, outcome, batch.events.length, false);
     return outcome;
   }
 
@@ -275,48 +233,36 @@ export class Ingest {
    * wait in `count()` until the commit, so a rolled-back group counts nothing.
    */
   private take(topic: string, payload: Buffer, now: number): Taken {
-    const r: ParseResult | BatchParseResult = parseTopic(topic)?.kind === 'events' ? parseEventBatch(topic, payload) : parse(topic, payload);
-    if (!r.ok) {
-      const gateway = r.topic && r.topic.kind !== 'hub-status' ? r.topic.gateway : undefined;
-      const id = this.store.deadLetter(topic, gateway, r.reason, r.errors, payload, now);
+    const d = decideMessage(this.opts.site, topic, payload);
+    if (d.kind === 'dead-letter') {
+      const { gateway, reason, errors } = d;
+      const id = this.store.deadLetter(topic, gateway, reason, errors, payload, now);
       return {
-        outcome: { kind: 'dead-letter', id, reason: r.reason },
+        outcome: { kind: 'dead-letter', id, reason },
         count: () => {
-          const s = this.gw(gateway ?? UNKNOWN_GATEWAY);
-          if (r.topic?.kind === 'events') s.messages++;
-          s.deadLettered++;
-          this.log.warn({ topic, gateway, reason: r.reason, errors: describeErrors(r.errors), deadLetter: id, bytes: payload.length }, 'message dead-lettered');
+          this.core.countDeadLetter(gateway ?? UNKNOWN_GATEWAY, d.onEventsTopic);
+          if (d.cause === 'topic') this.log.warn({ topic, deadLetter: id }, 'message on a topic the ingest does not take: dead-lettered');
+          else this.log.warn({ topic, gateway, reason, errors: describeErrors(errors), deadLetter: id, bytes: payload.length }, 'message dead-lettered');
         },
       };
     }
-    if (r.topic.site !== this.opts.site || (r.kind !== 'events' && r.kind !== 'status')) {
-      const gateway = r.kind === 'hub-status' ? undefined : r.topic.gateway;
-      const errors = [{ path: '', message: `topic ${topic} is not an ingest topic of site ${this.opts.site}` }];
-      const id = this.store.deadLetter(topic, gateway, 'topic', errors, payload, now);
-      return {
-        outcome: { kind: 'dead-letter', id, reason: 'topic' },
-        count: () => {
-          this.gw(gateway ?? UNKNOWN_GATEWAY).deadLettered++;
-          this.log.warn({ topic, deadLetter: id }, 'message on a topic the ingest does not take: dead-lettered');
-        },
-      };
-    }
-    if (r.kind === 'status') {
-      const result = this.store.recordStatus(r.value, now);
+    if (d.kind === 'status') {
+      const { status } = d;
+      const result = this.store.recordStatus(status, now);
       return {
         outcome: { kind: 'status', result },
         count: () => {
-          this.gw(r.value.gateway).statusUpdates++;
-          if (result === 'updated') this.heardOnline(r.value.gateway, r.value.online);
-          this.log.debug({ gateway: r.value.gateway, online: r.value.online, result }, 'gateway status');
+          this.core.countStatus(status.gateway);
+          if (result === 'updated') this.heardOnline(status.gateway, status.online);
+          this.log.debug({ gateway: status.gateway, online: status.online, result }, 'gateway status');
         },
       };
     }
-    const batch = this.believable(r.value, now);
-    const rejected = 'rejected' in r ? (r as BatchParseResult & { ok: true }).rejected : [];
+    const { rejected } = d;
+    const batch = this.believable(d.batch, now);
     let outcome: BatchOutcome;
     try {
-      outcome = this.store.applyBatch(batch, now, this.isolate(topic, batch), rejected);
+      outcome = this.store.applyBatch(batch, now, this.core.isolate(failureKey(topic, batch)), rejected);
     } catch (err) {
       if (!(err instanceof StreamOwnerError)) throw err;
       // Not transient: retrying cannot help, so it is kept as a dead letter and acknowledged.
@@ -324,27 +270,13 @@ export class Ingest {
       return {
         outcome: { kind: 'batch-dead-letter', id, reason: 'schema' },
         count: () => {
-          const s = this.gw(batch.gateway);
-          s.messages++;
-          s.received += batch.events.length;
-          s.deadLettered++;
+          this.core.countDeadLetter(batch.gateway, true, batch.events.length);
           this.log.error({ topic, stream: err.stream, owner: err.owner, deadLetter: id }, 'batch on a stream of another gateway: dead-lettered');
         },
       };
     }
-    return {
-      outcome: { kind: 'batch', outcome },
-      count: () => {
-        const s = this.gw(batch.gateway);
-        s.messages++;
-        s.received += outcome.events;
-        this.countBatch(topic, batch, outcome);
-      },
-    };
-  }
-
-  private failureKey(topic: string, batch: EventBatch): string {
-    return `${topic} ${batch.stream} ${batch.events[0]?.id ?? '-'} ${batch.events.length}`;
+    this.core.positioned(batch.gateway, batch.stream, outcome.through, outcome.lastSeq);
+    return { outcome: { kind: 'batch', outcome }, count: () => this.countBatch(topic, batch, outcome, outcome.events, true) };
   }
 
   /** Replace implausible event times by the receive time, keeping the gateway's as evidence (same transaction as
@@ -352,13 +284,14 @@ export class Ingest {
   private believable(batch: EventBatch, receivedAt: number): EventBatch {
     const r = believableTimes(batch, receivedAt, this.opts.clockWindowMs ?? 24 * 3600_000);
     for (const c of r.corrected) this.recordClock.run(c.eventId, batch.gateway, c.stream, c.seq, c.gatewayTs, c.bookedTs, receivedAt);
-    if (r.corrected.length > 0) this.log.warn({ gateway: batch.gateway, events: r.corrected.length, gatewayTs: r.corrected[0]!.gatewayTs, bookedTs: r.corrected[0]!.bookedTs }, 'event times implausible against the hub clock: booked at the receive time');
+    if (r.corrected.length > 0) {
+      const { gatewayTs, bookedTs } = r.corrected[0]!;
+      this.log.warn(
+        { gateway: batch.gateway, events: r.corrected.length, gatewayTs, bookedTs },
+        'event times implausible against the hub clock: booked at the receive time',
+      );
+    }
     return r.batch;
-  }
-
-  /** After maxApplyAttempts failures of the same message, apply it event by event (see IngestOptions). */
-  private isolate(topic: string, batch: EventBatch): boolean {
-    return (this.failures.get(this.failureKey(topic, batch)) ?? 0) + 1 >= this.maxApplyAttempts;
   }
 
   private noteFailure(topic: string, payload: Buffer, err: Error): void {
@@ -370,11 +303,7 @@ export class Ingest {
 
   private noteBatchFailure(topic: string, batch: EventBatch, err: Error): void {
     this.opts.writes?.failed('ingest', err, this.clock());
-    const key = this.failureKey(topic, batch);
-    const attempt = (this.failures.get(key) ?? 0) + 1;
-    this.gw(batch.gateway).applyFailures++;
-    if (this.failures.size >= MAX_TRACKED_FAILURES) this.failures.clear();
-    this.failures.set(key, attempt);
+    const attempt = this.core.failed(failureKey(topic, batch), batch.gateway);
     this.log.error(
       { gateway: batch.gateway, stream: batch.stream, firstSeq: batch.events[0]!.seq, events: batch.events.length, attempt, err: err.message },
       'batch rolled back: not acknowledged, it will be delivered again',
@@ -382,47 +311,37 @@ export class Ingest {
   }
 
   /** After the commit that holds the batch. */
-  private countBatch(topic: string, batch: EventBatch, outcome: BatchOutcome): void {
+  private countBatch(topic: string, batch: EventBatch, outcome: BatchOutcome, received: number, message: boolean): void {
     // A batch of events committed (new rows, not a status row updated in place): the database writes again.
     this.opts.writes?.succeeded('ingest');
-    this.acks.committed(batch.gateway, batch.stream);
-    this.failures.delete(this.failureKey(topic, batch));
-    const s = this.gw(batch.gateway);
-    s.applied += outcome.applied;
-    s.duplicates += outcome.duplicates;
-    s.late += outcome.late;
-    s.seqConflicts += outcome.seqConflicts;
-    s.deadLettered += outcome.deadLettered;
-    for (const g of outcome.gapsOpened) s.missingSeqs += g.to - g.from + 1;
-    for (const g of outcome.gapsReported) s.reportedSeqs += g.to - g.from + 1;
-    if (outcome.maxLagMs !== undefined) {
-      s.lastLagMs = outcome.maxLagMs;
-      s.maxLagMs = s.maxLagMs === undefined ? outcome.maxLagMs : Math.max(s.maxLagMs, outcome.maxLagMs);
+    this.core.countBatch(batch.gateway, failureKey(topic, batch), outcome, received, message);
+    const { gateway, stream } = batch;
+    if (outcome.gapsOpened.length > 0) this.log.warn({ gateway, stream, gaps: outcome.gapsOpened }, 'stream gap: seqs missing');
+    if (outcome.gapsReported.length > 0) this.log.warn({ gateway, stream, gaps: outcome.gapsReported }, 'gateway reported dropped events');
+    if (outcome.seqConflicts > 0)
+      this.log.error({ gateway, stream, conflicts: outcome.seqConflicts }, 'new event ids at seqs already seen: gateway stream defect');
+    if (outcome.refused > 0) this.log.error({ gateway, stream, refused: outcome.refused }, 'events refused (a door of another gateway) were dead-lettered');
+    if (outcome.deadLettered > outcome.refused) {
+      const deadLettered = outcome.deadLettered - outcome.refused;
+      this.log.error(
+        { gateway, stream, deadLettered },
+        'events of the batch were dead-lettered (broke the contract, or apply refused them repeatedly); the rest applied',
+      );
     }
-    if (outcome.gapsOpened.length > 0) this.log.warn({ gateway: batch.gateway, stream: batch.stream, gaps: outcome.gapsOpened }, 'stream gap: seqs missing');
-    if (outcome.gapsReported.length > 0) this.log.warn({ gateway: batch.gateway, stream: batch.stream, gaps: outcome.gapsReported }, 'gateway reported dropped events');
-    if (outcome.seqConflicts > 0) this.log.error({ gateway: batch.gateway, stream: batch.stream, conflicts: outcome.seqConflicts }, 'new event ids at seqs already seen: gateway stream defect');
-    if (outcome.refused > 0) this.log.error({ gateway: batch.gateway, stream: batch.stream, refused: outcome.refused }, 'events refused (a door of another gateway) were dead-lettered');
-    if (outcome.deadLettered > outcome.refused) this.log.error({ gateway: batch.gateway, stream: batch.stream, deadLettered: outcome.deadLettered - outcome.refused }, 'events of the batch were dead-lettered (broke the contract, or apply refused them repeatedly); the rest applied');
-    this.log.debug({ gateway: batch.gateway, applied: outcome.applied, duplicates: outcome.duplicates }, 'batch applied');
+    this.log.debug({ gateway, applied: outcome.applied, duplicates: outcome.duplicates }, 'batch applied');
   }
 
   stats(): IngestStats {
-    const gateways: Record<string, GatewayIngestStats> = {};
-    const totals = emptyStats();
-    for (const [id, s] of this.perGateway) {
-      gateways[id] = { ...s };
-      for (const k of Object.keys(totals) as Array<keyof GatewayIngestStats>) {
-        if (k === 'lastLagMs' || k === 'maxLagMs') continue;
-        totals[k] += s[k];
-      }
-    }
-    const { lastLagMs: _l, maxLagMs: _m, ...rest } = totals;
-    return { gateways, totals: rest, groups: { ...this.groups } };
+    return this.core.stats();
   }
 
   /** The store, for read-side helpers (dead letters listing). */
   get tables(): IngestStore {
     return this.store;
   }
+}
+
+/** A message as the failure memory knows it (the same batch redelivered has the same key). */
+function failureKey(topic: string, batch: EventBatch): string {
+  return `${topic} ${batch.stream} ${batch.events[0]?.id ?? '-'} ${batch.events.length}`;
 }

@@ -16,7 +16,7 @@ import {
   type WireError,
 } from '../../protocols/events/index.js';
 import type { Db } from '../db/database.js';
-import { judgeSeq, subtract, type SeqRange } from './seq.js';
+import { BatchAccount, appliedThrough, batchWindow, type Gap, type SeqRange, type StreamPosition } from './core.js';
 
 /** What apply learns besides the event. */
 export interface ApplyContext {
@@ -66,6 +66,9 @@ export interface BatchOutcome {
   refused: number;
   /** receivedAt − ts of the oldest (first) applied event, ms: the batch's largest lag; undefined when none applied. */
   maxLagMs: number | undefined;
+  /** The stream's highest seq seen, and how far it is applied (see appliedThrough), as this batch leaves them. */
+  lastSeq: number;
+  through: number;
 }
 
 export type DeadLetterReason = 'topic' | 'encoding' | 'json' | 'version' | 'schema' | 'apply' | 'refused';
@@ -197,7 +200,8 @@ interface GapRow {
   detected_at: string;
 }
 
-const DL_COLUMNS = 'id, received_at, topic, gateway, reason, errors, stream, seq, event_id, payload_bytes, payload_sha256, retried_at, retried_by, retry_result';
+const DL_COLUMNS =
+  'id, received_at, topic, gateway, reason, errors, stream, seq, event_id, payload_bytes, payload_sha256, retried_at, retried_by, retry_result';
 
 export class IngestStore {
   private readonly s: {
@@ -219,6 +223,7 @@ export class IngestStore {
     statusTs: Statement;
     upsertStatus: Statement;
     appliedThrough: Statement;
+    lowestMissing: Statement;
   };
   private readonly applyBatchTx: (batch: EventBatch, receivedAt: number, isolate: boolean, rejected: readonly RejectedEvent[]) => BatchOutcome;
   private readonly redriveTx: (id: number, by: string, replacement: unknown, now: number) => DeadLetterSummary;
@@ -242,12 +247,11 @@ export class IngestStore {
         'SELECT id, gateway, from_seq, to_seq, kind, reason, event_id, detected_at FROM stream_gaps WHERE stream = ? AND from_seq <= ? AND to_seq >= ? ORDER BY from_seq',
       ),
       deleteGap: db.prepare('DELETE FROM stream_gaps WHERE id = ?'),
-      insertGap: db.prepare(
-        'INSERT INTO stream_gaps (stream, gateway, from_seq, to_seq, kind, reason, event_id, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      ),
+      insertGap: db.prepare('INSERT INTO stream_gaps (stream, gateway, from_seq, to_seq, kind, reason, event_id, detected_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       gatewaySeen: db.prepare(`INSERT INTO gateways (gateway, online, last_seen_at, last_event_at, updated_at) VALUES (?, 1, ?, ?, ?)
         ON CONFLICT (gateway) DO UPDATE SET last_seen_at = excluded.last_seen_at, last_event_at = excluded.last_event_at, updated_at = excluded.updated_at`),
-      deadLetter: db.prepare(`INSERT INTO dead_letters (received_at, topic, gateway, reason, errors, payload, payload_bytes, payload_sha256, stream, seq, event_id)
+      deadLetter:
+        db.prepare(`INSERT INTO dead_letters (received_at, topic, gateway, reason, errors, payload, payload_bytes, payload_sha256, stream, seq, event_id)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       deadLetterAt: db.prepare('SELECT id, event_id FROM dead_letters WHERE stream = ? AND seq = ?'),
       deadLetterById: db.prepare(`SELECT ${DL_COLUMNS}, payload FROM dead_letters WHERE id = ?`),
@@ -255,6 +259,7 @@ export class IngestStore {
       countRedriven: db.prepare('UPDATE streams SET applied = applied + 1 WHERE stream = ?'),
       markRedriven: db.prepare('UPDATE dead_letters SET retried_at = ?, retried_by = ?, retry_result = ? WHERE id = ? AND retried_at IS NULL'),
       statusTs: db.prepare('SELECT status_ts FROM gateways WHERE gateway = ?'),
+      lowestMissing: db.prepare("SELECT MIN(from_seq) FROM stream_gaps WHERE stream = ? AND kind = 'missing'").pluck(),
       appliedThrough: db.prepare(`SELECT last_seq AS last, (SELECT MIN(from_seq) FROM stream_gaps g WHERE g.stream = s.stream AND g.kind = 'missing') AS hole
         FROM streams s WHERE s.stream = ?`),
       upsertStatus: db.prepare(`INSERT INTO gateways (gateway, online, last_seen_at, status_ts, clock_skew_ms, version, started_at, stream, readers, scanners,
@@ -270,7 +275,8 @@ export class IngestStore {
           outbox_dropped = COALESCE(excluded.outbox_dropped, outbox_dropped), clock_offset_ms = COALESCE(excluded.clock_offset_ms, clock_offset_ms)`),
     };
     this.applyBatchTx = db.transaction((batch: EventBatch, receivedAt: number, isolate: boolean, rejected: readonly RejectedEvent[]) =>
-      isolate ? this.applyInTx(batch, receivedAt, true, rejected) : scope(db, () => this.applyInTx(batch, receivedAt, false, rejected)));
+      isolate ? this.applyInTx(batch, receivedAt, true, rejected) : scope(db, () => this.applyInTx(batch, receivedAt, false, rejected)),
+    );
     this.redriveTx = db.transaction((id: number, by: string, replacement: unknown, now: number) => scope(db, () => this.redriveInTx(id, by, replacement, now)));
   }
 
@@ -291,106 +297,75 @@ export class IngestStore {
   private applyInTx(batch: EventBatch, receivedAt: number, isolate: boolean, rejected: readonly RejectedEvent[]): BatchOutcome {
     const { gateway, stream } = batch;
     const at = isoTs(receivedAt);
-    const out: BatchOutcome = {
-      gateway,
-      stream,
-      events: batch.events.length + rejected.length,
-      applied: 0,
-      duplicates: 0,
-      late: 0,
-      seqConflicts: 0,
-      gapsOpened: [],
-      gapsReported: [],
-      deadLettered: 0,
-      refused: 0,
-      maxLagMs: undefined,
-    };
-    let row = this.s.getStream.get(stream) as StreamRow | undefined;
-    const isNewStream = !row;
-    if (!row) row = { stream, gateway, last_seq: 0, applied: 0, duplicates: 0, late: 0, seq_conflicts: 0 };
-    else if (row.gateway !== gateway) {
-      // Stream ids are made per gateway outbox; the same id from two gateways would merge their seq spaces.
-      throw new StreamOwnerError(stream, row.gateway, gateway);
-    }
+    const row = this.s.getStream.get(stream) as StreamRow | undefined;
+    // Stream ids are made per gateway outbox; the same id from two gateways would merge their seq spaces.
+    if (row && row.gateway !== gateway) throw new StreamOwnerError(stream, row.gateway, gateway);
+    const position: StreamPosition = row
+      ? { lastSeq: row.last_seq, applied: row.applied, duplicates: row.duplicates, late: row.late, seqConflicts: row.seq_conflicts }
+      : { lastSeq: 0, applied: 0, duplicates: 0, late: 0, seqConflicts: 0 };
+    const seqs = batch.events.map((e) => e.seq);
+    for (const r of rejected) if (r.seq !== undefined) seqs.push(r.seq);
+    const reports = batch.events.flatMap((e) => (e.kind === 'gap' ? [{ from: e.fromSeq, to: e.toSeq }] : []));
+    const window = batchWindow(position.lastSeq, seqs, reports);
+    const stored = (this.s.gapsOverlapping.all(stream, window.to, window.from) as GapRow[]).map((g): Gap => ({
+      id: g.id,
+      from: g.from_seq,
+      to: g.to_seq,
+      kind: g.kind,
+      reason: g.reason,
+      eventId: g.event_id,
+      detectedAt: g.detected_at,
+    }));
+    const account = new BatchAccount(position, stored, window, batch.events.length + rejected.length, at);
     const ctx: ApplyContext = { site: this.site, gateway, stream, receivedAt };
-    let run: SeqRange | undefined; // consecutive new events behind last_seq, settled against the gaps together
-    const settleRun = () => {
-      if (!run) return;
-      const covered = this.fillGaps(stream, run);
-      out.late += covered;
-      out.seqConflicts += run.to - run.from + 1 - covered;
-      run = undefined;
-    };
-    /** A new seq of the stream was seen (applied, or dead-lettered in its place): gaps and conflicts. */
-    const seen = (seq: number) => {
-      const verdict = judgeSeq(row.last_seq, seq);
-      if (verdict.kind === 'behind') {
-        if (run && seq === run.to + 1) run.to = seq;
-        else {
-          settleRun();
-          run = { from: seq, to: seq };
-        }
-        return;
-      }
-      settleRun();
-      if (verdict.kind === 'jump') {
-        const reported = this.overlapping(stream, verdict.missing).filter((g) => g.kind === 'reported');
-        for (const piece of subtract(verdict.missing, reported.map((g) => ({ from: g.from_seq, to: g.to_seq })))) {
-          this.s.insertGap.run(stream, gateway, piece.from, piece.to, 'missing', null, null, at);
-          out.gapsOpened.push(piece);
-        }
-      }
-      row.last_seq = seq;
-    };
-
     const rejectedAt = new Map(rejected.map((r) => [r.index, r]));
     let next = 0;
-    for (let i = 0; i < out.events; i++) {
+    for (let i = 0; i < batch.events.length + rejected.length; i++) {
       const bad = rejectedAt.get(i);
       if (bad) {
-        const before = bad.seq !== undefined ? bad.seq <= row.last_seq && this.s.deadLetterAt.get(stream, bad.seq) : bad.id !== undefined && this.s.deadLetterOfEvent.get(stream, bad.id);
-        if (before) {
-          out.duplicates++; // dead-lettered when this message came before
-          continue;
-        }
-        this.deadLetterEvent(batch, bad.value, 'schema', bad.errors, { stream, seq: bad.seq, eventId: bad.id }, at);
-        out.deadLettered++;
-        if (bad.seq === undefined) continue; // no seq to account: it stays missing until the gateway says otherwise
-        seen(bad.seq);
+        this.takeRejected(batch, bad, account, at);
         continue;
       }
       const e = batch.events[next++]!;
       // A seq already seen may be a dead letter of this very event (the message came again): nothing to do.
-      const held = e.seq <= row.last_seq ? (this.s.deadLetterAt.get(stream, e.seq) as { event_id: string | null } | undefined) : undefined;
+      const held = e.seq <= account.highestSeen ? (this.s.deadLetterAt.get(stream, e.seq) as { event_id: string | null } | undefined) : undefined;
       const refusal = this.refuse?.(e, gateway);
-      const isNew = held?.event_id === e.id ? 'duplicate'
-        : refusal !== undefined ? this.refuseOne(batch, next - 1, i, refusal, at, out)
-        : isolate ? this.applyIsolated(batch, next - 1, i, ctx, at, out)
-        : this.applyOne(e, gateway, ctx, at);
-      if (isNew === 'duplicate') {
-        out.duplicates++;
-        continue;
-      }
-      seen(e.seq);
-      if (e.kind === 'gap') this.recordReportedGap(stream, gateway, e, at, out);
-      if (isNew === 'applied') {
-        // Events of a batch are in seq order, so the first applied is the oldest: one Date.parse per batch.
-        if (out.applied++ === 0) out.maxLagMs = receivedAt - tsMs(e.ts);
-      }
+      const fate =
+        held?.event_id === e.id
+          ? 'duplicate'
+          : refusal !== undefined
+            ? this.refuseOne(batch, next - 1, i, refusal, at)
+            : isolate
+              ? this.applyIsolated(batch, next - 1, i, ctx, at)
+              : this.applyOne(e, gateway, ctx, at);
+      if (fate === 'duplicate') account.duplicate();
+      else if (fate === 'applied') account.applied(e.seq, receivedAt - tsMs(e.ts));
+      else account.deadLettered(e.seq, fate === 'refused');
+      if (fate !== 'duplicate' && e.kind === 'gap') account.reported({ from: e.fromSeq, to: e.toSeq }, e.reason, e.id);
     }
-    settleRun();
-    if (out.applied + out.duplicates + out.deadLettered !== out.events) {
-      throw new Error(`ingest invariant broken: ${out.events} events but ${out.applied} applied + ${out.duplicates} duplicates + ${out.deadLettered} dead-lettered`);
-    }
-
-    row.applied += out.applied;
-    row.duplicates += out.duplicates;
-    row.late += out.late;
-    row.seq_conflicts += out.seqConflicts;
-    if (isNewStream) this.s.insertStream.run(stream, gateway, row.last_seq, row.applied, row.duplicates, row.late, row.seq_conflicts, at, at);
-    else this.s.updateStream.run(row.last_seq, row.applied, row.duplicates, row.late, row.seq_conflicts, at, stream);
+    const plan = account.plan();
+    for (const id of plan.gapsRemoved) this.s.deleteGap.run(id);
+    for (const g of plan.gapsAdded) this.s.insertGap.run(stream, gateway, g.from, g.to, g.kind, g.reason, g.eventId, g.detectedAt);
+    const p = plan.position;
+    if (!row) this.s.insertStream.run(stream, gateway, p.lastSeq, p.applied, p.duplicates, p.late, p.seqConflicts, at, at);
+    else this.s.updateStream.run(p.lastSeq, p.applied, p.duplicates, p.late, p.seqConflicts, at, stream);
     this.s.gatewaySeen.run(gateway, at, at, at);
-    return out;
+    const { gapsRemoved: _r, gapsAdded: _a, position: _p, ...counts } = plan;
+    const lowestMissing = this.s.lowestMissing.get(stream) as number | null;
+    return { gateway, stream, ...counts, lastSeq: p.lastSeq, through: appliedThrough(p.lastSeq, lowestMissing) };
+  }
+
+  /** An event of the message that broke the contract: a dead letter of its own, once (see applyBatch). */
+  private takeRejected(batch: EventBatch, bad: RejectedEvent, account: BatchAccount, at: string): void {
+    const { stream } = batch;
+    const before =
+      bad.seq !== undefined
+        ? bad.seq <= account.highestSeen && this.s.deadLetterAt.get(stream, bad.seq)
+        : bad.id !== undefined && this.s.deadLetterOfEvent.get(stream, bad.id);
+    if (before) return account.duplicate(); // dead-lettered when this message came before
+    this.deadLetterEvent(batch, bad.value, 'schema', bad.errors, { stream, seq: bad.seq, eventId: bad.id }, at);
+    // Without a seq there is nothing to account: it stays missing until the gateway says otherwise.
+    account.deadLettered(bad.seq);
   }
 
   /** Inbox + apply for one event. */
@@ -401,17 +376,22 @@ export class IngestStore {
   }
 
   /** Dead-letter one refused event as a one-event batch (unless its id was applied before: a redelivery). `i` and `index` as for applyIsolated. */
-  private refuseOne(batch: EventBatch, i: number, index: number, refusal: string, at: string, out: BatchOutcome): 'duplicate' | 'refused' {
+  private refuseOne(batch: EventBatch, i: number, index: number, refusal: string, at: string): 'duplicate' | 'refused' {
     const e = batch.events[i]!;
     if (this.s.inInbox.get(e.id) !== undefined) return 'duplicate';
-    this.deadLetterEvent(batch, e, 'refused', [{ path: `/events/${index}`, message: `event ${e.id}: ${refusal}` }], { stream: e.stream, seq: e.seq, eventId: e.id }, at);
-    out.deadLettered++;
-    out.refused++;
+    this.deadLetterEvent(
+      batch,
+      e,
+      'refused',
+      [{ path: `/events/${index}`, message: `event ${e.id}: ${refusal}` }],
+      { stream: e.stream, seq: e.seq, eventId: e.id },
+      at,
+    );
     return 'refused';
   }
 
   /** `i`: the event's place among the batch's good events; `index`: its place in the message as received. */
-  private applyIsolated(batch: EventBatch, i: number, index: number, ctx: ApplyContext, at: string, out: BatchOutcome): 'applied' | 'duplicate' | 'refused' {
+  private applyIsolated(batch: EventBatch, i: number, index: number, ctx: ApplyContext, at: string): 'applied' | 'duplicate' | 'dead-lettered' {
     const e = batch.events[i]!;
     try {
       return this.db.transaction(() => this.applyOne(e, batch.gateway, ctx, at))();
@@ -420,8 +400,7 @@ export class IngestStore {
       if (isStorageError(err)) throw err;
       const errors = [{ path: `/events/${index}`, message: `apply failed for event ${e.id}: ${(err as Error).message}` }];
       this.deadLetterEvent(batch, e, 'apply', errors, { stream: e.stream, seq: e.seq, eventId: e.id }, at);
-      out.deadLettered++;
-      return 'refused';
+      return 'dead-lettered';
     }
   }
 
@@ -431,39 +410,31 @@ export class IngestStore {
     this.insertDeadLetter(at, topics.events(this.site, batch.gateway), batch.gateway, reason, errors, Buffer.from(JSON.stringify(single)), place);
   }
 
-  private insertDeadLetter(at: string, topic: string, gateway: string | null, reason: DeadLetterReason, errors: readonly WireError[], payload: Buffer, place?: EventPlace): number {
+  private insertDeadLetter(
+    at: string,
+    topic: string,
+    gateway: string | null,
+    reason: DeadLetterReason,
+    errors: readonly WireError[],
+    payload: Buffer,
+    place?: EventPlace,
+  ): number {
     const sha = createHash('sha256').update(payload).digest('hex');
     const kept = payload.length > DEAD_LETTER_PAYLOAD_PREFIX ? payload.subarray(0, DEAD_LETTER_PAYLOAD_PREFIX) : payload;
-    const r = this.s.deadLetter.run(at, topic, gateway, reason, JSON.stringify(errors), kept, payload.length, sha, place?.stream ?? null, place?.seq ?? null, place?.eventId ?? null);
+    const r = this.s.deadLetter.run(
+      at,
+      topic,
+      gateway,
+      reason,
+      JSON.stringify(errors),
+      kept,
+      payload.length,
+      sha,
+      place?.stream ?? null,
+      place?.seq ?? null,
+      place?.eventId ?? null,
+    );
     return Number(r.lastInsertRowid);
-  }
-
-  private overlapping(stream: string, r: SeqRange): GapRow[] {
-    return this.s.gapsOverlapping.all(stream, r.to, r.from) as GapRow[];
-  }
-
-  /** Remove `r` from the stream's gaps; returns how many seqs of `r` were inside a gap. */
-  private fillGaps(stream: string, r: SeqRange): number {
-    let covered = 0;
-    for (const g of this.overlapping(stream, r)) {
-      covered += Math.min(g.to_seq, r.to) - Math.max(g.from_seq, r.from) + 1;
-      this.replaceGap(stream, g, r);
-    }
-    return covered;
-  }
-
-  private replaceGap(stream: string, g: GapRow, hole: SeqRange): void {
-    this.s.deleteGap.run(g.id);
-    for (const piece of subtract({ from: g.from_seq, to: g.to_seq }, [hole])) {
-      this.s.insertGap.run(stream, g.gateway, piece.from, piece.to, g.kind, g.reason, g.event_id, g.detected_at);
-    }
-  }
-
-  private recordReportedGap(stream: string, gateway: string, e: Event & { kind: 'gap' }, at: string, out: BatchOutcome): void {
-    const r = { from: e.fromSeq, to: e.toSeq };
-    for (const g of this.overlapping(stream, r)) if (g.kind === 'missing') this.replaceGap(stream, g, r);
-    this.s.insertGap.run(stream, gateway, r.from, r.to, 'reported', e.reason, e.id, at);
-    out.gapsReported.push(r);
   }
 
   /**
@@ -472,8 +443,7 @@ export class IngestStore {
    */
   appliedThrough(stream: string): number {
     const r = this.s.appliedThrough.get(stream) as { last: number; hole: number | null } | undefined;
-    if (!r) return 0;
-    return r.hole === null ? r.last : r.hole - 1;
+    return r ? appliedThrough(r.last, r.hole) : 0;
   }
 
   /** Every stream the hub knows, with its gateway. */
@@ -499,23 +469,39 @@ export class IngestStore {
   private redriveInTx(id: number, by: string, replacement: unknown, now: number): DeadLetterSummary {
     const row = this.s.deadLetterById.get(id) as (DeadLetterRow & { payload: Buffer }) | undefined;
     if (!row) throw new RedriveError(404, `dead letter ${id} does not exist`);
-    if (row.retried_at) throw new RedriveError(409, `dead letter ${id} was re-driven at ${row.retried_at} by ${row.retried_by ?? '?'}: ${row.retry_result ?? ''}`);
-    if (!row.topic.endsWith('/events') || row.gateway === null) throw new RedriveError(409, `dead letter ${id} is not an events message (topic ${row.topic}): there is nothing to re-drive`);
+    if (row.retried_at)
+      throw new RedriveError(409, `dead letter ${id} was re-driven at ${row.retried_at} by ${row.retried_by ?? '?'}: ${row.retry_result ?? ''}`);
+    if (!row.topic.endsWith('/events') || row.gateway === null)
+      throw new RedriveError(409, `dead letter ${id} is not an events message (topic ${row.topic}): there is nothing to re-drive`);
     const summary = summaryOf(row, row.payload.length);
     let message: string;
     if (replacement !== undefined) {
-      message = row.stream !== null ? JSON.stringify({ v: WIRE_VERSION, gateway: row.gateway, stream: row.stream, events: [replacement] }) : JSON.stringify(replacement);
+      message =
+        row.stream !== null
+          ? JSON.stringify({ v: WIRE_VERSION, gateway: row.gateway, stream: row.stream, events: [replacement] })
+          : JSON.stringify(replacement);
     } else {
-      if (summary.truncated) throw new RedriveError(409, `dead letter ${id} kept only ${row.payload.length} of its ${summary.payloadBytes} bytes: re-drive it with the corrected payload`);
+      if (summary.truncated)
+        throw new RedriveError(
+          409,
+          `dead letter ${id} kept only ${row.payload.length} of its ${summary.payloadBytes} bytes: re-drive it with the corrected payload`,
+        );
       message = row.payload.toString('utf8');
     }
     const parsed = parseEventBatch(row.topic, message);
     if (!parsed.ok) throw new RedriveError(422, `dead letter ${id} is still not a valid events message (${parsed.reason})`, parsed.errors);
-    if (parsed.rejected.length > 0 && row.stream !== null) throw new RedriveError(422, `dead letter ${id}: the event still breaks the contract`, parsed.rejected.flatMap((r) => r.errors));
+    if (parsed.rejected.length > 0 && row.stream !== null)
+      throw new RedriveError(
+        422,
+        `dead letter ${id}: the event still breaks the contract`,
+        parsed.rejected.flatMap((r) => r.errors),
+      );
     if (row.stream !== null) {
       const e = parsed.value.events[0]!;
-      if (e.stream !== row.stream) throw new RedriveError(422, `dead letter ${id} belongs to stream ${row.stream}, not ${e.stream}`, [{ path: '/stream', message: 'must stay the same' }]);
-      if (row.seq !== null && e.seq !== row.seq) throw new RedriveError(422, `dead letter ${id} holds seq ${row.seq} of its stream, not ${e.seq}`, [{ path: '/seq', message: 'must stay the same' }]);
+      if (e.stream !== row.stream)
+        throw new RedriveError(422, `dead letter ${id} belongs to stream ${row.stream}, not ${e.stream}`, [{ path: '/stream', message: 'must stay the same' }]);
+      if (row.seq !== null && e.seq !== row.seq)
+        throw new RedriveError(422, `dead letter ${id} holds seq ${row.seq} of its stream, not ${e.seq}`, [{ path: '/seq', message: 'must stay the same' }]);
     }
     for (const e of parsed.value.events) {
       const refusal = this.refuse?.(e, row.gateway);
@@ -574,14 +560,18 @@ export class IngestStore {
 
   /** Dead letters with their payloads, newest first (tests, the CLI's `show`). */
   deadLetters(limit = 100): DeadLetter[] {
-    const rows = this.db.prepare(`SELECT ${DL_COLUMNS}, payload FROM dead_letters ORDER BY id DESC LIMIT ?`).all(limit) as Array<DeadLetterRow & { payload: Buffer }>;
+    const rows = this.db.prepare(`SELECT ${DL_COLUMNS}, payload FROM dead_letters ORDER BY id DESC LIMIT ?`).all(limit) as Array<
+      DeadLetterRow & { payload: Buffer }
+    >;
     return rows.map((r) => ({ ...summaryOf(r, r.payload.length), payload: r.payload }));
   }
 
   /** One page of dead letters without payloads, newest first: those with an id below `before` (keyset paging). */
   deadLetterPage(opts: { limit: number; before?: number; open?: boolean }): DeadLetterSummary[] {
     const rows = this.db
-      .prepare(`SELECT ${DL_COLUMNS}, length(payload) AS kept FROM dead_letters WHERE id < ? ${opts.open ? 'AND retried_at IS NULL' : ''} ORDER BY id DESC LIMIT ?`)
+      .prepare(
+        `SELECT ${DL_COLUMNS}, length(payload) AS kept FROM dead_letters WHERE id < ? ${opts.open ? 'AND retried_at IS NULL' : ''} ORDER BY id DESC LIMIT ?`,
+      )
       .all(opts.before ?? Number.MAX_SAFE_INTEGER, opts.limit) as Array<DeadLetterRow & { kept: number }>;
     return rows.map((r) => summaryOf(r, r.kept));
   }

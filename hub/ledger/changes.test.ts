@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { onSkuChanged } from './changes.js';
+import { skuChanged } from './changes.js';
 import { postMove } from './moves.js';
 import { expireReservations, reserve, voidReservation } from './reservations.js';
 import { makeFixture, T0, type Fixture } from './test-fixture.js';
@@ -11,7 +11,7 @@ describe('stock change notifications', () => {
   beforeEach(() => {
     f = makeFixture();
     heard = [];
-    stop = onSkuChanged(f.db, (sku, why) => heard.push(`${why}:${sku}`));
+    stop = skuChanged(f.db).listen((sku, why) => heard.push(`${why}:${sku}`));
   });
   afterEach(() => f.close());
 

@@ -6,6 +6,7 @@
 // full check only.
 import type { Db } from '../db/database.js';
 import { checkLedger, type CheckReport } from './check.js';
+import { snapshotSeq } from './replay.js';
 
 export interface VerifiedPoint {
   /** Moves up to this seq are verified (0: none yet). */
@@ -60,8 +61,13 @@ export function nextPoint(prev: VerifiedPoint, mode: 'full' | 'incremental', toS
 }
 
 function savePoint(db: Db, p: VerifiedPoint): void {
-  db.prepare('UPDATE ledger_check_point SET seq = ?, at_ms = ?, fault = ?, fault_scope = ?, fault_at_ms = ? WHERE id = 1')
-    .run(p.seq, p.atMs, p.fault, p.faultScope, p.faultAtMs);
+  db.prepare('UPDATE ledger_check_point SET seq = ?, at_ms = ?, fault = ?, fault_scope = ?, fault_at_ms = ? WHERE id = 1').run(
+    p.seq,
+    p.atMs,
+    p.fault,
+    p.faultScope,
+    p.faultAtMs,
+  );
 }
 
 /** How much one incremental check may take on: moves after the point, and moves replayed (the touched SKUs' histories). */
@@ -82,14 +88,15 @@ export function checkIncremental(db: Db, nowMs: number, limit: SliceLimit = {}):
   if (!(maxMoves >= 1) || !(maxReplay >= 1)) throw new RangeError(`checkIncremental: limits must be at least 1, got ${JSON.stringify(limit)}`);
   const prev = readVerifiedPoint(db);
   const { toSeq, report } = db.transaction(() => {
-    const countOf = db.prepare('SELECT COUNT(*) FROM moves WHERE sku = ?').pluck();
+    const countOf = db.prepare('SELECT COUNT(*) FROM moves WHERE sku = ? AND seq > ?').pluck();
+    const from = snapshotSeq(db);
     const skus = new Set<string>();
     let toSeq = prev.seq;
     let replay = 0;
     const after = db.prepare('SELECT seq, sku FROM moves WHERE seq > ? ORDER BY seq LIMIT ?');
     for (const m of after.iterate(prev.seq, maxMoves) as IterableIterator<{ seq: number; sku: string }>) {
       if (!skus.has(m.sku)) {
-        const cost = countOf.get(m.sku) as number;
+        const cost = countOf.get(m.sku, from) as number;
         if (skus.size > 0 && replay + cost > maxReplay) break;
         replay += cost;
         skus.add(m.sku);

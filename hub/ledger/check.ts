@@ -2,9 +2,7 @@
 // balances, cost layers, valuation, each unit's location — and report every difference from what is stored.
 import type { Db } from '../db/database.js';
 import type { MoveRow } from './moves.js';
-import { serialStateAt, valueDirection } from './moves.js';
-import type { CostMethod, LocationKind } from './types.js';
-import { issue, receive, type Layer, type ValueEffect } from './valuation.js';
+import { LedgerReplay, snapshotSeq } from './replay.js';
 
 export type CheckName = 'balance' | 'zero_sum' | 'negative_on_hand' | 'move_value' | 'layers' | 'valuation' | 'serial' | 'reservation';
 
@@ -39,80 +37,38 @@ export function checkLedger(db: Db, scope: CheckScope = { full: true }): CheckRe
   const args: unknown[] = scope.full ? [] : [JSON.stringify(scope.skus)];
   const differences: Difference[] = [];
   const diff = (d: Difference) => differences.push(d);
-  const locs = new Map((db.prepare('SELECT id, kind, virtual, allow_negative FROM locations').all() as Array<{ id: string; kind: LocationKind; virtual: number; allow_negative: number }>)
-    .map((l) => [l.id, { kind: l.kind, virtual: l.virtual === 1, allowNegative: l.allow_negative === 1 }]));
-  const methods = new Map((db.prepare('SELECT sku, cost_method FROM items').all() as Array<{ sku: string; cost_method: CostMethod }>).map((i) => [i.sku, i.cost_method]));
-
-  // Replay every move in posting order.
-  const balances = new Map<string, number>(); // sku \0 location → qty
-  // Open layers per SKU, oldest first from `head`. Layers only ever empty at the head (FIFO issues the oldest first;
-  // a negative layer is the only one; moving average keeps one), so the replay advances `head` instead of filtering
-  // the whole list on every move — a site that only receives grows one layer per receipt.
-  const layers = new Map<string, { list: Layer[]; head: number; members: Set<Layer> }>();
-  const valued = new Map<string, { qty: number; value: number }>();
-  const units = new Map<string, { sku: string; location: string; kind: LocationKind; moveId: string; seq: number }>();
-  const bump = (sku: string, loc: string, q: number) => balances.set(`${sku}\0${loc}`, (balances.get(`${sku}\0${loc}`) ?? 0) + q);
-  let moves = 0;
-  for (const m of db.prepare(`SELECT * FROM moves WHERE 1${only('sku')} ORDER BY seq`).iterate(...args) as IterableIterator<MoveRow>) {
-    moves++;
-    bump(m.sku, m.from_location, -m.qty);
-    bump(m.sku, m.to_location, m.qty);
-    const from = locs.get(m.from_location)!;
-    const to = locs.get(m.to_location)!;
-    const method = methods.get(m.sku)!;
-    let open = layers.get(m.sku);
-    if (!open) layers.set(m.sku, (open = { list: [], head: 0, members: new Set() }));
-    const v = valued.get(m.sku) ?? { qty: 0, value: 0 };
-    const direction = valueDirection(from, to);
-    let effect: ValueEffect = { changed: [], valueDelta: 0, valueCost: 0, variance: 0 };
-    if (direction !== 'none' && m.unit_cost === null) {
-      diff({ check: 'move_value', sku: m.sku, moveId: m.id, expected: 'a unit cost', actual: null, message: `move ${m.id} changes stock value but records no unit cost` });
-    } else if (direction === 'in') {
-      effect = receive(method, open.list[open.head], m.qty, m.unit_cost!);
-    } else if (direction === 'out') {
-      effect = issue(method, openLayers(open), m.qty, m.unit_cost!);
-    }
-    for (const l of effect.changed) {
-      if (!open.members.has(l)) {
-        open.list.push(l);
-        open.members.add(l);
-      }
-    }
-    while (open.head < open.list.length && open.list[open.head]!.qty === 0) open.members.delete(open.list[open.head++]!);
-    if (open.head > 1024 && open.head * 2 > open.list.length) {
-      open.list = open.list.slice(open.head);
-      open.head = 0;
-    }
-    const dq = direction === 'in' ? m.qty : direction === 'out' ? -m.qty : 0;
-    valued.set(m.sku, { qty: v.qty + dq, value: v.value + effect.valueDelta });
-    const booked = { valueCost: m.value_cost, valueDelta: m.value_delta, variance: m.value_variance };
-    const recomputed = { valueCost: effect.valueCost, valueDelta: effect.valueDelta, variance: effect.variance };
-    if (JSON.stringify(booked) !== JSON.stringify(recomputed)) {
-      diff({ check: 'move_value', sku: m.sku, moveId: m.id, expected: recomputed, actual: booked, message: `move ${m.id} booked ${JSON.stringify(booked)}, the cost rules give ${JSON.stringify(recomputed)}` });
-    }
-    if (m.epc !== null) {
-      const unit = units.get(m.epc);
-      if (unit ? unit.location !== m.from_location : !from.virtual) {
-        diff({ check: 'serial', sku: m.sku, epc: m.epc, moveId: m.id, expected: unit?.location ?? 'a virtual location', actual: m.from_location, message: `move ${m.id} takes EPC ${m.epc} from ${m.from_location}, but the unit was at ${unit?.location ?? 'no real location'}` });
-      }
-      if (m.prev_seq !== (unit?.seq ?? null)) {
-        diff({ check: 'serial', sku: m.sku, epc: m.epc, moveId: m.id, expected: unit?.seq ?? null, actual: m.prev_seq, message: `move ${m.id} links EPC ${m.epc}'s history to move seq ${m.prev_seq}, but the unit's previous move is ${unit?.seq ?? 'none'}` });
-      }
-      units.set(m.epc, { sku: m.sku, location: m.to_location, kind: to.kind, moveId: m.id, seq: m.seq });
-    }
-  }
+  // Replay the moves after the closed period's snapshot (every move when none is closed), in posting order.
+  const replay = LedgerReplay.forDb(db, diff);
+  const { locs, methods, balances, valued, units } = replay;
+  const fromSeq = snapshotSeq(db);
+  if (fromSeq > 0) replay.loadSnapshot(db, only('sku'), args);
+  for (const m of db.prepare(`SELECT * FROM moves WHERE seq > ?${only('sku')} ORDER BY seq`).iterate(fromSeq, ...args) as IterableIterator<MoveRow>)
+    replay.apply(m);
 
   // Balances: stored vs recomputed, zero-sum per SKU, the negative on-hand policy.
-  const stored = new Map((db.prepare(`SELECT sku, location, qty FROM balances WHERE 1${only('sku')}`).all(...args) as Array<{ sku: string; location: string; qty: number }>).map((b) => [`${b.sku}\0${b.location}`, b.qty]));
+  const stored = new Map(
+    (db.prepare(`SELECT sku, location, qty FROM balances WHERE 1${only('sku')}`).all(...args) as Array<{ sku: string; location: string; qty: number }>).map(
+      (b) => [`${b.sku}\0${b.location}`, b.qty],
+    ),
+  );
   const sums = new Map<string, number>();
   for (const key of new Set([...stored.keys(), ...balances.keys()])) {
     const [sku, location] = key.split('\0') as [string, string];
     const want = balances.get(key) ?? 0;
     const have = stored.get(key) ?? 0;
-    if (want !== have) diff({ check: 'balance', sku, location, expected: want, actual: have, message: `balance of ${sku} at ${location} is ${have}, the moves give ${want}` });
+    if (want !== have)
+      diff({ check: 'balance', sku, location, expected: want, actual: have, message: `balance of ${sku} at ${location} is ${have}, the moves give ${want}` });
     sums.set(sku, (sums.get(sku) ?? 0) + have);
     const loc = locs.get(location);
-    if (loc && !loc.allowNegative && have < 0) diff({ check: 'negative_on_hand', sku, location, expected: '>= 0', actual: have, message: `${location} refuses negative on-hand but holds ${have} of ${sku}` });
+    if (loc && !loc.allowNegative && have < 0)
+      diff({
+        check: 'negative_on_hand',
+        sku,
+        location,
+        expected: '>= 0',
+        actual: have,
+        message: `${location} refuses negative on-hand but holds ${have} of ${sku}`,
+      });
   }
   for (const [sku, sum] of sums) if (sum !== 0) diff({ check: 'zero_sum', sku, expected: 0, actual: sum, message: `balances of ${sku} sum to ${sum}, not 0` });
 
@@ -123,58 +79,113 @@ export function checkLedger(db: Db, scope: CheckScope = { full: true }): CheckRe
     if (!locs.get(location)!.virtual) realOnHand.set(sku, (realOnHand.get(sku) ?? 0) + q);
   }
   const storedLayers = new Map<string, Array<{ unitCost: number; qty: number; value: number }>>();
-  for (const l of db.prepare(`SELECT sku, unit_cost AS unitCost, remaining_qty AS qty, remaining_value AS value FROM cost_layers WHERE remaining_qty <> 0${only('sku')} ORDER BY id`).all(...args) as Array<{ sku: string; unitCost: number; qty: number; value: number }>) {
+  for (const l of db
+    .prepare(
+      `SELECT sku, unit_cost AS unitCost, remaining_qty AS qty, remaining_value AS value FROM cost_layers WHERE remaining_qty <> 0${only('sku')} ORDER BY id`,
+    )
+    .all(...args) as Array<{ sku: string; unitCost: number; qty: number; value: number }>) {
     const list = storedLayers.get(l.sku) ?? [];
     list.push({ unitCost: l.unitCost, qty: l.qty, value: l.value });
     storedLayers.set(l.sku, list);
   }
-  const valuations = db.prepare(`SELECT sku, qty, value FROM valuations WHERE 1${only('sku')}`).all(...args) as Array<{ sku: string; qty: number; value: number }>;
+  const valuations = db.prepare(`SELECT sku, qty, value FROM valuations WHERE 1${only('sku')}`).all(...args) as Array<{
+    sku: string;
+    qty: number;
+    value: number;
+  }>;
   for (const v of valuations) {
     const want = valued.get(v.sku) ?? { qty: 0, value: 0 };
     if (want.qty !== v.qty || want.value !== v.value) {
-      diff({ check: 'valuation', sku: v.sku, expected: want, actual: { qty: v.qty, value: v.value }, message: `valuation of ${v.sku} is ${v.qty} units / ${v.value}, the moves give ${want.qty} / ${want.value}` });
+      diff({
+        check: 'valuation',
+        sku: v.sku,
+        expected: want,
+        actual: { qty: v.qty, value: v.value },
+        message: `valuation of ${v.sku} is ${v.qty} units / ${v.value}, the moves give ${want.qty} / ${want.value}`,
+      });
     }
     const onHand = realOnHand.get(v.sku) ?? 0;
-    if (onHand !== v.qty) diff({ check: 'valuation', sku: v.sku, expected: onHand, actual: v.qty, message: `valuation of ${v.sku} holds ${v.qty} units, its real locations ${onHand}` });
+    if (onHand !== v.qty)
+      diff({
+        check: 'valuation',
+        sku: v.sku,
+        expected: onHand,
+        actual: v.qty,
+        message: `valuation of ${v.sku} holds ${v.qty} units, its real locations ${onHand}`,
+      });
     const mine = storedLayers.get(v.sku) ?? [];
     const sum = mine.reduce((s, l) => ({ qty: s.qty + l.qty, value: s.value + l.value }), { qty: 0, value: 0 });
     if (sum.qty !== v.qty || sum.value !== v.value) {
-      diff({ check: 'layers', sku: v.sku, expected: { qty: v.qty, value: v.value }, actual: sum, message: `cost layers of ${v.sku} sum to ${sum.qty} units / ${sum.value}, the valuation says ${v.qty} / ${v.value}` });
+      diff({
+        check: 'layers',
+        sku: v.sku,
+        expected: { qty: v.qty, value: v.value },
+        actual: sum,
+        message: `cost layers of ${v.sku} sum to ${sum.qty} units / ${sum.value}, the valuation says ${v.qty} / ${v.value}`,
+      });
     }
-    const replay = layers.get(v.sku);
-    const replayed = (replay ? replay.list.slice(replay.head).filter((l) => l.qty !== 0) : []).map((l) => ({ unitCost: l.unitCost, qty: l.qty, value: l.value }));
+    const replayed = replay.openLayersOf(v.sku).map((l) => ({ unitCost: l.unitCost, qty: l.qty, value: l.value }));
     if (JSON.stringify(replayed) !== JSON.stringify(mine)) {
       diff({ check: 'layers', sku: v.sku, expected: replayed, actual: mine, message: `open cost layers of ${v.sku} differ from a replay of its moves` });
     }
   }
-  if (scope.full && valuations.length !== methods.size) diff({ check: 'valuation', expected: methods.size, actual: valuations.length, message: `${methods.size} items but ${valuations.length} valuation rows` });
+  if (scope.full && valuations.length !== methods.size)
+    diff({ check: 'valuation', expected: methods.size, actual: valuations.length, message: `${methods.size} items but ${valuations.length} valuation rows` });
 
   // Units: where each EPC is.
-  const serials = db.prepare(`SELECT epc, sku, location, state, last_move_id, last_move_seq FROM serials WHERE 1${only('sku')}`).all(...args) as Array<{ epc: string; sku: string; location: string; state: string; last_move_id: string; last_move_seq: number | null }>;
+  const serials = db.prepare(`SELECT epc, sku, location, state, last_move_id, last_move_seq FROM serials WHERE 1${only('sku')}`).all(...args) as Array<{
+    epc: string;
+    sku: string;
+    location: string;
+    state: string;
+    last_move_id: string;
+    last_move_seq: number | null;
+  }>;
   for (const s of serials) {
     const unit = units.get(s.epc);
-    const want = unit && { sku: unit.sku, location: unit.location, state: serialStateAt({ kind: unit.kind }), lastMoveId: unit.moveId, lastMoveSeq: unit.seq };
+    const want = unit && { sku: unit.sku, location: unit.location, state: LedgerReplay.unitState(unit), lastMoveId: unit.moveId, lastMoveSeq: unit.seq };
     const have = { sku: s.sku, location: s.location, state: s.state, lastMoveId: s.last_move_id, lastMoveSeq: s.last_move_seq };
-    if (JSON.stringify(want) !== JSON.stringify(have)) diff({ check: 'serial', sku: s.sku, epc: s.epc, expected: want ?? null, actual: have, message: `EPC ${s.epc} is recorded at ${s.location} (${s.state}); its moves put it at ${want ? `${want.location} (${want.state})` : 'nowhere'}` });
+    if (JSON.stringify(want) !== JSON.stringify(have))
+      diff({
+        check: 'serial',
+        sku: s.sku,
+        epc: s.epc,
+        expected: want ?? null,
+        actual: have,
+        message: `EPC ${s.epc} is recorded at ${s.location} (${s.state}); its moves put it at ${want ? `${want.location} (${want.state})` : 'nowhere'}`,
+      });
     units.delete(s.epc);
   }
-  for (const [epc, unit] of units) diff({ check: 'serial', sku: unit.sku, epc, expected: unit.location, actual: null, message: `EPC ${epc} has moves but no serial record` });
+  for (const [epc, unit] of units)
+    diff({ check: 'serial', sku: unit.sku, epc, expected: unit.location, actual: null, message: `EPC ${epc} has moves but no serial record` });
 
   // Holds: a posted hold names the move that posted it, and that move names the hold and fits in it.
-  const posted = db.prepare(`SELECT r.id, r.sku, r.qty, r.move_id, m.reservation_id AS move_reservation, m.qty AS move_qty, m.sku AS move_sku
-                             FROM reservations r LEFT JOIN moves m ON m.id = r.move_id WHERE r.state = 'posted'${only('r.sku')}`).all(...args) as Array<{
-    id: string; sku: string; qty: number; move_id: string | null; move_reservation: string | null; move_qty: number | null; move_sku: string | null;
+  const posted = db
+    .prepare(
+      `SELECT r.id, r.sku, r.qty, r.move_id, m.reservation_id AS move_reservation, m.qty AS move_qty, m.sku AS move_sku
+                             FROM reservations r LEFT JOIN moves m ON m.id = r.move_id WHERE r.state = 'posted'${only('r.sku')}`,
+    )
+    .all(...args) as Array<{
+    id: string;
+    sku: string;
+    qty: number;
+    move_id: string | null;
+    move_reservation: string | null;
+    move_qty: number | null;
+    move_sku: string | null;
   }>;
   for (const r of posted) {
     if (r.move_reservation !== r.id || r.move_sku !== r.sku || (r.move_qty ?? Infinity) > r.qty) {
-      diff({ check: 'reservation', sku: r.sku, moveId: r.move_id ?? undefined, expected: { reservation: r.id, sku: r.sku, qtyAtMost: r.qty }, actual: { reservation: r.move_reservation, sku: r.move_sku, qty: r.move_qty }, message: `posted reservation ${r.id} does not match its move ${r.move_id ?? '(none)'}` });
+      diff({
+        check: 'reservation',
+        sku: r.sku,
+        moveId: r.move_id ?? undefined,
+        expected: { reservation: r.id, sku: r.sku, qtyAtMost: r.qty },
+        actual: { reservation: r.move_reservation, sku: r.move_sku, qty: r.move_qty },
+        message: `posted reservation ${r.id} does not match its move ${r.move_id ?? '(none)'}`,
+      });
     }
   }
 
-  return { ok: differences.length === 0, moves, skus: scope.full ? methods.size : scope.skus.length, differences };
-}
-
-/** A SKU's open layers from the head, oldest first, read only as far as the issue needs. */
-function* openLayers(open: { list: Layer[]; head: number }): Generator<Layer> {
-  for (let i = open.head; i < open.list.length; i++) yield open.list[i]!;
+  return { ok: differences.length === 0, moves: replay.moves, skus: scope.full ? methods.size : scope.skus.length, differences };
 }

@@ -8,6 +8,7 @@ export type LedgerErrorCode =
   | 'serial_location' // a serial move whose `from` is not where the EPC is
   | 'insufficient_available' // a reservation larger than what is available
   | 'reservation_state' // posting/voiding a hold that is not pending
+  | 'closed_period' // the move is dated in a closed period (hub/periods)
   | 'invariant'; // a ledger invariant broke: a bug, the transaction is rolled back
 
 export class LedgerError extends Error {

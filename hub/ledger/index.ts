@@ -23,4 +23,4 @@ export { listMoves, valuationReport, type MoveFilter, type MovePage, type Valuat
 export { recordAudit, listAudit, type AuditEntry, type AuditRecord } from './audit.js';
 export { checkLedger, type CheckReport, type CheckScope, type Difference, type CheckName } from './check.js';
 export { checkFull, checkIncremental, movesAfter, readVerifiedPoint, type PointCheck, type VerifiedPoint } from './check-point.js';
-export { onSkuChanged, type SkuChangeListener } from './changes.js';
+export { skuChanged, type SkuChangeWhy } from './changes.js';

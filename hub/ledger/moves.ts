@@ -1,7 +1,7 @@
 // hub/ledger — posting moves: the one write path of stock. Checks the move, books its value, updates balances,
 // cost layers, valuation and the unit's serial in the caller's transaction (or its own), and asserts the invariants.
 import type { Db } from '../db/database.js';
-import { notifySkuChanged } from './changes.js';
+import { skuChanged } from './changes.js';
 import { isoTs } from '../../protocols/events/index.js';
 import { LedgerError, invariant } from './errors.js';
 import { postingFacts } from './cache.js';
@@ -35,6 +35,7 @@ export interface CheckedMove {
   unitCost: number | null;
   occurredMs: number;
   note: string | null;
+  intoOpenPeriod: boolean;
 }
 
 export function checkMoveInput(input: MoveInput): CheckedMove {
@@ -55,7 +56,9 @@ export function checkMoveInput(input: MoveInput): CheckedMove {
     unitCost: optionalNonNegativeInt(input.unitCost, 'unitCost'),
     occurredMs: requireTimestamp(input.occurredAt, 'occurredAt'),
     note: optionalText(input.note, 'note', 2000),
+    intoOpenPeriod: input.intoOpenPeriod === true,
   };
+  if (input.intoOpenPeriod !== undefined && typeof input.intoOpenPeriod !== 'boolean') throw new LedgerError('invalid', `intoOpenPeriod must be true or false, got ${show(input.intoOpenPeriod)}`, 'intoOpenPeriod');
   if (m.from === m.to) throw new LedgerError('invalid', `from and to are both ${m.from}: a move must change location`, 'to');
   return m;
 }
@@ -282,12 +285,18 @@ function answerExisting(row: MoveRow, m: CheckedMove, reservationId: string | nu
  * without a savepoint. The id is looked up only when needed: before a refusal (a move posted before answers as it
  * was, whatever happened since) and when the insert finds it taken.
  */
-function post(db: Db, m: CheckedMove, nowMs: number, reservationId: string | null, knownSerial: SerialRow | null | undefined): PostResult {
+function post(db: Db, input: CheckedMove, nowMs: number, reservationId: string | null, knownSerial: SerialRow | null | undefined): PostResult {
+  // A move id posted before answers as it was posted: for a move booked into the open period, with its new date.
+  let m = input;
   const refuse = (err: LedgerError): PostResult => {
     const existing = stmt(db, 'SELECT * FROM moves WHERE id = ?').get(m.id) as MoveRow | undefined;
     if (existing) return answerExisting(existing, m, reservationId);
     throw err;
   };
+  const closed = stmt(db, 'SELECT period, closed_through_ms AS throughMs FROM ledger_period WHERE id = 1').get() as { period: string | null; throughMs: number };
+  const dated = intoOpenPeriod(input, closed);
+  if (dated instanceof LedgerError) return refuse(dated);
+  m = dated;
   const facts = postingFacts(db, m.sku, m.from, m.to);
   const item = facts.item;
   if (!item) return refuse(new LedgerError('not_found', `sku: unknown item ${JSON.stringify(m.sku)}`, 'sku'));
@@ -386,7 +395,7 @@ function post(db: Db, m: CheckedMove, nowMs: number, reservationId: string | nul
   if (batch) batch.add(m.sku);
   else assertSkuInvariants(db, m.sku, `move ${m.id}`);
 
-  notifySkuChanged(db, m.sku, 'move');
+  skuChanged(db).emit(m.sku, 'move');
   return {
     status: 'created',
     move: {
@@ -412,6 +421,21 @@ function post(db: Db, m: CheckedMove, nowMs: number, reservationId: string | nul
       reservationId,
     },
   };
+}
+
+/**
+ * A move dated in the closed period: refused, or (intoOpenPeriod) dated at the open period's first instant with the
+ * original date in its note — never posted into the closed history.
+ */
+function intoOpenPeriod(m: CheckedMove, closed: { period: string | null; throughMs: number }): CheckedMove | LedgerError {
+  if (m.occurredMs >= closed.throughMs) return m;
+  const original = isoTs(m.occurredMs);
+  const through = isoTs(closed.throughMs);
+  if (!m.intoOpenPeriod) {
+    return new LedgerError('closed_period', `occurredAt ${original} is in closed period ${closed.period ?? '(unnamed)'} (closed through ${through}): a closed period is never re-posted; send intoOpenPeriod: true to book it in the open period at ${through} with a reference to ${original}`, 'occurredAt', { period: closed.period, closedThrough: through });
+  }
+  const reference = `booked in the open period; originally dated ${original} (period ${closed.period ?? '(unnamed)'} is closed)`;
+  return { ...m, occurredMs: closed.throughMs, note: m.note === null ? reference : `${m.note} — ${reference}` };
 }
 
 /**

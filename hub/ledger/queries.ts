@@ -3,7 +3,8 @@
 import type { Db } from '../db/database.js';
 import { LedgerError } from './errors.js';
 import { moveFromRow, unitMoveSeqs, type MoveRow } from './moves.js';
-import { stmt } from './statements.js';
+import { archiveReader, archivedSeq, unitSeqs } from './archive.js';
+import { inTransaction, stmt } from './statements.js';
 import { MOVE_REASONS, type CostMethod, type Move, type MoveReason } from './types.js';
 import { requireOneOf, requireTimestamp } from './validate.js';
 
@@ -30,8 +31,37 @@ export interface MovePage {
   nextCursor: string | null;
 }
 
-/** Moves in posting order. The cursor is the last seq seen, so pages are stable while new moves are posted. */
+/**
+ * Moves in posting order. The cursor is the last seq seen, so pages are stable while new moves are posted. Moves of
+ * closed periods come from the archive (archive.ts): they all precede the live ones, so a page reads the archive first
+ * and the live moves after, in one read transaction of the live database.
+ */
 export function listMoves(db: Db, filter: MoveFilter = {}): MovePage {
+  const upTo = archivedSeq(db);
+  if (upTo === 0 || (filter.cursor !== undefined && /^\d{1,15}$/.test(filter.cursor) && Number(filter.cursor) >= upTo)) return listLiveMoves(db, filter);
+  return inTransaction(db, () => {
+    const limit = filter.limit ?? 100;
+    const seqs = filter.epc === undefined ? undefined : unitSeqs(db, filter.epc.toLowerCase());
+    const old = listMovesIn(archiveReader(db), { ...filter, epc: undefined }, { upTo, seqs: seqs?.archived });
+    if (old.moves.length === limit && old.nextCursor !== null) return old;
+    const rest = old.moves.length === limit ? undefined : listMovesIn(db, { ...filter, epc: undefined, cursor: String(upTo), limit: limit - old.moves.length }, { seqs: seqs?.live });
+    const moves = [...old.moves, ...(rest?.moves ?? [])];
+    const more = rest === undefined ? listMovesIn(db, { ...filter, epc: undefined, cursor: String(upTo), limit: 1 }, { seqs: seqs?.live }).moves.length > 0 : rest.nextCursor !== null;
+    return { moves, nextCursor: more ? String(moves[moves.length - 1]!.seq) : null };
+  });
+}
+
+/** listMoves over the live moves only (nothing archived). */
+function listLiveMoves(db: Db, filter: MoveFilter): MovePage {
+  if (filter.epc === undefined || archivedSeq(db) === 0) return listMovesIn(db, filter, {});
+  return inTransaction(db, () => listMovesIn(db, { ...filter, epc: undefined }, { seqs: unitSeqs(db, filter.epc!.toLowerCase()).live }));
+}
+
+/**
+ * One database's moves (the live one or the archive's) by the filter; `only.upTo` bounds the seqs (the archive's
+ * committed part), `only.seqs` replaces the EPC filter with the unit's seqs found across both.
+ */
+function listMovesIn(db: Db, filter: MoveFilter, only: { upTo?: number; seqs?: readonly number[] }): MovePage {
   const where: string[] = [];
   const params: Record<string, unknown> = {};
   const add = (sql: string, key: string, value: unknown) => {
@@ -46,6 +76,8 @@ export function listMoves(db: Db, filter: MoveFilter = {}): MovePage {
   if (filter.reason !== undefined) add('reason = @reason', 'reason', requireOneOf(filter.reason, MOVE_REASONS, 'reason'));
   if (filter.reference !== undefined) add('reference = @reference', 'reference', filter.reference);
   if (filter.epc !== undefined) add(`seq IN (${unitMoveSeqs('@epc')})`, 'epc', filter.epc.toLowerCase());
+  if (only.seqs !== undefined) add('seq IN (SELECT value FROM json_each(@seqs))', 'seqs', JSON.stringify(only.seqs));
+  if (only.upTo !== undefined) add('seq <= @upTo', 'upTo', only.upTo);
   if (filter.since !== undefined) add('occurred_ms >= @since', 'since', requireTimestamp(filter.since, 'since'));
   if (filter.until !== undefined) add('occurred_ms < @until', 'until', requireTimestamp(filter.until, 'until'));
   if (filter.cursor !== undefined) {

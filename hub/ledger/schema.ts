@@ -178,6 +178,66 @@ UPDATE serials SET last_move_seq = (SELECT seq FROM moves WHERE id = serials.las
 DROP INDEX moves_epc;
 `;
 
+// A closed period (hub/periods): moves dated before `closed_through_ms` are closed — a new move dated there is refused
+// or booked in the open period. The snapshot (ledger_snapshot_*) is the ledger after move `snapshot_seq`, verified when
+// the period closed; the check replays from it instead of from the first move. Moves up to `archived_seq` (never past
+// the snapshot) have left for the archive database, and so have audit records up to `archived_audit_seq`: the
+// immutability triggers let exactly those rows go, nothing else.
+const v6 = `
+CREATE TABLE ledger_period (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  period TEXT,
+  closed_through_ms INTEGER NOT NULL,
+  snapshot_seq INTEGER NOT NULL,
+  archived_seq INTEGER NOT NULL CHECK (archived_seq <= snapshot_seq),
+  archived_audit_seq INTEGER NOT NULL,
+  audit_through_seq INTEGER NOT NULL CHECK (archived_audit_seq <= audit_through_seq),
+  closed_at_ms INTEGER NOT NULL
+);
+INSERT INTO ledger_period (id, period, closed_through_ms, snapshot_seq, archived_seq, archived_audit_seq, audit_through_seq, closed_at_ms)
+  VALUES (1, NULL, 0, 0, 0, 0, 0, 0);
+CREATE TABLE ledger_period_closes (
+  period TEXT PRIMARY KEY,
+  through_ms INTEGER NOT NULL,
+  snapshot_seq INTEGER NOT NULL,
+  closed_at_ms INTEGER NOT NULL,
+  moves INTEGER NOT NULL
+);
+CREATE TABLE ledger_snapshot_balances (
+  sku TEXT NOT NULL,
+  location TEXT NOT NULL,
+  qty INTEGER NOT NULL,
+  PRIMARY KEY (sku, location)
+) WITHOUT ROWID;
+CREATE TABLE ledger_snapshot_valuations (
+  sku TEXT PRIMARY KEY,
+  qty INTEGER NOT NULL,
+  value INTEGER NOT NULL
+);
+CREATE TABLE ledger_snapshot_layers (
+  sku TEXT NOT NULL,
+  ord INTEGER NOT NULL,
+  unit_cost INTEGER NOT NULL,
+  qty INTEGER NOT NULL,
+  value INTEGER NOT NULL,
+  PRIMARY KEY (sku, ord)
+) WITHOUT ROWID;
+CREATE TABLE ledger_snapshot_units (
+  epc TEXT PRIMARY KEY,
+  sku TEXT NOT NULL,
+  location TEXT NOT NULL,
+  move_id TEXT NOT NULL,
+  seq INTEGER NOT NULL
+);
+CREATE INDEX ledger_snapshot_units_sku ON ledger_snapshot_units(sku);
+DROP TRIGGER moves_immutable_delete;
+CREATE TRIGGER moves_immutable_delete BEFORE DELETE ON moves WHEN OLD.seq > (SELECT archived_seq FROM ledger_period WHERE id = 1)
+  BEGIN SELECT RAISE(ABORT, 'moves are immutable: post a correcting move instead (only moves of a closed period leave, for its archive)'); END;
+DROP TRIGGER audit_log_immutable_delete;
+CREATE TRIGGER audit_log_immutable_delete BEFORE DELETE ON audit_log WHEN OLD.seq > (SELECT archived_audit_seq FROM ledger_period WHERE id = 1)
+  BEGIN SELECT RAISE(ABORT, 'the audit log is append-only (only records of a closed period leave, for its archive)'); END;
+`;
+
 export const ledgerMigrations: MigrationSet = {
   module: 'ledger',
   migrations: [
@@ -201,5 +261,6 @@ export const ledgerMigrations: MigrationSet = {
 );
 INSERT INTO ledger_check_point (id, seq, at_ms) VALUES (1, 0, 0);`,
     },
+    { version: 6, name: 'closed periods: the snapshot the check starts from, and what left for the archive', sql: v6 },
   ],
 };

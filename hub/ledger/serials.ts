@@ -1,8 +1,20 @@
 // hub/ledger — serialized units (one EPC = one unit): where each is, and moving a unit only when it really moved.
 import type { Db } from '../db/database.js';
 import { LedgerError } from './errors.js';
-import { checkMoveInput, getMove, getSerialRow, moveFromRow, postChecked, postMove, serialFromRow, unitMoveSeqs, type MoveRow, type PostOptions } from './moves.js';
-import { stmt } from './statements.js';
+import {
+  checkMoveInput,
+  getMove,
+  getSerialRow,
+  moveFromRow,
+  postChecked,
+  postMove,
+  serialFromRow,
+  unitMoveSeqs,
+  type MoveRow,
+  type PostOptions,
+} from './moves.js';
+import { archivedMoves, archivedSeq, unitSeqs } from './archive.js';
+import { inTransaction, stmt } from './statements.js';
 import type { Move, MoveInput, PostResult, Serial } from './types.js';
 import { requireEpc } from './validate.js';
 
@@ -11,15 +23,25 @@ export function getSerial(db: Db, epc: string): Serial | undefined {
   return row && serialFromRow(row);
 }
 
-/** Every move of one unit, oldest first. */
+/** Every move of one unit, oldest first: those of closed periods from the archive, then the live ones. */
 export function serialHistory(db: Db, epc: string): Move[] {
-  return (stmt(db, `SELECT * FROM moves WHERE seq IN (${unitMoveSeqs('?')}) ORDER BY seq`).all(epc.toLowerCase()) as MoveRow[]).map(moveFromRow);
+  const key = epc.toLowerCase();
+  if (archivedSeq(db) === 0) return (stmt(db, `SELECT * FROM moves WHERE seq IN (${unitMoveSeqs('?')}) ORDER BY seq`).all(key) as MoveRow[]).map(moveFromRow);
+  return inTransaction(db, () => {
+    const seqs = unitSeqs(db, key);
+    const live = stmt(db, 'SELECT * FROM moves WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq').all(JSON.stringify(seqs.live)) as MoveRow[];
+    return [...archivedMoves(db, seqs.archived), ...live.map(moveFromRow)];
+  });
 }
 
 /** Units of a SKU, optionally at one location. */
 export function listSerials(db: Db, filter: { sku: string; location?: string }): Serial[] {
-  return (stmt(db, 'SELECT * FROM serials WHERE sku = @sku AND (@location IS NULL OR location = @location) ORDER BY epc')
-    .all({ sku: filter.sku, location: filter.location ?? null }) as Parameters<typeof serialFromRow>[0][]).map(serialFromRow);
+  return (
+    stmt(db, 'SELECT * FROM serials WHERE sku = @sku AND (@location IS NULL OR location = @location) ORDER BY epc').all({
+      sku: filter.sku,
+      location: filter.location ?? null,
+    }) as Parameters<typeof serialFromRow>[0][]
+  ).map(serialFromRow);
 }
 
 export type MoveSerialInput = Omit<MoveInput, 'qty' | 'from' | 'sku' | 'epc'> & {

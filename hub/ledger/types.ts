@@ -82,6 +82,11 @@ export interface MoveInput {
   /** When it physically happened, ISO-8601. */
   occurredAt: string;
   note?: string | null;
+  /**
+   * occurredAt falls in a closed period (hub/periods): book the move at the open period's first instant, its note
+   * naming the original date, instead of refusing it (the default: a `closed_period` error). History is never re-posted.
+   */
+  intoOpenPeriod?: boolean;
 }
 
 export interface Move {

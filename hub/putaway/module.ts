@@ -1,7 +1,9 @@
 // hub/putaway — the room: its route (it reads pallets from receiving's tables, so it runs beside receiving).
-import type { HubModules } from '../app.js';
+import type { Room } from '../room.js';
 import { putawayRoutes } from './routes.js';
 
-export function putawayModule(): HubModules {
-  return { api: [putawayRoutes()] };
-}
+export const putawayRoom: Room = {
+  name: 'putaway',
+  dependencies: ['receiving'],
+  register: (app, { api }) => putawayRoutes()(app, api),
+};

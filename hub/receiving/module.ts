@@ -1,17 +1,17 @@
 // hub/receiving — how expected receipts join the hub: tables, routes, and the observer matching passes at receiving doors.
-import type { HubModules } from '../app.js';
-import type { HubConfig } from '../config/schema.js';
+import type { Room } from '../room.js';
 import { receivingObserver } from './observer.js';
 import { receivingRoutes } from './routes.js';
 import { receivingMigrations } from './store.js';
 
-export function receivingModule(config: HubConfig): HubModules {
-  const tolerances = config.receiving.tolerances;
-  return {
-    migrations: [receivingMigrations],
-    api: [receivingRoutes(tolerances)],
-    attach(hub) {
-      hub.doors.addObserver(receivingObserver(tolerances));
-    },
-  };
-}
+export const receivingRoom: Room = {
+  name: 'receiving',
+  // Counts claim count-mode scans before receiving's observer sees them.
+  dependencies: ['variances', 'counts'],
+  migrations: [receivingMigrations],
+  async register(app, { config, doors, api }) {
+    const tolerances = config.receiving.tolerances;
+    await receivingRoutes(tolerances)(app, api);
+    doors.addObserver(receivingObserver(tolerances));
+  },
+};

@@ -1,6 +1,7 @@
 // hub/receiving — expected receipts (purchase orders and ASNs): their tables, creating one (idempotent by the PO
 // number), opening it at a door, what each line has received (read from the ledger's moves), and closing it, which
 // settles each line against its tolerance and raises the shorts as variances.
+import { signalPer } from '../../runtime/signal.js';
 import type { Db, MigrationSet } from '../db/database.js';
 import { isoTs } from '../../protocols/events/index.js';
 import { LedgerError, recordAudit, VIRTUAL, type Actor } from '../ledger/index.js';
@@ -78,16 +79,8 @@ CREATE TABLE receiving_item_tolerances (
 
 export type ReceiptStatus = 'expected' | 'open' | 'closed';
 
-/** Told of each receipt closed, inside the closing transaction (so what it writes commits or rolls back with it). */
-export type ReceiptClosedListener = (db: Db, receipt: Receipt, nowMs: number) => void;
-const closedListeners = new WeakMap<Db, Set<ReceiptClosedListener>>();
-
-export function onReceiptClosed(db: Db, fn: ReceiptClosedListener): () => void {
-  let set = closedListeners.get(db);
-  if (!set) closedListeners.set(db, (set = new Set()));
-  set.add(fn);
-  return () => set.delete(fn);
-}
+/** Each receipt closed on this database, told inside the closing transaction (so what a listener writes commits or rolls back with it). */
+export const receiptClosed = signalPer<Db, [tx: Db, receipt: Receipt, nowMs: number]>();
 
 export interface ReceiptInput {
   po: string;
@@ -330,7 +323,7 @@ export function closeReceipt(db: Db, id: string, defaults: Tolerance, actor: Act
     db.prepare("UPDATE receipts SET status = 'closed', closed_ms = ?, closed_by = ? WHERE id = ?").run(nowMs, by, id);
     recordAudit(db, { actor, action: 'receipt.close', target: id, payload: { shorts: raised.map((v) => v.id) }, atMs: nowMs });
     const receipt = getReceipt(db, id, defaults)!;
-    for (const fn of closedListeners.get(db) ?? []) fn(db, receipt, nowMs);
+    receiptClosed(db).emit(db, receipt, nowMs);
     return { receipt, variances: raised };
   })();
 }

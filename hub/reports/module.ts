@@ -1,8 +1,9 @@
 // hub/reports — how the KPI report joins the hub: a route.
-import type { HubModules } from '../app.js';
-import type { HubConfig } from '../config/schema.js';
+import type { Room } from '../room.js';
 import { reportsRoutes } from './routes.js';
 
-export function reportsModule(config: HubConfig): HubModules {
-  return { api: [reportsRoutes(config.currency, config.reports)] };
-}
+export const reportsRoom: Room = {
+  name: 'reports',
+  dependencies: ['counts', 'receiving', 'shipping', 'variances'],
+  register: (app, { config, api }) => reportsRoutes(config.currency, config.reports)(app, api),
+};

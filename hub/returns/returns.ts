@@ -144,7 +144,8 @@ export function waitingReturns(db: Db, maxWaitHours: number, nowMs: number): Wai
   const at = (w: Omit<WaitingUnits, 'overdue' | 'since' | 'ageHours'> & { sinceMs: number }) =>
     out.push({ location: w.location, sku: w.sku, epc: w.epc, qty: w.qty, since: isoTs(w.sinceMs), ageHours: Math.round(((nowMs - w.sinceMs) / 3_600_000) * 10) / 10, overdue: nowMs - w.sinceMs > maxWaitHours * 3_600_000 });
   for (const loc of listLocations(db, { kind: 'returns' })) {
-    const serials = db.prepare('SELECT s.epc, s.sku, m.posted_ms FROM serials s JOIN moves m ON m.id = s.last_move_id WHERE s.location = ?').all(loc.id) as Array<{ epc: string; sku: string; posted_ms: number }>;
+    // updated_ms is when its last move was posted (no join to moves: a closed period's moves are archived)
+    const serials = db.prepare('SELECT s.epc, s.sku, s.updated_ms AS posted_ms FROM serials s WHERE s.location = ?').all(loc.id) as Array<{ epc: string; sku: string; posted_ms: number }>;
     for (const s of serials) at({ location: loc.id, sku: s.sku, epc: s.epc, qty: 1, sinceMs: s.posted_ms });
     const balances = db.prepare("SELECT b.sku, b.qty FROM balances b JOIN items i ON i.sku = b.sku WHERE b.location = ? AND b.qty > 0 AND i.tracking = 'quantity'").all(loc.id) as Array<{ sku: string; qty: number }>;
     for (const b of balances) {

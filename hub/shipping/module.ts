@@ -1,29 +1,26 @@
 // hub/shipping — how expected shipments join the hub: tables, routes, the outbound verification observer, and the
 // door light stacks (sent through the hub's command topic).
-import type { HubModules } from '../app.js';
 import { componentLogger } from '../../protocols/logging/index.js';
+import type { Room } from '../room.js';
 import { shippingObserver } from './observer.js';
 import { shippingRoutes } from './routes.js';
 import { DoorSignals, signalsMigrations } from './signals.js';
 import { shippingMigrations } from './store.js';
 
-export function shippingModule(): HubModules & { signals(): DoorSignals | undefined } {
-  let signals: DoorSignals | undefined;
-  return {
-    signals: () => signals,
-    migrations: [shippingMigrations, signalsMigrations],
-    api: [
-      async (app, ctx) => {
-        signals ??= new DoorSignals(ctx.db, componentLogger(ctx.log, 'door-signals'), undefined, ctx.runtime);
-        await shippingRoutes(signals)(app, ctx);
-      },
-    ],
-    attach(hub) {
-      const s = (signals ??= new DoorSignals(hub.db, componentLogger(hub.log, 'door-signals'), undefined, hub.runtime));
-      hub.doors.addObserver(shippingObserver(hub.db, s));
-      s.start(hub.sendCommand);
-      hub.ingest.onGatewayOnline((gateway) => s.resend(gateway));
-      hub.onStop(() => s.stop());
-    },
-  };
-}
+export const shippingRoom: Room = {
+  name: 'shipping',
+  // Counts claim count-mode scans first; shipping reads receiving's declared pallets and raises variances.
+  dependencies: ['variances', 'counts', 'receiving'],
+  migrations: [shippingMigrations, signalsMigrations],
+  async register(app, { db, log, runtime, doors, ingest, sendCommand, api }) {
+    const signals = new DoorSignals(db, componentLogger(log, 'door-signals'), undefined, runtime);
+    await shippingRoutes(signals)(app, api);
+    doors.addObserver(shippingObserver(db, signals));
+    signals.start(sendCommand);
+    const stopListening = ingest.onGatewayOnline((gateway) => signals.resend(gateway));
+    app.addHook('onClose', async () => {
+      stopListening();
+      await signals.stop();
+    });
+  },
+};

@@ -9,7 +9,7 @@ import type { PassOutcome } from '../doors/store.js';
 import { raiseWrongDoor } from '../variances/wrong-door.js';
 import { getSerial, postMove, type Move } from '../ledger/index.js';
 import type { CheckedPallet } from '../receiving/expected-goods.js';
-import { onVarianceResolved, openVarianceByKey, raiseVariance, type MoveSpec } from '../variances/store.js';
+import { openVarianceByKey, raiseVariance, varianceResolved, type MoveSpec } from '../variances/store.js';
 import type { DoorSignals } from './signals.js';
 import { namedEpcs, openShipmentAt, settleLight, shipmentDestination, shipmentLine, shipmentRow, shippedQty } from './store.js';
 
@@ -17,7 +17,7 @@ const BY = 'shipping';
 
 export function shippingObserver(db: Db, signals: DoorSignals): PassObserver {
   // Resolving the last open unexpected_outbound of a shipment acknowledges its alarm.
-  onVarianceResolved(db, (tx, v, nowMs) => {
+  varianceResolved(db).listen((tx, v, nowMs) => {
     if (v.type !== 'unexpected_outbound' || !v.reference) return;
     const others = tx.prepare("SELECT COUNT(*) AS n FROM variances WHERE type = 'unexpected_outbound' AND reference = ? AND status = 'open'").get(v.reference) as { n: number };
     if (others.n > 0) return;

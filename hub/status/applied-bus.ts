@@ -6,6 +6,7 @@ import { tsMs } from '../../protocols/events/index.js';
 import type { Logger } from '../../protocols/logging/index.js';
 import type { Db } from '../db/database.js';
 import type { ApplyContext, ApplyFn } from '../ingest/store.js';
+import { Signal } from '../../runtime/signal.js';
 
 export interface DoorActivity {
   seq: number;
@@ -39,7 +40,7 @@ export type AppliedListener = (applied: readonly AppliedEvent[]) => void;
 export class AppliedEventBus {
   private pending: Array<{ event: Event; ctx: ApplyContext }> = [];
   private scheduled = false;
-  private readonly listeners = new Set<AppliedListener>();
+  private readonly applied = new Signal<[applied: readonly AppliedEvent[]]>();
   private readonly committed;
   private readonly activityOf;
 
@@ -58,7 +59,7 @@ export class AppliedEventBus {
   wrap(apply: ApplyFn): ApplyFn {
     return (db, event, ctx) => {
       apply(db, event, ctx);
-      if (this.listeners.size === 0) return;
+      if (this.applied.size === 0) return;
       this.pending.push({ event, ctx });
       if (!this.scheduled) {
         this.scheduled = true;
@@ -69,12 +70,11 @@ export class AppliedEventBus {
   }
 
   on(listener: AppliedListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.applied.listen(listener);
   }
 
   get listenerCount(): number {
-    return this.listeners.size;
+    return this.applied.size;
   }
 
   private flush(): void {
@@ -101,13 +101,7 @@ export class AppliedEventBus {
       });
     }
     if (out.length === 0) return;
-    for (const l of this.listeners) {
-      try {
-        l(out);
-      } catch (err) {
-        this.log.error({ err }, 'applied-event listener failed');
-      }
-    }
+    this.applied.emitEach((err) => this.log.error({ err }, 'applied-event listener failed'), out);
   }
 }
 

@@ -1,13 +1,12 @@
 // hub/status — the providers of the optional rooms as this hub runs them: open variances (hub/variances), the receipt
-// or shipment open at each door with its progress (hub/receiving, hub/shipping), channel health (hub/channels).
-// A room of its own in hubModules(), attached after the others.
-import type { HubModules } from '../app.js';
-import type { ChannelSync } from '../channels/sync.js';
+// or shipment open at each door with its progress (hub/receiving, hub/shipping). A room of its own (hub/room.ts),
+// after the rooms whose tables it reads; channel health is the channels room's own.
 import type { HubConfig } from '../config/schema.js';
 import type { Db } from '../db/database.js';
 import { getReceipt, openReceiptAt } from '../receiving/store.js';
 import { getShipment, openShipmentAt } from '../shipping/store.js';
 import { VARIANCE_EXCEPTION_TYPES } from '../variances/door-exceptions.js';
+import type { Room } from '../room.js';
 import type { DoorWork, VarianceProvider } from './providers.js';
 
 export function openVariances(db: Db): VarianceProvider {
@@ -17,28 +16,27 @@ export function openVariances(db: Db): VarianceProvider {
   return { openByType: () => toRecord(byType.all()), openByDoor: () => toRecord(byDoor.all()), exceptionTypes: VARIANCE_EXCEPTION_TYPES };
 }
 
+/** A receipt's or shipment's progress at its door, in units. */
+function progress<L extends { expected: number }>(kind: 'receipt' | 'shipment', id: string, lines: readonly L[], done: (l: L) => number): DoorWork {
+  return { kind, id, reference: id, expected: lines.reduce((n, l) => n + l.expected, 0), done: lines.reduce((n, l) => n + done(l), 0) };
+}
+
 export function doorWork(db: Db, config: HubConfig): (door: string) => DoorWork | undefined {
   return (door) => {
     const r = openReceiptAt(db, door);
     const receipt = r && getReceipt(db, r.id, config.receiving.tolerances);
-    if (receipt) {
-      return { kind: 'receipt', id: receipt.id, reference: receipt.id, expected: receipt.lines.reduce((s, l) => s + l.expected, 0), done: receipt.lines.reduce((s, l) => s + l.received, 0) };
-    }
+    if (receipt) return progress('receipt', receipt.id, receipt.lines, (l) => l.received);
     const s = openShipmentAt(db, door);
     const shipment = s && getShipment(db, s.id);
-    if (shipment) {
-      return { kind: 'shipment', id: shipment.id, reference: shipment.id, expected: shipment.lines.reduce((n, l) => n + l.expected, 0), done: shipment.lines.reduce((n, l) => n + l.shipped, 0) };
-    }
-    return undefined;
+    return shipment ? progress('shipment', shipment.id, shipment.lines, (l) => l.shipped) : undefined;
   };
 }
 
-export function dockProvidersModule(config: HubConfig, channels: () => ChannelSync | undefined): HubModules {
-  return {
-    attach(hub) {
-      hub.providers.variances = openVariances(hub.db);
-      hub.providers.doorWork = doorWork(hub.db, config);
-      hub.providers.channels = () => channels()?.health() ?? [];
-    },
-  };
-}
+export const dockProvidersRoom: Room = {
+  name: 'dock-providers',
+  dependencies: ['variances', 'receiving', 'shipping'],
+  register(_app, { config, db, providers }) {
+    providers.variances = openVariances(db);
+    providers.doorWork = doorWork(db, config);
+  },
+};

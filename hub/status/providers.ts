@@ -1,5 +1,5 @@
 // hub/status — what optional rooms tell the ops surface, when they run: channel sync health, open variances, the
-// work open at each door. Each room sets its provider in its attach(hub); status, metrics and the dashboard show
+// work open at each door. Each room sets its provider when it registers (hub/room.ts); status, metrics and the dashboard show
 // what is there and leave out what is not.
 import type { ChannelHealth } from '../../protocols/channels/health.js';
 

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../protocols/logging/index.js';
-import { applyLocations, HUB_MIGRATIONS, startHub } from '../../hub/app.js';
+import { applyLocations, hubMigrations, startHub } from '../../hub/app.js';
 import { stockPage } from '../../hub/api/stock-page.js';
 import { parseHubConfig } from '../../hub/config/load.js';
 import { migrate, openDatabase } from '../../hub/db/database.js';
@@ -33,11 +33,28 @@ const ROUND = [
   { from: 'stock', to: 'reserve', qty: 2, reason: 'transfer' },
 ] as const;
 
+/** The bench site's hub.yaml: embedded broker and HTTP on free ports, five locations and one receiving door. */
+export function benchSiteYaml(dbPath: string): string {
+  return `site: bench
+database: { path: ${dbPath} }
+broker: { type: embedded, allowAnonymous: true, tcp: { host: 127.0.0.1, port: 0 } }
+http: { host: 127.0.0.1, port: 0 }
+locations:
+  - { id: dock-1, kind: door }
+  - { id: receiving, kind: receiving }
+  - { id: stock, kind: stock, sellable: true }
+  - { id: reserve, kind: zone, sellable: true }
+  - { id: returns, kind: returns }
+doors:
+  - { id: door-1, mode: receiving, gateway: gw-1, location: dock-1 }
+`;
+}
+
 export function buildLedger(path: string, config: ReturnType<typeof parseHubConfig>): number {
   const t0 = performance.now();
   const db = openDatabase(path);
   db.pragma('synchronous = OFF'); // building a fixture: durability is not what is measured
-  migrate(db, [...HUB_MIGRATIONS, ...(hubModules(config).migrations ?? [])]);
+  migrate(db, hubMigrations(hubModules(config)));
   applyLocations(db, config, T0);
   const indexes = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'moves' AND sql IS NOT NULL").pluck().all() as string[];
   const at = new Date(T0).toISOString();
@@ -74,20 +91,21 @@ export function buildLedger(path: string, config: ReturnType<typeof parseHubConf
   return (performance.now() - t0) / 1000;
 }
 
-function pct(samples: number[], p: number): number {
+export function pct(samples: number[], p: number): number {
   const s = [...samples].sort((a, b) => a - b);
   return s[Math.ceil(s.length * p) - 1]!;
 }
 const p99 = (samples: number[]) => pct(samples, 0.99);
 
-async function timeHttp(url: string, paths: () => string): Promise<number[]> {
+/** Latencies (ms) of `requests` sequential keep-alive GETs after `warmup` unmeasured ones; each must answer 200. */
+export async function timeHttp(url: string, paths: () => string, requests = REQUESTS, warmup = WARMUP): Promise<number[]> {
   const out: number[] = [];
-  for (let i = 0; i < WARMUP + REQUESTS; i++) {
+  for (let i = 0; i < warmup + requests; i++) {
     const t0 = performance.now();
     const res = await fetch(url + paths());
     await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`GET ${paths()} answered ${res.status}`);
-    if (i >= WARMUP) out.push(performance.now() - t0);
+    if (i >= warmup) out.push(performance.now() - t0);
   }
   return out;
 }
@@ -107,22 +125,7 @@ export const bench: Bench = {
   async run(): Promise<BenchRow[]> {
     const dir = mkdtempSync(join(tmpdir(), 'bench-api-'));
     try {
-      const config = parseHubConfig(
-        `site: bench
-database: { path: ${join(dir, 'hub.db')} }
-broker: { type: embedded, allowAnonymous: true, tcp: { host: 127.0.0.1, port: 0 } }
-http: { host: 127.0.0.1, port: 0 }
-locations:
-  - { id: dock-1, kind: door }
-  - { id: receiving, kind: receiving }
-  - { id: stock, kind: stock, sellable: true }
-  - { id: reserve, kind: zone, sellable: true }
-  - { id: returns, kind: returns }
-doors:
-  - { id: door-1, mode: receiving, gateway: gw-1, location: dock-1 }
-`,
-        { env: {}, baseDir: dir },
-      );
+      const config = parseHubConfig(benchSiteYaml(join(dir, 'hub.db')), { env: {}, baseDir: dir });
       const buildS = buildLedger(config.database.path, config);
       const hub = await startHub(config, silentLogger(), hubModules(config));
       try {

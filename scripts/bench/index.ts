@@ -1,5 +1,5 @@
 // scripts/bench — `npm run bench`: every benchmark of the project in one run, one table.
-// Usage: npm run bench [-- name-filter]
+// Usage: npm run bench [-- name-filter [options]]; options belong to a bench (growth: --large, --sizes 1e6,1e7)
 import { formatTable, type Bench, type BenchRow } from './report.js';
 
 /** Each module exports `bench: Bench`. Add new benchmarks here. */
@@ -19,9 +19,10 @@ const BENCHES: Array<() => Promise<{ bench: Bench }>> = [
   () => import('./shipping-signal.js'),
   () => import('./console.js'),
   () => import('./fleet.js'),
+  () => import('./growth.js'),
 ];
 
-const filter = process.argv[2];
+const filter = process.argv[2]?.startsWith('--') ? undefined : process.argv[2];
 const rows: BenchRow[] = [];
 const started = Date.now();
 for (const load of BENCHES) {

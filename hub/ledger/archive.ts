@@ -1,0 +1,81 @@
+// hub/ledger — reading a closed period's archive: the moves that left the live database (hub/periods) live on in one
+// archive database beside it, `<db>.archive.sqlite`, read here through a second, read-only connection (SQLite's ATTACH
+// could open it read-only only with URI file names, which this build leaves off). Which archived rows exist is decided
+// by the live database alone: moves up to ledger_period.archived_seq, set in the same live transaction that deleted
+// them — rows of a batch the archive holds beyond it (a close killed mid-way) are not there yet.
+import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
+import type { Db } from '../db/database.js';
+import { moveFromRow, unitMoveSeqs, type MoveRow } from './moves.js';
+import { stmt } from './statements.js';
+import type { Move } from './types.js';
+
+/** The archive database of a live database file. */
+export function archivePathOf(livePath: string): string {
+  return `${livePath}.archive.sqlite`;
+}
+
+/** Moves up to this seq are in the archive, none of them live (0: nothing archived). */
+export function archivedSeq(db: Db): number {
+  return (stmt(db, 'SELECT archived_seq FROM ledger_period WHERE id = 1').get() as { archived_seq: number }).archived_seq;
+}
+
+const readers = new WeakMap<Db, Db>();
+
+/** The read-only connection to `db`'s archive; a clear error when moves were archived but the file is gone. */
+export function archiveReader(db: Db): Db {
+  let reader = readers.get(db);
+  if (reader?.open) return reader;
+  const path = archivePathOf(db.name);
+  if (!existsSync(path))
+    throw new Error(`the ledger's archived moves (up to seq ${archivedSeq(db)}) are in ${path}, which is missing: restore it beside the live database`);
+  reader = new Database(path, { readonly: true, fileMustExist: true });
+  reader.pragma('busy_timeout = 5000');
+  readers.set(db, reader);
+  return reader;
+}
+
+/** Close the archive reader of `db`, if one is open (the hub's close; tests). */
+export function closeArchiveReader(db: Db): void {
+  readers.get(db)?.close();
+  readers.delete(db);
+}
+
+/**
+ * The seqs of every move of one unit across live and archive: a walk of its chain from the serial row back through
+ * prev_seq, continued in the archive where it leaves the live moves. Call inside a read transaction of `db` when the
+ * answer must be consistent with a read of the live moves.
+ */
+export function unitSeqs(db: Db, epc: string): { live: number[]; archived: number[] } {
+  const chain = stmt(db, unitMoveSeqs('?')).pluck().all(epc) as Array<number | null>;
+  const upTo = archivedSeq(db);
+  const live = chain.filter((s): s is number => s !== null && s > upTo);
+  const first = chain.find((s): s is number => s !== null && s <= upTo);
+  if (first === undefined) return { live, archived: [] };
+  const archived = archiveReader(db)
+    .prepare(
+      `WITH RECURSIVE chain(seq) AS (SELECT ? UNION ALL SELECT m.prev_seq FROM moves m JOIN chain c ON m.seq = c.seq WHERE m.prev_seq IS NOT NULL)
+              SELECT seq FROM chain WHERE seq <= ?`,
+    )
+    .pluck()
+    .all(first, upTo) as number[];
+  return { live, archived };
+}
+
+/** Archived moves by seq, oldest first. */
+export function archivedMoves(db: Db, seqs: readonly number[]): Move[] {
+  if (seqs.length === 0) return [];
+  const rows = archiveReader(db)
+    .prepare('SELECT * FROM moves WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq')
+    .all(JSON.stringify(seqs)) as MoveRow[];
+  return rows.map(moveFromRow);
+}
+
+/** Archived moves by id (the EPCIS export's observations of archived moves). */
+export function archivedMovesById(db: Db, ids: readonly string[]): Map<string, Move> {
+  if (ids.length === 0 || archivedSeq(db) === 0) return new Map();
+  const rows = archiveReader(db)
+    .prepare('SELECT * FROM moves WHERE id IN (SELECT value FROM json_each(?)) AND seq <= ?')
+    .all(JSON.stringify(ids), archivedSeq(db)) as MoveRow[];
+  return new Map(rows.map((r) => [r.id, moveFromRow(r)]));
+}

@@ -1,0 +1,269 @@
+// scripts/vopr — the hub of the whole-chain simulator: the real ingest (hub/ingest) applying gateway events through the
+// real door interpreter to the real ledger, on a real SQLite file, as hub/app.ts builds them, with crash points:
+// - between any two SQL statements of a transaction (the statement is not run; the transaction never commits);
+// - after a commit, before each PUBACK goes out; before each acknowledgement is published.
+// A crash is what kill -9 leaves: the process stops there (its socket breaks, nothing more is sent, nothing more
+// commits) and the database file holds what committed. The hub restarts after a delay: a new connection to the same
+// file, a new Ingest, its persistent session redelivering what it had not acknowledged.
+// Statements outside a transaction (the acknowledger reading how far a stream is applied, a status row) get no crash
+// point of their own: a crash just before or after one is the same as one at the MQTT edge next to it.
+import Database from 'better-sqlite3';
+import { join } from 'node:path';
+import type { EventBatch } from '../../protocols/events/index.js';
+import { silentLogger } from '../../protocols/logging/index.js';
+import type { SimulatedRuntime } from '../../runtime/testing/simulated-runtime.js';
+import { HUB_MIGRATIONS } from '../../hub/app.js';
+import { migrate, openDatabase, type Db } from '../../hub/db/database.js';
+import { DoorInterpreter } from '../../hub/doors/interpreter.js';
+import { Ingest, type GatewayIngestStats } from '../../hub/ingest/index.js';
+import { createItem, createLocation, withBatchedInvariants } from '../../hub/ledger/index.js';
+import type { SimBroker } from './broker.js';
+import { SimHubMqtt } from './clients.js';
+
+export const SITE = 'vopr-site';
+export const SKU = 'PAL-1';
+export const GTIN = '09506000134352';
+
+export interface HubFaults {
+  /** Probability that the hub dies at a statement inside a transaction. */
+  crashPerStatement: number;
+  /** Probability that it dies before a PUBACK, or before a publish. */
+  crashAtEdge: number;
+  /** How long a dead hub stays down. */
+  restartMs: number;
+  reconnectMs: number;
+}
+
+/** Thrown at a crash point inside a transaction: the transaction rolls back, as the dead process never committed. */
+export class SimCrash extends Error {
+  constructor() {
+    super('sim: the hub process died here');
+    this.name = 'SimCrash';
+  }
+}
+
+/** The db with `point()` called before every statement it runs (statements are wrapped as they are prepared). */
+function withCrashPoints(db: Db, point: () => void): Db {
+  const wrapStatement = (st: object): object => {
+    const proxy: object = new Proxy(st, {
+      get(target, key) {
+        const v = Reflect.get(target, key, target) as unknown;
+        if (typeof v !== 'function') return v;
+        const fn = v as (...a: unknown[]) => unknown;
+        if (key === 'run' || key === 'get' || key === 'all' || key === 'iterate')
+          return (...a: unknown[]) => {
+            point();
+            return fn.apply(target, a);
+          };
+        return (...a: unknown[]) => {
+          const r = fn.apply(target, a);
+          return r === target ? proxy : r; // pluck(), raw(), expand() chain
+        };
+      },
+    });
+    return proxy;
+  };
+  return new Proxy(db, {
+    get(target, key) {
+      const v = Reflect.get(target, key, target) as unknown;
+      if (typeof v !== 'function') return v;
+      const fn = v as (...a: unknown[]) => unknown;
+      if (key === 'prepare') return (...a: unknown[]) => wrapStatement(fn.apply(target, a) as object);
+      if (key === 'exec')
+        return (...a: unknown[]) => {
+          point();
+          return fn.apply(target, a);
+        };
+      return fn.bind(target);
+    },
+  });
+}
+
+export interface GatewayDoor {
+  gateway: string;
+  door: string;
+}
+
+/** A gateway's counters summed over every hub process that ran (each counts only what it committed). */
+export type IngestTotals = Pick<GatewayIngestStats, 'received' | 'applied' | 'duplicates' | 'deadLettered' | 'seqConflicts' | 'missingSeqs'>;
+
+export class SimHub {
+  readonly path: string;
+  crashes = 0;
+  /** When the run started (times in messages are from here). */
+  private readonly t0: number;
+  private db: Db | undefined;
+  private mqtt: SimHubMqtt | undefined;
+  private ingest: Ingest | undefined;
+  private alive = false;
+  /** Which hub process is running: a dead one's leftover work (queued in setImmediate) must not count as alive. */
+  private epoch = 0;
+  private faultsOn = true;
+  private readonly totals = new Map<string, IngestTotals>();
+  /** Failures the simulator itself hit (not a guarantee broken, but the run cannot be trusted). */
+  readonly errors: string[] = [];
+  /** PUBACKs of messages whose events had not committed (guarantee 4 broken). */
+  readonly violations: string[] = [];
+  /** How many moves have committed for an EPC (a read-only connection); set by watch(). */
+  private committedMoves: ((epc: string) => number) | undefined;
+
+  constructor(
+    dir: string,
+    private readonly rt: SimulatedRuntime,
+    private readonly broker: SimBroker,
+    private readonly faults: HubFaults,
+    private readonly doors: readonly GatewayDoor[],
+  ) {
+    this.path = join(dir, 'hub.db');
+    this.t0 = rt.now();
+    const db = openDatabase(this.path);
+    migrate(db, HUB_MIGRATIONS, silentLogger());
+    const t0 = rt.now();
+    createLocation(db, { id: 'dc', name: 'DC', kind: 'zone' }, t0);
+    createLocation(db, { id: 'receiving', name: 'Receiving', kind: 'receiving', parent: 'dc' }, t0);
+    createLocation(db, { id: 'stock', name: 'Stock', kind: 'stock', parent: 'dc', sellable: true }, t0);
+    createLocation(db, { id: 'returns', name: 'Returns', kind: 'returns', parent: 'dc' }, t0);
+    for (const d of doors) createLocation(db, { id: `dock-${d.door}`, name: d.door, kind: 'door', parent: 'dc' }, t0);
+    createItem(db, { sku: SKU, name: 'Pallet unit', tracking: 'serial', gtins: [GTIN], standardCost: 1200 }, t0);
+    db.close();
+  }
+
+  get isAlive(): boolean {
+    return this.alive;
+  }
+
+  /** Faults off: no more crashes (the heal phase). */
+  heal(): void {
+    this.faultsOn = false;
+  }
+
+  /** Start a hub process on the file. */
+  boot(): void {
+    this.db?.close(); // the last process's connection: what it had not committed is gone with it
+    const db = openDatabase(this.path);
+    this.db = db;
+    const epoch = ++this.epoch;
+    const crashing = withCrashPoints(db, () => this.statement(epoch));
+    const edge = () => this.edge(epoch);
+    const pubacked = (topic: string, payload: Buffer) => this.checkPuback(topic, payload);
+    const mqtt = new SimHubMqtt(this.rt, this.broker, 'hub', { beforePuback: edge, beforePublish: edge, pubacked }, this.faults.reconnectMs);
+    this.mqtt = mqtt;
+    const clock = () => this.rt.now();
+    this.alive = true;
+    try {
+      const doors = new DoorInterpreter(crashing, clock);
+      doors.configure(
+        this.doors.map((d) => ({
+          id: d.door,
+          mode: 'receiving',
+          gateway: d.gateway,
+          location: `dock-${d.door}`,
+          receiving: 'receiving',
+          stock: 'stock',
+          returns: 'returns',
+        })),
+      );
+      const ingest = new Ingest({
+        db: crashing,
+        mqtt,
+        site: SITE,
+        apply: doors.apply,
+        batchScope: withBatchedInvariants,
+        refuse: doors.refusal,
+        clock,
+        logger: silentLogger(),
+      });
+      this.ingest = ingest;
+      // A start that fails (its subscriptions were not confirmed) ends the process; its supervisor starts it again.
+      ingest.start().catch(() => epoch === this.epoch && this.crash());
+    } catch (err) {
+      if (!(err instanceof SimCrash)) throw err; // died while starting: crash() has scheduled the next start
+    }
+  }
+
+  /** Kill the hub process now (if alive) and restart it after the configured delay. */
+  crash(): void {
+    if (!this.alive) return;
+    this.alive = false;
+    this.crashes++;
+    if (this.ingest) {
+      this.book(this.ingest);
+      void this.ingest.stop(); // its acknowledger stops: nothing of the dead process runs on
+    }
+    this.ingest = undefined;
+    // What it wrote to its socket before dying (PUBACKs, acknowledgements) still goes out, or is reset with it.
+    this.mqtt!.kill(this.rt.random() < 0.5);
+    this.rt.setTimer(this.faults.restartMs, () => this.boot());
+  }
+
+  /** Counters of every hub process so far, per gateway (the live one's included). */
+  ingestTotals(): Map<string, IngestTotals> {
+    const out = new Map([...this.totals].map(([k, v]) => [k, { ...v }]));
+    if (this.alive && this.ingest) this.book(this.ingest, out);
+    return out;
+  }
+
+  /** Stop for good (end of run): the file is left as it is. */
+  close(): void {
+    if (this.alive && this.ingest) {
+      this.book(this.ingest);
+      void this.ingest.stop();
+    }
+    this.mqtt?.kill(true);
+    this.alive = false;
+    this.db?.close();
+    this.db = undefined;
+  }
+
+  /** A read-only connection to the file: sees only what committed. */
+  static auditor(path: string): Db {
+    return new Database(path, { readonly: true, fileMustExist: true });
+  }
+
+  /** Check every PUBACK against what `auditor` (a read-only connection) sees committed. */
+  watch(auditor: Db): void {
+    this.committedMoves = movesByEpc(auditor);
+  }
+
+  private checkPuback(topic: string, payload: Buffer): void {
+    if (!this.committedMoves || !topic.endsWith('/events')) return;
+    const batch = JSON.parse(payload.toString()) as EventBatch;
+    for (const e of batch.events) {
+      if (e.kind === 'tag.pass' && this.committedMoves(e.epc) === 0)
+        this.violations.push(`the hub PUBACKed ${batch.gateway} seq ${e.seq} before it committed (t=${this.rt.now() - this.t0} ms)`);
+    }
+  }
+
+  private statement(epoch: number): void {
+    if (!this.alive || epoch !== this.epoch) throw new SimCrash();
+    if (!this.db!.inTransaction || !this.faultsOn || !(this.rt.random() < this.faults.crashPerStatement)) return;
+    this.crash();
+    throw new SimCrash();
+  }
+
+  private edge(epoch: number): boolean {
+    if (!this.alive || epoch !== this.epoch) return true;
+    if (!this.faultsOn || !(this.rt.random() < this.faults.crashAtEdge)) return false;
+    this.crash();
+    return true;
+  }
+
+  private book(ingest: Ingest, into = this.totals): void {
+    for (const [gw, s] of Object.entries(ingest.stats().gateways)) {
+      const t = into.get(gw) ?? { received: 0, applied: 0, duplicates: 0, deadLettered: 0, seqConflicts: 0, missingSeqs: 0 };
+      t.received += s.received;
+      t.applied += s.applied;
+      t.duplicates += s.duplicates;
+      t.deadLettered += s.deadLettered;
+      t.seqConflicts += s.seqConflicts;
+      t.missingSeqs += s.missingSeqs;
+      into.set(gw, t);
+    }
+  }
+}
+
+/** How many moves have committed for an EPC, read through `auditor`. */
+export function movesByEpc(auditor: Db): (epc: string) => number {
+  const q = auditor.prepare('SELECT COUNT(*) AS n FROM moves WHERE epc = ?').pluck();
+  return (epc) => q.get(epc) as number;
+}
