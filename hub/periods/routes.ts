@@ -2,6 +2,7 @@
 // the same close as `dockgate-hub close-period`. The close runs to the end before it answers (a full check, the
 // snapshot, the archive batches, the vacuum): the hub's event loop waits for it, as it waits for any admin write.
 import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { isoTs } from '../../protocols/events/index.js';
 import { actorOf } from '../api/actor.js';
@@ -23,7 +24,8 @@ function stateOf(ctx: ApiContext) {
   return { period: s.period, closedThrough: s.closedThroughMs === 0 ? null : isoTs(s.closedThroughMs), snapshotSeq: s.snapshotSeq, archivedSeq: s.archivedSeq };
 }
 
-export async function periodRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+export async function periodRoutes(instance: FastifyInstance, ctx: ApiContext): Promise<void> {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   app.get('/api/v1/periods', { schema: { tags: ['stock'], summary: 'The closed period of the ledger', response: { 200: PeriodState } } }, async () =>
     stateOf(ctx),
   );
@@ -54,7 +56,7 @@ export async function periodRoutes(app: FastifyInstance, ctx: ApiContext): Promi
       config: { access: 'admin' },
     },
     async (req) => {
-      const body = req.body as { through: string; reason?: string };
+      const body = req.body;
       const throughMs = Date.parse(body.through);
       if (!Number.isFinite(throughMs)) throw new ApiError(400, `body/through ${body.through} is not a date-time`, 'through');
       const now = ctx.clock();
