@@ -3,7 +3,7 @@ import type { Client, PublishPacket } from 'aedes';
 import mqtt from 'mqtt';
 import { afterEach, describe, expect, it } from 'vitest';
 import { newEventId, topics, type Command } from '../../protocols/events/index.js';
-import { startAedes, subscriber, TcpProxy, until, type AedesBroker } from './test-support/brokers.js';
+import { changed, startAedes, subscriber, TcpProxy, until, type AedesBroker } from './test-support/brokers.js';
 import { startTestHub } from './test-support/hub.js';
 import { batches, eventsOf, GATEWAY, makeRig, SITE, type Rig } from './test-support/rig.js';
 
@@ -51,7 +51,14 @@ describe('Publisher with aedes', () => {
     }
     expect(got.length).toBeLessThan(130); // batched, not one message per event
     expect(got.flatMap((x) => x.events)).toEqual(made);
-    expect(r.publisher.state()).toMatchObject({ publishedEvents: 130, ackedEvents: 130, inFlight: 0, confirmedEvents: 130, hubConfirmedSeq: 130, unconfirmedEvents: 0 });
+    expect(r.publisher.state()).toMatchObject({
+      publishedEvents: 130,
+      ackedEvents: 130,
+      inFlight: 0,
+      confirmedEvents: 130,
+      hubConfirmedSeq: 130,
+      unconfirmedEvents: 0,
+    });
     expect(h.acks.at(-1)).toMatchObject({ stream: r.outbox.stream, through: 130 });
   });
 
@@ -60,8 +67,10 @@ describe('Publisher with aedes', () => {
     const held: Array<() => void> = [];
     const b = await broker({
       authorizePublish: (_c: Client | null, packet: PublishPacket, cb: (e?: Error | null) => void) => {
-        if (hold && packet.topic.endsWith('/events')) held.push(() => cb(null));
-        else cb(null);
+        if (hold && packet.topic.endsWith('/events')) {
+          held.push(() => cb(null));
+          changed();
+        } else cb(null);
       },
     });
     const r = rig(b.url, { confirm: 'broker' });
@@ -107,8 +116,10 @@ describe('Publisher with aedes', () => {
     const held: Array<() => void> = [];
     const b = await broker({
       authorizePublish: (_c: Client | null, packet: PublishPacket, cb: (e?: Error | null) => void) => {
-        if (hold && packet.topic.endsWith('/events')) held.push(() => cb(null));
-        else cb(null);
+        if (hold && packet.topic.endsWith('/events')) {
+          held.push(() => cb(null));
+          changed();
+        } else cb(null);
       },
     });
     const proxy = new TcpProxy(b.port);
@@ -125,8 +136,10 @@ describe('Publisher with aedes', () => {
     expect(r.outbox.depth()).toBe(60);
     hold = false;
     for (const release of held.splice(0)) release();
-    await until(() => r.outbox.depth() === 0, 'redelivery after reconnect');
-    const ids = new Set(eventsOf(s.messages).map((e) => e.id));
+    // The PUBACK (which empties the outbox) and the delivery to the subscriber race: wait for both.
+    const delivered = () => new Set(eventsOf(s.messages).map((e) => e.id));
+    await until(() => r.outbox.depth() === 0 && made.every((e) => delivered().has(e.id)), 'redelivery after reconnect');
+    const ids = delivered();
     for (const e of made) expect(ids.has(e.id)).toBe(true);
     expect(r.publisher.state().connects).toBeGreaterThanOrEqual(2);
   });
@@ -169,7 +182,10 @@ describe('Publisher with aedes', () => {
     const r = makeRig(b.url, { confirm: 'broker', batch: { maxEvents: 25, lingerMs: 60_000 } }); // a linger stop() must not wait for
     r.publisher.start();
     await until(() => r.publisher.state().connected, 'connect');
-    const made = r.outbox.append(Array.from({ length: 30 }, (_, i) => ({ kind: 'door', door: 'dock-3', state: i % 2 ? 'open' : 'closed' }) as const), Date.now());
+    const made = r.outbox.append(
+      Array.from({ length: 30 }, (_, i) => ({ kind: 'door', door: 'dock-3', state: i % 2 ? 'open' : 'closed' }) as const),
+      Date.now(),
+    );
     await r.publisher.stop({ flushMs: 10_000 });
     expect(r.outbox.depth()).toBe(0);
     expect(r.publisher.state()).toMatchObject({ connected: false, inFlight: 0, ackedEvents: 30 });
@@ -183,6 +199,7 @@ describe('Publisher with aedes', () => {
     const b = await broker({
       authenticate: (_c: Client, username: Readonly<string | undefined>, password: Readonly<Buffer | undefined>, done) => {
         attempts++;
+        changed();
         if (username === 'gw' && password?.toString() === 'right') done(null, true);
         else done(Object.assign(new Error('bad credentials'), { returnCode: 4 }), false);
       },
@@ -205,20 +222,20 @@ describe('Publisher with aedes', () => {
     const got: Command[] = [];
     r.publisher.onCommand((c) => {
       got.push(c);
+      changed();
       if (c.cmd === 'horn') throw new Error('horn driver failed'); // a failing handler must not take us down
     });
+    const topic = topics.cmd(SITE, GATEWAY);
+    // The publisher subscribes after it connects: commands published before the broker has the subscription are lost.
+    const subscribed = new Promise<void>((resolve) => b.broker.on('subscribe', (subs) => subs.some((x) => x.topic === topic) && resolve()));
     r.publisher.start();
-    await until(() => r.publisher.state().connected, 'connect');
+    await subscribed;
     const hub = await mqtt.connectAsync(b.url, { clientId: 'hub-test' });
     cleanups.push(() => hub.endAsync());
-    const topic = topics.cmd(SITE, GATEWAY);
     const light: Command = { v: 1, id: newEventId(), ts: new Date().toISOString(), cmd: 'light', door: 'dock-3', color: 'red', durationMs: 5000 };
     const horn: Command = { v: 1, id: newEventId(), ts: new Date().toISOString(), cmd: 'horn', door: 'dock-3', durationMs: 500 };
-    // Subscription is asynchronous after connect: wait until the first command arrives.
-    await until(() => {
-      if (got.length === 0) void hub.publishAsync(topic, JSON.stringify(light), { qos: 1 });
-      return got.length > 0;
-    }, 'the first command');
+    await hub.publishAsync(topic, JSON.stringify(light), { qos: 1 });
+    await until(() => got.length > 0, 'the first command');
     await hub.publishAsync(topic, '{"v":1,"cmd":"self-destruct"}', { qos: 1 });
     await hub.publishAsync(topic, 'not json', { qos: 1 });
     await hub.publishAsync(topic, JSON.stringify({ ...light, color: 'purple' }), { qos: 1 });
@@ -227,12 +244,15 @@ describe('Publisher with aedes', () => {
     expect(got.every((c) => c.cmd === 'light' || c.cmd === 'horn')).toBe(true);
     expect(got.filter((c) => c.cmd === 'light').every((c) => c.id === light.id && (c as { color: string }).color === 'red')).toBe(true);
     const rejected = r.lines.filter((l) => l.msg === 'mqtt: invalid command rejected');
-    expect(rejected.map((l) => l.errors)).toEqual([expect.stringContaining('unknown command "self-destruct"'), expect.stringContaining('not JSON'), expect.stringContaining('/color')]);
+    expect(rejected.map((l) => l.errors)).toEqual([
+      expect.stringContaining('unknown command "self-destruct"'),
+      expect.stringContaining('not JSON'),
+      expect.stringContaining('/color'),
+    ]);
     expect(r.lines.some((l) => l.level === 'error' && l.msg === 'command handler failed')).toBe(true);
     expect(r.publisher.state().connected).toBe(true);
   });
 });
-
 
 describe("Publisher with aedes, confirm 'hub' (the default): rows go only with the hub's acknowledgement", () => {
   it('keeps rows after the PUBACK, deletes those up to `through`, and ignores another stream, a malformed and an impossible ack', async () => {
@@ -315,10 +335,20 @@ describe("Publisher with aedes, confirm 'hub' (the default): rows go only with t
     await until(() => r.outbox.depth() === 0, 'seqs 6..20 confirmed after they went again');
     const stalls = r.lines.filter((l) => String(l.msg).startsWith('hub has not confirmed'));
     expect(stalls).toHaveLength(1);
-    expect(stalls[0]).toMatchObject({ level: 'warn', fromSeq: 6, toSeq: 20, msg: expect.stringMatching(/^hub has not confirmed seq 6\.\.20 for \d+\.\d s: publishing again$/) });
+    expect(stalls[0]).toMatchObject({
+      level: 'warn',
+      fromSeq: 6,
+      toSeq: 20,
+      msg: expect.stringMatching(/^hub has not confirmed seq 6\.\.20 for \d+\.\d s: publishing again$/),
+    });
     expect(stalls[0]!.waitedMs as number).toBeGreaterThanOrEqual(300);
     // Every seq reached the hub; 6..20 twice; and the hub's ledger has each once.
-    expect(h.received.filter((e) => e.seq >= 6).map((e) => e.seq).sort((x, y) => x - y)).toEqual(made.slice(5).flatMap((e) => [e.seq, e.seq]));
+    expect(
+      h.received
+        .filter((e) => e.seq >= 6)
+        .map((e) => e.seq)
+        .sort((x, y) => x - y),
+    ).toEqual(made.slice(5).flatMap((e) => [e.seq, e.seq]));
     expect([...h.applied].sort((x, y) => x - y)).toEqual(made.map((e) => e.seq));
     expect(r.publisher.state()).toMatchObject({ confirmTimeouts: 1, hubConfirmedSeq: 20, publishedEvents: 35 });
   });
@@ -329,7 +359,10 @@ describe("Publisher with aedes, confirm 'hub' (the default): rows go only with t
     const r = makeRig(b.url, { batch: { maxEvents: 25, lingerMs: 60_000 } });
     r.publisher.start();
     await until(() => r.publisher.state().connected, 'connect');
-    r.outbox.append(Array.from({ length: 30 }, (_, i) => ({ kind: 'door', door: 'dock-3', state: i % 2 ? 'open' : 'closed' }) as const), Date.now());
+    r.outbox.append(
+      Array.from({ length: 30 }, (_, i) => ({ kind: 'door', door: 'dock-3', state: i % 2 ? 'open' : 'closed' }) as const),
+      Date.now(),
+    );
     await r.publisher.stop({ flushMs: 10_000 });
     expect(r.outbox.depth()).toBe(0);
     expect(r.publisher.state()).toMatchObject({ connected: false, ackedEvents: 30, confirmedEvents: 30 });
@@ -340,7 +373,10 @@ describe("Publisher with aedes, confirm 'hub' (the default): rows go only with t
     const q = makeRig(b.url, { batch: { maxEvents: 25, lingerMs: 60_000 } });
     q.publisher.start();
     await until(() => q.publisher.state().connected, 'connect');
-    q.outbox.append(Array.from({ length: 5 }, () => ({ kind: 'door', door: 'dock-3', state: 'open' }) as const), Date.now());
+    q.outbox.append(
+      Array.from({ length: 5 }, () => ({ kind: 'door', door: 'dock-3', state: 'open' }) as const),
+      Date.now(),
+    );
     const t0 = Date.now();
     await q.publisher.stop({ flushMs: 300 });
     expect(Date.now() - t0).toBeGreaterThanOrEqual(250); // it did wait for the hub, up to flushMs

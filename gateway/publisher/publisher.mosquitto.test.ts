@@ -76,7 +76,11 @@ describe('Publisher with Mosquitto', () => {
     await until(() => r.publisher.state().connected, 'reconnect after the broker restart');
     const after = r.append(10);
     const all = [...before, ...during, ...after];
-    await until(() => r.outbox.depth() === 0 && new Set(eventsOf(s.messages).map((e) => e.id)).size >= all.length, 'backlog drained and fresh delivered', 30_000);
+    await until(
+      () => r.outbox.depth() === 0 && new Set(eventsOf(s.messages).map((e) => e.id)).size >= all.length,
+      'backlog drained and fresh delivered',
+      30_000,
+    );
     const got = eventsOf(s.messages);
     const ids = new Set(got.map((e) => e.id));
     for (const e of all) expect(ids.has(e.id), `event seq ${e.seq}`).toBe(true);
@@ -178,7 +182,8 @@ describe('Publisher with Mosquitto', () => {
     expect(String(refusal.err)).toMatch(/not authorized|135/i);
     expect(r.outbox.depth()).toBe(10);
     m.setAcl(status + 'topic readwrite dockgate/+/gw/+/events\n');
-    await until(() => r.outbox.depth() === 0, 'delivery once the broker allows it', 30_000);
+    // The PUBACK (which empties the outbox) and the delivery to the subscriber race: wait for both.
+    await until(() => r.outbox.depth() === 0 && eventsOf(s.messages).length >= made.length, 'delivery once the broker allows it', 30_000);
     expect(eventsOf(s.messages)).toEqual(made);
   });
 

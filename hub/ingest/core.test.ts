@@ -1,12 +1,16 @@
-// hub/ingest — the pure core alone: seq ranges, a batch's seq accounting, turns, failures, acknowledgements, counters.
+// hub/ingest — the pure core alone: what a message is, seq ranges, a batch's seq accounting, turns, failures, acknowledgements,
+// counters.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { WIRE_VERSION, topics } from '../../protocols/events/index.js';
+import { batchOf, doorEvents } from './test-support.js';
 import {
   BatchAccount,
   IngestCore,
   IngestInvariantError,
   appliedThrough,
   batchWindow,
+  decideMessage,
   judgeSeq,
   subtract,
   type Gap,
@@ -281,5 +285,37 @@ describe('IngestCore: turns, failures, acknowledgements, counters', () => {
     });
     expect(stats.totals).toMatchObject({ messages: 2, applied: 3, deadLettered: 2, statusUpdates: 1, applyFailures: 2 });
     expect(() => new IngestCore(0)).toThrow(/maxApplyAttempts must be an integer >= 1, got 0/);
+  });
+});
+
+describe('decideMessage: what a message is to the ingest', () => {
+  const S = 'stream-gw-1-0001';
+
+  it('a batch, with its events that broke the contract set apart', () => {
+    const events: unknown[] = doorEvents(S, 1, 3);
+    events[1] = { ...(events[1] as object), door: 7 };
+    const d = decideMessage('s1', topics.events('s1', 'gw-1'), JSON.stringify({ v: WIRE_VERSION, gateway: 'gw-1', stream: S, events }));
+    expect(d.kind).toBe('batch');
+    if (d.kind !== 'batch') return;
+    expect(d.batch.events.map((e) => e.seq)).toEqual([1, 3]);
+    expect(d.rejected).toMatchObject([{ index: 1, seq: 2 }]);
+  });
+
+  it('a status', () => {
+    const d = decideMessage('s1', topics.status('s1', 'gw-1'), JSON.stringify({ v: WIRE_VERSION, gateway: 'gw-1', online: false }));
+    expect(d).toMatchObject({ kind: 'status', status: { gateway: 'gw-1', online: false } });
+  });
+
+  it('a dead letter: bytes that break the contract, or a topic of another site', () => {
+    expect(decideMessage('s1', topics.events('s1', 'gw-1'), 'not json')).toMatchObject({
+      kind: 'dead-letter',
+      cause: 'malformed',
+      reason: 'json',
+      gateway: 'gw-1',
+      onEventsTopic: true,
+    });
+    const other = decideMessage('s1', topics.events('s2', 'gw-1'), JSON.stringify(batchOf('gw-1', S, doorEvents(S, 1, 1))));
+    expect(other).toMatchObject({ kind: 'dead-letter', cause: 'topic', reason: 'topic', gateway: 'gw-1', onEventsTopic: false });
+    expect(decideMessage('s1', 'elsewhere/x', '{}')).toMatchObject({ kind: 'dead-letter', cause: 'malformed', reason: 'topic', gateway: undefined });
   });
 });

@@ -1,9 +1,54 @@
-// hub/ingest/core — the ingest's decisions, pure (no I/O, no clock, no timers): what a batch does to its stream's seq
+// hub/ingest/core — the ingest's decisions, pure (no I/O, no clock, no timers): what a message is (dead letter,
+// status, batch), what a batch does to its stream's seq
 // accounting (new, duplicate, late, conflict, gaps opened, filled and reported), which messages share one group
 // commit, when a message that keeps failing is taken event by event, what each gateway is acknowledged, and the
 // counters. The driver (ingest.ts, with store.ts on SQLite) reads state, runs the statements these decisions name,
 // and tells the core what committed. Invariants are asserted where they are made: a batch's events are each applied,
 // a duplicate or dead-lettered; an acknowledgement never names more than what committed, and never goes backwards.
+
+import {
+  parse,
+  parseEventBatch,
+  parseTopic,
+  type BatchParseResult,
+  type EventBatch,
+  type GatewayStatus,
+  type ParseFailure,
+  type ParseResult,
+  type RejectedEvent,
+  type WireError,
+} from '../../protocols/events/index.js';
+
+/** What one MQTT message is to the ingest (parsing is pure: the wire contract's parsers). */
+export type MessageDecision =
+  /** Kept whole as a dead letter and acknowledged: `malformed` breaks the contract, `topic` is not an ingest topic of the site. */
+  | {
+      kind: 'dead-letter';
+      cause: 'malformed' | 'topic';
+      gateway: string | undefined;
+      reason: ParseFailure['reason'];
+      errors: WireError[];
+      onEventsTopic: boolean;
+    }
+  /** A gateway's status: its row is updated. */
+  | { kind: 'status'; status: GatewayStatus }
+  /** A batch to apply; `rejected`: its events that broke the contract, each to be dead-lettered alone. */
+  | { kind: 'batch'; batch: EventBatch; rejected: RejectedEvent[] };
+
+export function decideMessage(site: string, topic: string, payload: Uint8Array | string): MessageDecision {
+  const r: ParseResult | BatchParseResult = parseTopic(topic)?.kind === 'events' ? parseEventBatch(topic, payload) : parse(topic, payload);
+  if (!r.ok) {
+    const gateway = r.topic && r.topic.kind !== 'hub-status' ? r.topic.gateway : undefined;
+    return { kind: 'dead-letter', cause: 'malformed', gateway, reason: r.reason, errors: r.errors, onEventsTopic: r.topic?.kind === 'events' };
+  }
+  if (r.topic.site !== site || (r.kind !== 'events' && r.kind !== 'status')) {
+    const gateway = r.kind === 'hub-status' ? undefined : r.topic.gateway;
+    const errors = [{ path: '', message: `topic ${topic} is not an ingest topic of site ${site}` }];
+    return { kind: 'dead-letter', cause: 'topic', gateway, reason: 'topic', errors, onEventsTopic: false };
+  }
+  if (r.kind === 'status') return { kind: 'status', status: r.value };
+  return { kind: 'batch', batch: r.value, rejected: 'rejected' in r ? (r as BatchParseResult & { ok: true }).rejected : [] };
+}
 
 /** An inclusive range of seqs, from <= to. */
 export interface SeqRange {
@@ -140,6 +185,9 @@ export class BatchAccount {
   private readonly gapsOpened: SeqRange[] = [];
   private readonly gapsReported: SeqRange[] = [];
   private maxLagMs: number | undefined;
+  /** Seqs seen (applied or dead-lettered in their place), and of them those past the highest seen before. */
+  private seenSeqs = 0;
+  private ahead = 0;
 
   constructor(
     private readonly position: StreamPosition,
@@ -191,6 +239,7 @@ export class BatchAccount {
 
   private seen(seq: number): void {
     this.inWindow({ from: seq, to: seq });
+    this.seenSeqs++;
     const verdict = judgeSeq(this.lastSeq, seq);
     if (verdict.kind === 'behind') {
       const g = this.overlapping({ from: seq, to: seq })[0];
@@ -207,6 +256,7 @@ export class BatchAccount {
         this.gapsOpened.push(piece);
       }
     }
+    this.ahead++;
     this.lastSeq = seq;
   }
 
@@ -242,6 +292,17 @@ export class BatchAccount {
       seqConflicts: p.seqConflicts + o.seqConflicts,
     };
     invariant(position.lastSeq >= p.lastSeq, () => `last seq went back from ${p.lastSeq} to ${position.lastSeq}`);
+    invariant(
+      o.late + o.seqConflicts + this.ahead === this.seenSeqs,
+      () => `${this.seenSeqs} seqs seen but ${o.late} late + ${o.seqConflicts} conflicts + ${this.ahead} ahead`,
+    );
+    const missing = this.gaps.filter((g) => g.kind === 'missing').sort((a, b) => a.from - b.from);
+    missing.forEach((g, i) => {
+      invariant(
+        g.to < position.lastSeq && (i === 0 || g.from > missing[i - 1]!.to),
+        () => `missing seqs ${g.from}..${g.to} overlap another gap or pass the last seq ${position.lastSeq}`,
+      );
+    });
     const kept = new Set(this.gaps);
     return {
       events: this.events,

@@ -9,26 +9,14 @@
 // commit: one fsync for all of them. If any of them fails, the group is rolled back and each message is taken again
 // on its own, so one bad message never holds back the others.
 import type { Statement } from 'better-sqlite3';
-import {
-  WIRE_VERSION,
-  describeErrors,
-  isoTs,
-  parse,
-  parseEventBatch,
-  parseTopic,
-  topics,
-  type BatchParseResult,
-  type EventBatch,
-  type HubAck,
-  type ParseResult,
-} from '../../protocols/events/index.js';
+import { WIRE_VERSION, describeErrors, isoTs, parse, topics, type EventBatch, type HubAck } from '../../protocols/events/index.js';
 import { componentLogger, type Logger } from '../../protocols/logging/index.js';
 import { systemRuntime, type Runtime } from '../../runtime/runtime.js';
 import type { HubMqtt } from '../broker/hub-mqtt.js';
 import type { Db } from '../db/database.js';
 import type { WriteHealth } from '../status/write-health.js';
 import { believableTimes } from './clock.js';
-import { IngestCore, type AckCommand, type IngestStats } from './core.js';
+import { IngestCore, decideMessage, type AckCommand, type IngestStats } from './core.js';
 import { IngestStore, StreamOwnerError, type ApplyFn, type BatchOutcome, type BatchScope, type RefuseFn } from './store.js';
 import { Signal } from '../../runtime/signal.js';
 
@@ -245,43 +233,33 @@ export class Ingest {
    * wait in `count()` until the commit, so a rolled-back group counts nothing.
    */
   private take(topic: string, payload: Buffer, now: number): Taken {
-    const r: ParseResult | BatchParseResult = parseTopic(topic)?.kind === 'events' ? parseEventBatch(topic, payload) : parse(topic, payload);
-    if (!r.ok) {
-      const gateway = r.topic && r.topic.kind !== 'hub-status' ? r.topic.gateway : undefined;
-      const id = this.store.deadLetter(topic, gateway, r.reason, r.errors, payload, now);
+    const d = decideMessage(this.opts.site, topic, payload);
+    if (d.kind === 'dead-letter') {
+      const { gateway, reason, errors } = d;
+      const id = this.store.deadLetter(topic, gateway, reason, errors, payload, now);
       return {
-        outcome: { kind: 'dead-letter', id, reason: r.reason },
+        outcome: { kind: 'dead-letter', id, reason },
         count: () => {
-          this.core.countDeadLetter(gateway ?? UNKNOWN_GATEWAY, r.topic?.kind === 'events');
-          this.log.warn({ topic, gateway, reason: r.reason, errors: describeErrors(r.errors), deadLetter: id, bytes: payload.length }, 'message dead-lettered');
+          this.core.countDeadLetter(gateway ?? UNKNOWN_GATEWAY, d.onEventsTopic);
+          if (d.cause === 'topic') this.log.warn({ topic, deadLetter: id }, 'message on a topic the ingest does not take: dead-lettered');
+          else this.log.warn({ topic, gateway, reason, errors: describeErrors(errors), deadLetter: id, bytes: payload.length }, 'message dead-lettered');
         },
       };
     }
-    if (r.topic.site !== this.opts.site || (r.kind !== 'events' && r.kind !== 'status')) {
-      const gateway = r.kind === 'hub-status' ? undefined : r.topic.gateway;
-      const errors = [{ path: '', message: `topic ${topic} is not an ingest topic of site ${this.opts.site}` }];
-      const id = this.store.deadLetter(topic, gateway, 'topic', errors, payload, now);
-      return {
-        outcome: { kind: 'dead-letter', id, reason: 'topic' },
-        count: () => {
-          this.core.countDeadLetter(gateway ?? UNKNOWN_GATEWAY, false);
-          this.log.warn({ topic, deadLetter: id }, 'message on a topic the ingest does not take: dead-lettered');
-        },
-      };
-    }
-    if (r.kind === 'status') {
-      const result = this.store.recordStatus(r.value, now);
+    if (d.kind === 'status') {
+      const { status } = d;
+      const result = this.store.recordStatus(status, now);
       return {
         outcome: { kind: 'status', result },
         count: () => {
-          this.core.countStatus(r.value.gateway);
-          if (result === 'updated') this.heardOnline(r.value.gateway, r.value.online);
-          this.log.debug({ gateway: r.value.gateway, online: r.value.online, result }, 'gateway status');
+          this.core.countStatus(status.gateway);
+          if (result === 'updated') this.heardOnline(status.gateway, status.online);
+          this.log.debug({ gateway: status.gateway, online: status.online, result }, 'gateway status');
         },
       };
     }
-    const batch = this.believable(r.value, now);
-    const rejected = 'rejected' in r ? (r as BatchParseResult & { ok: true }).rejected : [];
+    const { rejected } = d;
+    const batch = this.believable(d.batch, now);
     let outcome: BatchOutcome;
     try {
       outcome = this.store.applyBatch(batch, now, this.core.isolate(failureKey(topic, batch)), rejected);

@@ -64,7 +64,13 @@ function siteDb(opened?: (db: Db) => void): ApplySite {
   createLocation(t.db, { id: 'receiving', name: 'Receiving', kind: 'receiving' }, T0);
   createLocation(t.db, { id: 'stock', name: 'Stock', kind: 'stock' }, T0);
   createLocation(t.db, { id: 'returns', name: 'Returns', kind: 'returns' }, T0);
-  GTINS.forEach((gtin, i) => createItem(t.db, { sku: `P-${i}`, name: `Pallet ${i}`, tracking: 'serial', costMethod: i % 2 ? 'fifo' : 'moving_average', standardCost: 10_000 + i, gtins: [gtin] }, T0));
+  GTINS.forEach((gtin, i) =>
+    createItem(
+      t.db,
+      { sku: `P-${i}`, name: `Pallet ${i}`, tracking: 'serial', costMethod: i % 2 ? 'fifo' : 'moving_average', standardCost: 10_000 + i, gtins: [gtin] },
+      T0,
+    ),
+  );
   return { t, doors: receivingDoor(t.db) };
 }
 
@@ -101,7 +107,8 @@ export async function throughBroker(n: number, noop = false, site?: ApplySite): 
   const gateways = benchGateways(n);
   const hub = await startHub(noop ? () => undefined : doors.apply, t, withBatchedInvariants, gateways);
   try {
-    const each = (phase: string, count: number) => gateways.map((gw, i) => batches(`stream-${phase}-${String(i + 1).padStart(2, '0')}`, count, BATCH, 1, receivingPass, gw).payloads);
+    const each = (phase: string, count: number) =>
+      gateways.map((gw, i) => batches(`stream-${phase}-${String(i + 1).padStart(2, '0')}`, count, BATCH, 1, receivingPass, gw).payloads);
     await Promise.all(each('warmup', WARMUP / n).map((p, i) => publishFromWorker(hub.url, p, { window: 16 }, gateways[i])));
     const runs = await Promise.all(each('measured', BATCHES / n).map((p, i) => publishFromWorker(hub.url, p, { window: 16 }, gateways[i])));
     const events = (WARMUP + BATCHES) * BATCH;
@@ -160,7 +167,7 @@ function inProcess(record = false): { eventsPerS: number; cpuUsPerEvent: number;
   const { t, doors } = siteDb(record ? (db) => (recorder = recordStatements(db)) : undefined);
   try {
     recorder?.take(); // the site's setup
-    const store = new IngestStore(t.db, 'bench', doors.apply, withBatchedInvariants);
+    const store = new IngestStore(t.db, 'bench', doors.apply, withBatchedInvariants, doors.refusal);
     const toBatch = (events: Event[]): EventBatch => ({ v: WIRE_VERSION, gateway: 'gw-bench', stream: events[0]!.stream, events });
     const warm = batches('stream-warmup-02', WARMUP, BATCH, 1, receivingPass).events;
     const measured = batches('stream-measured-02', BATCHES, BATCH, 1, receivingPass).events;
@@ -179,6 +186,40 @@ function inProcess(record = false): { eventsPerS: number; cpuUsPerEvent: number;
   }
 }
 
+/** What a statement does to which table, e.g. `INSERT balances`, `SELECT catalog_version` (subqueries left out). */
+function statementKind(sql: string): string {
+  let outer = sql;
+  for (let prev = ''; prev !== outer;) [prev, outer] = [outer, outer.replace(/\([^()]*\)/g, '')];
+  const verb = /^\s*(\w+)/.exec(outer)?.[1]?.toUpperCase() ?? '?';
+  const table = (verb === 'INSERT' ? /\bINTO\s+(\w+)/i : verb === 'UPDATE' ? /^\s*UPDATE\s+(\w+)/i : /\bFROM\s+(\w+)/i).exec(outer)?.[1] ?? '?';
+  return `${verb} ${table}`;
+}
+
+/**
+ * The statements the measured receipts ran, per event and by what they do, most frequent first: deterministic, the
+ * same on any machine under any load.
+ */
+function statementProfile(measured: readonly Recorded[], events: number): { perEvent: number; kinds: string } {
+  const kinds = new Map<string, number>();
+  for (const r of measured) {
+    const k = statementKind(r.sql);
+    kinds.set(k, (kinds.get(k) ?? 0) + 1);
+  }
+  const sorted = [...kinds].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  return { perEvent: measured.length / events, kinds: sorted.map(([k, n]) => `${k} ${+(n / events).toPrecision(2)}`).join(', ') };
+}
+
+/** The statement profile as a bench row. */
+function statementsRow(measured: readonly Recorded[]): BenchRow {
+  const p = statementProfile(measured, BATCHES * BATCH);
+  return {
+    name: 'statements per receipt on the apply path (count, deterministic)',
+    value: p.perEvent,
+    unit: 'statements/event',
+    note: `IngestStore.applyBatch + DoorInterpreter in process, ${BATCHES} batches of ${BATCH}, every statement recorded: ${p.kinds}`,
+  };
+}
+
 /** The ingest's own statements (inbox, stream positions and gaps, gateways): the no-op ingest pays for those already. */
 const INGEST_TABLES = /\b(inbox|streams|stream_gaps|gateways)\b/;
 
@@ -193,11 +234,14 @@ function replayStatements(statements: { warmup: Recorded[]; measured: Recorded[]
     const db = t.db;
     db.pragma('synchronous = OFF');
     const prepared = new Map<string, Statement>();
-    const compile = (log: Recorded[]) => log.filter((r) => !INGEST_TABLES.test(r.sql)).map((r) => {
-      let st = prepared.get(r.sql);
-      if (!st) prepared.set(r.sql, (st = db.prepare(r.sql)));
-      return { st, args: r.args, reads: st.reader };
-    });
+    const compile = (log: Recorded[]) =>
+      log
+        .filter((r) => !INGEST_TABLES.test(r.sql))
+        .map((r) => {
+          let st = prepared.get(r.sql);
+          if (!st) prepared.set(r.sql, (st = db.prepare(r.sql)));
+          return { st, args: r.args, reads: st.reader };
+        });
     const replay = db.transaction((steps: ReturnType<typeof compile>) => {
       for (const s of steps) {
         if (s.reads) s.st.all(...s.args);
@@ -231,8 +275,11 @@ function rawInserts(perTransaction: number): number {
       balance: db.prepare('INSERT INTO balances (sku, location, qty) VALUES (?, ?, ?) ON CONFLICT (sku, location) DO UPDATE SET qty = qty + excluded.qty'),
       layer: db.prepare('INSERT INTO cost_layers (sku, move_seq, unit_cost, remaining_qty, remaining_value) VALUES (?, ?, ?, 1, ?)'),
       valuation: db.prepare('UPDATE valuations SET qty = qty + 1, value = value + ? WHERE sku = ?'),
-      serial: db.prepare("INSERT INTO serials (epc, sku, location, state, last_move_id, last_move_seq, last_issue_cost, updated_ms) VALUES (?, ?, 'receiving', 'in_stock', ?, ?, NULL, ?)"),
-      activity: db.prepare(`INSERT INTO door_activity (event_id, kind, door, gateway, epc, gtin, sku, qty, direction, confidence, outcome, move_id, message, occurred_at, recorded_at)
+      serial: db.prepare(
+        "INSERT INTO serials (epc, sku, location, state, last_move_id, last_move_seq, last_issue_cost, updated_ms) VALUES (?, ?, 'receiving', 'in_stock', ?, ?, NULL, ?)",
+      ),
+      activity:
+        db.prepare(`INSERT INTO door_activity (event_id, kind, door, gateway, epc, gtin, sku, qty, direction, confidence, outcome, move_id, message, occurred_at, recorded_at)
         VALUES (?, 'pass', 'door-1', 'gw-bench', ?, NULL, ?, 1, 'in', ?, 'moved', ?, NULL, ?, ?)`),
     };
     const events = batches('stream-raw-0001', BATCHES, BATCH, 1, receivingPass).events as Array<Event & { kind: 'tag.pass' }>;
@@ -263,13 +310,20 @@ function rawInserts(perTransaction: number): number {
 export const bench: Bench = {
   name: 'apply',
   async run(): Promise<BenchRow[]> {
+    // `npm run bench -- apply --statements`: only the statement count (and, on stderr, what they are), in seconds.
+    if (process.argv.includes('--statements')) {
+      const row = statementsRow(inProcess(true).statements.measured);
+      process.stderr.write(`bench apply: ${row.note}\n`);
+      return [row];
+    }
     const real = await throughBroker(1);
     const site = await throughBroker(SITE_GATEWAYS);
     const ingestOnly = await throughBroker(1, true);
     const local = inProcess();
     const ceiling = rawInserts(BATCH);
     const groupCeiling = rawInserts(16 * BATCH);
-    const sqlFloor = replayStatements(inProcess(true).statements, BATCHES * BATCH);
+    const recorded = inProcess(true).statements;
+    const sqlFloor = replayStatements(recorded, BATCHES * BATCH);
     const trivial = await endToEnd(BATCHES, BATCH);
     // One thread validates, dedupes, applies and commits: per event it spends at least the no-op ingest's time plus
     // SQLite's time for the receipt's own statements with nothing computed between them.
@@ -319,6 +373,7 @@ export const bench: Bench = {
         unit: 'events/s',
         note: `same broker path, apply = one INSERT; ${trivial.groups}`,
       },
+      statementsRow(recorded.measured),
     ];
   },
 };

@@ -1,19 +1,32 @@
 // gateway/publisher — test support: real brokers on free ports (embedded aedes; a Mosquitto process with a temp
 // config), a TCP proxy that can cut live connections, and an MQTT subscriber that collects what arrives.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { Aedes, type AedesOptions } from 'aedes';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import { untilEvent } from '../testing/steps.js';
 
-/** Wait for a condition with a deadline (never sleep-and-hope). */
+/**
+ * What `until` listens to: `changed()`, called by everything whose state its conditions read — the rig's publisher
+ * after every step, subscribers and test hubs on every message, the rig's captured log on every line, and a test's own
+ * broker hooks (one that holds a message). `until` re-checks its condition on each call, never on a timer.
+ */
+const notices = new EventEmitter().setMaxListeners(0);
+
+/** Something `until` conditions may read has changed. */
+export function changed(): void {
+  notices.emit('changed');
+}
+
+/**
+ * Wait for a condition: checked now and after every `changed()` (no polling). The deadline only turns a hang into a
+ * failure naming what was awaited.
+ */
 export async function until(cond: () => boolean, what: string, ms = 20_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await untilEvent(cond, what, [{ emitter: notices, events: ['changed'] }], ms);
 }
 
 export async function freePort(): Promise<number> {
@@ -76,11 +89,24 @@ export interface MosquittoTls {
  * `tls` makes the listener TLS-only (mqtts://); `acl` is the text of an acl_file (rewrite it, then `reload()`);
  * `extra` are more mosquitto.conf lines (e.g. `autosave_interval 3600`).
  */
-export async function startMosquitto(dir: string, { users, tls, acl, extra = [] }: { users?: Record<string, string>; tls?: MosquittoTls; acl?: string; extra?: string[] } = {}): Promise<Mosquitto> {
+export async function startMosquitto(
+  dir: string,
+  { users, tls, acl, extra = [] }: { users?: Record<string, string>; tls?: MosquittoTls; acl?: string; extra?: string[] } = {},
+): Promise<Mosquitto> {
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
   // As root, Mosquitto would switch to the `mosquitto` user, who cannot read our private temp dir.
-  const lines = [...(process.getuid?.() === 0 ? ['user root'] : []), `listener ${port} 127.0.0.1`, 'persistence true', `persistence_location ${dir}/`, 'log_dest stderr', 'log_type error', 'log_type warning', 'log_type notice', 'log_type information'];
+  const lines = [
+    ...(process.getuid?.() === 0 ? ['user root'] : []),
+    `listener ${port} 127.0.0.1`,
+    'persistence true',
+    `persistence_location ${dir}/`,
+    'log_dest stderr',
+    'log_type error',
+    'log_type warning',
+    'log_type notice',
+    'log_type information',
+  ];
   if (users) {
     const pw = join(dir, 'passwd');
     writeFileSync(pw, '');
@@ -105,25 +131,19 @@ export async function startMosquitto(dir: string, { users, tls, acl, extra = [] 
     proc.stderr!.on('data', (d: Buffer) => (log += d.toString()));
     proc.stdout!.on('data', (d: Buffer) => (log += d.toString()));
     const p = proc;
-    const exited = new Promise<never>((_, reject) => p.once('exit', (code) => reject(new Error(`mosquitto exited (${code}): ${log}`))));
-    // Ready when it accepts a TCP connection.
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const ok = await Promise.race([
-        exited,
-        new Promise<boolean>((resolve) => {
-          const s = net.connect(port, '127.0.0.1', () => {
-            s.destroy();
-            resolve(true);
-          });
-          s.on('error', () => resolve(false));
-        }),
-      ]);
-      if (ok) break;
-      if (Date.now() > deadline) throw new Error(`mosquitto did not listen on ${port}: ${log}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    exited.catch(() => undefined);
+    // Ready when it says so: Mosquitto logs "mosquitto version … running" once its listeners are open (no polling).
+    const from = log.length;
+    await untilEvent(
+      () => /mosquitto version \S+ running/.test(log.slice(from)) || p.exitCode !== null || p.signalCode !== null,
+      `mosquitto to listen on ${port}`,
+      [
+        { emitter: p.stderr!, events: ['data'] },
+        { emitter: p.stdout!, events: ['data'] },
+        { emitter: p, events: ['exit'] },
+      ],
+      10_000,
+    );
+    if (p.exitCode !== null || p.signalCode !== null) throw new Error(`mosquitto exited (${p.exitCode ?? p.signalCode}): ${log}`);
   };
   await start();
   return {
@@ -195,11 +215,22 @@ export interface Received {
 }
 
 /** A subscriber (persistent session when `clientId` is given) that records every message. */
-export async function subscriber(url: string, topicFilter: string, clientId?: string, extra: IClientOptions = {}): Promise<{ client: MqttClient; messages: Received[]; close(): Promise<void> }> {
+export async function subscriber(
+  url: string,
+  topicFilter: string,
+  clientId?: string,
+  extra: IClientOptions = {},
+): Promise<{ client: MqttClient; messages: Received[]; close(): Promise<void> }> {
   const messages: Received[] = [];
-  const client = mqtt.connect(url, { clientId: clientId ?? `test-sub-${Math.random().toString(36).slice(2)}`, clean: !clientId, reconnectPeriod: 50, ...extra });
+  const client = mqtt.connect(url, {
+    clientId: clientId ?? `test-sub-${Math.random().toString(36).slice(2)}`,
+    clean: !clientId,
+    reconnectPeriod: 50,
+    ...extra,
+  });
   client.on('message', (topic, payload, packet) => messages.push({ topic, payload: payload.toString(), retain: packet.retain }));
   client.on('error', () => undefined);
+  client.on('message', changed);
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => client.subscribe(topicFilter, { qos: 1 }, (err) => (err ? reject(err) : resolve())));
   });

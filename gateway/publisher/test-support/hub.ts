@@ -4,6 +4,7 @@
 // which every seq of the stream is applied.
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { isoTs, parse, topics, type Event, type HubAck } from '../../../protocols/events/index.js';
+import { changed } from './brokers.js';
 
 export interface TestHub {
   client: MqttClient;
@@ -36,7 +37,12 @@ export async function startTestHub(url: string, o: TestHubOptions): Promise<Test
   const applied = new Set<number>();
   const acks: HubAck[] = [];
   let through = 0;
-  const client = mqtt.connect(url, { clientId: o.clientId ?? `test-hub-${Math.random().toString(36).slice(2)}`, clean: !o.clientId, reconnectPeriod: 50, ...o.extra });
+  const client = mqtt.connect(url, {
+    clientId: o.clientId ?? `test-hub-${Math.random().toString(36).slice(2)}`,
+    clean: !o.clientId,
+    reconnectPeriod: 50,
+    ...o.extra,
+  });
   client.on('error', () => undefined);
   const publishAck = async (payload: HubAck | string) => {
     if (typeof payload !== 'string') acks.push(payload);
@@ -58,6 +64,7 @@ export async function startTestHub(url: string, o: TestHubOptions): Promise<Test
       void publishAck({ v: 1, stream, through, ts: isoTs(Date.now()) }).catch(() => undefined);
     }
   });
+  client.on('message', changed); // after the handler above: what it recorded is there
   await new Promise<void>((resolve, reject) => {
     client.once('connect', () => client.subscribe(topics.events(o.site, o.gateway), { qos: 1 }, (err) => (err ? reject(err) : resolve())));
   });

@@ -7,7 +7,7 @@ import { Outbox } from '../../outbox/index.js';
 import { captureLogger, type CapturedLog } from '../../outbox/fixtures/capture-logger.js';
 import { tagPassDraft } from '../../outbox/fixtures/drafts.js';
 import { Publisher, type PublisherOptions } from '../publisher.js';
-import type { Received } from './brokers.js';
+import { changed, type Received } from './brokers.js';
 
 export const SITE = 'dc-test';
 export const GATEWAY = 'dock-3';
@@ -26,7 +26,7 @@ let counter = 0;
 
 export function makeRig(url: string, overrides: Partial<PublisherOptions> = {}): Rig {
   const dir = mkdtempSync(join(tmpdir(), 'publisher-test-'));
-  const { logger, lines } = captureLogger('debug');
+  const { logger, lines } = captureLogger('debug', changed);
   const outbox = Outbox.open({ path: join(dir, 'outbox.db'), logger, synchronous: 'NORMAL' });
   const publisher = new Publisher({
     site: SITE,
@@ -38,6 +38,7 @@ export function makeRig(url: string, overrides: Partial<PublisherOptions> = {}):
     logger,
     ...overrides,
   });
+  publisher.on('step', changed);
   let n = 0;
   return {
     dir,
@@ -46,7 +47,10 @@ export function makeRig(url: string, overrides: Partial<PublisherOptions> = {}):
     lines,
     append(count, from) {
       if (from !== undefined) n = from;
-      const made = outbox.append(Array.from({ length: count }, () => tagPassDraft(n++)), Date.now());
+      const made = outbox.append(
+        Array.from({ length: count }, () => tagPassDraft(n++)),
+        Date.now(),
+      );
       publisher.kick();
       return made;
     },

@@ -1,7 +1,6 @@
-// gateway/publisher/testing — wait for a publisher's state, not for time: `untilStep` re-checks a condition after every
-// step of the publisher's core (its `step` event) and after every event of any other emitter given (a subscriber's
-// messages, a test hub's), and resolves the moment it holds. The deadline only turns a hang into a failure that names
-// what was awaited; nothing is polled.
+// gateway/publisher/testing — wait for state, not for time: `untilEvent` re-checks a condition whenever one of the
+// given emitters emits one of the given events (a publisher's `step`, a client's `message`, …) and resolves the moment
+// it holds. The deadline only turns a hang into a failure that names what was awaited; nothing is polled.
 import type { EventEmitter } from 'node:events';
 
 export interface Watched {
