@@ -2,7 +2,7 @@
 // stable client id, QoS 1) whose PUBACKs are sent only when the hub's handler says its transaction committed.
 import { readFileSync } from 'node:fs';
 import { mqttTlsOptions, type MqttTlsSettings } from '../../protocols/mqtt/client-options.js';
-import mqtt, { type IClientOptions, type MqttClient, type IPublishPacket } from 'mqtt';
+import mqtt, { type ISubscriptionMap, type IClientOptions, type MqttClient, type IPublishPacket } from 'mqtt';
 import { componentLogger, type Logger } from '../../protocols/logging/index.js';
 import { topicMatches } from './acl.js';
 import { PreAckRouter } from './pre-ack-router.js';
@@ -104,7 +104,20 @@ export async function connectExternalMqtt(config: ExternalBrokerConfig, logger: 
   });
   if (config.waitForConnect === false) connected.catch((err: Error) => log.error({ err: err.message }, 'external broker refused the hub: not retrying'));
   else await connected;
-  client.on('connect', (connack) => log.info({ sessionPresent: connack.sessionPresent }, 'reconnected to external mqtt broker'));
+  client.on('connect', (connack) => {
+    log.info({ sessionPresent: connack.sessionPresent }, 'reconnected to external mqtt broker');
+    // mqtt.js resubscribes only when the broker says it has no session. A broker that crashed between storing two
+    // subscriptions restores a session with some of them and says "session present": the hub would never hear the
+    // rest again. Subscribing to a filter the session already holds replaces it and keeps its queued messages, so
+    // the hub subscribes to every filter again after each reconnect (found by npm run vopr).
+    if (!connack.sessionPresent) return;
+    // (`resubscribe: true`: mqtt.js would otherwise skip filters it believes the session holds.)
+    const filters = router.filters();
+    if (filters.length === 0) return;
+    client.subscribe({ ...Object.fromEntries(filters.map((f) => [f, { qos: 1 as const }])), resubscribe: true } as ISubscriptionMap, (err) => {
+      if (err) log.error({ filters, err: err.message }, 'external broker refused the subscriptions again after a reconnect');
+    });
+  });
 
   return {
     mode: 'external',

@@ -21,6 +21,11 @@ export class PreAckRouter {
     this.routes.delete(filter);
   }
 
+  /** The filters handlers are registered for. */
+  filters(): string[] {
+    return [...this.routes.keys()];
+  }
+
   /** The handlers whose filters match `topic`. */
   match(topic: string): MessageHandler[] {
     const out: MessageHandler[] = [];
