@@ -19,6 +19,7 @@ const BENCHES: Array<() => Promise<{ bench: Bench }>> = [
   () => import('./shipping-signal.js'),
   () => import('./console.js'),
   () => import('./fleet.js'),
+  () => import('./period.js'),
 ];
 
 const filter = process.argv[2];
