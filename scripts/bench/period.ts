@@ -20,12 +20,9 @@ import { bytesOf } from '../../hub/periods/archive.js';
 import { closePeriod } from '../../hub/periods/index.js';
 import type { Bench, BenchRow } from './report.js';
 
-const SKUS = 200;
-const DAYS = 10;
-const MOVES = 200_000;
-const NEW_MOVES = 2_000;
-const T0 = Date.UTC(2025, 2, 1);
-const DAY = 86_400_000;
+/** The ledger's size: SKUs, days of moves, moves; the new moves each check verifies. */
+const { SKUS, DAYS, MOVES, NEW_MOVES } = { SKUS: 200, DAYS: 10, MOVES: 200_000, NEW_MOVES: 2_000 };
+const [T0, DAY] = [Date.UTC(2025, 2, 1), 86_400_000];
 const actor = { kind: 'gateway' as const, id: 'gw-1' };
 
 /** `n` moves from move number `from` on: cycles of receive 10, ship 3, ship 3 per SKU; every 25th cycle a unit in and out instead of its ships. */
