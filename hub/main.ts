@@ -14,12 +14,18 @@ import { loadHubConfig, loadHubOfflineConfig } from './config/load.js';
 import { hubStartupIssues } from './config/preflight.js';
 import { migrate, openDatabase } from './db/database.js';
 import { DEAD_LETTERS_USAGE, deadLettersCommand } from './cli/dead-letters.js';
-import { CLOSE_PERIOD_USAGE, closePeriodCommand } from './periods/cli.js';
+import { CLOSE_PERIOD_USAGE, closePeriodMain } from './periods/cli.js';
 import { checkFull, checkIncremental, checkLedger } from './ledger/index.js';
 import { hubModules } from './modules.js';
 import type { HubConfig } from './config/schema.js';
 
-const USAGE = `usage: dockgate-hub [check [--full] | backup --to <file>] --config <hub.yaml>\n       ${DEAD_LETTERS_USAGE}\n       ${CLOSE_PERIOD_USAGE}`;
+const USAGE = [
+  'usage: dockgate-hub [check [--full] | backup --to <file>] --config <hub.yaml>',
+  `       ${DEAD_LETTERS_USAGE}`,
+  `       ${CLOSE_PERIOD_USAGE}`,
+].join('\n');
+
+const write = (stream: NodeJS.WriteStream) => (text: string) => void stream.write(text);
 
 function exitOnConfigError(err: ConfigError): never {
   process.stderr.write(`dockgate-hub: configuration error\n${err.message}\n`);
@@ -32,7 +38,6 @@ async function deadLettersMain(argv: string[], config: HubConfig): Promise<never
   const h = config.http;
   const host = h.host === '0.0.0.0' || h.host === '::' ? '127.0.0.1' : h.host;
   const url = `${h.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${h.port}`;
-  const write = (stream: NodeJS.WriteStream) => (text: string) => void stream.write(text);
   process.exit(await deadLettersCommand(argv.slice(1), { url, token: process.env.DOCKGATE_API_TOKEN, out: write(process.stdout), err: write(process.stderr) }));
 }
 
@@ -50,13 +55,6 @@ function checkMain(argv: string[], config: { database: { path: string } }): neve
   db.close();
   process.stdout.write(JSON.stringify({ ...report, mode, fromSeq, toSeq, verifiedSeq: point.seq }, null, 2) + '\n');
   process.exit(report.ok ? 0 : 1);
-}
-
-/** `dockgate-hub close-period --through <date>`: close the ledger's period and archive its moves (hub/periods). */
-function closePeriodMain(argv: string[], config: { database: { path: string } }): never {
-  const write = (stream: NodeJS.WriteStream) => (text: string) => void stream.write(text);
-  const io = { dbPath: config.database.path, migrations: HUB_MIGRATIONS, nowMs: systemRuntime.now(), out: write(process.stdout), err: write(process.stderr) };
-  process.exit(closePeriodCommand(argv.slice(1), io));
 }
 
 /** `dockgate-hub backup --to <file>`: an online copy, checked. */
@@ -102,7 +100,7 @@ async function main(argv: string[]): Promise<void> {
 
   if (command === 'dead-letters') await deadLettersMain(argv, config as HubConfig);
   if (command === 'check') checkMain(argv, config);
-  if (command === 'close-period') closePeriodMain(argv, config);
+  if (command === 'close-period') process.exit(closePeriodMain(argv.slice(1), config.database.path, HUB_MIGRATIONS));
   if (command === 'backup') await backupMain(argv, config);
 
   const notifier = new SystemdNotifier(logger);

@@ -9,6 +9,7 @@ import { ApiError } from '../api/errors.js';
 import { errors } from '../api/schemas.js';
 import { archivedMovesById, archivedSeq } from '../ledger/archive.js';
 import type { HubConfig } from '../config/schema.js';
+import type { Db } from '../db/database.js';
 import { epcisDocument, objectEvent, type EpcisEvent, type EpcisSite, type ObservationRow } from './document.js';
 
 const BIZ_STEPS = ['receiving', 'shipping', 'entering_exiting', 'arriving', 'departing', 'cycle_counting'] as const;
@@ -26,7 +27,7 @@ const EpcisDocumentSchema = Type.Unsafe<Record<string, unknown>>(Type.Object(
 ));
 
 /** Observations whose move a closed period archived: the move's facts from the archive (hub/ledger/archive.ts). */
-function withArchived(db: ApiContext['db'], rows: Array<ObservationRow & { moveId: string | null }>): ObservationRow[] {
+function withArchived(db: Db, rows: Array<ObservationRow & { moveId: string | null }>): ObservationRow[] {
   const missing = rows.filter((r) => r.moveId !== null && r.moveReason === null).map((r) => r.moveId!);
   const archived = archivedMovesById(db, missing);
   return rows.flatMap((r) => {

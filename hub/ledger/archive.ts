@@ -22,6 +22,20 @@ export function archivedSeq(db: Db): number {
 
 const readers = new WeakMap<Db, Db>();
 
+/**
+ * Open the archive read-only. An archive batch a kill interrupted leaves a hot rollback journal that a read-only
+ * connection may not roll back ("attempt to write a readonly database"): SQLite's own recovery does it on a brief
+ * read-write open first — it restores the archive as it was before that batch, which no reader could see anyway.
+ */
+export function openArchiveReadOnly(path: string): Db {
+  if (existsSync(`${path}-journal`)) {
+    const recover = new Database(path, { fileMustExist: true });
+    recover.prepare('SELECT COUNT(*) FROM sqlite_master').get();
+    recover.close();
+  }
+  return new Database(path, { readonly: true, fileMustExist: true });
+}
+
 /** The read-only connection to `db`'s archive; a clear error when moves were archived but the file is gone. */
 export function archiveReader(db: Db): Db {
   let reader = readers.get(db);
@@ -29,7 +43,7 @@ export function archiveReader(db: Db): Db {
   const path = archivePathOf(db.name);
   if (!existsSync(path))
     throw new Error(`the ledger's archived moves (up to seq ${archivedSeq(db)}) are in ${path}, which is missing: restore it beside the live database`);
-  reader = new Database(path, { readonly: true, fileMustExist: true });
+  reader = openArchiveReadOnly(path);
   reader.pragma('busy_timeout = 5000');
   readers.set(db, reader);
   return reader;

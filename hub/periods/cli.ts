@@ -2,6 +2,7 @@
 // ledger's period through a date on the database file (beside a running hub or not), print what it did as JSON, exit 0;
 // a refusal prints its reasons and exits 1; bad arguments exit 64. A rerun after a kill completes the close.
 import type { Logger } from '../../protocols/logging/index.js';
+import { systemRuntime } from '../../runtime/runtime.js';
 import { migrate, openDatabase, type MigrationSet } from '../db/database.js';
 import { closeArchiveReader } from '../ledger/archive.js';
 import { closePeriod, PeriodCloseRefused, readPeriodState } from './index.js';
@@ -16,6 +17,12 @@ export interface CloseCommandIo {
   log?: Logger;
   out: (text: string) => void;
   err: (text: string) => void;
+}
+
+/** The command on the process's clock and standard streams (hub/main.ts). */
+export function closePeriodMain(argv: readonly string[], dbPath: string, migrations: readonly MigrationSet[]): number {
+  const write = (stream: NodeJS.WriteStream) => (text: string) => void stream.write(text);
+  return closePeriodCommand(argv, { dbPath, migrations, nowMs: systemRuntime.now(), out: write(process.stdout), err: write(process.stderr) });
 }
 
 /** Parse, close, report; returns the exit code. */

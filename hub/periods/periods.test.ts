@@ -105,7 +105,9 @@ describe('closing a period', () => {
     expect(r.report.ok).toBe(false);
     expect(r.report.differences.map((d) => d.check)).toContain('balance');
   });
+});
 
+describe('what a closed period refuses', () => {
   it('refuses back-dated moves into the closed period (409 closed_period naming it), or books them in the open period with the original date', () => {
     postTwoDays();
     const through = T0 + DAY - 8 * 3_600_000;
@@ -143,7 +145,9 @@ describe('closing a period', () => {
     f.db.prepare("UPDATE balances SET qty = qty + 1 WHERE sku = 'A' AND location = 'stock'").run();
     expect(() => closePeriodSnapshot(f.db, T0 + DAY - 8 * 3_600_000, T0 + 3 * DAY)).toThrow(/ledger check finds/);
   });
+});
 
+describe('closing again, archiving in batches', () => {
   it('a second close continues from the first; closing the same period again is done, an earlier one refused', () => {
     postTwoDays();
     closePeriod(f.db, { throughMs: T0 + DAY - 8 * 3_600_000, nowMs: T0 + 3 * DAY });

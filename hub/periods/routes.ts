@@ -35,8 +35,7 @@ export async function periodRoutes(instance: FastifyInstance, ctx: ApiContext): 
     {
       schema: {
         tags: ['stock'],
-        summary:
-          'Close the ledger through a date (admin): snapshot balances and cost layers, archive the closed moves; 409 names what holds it back (a downstream cursor, check differences)',
+        summary: 'Close the ledger through a date (admin): snapshot balances and cost layers, archive the closed moves; 409 names what holds it back',
         body: Type.Object(
           { through: Type.String({ format: 'date-time' }), reason: Type.Optional(Type.String({ maxLength: 2000 })) },
           { additionalProperties: false },

@@ -20,6 +20,7 @@ const BENCHES: Array<() => Promise<{ bench: Bench }>> = [
   () => import('./console.js'),
   () => import('./fleet.js'),
   () => import('./growth.js'),
+  () => import('./period.js'),
 ];
 
 const filter = process.argv[2]?.startsWith('--') ? undefined : process.argv[2];
