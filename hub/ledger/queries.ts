@@ -8,6 +8,11 @@ import { inTransaction, stmt } from './statements.js';
 import { MOVE_REASONS, type CostMethod, type Move, type MoveReason } from './types.js';
 import { requireOneOf, requireTimestamp } from './validate.js';
 
+/** The day of moves_occurred_day (schema v7): `occurred_ms / DAY_MS`, SQLite's integer division, as the index has it. */
+const DAY_MS = 86_400_000;
+/** Beyond any timestamp, for an open end of a window (bound values arrive as REAL: the day is CAST back to INTEGER). */
+const FAR_MS = 1e15;
+
 export interface MoveFilter {
   sku?: string;
   /** Moves from or to this location. */
@@ -44,9 +49,15 @@ export function listMoves(db: Db, filter: MoveFilter = {}): MovePage {
     const seqs = filter.epc === undefined ? undefined : unitSeqs(db, filter.epc.toLowerCase());
     const old = listMovesIn(archiveReader(db), { ...filter, epc: undefined }, { upTo, seqs: seqs?.archived });
     if (old.moves.length === limit && old.nextCursor !== null) return old;
-    const rest = old.moves.length === limit ? undefined : listMovesIn(db, { ...filter, epc: undefined, cursor: String(upTo), limit: limit - old.moves.length }, { seqs: seqs?.live });
+    const rest =
+      old.moves.length === limit
+        ? undefined
+        : listMovesIn(db, { ...filter, epc: undefined, cursor: String(upTo), limit: limit - old.moves.length }, { seqs: seqs?.live });
     const moves = [...old.moves, ...(rest?.moves ?? [])];
-    const more = rest === undefined ? listMovesIn(db, { ...filter, epc: undefined, cursor: String(upTo), limit: 1 }, { seqs: seqs?.live }).moves.length > 0 : rest.nextCursor !== null;
+    const more =
+      rest === undefined
+        ? listMovesIn(db, { ...filter, epc: undefined, cursor: String(upTo), limit: 1 }, { seqs: seqs?.live }).moves.length > 0
+        : rest.nextCursor !== null;
     return { moves, nextCursor: more ? String(moves[moves.length - 1]!.seq) : null };
   });
 }
@@ -78,10 +89,23 @@ function listMovesIn(db: Db, filter: MoveFilter, only: { upTo?: number; seqs?: r
   if (filter.epc !== undefined) add(`seq IN (${unitMoveSeqs('@epc')})`, 'epc', filter.epc.toLowerCase());
   if (only.seqs !== undefined) add('seq IN (SELECT value FROM json_each(@seqs))', 'seqs', JSON.stringify(only.seqs));
   if (only.upTo !== undefined) add('seq <= @upTo', 'upTo', only.upTo);
-  if (filter.since !== undefined) add('occurred_ms >= @since', 'since', requireTimestamp(filter.since, 'since'));
-  if (filter.until !== undefined) add('occurred_ms < @until', 'until', requireTimestamp(filter.until, 'until'));
+  const since = filter.since === undefined ? undefined : requireTimestamp(filter.since, 'since');
+  const until = filter.until === undefined ? undefined : requireTimestamp(filter.until, 'until');
+  // A window on the live moves: bounded by its first and last seq (windowSeqs), the page is a walk by seq that stops at
+  // its end; `+occurred_ms` keeps the planner off moves_occurred, whose order would need a sort of the whole window.
+  // The archive has no day index, so it keeps the plain filter.
+  const col = only.upTo === undefined ? '+occurred_ms' : 'occurred_ms';
+  if (since !== undefined) add(`${col} >= @since`, 'since', since);
+  if (until !== undefined) add(`${col} < @until`, 'until', until);
+  if (only.upTo === undefined && (since !== undefined || until !== undefined)) {
+    const bounds = windowSeqs(db, since, until);
+    if (bounds === null) return { moves: [], nextCursor: null };
+    add('seq >= @windowFirst', 'windowFirst', bounds.first);
+    add('seq <= @windowLast', 'windowLast', bounds.last);
+  }
   if (filter.cursor !== undefined) {
-    if (!/^\d{1,15}$/.test(filter.cursor)) throw new LedgerError('invalid', `cursor must be the nextCursor of a previous page, got ${JSON.stringify(filter.cursor)}`, 'cursor');
+    if (!/^\d{1,15}$/.test(filter.cursor))
+      throw new LedgerError('invalid', `cursor must be the nextCursor of a previous page, got ${JSON.stringify(filter.cursor)}`, 'cursor');
     add('seq > @cursor', 'cursor', Number(filter.cursor));
   }
   const limit = filter.limit ?? 100;
@@ -91,6 +115,26 @@ function listMovesIn(db: Db, filter: MoveFilter, only: { upTo?: number; seqs?: r
   const more = rows.length > limit;
   const page = more ? rows.slice(0, limit) : rows;
   return { moves: page.map(moveFromRow), nextCursor: more ? String(page[page.length - 1]!.seq) : null };
+}
+
+/**
+ * Bounds on the seqs of the moves that occurred in [since, until) — at most the first, at least the last (the moves of
+ * the window's UTC days, by moves_occurred_day: one seek per day, however many moves a day has) — or null when no
+ * move can be in the window. The window is clipped to the moves' first and last occurrence, so an open or wide window
+ * seeks only the days that have moves.
+ */
+function windowSeqs(db: Db, since: number | undefined, until: number | undefined): { first: number; last: number } | null {
+  const row = stmt(
+    db,
+    `WITH RECURSIVE span(d0, d1) AS (
+       SELECT CAST(MAX(COALESCE(@since, ${-FAR_MS}), (SELECT MIN(occurred_ms) FROM moves)) AS INTEGER) / ${DAY_MS},
+              CAST(MIN(COALESCE(@until - 1, ${FAR_MS}), (SELECT MAX(occurred_ms) FROM moves)) AS INTEGER) / ${DAY_MS}),
+     days(d) AS (SELECT d0 FROM span WHERE d0 <= d1 UNION ALL SELECT d + 1 FROM days, span WHERE d < d1)
+     SELECT MIN((SELECT MIN(seq) FROM moves WHERE occurred_ms / ${DAY_MS} = d)) AS first,
+            MAX((SELECT MAX(seq) FROM moves WHERE occurred_ms / ${DAY_MS} = d)) AS last FROM days`,
+  ).get({ since: since ?? null, until: until ?? null }) as { first: number | null; last: number | null };
+  if (row.first === null || row.last === null) return null;
+  return { first: row.first, last: row.last };
 }
 
 export interface ValuationRow {
@@ -106,9 +150,13 @@ export interface ValuationRow {
 }
 
 export function valuationReport(db: Db, filter: { sku?: string } = {}): { rows: ValuationRow[]; totalValue: number } {
-  const rows = (stmt(db, `SELECT v.sku, i.cost_method AS costMethod, v.qty, v.value,
+  const rows = (
+    stmt(
+      db,
+      `SELECT v.sku, i.cost_method AS costMethod, v.qty, v.value,
                           (SELECT COUNT(*) FROM cost_layers c WHERE c.sku = v.sku AND c.remaining_qty <> 0) AS openLayers
-                          FROM valuations v JOIN items i ON i.sku = v.sku WHERE (@sku IS NULL OR v.sku = @sku) ORDER BY v.sku`)
-    .all({ sku: filter.sku ?? null }) as Array<Omit<ValuationRow, 'averageUnitCost'>>).map((r) => ({ ...r, averageUnitCost: r.qty > 0 ? r.value / r.qty : null }));
+                          FROM valuations v JOIN items i ON i.sku = v.sku WHERE (@sku IS NULL OR v.sku = @sku) ORDER BY v.sku`,
+    ).all({ sku: filter.sku ?? null }) as Array<Omit<ValuationRow, 'averageUnitCost'>>
+  ).map((r) => ({ ...r, averageUnitCost: r.qty > 0 ? r.value / r.qty : null }));
   return { rows, totalValue: rows.reduce((s, r) => s + r.value, 0) };
 }

@@ -32,7 +32,9 @@ describe('ledger schema', () => {
     db = openDatabase(path);
     expect(migrate(db, [ledgerMigrations])).toEqual([]);
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((t) => t.name);
-    expect(tables).toEqual(expect.arrayContaining(['audit_log', 'balances', 'cost_layers', 'item_gtins', 'items', 'locations', 'moves', 'reservations', 'serials', 'valuations']));
+    expect(tables).toEqual(
+      expect.arrayContaining(['audit_log', 'balances', 'cost_layers', 'item_gtins', 'items', 'locations', 'moves', 'reservations', 'serials', 'valuations']),
+    );
     expect(db.prepare('SELECT COUNT(*) AS n FROM locations WHERE virtual = 1').get()).toEqual({ n: 5 });
     db.close();
   });
@@ -45,7 +47,11 @@ describe('ledger schema', () => {
              INSERT INTO items (sku, name, uom, tracking, cost_method, standard_cost, created_at, updated_at) VALUES ('A', 'Widget', 'ea', 'quantity', 'fifo', 100, 'x', 'x');
              INSERT INTO valuations (sku, qty, value) VALUES ('A', 0, 0);`);
     expect(migrate(db, [ledgerMigrations])).toEqual(ledgerMigrations.migrations.slice(1).map((m) => `ledger#${m.version} ${m.name}`));
-    postMove(db, { id: 'm1', sku: 'A', qty: 4, from: 'supplier', to: 'stock', reason: 'receipt', actor: { kind: 'api', id: 't' }, occurredAt: new Date(T0).toISOString() }, T0);
+    postMove(
+      db,
+      { id: 'm1', sku: 'A', qty: 4, from: 'supplier', to: 'stock', reason: 'receipt', actor: { kind: 'api', id: 't' }, occurredAt: new Date(T0).toISOString() },
+      T0,
+    );
     const stamp = () => (db.prepare('SELECT v FROM catalog_version').get() as { v: number }).v;
     const writes: Array<[string, () => void]> = [
       ['item insert', () => createItem(db, { sku: 'B', name: 'Other', tracking: 'quantity' }, T0)],
@@ -64,7 +70,20 @@ describe('ledger schema', () => {
       expect(Number.isSafeInteger(stamp()), what).toBe(true);
     }
     const before = stamp();
-    postMove(db, { id: 'm2', sku: 'A', qty: 1, from: 'stock', to: 'customer', reason: 'shipment', actor: { kind: 'api', id: 't' }, occurredAt: new Date(T0).toISOString() }, T0);
+    postMove(
+      db,
+      {
+        id: 'm2',
+        sku: 'A',
+        qty: 1,
+        from: 'stock',
+        to: 'customer',
+        reason: 'shipment',
+        actor: { kind: 'api', id: 't' },
+        occurredAt: new Date(T0).toISOString(),
+      },
+      T0,
+    );
     expect(stamp()).toBe(before); // postings do not touch the catalog
     expect(checkLedger(db).ok).toBe(true);
     db.close();
@@ -76,7 +95,8 @@ describe('ledger schema', () => {
                VALUES ('stock', 'Stock', 'stock', 0, NULL, 0, 1, 'x', 'x');
              INSERT INTO items (sku, name, uom, tracking, cost_method, standard_cost, created_at, updated_at) VALUES
                ('S', 'Unit', 'ea', 'serial', 'fifo', 100, 'x', 'x'), ('A', 'Widget', 'ea', 'quantity', 'fifo', 100, 'x', 'x');`);
-    const v3 = db.prepare(`INSERT INTO moves (id, sku, qty, from_location, to_location, reason, actor_kind, actor_id, epc, unit_cost, value_cost, value_delta, value_variance, occurred_ms, posted_ms)
+    const v3 =
+      db.prepare(`INSERT INTO moves (id, sku, qty, from_location, to_location, reason, actor_kind, actor_id, epc, unit_cost, value_cost, value_delta, value_variance, occurred_ms, posted_ms)
                            VALUES (?, ?, 1, ?, ?, ?, 'api', 't', ?, 100, ?, ?, 0, ${T0}, ${T0})`);
     v3.run('u1-in', 'S', 'supplier', 'stock', 'receipt', 'aabb0001', 100, 100);
     v3.run('u2-in', 'S', 'supplier', 'stock', 'receipt', 'aabb0002', 100, 100);
@@ -95,10 +115,37 @@ describe('ledger schema', () => {
     expect(() => db.prepare("UPDATE moves SET note = 'x' WHERE id = 'u1-in'").run()).toThrow(/moves are immutable/);
     expect(checkLedger(db).differences).toEqual([]);
     // New moves continue the migrated chains.
-    moveSerial(db, { id: 'u1-out-2', epc: 'aabb0001', to: 'customer', reason: 'shipment', actor: { kind: 'api', id: 't' }, occurredAt: new Date(T0).toISOString() }, T0);
+    moveSerial(
+      db,
+      { id: 'u1-out-2', epc: 'aabb0001', to: 'customer', reason: 'shipment', actor: { kind: 'api', id: 't' }, occurredAt: new Date(T0).toISOString() },
+      T0,
+    );
     expect(listMoves(db, { epc: 'aabb0001' }).moves.map((m) => m.id)).toEqual(['u1-in', 'u1-out', 'u1-back', 'u1-out-2']);
     expect(listMoves(db, { epc: 'aabb0001', reason: 'shipment', limit: 1 })).toMatchObject({ moves: [{ id: 'u1-out' }], nextCursor: '4' });
     expect(checkLedger(db).ok).toBe(true);
+    db.close();
+  });
+
+  it("migrates a version 6 ledger's moves into the day index: a window of them pages as before, through the index", () => {
+    const db = ledgerAtVersion(6);
+    // What a version 6 hub left behind: receipts over three days, posted out of their days' order.
+    db.exec(`INSERT INTO locations (id, name, kind, virtual, parent, allow_negative, sellable, created_at, updated_at)
+               VALUES ('stock', 'Stock', 'stock', 0, NULL, 0, 1, 'x', 'x');
+             INSERT INTO items (sku, name, uom, tracking, cost_method, standard_cost, created_at, updated_at) VALUES ('A', 'Widget', 'ea', 'quantity', 'fifo', 100, 'x', 'x');`);
+    const day = 86_400_000;
+    const v6 =
+      db.prepare(`INSERT INTO moves (id, sku, qty, from_location, to_location, reason, actor_kind, actor_id, unit_cost, value_cost, value_delta, value_variance, occurred_ms, posted_ms)
+                           VALUES (?, 'A', 1, 'supplier', 'stock', 'receipt', 'api', 't', 100, 100, 100, 0, ?, ${T0})`);
+    [2, 0, 1, 0, 2, 1].forEach((d, i) => v6.run(`m${i + 1}`, T0 - 3 * day + d * day + i));
+    expect(migrate(db, [ledgerMigrations])).toEqual(ledgerMigrations.migrations.slice(6).map((m) => `ledger#${m.version} ${m.name}`));
+    const dayOf = (d: number) => ({ since: new Date(T0 - 3 * day + d * day).toISOString(), until: new Date(T0 - 2 * day + d * day).toISOString() });
+    expect([0, 1, 2].map((d) => listMoves(db, dayOf(d)).moves.map((m) => m.id))).toEqual([
+      ['m2', 'm4'],
+      ['m3', 'm6'],
+      ['m1', 'm5'],
+    ]);
+    const inIndex = db.prepare(`SELECT COUNT(*) AS n FROM moves INDEXED BY moves_occurred_day WHERE occurred_ms / ${day} >= 0`).get() as { n: number };
+    expect(inIndex).toEqual({ n: 6 });
     db.close();
   });
 });
