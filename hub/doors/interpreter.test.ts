@@ -18,42 +18,32 @@ function epcOf(serial: string, gtin = '09506000134352'): string {
   return r.hex;
 }
 
+/** What every event of the test stream carries: the next seq, an id and a time made from it. */
+function next(): { id: string; stream: string; seq: number; ts: string } {
+  seq++;
+  return { id: newEventId(T0 + seq * 1000), stream: STREAM, seq, ts: isoTs(T0 + seq * 1000) };
+}
+
 function pass(door: string, epc: string, direction: 'in' | 'out' | 'unknown'): TagPassEvent {
-  const ts = isoTs(T0 + ++seq * 1000);
+  const head = next();
+  const antennas = [{ reader: 'r1', antenna: 1, reads: 12, peakRssi: -48 }];
   return {
-    id: newEventId(T0 + seq * 1000),
-    stream: STREAM,
-    seq,
-    ts,
+    ...head,
     kind: 'tag.pass',
     door,
     direction,
     epc,
-    firstSeen: ts,
-    lastSeen: ts,
+    firstSeen: head.ts,
+    lastSeen: head.ts,
     reads: 12,
     peakRssi: -48,
-    antennas: [{ reader: 'r1', antenna: 1, reads: 12, peakRssi: -48 }],
+    antennas,
     confidence: direction === 'unknown' ? 0.2 : 0.9,
   };
 }
 
 function scan(door: string, gtin: string, qty: number, context: ScanEvent['context'] = []): ScanEvent {
-  const ts = isoTs(T0 + ++seq * 1000);
-  return {
-    id: newEventId(T0 + seq * 1000),
-    stream: STREAM,
-    seq,
-    ts,
-    kind: 'scan',
-    scanner: 'sc1',
-    door,
-    raw: `]C101${gtin}30${qty}`,
-    codeType: 'gs1',
-    gtin,
-    qty,
-    context,
-  };
+  return { ...next(), kind: 'scan', scanner: 'sc1', door, raw: `]C101${gtin}30${qty}`, codeType: 'gs1', gtin, qty, context };
 }
 
 describe('door interpreter', () => {

@@ -3,7 +3,18 @@
 import type { DoorMode, Event, ScanEvent, TagArriveEvent, TagDepartEvent, TagPassEvent } from '../../protocols/events/index.js';
 import { decodeEpc } from '../../protocols/epc/index.js';
 import type { Db } from '../db/database.js';
-import { getItemByGtin, getSerial, moveSerial, postMove, VIRTUAL, type Item, type MoveReason, type Move, type PostOptions } from '../ledger/index.js';
+import {
+  getItemByGtin,
+  moveSerial,
+  postMove,
+  readUnit,
+  VIRTUAL,
+  type Item,
+  type MoveReason,
+  type Move,
+  type PostOptions,
+  type UnitRead,
+} from '../ledger/index.js';
 import { ruleFor, type LocationRole, type MoveRule } from './rules.js';
 import { DoorStore, type DoorRow, type DoorSetup, type ExceptionType, type PassOutcome } from './store.js';
 
@@ -142,9 +153,19 @@ export class DoorInterpreter {
   private decidePass(db: Db, pass: PassContext, notGs1: string | undefined, now: number): PassOutcome {
     const epc = pass.epc!;
     if (notGs1) return { kind: 'exception', type: 'unknown_tag', message: `EPC ${epc} is ${notGs1}` };
-    if (!pass.gtin) return { kind: 'exception', type: 'unknown_tag', message: `EPC ${epc} carries no GTIN (${pass.sscc ? `SSCC ${pass.sscc} with no declared contents` : 'not an SGTIN'})` };
+    if (!pass.gtin)
+      return {
+        kind: 'exception',
+        type: 'unknown_tag',
+        message: `EPC ${epc} carries no GTIN (${pass.sscc ? `SSCC ${pass.sscc} with no declared contents` : 'not an SGTIN'})`,
+      };
     if (!pass.item) return { kind: 'exception', type: 'unknown_tag', message: `GTIN ${pass.gtin} of EPC ${epc} is not in the catalog` };
-    if (pass.item.tracking !== 'serial') return { kind: 'exception', type: 'tracking_mismatch', message: `SKU ${pass.item.sku} is tracked by quantity, but EPC ${epc} is a serialized tag: make the item serial-tracked or scan it` };
+    if (pass.item.tracking !== 'serial')
+      return {
+        kind: 'exception',
+        type: 'tracking_mismatch',
+        message: `SKU ${pass.item.sku} is tracked by quantity, but EPC ${epc} is a serialized tag: make the item serial-tracked or scan it`,
+      };
     if (pass.event.kind === 'tag.pass' && pass.event.interrupted) {
       // Its evidence was cut by a reader outage: whatever direction it names is not a confident move.
       return {
@@ -158,10 +179,13 @@ export class DoorInterpreter {
 
     const extra = this.enriched(db, pass);
     const to = this.resolve(rule.to, pass.door, extra);
-    const serial = getSerial(db, epc);
+    // Read once: nothing is written before the move, so moveSerial takes the unit as read here.
+    const unit = readUnit(db, epc);
+    const serial = unit.serial;
     if (serial && serial.location === to) return { kind: 'repeat', message: `EPC ${epc} is already at ${to}` };
     const from = rule.from === 'current' ? serial?.location : this.resolve(rule.from, pass.door, extra);
-    if (from === undefined) return { kind: 'exception', type: 'unknown_unit', message: `EPC ${epc} (SKU ${pass.item.sku}) was never received: nothing to ship` };
+    if (from === undefined)
+      return { kind: 'exception', type: 'unknown_unit', message: `EPC ${epc} (SKU ${pass.item.sku}) was never received: nothing to ship` };
     if (serial ? serial.location !== from : !(from in INBOUND_ORIGINS)) {
       return {
         kind: 'exception',
@@ -169,10 +193,10 @@ export class DoorInterpreter {
         message: `EPC ${epc} is at ${serial?.location ?? 'no location (never received)'}, but a ${pass.door.mode} door's ${pass.direction} pass moves units from ${from}: nothing moved`,
       };
     }
-    return this.post(db, pass, rule, from, to, extra, now);
+    return this.post(db, pass, rule, from, to, extra, unit, now);
   }
 
-  private post(db: Db, pass: PassContext, rule: MoveRule, from: string, to: string, extra: Enrichment, now: number): PassOutcome {
+  private post(db: Db, pass: PassContext, rule: MoveRule, from: string, to: string, extra: Enrichment, unit: UnitRead, now: number): PassOutcome {
     const result = moveSerial(
       db,
       {
@@ -190,7 +214,7 @@ export class DoorInterpreter {
         note: rule.reversal ? `reversal: left through ${pass.door.mode} door ${pass.door.id}` : null,
       },
       now,
-      IN_BATCH,
+      { ...IN_BATCH, unit },
     );
     if (result.status === 'already_there') return { kind: 'repeat', message: `EPC ${pass.epc} is already at ${to}` };
     return { kind: 'moved', move: result.move };
@@ -203,7 +227,12 @@ export class DoorInterpreter {
       // A scan at a station (no door) is context for the receiving/count modules only.
       let outcome: PassOutcome | undefined;
       for (const o of this.observers) if ((outcome = o.station?.(db, event, gateway, now))) break;
-      this.store.recordScan(event, gateway, outcome ?? { kind: 'recorded', message: doorId ? `door ${doorId} is not configured` : 'scan at a station without a door' }, now);
+      this.store.recordScan(
+        event,
+        gateway,
+        outcome ?? { kind: 'recorded', message: doorId ? `door ${doorId} is not configured` : 'scan at a station without a door' },
+        now,
+      );
       return;
     }
     const references: Record<string, string> = {};
@@ -222,7 +251,12 @@ export class DoorInterpreter {
     const event = pass.event as ScanEvent;
     if (!pass.gtin) return { kind: 'recorded', message: `${event.codeType} code: context only, nothing moved` };
     if (!pass.item) return { kind: 'exception', type: 'unknown_tag', message: `GTIN ${pass.gtin} is not in the catalog` };
-    if (pass.item.tracking === 'serial') return { kind: 'exception', type: 'tracking_mismatch', message: `SKU ${pass.item.sku} is serial-tracked: its units move by their RFID tags, not by barcode quantity` };
+    if (pass.item.tracking === 'serial')
+      return {
+        kind: 'exception',
+        type: 'tracking_mismatch',
+        message: `SKU ${pass.item.sku} is serial-tracked: its units move by their RFID tags, not by barcode quantity`,
+      };
     const rule = ruleFor(pass.door.mode, pass.direction);
     if (rule.action === 'exception') return { kind: 'exception', type: rule.type, message: rule.message };
     const extra = this.enriched(db, pass);
@@ -273,7 +307,8 @@ export class DoorInterpreter {
   }
 
   private finish(db: Db, pass: PassContext, outcome: PassOutcome, now: number): void {
-    if (pass.event.kind === 'tag.pass') this.store.recordPass({ event: pass.event, gateway: pass.gateway, door: pass.door.id, sku: pass.item?.sku, outcome }, now);
+    if (pass.event.kind === 'tag.pass')
+      this.store.recordPass({ event: pass.event, gateway: pass.gateway, door: pass.door.id, sku: pass.item?.sku, outcome }, now);
     else this.store.recordScan(pass.event, pass.gateway, outcome, now, pass.item?.sku);
     if (outcome.kind === 'exception') this.store.recordException(pass.door.id, pass.event, outcome.type, outcome.message, pass.item?.sku, now);
     for (const o of this.observers) o.observe?.(db, pass, outcome, now);
