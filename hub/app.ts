@@ -57,6 +57,8 @@ export interface Hub {
   db: Db;
   log: Logger;
   clock: () => number;
+  /** time, timers and randomness for the rooms (`clock` is its `now`) */
+  runtime: Runtime;
   doors: DoorInterpreter;
   ingest: Ingest;
   mqtt: HubMqtt;
@@ -229,7 +231,7 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
       writes,
     };
     const ops = createOpsSurface({ config, api: ctx, ingest, mqtt, broker, bus: events, version: HUB_VERSION, startedAt, log: logger });
-    const host: RoomHost = { config, db, log, clock, doors, ingest, events, providers: ops.providers, metrics: ops.metrics, sendCommand, api: ctx };
+    const host: RoomHost = { config, db, log, clock, runtime, doors, ingest, events, providers: ops.providers, metrics: ops.metrics, sendCommand, api: ctx };
     const rooms = async (app: FastifyInstance) => registerRooms(app, modules.rooms ?? [], host);
     const plugins = [...ops.plugins, ...(modules.api ?? []), rooms];
     const server = (http = await buildApi(ctx, {
@@ -245,6 +247,7 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
       db,
       log,
       clock,
+      runtime,
       doors,
       ingest,
       mqtt,

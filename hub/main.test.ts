@@ -126,7 +126,8 @@ describe('dockgate-hub', () => {
     expect(b.status).toBe(0);
   });
 
-  it('check verifies what changed since the last verified point; check --full everything; an unknown argument exits 64', () => {
+  /** A hub config and its database, created and migrated by `check`, with one stock location. */
+  const freshLedger = () => {
     const path = join(dir, 'hub.yaml');
     const file = join(dir, 'hub.db');
     writeFileSync(path, `site: s1\ndatabase: { path: ${file} }\n`);
@@ -134,6 +135,11 @@ describe('dockgate-hub', () => {
     const db = openDatabase(file);
     const t = Date.UTC(2025, 2, 1);
     createLocation(db, { id: 'st', name: 'st', kind: 'stock' }, t);
+    return { path, db, t };
+  };
+
+  it('check verifies what changed since the last verified point; check --full everything; an unknown argument exits 64', () => {
+    const { path, db, t } = freshLedger();
     for (const sku of ['A', 'B']) createItem(db, { sku, name: sku, tracking: 'quantity', costMethod: 'fifo', standardCost: 10 }, t);
     let n = 0;
     const receive = (sku: string) => postMove(db, { id: `m-${++n}`, sku, qty: 3, from: 'supplier', to: 'st', reason: 'receipt', unitCost: 10, actor: { kind: 'api', id: 't' }, occurredAt: '2025-03-01T08:00:00Z' }, t);
@@ -154,7 +160,32 @@ describe('dockgate-hub', () => {
     const bad = run(['check', '--ful', '--config', path]);
     expect(bad.status).toBe(64);
     expect(bad.stderr).toContain('dockgate-hub check: unknown argument --ful');
-  });
+  }, 120_000); // six CLI runs, each a Node start with tsx
+
+  it('close-period closes the ledger through a date, refuses naming a cursor behind it, and check passes from the snapshot', () => {
+    const { path, db, t } = freshLedger();
+    createItem(db, { sku: 'A', name: 'A', tracking: 'quantity', costMethod: 'fifo', standardCost: 10 }, t);
+    for (const [n, day] of [[1, '01'], [2, '01'], [3, '02']] as const) {
+      const occurredAt = `2025-03-${day}T08:00:00Z`;
+      const actor = { kind: 'api', id: 't' } as const;
+      postMove(db, { id: `m-${n}`, sku: 'A', qty: 3, from: 'supplier', to: 'st', reason: 'receipt', unitCost: 10 + n, actor, occurredAt }, t);
+    }
+    db.exec("CREATE TABLE erp_cursor (name TEXT PRIMARY KEY, seq INTEGER NOT NULL); INSERT INTO erp_cursor VALUES ('webhook-moves', 1)");
+    const refused = run(['close-period', '--through', '2025-03-02', '--config', path]);
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toContain('ERP cursor webhook-moves has not passed the cut-off');
+    db.exec("UPDATE erp_cursor SET seq = 3");
+    const closed = run(['close-period', '--through', '2025-03-02', '--config', path]);
+    expect(closed.status, closed.stderr).toBe(0);
+    const result = { action: 'close', period: 'start..2025-03-02', snapshotSeq: 2, archive: { moves: 2 }, state: { archivedSeq: 2 } };
+    expect(JSON.parse(closed.stdout)).toMatchObject(result);
+    expect(db.prepare('SELECT id FROM moves').pluck().all()).toEqual(['m-3']);
+    db.close();
+    const check = run(['check', '--full', '--config', path]);
+    expect(check.status, check.stdout).toBe(0);
+    expect(JSON.parse(check.stdout)).toMatchObject({ ok: true, moves: 1 });
+    expect(run(['close-period', '--through', 'soon', '--config', path]).status).toBe(64);
+  }, 120_000); // six CLI runs, each a Node start with tsx
 
   it('exits 64 with the usage when --config is missing', () => {
     const r = run([]);

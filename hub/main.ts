@@ -2,6 +2,7 @@
 // hub — `dockgate-hub --config hub.yaml` runs the site service; `dockgate-hub check --config hub.yaml` verifies the
 // moves posted since the last verified point (`--full`: every balance and valuation from all the moves) and reports
 // any difference (exit 1 when there is one);
+// `dockgate-hub close-period --through <date> --config hub.yaml` closes the ledger's period (hub/periods/cli.ts);
 // `dockgate-hub backup --config hub.yaml --to <file>` copies the database with SQLite's online backup API while the
 // hub keeps running.
 import { ConfigError } from '../protocols/config/index.js';
@@ -13,11 +14,12 @@ import { loadHubConfig, loadHubOfflineConfig } from './config/load.js';
 import { hubStartupIssues } from './config/preflight.js';
 import { migrate, openDatabase } from './db/database.js';
 import { DEAD_LETTERS_USAGE, deadLettersCommand } from './cli/dead-letters.js';
+import { CLOSE_PERIOD_USAGE, closePeriodCommand } from './periods/cli.js';
 import { checkFull, checkIncremental, checkLedger } from './ledger/index.js';
 import { hubModules } from './modules.js';
 import type { HubConfig } from './config/schema.js';
 
-const USAGE = `usage: dockgate-hub [check [--full] | backup --to <file>] --config <hub.yaml>\n       ${DEAD_LETTERS_USAGE}`;
+const USAGE = `usage: dockgate-hub [check [--full] | backup --to <file>] --config <hub.yaml>\n       ${DEAD_LETTERS_USAGE}\n       ${CLOSE_PERIOD_USAGE}`;
 
 function exitOnConfigError(err: ConfigError): never {
   process.stderr.write(`dockgate-hub: configuration error\n${err.message}\n`);
@@ -50,6 +52,13 @@ function checkMain(argv: string[], config: { database: { path: string } }): neve
   process.exit(report.ok ? 0 : 1);
 }
 
+/** `dockgate-hub close-period --through <date>`: close the ledger's period and archive its moves (hub/periods). */
+function closePeriodMain(argv: string[], config: { database: { path: string } }): never {
+  const write = (stream: NodeJS.WriteStream) => (text: string) => void stream.write(text);
+  const io = { dbPath: config.database.path, migrations: HUB_MIGRATIONS, nowMs: systemRuntime.now(), out: write(process.stdout), err: write(process.stderr) };
+  process.exit(closePeriodCommand(argv.slice(1), io));
+}
+
 /** `dockgate-hub backup --to <file>`: an online copy, checked. */
 async function backupMain(argv: string[], config: { database: { path: string } }): Promise<never> {
   const i = argv.indexOf('--to');
@@ -74,14 +83,14 @@ async function backupMain(argv: string[], config: { database: { path: string } }
 async function main(argv: string[]): Promise<void> {
   const command = argv[0] && !argv[0].startsWith('-') ? argv[0] : 'run';
   const path = configPathFromArgs(argv);
-  if (!path || !['run', 'check', 'backup', 'dead-letters'].includes(command)) {
+  if (!path || !['run', 'check', 'backup', 'dead-letters', 'close-period'].includes(command)) {
     process.stderr.write(`${USAGE}\n`);
     process.exit(64);
   }
   let config;
   try {
     // check and backup read only the database and log level: they need none of the daemon's secrets.
-    config = command === 'check' || command === 'backup' ? loadHubOfflineConfig(path) : loadHubConfig(path);
+    config = command === 'check' || command === 'backup' || command === 'close-period' ? loadHubOfflineConfig(path) : loadHubConfig(path);
     // The daemon checks what it needs of the machine before it creates anything on disk.
     const issues = command === 'run' ? hubStartupIssues(config as HubConfig, path) : [];
     if (issues.length > 0) throw new ConfigError(issues);
@@ -93,6 +102,7 @@ async function main(argv: string[]): Promise<void> {
 
   if (command === 'dead-letters') await deadLettersMain(argv, config as HubConfig);
   if (command === 'check') checkMain(argv, config);
+  if (command === 'close-period') closePeriodMain(argv, config);
   if (command === 'backup') await backupMain(argv, config);
 
   const notifier = new SystemdNotifier(logger);

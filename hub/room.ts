@@ -10,7 +10,7 @@ import type { Hub } from './app.js';
 import type { MigrationSet } from './db/database.js';
 
 /** What a room is given: the running core (no HTTP server, no stop: the room's onClose hook is its stop). */
-export type RoomHost = Pick<Hub, 'config' | 'db' | 'log' | 'clock' | 'doors' | 'ingest' | 'events' | 'providers' | 'metrics' | 'sendCommand'> & {
+export type RoomHost = Pick<Hub, 'config' | 'db' | 'log' | 'clock' | 'runtime' | 'doors' | 'ingest' | 'events' | 'providers' | 'metrics' | 'sendCommand'> & {
   /** What the core's route plugins are given (route factories take it). */
   api: ApiContext;
 };

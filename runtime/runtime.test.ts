@@ -1,7 +1,7 @@
 // runtime — the system runtime keeps real time and fires real timers; the simulated one fires timers only as the test
 // advances it, in due order, and replays its randomness from a seed.
 import { describe, expect, it } from 'vitest';
-import { systemRuntime } from './runtime.js';
+import { repeatTimer, systemRuntime, wakeableWait } from './runtime.js';
 import { SimulatedRuntime } from './testing/simulated-runtime.js';
 
 describe('systemRuntime', () => {
@@ -76,5 +76,36 @@ describe('SimulatedRuntime', () => {
     expect(draw(3)).toEqual(draw(3));
     expect(draw(3)).not.toEqual(draw(4));
     expect(() => new SimulatedRuntime().advance(-1)).toThrow(/advance/);
+  });
+});
+
+describe('timer helpers on the runtime', () => {
+  it('wakeableWait ends when its time comes, or at once on wake() with its timer cancelled', async () => {
+    const rt = new SimulatedRuntime();
+    let ended = false;
+    const full = wakeableWait(rt, 100);
+    void full.done.then(() => (ended = true));
+    await rt.advanceAsync(99);
+    expect(ended).toBe(false);
+    await rt.advanceAsync(1);
+    expect(ended).toBe(true);
+
+    const cut = wakeableWait(rt, 60_000);
+    expect(rt.pending()).toBe(1);
+    cut.wake();
+    await cut.done;
+    expect(rt.pending()).toBe(0);
+  });
+
+  it('repeatTimer fires every interval until cancelled, even when cancelled from its own callback', () => {
+    const rt = new SimulatedRuntime();
+    const at: number[] = [];
+    const t = repeatTimer(rt, 10, () => {
+      at.push(rt.now());
+      if (at.length === 3) t.cancel();
+    });
+    rt.advance(100);
+    expect(at).toEqual([10, 20, 30]);
+    expect(rt.pending()).toBe(0);
   });
 });

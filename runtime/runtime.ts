@@ -25,3 +25,36 @@ export const systemRuntime: Runtime = {
   },
   random: () => Math.random(),
 };
+
+/** A wait of `ms` on the runtime's timers that `wake()` cuts short (its timer then cancelled): a back-off a restart ends. */
+export function wakeableWait(runtime: Pick<Runtime, 'setTimer'>, ms: number): { done: Promise<void>; wake: () => void } {
+  let wake = () => {};
+  const done = new Promise<void>((resolve) => {
+    const timer = runtime.setTimer(ms, resolve);
+    wake = () => {
+      timer.cancel();
+      resolve();
+    };
+  });
+  return { done, wake };
+}
+
+/** Run `fn` every `ms` on the runtime's timers until the returned timer is cancelled. */
+export function repeatTimer(runtime: Pick<Runtime, 'setTimer'>, ms: number, fn: () => void): Timer {
+  let current: Timer;
+  let cancelled = false;
+  const arm = () => {
+    current = runtime.setTimer(ms, () => {
+      if (cancelled) return;
+      arm();
+      fn();
+    });
+  };
+  arm();
+  return {
+    cancel: () => {
+      cancelled = true;
+      current.cancel();
+    },
+  };
+}

@@ -6,7 +6,7 @@ import type { EventDraft } from '../../protocols/events/index.js';
 import { componentLogger, resolveLevel, type Logger } from '../../protocols/logging/index.js';
 import type { ReaderState } from '../../protocols/events/index.js';
 import type { TagRead } from '../../protocols/reads/index.js';
-import { systemRuntime, type Runtime } from '../../runtime/runtime.js';
+import { repeatTimer, systemRuntime, type Runtime, type Timer } from '../../runtime/runtime.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { portalConfigOf } from '../config/portal.js';
 import { Outbox, OutboxWriter } from '../outbox/index.js';
@@ -48,11 +48,11 @@ export interface GatewayDaemonOptions {
 
 type Scanner = SerialScanner | HidScanner;
 
-/** Wait for `p`, but no longer than `ms`; says whether it finished. */
-async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
-  let t: NodeJS.Timeout | undefined;
-  const r = await Promise.race([p.then(() => true), new Promise<boolean>((res) => (t = setTimeout(() => res(false), ms)))]);
-  clearTimeout(t);
+/** Wait for `p`, but no longer than `ms` on the runtime's timers; says whether it finished. */
+async function within(runtime: Pick<Runtime, 'setTimer'>, p: Promise<unknown>, ms: number): Promise<boolean> {
+  let t: Timer | undefined;
+  const r = await Promise.race([p.then(() => true), new Promise<boolean>((res) => (t = runtime.setTimer(ms, () => res(false))))]);
+  t?.cancel();
   return r;
 }
 
@@ -75,8 +75,8 @@ export class GatewayDaemon {
   private readonly startedAtMs: number;
   private config: GatewayConfig;
   private metricsServer: MetricsServer | undefined;
-  private tickTimer: NodeJS.Timeout | undefined;
-  private houseTimer: NodeJS.Timeout | undefined;
+  private tickTimer: Timer | undefined;
+  private houseTimer: Timer | undefined;
   private lastTickMs: number;
   private lastWriteMs: number;
   private stopping = false;
@@ -104,9 +104,19 @@ export class GatewayDaemon {
     if (hidScanners.length > 0 && !opts.hid) throw new Error(`HID scanners configured (${hidScanners.join(', ')}) but node-hid is not available`);
 
     this.engine = new PortalEngine(portalConfigOf(config), opts.logger);
-    this.outbox = Outbox.open({ path: config.outbox.path, logger: componentLogger(opts.logger, 'outbox'), maxRows: config.outbox.maxRows, maxBytes: config.outbox.maxBytes });
+    this.outbox = Outbox.open({
+      path: config.outbox.path,
+      logger: componentLogger(opts.logger, 'outbox'),
+      maxRows: config.outbox.maxRows,
+      maxBytes: config.outbox.maxBytes,
+    });
     try {
-      this.publisher = new Publisher({ ...publisherOptionsOf(config), outbox: this.outbox, runtime: this.runtime, logger: componentLogger(opts.logger, 'mqtt') });
+      this.publisher = new Publisher({
+        ...publisherOptionsOf(config),
+        outbox: this.outbox,
+        runtime: this.runtime,
+        logger: componentLogger(opts.logger, 'mqtt'),
+      });
     } catch (err) {
       this.outbox.close();
       throw err;
@@ -125,6 +135,7 @@ export class GatewayDaemon {
       publish: (s) => this.publisher.publishStatus(s),
       logger: componentLogger(opts.logger, 'status'),
       refreshMs: opts.statusRefreshMs,
+      runtime: this.runtime,
     });
     this.commands = new CommandRunner(
       {
@@ -147,6 +158,7 @@ export class GatewayDaemon {
       scanners: () => [...this.scanners.values()].map((s) => s.health()),
       journal: this.outbox.journal,
       gpo: { counts: this.commands.gpo, pending: () => this.commands.pendingGpo() },
+      runtime: this.runtime,
     });
 
     for (const r of config.readers) {
@@ -163,7 +175,10 @@ export class GatewayDaemon {
     }
     this.replayJournal();
     for (const s of config.scanners) {
-      const scanner: Scanner = s.type === 'serial' ? new SerialScanner(serialScannerOptionsOf(s), opts.logger) : new HidScanner(hidScannerOptionsOf(s), opts.logger, async () => opts.hid!);
+      const scanner: Scanner =
+        s.type === 'serial'
+          ? new SerialScanner(serialScannerOptionsOf(s), opts.logger, undefined, this.runtime)
+          : new HidScanner(hidScannerOptionsOf(s), opts.logger, async () => opts.hid!, this.runtime);
       const session = new ScannerSession(scannerSessionOptionsOf(s), this.clock);
       const slog = componentLogger(opts.logger, 'scanner', { scanner: s.id });
       scanner.on('code', (code) => {
@@ -186,12 +201,19 @@ export class GatewayDaemon {
     for (const r of this.readers.values()) r.start();
     for (const s of this.scanners.values()) s.start();
     const tickMs = this.opts.tickMs ?? 50;
-    this.tickTimer = setInterval(() => this.tick(), tickMs);
-    this.houseTimer = setInterval(() => this.housekeeping(), 1000);
-    this.houseTimer.unref();
+    this.tickTimer = repeatTimer(this.runtime, tickMs, () => this.tick());
+    this.houseTimer = repeatTimer(this.runtime, 1000, () => this.housekeeping());
     this.status.start();
     this.log.info(
-      { version: GATEWAY_VERSION, stream: this.outbox.stream, readers: [...this.readers.keys()], scanners: [...this.scanners.keys()], doors: c.portal.doors.map((d) => d.id), outboxDepth: this.outbox.depth(), tickMs },
+      {
+        version: GATEWAY_VERSION,
+        stream: this.outbox.stream,
+        readers: [...this.readers.keys()],
+        scanners: [...this.scanners.keys()],
+        doors: c.portal.doors.map((d) => d.id),
+        outboxDepth: this.outbox.depth(),
+        tickMs,
+      },
       'gateway running',
     );
   }
@@ -242,7 +264,10 @@ export class GatewayDaemon {
     for (const k of ['site', 'gateway', 'readers', 'scanners', 'mqtt', 'outbox', 'metrics'] as const) if (!same(next[k], prev[k])) needsRestart.push(k);
     // Keep what runs: only the applied parts of the new config take over.
     this.config = { ...prev, logLevel: next.logLevel, clock: next.clock, ...(applied.includes('portal parameters') ? { portal: next.portal } : {}) };
-    this.log.info({ applied, needsRestart }, `configuration reloaded: applied ${applied.join(', ') || 'nothing (no safe key changed)'}${needsRestart.length ? `; changed but needing a restart: ${needsRestart.join(', ')}` : ''}`);
+    this.log.info(
+      { applied, needsRestart },
+      `configuration reloaded: applied ${applied.join(', ') || 'nothing (no safe key changed)'}${needsRestart.length ? `; changed but needing a restart: ${needsRestart.join(', ')}` : ''}`,
+    );
     return { applied, needsRestart };
   }
 
@@ -253,13 +278,13 @@ export class GatewayDaemon {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    clearInterval(this.tickTimer);
-    clearInterval(this.houseTimer);
+    this.tickTimer?.cancel();
+    this.houseTimer?.cancel();
     this.status.stop();
     this.commands.stop();
-    const readersClosed = await within(Promise.all([...this.readers.values()].map((r) => r.stop())), 2500);
+    const readersClosed = await within(this.runtime, Promise.all([...this.readers.values()].map((r) => r.stop())), 2500);
     if (!readersClosed) this.log.warn('readers did not close within 2.5 s; going on');
-    await within(Promise.all([...this.scanners.values()].map((s) => s.stop())), 1000);
+    await within(this.runtime, Promise.all([...this.scanners.values()].map((s) => s.stop())), 1000);
     this.emit(this.engine.tick(this.clock()));
     this.emit(this.engine.flush());
     const made = this.writer.close();
@@ -287,7 +312,10 @@ export class GatewayDaemon {
     }
     const age = this.clock() - last;
     if (age > REPLAY_FRESH_MS) for (const id of this.readers.keys()) this.engine.readerDown(id, last);
-    this.log.info({ reads: reads.length, ageMs: Math.round(age), interrupted: age > REPLAY_FRESH_MS }, 'read journal replayed: passages in progress at the last stop are decided now');
+    this.log.info(
+      { reads: reads.length, ageMs: Math.round(age), interrupted: age > REPLAY_FRESH_MS },
+      'read journal replayed: passages in progress at the last stop are decided now',
+    );
   }
 
   /** Group commit of the reads taken as evidence since the last commit (every JOURNAL_COMMIT_MS). */
@@ -299,7 +327,10 @@ export class GatewayDaemon {
       try {
         this.outbox.journal.append(buf);
       } catch (err) {
-        this.log.error({ err, reads: buf.length }, 'read journal: write failed; these reads are not durable (their passes still go out unless the gateway dies)');
+        this.log.error(
+          { err, reads: buf.length },
+          'read journal: write failed; these reads are not durable (their passes still go out unless the gateway dies)',
+        );
       }
     }
     if (now - this.lastJournalPruneMs >= 60_000) {
@@ -348,8 +379,7 @@ export class GatewayDaemon {
     if (state === 'reading') {
       this.engine.readerUp(reader, this.clock());
       void this.commands.readerReady(reader); // GPO writes that waited for it
-    }
-    else if (last === 'reading') this.engine.readerDown(reader, this.clock());
+    } else if (last === 'reading') this.engine.readerDown(reader, this.clock());
     if ((state === 'reading' || state === 'backoff' || state === 'stopped') && state !== last) {
       this.readerEventState.set(reader, state);
       this.emit([{ kind: 'reader', reader, state, reason: reason.slice(0, 1024) }]);

@@ -10,6 +10,7 @@ import type { Logger } from '../../protocols/logging/index.js';
 import type { TagRead } from '../../protocols/reads/index.js';
 import type { ReaderHealth } from '../llrp/client.js';
 import type { PublisherState } from '../publisher/index.js';
+import { systemRuntime, type Runtime } from '../../runtime/runtime.js';
 
 export interface MetricsSources {
   outbox: { depth(): number; bytes(): number; oldestAgeMs(nowMs: number): number; dropped(): number };
@@ -18,6 +19,8 @@ export interface MetricsSources {
   scanners(): Array<{ id: string; state: string }>;
   journal: { rows(): number; bytes(): number; counts: { commits: number; appended: number; replayed: number; forgotten: number; pruned: number } };
   gpo: { counts: { applied: number; refused: number; expired: number }; pending(): number };
+  /** the clock the outbox's age is read on; default the system's */
+  runtime?: Pick<Runtime, 'now'>;
 }
 
 /** Rates over this window of 1-s samples. */
@@ -114,16 +117,40 @@ export class GatewayMetrics {
           this.set(value());
         },
       });
-    gauge('dockgate_gateway_outbox_depth', 'Events stored in the outbox: the ones the hub does not yet have for sure (unsent, in flight or unconfirmed)', () => src.outbox.depth());
-    gauge('dockgate_gateway_outbox_unconfirmed_events', 'Events the broker acknowledged (PUBACK) on this connection that the hub has not yet confirmed (mqtt.confirm: hub)', () => src.publisher().unconfirmedEvents);
-    gauge('dockgate_gateway_hub_confirmed_seq', "The highest seq of this gateway's stream the hub has confirmed applied (0: none since start)", () => src.publisher().hubConfirmedSeq);
+    gauge('dockgate_gateway_outbox_depth', 'Events stored in the outbox: the ones the hub does not yet have for sure (unsent, in flight or unconfirmed)', () =>
+      src.outbox.depth(),
+    );
+    gauge(
+      'dockgate_gateway_outbox_unconfirmed_events',
+      'Events the broker acknowledged (PUBACK) on this connection that the hub has not yet confirmed (mqtt.confirm: hub)',
+      () => src.publisher().unconfirmedEvents,
+    );
+    gauge(
+      'dockgate_gateway_hub_confirmed_seq',
+      "The highest seq of this gateway's stream the hub has confirmed applied (0: none since start)",
+      () => src.publisher().hubConfirmedSeq,
+    );
     gauge('dockgate_gateway_hub_confirmed_events', "Outbox rows deleted on the hub's acknowledgement since start", () => src.publisher().confirmedEvents);
-    gauge('dockgate_gateway_hub_confirm_timeouts', 'Times unconfirmed events were published again because the hub confirmed nothing new for mqtt.confirmTimeoutMs', () => src.publisher().confirmTimeouts);
+    gauge(
+      'dockgate_gateway_hub_confirm_timeouts',
+      'Times unconfirmed events were published again because the hub confirmed nothing new for mqtt.confirmTimeoutMs',
+      () => src.publisher().confirmTimeouts,
+    );
     gauge('dockgate_gateway_outbox_bytes', 'Bytes of event JSON in the outbox', () => src.outbox.bytes());
-    gauge('dockgate_gateway_outbox_oldest_age_seconds', 'Age of the oldest event in the outbox', () => src.outbox.oldestAgeMs(Date.now()) / 1000);
-    gauge('dockgate_gateway_outbox_dropped_events', 'Events dropped for the outbox size cap since it was created (each recorded by a gap event)', () => src.outbox.dropped());
-    gauge('dockgate_gateway_journal_rows', 'Reads in the read journal: evidence of passages not yet decided (pruned when the pass is stored)', () => src.journal.rows());
-    gauge('dockgate_gateway_journal_bytes', 'Payload bytes of the read journal (text columns + 8 per number; SQLite page overhead not counted)', () => src.journal.bytes());
+    gauge(
+      'dockgate_gateway_outbox_oldest_age_seconds',
+      'Age of the oldest event in the outbox',
+      () => src.outbox.oldestAgeMs((src.runtime ?? systemRuntime).now()) / 1000,
+    );
+    gauge('dockgate_gateway_outbox_dropped_events', 'Events dropped for the outbox size cap since it was created (each recorded by a gap event)', () =>
+      src.outbox.dropped(),
+    );
+    gauge('dockgate_gateway_journal_rows', 'Reads in the read journal: evidence of passages not yet decided (pruned when the pass is stored)', () =>
+      src.journal.rows(),
+    );
+    gauge('dockgate_gateway_journal_bytes', 'Payload bytes of the read journal (text columns + 8 per number; SQLite page overhead not counted)', () =>
+      src.journal.bytes(),
+    );
     const counter = (name: string, help: string, value: () => number) =>
       new Counter({
         name,
@@ -136,9 +163,17 @@ export class GatewayMetrics {
       });
     counter('dockgate_gateway_journal_commits_total', 'Group commits of the read journal since start (one transaction each)', () => src.journal.counts.commits);
     counter('dockgate_gateway_journal_reads_total', 'Reads written to the read journal since start', () => src.journal.counts.appended);
-    counter('dockgate_gateway_journal_replayed_reads_total', 'Journaled reads replayed into the portal engine at start (passages the previous process had not decided)', () => src.journal.counts.replayed);
+    counter(
+      'dockgate_gateway_journal_replayed_reads_total',
+      'Journaled reads replayed into the portal engine at start (passages the previous process had not decided)',
+      () => src.journal.counts.replayed,
+    );
     counter('dockgate_gateway_journal_forgotten_reads_total', 'Journal rows deleted with their stored pass since start', () => src.journal.counts.forgotten);
-    counter('dockgate_gateway_journal_pruned_reads_total', 'Journal rows dropped as too old (tags never accepted) or beyond the cap since start', () => src.journal.counts.pruned);
+    counter(
+      'dockgate_gateway_journal_pruned_reads_total',
+      'Journal rows dropped as too old (tags never accepted) or beyond the cap since start',
+      () => src.journal.counts.pruned,
+    );
     new Counter({
       name: 'dockgate_gateway_gpo_writes_total',
       help: 'GPO writes (lights, horns, gpo.set) by outcome: applied (the reader acknowledged), refused (the reader said no), expired (its reader was not back in time); refused and expired ones are also reported as reader events',

@@ -4,19 +4,20 @@
 import type { Logger } from '../../protocols/logging/index.js';
 import type { ReaderConfig } from '../config/schema.js';
 import { ImpinjIotReaderClient } from '../impinj-iot/client.js';
-import { LlrpReaderClient, type Clock } from '../llrp/client.js';
+import { LlrpReaderClient } from '../llrp/client.js';
+import type { Runtime } from '../../runtime/runtime.js';
 import { ZebraIotcReaderClient } from '../zebra-iotc/client.js';
 import { impinjOptionsOf, readerOptionsOf, zebraOptionsOf } from './options.js';
 
 export type ReaderClient = LlrpReaderClient | ImpinjIotReaderClient | ZebraIotcReaderClient;
 
-export function createReaderClient(r: ReaderConfig, logger: Logger, clock: Clock): ReaderClient {
+export function createReaderClient(r: ReaderConfig, logger: Logger, runtime: Runtime): ReaderClient {
   switch (r.type) {
     case 'impinj-iot':
-      return new ImpinjIotReaderClient(impinjOptionsOf(r), logger, clock);
+      return new ImpinjIotReaderClient(impinjOptionsOf(r), logger, runtime);
     case 'zebra-iotc':
-      return new ZebraIotcReaderClient(zebraOptionsOf(r), logger, clock);
+      return new ZebraIotcReaderClient(zebraOptionsOf(r), logger, runtime);
     default:
-      return new LlrpReaderClient(readerOptionsOf(r), logger, clock);
+      return new LlrpReaderClient(readerOptionsOf(r), logger, runtime);
   }
 }

@@ -4,6 +4,7 @@
 import { WIRE_VERSION, isoTs, type GatewayDoor, type GatewayStatus, type ReaderHealth, type ScannerHealth } from '../../protocols/events/index.js';
 import type { Logger } from '../../protocols/logging/index.js';
 import type { ReaderHealth as ClientReaderHealth } from '../llrp/client.js';
+import { repeatTimer, systemRuntime, type Runtime, type Timer } from '../../runtime/runtime.js';
 
 export interface StatusSources {
   gateway: string;
@@ -66,6 +67,8 @@ export interface StatusReporterOptions {
   /** Publisher.publishStatus: stores it for the next connect, sends it now when connected. */
   publish: (status: GatewayStatus) => Promise<boolean>;
   logger: Logger;
+  /** the debounce and refresh timers; default the system's */
+  runtime?: Pick<Runtime, 'setTimer'>;
   /** Coalesce changes within this long into one message. Default 250 ms. */
   debounceMs?: number;
   /** Republish at least this often. Default 30 s. */
@@ -75,36 +78,36 @@ export interface StatusReporterOptions {
 export class StatusReporter {
   private readonly debounceMs: number;
   private readonly refreshMs: number;
-  private debounce: NodeJS.Timeout | undefined;
-  private refresh: NodeJS.Timeout | undefined;
+  private debounce: Timer | undefined;
+  private refresh: Timer | undefined;
+  private readonly runtime: Pick<Runtime, 'setTimer'>;
   private stopped = false;
   published = 0;
 
   constructor(private readonly opts: StatusReporterOptions) {
     this.debounceMs = opts.debounceMs ?? 250;
     this.refreshMs = opts.refreshMs ?? 30_000;
+    this.runtime = opts.runtime ?? systemRuntime;
   }
 
   start(): void {
     this.now();
-    this.refresh = setInterval(() => this.now(), this.refreshMs);
-    this.refresh.unref();
+    this.refresh = repeatTimer(this.runtime, this.refreshMs, () => this.now());
   }
 
   /** Something in the status changed: publish within `debounceMs`. */
   changed(): void {
     if (this.stopped || this.debounce) return;
-    this.debounce = setTimeout(() => {
+    this.debounce = this.runtime.setTimer(this.debounceMs, () => {
       this.debounce = undefined;
       this.now();
-    }, this.debounceMs);
-    this.debounce.unref();
+    });
   }
 
   /** Publish now (on connect, on status.report). */
   now(): void {
     if (this.stopped) return;
-    if (this.debounce) clearTimeout(this.debounce);
+    this.debounce?.cancel();
     this.debounce = undefined;
     let status: GatewayStatus;
     try {
@@ -118,7 +121,7 @@ export class StatusReporter {
 
   stop(): void {
     this.stopped = true;
-    if (this.debounce) clearTimeout(this.debounce);
-    if (this.refresh) clearInterval(this.refresh);
+    this.debounce?.cancel();
+    this.refresh?.cancel();
   }
 }

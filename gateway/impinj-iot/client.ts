@@ -8,7 +8,8 @@ import mqtt from 'mqtt';
 import type { Logger } from 'pino';
 import type { TagRead } from '../../protocols/reads/index.js';
 import { Backoff, type BackoffOptions } from '../../runtime/backoff.js';
-import type { Clock, ReaderClientEvents, ReaderHealth, ReaderState } from '../llrp/client.js';
+import { repeatTimer, systemRuntime, wakeableWait, type Runtime, type Timer } from '../../runtime/runtime.js';
+import type { ReaderClientEvents, ReaderHealth, ReaderState } from '../llrp/client.js';
 import { ClockOffset } from '../llrp/clock-offset.js';
 import { errorText, parseStreamLine, presetOf, type ImpinjPresetOptions } from './events.js';
 
@@ -55,12 +56,12 @@ export class ImpinjIotReaderClient extends EventEmitter<ReaderClientEvents> {
   constructor(
     readonly options: ImpinjIotReaderOptions,
     logger: Logger,
-    private readonly clock: Clock = { now: () => Date.now() },
+    private readonly runtime: Runtime = systemRuntime,
   ) {
     super();
     presetOf(options); // a bad antenna/session/search mode throws here, at construction
     this.log = logger.child({ component: 'impinj-iot-client', reader: options.id });
-    this.backoff = new Backoff(options.backoff ?? { initialMs: 1000, maxMs: 30_000 });
+    this.backoff = new Backoff(options.backoff ?? { initialMs: 1000, maxMs: 30_000 }, () => runtime.random());
     this.api = `${options.baseUrl.replace(/\/+$/, '')}/api/v1`;
     this.auth = options.username !== undefined ? `Basic ${Buffer.from(`${options.username}:${options.password ?? ''}`).toString('base64')}` : undefined;
   }
@@ -95,12 +96,20 @@ export class ImpinjIotReaderClient extends EventEmitter<ReaderClientEvents> {
 
   /** Set a GPO; rejects when not reading or the reader refuses (its error message). */
   async setGpo(port: number, state: boolean): Promise<void> {
-    if (this.stateNow !== 'reading' && this.stateNow !== 'configuring') throw new Error(`reader ${this.options.id}: cannot set GPO ${port} while ${this.stateNow}`);
+    if (this.stateNow !== 'reading' && this.stateNow !== 'configuring')
+      throw new Error(`reader ${this.options.id}: cannot set GPO ${port} while ${this.stateNow}`);
     await this.request('PUT', '/device/gpos', { gpoConfigurations: [{ gpo: port, state: state ? 'high' : 'low', control: 'static' }] });
   }
 
   health(): ReaderHealth {
-    return { id: this.options.id, host: this.options.baseUrl, state: this.stateNow, reason: this.reasonNow, lastReportMs: this.lastReportMs, clockOffsetMs: this.offset.offsetMs };
+    return {
+      id: this.options.id,
+      host: this.options.baseUrl,
+      state: this.stateNow,
+      reason: this.reasonNow,
+      lastReportMs: this.lastReportMs,
+      clockOffsetMs: this.offset.offsetMs,
+    };
   }
 
   // ------------------------------------------------------------------
@@ -128,13 +137,9 @@ export class ImpinjIotReaderClient extends EventEmitter<ReaderClientEvents> {
       }
       const delay = this.backoff.next();
       this.setState('backoff', `${reason}; retry in ${Math.round(delay)} ms`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, delay);
-        this.wakeBackoff = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
+      const wait = wakeableWait(this.runtime, delay);
+      this.wakeBackoff = wait.wake;
+      await wait.done;
       this.wakeBackoff = undefined;
       this.skipBackoff = false;
     }
@@ -174,10 +179,18 @@ export class ImpinjIotReaderClient extends EventEmitter<ReaderClientEvents> {
       connectMessage: 'connected',
     });
     const ac = (this.abort = new AbortController());
-    const client = await mqtt.connectAsync(m.brokerUrl, { clientId: `dockgate-${o.id}-${process.pid}`, username: m.username, password: m.password, reconnectPeriod: 0, connectTimeout: o.requestTimeoutMs ?? 5000 }).catch((e: unknown) => {
-      throw new Error(`broker ${m.brokerUrl}: ${(e as Error).message}`);
-    });
-    let poll: NodeJS.Timeout | undefined;
+    const client = await mqtt
+      .connectAsync(m.brokerUrl, {
+        clientId: `dockgate-${o.id}-${process.pid}`,
+        username: m.username,
+        password: m.password,
+        reconnectPeriod: 0,
+        connectTimeout: o.requestTimeoutMs ?? 5000,
+      })
+      .catch((e: unknown) => {
+        throw new Error(`broker ${m.brokerUrl}: ${(e as Error).message}`);
+      });
+    let poll: Timer | undefined;
     try {
       const ended = new Promise<string>((resolve) => {
         ac.signal.addEventListener('abort', () => resolve((ac.signal.reason as Error).message));
@@ -195,15 +208,15 @@ export class ImpinjIotReaderClient extends EventEmitter<ReaderClientEvents> {
       this.setState('reading', `events over MQTT on ${m.topic}`);
       this.backoff.reset();
       const stallMs = o.stallMs ?? 90_000;
-      poll = setInterval(() => {
+      poll = repeatTimer(this.runtime, stallMs, () => {
         this.request('GET', '/status').then(
           (st) => (st as { status?: unknown } | undefined)?.status === 'running' || ac.abort(new Error('the reader reports its inventory is not running')),
           (e: unknown) => ac.abort(new Error(`status poll: ${(e as Error).message}`)),
         );
-      }, stallMs);
+      });
       return `mqtt: ${await ended}`;
     } finally {
-      clearInterval(poll);
+      poll?.cancel();
       this.abort = undefined;
       await client.endAsync(true).catch(() => undefined);
     }
@@ -212,10 +225,10 @@ export class ImpinjIotReaderClient extends EventEmitter<ReaderClientEvents> {
   private async stream(): Promise<string> {
     const ac = (this.abort = new AbortController());
     const stallMs = this.options.stallMs ?? 90_000;
-    let stall: NodeJS.Timeout | undefined;
+    let stall: Timer | undefined;
     const arm = () => {
-      clearTimeout(stall);
-      stall = setTimeout(() => ac.abort(new Error(`the event stream was silent for ${stallMs} ms`)), stallMs);
+      stall?.cancel();
+      stall = this.runtime.setTimer(stallMs, () => ac.abort(new Error(`the event stream was silent for ${stallMs} ms`)));
     };
     try {
       arm();
@@ -239,13 +252,13 @@ export class ImpinjIotReaderClient extends EventEmitter<ReaderClientEvents> {
       const why = ac.signal.aborted ? (ac.signal.reason as Error).message : (e as Error).message;
       return `event stream: ${why}`;
     } finally {
-      clearTimeout(stall);
+      stall?.cancel();
       this.abort = undefined;
     }
   }
 
   private onLines(lines: string[]): void {
-    const now = this.clock.now();
+    const now = this.runtime.now();
     const reads: TagRead[] = [];
     const sample = (r: number, a: number) => this.offset.sample(r, a);
     for (const line of lines) {

@@ -17,6 +17,7 @@ import {
 } from '../../protocols/llrp/index.js';
 import type { GpiChange, TagRead } from '../../protocols/reads/index.js';
 import { Backoff } from '../../runtime/backoff.js';
+import { systemRuntime, wakeableWait, type Runtime } from '../../runtime/runtime.js';
 import { ClockOffset } from './clock-offset.js';
 import { LlrpConnection } from './connection.js';
 import {
@@ -62,10 +63,6 @@ export interface ReaderClientEvents {
   state: [change: ReaderStateChange];
 }
 
-export interface Clock {
-  now(): number;
-}
-
 const CONNECTION_STATUS_TEXT: Record<number, string> = {
   [ConnectionAttemptStatus.ReaderInitiatedConnectionExists]: 'a reader-initiated connection already exists',
   [ConnectionAttemptStatus.ClientInitiatedConnectionExists]: 'a client-initiated connection already exists',
@@ -75,8 +72,12 @@ const CONNECTION_STATUS_TEXT: Record<number, string> = {
 
 /** Status codes that mean "this parameter (or field) is the problem" — worth retrying without an optional one. */
 function isParameterComplaint(code: number): boolean {
-  return (code >= 100 && code <= 111 && code !== StatusCode.M_UnsupportedMessage && code !== StatusCode.M_UnsupportedVersion) ||
-    (code >= 200 && code <= 209) || code === StatusCode.A_Invalid || code === StatusCode.A_OutOfRange;
+  return (
+    (code >= 100 && code <= 111 && code !== StatusCode.M_UnsupportedMessage && code !== StatusCode.M_UnsupportedVersion) ||
+    (code >= 200 && code <= 209) ||
+    code === StatusCode.A_Invalid ||
+    code === StatusCode.A_OutOfRange
+  );
 }
 
 class RequestRefused extends Error {
@@ -111,12 +112,12 @@ export class LlrpReaderClient extends EventEmitter<ReaderClientEvents> {
   constructor(
     readonly options: LlrpReaderOptions,
     logger: Logger,
-    private readonly clock: Clock = { now: () => Date.now() },
+    private readonly runtime: Runtime = systemRuntime,
   ) {
     super();
     this.port = options.port ?? 5084;
     this.log = logger.child({ component: 'llrp-client', reader: options.id });
-    this.backoff = new Backoff(options.backoff);
+    this.backoff = new Backoff(options.backoff, () => runtime.random());
     if (!(options.keepaliveMs > 0) || !(options.missedKeepalives >= 1)) {
       throw new RangeError(`reader ${options.id}: keepaliveMs must be > 0 and missedKeepalives >= 1`);
     }
@@ -174,7 +175,7 @@ export class LlrpReaderClient extends EventEmitter<ReaderClientEvents> {
   }
 
   health(): ReaderHealth {
-    const now = this.clock.now();
+    const now = this.runtime.now();
     const stale = this.rateWindowStart > 0 && now - this.rateWindowStart > 2000;
     return {
       id: this.options.id,
@@ -216,13 +217,9 @@ export class LlrpReaderClient extends EventEmitter<ReaderClientEvents> {
       }
       const delay = this.backoff.next();
       this.setState('backoff', `${reason}; retry in ${Math.round(delay)} ms`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, delay);
-        this.wakeBackoff = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
+      const wait = wakeableWait(this.runtime, delay);
+      this.wakeBackoff = wait.wake;
+      await wait.done;
       this.wakeBackoff = undefined;
       this.skipBackoff = false; // a restart during back-off only cuts the wait short
     }
@@ -252,23 +249,25 @@ export class LlrpReaderClient extends EventEmitter<ReaderClientEvents> {
         },
       },
       this.log,
-      () => this.clock.now(),
+      this.runtime,
     );
     this.conn = conn;
     if (!this.running) return 'stopped';
 
     // 1. The reader speaks first: ConnectionAttemptEvent.
-    const event = early ?? await new Promise<LlrpMessage>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`no ConnectionAttemptEvent within ${o.connectTimeoutMs} ms`)), o.connectTimeoutMs);
-      attempt = (m) => {
-        clearTimeout(t);
-        resolve(m);
-      };
-      void conn.closed.then((r) => {
-        clearTimeout(t);
-        reject(new Error(`before ConnectionAttemptEvent: ${r}`));
-      });
-    });
+    const event =
+      early ??
+      (await new Promise<LlrpMessage>((resolve, reject) => {
+        const t = this.runtime.setTimer(o.connectTimeoutMs, () => reject(new Error(`no ConnectionAttemptEvent within ${o.connectTimeoutMs} ms`)));
+        attempt = (m) => {
+          t.cancel();
+          resolve(m);
+        };
+        void conn.closed.then((r) => {
+          t.cancel();
+          reject(new Error(`before ConnectionAttemptEvent: ${r}`));
+        });
+      }));
     attempt = undefined;
     const status = this.connectionAttemptOf(event)!.Status as number;
     if (status !== ConnectionAttemptStatus.Success) {
@@ -340,7 +339,7 @@ export class LlrpReaderClient extends EventEmitter<ReaderClientEvents> {
   // ------------------------------------------------------------------ incoming
 
   private onReport(frame: Uint8Array): void {
-    const now = this.clock.now();
+    const now = this.runtime.now();
     const out = this.batch;
     out.length = 0;
     const err = decodeTagReports(frame, out, this.options.id, now);
@@ -373,7 +372,7 @@ export class LlrpReaderClient extends EventEmitter<ReaderClientEvents> {
   /** A reader event's UTC timestamp is a clock sample. */
   private sampleClock(m: LlrpMessage): void {
     const ts = (m.body.ReaderEventNotificationData as LlrpObject | undefined)?.Timestamp as LlrpObject | undefined;
-    if (ts?.param === 'UTCTimestamp') this.offset.sample(u64Number(ts.Microseconds as U64) / 1000, this.clock.now());
+    if (ts?.param === 'UTCTimestamp') this.offset.sample(u64Number(ts.Microseconds as U64) / 1000, this.runtime.now());
   }
 
   private onMessage(m: LlrpMessage): void {
@@ -383,7 +382,7 @@ export class LlrpReaderClient extends EventEmitter<ReaderClientEvents> {
     }
     const d = m.body.ReaderEventNotificationData as LlrpObject | undefined;
     if (!d) return;
-    const now = this.clock.now();
+    const now = this.runtime.now();
     this.sampleClock(m);
     const gpi = d.GPIEvent as LlrpObject | undefined;
     if (gpi) {

@@ -3,16 +3,8 @@
 // dead. It knows nothing of the configuration sequence (client.ts does that).
 import { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import {
-  FrameSplitter,
-  MessageType,
-  decodeMessage,
-  encodeMessage,
-  frameId,
-  frameType,
-  type LlrpMessage,
-  type LlrpObject,
-} from '../../protocols/llrp/index.js';
+import { repeatTimer, type Runtime, type Timer } from '../../runtime/runtime.js';
+import { FrameSplitter, MessageType, decodeMessage, encodeMessage, frameId, frameType, type LlrpMessage, type LlrpObject } from '../../protocols/llrp/index.js';
 
 export interface ConnectionHandlers {
   /** A whole RO_ACCESS_REPORT frame (decoded by the caller's hot path). */
@@ -26,7 +18,7 @@ interface Pending {
   responseType: number;
   resolve(m: LlrpMessage): void;
   reject(e: Error): void;
-  timer: NodeJS.Timeout;
+  timer: Timer;
 }
 
 /** Response type of each request the client sends. */
@@ -52,7 +44,7 @@ export class LlrpConnection {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   private lastRxMs: number;
-  private watchdog: NodeJS.Timeout | undefined;
+  private watchdog: Timer | undefined;
   private closedReason: string | undefined;
   /** Resolves with the reason once the link is closed, whatever closed it. */
   readonly closed: Promise<string>;
@@ -62,12 +54,12 @@ export class LlrpConnection {
     socket: Socket,
     private readonly handlers: ConnectionHandlers,
     private readonly log: Logger,
-    private readonly now: () => number,
+    private readonly runtime: Pick<Runtime, 'now' | 'setTimer'>,
     maxMessageLength: number,
   ) {
     this.socket = socket;
     this.splitter = new FrameSplitter(maxMessageLength);
-    this.lastRxMs = now();
+    this.lastRxMs = runtime.now();
     this.closed = new Promise((r) => (this.resolveClosed = r));
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -83,23 +75,23 @@ export class LlrpConnection {
     timeoutMs: number,
     handlers: ConnectionHandlers,
     log: Logger,
-    now: () => number,
+    runtime: Pick<Runtime, 'now' | 'setTimer'>,
     maxMessageLength?: number,
   ): Promise<LlrpConnection> {
     return new Promise((resolve, reject) => {
       const socket = new Socket();
-      const timer = setTimeout(() => {
+      const timer = runtime.setTimer(timeoutMs, () => {
         socket.destroy();
         reject(new Error(`connect to ${host}:${port} timed out after ${timeoutMs} ms`));
-      }, timeoutMs);
+      });
       socket.once('error', (e) => {
-        clearTimeout(timer);
+        timer.cancel();
         reject(new Error(`connect to ${host}:${port} failed: ${e.message}`));
       });
       socket.connect(port, host, () => {
-        clearTimeout(timer);
+        timer.cancel();
         socket.removeAllListeners('error');
-        resolve(new LlrpConnection(socket, handlers, log, now, maxMessageLength ?? 4 * 1024 * 1024));
+        resolve(new LlrpConnection(socket, handlers, log, runtime, maxMessageLength ?? 4 * 1024 * 1024));
       });
     });
   }
@@ -114,14 +106,14 @@ export class LlrpConnection {
 
   /** Declare the link dead after `silentMs` without any received byte. */
   startWatchdog(silentMs: number): void {
-    if (this.watchdog) clearInterval(this.watchdog);
-    this.lastRxMs = this.now();
+    this.watchdog?.cancel();
+    this.lastRxMs = this.runtime.now();
     const tick = Math.max(10, Math.min(1000, silentMs / 4));
-    this.watchdog = setInterval(() => {
-      const quiet = this.now() - this.lastRxMs;
+    // cancelled by close(), which every end of the link reaches
+    this.watchdog = repeatTimer(this.runtime, tick, () => {
+      const quiet = this.runtime.now() - this.lastRxMs;
       if (quiet > silentMs) this.close(`link silent for ${Math.round(quiet)} ms (no keepalive)`);
-    }, tick);
-    this.watchdog.unref?.();
+    });
   }
 
   /** Send a message that has no response. */
@@ -138,10 +130,10 @@ export class LlrpConnection {
     const id = this.takeId();
     const frame = encodeMessage(name, id, body);
     return new Promise<LlrpMessage>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.runtime.setTimer(timeoutMs, () => {
         this.pending.delete(id);
         reject(new Error(`${name} (id ${id}): no response within ${timeoutMs} ms`));
-      }, timeoutMs);
+      });
       this.pending.set(id, { name, responseType, resolve, reject, timer });
       this.socket.write(frame);
     });
@@ -152,9 +144,9 @@ export class LlrpConnection {
     if (this.closedReason !== undefined) return;
     this.closedReason = reason;
     this.log.debug({ reason, pending: this.pending.size }, 'llrp link closed');
-    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog?.cancel();
     for (const [id, p] of this.pending) {
-      clearTimeout(p.timer);
+      p.timer.cancel();
       p.reject(new Error(`${p.name} (id ${id}): ${reason}`));
     }
     this.pending.clear();
@@ -166,9 +158,9 @@ export class LlrpConnection {
   end(reason: string): Promise<void> {
     return new Promise((resolve) => {
       if (!this.isOpen) return resolve();
-      const t = setTimeout(() => this.close(reason), 500);
+      const t = this.runtime.setTimer(500, () => this.close(reason));
       this.socket.end(() => {
-        clearTimeout(t);
+        t.cancel();
         this.close(reason);
       });
       void this.closed.then(() => resolve());
@@ -182,7 +174,7 @@ export class LlrpConnection {
   }
 
   private onData(chunk: Buffer): void {
-    this.lastRxMs = this.now();
+    this.lastRxMs = this.runtime.now();
     const err = this.splitter.push(chunk, (frame) => this.onFrame(frame));
     if (err) this.close(`malformed LLRP stream: ${err.message}`);
   }
@@ -210,7 +202,7 @@ export class LlrpConnection {
     }
     if (p && (msg.type === p.responseType || msg.type === MessageType.ERROR_MESSAGE)) {
       for (const [id, q] of this.pending) if (q === p) this.pending.delete(id);
-      clearTimeout(p.timer);
+      p.timer.cancel();
       p.resolve(msg);
       return;
     }

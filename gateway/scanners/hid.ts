@@ -4,6 +4,7 @@ import { componentLogger, type Logger } from '../../protocols/logging/index.js';
 import { isoTs, type ScannerHealth } from '../../protocols/events/index.js';
 import { KeyboardDecoder, PosDecoder, type LayoutName, type PosReportLayout } from '../../protocols/hid/index.js';
 import { ScannerDriver } from './driver.js';
+import { systemRuntime, type Runtime, type Timer } from '../../runtime/runtime.js';
 
 /** The part of node-hid we use: the boundary the tests fake. */
 export interface HidDeviceInfo {
@@ -49,11 +50,17 @@ export async function hidAvailability(loader: HidLoader = loadNodeHid): Promise<
  * Start-up decision: without node-hid the gateway still runs, unless HID scanners are configured.
  * fatal → the daemon exits with `message`; otherwise `message` (if any) is a warning to log.
  */
-export async function checkHidSupport(configuredHidScanners: readonly string[], loader: HidLoader = loadNodeHid): Promise<{ fatal: boolean; message?: string; hid?: HidModule }> {
+export async function checkHidSupport(
+  configuredHidScanners: readonly string[],
+  loader: HidLoader = loadNodeHid,
+): Promise<{ fatal: boolean; message?: string; hid?: HidModule }> {
   const a = await hidAvailability(loader);
   if (a.ok) return { fatal: false, hid: a.hid };
   if (configuredHidScanners.length === 0) return { fatal: false, message: a.reason };
-  return { fatal: true, message: `${a.reason}; configured HID scanners: ${configuredHidScanners.join(', ')}. Install libusb/hidraw support or remove them from the config.` };
+  return {
+    fatal: true,
+    message: `${a.reason}; configured HID scanners: ${configuredHidScanners.join(', ')}. Install libusb/hidraw support or remove them from the config.`,
+  };
 }
 
 export interface HidScannerOptions {
@@ -76,7 +83,7 @@ export class HidScanner extends ScannerDriver {
   private hid: HidModule | undefined;
   private device: HidDevice | undefined;
   private running = false;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private lastScan: number | undefined;
   private readonly keyboard: KeyboardDecoder;
   private readonly pos: PosDecoder;
@@ -86,6 +93,7 @@ export class HidScanner extends ScannerDriver {
     private readonly options: HidScannerOptions,
     logger: Logger,
     private readonly hidLoader: HidLoader = loadNodeHid,
+    private readonly runtime: Pick<Runtime, 'now' | 'setTimer'> = systemRuntime,
   ) {
     super(componentLogger(logger, 'scanner.hid', { scanner: options.id }));
     this.keyboard = new KeyboardDecoder({ layout: options.layout ?? 'us' });
@@ -100,13 +108,19 @@ export class HidScanner extends ScannerDriver {
 
   stop(): void {
     this.running = false;
-    clearTimeout(this.timer);
+    this.timer?.cancel();
     this.closeDevice();
     if (this.state !== 'unavailable') this.setState('closed', 'stopped');
   }
 
   health(): ScannerHealth & { counts: Record<string, number> } {
-    const h: ScannerHealth & { counts: Record<string, number> } = { id: this.options.id, type: 'hid', state: this.state, reason: this.reason, counts: { ...this.counts } };
+    const h: ScannerHealth & { counts: Record<string, number> } = {
+      id: this.options.id,
+      type: 'hid',
+      state: this.state,
+      reason: this.reason,
+      counts: { ...this.counts },
+    };
     if (this.lastScan !== undefined) h.lastScan = isoTs(this.lastScan);
     return h;
   }
@@ -120,8 +134,8 @@ export class HidScanner extends ScannerDriver {
 
   private schedule(): void {
     if (!this.running) return;
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.poll(), this.options.pollMs ?? 1000);
+    this.timer?.cancel();
+    this.timer = this.runtime.setTimer(this.options.pollMs ?? 1000, () => this.poll());
   }
 
   private find(): HidDeviceInfo | undefined {
@@ -204,7 +218,7 @@ export class HidScanner extends ScannerDriver {
       this.log.warn({ problem: p }, 'HID report problem');
     }
     for (const c of codes) {
-      const ts = Date.now();
+      const ts = this.runtime.now();
       this.counts.codes++;
       this.lastScan = ts;
       this.emit('code', { ...c, ts });

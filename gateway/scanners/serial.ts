@@ -5,6 +5,7 @@ import { componentLogger, type Logger } from '../../protocols/logging/index.js';
 import { isoTs, type ScannerHealth } from '../../protocols/events/index.js';
 import { SerialFramer, type FramingOptions } from './framing.js';
 import { ScannerDriver } from './driver.js';
+import { systemRuntime, type Runtime, type Timer } from '../../runtime/runtime.js';
 
 export interface SerialScannerOptions {
   id: string;
@@ -25,8 +26,8 @@ export class SerialScanner extends ScannerDriver {
   private readonly framer: SerialFramer;
   private port: SerialPort | undefined;
   private running = false;
-  private reopenTimer: NodeJS.Timeout | undefined;
-  private flushTimer: NodeJS.Timeout | undefined;
+  private reopenTimer: Timer | undefined;
+  private flushTimer: Timer | undefined;
   private lastScan: number | undefined;
   private readonly counters = { opens: 0, errors: 0, problems: 0 };
 
@@ -34,6 +35,7 @@ export class SerialScanner extends ScannerDriver {
     private readonly options: SerialScannerOptions,
     logger: Logger,
     private readonly lister: PortLister = () => SerialPort.list(),
+    private readonly runtime: Pick<Runtime, 'now' | 'setTimer'> = systemRuntime,
   ) {
     super(componentLogger(logger, 'scanner.serial', { scanner: options.id }));
     if (!options.path && !options.match) throw new Error(`serial scanner ${options.id}: give path or match (vendorId/productId/serialNumber)`);
@@ -48,8 +50,8 @@ export class SerialScanner extends ScannerDriver {
 
   async stop(): Promise<void> {
     this.running = false;
-    clearTimeout(this.reopenTimer);
-    clearTimeout(this.flushTimer);
+    this.reopenTimer?.cancel();
+    this.flushTimer?.cancel();
     const port = this.port;
     this.port = undefined;
     if (port?.isOpen) await new Promise<void>((res) => port.close(() => res()));
@@ -70,8 +72,8 @@ export class SerialScanner extends ScannerDriver {
 
   private scheduleReopen(): void {
     if (!this.running) return;
-    clearTimeout(this.reopenTimer);
-    this.reopenTimer = setTimeout(() => void this.open(), this.options.reopenMs ?? 1000);
+    this.reopenTimer?.cancel();
+    this.reopenTimer = this.runtime.setTimer(this.options.reopenMs ?? 1000, () => void this.open());
   }
 
   private async resolvePath(): Promise<string | undefined> {
@@ -129,7 +131,7 @@ export class SerialScanner extends ScannerDriver {
   }
 
   private dropPartial(): void {
-    clearTimeout(this.flushTimer);
+    this.flushTimer?.cancel();
     const dropped = this.framer.discard();
     if (dropped) this.log.warn({ bytes: dropped }, 'partial code dropped when the port closed');
   }
@@ -138,8 +140,8 @@ export class SerialScanner extends ScannerDriver {
     this.deliver(this.framer.push(chunk));
     const t = this.options.framing?.interByteTimeoutMs;
     if (t) {
-      clearTimeout(this.flushTimer);
-      if (this.framer.pending) this.flushTimer = setTimeout(() => this.deliver(this.framer.flush()), t);
+      this.flushTimer?.cancel();
+      if (this.framer.pending) this.flushTimer = this.runtime.setTimer(t, () => this.deliver(this.framer.flush()));
     }
   }
 
@@ -149,7 +151,7 @@ export class SerialScanner extends ScannerDriver {
       this.log.warn({ problem: p }, 'serial input dropped');
     }
     for (const raw of out.codes) {
-      const ts = Date.now();
+      const ts = this.runtime.now();
       this.lastScan = ts;
       this.emit('code', { raw, ts });
     }

@@ -10,9 +10,20 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { TagRead } from '../../protocols/reads/index.js';
 import { Backoff, type BackoffOptions } from '../../runtime/backoff.js';
-import type { Clock, ReaderClientEvents, ReaderHealth, ReaderState } from '../llrp/client.js';
+import { repeatTimer, systemRuntime, wakeableWait, type Runtime, type Timer } from '../../runtime/runtime.js';
+import type { ReaderClientEvents, ReaderHealth, ReaderState } from '../llrp/client.js';
 import { ClockOffset } from '../llrp/clock-offset.js';
-import { configOf, defaultTopics, modeOf, parseEvents, parseResponse, parseStatus, type ZebraModeOptions, type ZebraResponse, type ZebraTopics } from './events.js';
+import {
+  configOf,
+  defaultTopics,
+  modeOf,
+  parseEvents,
+  parseResponse,
+  parseStatus,
+  type ZebraModeOptions,
+  type ZebraResponse,
+  type ZebraTopics,
+} from './events.js';
 
 export interface ZebraIotcReaderOptions extends ZebraModeOptions {
   id: string;
@@ -48,19 +59,19 @@ export class ZebraIotcReaderClient extends EventEmitter<ReaderClientEvents> {
   private lastHeardMs = 0;
   private lastReportMs: number | undefined;
   private seq = 0;
-  private readonly pending = new Map<string, { resolve: (r: ZebraResponse) => void; timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<string, { resolve: (r: ZebraResponse) => void; timer: Timer }>();
   /** Messages that were not a usable event (logged, skipped). */
   badEvents = 0;
 
   constructor(
     readonly options: ZebraIotcReaderOptions,
     logger: Logger,
-    private readonly clock: Clock = { now: () => Date.now() },
+    private readonly runtime: Runtime = systemRuntime,
   ) {
     super();
     modeOf(options); // no antennas: throws here
     this.log = logger.child({ component: 'zebra-iotc-client', reader: options.id });
-    this.backoff = new Backoff(options.backoff ?? { initialMs: 1000, maxMs: 30_000 });
+    this.backoff = new Backoff(options.backoff ?? { initialMs: 1000, maxMs: 30_000 }, () => runtime.random());
     this.topics = { ...defaultTopics(options.readerName), ...options.topics };
   }
 
@@ -93,13 +104,21 @@ export class ZebraIotcReaderClient extends EventEmitter<ReaderClientEvents> {
   }
 
   async setGpo(port: number, state: boolean): Promise<void> {
-    if (this.stateNow !== 'reading' && this.stateNow !== 'configuring') throw new Error(`reader ${this.options.id}: cannot set GPO ${port} while ${this.stateNow}`);
+    if (this.stateNow !== 'reading' && this.stateNow !== 'configuring')
+      throw new Error(`reader ${this.options.id}: cannot set GPO ${port} while ${this.stateNow}`);
     const r = await this.command('management', 'set_gpo', { port, state });
     if (!r.ok) throw new Error(`reader ${this.options.id}: set_gpo ${port} refused: ${r.reason}`);
   }
 
   health(): ReaderHealth {
-    return { id: this.options.id, host: this.options.brokerUrl, state: this.stateNow, reason: this.reasonNow, lastReportMs: this.lastReportMs, clockOffsetMs: this.offset.offsetMs };
+    return {
+      id: this.options.id,
+      host: this.options.brokerUrl,
+      state: this.stateNow,
+      reason: this.reasonNow,
+      lastReportMs: this.lastReportMs,
+      clockOffsetMs: this.offset.offsetMs,
+    };
   }
 
   // ------------------------------------------------------------------
@@ -128,13 +147,9 @@ export class ZebraIotcReaderClient extends EventEmitter<ReaderClientEvents> {
       }
       const delay = this.backoff.next();
       this.setState('backoff', `${reason}; retry in ${Math.round(delay)} ms`);
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, delay);
-        this.wakeBackoff = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
+      const wait = wakeableWait(this.runtime, delay);
+      this.wakeBackoff = wait.wake;
+      await wait.done;
       this.wakeBackoff = undefined;
       this.skipBackoff = false;
     }
@@ -143,7 +158,7 @@ export class ZebraIotcReaderClient extends EventEmitter<ReaderClientEvents> {
   private async closeClient(): Promise<void> {
     const c = this.client;
     this.client = undefined;
-    for (const p of this.pending.values()) clearTimeout(p.timer);
+    for (const p of this.pending.values()) p.timer.cancel();
     this.pending.clear();
     if (c) await c.endAsync(true).catch(() => undefined);
   }
@@ -152,15 +167,19 @@ export class ZebraIotcReaderClient extends EventEmitter<ReaderClientEvents> {
     const o = this.options;
     this.setState('connecting', `connecting to ${o.brokerUrl}`);
     const ended = new Promise<string>((resolve) => (this.end = resolve));
-    const client = await mqtt.connectAsync(o.brokerUrl, {
-      clientId: `dockgate-${o.id}-${process.pid}-${Math.random().toString(16).slice(2, 8)}`,
-      username: o.username,
-      password: o.password,
-      reconnectPeriod: 0,
-      connectTimeout: o.requestTimeoutMs ?? 5000,
-    }).catch((e: unknown) => {
-      throw new Error(`broker ${o.brokerUrl}: ${(e as Error).message}`);
-    });
+    const client = await mqtt
+      .connectAsync(o.brokerUrl, {
+        clientId: `dockgate-${o.id}-${process.pid}-${Math.floor(this.runtime.random() * 0x1000000)
+          .toString(16)
+          .padStart(6, '0')}`,
+        username: o.username,
+        password: o.password,
+        reconnectPeriod: 0,
+        connectTimeout: o.requestTimeoutMs ?? 5000,
+      })
+      .catch((e: unknown) => {
+        throw new Error(`broker ${o.brokerUrl}: ${(e as Error).message}`);
+      });
     this.client = client;
     client.on('close', () => this.end?.('the broker link closed'));
     client.on('message', (topic, payload) => this.onMessage(topic, payload));
@@ -181,25 +200,25 @@ export class ZebraIotcReaderClient extends EventEmitter<ReaderClientEvents> {
     if (!start.ok) return `start refused: ${start.reason}`;
     this.setState('reading', 'started');
     this.backoff.reset();
-    this.lastHeardMs = this.clock.now();
+    this.lastHeardMs = this.runtime.now();
     const silenceMs = o.silenceMs ?? 60_000;
-    const watch = setInterval(() => {
-      if (this.clock.now() - this.lastHeardMs > silenceMs) this.end?.(`nothing from the reader (data or heartbeat) for ${silenceMs} ms`);
-    }, Math.min(1000, silenceMs / 4));
+    const watch = repeatTimer(this.runtime, Math.min(1000, silenceMs / 4), () => {
+      if (this.runtime.now() - this.lastHeardMs > silenceMs) this.end?.(`nothing from the reader (data or heartbeat) for ${silenceMs} ms`);
+    });
     let polling = false;
-    const poll = setInterval(() => {
+    const poll = repeatTimer(this.runtime, o.statusPollMs ?? 30_000, () => {
       if (polling) return;
       polling = true;
       this.radioDown()
         .then((why) => why && this.end?.(why))
         .catch((e: unknown) => this.end?.((e as Error).message))
         .finally(() => (polling = false));
-    }, o.statusPollMs ?? 30_000);
+    });
     try {
       return await ended;
     } finally {
-      clearInterval(watch);
-      clearInterval(poll);
+      watch.cancel();
+      poll.cancel();
       this.end = undefined;
     }
   }
@@ -210,7 +229,7 @@ export class ZebraIotcReaderClient extends EventEmitter<ReaderClientEvents> {
     if (!r.ok) return `get_status refused: ${r.reason}`;
     const status = parseStatus(r.payload);
     if (!status) return `get_status answered without radioConnection: ${JSON.stringify(r.payload)?.slice(0, 120)}`;
-    if (!status.radioConnected) return 'get_status: the reader\'s radio is disconnected';
+    if (!status.radioConnected) return "get_status: the reader's radio is disconnected";
     // while reading, an inactive radio was stopped behind the gateway's back (another client, the web page)
     if (this.stateNow === 'reading' && status.radioActive === false) return 'get_status: the radio stopped inventorying';
     return undefined;
@@ -220,18 +239,18 @@ export class ZebraIotcReaderClient extends EventEmitter<ReaderClientEvents> {
   private command(iface: 'control' | 'management', command: string, payload: Record<string, unknown>): Promise<ZebraResponse> {
     const client = this.client;
     if (!client?.connected) return Promise.reject(new Error(`${command}: not connected to the broker`));
-    const id = `${this.options.id}-${Date.now()}-${++this.seq}`;
+    const id = `${this.options.id}-${this.runtime.now()}-${++this.seq}`;
     const ms = this.options.requestTimeoutMs ?? 5000;
     return new Promise<ZebraResponse>((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const timer = this.runtime.setTimer(ms, () => {
         this.pending.delete(id);
         reject(new Error(`${command}: no response from the reader within ${ms} ms`));
-      }, ms);
+      });
       this.pending.set(id, { resolve, timer });
       const topic = iface === 'control' ? this.topics.controlCommands : this.topics.managementCommands;
       client.publish(topic, JSON.stringify({ command, command_id: id, payload }), { qos: 1 }, (err) => {
         if (err) {
-          clearTimeout(timer);
+          timer.cancel();
           this.pending.delete(id);
           reject(new Error(`${command}: publish failed: ${err.message}`));
         }
@@ -240,14 +259,14 @@ export class ZebraIotcReaderClient extends EventEmitter<ReaderClientEvents> {
   }
 
   private onMessage(topic: string, payload: Buffer): void {
-    const now = this.clock.now();
+    const now = this.runtime.now();
     const text = payload.toString('utf8');
     const t = this.topics;
     if (topic === t.controlResponses || topic === t.managementResponses) {
       const r = parseResponse(text);
       const p = r && this.pending.get(r.id);
       if (r && p) {
-        clearTimeout(p.timer);
+        p.timer.cancel();
         this.pending.delete(r.id);
         p.resolve(r);
       }
@@ -260,7 +279,8 @@ export class ZebraIotcReaderClient extends EventEmitter<ReaderClientEvents> {
     for (const item of parseEvents(text, this.options.id, now, this.offset.offsetMs, (r, a) => this.offset.sample(r, a))) {
       if (item.kind === 'tag') reads.push(item.read);
       else if (item.kind === 'gpi') this.emit('gpi', item.change);
-      else if (item.kind === 'heartbeat' && item.radioConnected === false && this.stateNow === 'reading') this.end?.('heartbeat: the reader\'s radio is disconnected');
+      else if (item.kind === 'heartbeat' && item.radioConnected === false && this.stateNow === 'reading')
+        this.end?.("heartbeat: the reader's radio is disconnected");
       else if (item.kind === 'bad') {
         this.badEvents++;
         this.log.warn({ topic, reason: item.reason, message: text.slice(0, 200) }, `skipped ${item.reason}`);

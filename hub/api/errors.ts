@@ -57,10 +57,15 @@ export function installErrorHandler(app: FastifyInstance, log: Logger, onServerE
     const fe = err as FastifyError;
     if (fe.validation) {
       const first = fe.validation[0];
-      const params = (first?.params ?? {}) as { missingProperty?: string; additionalProperty?: string };
+      const params = (first?.params ?? {}) as { missingProperty?: string; additionalProperty?: string; allowedValues?: unknown[] };
       const path = first ? first.instancePath.replace(/^\//, '').replace(/\//g, '.') : '';
       const field = first ? (params.additionalProperty !== undefined ? [path, params.additionalProperty].filter(Boolean).join('.') : path || params.missingProperty) : undefined;
-      const message = params.additionalProperty !== undefined ? `has a field it does not know: ${params.additionalProperty}` : (first?.message ?? fe.message);
+      const message =
+        params.additionalProperty !== undefined
+          ? `has a field it does not know: ${params.additionalProperty}`
+          : params.allowedValues !== undefined
+            ? `must be one of ${params.allowedValues.join(', ')}`
+            : (first?.message ?? fe.message);
       return reply.status(400).send(errorBody(400, `${fe.validationContext ?? 'request'}${first?.instancePath ?? ''} ${message}`.trim(), field));
     }
     const status = fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500 ? fe.statusCode : 500;

@@ -75,4 +75,8 @@ export const StockRow = Type.Object({
   ),
 });
 
+/** One of these strings: typed as their union, documented and checked as a JSON Schema enum (a 400 lists them). */
+export const oneOf = <T extends string>(values: readonly T[], options: { description?: string } = {}) =>
+  Type.Unsafe<T>(Type.String({ ...options, enum: [...values] }));
+
 export const errors = { 400: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };

@@ -44,6 +44,24 @@ describe('strict request bodies', () => {
     expect((await fetch(`${t.hub.url}/api/v1/items/G`)).status).toBe(404);
   });
 
+  it('refuses a value outside an enum naming the allowed values (location kind, move reason); a kind filter matches nothing unknown', async () => {
+    const r = await send('POST', '/api/v1/locations', JSON.stringify({ id: 'shelf-1', name: 'Shelf', kind: 'shelf' }));
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({
+      field: 'kind',
+      message: 'body/kind must be one of door, receiving, stock, zone, returns, quarantine, supplier, customer, adjustment, scrap, transit',
+    });
+    expect((await fetch(`${t.hub.url}/api/v1/locations/shelf-1`)).status).toBe(404);
+    const moves = await fetch(`${t.hub.url}/api/v1/moves?reason=theft`);
+    expect(moves.status).toBe(400);
+    expect(((await moves.json()) as { message: string }).message).toBe(
+      'querystring/reason must be one of receipt, shipment, transfer, return, adjustment, count, scrap',
+    );
+    const none = await fetch(`${t.hub.url}/api/v1/locations?kind=shelf`);
+    expect(none.status).toBe(200);
+    expect(await none.json()).toEqual({ locations: [] });
+  });
+
   it('answers an empty or JSON body to the CSV import with a 4xx', async () => {
     expect((await fetch(`${t.hub.url}/api/v1/items/import`, { method: 'POST', headers: { 'content-type': 'application/json' } })).status).toBeLessThan(500);
     expect((await fetch(`${t.hub.url}/api/v1/items/import`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(415);

@@ -4,6 +4,7 @@ import type { Db } from '../db/database.js';
 import { getReservation, getStock, LedgerError, reserve, voidReservation } from '../ledger/index.js';
 import type { ReservationsPort } from './orders.js';
 import type { Availability } from './sync.js';
+import { systemRuntime } from '../../runtime/runtime.js';
 
 /**
  * available(sku, locations) = sellable on-hand in those locations − holds placed there − holds placed nowhere in
@@ -34,7 +35,7 @@ function fail(err: unknown) {
   throw err;
 }
 
-export function ledgerReservations(db: Db, now: () => number = Date.now): ReservationsPort {
+export function ledgerReservations(db: Db, now: () => number = systemRuntime.now): ReservationsPort {
   return {
     reserve(r) {
       try {
@@ -43,7 +44,8 @@ export function ledgerReservations(db: Db, now: () => number = Date.now): Reserv
       } catch (err) {
         // A replayed order computes a later expiry; the hold it made is the same hold.
         const fields = err instanceof LedgerError ? (err.details?.fields as string[] | undefined) : undefined;
-        if (err instanceof LedgerError && err.code === 'conflict' && fields?.length === 1 && fields[0] === 'expiresAt') return { ok: true, status: 'exists' as const, state: getReservation(db, r.id)!.state };
+        if (err instanceof LedgerError && err.code === 'conflict' && fields?.length === 1 && fields[0] === 'expiresAt')
+          return { ok: true, status: 'exists' as const, state: getReservation(db, r.id)!.state };
         return fail(err);
       }
     },

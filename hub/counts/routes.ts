@@ -1,6 +1,7 @@
 // hub/counts — REST: start a count (cycle or baseline), add counted lines (JSON or CSV), read, close, and the
 // schedule of what to count next by ABC class.
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../api/actor.js';
 import type { ApiContext } from '../api/context.js';
@@ -66,7 +67,8 @@ function scheduleInputs(db: Db, nowMs: number): Array<{ sku: string; abcClass: A
 }
 
 export function countsRoutes(settings: CountSettings, abc: AbcShares, every: EveryDays) {
-  return async function routes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+  return async function routes(instance: FastifyInstance, ctx: ApiContext): Promise<void> {
+    const app = instance.withTypeProvider<TypeBoxTypeProvider>();
     const { db, clock } = ctx;
     const idParam = Type.Object({ id: Type.Integer({ minimum: 1 }) });
     const read = (id: number) => {
@@ -86,11 +88,11 @@ export function countsRoutes(settings: CountSettings, abc: AbcShares, every: Eve
 
     app.post('/api/v1/counts', {
       schema: { tags: ['counts'], summary: 'Start a cycle count (a location, optionally some SKUs) or a baseline count (opening balances)', body: StartBody, response: { 201: CountSchema, ...errors } },
-    }, async (req, reply) => reply.status(201).send(read(startCount(db, req.body as Static<typeof StartBody>, settings, actorOf(req), clock()))));
+    }, async (req, reply) => reply.status(201).send(read(startCount(db, req.body, settings, actorOf(req), clock()))));
 
     app.get('/api/v1/counts', {
       schema: { tags: ['counts'], summary: 'Counts, oldest first', querystring: Type.Object({ status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('closed')])), location: Type.Optional(Type.String()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }), response: { 200: Type.Object({ counts: Type.Array(CountSchema) }), ...errors } },
-    }, async (req) => ({ counts: listCounts(db, req.query as { status?: 'open' | 'closed'; location?: string; limit?: number }).map(read) }));
+    }, async (req) => ({ counts: listCounts(db, req.query).map(read) }));
 
     app.get('/api/v1/counts/schedule', {
       schema: {
@@ -100,18 +102,18 @@ export function countsRoutes(settings: CountSettings, abc: AbcShares, every: Eve
         response: { 200: Type.Object({ items: Type.Array(Type.Object({ sku: Type.String(), abcClass: Type.String(), classFrom: Type.String(), lastCountedAt: N(Type.String()), dueAt: Type.String(), due: Type.Boolean(), overdueDays: Type.Integer() })) }), ...errors },
       },
     }, async (req) => {
-      const q = req.query as { limit?: number; dueOnly?: boolean };
+      const q = req.query;
       const now = clock();
       const items = schedule(scheduleInputs(db, now), abc, every, now).filter((i) => !q.dueOnly || i.due).slice(0, q.limit ?? 100);
       return { items: items.map((i) => ({ ...i, lastCountedAt: i.lastCountedAt === null ? null : isoTs(i.lastCountedAt), dueAt: isoTs(i.dueAt) })) };
     });
 
-    app.get('/api/v1/counts/:id', { schema: { tags: ['counts'], summary: 'A count: what was counted, and after close each SKU\'s result', params: idParam, response: { 200: CountSchema, ...errors } } }, async (req) => read((req.params as { id: number }).id));
+    app.get('/api/v1/counts/:id', { schema: { tags: ['counts'], summary: 'A count: what was counted, and after close each SKU\'s result', params: idParam, response: { 200: CountSchema, ...errors } } }, async (req) => read(req.params.id));
 
     const LinesResult = Type.Object({ added: Type.Integer(), repeated: Type.Integer({ description: 'EPCs already counted in this count' }), count: CountSchema });
     app.post('/api/v1/counts/:id/lines', {
       schema: { tags: ['counts'], summary: 'Add counted lines (an epc, or a sku/gtin with qty); all or nothing', params: idParam, body: LinesBody, response: { 200: LinesResult, ...errors } },
-    }, async (req) => addAll((req.params as { id: number }).id, (req.body as Static<typeof LinesBody>).lines, 'api'));
+    }, async (req) => addAll(req.params.id, req.body.lines, 'api'));
 
     app.post('/api/v1/counts/:id/import', {
       schema: { tags: ['counts'], summary: 'Add counted lines from CSV (columns sku, gtin, epc, qty, unit_cost); all or nothing', params: idParam, response: { 200: LinesResult, ...errors } },
@@ -134,7 +136,7 @@ export function countsRoutes(settings: CountSettings, abc: AbcShares, every: Eve
         return Number(v);
       };
       const lines = records.map((r) => ({ sku: cell(r.cells, 'sku'), gtin: cell(r.cells, 'gtin'), epc: cell(r.cells, 'epc'), qty: num(r.row, cell(r.cells, 'qty'), 'qty'), unitCost: num(r.row, cell(r.cells, 'unit_cost'), 'unit_cost') }));
-      return addAll((req.params as { id: number }).id, lines, 'csv', records.map((r) => r.row));
+      return addAll(req.params.id, lines, 'csv', records.map((r) => r.row));
     });
 
     app.post('/api/v1/counts/:id/close', {
@@ -144,6 +146,6 @@ export function countsRoutes(settings: CountSettings, abc: AbcShares, every: Eve
         params: idParam,
         response: { 200: Type.Object({ count: CountSchema, moves: Type.Array(Move), variances: Type.Array(VarianceSchema) }), ...errors },
       },
-    }, async (req) => closeCount(db, (req.params as { id: number }).id, settings, actorOf(req), clock()));
+    }, async (req) => closeCount(db, req.params.id, settings, actorOf(req), clock()));
   };
 }

@@ -113,6 +113,30 @@ describe('EPCIS 2.0 export', () => {
     expect(validate(badStep)).toBe(false);
   });
 
+  it('answers the same after a period close moved the moves to the archive (REST close, admin), as do the moves list and a unit history', async () => {
+    const events = (await epcis()).body.epcisBody.eventList;
+    const moves = (await call<{ moves: Array<{ id: string }> }>(t.hub.url, 'GET', '/api/v1/moves?limit=1000')).body.moves;
+    const unit = (await call<{ moves: Array<{ id: string }> }>(t.hub.url, 'GET', `/api/v1/moves?epc=${epc('1')}`)).body.moves;
+    expect(moves.length).toBeGreaterThan(0);
+    expect(unit).toHaveLength(2);
+    const closed = await call<{ action: string; archivedMoves: number }>(t.hub.url, 'POST', '/api/v1/periods/close', {
+      body: { through: new Date().toISOString() },
+    });
+    expect(closed.status).toBe(200);
+    expect(closed.body).toMatchObject({ action: 'close', archivedMoves: moves.length });
+    expect((await call<{ moves: unknown[] }>(t.hub.url, 'GET', '/api/v1/moves?limit=1000')).body.moves).toEqual(moves);
+    expect((await call<{ moves: unknown[] }>(t.hub.url, 'GET', `/api/v1/moves?epc=${epc('1')}`)).body.moves).toEqual(unit);
+    expect((await epcis()).body.epcisBody.eventList).toEqual(events);
+    const late = { sku: 'QTY-1', qty: 1, from: 'adjustment', to: 'dock-1', reason: 'adjustment', note: 'found', occurredAt: '2020-01-01T00:00:00Z' };
+    const back = await call(t.hub.url, 'POST', '/api/v1/moves', { body: late, headers: { 'idempotency-key': 'late-1' } });
+    expect(back.status).toBe(409);
+    expect(back.body).toMatchObject({ field: 'occurredAt', message: expect.stringMatching(/closed period start\.\./) });
+    const into = { body: { ...late, intoOpenPeriod: true }, headers: { 'idempotency-key': 'late-2' } };
+    const booked = await call<{ note: string }>(t.hub.url, 'POST', '/api/v1/moves', into);
+    expect(booked.status).toBe(201);
+    expect(booked.body.note).toMatch(/^found — booked in the open period; originally dated 2020-01-01T00:00:00.000Z/);
+  });
+
   it('maps identifiers: raw EPCs, GLNs of SGLNs, business transaction URIs', () => {
     expect(epcUri('e2801160200074cf085509a5')).toBe('urn:epc:raw:96.xE2801160200074CF085509A5');
     expect(glnOfSgln(SITE_SGLN)).toBe(withCheckDigit('401234500001'));

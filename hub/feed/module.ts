@@ -13,7 +13,7 @@ export const feedRoom: Room = {
   // Its triggers watch the ledger's tables and these rooms' (receipts, shipments, counts, variances): migrated first.
   dependencies: ['counts', 'receiving', 'shipping', 'variances'],
   migrations: [feedMigrations],
-  register(app, { config, db, log: hubLog }) {
+  register(app, { config, db, log: hubLog, runtime }) {
     const log = componentLogger(hubLog, 'feed');
     const outbox = new FeedOutbox(db, config.site);
     const f = config.fleet;
@@ -37,13 +37,14 @@ export const feedRoom: Room = {
         duplicateWindowMs: f.duplicateWindowS * 1000,
       },
       log,
+      runtime,
     );
     // Listeners run inside the posting transaction: wake the publisher once it has committed.
     let queued = false;
     const stopListening = skuChanged(db).listen(() => {
       if (queued) return;
       queued = true;
-      setImmediate(() => {
+      runtime.setTimer(0, () => {
         queued = false;
         publisher.wake();
       });

@@ -14,6 +14,7 @@ import { jetstream, jetstreamManager, StorageType, type JetStreamClient, type Je
 import { feedStream, feedSubject, parseFeedRecord } from '../../protocols/feed/index.js';
 import type { Logger } from '../../protocols/logging/index.js';
 import type { FeedOutbox } from './outbox.js';
+import { systemRuntime, type Runtime } from '../../runtime/runtime.js';
 
 export interface FeedPublisherOptions {
   site: string;
@@ -48,6 +49,7 @@ export class FeedPublisher {
     private readonly outbox: FeedOutbox,
     private readonly opts: FeedPublisherOptions,
     private readonly log: Logger,
+    private readonly runtime: Pick<Runtime, 'setTimer'> = systemRuntime,
   ) {}
 
   start(): void {
@@ -80,7 +82,8 @@ export class FeedPublisher {
         await this.sleep(this.opts.pollMs);
       } catch (err) {
         const message = (err as Error).message;
-        if (message !== this.lastError) this.log.warn({ err: message, depth: this.outbox.state().depth }, 'feed: publishing to JetStream failed; the outbox keeps the changes and retries');
+        if (message !== this.lastError)
+          this.log.warn({ err: message, depth: this.outbox.state().depth }, 'feed: publishing to JetStream failed; the outbox keeps the changes and retries');
         this.lastError = message;
         await this.sleep(this.opts.retryMs);
       }
@@ -97,7 +100,11 @@ export class FeedPublisher {
     const acks = await Promise.allSettled(
       records.map((r, i) => {
         const previous = i === 0 ? this.tail?.id : records[i - 1]!.id;
-        return js.publish(subject, JSON.stringify(r), { msgID: r.id, expect: { streamName: stream, ...(previous !== undefined ? { lastMsgID: previous } : {}) }, timeout: 10_000 });
+        return js.publish(subject, JSON.stringify(r), {
+          msgID: r.id,
+          expect: { streamName: stream, ...(previous !== undefined ? { lastMsgID: previous } : {}) },
+          timeout: 10_000,
+        });
       }),
     );
     // Acknowledged prefix: rows leave the outbox only up to the first record JetStream did not confirm.
@@ -123,12 +130,21 @@ export class FeedPublisher {
     const stored = await this.jsm!.streams.getMessage(stream, { last_by_subj: subject });
     if (!stored) return null;
     const p = parseFeedRecord(stored.data, this.opts.site);
-    if (!p.ok) throw new Error(`feed: the last message of stream ${stream} (stream seq ${stored.seq}) is not a feed record of site ${this.opts.site}: ${p.errors.map((e) => `${e.path || '/'}: ${e.message}`).join('; ')}`);
+    if (!p.ok)
+      throw new Error(
+        `feed: the last message of stream ${stream} (stream seq ${stored.seq}) is not a feed record of site ${this.opts.site}: ${p.errors.map((e) => `${e.path || '/'}: ${e.message}`).join('; ')}`,
+      );
     const { seq, id } = p.record;
     const state = this.outbox.state();
-    if (seq >= state.nextSeq) throw new Error(`feed: stream ${stream} already holds seq ${seq} but this hub has handed out only up to ${state.nextSeq - 1}: the stream belongs to another database of site ${this.opts.site}`);
+    if (seq >= state.nextSeq)
+      throw new Error(
+        `feed: stream ${stream} already holds seq ${seq} but this hub has handed out only up to ${state.nextSeq - 1}: the stream belongs to another database of site ${this.opts.site}`,
+      );
     if (seq > state.publishedThrough) {
-      this.log.info({ through: seq, was: state.publishedThrough }, 'feed: the stream already holds records the outbox still had (an acknowledgement was lost); they leave the outbox');
+      this.log.info(
+        { through: seq, was: state.publishedThrough },
+        'feed: the stream already holds records the outbox still had (an acknowledgement was lost); they leave the outbox',
+      );
       this.outbox.acknowledged(seq);
     }
     return { seq, id };
@@ -146,7 +162,10 @@ export class FeedPublisher {
     try {
       const jsm = await jetstreamManager(nc);
       const name = feedStream(this.opts.site);
-      const exists = await jsm.streams.info(name).then(() => true, () => false);
+      const exists = await jsm.streams.info(name).then(
+        () => true,
+        () => false,
+      );
       if (!exists) {
         await jsm.streams.add({
           name,
@@ -175,12 +194,12 @@ export class FeedPublisher {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const t = setTimeout(() => {
+      const t = this.runtime.setTimer(ms, () => {
         this.wakeUp = undefined;
         resolve();
-      }, ms);
+      });
       this.wakeUp = () => {
-        clearTimeout(t);
+        t.cancel();
         this.wakeUp = undefined;
         resolve();
       };

@@ -43,7 +43,7 @@ export function requireLocation(db: Db, id: unknown, field: string): Location {
   return loc;
 }
 
-export function listLocations(db: Db, filter: { kind?: LocationKind; parent?: string } = {}): Location[] {
+export function listLocations(db: Db, filter: { kind?: string; parent?: string } = {}): Location[] {
   const rows = stmt(db, `SELECT * FROM locations WHERE (@kind IS NULL OR kind = @kind) AND (@parent IS NULL OR parent = @parent) ORDER BY id`)
     .all({ kind: filter.kind ?? null, parent: filter.parent ?? null }) as LocationRow[];
   return rows.map(locationFromRow);

@@ -11,20 +11,21 @@ import { PartnerOutbox } from './outbox.js';
 import { receiptAdviceListener } from './receipt-advice.js';
 import { partnerRoutes } from './routes.js';
 import { partnersMigrations } from './store.js';
+import type { Timer } from '../../runtime/runtime.js';
 
 export const partnersRoom: Room = {
   name: 'partners',
   // Receiving's receiptClosed signal queues advice; the ERP hand-off reads channels' and variances' tables.
   dependencies: ['channels', 'receiving', 'variances'],
   migrations: [partnersMigrations],
-  async register(app, { config, db, log: hubLog, clock, metrics, providers, api }) {
+  async register(app, { config, db, log: hubLog, clock, runtime, metrics, providers, api }) {
     const pc = config.partners;
     const log = componentLogger(hubLog, 'partners');
     const erp = pc.erp;
     const outbox = new PartnerOutbox({
       db,
       log,
-      clock,
+      runtime,
       retryBaseMs: pc.retryBaseMs,
       retryMaxMs: pc.retryMaxMs,
       alertAfter: pc.alertAfter,
@@ -38,7 +39,7 @@ export const partnersRoom: Room = {
     const stops = [receiptClosed(db).listen(receiptAdviceListener(pc, site))];
     if (erp) stops.push(receiptClosed(db).listen(erpReceiptListener(erp, config.site)));
     outbox.start(Math.min(pc.pollMs, 1000));
-    let timer: NodeJS.Timeout | undefined;
+    let timer: Timer | undefined;
     const folder = pc.inboundFolder;
     if (folder) {
       mkdirSync(folder, { recursive: true });
@@ -52,12 +53,12 @@ export const partnersRoom: Room = {
         } catch (err) {
           log.error({ err, folder }, 'inbound EDI folder scan failed');
         }
-        timer = setTimeout(scan, pc.pollMs);
+        timer = runtime.setTimer(pc.pollMs, scan);
       };
       scan();
     }
     app.addHook('onClose', async () => {
-      if (timer) clearTimeout(timer);
+      timer?.cancel();
       for (const stop of stops) stop();
       await outbox.stop();
     });

@@ -8,6 +8,7 @@ import { silentLogger } from '../../protocols/logging/index.js';
 import { waitFor } from '../broker/test-support.js';
 import { enqueue, PartnerOutbox } from './outbox.js';
 import { partnersMigrations } from './store.js';
+import { systemRuntime } from '../../runtime/runtime.js';
 
 describe('partner outbox at shutdown', () => {
   it('aborts a delivery in flight on stop; the document stays pending, untouched', async () => {
@@ -21,8 +22,20 @@ describe('partner outbox at shutdown', () => {
     const db = openDatabase(':memory:');
     migrate(db, [partnersMigrations]);
     const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/in`;
-    enqueue(db, { key: 'doc-1', partner: 'acme', kind: '861', target: { url }, fileName: 'doc-1.edi', contentType: 'application/edi-x12', body: 'ISA*...' }, Date.now());
-    const outbox = new PartnerOutbox({ db, log: silentLogger(), clock: Date.now, retryBaseMs: 1000, retryMaxMs: 60_000, alertAfter: 3, timeoutMs: 600_000 });
+    enqueue(
+      db,
+      { key: 'doc-1', partner: 'acme', kind: '861', target: { url }, fileName: 'doc-1.edi', contentType: 'application/edi-x12', body: 'ISA*...' },
+      Date.now(),
+    );
+    const outbox = new PartnerOutbox({
+      db,
+      log: silentLogger(),
+      runtime: systemRuntime,
+      retryBaseMs: 1000,
+      retryMaxMs: 60_000,
+      alertAfter: 3,
+      timeoutMs: 600_000,
+    });
     try {
       outbox.start(60_000);
       await waitFor(() => heard.includes('idempotency-key: doc-1'), 'the delivery to reach the silent receiver');

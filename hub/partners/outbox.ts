@@ -13,6 +13,7 @@ import type { Db } from '../db/database.js';
 import type { PartnerDeliveries } from '../status/providers.js';
 import type { ErpnextConfig } from './config.js';
 import { deliverPurchaseReceipt } from './erp/erpnext.js';
+import type { Runtime, Timer } from '../../runtime/runtime.js';
 
 /** A folder, a URL (signed with a secret when given), or the configured ERPNext (the body is a Purchase Receipt). */
 export type Target = { folder: string } | { url: string; secret?: string | undefined } | { erpnext: true };
@@ -29,8 +30,11 @@ export interface OutboxItem {
 
 /** Queue a delivery inside the caller's transaction; the same key again is a no-op (answers false). */
 export function enqueue(db: Db, item: OutboxItem, nowMs: number): boolean {
-  const r = db.prepare(`INSERT INTO partner_outbox (key, partner, kind, target, file_name, content_type, body, status, next_ms, created_ms)
-    VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (key) DO NOTHING`)
+  const r = db
+    .prepare(
+      `INSERT INTO partner_outbox (key, partner, kind, target, file_name, content_type, body, status, next_ms, created_ms)
+    VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?) ON CONFLICT (key) DO NOTHING`,
+    )
     .run(item.key, item.partner, item.kind, JSON.stringify(item.target), item.fileName, item.contentType, item.body, nowMs, nowMs);
   return r.changes === 1;
 }
@@ -69,7 +73,8 @@ export interface OutboxView {
 export interface OutboxOptions {
   db: Db;
   log: Logger;
-  clock: () => number;
+  /** time, the delivery round's timer and the back-off's jitter */
+  runtime: Pick<Runtime, 'now' | 'setTimer' | 'random'>;
   retryBaseMs: number;
   retryMaxMs: number;
   alertAfter: number;
@@ -81,7 +86,7 @@ export interface OutboxOptions {
 }
 
 export class PartnerOutbox {
-  private timer?: NodeJS.Timeout;
+  private timer?: Timer;
   private running?: Promise<void>;
   private stopped = false;
   /** Aborted by stop(): a delivery in flight ends at once and stays pending, untouched, for the next start. */
@@ -96,17 +101,29 @@ export class PartnerOutbox {
     if (o.registry) {
       const registers = [o.registry];
       this.pending = new Gauge({ name: 'dockgate_partner_outbox_pending', help: 'partner documents waiting for delivery', registers });
-      this.failing = new Gauge({ name: 'dockgate_partner_outbox_failing', help: 'partner documents whose delivery failed alertAfter times or more in a row, by kind (861, RECADV, epcis, receipt.closed, moves.posted, erpnext.purchase-receipt)', labelNames: ['kind'], registers });
-      this.results = new Counter({ name: 'dockgate_partner_deliveries_total', help: 'partner delivery attempts by kind and result', labelNames: ['kind', 'result'], registers });
+      this.failing = new Gauge({
+        name: 'dockgate_partner_outbox_failing',
+        help: 'partner documents whose delivery failed alertAfter times or more in a row, by kind (861, RECADV, epcis, receipt.closed, moves.posted, erpnext.purchase-receipt)',
+        labelNames: ['kind'],
+        registers,
+      });
+      this.results = new Counter({
+        name: 'dockgate_partner_deliveries_total',
+        help: 'partner delivery attempts by kind and result',
+        labelNames: ['kind', 'result'],
+        registers,
+      });
     }
   }
 
   start(everyMs: number): void {
     const loop = () => {
       if (this.stopped) return;
-      this.running = this.tick().catch((err: Error) => this.o.log.error({ err }, 'partner outbox step failed')).finally(() => {
-        if (!this.stopped) this.timer = setTimeout(loop, everyMs);
-      });
+      this.running = this.tick()
+        .catch((err: Error) => this.o.log.error({ err }, 'partner outbox step failed'))
+        .finally(() => {
+          if (!this.stopped) this.timer = this.o.runtime.setTimer(everyMs, loop);
+        });
     };
     loop();
   }
@@ -114,29 +131,33 @@ export class PartnerOutbox {
   async stop(): Promise<void> {
     this.stopped = true;
     this.halt.abort();
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     await this.running;
   }
 
   /** Deliver every due row once. */
   async tick(): Promise<void> {
     this.o.beforeTick?.();
-    const now = this.o.clock();
-    const due = this.o.db.prepare("SELECT * FROM partner_outbox WHERE status = 'pending' AND next_ms <= ? ORDER BY created_ms, key LIMIT 100").all(now) as Row[];
+    const now = this.o.runtime.now();
+    const due = this.o.db
+      .prepare("SELECT * FROM partner_outbox WHERE status = 'pending' AND next_ms <= ? ORDER BY created_ms, key LIMIT 100")
+      .all(now) as Row[];
     for (const row of due) {
       if (this.stopped) break;
       this.kinds.add(row.kind);
       const { error, answer, stopped } = await this.deliver(row);
       if (stopped) break;
-      const at = this.o.clock();
+      const at = this.o.runtime.now();
       if (error === undefined) {
-        this.o.db.prepare("UPDATE partner_outbox SET status = 'delivered', delivered_ms = ?, attempts = attempts + 1, last_error = NULL, answer = ? WHERE key = ?").run(at, answer ?? null, row.key);
+        this.o.db
+          .prepare("UPDATE partner_outbox SET status = 'delivered', delivered_ms = ?, attempts = attempts + 1, last_error = NULL, answer = ? WHERE key = ?")
+          .run(at, answer ?? null, row.key);
         this.results?.inc({ kind: row.kind, result: 'delivered' });
         this.o.log.info({ key: row.key, partner: row.partner, kind: row.kind, attempts: row.attempts + 1, answer }, 'partner document delivered');
         continue;
       }
       const attempts = row.attempts + 1;
-      const wait = backoffMs(attempts, this.o.retryBaseMs, this.o.retryMaxMs, Math.random());
+      const wait = backoffMs(attempts, this.o.retryBaseMs, this.o.retryMaxMs, this.o.runtime.random());
       this.o.db.prepare('UPDATE partner_outbox SET attempts = ?, last_error = ?, next_ms = ? WHERE key = ?').run(attempts, error, at + wait, row.key);
       this.results?.inc({ kind: row.kind, result: 'failed' });
       const ctx = { key: row.key, partner: row.partner, kind: row.kind, attempts, error, retryInMs: wait };
@@ -157,7 +178,11 @@ export class PartnerOutbox {
   /** What the status report shows: how many wait, and the ones failing alertAfter times or more in a row. */
   health(): PartnerDeliveries {
     const pending = (this.o.db.prepare("SELECT COUNT(*) AS n FROM partner_outbox WHERE status = 'pending'").get() as { n: number }).n;
-    const failing = this.o.db.prepare("SELECT key, partner, kind, attempts, last_error AS lastError FROM partner_outbox WHERE status = 'pending' AND attempts >= ? ORDER BY created_ms, key LIMIT 100").all(this.o.alertAfter) as PartnerDeliveries['failing'];
+    const failing = this.o.db
+      .prepare(
+        "SELECT key, partner, kind, attempts, last_error AS lastError FROM partner_outbox WHERE status = 'pending' AND attempts >= ? ORDER BY created_ms, key LIMIT 100",
+      )
+      .all(this.o.alertAfter) as PartnerDeliveries['failing'];
     return { pending, failing };
   }
 
@@ -189,7 +214,9 @@ export class PartnerOutbox {
   }
 
   list(filter: { status?: 'pending' | 'delivered'; limit?: number } = {}): OutboxView[] {
-    const rows = this.o.db.prepare('SELECT * FROM partner_outbox WHERE (@status IS NULL OR status = @status) ORDER BY created_ms DESC, key LIMIT @limit').all({ status: filter.status ?? null, limit: filter.limit ?? 100 }) as Row[];
+    const rows = this.o.db
+      .prepare('SELECT * FROM partner_outbox WHERE (@status IS NULL OR status = @status) ORDER BY created_ms DESC, key LIMIT @limit')
+      .all({ status: filter.status ?? null, limit: filter.limit ?? 100 }) as Row[];
     const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
     return rows.map((r) => ({
       key: r.key,

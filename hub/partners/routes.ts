@@ -1,6 +1,7 @@
 // hub/partners — REST: POST /api/v1/inbound/edi (one X12 or EDIFACT interchange, all or nothing), the stored
 // interchanges with their problems and acks, and the delivery outbox.
 import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../api/actor.js';
 import type { ApiContext } from '../api/context.js';
@@ -22,7 +23,8 @@ const ImportSchema = Type.Object({
 });
 
 export function partnerRoutes(config: PartnersConfig, outbox: () => PartnerOutbox) {
-  return async (app: FastifyInstance, ctx: ApiContext): Promise<void> => {
+  return async (instance: FastifyInstance, ctx: ApiContext): Promise<void> => {
+    const app = instance.withTypeProvider<TypeBoxTypeProvider>();
     app.addContentTypeParser(['application/edi-x12', 'application/edifact', 'application/edi'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
     app.post('/api/v1/inbound/edi', {
       schema: {
@@ -39,7 +41,7 @@ export function partnerRoutes(config: PartnersConfig, outbox: () => PartnerOutbo
     app.get('/api/v1/inbound/edi/:id', {
       schema: { tags: ['partners'], summary: 'A received interchange: status, problems, the ack we made, the documents it created', params: Type.Object({ id: Type.Integer({ minimum: 1 }) }), response: { 200: Type.Object({}, { additionalProperties: true }), ...errors } },
     }, async (req) => {
-      const { id } = req.params as { id: number };
+      const { id } = req.params;
       const r = ctx.db.prepare('SELECT id, syntax, sender, control, partner, source, status, problems, ack_type, ack, received_ms FROM edi_interchanges WHERE id = ?').get(id) as Record<string, unknown> | undefined;
       if (!r) throw new ApiError(404, `interchange ${id} does not exist`, 'id');
       const docs = ctx.db.prepare('SELECT set_control, type, receipt, document FROM edi_documents WHERE interchange = ?').all(id) as Array<{ set_control: string; type: string; receipt: string; document: string }>;
@@ -53,6 +55,6 @@ export function partnerRoutes(config: PartnersConfig, outbox: () => PartnerOutbo
         querystring: Type.Object({ status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('delivered')])), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }),
         response: { 200: Type.Object({ deliveries: Type.Array(Type.Object({}, { additionalProperties: true })) }), ...errors },
       },
-    }, async (req) => ({ deliveries: outbox().list(req.query as { status?: 'pending' | 'delivered'; limit?: number }) }));
+    }, async (req) => ({ deliveries: outbox().list(req.query) }));
   };
 }

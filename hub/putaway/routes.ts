@@ -1,5 +1,6 @@
 // hub/putaway — POST /api/v1/putaway: many units to one location in one request (operator), with an Idempotency-Key.
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../api/actor.js';
 import type { ApiContext } from '../api/context.js';
@@ -23,7 +24,8 @@ export const PutawayBody = Type.Object(
 );
 
 export function putawayRoutes() {
-  return async (app: FastifyInstance, ctx: ApiContext): Promise<void> => {
+  return async (instance: FastifyInstance, ctx: ApiContext): Promise<void> => {
+    const app = instance.withTypeProvider<TypeBoxTypeProvider>();
     app.post('/api/v1/putaway', {
       schema: {
         tags: ['stock'],
@@ -43,7 +45,7 @@ export function putawayRoutes() {
         },
       },
     }, async (req, reply) => {
-      const b = req.body as Static<typeof PutawayBody>;
+      const b = req.body;
       const now = ctx.clock();
       return answerKeyed(req, reply, ctx.db, now, (key) => ({ status: 200, body: putAway(ctx.db, { key, to: b.to, units: b.units, note: b.note ?? null }, actorOf(req), now) }));
     });

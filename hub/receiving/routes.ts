@@ -1,6 +1,7 @@
 // hub/receiving — REST: expected receipts (create idempotent by PO number, CSV import, list, read, open at a door,
 // close) and per-item receiving tolerances.
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../api/actor.js';
 import type { ApiContext } from '../api/context.js';
@@ -8,7 +9,7 @@ import { ApiError, errorBody } from '../api/errors.js';
 import { ErrorResponse, errors } from '../api/schemas.js';
 import { VarianceSchema } from '../variances/routes.js';
 import { importReceiptsCsv } from './receipts-csv.js';
-import { closeReceipt, createReceipt, getReceipt, listReceipts, openReceipt, setItemTolerance, type ReceiptStatus } from './store.js';
+import { closeReceipt, createReceipt, getReceipt, listReceipts, openReceipt, setItemTolerance } from './store.js';
 import type { Tolerance } from './tolerance.js';
 
 const TolerancePart = Type.Object(
@@ -71,7 +72,8 @@ export const ReceiptSchema = Type.Object({
 });
 
 export function receivingRoutes(defaults: Tolerance) {
-  return async function routes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+  return async function routes(instance: FastifyInstance, ctx: ApiContext): Promise<void> {
+    const app = instance.withTypeProvider<TypeBoxTypeProvider>();
     const { db, clock } = ctx;
     const idParam = Type.Object({ id: Type.String({ minLength: 1 }) });
     const read = (id: string) => {
@@ -83,7 +85,7 @@ export function receivingRoutes(defaults: Tolerance) {
     app.post('/api/v1/receipts', {
       schema: { tags: ['receiving'], summary: 'Create an expected receipt (PO or ASN); idempotent by the PO number', body: ReceiptBody, response: { 201: ReceiptSchema, 200: ReceiptSchema, ...errors } },
     }, async (req, reply) => {
-      const b = req.body as Static<typeof ReceiptBody>;
+      const b = req.body;
       const r = createReceipt(db, { ...b, supplier: b.supplier ?? null }, actorOf(req), clock());
       return reply.status(r.status === 'created' ? 201 : 200).send(read(r.id));
     });
@@ -113,29 +115,29 @@ export function receivingRoutes(defaults: Tolerance) {
         response: { 200: Type.Object({ receipts: Type.Array(ReceiptSchema) }), ...errors },
       },
     }, async (req) => {
-      const q = req.query as { status?: ReceiptStatus; door?: string; limit?: number };
+      const q = req.query;
       return { receipts: listReceipts(db, q).map(read) };
     });
 
-    app.get('/api/v1/receipts/:id', { schema: { tags: ['receiving'], summary: 'A receipt with what each line has received', params: idParam, response: { 200: ReceiptSchema, ...errors } } }, async (req) => read((req.params as { id: string }).id));
+    app.get('/api/v1/receipts/:id', { schema: { tags: ['receiving'], summary: 'A receipt with what each line has received', params: idParam, response: { 200: ReceiptSchema, ...errors } } }, async (req) => read(req.params.id));
 
     app.post('/api/v1/receipts/:id/open', {
       schema: { tags: ['receiving'], summary: 'Open a receipt at a receiving door (passes there are matched to it)', params: idParam, body: Type.Object({ door: Type.String({ minLength: 1 }) }, { additionalProperties: false }), response: { 200: ReceiptSchema, ...errors } },
     }, async (req) => {
-      const { id } = req.params as { id: string };
-      openReceipt(db, id, (req.body as { door: string }).door, actorOf(req), clock());
+      const { id } = req.params;
+      openReceipt(db, id, req.body.door, actorOf(req), clock());
       return read(id);
     });
 
     app.post('/api/v1/receipts/:id/close', {
       schema: { tags: ['receiving'], summary: 'Close a receipt: settle each line against its tolerance; shorts become variances', params: idParam, response: { 200: Type.Object({ receipt: ReceiptSchema, variances: Type.Array(VarianceSchema) }), ...errors } },
-    }, async (req) => closeReceipt(db, (req.params as { id: string }).id, defaults, actorOf(req), clock()));
+    }, async (req) => closeReceipt(db, req.params.id, defaults, actorOf(req), clock()));
 
     app.put('/api/v1/receiving/tolerances/:sku', {
       schema: { tags: ['receiving'], summary: "Set an item's receiving tolerance (overrides the site default; a receipt line's own overrides it)", params: Type.Object({ sku: Type.String({ minLength: 1 }) }), body: TolerancePart, response: { 200: Type.Object({ sku: Type.String(), tolerance: TolerancePart }), ...errors } },
     }, async (req) => {
-      const { sku } = req.params as { sku: string };
-      const t = req.body as Partial<Tolerance>;
+      const { sku } = req.params;
+      const t: Partial<Tolerance> = req.body;
       setItemTolerance(db, sku, t, actorOf(req), clock());
       return { sku, tolerance: t };
     });

@@ -2,6 +2,7 @@
 // reports.periodDays days up to now), and GET /api/v1/reports/kpi/series, the same figures per period over time. Both
 // name the site's currency (money is in its minor units).
 import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ApiContext } from '../api/context.js';
 import { ApiError } from '../api/errors.js';
@@ -38,7 +39,8 @@ const SeriesSchema = Type.Object({
 });
 
 export function reportsRoutes(currency: string, defaults: { periodDays: number; deadStockDays: number; reorderCoverDays: number }) {
-  return async function routes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+  return async function routes(instance: FastifyInstance, ctx: ApiContext): Promise<void> {
+    const app = instance.withTypeProvider<TypeBoxTypeProvider>();
     app.get('/api/v1/reports/kpi', {
       schema: {
         tags: ['reports'],
@@ -51,7 +53,7 @@ export function reportsRoutes(currency: string, defaults: { periodDays: number; 
         response: { 200: KpiSchema, ...errors },
       },
     }, async (req) => {
-      const q = req.query as { from?: string; to?: string; deadStockDays?: number };
+      const q = req.query;
       const toMs = q.to ? Date.parse(q.to) : ctx.clock();
       const fromMs = q.from ? Date.parse(q.from) : toMs - defaults.periodDays * 86_400_000;
       if (!(fromMs < toMs)) throw new ApiError(400, `from (${new Date(fromMs).toISOString()}) must be before to (${new Date(toMs).toISOString()})`, 'from');
@@ -71,7 +73,7 @@ export function reportsRoutes(currency: string, defaults: { periodDays: number; 
         response: { 200: SeriesSchema, ...errors },
       },
     }, async (req) => {
-      const q = req.query as { to?: string; buckets?: number; bucketDays?: number; deadStockDays?: number };
+      const q = req.query;
       const buckets = q.buckets ?? 12;
       const bucketDays = q.bucketDays ?? 7;
       if (buckets * bucketDays > MAX_SERIES_DAYS) throw new ApiError(400, `buckets × bucketDays (${buckets} × ${bucketDays}) must be at most ${MAX_SERIES_DAYS} days`, 'buckets');

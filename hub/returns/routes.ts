@@ -1,6 +1,7 @@
 // hub/returns — REST: book a return at a station, inspect returned units (restock or write off), and the units
 // waiting for inspection (too long: flagged).
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../api/actor.js';
 import type { ApiContext } from '../api/context.js';
@@ -23,13 +24,14 @@ const idem = Type.Object({ 'idempotency-key': Type.String({ minLength: 1, maxLen
 
 
 export function returnsRoutes(maxWaitHours: number) {
-  return async function routes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+  return async function routes(instance: FastifyInstance, ctx: ApiContext): Promise<void> {
+    const app = instance.withTypeProvider<TypeBoxTypeProvider>();
     app.post('/api/v1/returns', {
       schema: { tags: ['returns'], summary: 'Book returned units into a returns location (awaiting inspection, not sellable); Idempotency-Key required', headers: idem, body: ReturnBody, response: { 201: Move, 200: Move, ...errors } },
     }, async (req, reply) => {
       const now = ctx.clock();
       return answerKeyed(req, reply, ctx.db, now, (key) => {
-        const r = bookReturn(ctx.db, { key, ...(req.body as Static<typeof ReturnBody>) }, actorOf(req), now);
+        const r = bookReturn(ctx.db, { key, ...req.body }, actorOf(req), now);
         return { status: r.status === 'created' ? 201 : 200, body: r.move };
       });
     });
@@ -39,7 +41,7 @@ export function returnsRoutes(maxWaitHours: number) {
     }, async (req, reply) => {
       const now = ctx.clock();
       return answerKeyed(req, reply, ctx.db, now, (key) => {
-        const r = inspectReturn(ctx.db, { key, ...(req.body as Static<typeof InspectionBody>) }, actorOf(req), now);
+        const r = inspectReturn(ctx.db, { key, ...req.body }, actorOf(req), now);
         return { status: r.status === 'created' ? 201 : 200, body: r.move };
       });
     });
@@ -59,7 +61,7 @@ export function returnsRoutes(maxWaitHours: number) {
         },
       },
     }, async (req) => {
-      const hours = (req.query as { maxWaitHours?: number }).maxWaitHours ?? maxWaitHours;
+      const hours = req.query.maxWaitHours ?? maxWaitHours;
       const units = waitingReturns(ctx.db, hours, ctx.clock());
       return { maxWaitHours: hours, overdue: units.filter((u) => u.overdue).reduce((s, u) => s + u.qty, 0), units };
     });

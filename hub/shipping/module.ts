@@ -12,8 +12,8 @@ export const shippingRoom: Room = {
   // Counts claim count-mode scans first; shipping reads receiving's declared pallets and raises variances.
   dependencies: ['variances', 'counts', 'receiving'],
   migrations: [shippingMigrations, signalsMigrations],
-  async register(app, { db, log, doors, ingest, sendCommand, api }) {
-    const signals = new DoorSignals(db, componentLogger(log, 'door-signals'));
+  async register(app, { db, log, runtime, doors, ingest, sendCommand, api }) {
+    const signals = new DoorSignals(db, componentLogger(log, 'door-signals'), undefined, runtime);
     await shippingRoutes(signals)(app, api);
     doors.addObserver(shippingObserver(db, signals));
     signals.start(sendCommand);

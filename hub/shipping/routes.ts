@@ -1,6 +1,7 @@
 // hub/shipping — REST: expected shipments (create idempotent by id, list, read, open at a shipping door, acknowledge
 // a red light, close with what is missing).
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../api/actor.js';
 import type { ApiContext } from '../api/context.js';
@@ -9,7 +10,7 @@ import { errors } from '../api/schemas.js';
 import { GoodsLine, Pallet, PalletView } from '../receiving/routes.js';
 import { VarianceSchema } from '../variances/routes.js';
 import type { DoorSignals } from './signals.js';
-import { acknowledgeShipment, closeShipment, createShipment, getShipment, listShipments, openShipment, type ShipmentStatus } from './store.js';
+import { acknowledgeShipment, closeShipment, createShipment, getShipment, listShipments, openShipment } from './store.js';
 
 const ShipmentBody = Type.Object(
   {
@@ -39,7 +40,8 @@ const ShipmentSchema = Type.Object({
 });
 
 export function shippingRoutes(signals: DoorSignals) {
-  return async function routes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+  return async function routes(instance: FastifyInstance, ctx: ApiContext): Promise<void> {
+    const app = instance.withTypeProvider<TypeBoxTypeProvider>();
     const { db, clock } = ctx;
     const idParam = Type.Object({ id: Type.String({ minLength: 1 }) });
     const read = (id: string) => {
@@ -51,7 +53,7 @@ export function shippingRoutes(signals: DoorSignals) {
     app.post('/api/v1/shipments', {
       schema: { tags: ['shipping'], summary: 'Create an expected shipment; idempotent by its id', body: ShipmentBody, response: { 201: ShipmentSchema, 200: ShipmentSchema, ...errors } },
     }, async (req, reply) => {
-      const b = req.body as Static<typeof ShipmentBody>;
+      const b = req.body;
       const r = createShipment(db, { ...b, customer: b.customer ?? null }, actorOf(req), clock());
       return reply.status(r.status === 'created' ? 201 : 200).send(read(r.id));
     });
@@ -63,23 +65,23 @@ export function shippingRoutes(signals: DoorSignals) {
         querystring: Type.Object({ status: Type.Optional(Type.Union([Type.Literal('expected'), Type.Literal('open'), Type.Literal('closed')])), door: Type.Optional(Type.String()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }),
         response: { 200: Type.Object({ shipments: Type.Array(ShipmentSchema) }), ...errors },
       },
-    }, async (req) => ({ shipments: listShipments(db, req.query as { status?: ShipmentStatus; door?: string; limit?: number }).map(read) }));
+    }, async (req) => ({ shipments: listShipments(db, req.query).map(read) }));
 
-    app.get('/api/v1/shipments/:id', { schema: { tags: ['shipping'], summary: 'A shipment with what has left', params: idParam, response: { 200: ShipmentSchema, ...errors } } }, async (req) => read((req.params as { id: string }).id));
+    app.get('/api/v1/shipments/:id', { schema: { tags: ['shipping'], summary: 'A shipment with what has left', params: idParam, response: { 200: ShipmentSchema, ...errors } } }, async (req) => read(req.params.id));
 
     app.post('/api/v1/shipments/:id/open', {
       schema: { tags: ['shipping'], summary: 'Open a shipment at a shipping door: outbound passes there are verified against it', params: idParam, body: Type.Object({ door: Type.String({ minLength: 1 }) }, { additionalProperties: false }), response: { 200: ShipmentSchema, ...errors } },
     }, async (req) => {
-      const { id } = req.params as { id: string };
-      openShipment(db, id, (req.body as { door: string }).door, actorOf(req), clock());
+      const { id } = req.params;
+      openShipment(db, id, req.body.door, actorOf(req), clock());
       return read(id);
     });
 
     app.post('/api/v1/shipments/:id/acknowledge', {
       schema: { tags: ['shipping'], summary: "Acknowledge the door's red light (the variance stays open until resolved)", params: idParam, body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false })), response: { 200: ShipmentSchema, ...errors } },
     }, async (req) => {
-      const { id } = req.params as { id: string };
-      acknowledgeShipment(db, signals, id, actorOf(req), (req.body as { reason?: string } | undefined)?.reason ?? null, clock());
+      const { id } = req.params;
+      acknowledgeShipment(db, signals, id, actorOf(req), req.body?.reason ?? null, clock());
       return read(id);
     });
 
@@ -90,6 +92,6 @@ export function shippingRoutes(signals: DoorSignals) {
         params: idParam,
         response: { 200: Type.Object({ shipment: ShipmentSchema, missing: Type.Object({ lines: Type.Array(Type.Object({ sku: Type.String(), expected: Type.Integer(), shipped: Type.Integer() })), epcs: Type.Array(Type.String()), pallets: Type.Array(Type.String()) }), variances: Type.Array(VarianceSchema) }), ...errors },
       },
-    }, async (req) => closeShipment(db, signals, (req.params as { id: string }).id, actorOf(req), clock()));
+    }, async (req) => closeShipment(db, signals, req.params.id, actorOf(req), clock()));
   };
 }

@@ -6,6 +6,7 @@
 import type { Db, MigrationSet } from '../db/database.js';
 import type { LightColor } from '../../protocols/events/index.js';
 import type { Logger } from '../../protocols/logging/index.js';
+import { systemRuntime, type Runtime, type Timer } from '../../runtime/runtime.js';
 
 export const signalsMigrations: MigrationSet = {
   module: 'door-signals',
@@ -40,7 +41,7 @@ export interface DoorSignal {
 
 export class DoorSignals {
   private send: SendCommand | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private flushing = false;
   private again = false;
   private scheduled = false;
@@ -49,13 +50,16 @@ export class DoorSignals {
     private readonly db: Db,
     private readonly log: Logger,
     private readonly sweepMs = 1000,
+    private readonly runtime: Pick<Runtime, 'setTimer'> = systemRuntime,
   ) {}
 
   /** Want this color at the door (inside the caller's transaction); sent after commit. */
   set(db: Db, door: string, gateway: string, color: LightColor, reason: string, nowMs: number): void {
-    db.prepare(`INSERT INTO door_signals (door, gateway, color, reason, version, updated_ms) VALUES (?, ?, ?, ?, 1, ?)
+    db.prepare(
+      `INSERT INTO door_signals (door, gateway, color, reason, version, updated_ms) VALUES (?, ?, ?, ?, 1, ?)
                 ON CONFLICT (door) DO UPDATE SET gateway = excluded.gateway, color = excluded.color, reason = excluded.reason,
-                version = version + 1, updated_ms = excluded.updated_ms`).run(door, gateway, color, reason, nowMs);
+                version = version + 1, updated_ms = excluded.updated_ms`,
+    ).run(door, gateway, color, reason, nowMs);
     this.schedule();
   }
 
@@ -76,13 +80,21 @@ export class DoorSignals {
   /** Start sending (the hub's sendCommand), with a sweep for what could not be sent. */
   start(send: SendCommand): void {
     this.send = send;
-    this.timer = setInterval(() => void this.flush(), this.sweepMs);
-    this.timer.unref();
+    this.sweep();
     this.schedule();
   }
 
+  /** Flush every `sweepMs` until stop(). */
+  private sweep(): void {
+    this.timer = this.runtime.setTimer(this.sweepMs, () => {
+      if (!this.send) return;
+      this.sweep();
+      void this.flush();
+    });
+  }
+
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     this.send = undefined;
   }
@@ -91,7 +103,7 @@ export class DoorSignals {
     if (this.scheduled) return;
     this.scheduled = true;
     // After the current synchronous transaction: only committed wishes are in the table by then.
-    setImmediate(() => {
+    this.runtime.setTimer(0, () => {
       this.scheduled = false;
       void this.flush();
     });
@@ -108,7 +120,13 @@ export class DoorSignals {
     try {
       do {
         this.again = false;
-        const pending = this.db.prepare('SELECT door, gateway, color, reason, version FROM door_signals WHERE version > sent_version').all() as Array<{ door: string; gateway: string; color: LightColor; reason: string; version: number }>;
+        const pending = this.db.prepare('SELECT door, gateway, color, reason, version FROM door_signals WHERE version > sent_version').all() as Array<{
+          door: string;
+          gateway: string;
+          color: LightColor;
+          reason: string;
+          version: number;
+        }>;
         for (const p of pending) {
           const send = this.send;
           if (!send) return;

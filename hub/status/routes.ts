@@ -1,6 +1,7 @@
 // hub/status — GET /health (alive, no auth), GET /ready (database and broker up: 503 when not), GET /api/v1/status
 // (everything, with one verdict), and the open exceptions ops resolve from the dashboard.
 import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../api/actor.js';
 import type { ApiContext } from '../api/context.js';
@@ -22,7 +23,8 @@ const OpenException = Type.Object({
 });
 
 export function statusRoutes(status: StatusService, startedAt: number) {
-  return async (app: FastifyInstance, ctx: ApiContext): Promise<void> => {
+  return async (instance: FastifyInstance, ctx: ApiContext): Promise<void> => {
+    const app = instance.withTypeProvider<TypeBoxTypeProvider>();
     app.get('/health', { schema: { tags: ['status'], summary: 'Liveness: the process answers (no auth)', response: { 200: Health } } }, async () => ({
       status: 'alive' as const,
       uptimeS: Math.max(0, (ctx.clock() - startedAt) / 1000),
@@ -47,7 +49,7 @@ export function statusRoutes(status: StatusService, startedAt: number) {
         response: { 200: Type.Object({ exceptions: Type.Array(OpenException) }), ...errors },
       },
     }, async (req) => {
-      const q = req.query as { door?: string; limit?: number; excludeVariances?: boolean };
+      const q = req.query;
       return { exceptions: listOpenExceptions(ctx.db, { ...q, ...(q.excludeVariances ? { except: status.varianceExceptionTypes() } : {}) }) };
     });
 
@@ -60,8 +62,8 @@ export function statusRoutes(status: StatusService, startedAt: number) {
         response: { 200: Type.Object({ id: Type.Integer(), resolvedAt: Type.String(), resolvedBy: Type.String(), note: Type.String() }), ...errors },
       },
     }, async (req) => {
-      const { id } = req.params as { id: number };
-      const { note } = req.body as { note: string };
+      const { id } = req.params;
+      const { note } = req.body;
       try {
         return resolveException(ctx.db, id, actorOf(req), note, ctx.clock());
       } catch (err) {

@@ -1,12 +1,13 @@
 // hub/variances — REST: list variances with filters, read one, resolve one (accept / adjust / dismiss).
 import { Type, type Static } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { actorOf } from '../api/actor.js';
 import type { ApiContext } from '../api/context.js';
 import { ApiError } from '../api/errors.js';
 import { errors, Move } from '../api/schemas.js';
 import { LedgerError } from '../ledger/index.js';
-import { getVariance, listVariances, resolveVariance, RESOLUTIONS, VARIANCE_STATUSES, VARIANCE_TYPES, type VarianceFilter } from './store.js';
+import { getVariance, listVariances, resolveVariance, RESOLUTIONS, VARIANCE_STATUSES, VARIANCE_TYPES } from './store.js';
 
 const lit = <T extends string>(xs: readonly T[]) => Type.Union(xs.map((x) => Type.Literal(x)));
 const N = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
@@ -76,7 +77,8 @@ const BulkResult = Type.Object({
   message: Type.Optional(Type.String({ description: 'why it was not resolved (not ok)' })),
 });
 
-export async function variancesRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+export async function variancesRoutes(fastify: FastifyInstance, ctx: ApiContext): Promise<void> {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const idParam = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 
   app.get('/api/v1/variances', {
@@ -95,12 +97,12 @@ export async function variancesRoutes(app: FastifyInstance, ctx: ApiContext): Pr
       }),
       response: { 200: Type.Object({ variances: Type.Array(VarianceSchema) }), ...errors },
     },
-  }, async (req) => ({ variances: listVariances(ctx.db, req.query as VarianceFilter) }));
+  }, async (req) => ({ variances: listVariances(ctx.db, req.query) }));
 
   app.get('/api/v1/variances/:id', {
     schema: { tags: ['variances'], summary: 'One variance', params: idParam, response: { 200: VarianceSchema, ...errors } },
   }, async (req) => {
-    const { id } = req.params as { id: number };
+    const { id } = req.params;
     const v = getVariance(ctx.db, id);
     if (!v) throw new ApiError(404, `variance ${id} does not exist`, 'id');
     return v;
@@ -115,8 +117,8 @@ export async function variancesRoutes(app: FastifyInstance, ctx: ApiContext): Pr
       response: { 200: Type.Object({ variance: VarianceSchema, moves: Type.Array(Move) }), ...errors },
     },
   }, async (req) => {
-    const { id } = req.params as { id: number };
-    const body = req.body as Static<typeof ResolveBody>;
+    const { id } = req.params;
+    const body = req.body;
     return resolveVariance(ctx.db, id, { action: body.action, reason: body.reason, moves: body.moves?.map((m) => ({ ...m, reason: m.reason as never, epc: m.epc?.toLowerCase() ?? null })) }, actorOf(req), ctx.clock());
   });
 
@@ -128,7 +130,7 @@ export async function variancesRoutes(app: FastifyInstance, ctx: ApiContext): Pr
       response: { 200: Type.Object({ results: Type.Array(BulkResult), resolved: Type.Integer(), failed: Type.Integer() }), ...errors },
     },
   }, async (req) => {
-    const body = req.body as Static<typeof BulkResolveBody>;
+    const body = req.body;
     const actor = actorOf(req);
     const results = body.ids.map((id): Static<typeof BulkResult> => {
       const v = getVariance(ctx.db, id);

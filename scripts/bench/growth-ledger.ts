@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeSgtin } from '../../protocols/epc/index.js';
-import { applyLocations, HUB_MIGRATIONS } from '../../hub/app.js';
+import { applyLocations, hubMigrations } from '../../hub/app.js';
 import { parseHubConfig } from '../../hub/config/load.js';
 import { migrate, openDatabase, type Db } from '../../hub/db/database.js';
 import { hubModules } from '../../hub/modules.js';
@@ -62,7 +62,7 @@ function epcParts(s: number): { hi: string; lo: number } {
 /** The cache key of a ledger of n moves: the size, the generator and every migration the hub runs. */
 export function fixtureKey(n: number): string {
   const config = parseHubConfig(benchSiteYaml('/x.db'), { env: {}, baseDir: '/' });
-  const sets = [...HUB_MIGRATIONS, ...(hubModules(config).migrations ?? [])];
+  const sets = hubMigrations(hubModules(config));
   const hash = createHash('sha256').update(JSON.stringify({ GENERATOR_VERSION, sets })).digest('hex').slice(0, 12);
   return `ledger-${n}-${hash}`;
 }
@@ -254,7 +254,7 @@ export function growthLedger(dir: string, n: number, extraGtins: readonly string
     db.pragma('cache_size = -1000000');
     db.pragma('foreign_keys = OFF'); // every reference is to a row this builder wrote; the check verifies the rest
     const config = parseHubConfig(benchSiteYaml(tmp), { env: {}, baseDir: dir });
-    migrate(db, [...HUB_MIGRATIONS, ...(hubModules(config).migrations ?? [])]);
+    migrate(db, hubMigrations(hubModules(config)));
     applyLocations(db, config, T0);
     const indexes = db.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'moves' AND sql IS NOT NULL").all() as Array<{
       name: string;

@@ -159,8 +159,8 @@ export class SimBroker {
   }
 
   /** A PUBLISH arrived from `from` on a live connection: route it, then PUBACK (unless it was lost on the way). */
-  received(from: Connection, topic: string, payload: Buffer, retain: boolean, puback: () => void): void {
-    if (!this.up || !from.alive) return;
+  received(from: Connection, stamp: number, topic: string, payload: Buffer, retain: boolean, puback: () => void): void {
+    if (!this.up || !from.reaches(stamp)) return;
     if (this.chance(this.faults.dropPublish)) {
       this.stats.droppedPublishes++;
       return;
@@ -210,13 +210,14 @@ export class SimBroker {
 
   private deliver(s: Session, conn: Connection, q: Queued): void {
     if (!conn.alive) return;
-    conn.sink.message(q.topic, q.payload, () =>
+    conn.sink.message(q.topic, q.payload, () => {
+      const stamp = conn.stamp();
       this.later(() => {
-        if (!conn.alive) return; // the PUBACK died with the connection: delivered again on the next one
+        if (!conn.reaches(stamp)) return; // the PUBACK died with the connection: delivered again on the next one
         const i = s.queue.indexOf(q);
         if (i >= 0) s.queue.splice(i, 1);
-      }),
-    );
+      });
+    });
   }
 
   /** The connection broke: what was in flight goes again on the next one. */
@@ -252,6 +253,9 @@ export class Connection {
   alive = true;
   /** Ids of queued messages sent on this connection and not acknowledged. */
   readonly inFlight = new Set<number>();
+  /** Packets the client has sent on this connection, and how many of them still arrive after it broke. */
+  private sent = 0;
+  private flushedThrough = 0;
 
   constructor(
     private readonly broker: SimBroker,
@@ -262,7 +266,18 @@ export class Connection {
   /** QoS 1 PUBLISH; `puback` runs when the broker's PUBACK arrives (never if the PUBLISH or the PUBACK is lost). */
   publish(topic: string, payload: Buffer, retain: boolean, puback: () => void): void {
     if (!this.alive) return;
-    this.broker.later(() => this.broker.received(this, topic, payload, retain, puback));
+    const stamp = this.stamp();
+    this.broker.later(() => this.broker.received(this, stamp, topic, payload, retain, puback));
+  }
+
+  /** Number a packet the client sends (a PUBLISH, or a PUBACK of a delivery). */
+  stamp(): number {
+    return ++this.sent;
+  }
+
+  /** Does the client's packet `stamp` reach the broker: the link is up, or it was sent before a flushing close. */
+  reaches(stamp: number): boolean {
+    return this.alive || stamp <= this.flushedThrough;
   }
 
   subscribe(filter: string, suback: () => void): void {
@@ -270,10 +285,15 @@ export class Connection {
     this.broker.later(() => this.broker.subscribed(this, filter, suback));
   }
 
-  /** Broken from either side: the client hears `closed` on the next turn. */
-  break(): void {
+  /**
+   * Broken from either side: the client hears `closed` on the next turn. `flushSent`: what the client had already
+   * written still reaches the broker (a process killed with its socket's send buffer intact; the kernel sends it before
+   * the FIN); otherwise it is lost with the link (a network failure, or a reset).
+   */
+  break(flushSent = false): void {
     if (!this.alive) return;
     this.alive = false;
+    if (flushSent) this.flushedThrough = this.sent;
     this.inFlight.clear();
     this.broker.detached(this);
     this.broker.later(() => this.sink.closed());

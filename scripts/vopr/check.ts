@@ -4,6 +4,7 @@
 //   and nothing is applied that no gateway made;
 // - seq accounting: each gateway's stream is known to the hub up to its last seq with no gap left open, and the
 //   ingest's counters add up (received = applied + duplicates + dead-lettered; applied = events made);
+// - the hub PUBACKed only messages whose events had committed (checked at each PUBACK, hub.ts);
 // - outboxes confirmed only what the hub had committed (checked at each deletion, gateway.ts) and are empty at the end;
 // - `check` on the ledger (hub/ledger/check.ts) finds no difference.
 import type { Database } from 'better-sqlite3';
@@ -15,6 +16,7 @@ export interface GatewayFacts {
   id: string;
   stream: string;
   produced: readonly Event[];
+  /** Rows left in the outbox at the end (-1: the gateway was down). */
   depth: number;
   violations: readonly string[];
 }
@@ -23,6 +25,8 @@ export interface RunFacts {
   auditor: Database;
   gateways: readonly GatewayFacts[];
   ingest: ReadonlyMap<string, IngestTotals>;
+  /** PUBACKs the hub sent before the events they carried had committed. */
+  hubViolations: readonly string[];
   simErrors: readonly string[];
 }
 
@@ -88,10 +92,11 @@ function seqAccounting(f: RunFacts): string[] {
 
 /** Every guarantee; an empty list when the run kept them all. */
 export function checkRun(f: RunFacts): string[] {
-  const out: string[] = [...f.simErrors.map((e) => `simulator: ${e}`)];
+  const out: string[] = [...f.simErrors.map((e) => `simulator: ${e}`), ...listed('PUBACKs before the commit', f.hubViolations)];
   for (const g of f.gateways) {
     out.push(...listed(`${g.id}: outbox deletions ahead of the hub`, g.violations));
-    if (g.depth !== 0) out.push(`${g.id}: ${g.depth} rows still in the outbox`);
+    if (g.depth < 0) out.push(`${g.id}: down at the end of the run`);
+    else if (g.depth !== 0) out.push(`${g.id}: ${g.depth} rows still in the outbox`);
     const gapsMade = g.produced.filter((e) => e.kind === 'gap').length;
     if (gapsMade > 0) out.push(`${g.id}: the outbox made ${gapsMade} gap events (it must not drop or refuse here)`);
   }

@@ -3,6 +3,7 @@
 // subscribes and publishes through, an external broker's persistent session). Both only translate between their
 // interface and a broker Connection; `kill()` on the hub's is what a killed hub process leaves: a dead socket.
 import { EventEmitter } from 'node:events';
+import type { MqttClientLike } from '../../gateway/publisher/index.js';
 import type { HubMqtt, MessageHandler, PublishOptions } from '../../hub/broker/hub-mqtt.js';
 import type { SimulatedRuntime } from '../../runtime/testing/simulated-runtime.js';
 import { topicMatches, type Connection, type SimBroker } from './broker.js';
@@ -14,9 +15,8 @@ type Callback = (err?: Error) => void;
  * reconnect()), acknowledges deliveries after its 'message' listeners ran, and keeps unacknowledged publishes in
  * `outgoing` so the publisher can discard them on a disconnect.
  */
-export class SimMqttClient extends EventEmitter {
+export class SimMqttClient extends EventEmitter implements MqttClientLike {
   readonly outgoing: Record<number, { cb: Callback }> = {};
-  readonly stream = undefined;
   connected = false;
   private conn: Connection | undefined;
   private nextMessageId = 1;
@@ -30,7 +30,7 @@ export class SimMqttClient extends EventEmitter {
     this.open();
   }
 
-  publish(topic: string, payload: string | Buffer, opts: { qos?: number; retain?: boolean }, cb?: Callback): this {
+  publish(topic: string, payload: string, opts: { qos: 1; retain?: boolean }, cb?: Callback): this {
     const conn = this.conn;
     if (!this.connected || !conn) {
       queueMicrotask(() => cb?.(new Error('sim: not connected')));
@@ -47,17 +47,20 @@ export class SimMqttClient extends EventEmitter {
     return this;
   }
 
-  subscribe(topic: string, _opts: unknown, cb?: (err: Error | null, granted?: Array<{ topic: string; qos: number }>) => void): this {
+  subscribe(topic: string, _opts: { qos: 1 }, cb?: (err: Error | null, granted?: Array<{ qos: number }>) => void): this {
     if (!this.connected || !this.conn) {
       queueMicrotask(() => cb?.(new Error('sim: not connected')));
       return this;
     }
-    this.conn.subscribe(topic, () => cb?.(null, [{ topic, qos: 1 }]));
+    this.conn.subscribe(topic, () => cb?.(null, [{ qos: 1 }]));
     return this;
   }
 
+  /** As mqtt.js: the message is forgotten and its callback hears 'Message removed'. */
   removeOutgoingMessage(id: number): this {
+    const out = this.outgoing[id];
     delete this.outgoing[id];
+    if (out) queueMicrotask(() => out.cb(new Error('Message removed')));
     return this;
   }
 
@@ -66,11 +69,17 @@ export class SimMqttClient extends EventEmitter {
     return this;
   }
 
-  end(_force?: boolean, _opts?: unknown, cb?: () => void): this {
-    this.ended = true;
-    this.conn?.break();
+  /** A clean end: what was written goes out first. */
+  end(_force: boolean, _opts: object, cb?: () => void): this {
+    this.kill(true);
     queueMicrotask(() => cb?.());
     return this;
+  }
+
+  /** The gateway process died: the socket goes (`flushSent`: with what it had written, see Connection.break). */
+  kill(flushSent: boolean): void {
+    this.ended = true;
+    this.conn?.break(flushSent);
   }
 
   private open(): void {
@@ -93,12 +102,14 @@ export class SimMqttClient extends EventEmitter {
   }
 }
 
-/** Crash points of the hub at its MQTT edge: each returns true when the hub dies right there. */
-export interface HubEdgeCrash {
+/** The hub's MQTT edge as the simulator sees it: crash points (true: the hub dies right there), and each PUBACK. */
+export interface HubEdge {
   /** After the commit, before the PUBACK of a message goes out. */
   beforePuback(): boolean;
   /** Before an acknowledgement (or any hub publish) goes out. */
   beforePublish(): boolean;
+  /** A PUBACK goes out for this message (the simulator checks that what it carried has committed). */
+  pubacked(topic: string, payload: Buffer): void;
 }
 
 /**
@@ -112,24 +123,34 @@ export class SimHubMqtt implements HubMqtt {
   private conn: Connection | undefined;
   private connected = false;
   private dead = false;
+  private readonly pendingSubscribes = new Set<(err: Error) => void>();
 
   constructor(
     private readonly rt: SimulatedRuntime,
     private readonly broker: SimBroker,
     private readonly clientId: string,
-    private readonly crash: HubEdgeCrash,
+    private readonly edge: HubEdge,
     private readonly reconnectMs: number,
   ) {
     this.open();
   }
 
+  /**
+   * Waits for the connection; a SUBSCRIBE whose link breaks before its SUBACK fails, as mqtt.js fails its in-flight
+   * subscribes on a close (so the hub's start fails and the hub is started again).
+   */
   subscribe(filter: string, handler: MessageHandler): Promise<void> {
     this.handlers.set(filter, handler);
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       const attempt = () => {
         if (this.dead) return; // the process is gone: nobody waits any more
-        if (!this.connected || !this.conn) return void this.rt.setTimer(this.reconnectMs, attempt);
-        this.conn.subscribe(filter, resolve);
+        const conn = this.conn;
+        if (!this.connected || !conn) return void this.rt.setTimer(this.reconnectMs, attempt);
+        this.pendingSubscribes.add(reject);
+        conn.subscribe(filter, () => {
+          this.pendingSubscribes.delete(reject);
+          resolve();
+        });
       };
       attempt();
     });
@@ -146,22 +167,22 @@ export class SimHubMqtt implements HubMqtt {
   }
 
   publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void> {
-    if (this.dead || this.crash.beforePublish()) return Promise.reject(new Error('sim: hub is down'));
+    if (this.dead || this.edge.beforePublish()) return Promise.reject(new Error('sim: hub is down'));
     const conn = this.conn;
     if (!this.connected || !conn) return Promise.reject(new Error('sim: hub not connected'));
     return new Promise((resolve) => conn.publish(topic, Buffer.from(payload), options.retain, resolve));
   }
 
   close(): Promise<void> {
-    this.kill();
+    this.kill(true);
     return Promise.resolve();
   }
 
-  /** The hub process died: its socket goes, nothing more is sent or taken. */
-  kill(): void {
+  /** The hub process died: its socket goes (`flushSent`: see Connection.break), nothing more is sent or taken. */
+  kill(flushSent: boolean): void {
     this.dead = true;
     this.handlers.clear();
-    this.conn?.break();
+    this.conn?.break(flushSent);
   }
 
   private open(): void {
@@ -175,6 +196,8 @@ export class SimHubMqtt implements HubMqtt {
       closed: () => {
         this.connected = false;
         if (this.conn === conn) this.conn = undefined;
+        for (const reject of this.pendingSubscribes) reject(new Error('sim: connection closed before the SUBACK'));
+        this.pendingSubscribes.clear();
         if (!this.dead) this.rt.setTimer(this.reconnectMs, () => !this.dead && !this.conn && this.open());
       },
       message: (topic, payload, ack) => this.onMessage(conn, topic, payload, ack),
@@ -191,7 +214,8 @@ export class SimHubMqtt implements HubMqtt {
       called = true;
       if (this.dead || !conn.alive) return;
       if (err) return conn.break(); // not taken: the broker delivers it again on the next connection
-      if (this.crash.beforePuback()) return;
+      if (this.edge.beforePuback()) return;
+      this.edge.pubacked(topic, payload);
       ack();
     });
   }

@@ -9,6 +9,7 @@
 // point of their own: a crash just before or after one is the same as one at the MQTT edge next to it.
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
+import type { EventBatch } from '../../protocols/events/index.js';
 import { silentLogger } from '../../protocols/logging/index.js';
 import type { SimulatedRuntime } from '../../runtime/testing/simulated-runtime.js';
 import { HUB_MIGRATIONS } from '../../hub/app.js';
@@ -89,6 +90,8 @@ export type IngestTotals = Pick<GatewayIngestStats, 'received' | 'applied' | 'du
 export class SimHub {
   readonly path: string;
   crashes = 0;
+  /** When the run started (times in messages are from here). */
+  private readonly t0: number;
   private db: Db | undefined;
   private mqtt: SimHubMqtt | undefined;
   private ingest: Ingest | undefined;
@@ -99,6 +102,10 @@ export class SimHub {
   private readonly totals = new Map<string, IngestTotals>();
   /** Failures the simulator itself hit (not a guarantee broken, but the run cannot be trusted). */
   readonly errors: string[] = [];
+  /** PUBACKs of messages whose events had not committed (guarantee 4 broken). */
+  readonly violations: string[] = [];
+  /** How many moves have committed for an EPC (a read-only connection); set by watch(). */
+  private committedMoves: ((epc: string) => number) | undefined;
 
   constructor(
     dir: string,
@@ -108,6 +115,7 @@ export class SimHub {
     private readonly doors: readonly GatewayDoor[],
   ) {
     this.path = join(dir, 'hub.db');
+    this.t0 = rt.now();
     const db = openDatabase(this.path);
     migrate(db, HUB_MIGRATIONS, silentLogger());
     const t0 = rt.now();
@@ -137,7 +145,8 @@ export class SimHub {
     const epoch = ++this.epoch;
     const crashing = withCrashPoints(db, () => this.statement(epoch));
     const edge = () => this.edge(epoch);
-    const mqtt = new SimHubMqtt(this.rt, this.broker, 'hub', { beforePuback: edge, beforePublish: edge }, this.faults.reconnectMs);
+    const pubacked = (topic: string, payload: Buffer) => this.checkPuback(topic, payload);
+    const mqtt = new SimHubMqtt(this.rt, this.broker, 'hub', { beforePuback: edge, beforePublish: edge, pubacked }, this.faults.reconnectMs);
     this.mqtt = mqtt;
     const clock = () => this.rt.now();
     this.alive = true;
@@ -165,9 +174,8 @@ export class SimHub {
         logger: silentLogger(),
       });
       this.ingest = ingest;
-      ingest.start().catch((err: unknown) => {
-        if (!(err instanceof SimCrash)) this.errors.push(`ingest start failed: ${String(err)}`);
-      });
+      // A start that fails (its subscriptions were not confirmed) ends the process; its supervisor starts it again.
+      ingest.start().catch(() => epoch === this.epoch && this.crash());
     } catch (err) {
       if (!(err instanceof SimCrash)) throw err; // died while starting: crash() has scheduled the next start
     }
@@ -183,7 +191,8 @@ export class SimHub {
       void this.ingest.stop(); // its acknowledger stops: nothing of the dead process runs on
     }
     this.ingest = undefined;
-    this.mqtt!.kill();
+    // What it wrote to its socket before dying (PUBACKs, acknowledgements) still goes out, or is reset with it.
+    this.mqtt!.kill(this.rt.random() < 0.5);
     this.rt.setTimer(this.faults.restartMs, () => this.boot());
   }
 
@@ -200,7 +209,7 @@ export class SimHub {
       this.book(this.ingest);
       void this.ingest.stop();
     }
-    this.mqtt?.kill();
+    this.mqtt?.kill(true);
     this.alive = false;
     this.db?.close();
     this.db = undefined;
@@ -209,6 +218,20 @@ export class SimHub {
   /** A read-only connection to the file: sees only what committed. */
   static auditor(path: string): Db {
     return new Database(path, { readonly: true, fileMustExist: true });
+  }
+
+  /** Check every PUBACK against what `auditor` (a read-only connection) sees committed. */
+  watch(auditor: Db): void {
+    this.committedMoves = movesByEpc(auditor);
+  }
+
+  private checkPuback(topic: string, payload: Buffer): void {
+    if (!this.committedMoves || !topic.endsWith('/events')) return;
+    const batch = JSON.parse(payload.toString()) as EventBatch;
+    for (const e of batch.events) {
+      if (e.kind === 'tag.pass' && this.committedMoves(e.epc) === 0)
+        this.violations.push(`the hub PUBACKed ${batch.gateway} seq ${e.seq} before it committed (t=${this.rt.now() - this.t0} ms)`);
+    }
   }
 
   private statement(epoch: number): void {
@@ -237,4 +260,10 @@ export class SimHub {
       into.set(gw, t);
     }
   }
+}
+
+/** How many moves have committed for an EPC, read through `auditor`. */
+export function movesByEpc(auditor: Db): (epc: string) => number {
+  const q = auditor.prepare('SELECT COUNT(*) AS n FROM moves WHERE epc = ?').pluck();
+  return (epc) => q.get(epc) as number;
 }

@@ -1,5 +1,6 @@
 // hub/api — items and locations: the catalog and the site tree (CRUD and CSV import).
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import {
   createItem,
@@ -10,19 +11,16 @@ import {
   importItemsCsv,
   listItems,
   listLocations,
+  REAL_LOCATION_KINDS,
   recordAudit,
   updateItem,
   updateLocation,
-  type ItemInput,
-  type ItemPatch,
-  type LocationInput,
-  type LocationKind,
-  type LocationPatch,
+  VIRTUAL_LOCATION_KINDS,
 } from '../../ledger/index.js';
 import { actorOf } from '../actor.js';
 import type { ApiContext } from '../context.js';
 import { ApiError } from '../errors.js';
-import { ErrorResponse, errors, Item, Location } from '../schemas.js';
+import { ErrorResponse, errors, Item, Location, oneOf } from '../schemas.js';
 
 const ItemBody = Type.Object({
   sku: Type.String({ minLength: 1, maxLength: 64 }),
@@ -39,7 +37,7 @@ const ItemPatchBody = Type.Partial(Type.Omit(ItemBody, ['sku']), { minProperties
 const LocationBody = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 64 }),
   name: Type.String({ minLength: 1, maxLength: 200 }),
-  kind: Type.String(),
+  kind: oneOf([...REAL_LOCATION_KINDS, ...VIRTUAL_LOCATION_KINDS]),
   parent: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   allowNegative: Type.Optional(Type.Boolean()),
   sellable: Type.Optional(Type.Boolean()),
@@ -48,7 +46,8 @@ const LocationPatchBody = Type.Partial(Type.Pick(LocationBody, ['name', 'parent'
 const SkuParams = Type.Object({ sku: Type.String({ minLength: 1 }) });
 const IdParams = Type.Object({ id: Type.String({ minLength: 1 }) });
 
-export async function catalogRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+export async function catalogRoutes(instance: FastifyInstance, ctx: ApiContext): Promise<void> {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   const { db, clock } = ctx;
   const audited = <T>(req: Parameters<typeof actorOf>[0], action: string, target: string, payload: unknown, fn: () => T): T =>
     db.transaction(() => {
@@ -69,7 +68,7 @@ export async function catalogRoutes(app: FastifyInstance, ctx: ApiContext): Prom
       response: { 200: Type.Object({ items: Type.Array(Item) }), ...errors },
     },
   }, async (req) => {
-    const q = req.query as { after?: string; limit?: number; gtin?: string };
+    const q = req.query;
     if (q.gtin !== undefined) {
       const item = getItemByGtin(db, q.gtin);
       return { items: item ? [item] : [] };
@@ -78,21 +77,21 @@ export async function catalogRoutes(app: FastifyInstance, ctx: ApiContext): Prom
   });
 
   app.get('/api/v1/items/:sku', { schema: { tags: ['catalog'], summary: 'One item', params: SkuParams, response: { 200: Item, ...errors } } }, async (req) => {
-    const { sku } = req.params as Static<typeof SkuParams>;
+    const { sku } = req.params;
     const item = getItem(db, sku);
     if (!item) throw new ApiError(404, `item ${sku} not found`, 'sku');
     return item;
   });
 
   app.post('/api/v1/items', { schema: { tags: ['catalog'], summary: 'Create an item', body: ItemBody, response: { 201: Item, ...errors } } }, async (req, reply) => {
-    const body = req.body as ItemInput;
+    const body = req.body;
     const item = audited(req, 'item.create', body.sku, body, () => createItem(db, body, clock()));
     return reply.status(201).send(item);
   });
 
   app.patch('/api/v1/items/:sku', { schema: { tags: ['catalog'], summary: 'Change an item', params: SkuParams, body: ItemPatchBody, response: { 200: Item, ...errors } } }, async (req) => {
-    const { sku } = req.params as Static<typeof SkuParams>;
-    return audited(req, 'item.update', sku, req.body, () => updateItem(db, sku, req.body as ItemPatch, clock()));
+    const { sku } = req.params;
+    return audited(req, 'item.update', sku, req.body, () => updateItem(db, sku, req.body, clock()));
   });
 
   app.post('/api/v1/items/import', {
@@ -117,25 +116,25 @@ export async function catalogRoutes(app: FastifyInstance, ctx: ApiContext): Prom
   app.get('/api/v1/locations', {
     schema: { tags: ['catalog'], summary: 'List locations', querystring: Type.Object({ kind: Type.Optional(Type.String()), parent: Type.Optional(Type.String()) }), response: { 200: Type.Object({ locations: Type.Array(Location) }), ...errors } },
   }, async (req) => {
-    const q = req.query as { kind?: LocationKind; parent?: string };
+    const q = req.query;
     return { locations: listLocations(db, q) };
   });
 
   app.get('/api/v1/locations/:id', { schema: { tags: ['catalog'], summary: 'One location', params: IdParams, response: { 200: Location, ...errors } } }, async (req) => {
-    const { id } = req.params as Static<typeof IdParams>;
+    const { id } = req.params;
     const loc = getLocation(db, id);
     if (!loc) throw new ApiError(404, `location ${id} not found`, 'id');
     return loc;
   });
 
   app.post('/api/v1/locations', { schema: { tags: ['catalog'], summary: 'Create a location', body: LocationBody, response: { 201: Location, ...errors } } }, async (req, reply) => {
-    const body = req.body as LocationInput;
+    const body = req.body;
     const loc = audited(req, 'location.create', body.id, body, () => createLocation(db, body, clock()));
     return reply.status(201).send(loc);
   });
 
   app.patch('/api/v1/locations/:id', { schema: { tags: ['catalog'], summary: 'Change a location', params: IdParams, body: LocationPatchBody, response: { 200: Location, ...errors } } }, async (req) => {
-    const { id } = req.params as Static<typeof IdParams>;
-    return audited(req, 'location.update', id, req.body, () => updateLocation(db, id, req.body as LocationPatch, clock()));
+    const { id } = req.params;
+    return audited(req, 'location.update', id, req.body, () => updateLocation(db, id, req.body, clock()));
   });
 }

@@ -1,5 +1,6 @@
 // hub/api — the floor's view: gateways as they last reported, dead letters, doors (mode, activity, exceptions).
 import { Type, type Static } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { DoorMode } from '../../../protocols/events/index.js';
 import { recordAudit } from '../../ledger/index.js';
@@ -78,7 +79,8 @@ export function listGateways(ctx: ApiContext): Gateway[] {
   }));
 }
 
-export async function operationsRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+export async function operationsRoutes(instance: FastifyInstance, ctx: ApiContext): Promise<void> {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   app.get('/api/v1/gateways', { schema: { tags: ['operations'], summary: 'Gateways as they last reported', response: { 200: Type.Object({ gateways: Type.Array(Gateway) }) } } }, async () => ({ gateways: listGateways(ctx) }));
 
   const WireError = Type.Object({ path: Type.String(), message: Type.String() });
@@ -114,7 +116,7 @@ export async function operationsRoutes(app: FastifyInstance, ctx: ApiContext): P
       response: { 200: Type.Object({ deadLetters: Type.Array(Type.Union([DeadLetter, DeadLetterSummary])), next: Type.Union([Type.Integer(), Type.Null()]) }), ...errors },
     },
   }, async (req) => {
-    const q = req.query as { limit?: number; before?: number; open?: boolean; payload?: boolean };
+    const q = req.query;
     if (q.payload && (q.limit ?? 20) > 20) throw new ApiError(400, 'limit: at most 20 dead letters per page with payload=true', 'limit');
     const limit = q.limit ?? (q.payload ? 20 : 100);
     const page = ctx.ingest.deadLetterPage({ limit, ...(q.before ? { before: q.before } : {}), ...(q.open ? { open: true } : {}) });
@@ -125,7 +127,7 @@ export async function operationsRoutes(app: FastifyInstance, ctx: ApiContext): P
   app.get('/api/v1/dead-letters/:id', {
     schema: { tags: ['operations'], summary: 'One dead letter with the payload kept (base64)', params: Type.Object({ id: Type.Integer({ minimum: 1 }) }), response: { 200: DeadLetter, ...errors } },
   }, async (req) => {
-    const { id } = req.params as { id: number };
+    const { id } = req.params;
     const d = ctx.ingest.deadLetterById(id);
     if (!d) throw new ApiError(404, `dead letter ${id} does not exist`, 'id');
     return { ...d, payload: d.payload.toString('base64') };
@@ -141,7 +143,7 @@ export async function operationsRoutes(app: FastifyInstance, ctx: ApiContext): P
     },
     config: { access: 'admin' },
   }, async (req, reply) => {
-    const { id } = req.params as { id: number };
+    const { id } = req.params;
     const body = (req.body ?? {}) as { event?: unknown; reason?: string };
     const actor = actorOf(req);
     const now = ctx.clock();
@@ -165,8 +167,8 @@ export async function operationsRoutes(app: FastifyInstance, ctx: ApiContext): P
   app.put('/api/v1/doors/:id/mode', {
     schema: { tags: ['doors'], summary: "Set a door's mode", params: Type.Object({ id: Type.String() }), body: Type.Object({ mode: DoorMode, reason: Type.Optional(Type.String({ maxLength: 2000 })) }), response: { 200: Door, ...errors } },
   }, async (req) => {
-    const { id } = req.params as { id: string };
-    const { mode, reason } = req.body as { mode: Static<typeof DoorMode>; reason?: string };
+    const { id } = req.params;
+    const { mode, reason } = req.body;
     const actor = actorOf(req);
     const now = ctx.clock();
     const door = ctx.db.transaction(() => {
@@ -183,9 +185,9 @@ export async function operationsRoutes(app: FastifyInstance, ctx: ApiContext): P
   app.get('/api/v1/doors/:id/activity', {
     schema: { tags: ['doors'], summary: 'Newest passes and scans at a door with what each did', params: Type.Object({ id: Type.String() }), querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }), response: { 200: Type.Object({ activity: Type.Array(Activity) }), ...errors } },
   }, async (req) => {
-    const { id } = req.params as { id: string };
+    const { id } = req.params;
     if (!ctx.doors.getDoor(id)) throw new ApiError(404, `door ${id} is not configured`, 'id');
-    return { activity: ctx.doors.recentActivity(id, (req.query as { limit?: number }).limit ?? 50) };
+    return { activity: ctx.doors.recentActivity(id, req.query.limit ?? 50) };
   });
 
   app.get('/api/v1/exceptions', {
@@ -195,5 +197,5 @@ export async function operationsRoutes(app: FastifyInstance, ctx: ApiContext): P
       querystring: Type.Object({ door: Type.Optional(Type.String()), after: Type.Optional(Type.Integer({ minimum: 0 })), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })) }),
       response: { 200: Type.Object({ exceptions: Type.Array(Type.Object({ id: Type.Integer(), door: Type.String(), eventId: Type.String(), type: Type.String(), sku: Type.Union([Type.String(), Type.Null()]), epc: Type.Union([Type.String(), Type.Null()]), message: Type.String(), createdAt: Type.String() })) }), ...errors },
     },
-  }, async (req) => ({ exceptions: ctx.doors.listExceptions(req.query as { door?: string; after?: number; limit?: number }) }));
+  }, async (req) => ({ exceptions: ctx.doors.listExceptions(req.query) }));
 }

@@ -1,12 +1,13 @@
 // hub/api — stock, moves (the audit trail, and manual transfers/adjustments) and the valuation report.
 import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { getMove, getStock, listMoves, postMove, recordAudit, valuationReport, type MoveFilter, type MoveReason } from '../../ledger/index.js';
+import { getMove, getStock, listMoves, MOVE_REASONS, postMove, recordAudit, valuationReport } from '../../ledger/index.js';
 import { isoTs } from '../../../protocols/events/index.js';
 import { actorOf } from '../actor.js';
 import { answerKeyed } from '../idempotency.js';
 import type { ApiContext } from '../context.js';
-import { errors, Move, StockRow } from '../schemas.js';
+import { errors, Move, oneOf, StockRow } from '../schemas.js';
 import { stockPage } from '../stock-page.js';
 
 const ManualMove = Type.Object({
@@ -21,9 +22,16 @@ const ManualMove = Type.Object({
   epc: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]+$' })),
   unitCost: Type.Optional(Type.Integer({ minimum: 0 })),
   occurredAt: Type.Optional(Type.String({ format: 'date-time' })),
+  intoOpenPeriod: Type.Optional(
+    Type.Boolean({ description: "occurredAt in a closed period: book it at the open period's start, noting the original date (else 409)" }),
+  ),
 });
 
-export async function stockRoutes(app: FastifyInstance, ctx: ApiContext): Promise<void> {
+/** SKUs per page of GET /api/v1/stock when the query names no limit. */
+const STOCK_PAGE = 100;
+
+export async function stockRoutes(instance: FastifyInstance, ctx: ApiContext): Promise<void> {
+  const app = instance.withTypeProvider<TypeBoxTypeProvider>();
   const { db, clock } = ctx;
 
   app.get('/api/v1/stock', {
@@ -34,14 +42,15 @@ export async function stockRoutes(app: FastifyInstance, ctx: ApiContext): Promis
         sku: Type.Optional(Type.String()),
         location: Type.Optional(Type.String()),
         after: Type.Optional(Type.String({ description: 'the last SKU of the previous page (its nextAfter)' })),
-        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: STOCK_PAGE })),
       }),
       response: { 200: Type.Object({ stock: Type.Array(StockRow), nextAfter: Type.Union([Type.String(), Type.Null()]) }), ...errors },
     },
   }, async (req) => {
-    const q = req.query as { sku?: string; location?: string; after?: string; limit: number };
+    const q = req.query;
     if (q.sku !== undefined) return { stock: getStock(db, { sku: q.sku, ...(q.location !== undefined ? { location: q.location } : {}) }), nextAfter: null };
-    return stockPage(db, { limit: q.limit, ...(q.after !== undefined ? { after: q.after } : {}), ...(q.location !== undefined ? { location: q.location } : {}) });
+    const page = { limit: q.limit ?? STOCK_PAGE, ...(q.after !== undefined ? { after: q.after } : {}) };
+    return stockPage(db, { ...page, ...(q.location !== undefined ? { location: q.location } : {}) });
   });
 
   app.get('/api/v1/moves', {
@@ -51,7 +60,7 @@ export async function stockRoutes(app: FastifyInstance, ctx: ApiContext): Promis
       querystring: Type.Object({
         sku: Type.Optional(Type.String()),
         location: Type.Optional(Type.String()),
-        reason: Type.Optional(Type.String()),
+        reason: Type.Optional(oneOf(MOVE_REASONS)),
         reference: Type.Optional(Type.String()),
         epc: Type.Optional(Type.String()),
         since: Type.Optional(Type.String()),
@@ -61,7 +70,7 @@ export async function stockRoutes(app: FastifyInstance, ctx: ApiContext): Promis
       }),
       response: { 200: Type.Object({ moves: Type.Array(Move), nextCursor: Type.Union([Type.String(), Type.Null()]) }), ...errors },
     },
-  }, async (req) => listMoves(db, req.query as MoveFilter));
+  }, async (req) => listMoves(db, req.query));
 
   app.post('/api/v1/moves', {
     schema: {
@@ -72,7 +81,7 @@ export async function stockRoutes(app: FastifyInstance, ctx: ApiContext): Promis
       response: { 201: Move, 200: Move, ...errors },
     },
   }, async (req, reply) => {
-    const b = req.body as typeof ManualMove.static;
+    const b = req.body;
     const actor = actorOf(req);
     const now = clock();
     return answerKeyed(req, reply, db, now, (key) => {
@@ -86,13 +95,14 @@ export async function stockRoutes(app: FastifyInstance, ctx: ApiContext): Promis
         qty: b.qty,
         from: b.from,
         to: b.to,
-        reason: b.reason as MoveReason,
+        reason: b.reason,
         reference: b.reference ?? null,
         epc: b.epc?.toLowerCase() ?? null,
         unitCost: b.unitCost ?? null,
         actor,
         occurredAt,
         note: b.note,
+        ...(b.intoOpenPeriod !== undefined ? { intoOpenPeriod: b.intoOpenPeriod } : {}),
       }, now);
       if (r.status === 'created') recordAudit(db, { actor, action: 'move.post', target: r.move.id, reason: b.note, payload: b, atMs: now });
       return { status: r.status === 'created' ? 201 : 200, body: r.move };
@@ -112,5 +122,5 @@ export async function stockRoutes(app: FastifyInstance, ctx: ApiContext): Promis
         ...errors,
       },
     },
-  }, async (req) => valuationReport(db, req.query as { sku?: string }));
+  }, async (req) => valuationReport(db, req.query));
 }
