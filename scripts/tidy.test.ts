@@ -23,14 +23,14 @@ const CEILING = { longFunctions: 47, longestFunction: 230, wideLines: 732, wides
  * `setImmediate`) in production code outside runtime/ (and the browser client): each should become the injected
  * Runtime (runtime/runtime.ts), so the part runs under simulated time. A ceiling that may only go down.
  */
-const SYSTEM_TIME_CEILING = 16;
+const SYSTEM_TIME_CEILING = 2;
 const SYSTEM_TIME = /\bDate\.now\b|\bMath\.random\b|\bset(?:Timeout|Interval|Immediate)\(/g;
 
 /**
  * TypeScript files (production, tests and scripts) that Prettier (.prettierrc.json, `npm run format`) would change: a
  * ceiling that may only go down. Format what you touch (`npx prettier --write <files>`); new files start formatted.
  */
-const UNFORMATTED_CEILING = 356;
+const UNFORMATTED_CEILING = 355;
 
 /** Packages production code imports that are not runtime dependencies, and why. */
 const OPTIONAL_IMPORTS: Record<string, string> = {

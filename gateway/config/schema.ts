@@ -307,7 +307,10 @@ export const MqttSection = Type.Object(
       },
       { additionalProperties: false, default: {} },
     ),
-    /** Cap on events per second when draining a backlog after an outage, so the hub is not flooded. */
+    /**
+     * Ceiling (and starting rate) of the backlog's drain rate after an outage, events/s: below it the rate adapts to
+     * the hub's confirmations (backs off while they fall behind, climbs back while they keep pace), so the hub is not flooded.
+     */
     drainRatePerSecond: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 2000 }),
     /**
      * What deletes an outbox row: `hub` (the hub's end-to-end acknowledgement on the retained ack topic: survives a

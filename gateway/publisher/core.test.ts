@@ -8,6 +8,35 @@ import { MemoryOutbox } from './testing/memory-outbox.js';
 
 const seqs = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
+/**
+ * A broker that PUBACKs at once and a hub behind it that applies `perSecond` events/s in arrival order and confirms
+ * what it applied, stepped every 10 ms of the harness's clock.
+ */
+class SlowHub {
+  private readonly queue: number[] = [];
+  private credit = 0;
+
+  constructor(private readonly h: CoreHarness) {}
+
+  /** Run `ms` at `perSecond`; returns the drain rate after each 10 ms. */
+  run(ms: number, perSecond: number): number[] {
+    const rates: number[] = [];
+    for (let t = 0; t < ms; t += 10) {
+      this.h.advance(10);
+      for (const s of this.h.sent.splice(0)) {
+        this.queue.push(...s.seqs);
+        this.h.puback(s.key);
+      }
+      this.credit += perSecond / 100;
+      const n = Math.min(Math.floor(this.credit), this.queue.length);
+      if (n > 0) this.h.hubAck(this.queue.splice(0, n).at(-1)!);
+      this.credit = this.queue.length === 0 ? 0 : this.credit - n;
+      rates.push(this.h.core.state().drainRate);
+    }
+    return rates;
+  }
+}
+
 describe('PublisherCore', () => {
   it("confirm 'hub': keeps rows after the PUBACK and deletes them only through the hub's acknowledgement", () => {
     const h = new CoreHarness({ batch: { maxEvents: 10, lingerMs: 5 } });
@@ -119,6 +148,34 @@ describe('PublisherCore', () => {
     // 10 s at 100 events/s, plus the first burst: whole bursts only, so never more, and at most one burst fewer.
     expect(backlog.length).toBeLessThanOrEqual(20 + 100 * 10);
     expect(backlog.length).toBeGreaterThanOrEqual(100 * 10);
+  });
+
+  it('adapts the drain rate to the hub: backs off when it falls behind, to the floor when it stops, back to the ceiling when it keeps pace', () => {
+    const n = 12_000;
+    const h = new CoreHarness({ batch: { maxEvents: 50, lingerMs: 0 }, drainRatePerSecond: 1000, maxInFlight: 8 });
+    h.outbox.append(n);
+    h.input('start');
+    h.input('connected', { sessionPresent: false });
+    const hub = new SlowHub(h);
+    const outstanding = () => h.core.state().inFlightEvents + h.core.state().unconfirmedEvents;
+    // A hub that applies 400 events/s: at the fixed 1000/s, 6,000 events would be waiting after 10 s.
+    const slow = hub.run(10_000, 400);
+    expect(outstanding()).toBeLessThan(1500);
+    const settled = slow.slice(-500);
+    expect(Math.max(...settled)).toBeLessThan(1000);
+    expect(settled.reduce((a, r) => a + r, 0) / settled.length).toBeLessThan(800);
+    // The hub stops confirming: after stallMs the rate is the floor (a twentieth of the ceiling).
+    hub.run(4000, 0);
+    expect(h.core.state().drainRate).toBe(50);
+    // The hub keeps pace again: the rate climbs back to the ceiling, and never past it.
+    const fast = hub.run(8000, 5000);
+    expect(fast.at(-1)).toBe(1000);
+    expect(Math.max(...slow, ...fast)).toBeLessThanOrEqual(1000);
+    for (let i = 0; i < 60 && h.outbox.depth() > 0; i++) hub.run(1000, 5000);
+    // Nothing doubled or skipped: every seq published once, in order, and confirmed.
+    expect(h.publishedSeqs()).toEqual(seqs(1, n));
+    expect(h.outbox.depth()).toBe(0);
+    expect(h.core.state()).toMatchObject({ confirmTimeouts: 0, hubConfirmedSeq: n, cursors: { backlogCursor: n, backlogEnd: n } });
   });
 
   it('backs off between failed connection attempts with runtime/backoff, and starts again from the smallest delay after a success', () => {

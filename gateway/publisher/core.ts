@@ -13,6 +13,7 @@ import type { HubAck } from '../../protocols/events/index.js';
 import { Backoff } from '../../runtime/backoff.js';
 import type { Outbox, OutboxRow } from '../outbox/index.js';
 import { takeBatch, type BatchLimits } from './batch.js';
+import { DrainRate } from './drain-rate.js';
 import { TokenBucket } from './token-bucket.js';
 import { Unconfirmed } from './unconfirmed.js';
 
@@ -32,7 +33,11 @@ export interface PublisherTuning {
     /** How long a part-full batch of fresh events waits for more. Default 5 ms. */
     lingerMs?: number;
   };
-  /** Backlog drain rate after an outage, events/s. Default 500. */
+  /**
+   * Backlog drain rate after an outage, events/s: the ceiling and the starting rate of the adaptive rate
+   * (drain-rate.ts), which backs off when the hub's confirmations fall behind and climbs back when they keep pace.
+   * Default 500.
+   */
   drainRatePerSecond?: number;
   /** Unacknowledged messages at a time. Default 8. */
   maxInFlight?: number;
@@ -106,6 +111,8 @@ export interface CoreState {
   unconfirmedEvents: number;
   hubConfirmedSeq: number;
   confirmTimeouts: number;
+  /** The backlog's drain rate now, events/s (at most drainRatePerSecond). */
+  drainRate: number;
   /** The cursors, for tests and invariant messages. */
   cursors: { backlogCursor: number; backlogEnd: number; freshCursor: number; lastSeq: number };
 }
@@ -163,6 +170,8 @@ export class PublisherCore {
   private freshCursor = 0;
   private freshDueAt: number | undefined;
   private bucket: TokenBucket;
+  /** The rate the bucket fills at, adapted to the confirmations. */
+  private readonly drain: DrainRate;
   /** When the pending pump timer fires (Infinity: none pending). */
   private pumpAt = Infinity;
 
@@ -184,6 +193,7 @@ export class PublisherCore {
     const reconnect = { initialMs: opts.reconnect?.initialMs ?? 500, maxMs: opts.reconnect?.maxMs ?? 30_000 };
     this.backoff = new Backoff(reconnect, opts.random);
     this.refusalBackoff = new Backoff(reconnect, opts.random);
+    this.drain = new DrainRate({ ceiling: this.drainRate, floor: Math.max(1, this.drainRate / 20), slack: 2 * this.limits.maxEvents }, 0);
     this.bucket = this.newBucket(0);
   }
 
@@ -260,6 +270,7 @@ export class PublisherCore {
       ...this.counters,
       unconfirmedEvents: this.unconfirmed.events(this.hubConfirmedSeq),
       hubConfirmedSeq: this.hubConfirmedSeq,
+      drainRate: this.drain.rate,
       cursors: { backlogCursor: this.backlogCursor, backlogEnd: this.backlogEnd, freshCursor: this.freshCursor, lastSeq: this.outbox.lastSeq() },
     };
   }
@@ -310,6 +321,7 @@ export class PublisherCore {
     this.backlogEnd = this.outbox.lastSeq();
     this.freshCursor = this.backlogEnd;
     this.freshDueAt = undefined;
+    this.drain.reset(this.now);
     this.bucket = this.newBucket(this.now);
     // What was published and not confirmed is in the backlog now, and gets a new publish time when it goes again.
     this.unconfirmed.clear();
@@ -410,6 +422,7 @@ export class PublisherCore {
   private pumpBacklog(): boolean {
     if (this.backlogCursor >= this.backlogEnd) return false;
     const now = this.now;
+    this.adaptRate();
     if (now < this.backlogNotBefore) {
       this.schedulePump(this.backlogNotBefore);
       return false;
@@ -445,6 +458,7 @@ export class PublisherCore {
     for (const s of msg.seqs) this.inFlightSeqs.add(s);
     this.counters.publishedMessages++;
     this.counters.publishedEvents += rows.length;
+    this.drain.sent(rows.length, lane === 'backlog');
     this.emit({ type: 'publish', key, rows, lane });
   }
 
@@ -473,12 +487,14 @@ export class PublisherCore {
       // Guarantee 2: a row is deleted only now, after the PUBACK of the message that carried it.
       this.emit({ type: 'delete', seqs: msg.seqs });
       for (const s of msg.seqs) this.deletedInStep.add(s);
+      this.drain.delivered(msg.seqs.length, this.now);
       this.counters.ackedEvents += msg.seqs.length;
       this.refusalBackoff.reset();
     } else {
       // 'hub': the slot is free, the rows stay until the hub confirms them (onHubAck) — unless it already has (its
       // acknowledgement can overtake our PUBACK), when there is nothing to wait for.
       if (lastSeq > this.hubConfirmedSeq) this.unconfirmed.add(firstSeq, lastSeq, msg.seqs.length, msg.sentAt);
+      this.drain.delivered(msg.seqs.filter((s) => s <= this.hubConfirmedSeq).length, this.now);
       this.counters.ackedEvents += msg.seqs.length;
       this.refusalBackoff.reset();
     }
@@ -487,7 +503,27 @@ export class PublisherCore {
 
   /** Backlog bucket: bursts of at most a fifth of a second's drain (and at most one full batch). */
   private newBucket(now: number): TokenBucket {
-    return new TokenBucket(this.drainRate, Math.max(1, Math.min(this.limits.maxEvents, Math.floor(this.drainRate / 5))), now);
+    return new TokenBucket(this.drain.rate, this.burst(this.drain.rate), now);
+  }
+
+  private burst(rate: number): number {
+    return Math.max(1, Math.min(this.limits.maxEvents, Math.floor(rate / 5)));
+  }
+
+  /** Events published and not confirmed: in flight, and ('hub') PUBACKed but not yet confirmed by the hub. */
+  private outstanding(): number {
+    return this.inFlightSeqs.size + (this.confirm === 'hub' ? this.unconfirmed.events(this.hubConfirmedSeq) : 0);
+  }
+
+  /** Let the drain rate follow the confirmations (drain-rate.ts); the bucket fills at the new rate from now on. */
+  private adaptRate(): void {
+    const before = this.drain.rate;
+    const outstanding = this.outstanding();
+    const change = this.drain.update(this.now, outstanding);
+    if (!change) return;
+    const rate = this.drain.rate;
+    this.bucket.setRate(rate, this.burst(rate), this.now);
+    this.log('debug', 'backlog drain rate adapted', { change, from: Math.round(before), to: Math.round(rate), outstanding, ceiling: this.drainRate });
   }
 
   private schedulePump(at: number): void {
@@ -521,8 +557,10 @@ export class PublisherCore {
       return;
     }
     this.emit({ type: 'confirm-through', through: ack.through });
+    const waiting = this.unconfirmed.events(this.hubConfirmedSeq);
     this.hubConfirmedSeq = ack.through;
     this.unconfirmed.confirm(ack.through, this.now);
+    this.drain.delivered(waiting - this.unconfirmed.events(ack.through), this.now);
   }
 
   /** While connected: the hub has confirmed nothing new for confirmTimeoutMs since the oldest unconfirmed publish. */

@@ -16,7 +16,9 @@
 //
 // Two lanes, so an outage's backlog drains without flooding the hub and without holding up live events:
 // - At every (re)connect, everything in the outbox (seq <= outbox.lastSeq() at that moment) is *backlog*. It drains
-//   oldest first, in batches, through a token bucket of `drainRatePerSecond` events/s.
+//   oldest first, in batches, through a token bucket whose rate adapts to the hub's confirmations (drain-rate.ts):
+//   it starts at `drainRatePerSecond`, the ceiling, backs off while the unconfirmed events grow past a second's worth
+//   and climbs back while the confirmations keep pace.
 // - Everything appended after the connect is *fresh*: it goes out as soon as a batch is full or has lingered
 //   `batch.lingerMs`, with no rate limit (the live rate is what the hub must take anyway), and it is served before the
 //   backlog whenever a message slot is free.
@@ -114,6 +116,8 @@ export interface PublisherState {
   hubConfirmedSeq: number;
   /** 'hub': times unconfirmed rows were published again after confirmTimeoutMs without progress. */
   confirmTimeouts: number;
+  /** The backlog's drain rate now, events/s: adapted to the hub's confirmations, at most drainRatePerSecond. */
+  drainRate: number;
 }
 
 export type CommandHandler = (cmd: Command) => void | Promise<void>;
@@ -225,6 +229,7 @@ export class Publisher extends EventEmitter<PublisherEvents> {
       confirmedEvents: this.confirmedEvents,
       hubConfirmedSeq: s.hubConfirmedSeq,
       confirmTimeouts: s.confirmTimeouts,
+      drainRate: s.drainRate,
     };
   }
 

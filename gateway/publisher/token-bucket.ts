@@ -4,20 +4,42 @@ export class TokenBucket {
   private tokens: number;
   private lastMs: number;
 
+  private rate: number;
+  private size: number;
+
   /** `ratePerSecond` tokens accrue per second up to `burst`; the bucket starts full. */
-  constructor(
-    readonly ratePerSecond: number,
-    readonly burst: number,
-    nowMs: number,
-  ) {
-    if (!(ratePerSecond > 0) || !(burst >= 1)) throw new RangeError(`token bucket needs ratePerSecond > 0 and burst >= 1 (got ${ratePerSecond}, ${burst})`);
+  constructor(ratePerSecond: number, burst: number, nowMs: number) {
+    TokenBucket.validate(ratePerSecond, burst);
+    this.rate = ratePerSecond;
+    this.size = burst;
     this.tokens = burst;
     this.lastMs = nowMs;
   }
 
+  private static validate(ratePerSecond: number, burst: number): void {
+    if (!(ratePerSecond > 0) || !(burst >= 1)) throw new RangeError(`token bucket needs ratePerSecond > 0 and burst >= 1 (got ${ratePerSecond}, ${burst})`);
+  }
+
+  get ratePerSecond(): number {
+    return this.rate;
+  }
+
+  get burst(): number {
+    return this.size;
+  }
+
+  /** From `nowMs` on, accrue at `ratePerSecond` up to `burst` (what accrued until now, at the old rate, is kept up to the new burst). */
+  setRate(ratePerSecond: number, burst: number, nowMs: number): void {
+    TokenBucket.validate(ratePerSecond, burst);
+    this.refill(nowMs);
+    this.rate = ratePerSecond;
+    this.size = burst;
+    this.tokens = Math.min(this.tokens, burst);
+  }
+
   private refill(nowMs: number): void {
     if (nowMs > this.lastMs) {
-      this.tokens = Math.min(this.burst, this.tokens + ((nowMs - this.lastMs) * this.ratePerSecond) / 1000);
+      this.tokens = Math.min(this.size, this.tokens + ((nowMs - this.lastMs) * this.rate) / 1000);
       this.lastMs = nowMs;
     }
   }
@@ -38,7 +60,7 @@ export class TokenBucket {
   /** Milliseconds until `n` whole tokens are available (0 if they are). */
   msUntil(n: number, nowMs: number): number {
     this.refill(nowMs);
-    const missing = Math.min(n, this.burst) - this.tokens;
-    return missing <= 0 ? 0 : Math.ceil((missing * 1000) / this.ratePerSecond);
+    const missing = Math.min(n, this.size) - this.tokens;
+    return missing <= 0 ? 0 : Math.ceil((missing * 1000) / this.rate);
   }
 }

@@ -15,6 +15,7 @@ import type { HubMqtt, MessageHandler, PublishOptions } from './hub-mqtt.js';
 import { DEFAULT_MAX_PACKET_BYTES, limitPacketSize } from './packet-limit.js';
 import { PreAckRouter } from './pre-ack-router.js';
 import { claimedGateway, RefusalLog, type Refusal } from './refusals.js';
+import { systemRuntime } from '../../runtime/runtime.js';
 
 export interface BrokerConfig {
   site: string;
@@ -35,7 +36,7 @@ export interface BrokerConfig {
   maxPacketBytes?: number;
   /** With allowAnonymous: let anonymous clients in on listeners other than loopback too. Anyone on the network may then read every topic and command every gateway. */
   insecureAllowAnonymousOnNetwork?: boolean;
-  /** Clock for the refusal log; default Date.now. */
+  /** Clock for the refusal log; default the system runtime's. */
   clock?: () => number;
 }
 
@@ -168,7 +169,7 @@ export async function startBroker(config: BrokerConfig, logger: Logger): Promise
   const HUB_SELF: Principal = { role: 'hub', username: '(broker)' };
   const gatewayIds = new Set(config.gateways.map((g) => g.id));
   const refusals = new RefusalLog();
-  const clock = config.clock ?? Date.now;
+  const clock = config.clock ?? systemRuntime.now;
   const listenerOf = new WeakMap<object, Listener>();
   const listener = (name: Listener['name'], host: string | undefined) => (conn: object, address: string | undefined) =>
     listenerOf.set(conn, { name, host: host ?? '0.0.0.0', loopback: host !== undefined && isLoopback(host), address: address ?? null });

@@ -35,10 +35,7 @@ const OrderId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:/@#+-]{0,80}$' 
 export const ChannelOrderBody = Type.Object(
   {
     orderId: OrderId,
-    lines: Type.Array(Type.Object({ sku: Type.String({ minLength: 1 }), qty: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }), {
-      minItems: 1,
-      maxItems: 500,
-    }),
+    lines: Type.Array(Type.Object({ sku: Type.String({ minLength: 1 }), qty: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }), { minItems: 1, maxItems: 500 }),
     /** how long the hold lasts if never shipped; default 14 days */
     holdMinutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 90 * 24 * 60 })),
   },
@@ -49,56 +46,24 @@ export const CancelOrderBody = Type.Object(
   { additionalProperties: false },
 );
 /** PUT body: a channel as in hub.yaml; the id comes from the path (if given in the body it must match). */
-export const ChannelPutBody = Type.Object(
-  { ...ChannelConfigSchema.properties, id: Type.Optional(ChannelConfigSchema.properties.id) },
-  { additionalProperties: false },
-);
+export const ChannelPutBody = Type.Object({ ...ChannelConfigSchema.properties, id: Type.Optional(ChannelConfigSchema.properties.id) }, { additionalProperties: false });
 const ErrorReply = Type.Object({ statusCode: Type.Integer(), error: Type.String(), message: Type.String(), field: Type.Optional(Type.String()) });
 
 // Response schemas (the OpenAPI contract; hub/openapi checks every route has one). Health and config are open objects.
 const HealthReply = Type.Object({ channel: Type.String(), mode: Type.String(), status: Type.String() }, { additionalProperties: true });
 const Reservations = Type.Array(Type.Object({ id: Type.String(), sku: Type.String(), qty: Type.Integer() }));
-const ChannelList = Type.Object({
-  channels: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), connector: Type.String(), mode: Type.String(), health: HealthReply })),
-});
-const ChannelOne = Type.Object({
-  channel: Type.Object({ id: Type.String() }, { additionalProperties: true }),
-  health: HealthReply,
-  skus: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }))),
-});
+const ChannelList = Type.Object({ channels: Type.Array(Type.Object({ id: Type.String(), name: Type.String(), connector: Type.String(), mode: Type.String(), health: HealthReply })) });
+const ChannelOne = Type.Object({ channel: Type.Object({ id: Type.String() }, { additionalProperties: true }), health: HealthReply, skus: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }))) });
 const ResyncReply = Type.Object({ channel: Type.String(), queued: Type.Integer(), drifted: Type.Optional(Type.Integer()) });
-const OrderReply = Type.Object({
-  channel: Type.String(),
-  orderId: Type.String(),
-  status: Type.Union([Type.Literal('created'), Type.Literal('exists')]),
-  reservations: Reservations,
-});
-const CancelReply = Type.Object({
-  channel: Type.String(),
-  orderId: Type.String(),
-  reservations: Type.Array(Type.Object({ id: Type.String(), state: Type.Optional(Type.String()), error: Type.Optional(Type.String()) })),
-});
+const OrderReply = Type.Object({ channel: Type.String(), orderId: Type.String(), status: Type.Union([Type.Literal('created'), Type.Literal('exists')]), reservations: Reservations });
+const CancelReply = Type.Object({ channel: Type.String(), orderId: Type.String(), reservations: Type.Array(Type.Object({ id: Type.String(), state: Type.Optional(Type.String()), error: Type.Optional(Type.String()) })) });
 const PutReply = Type.Object({ channel: Type.Object({ id: Type.String() }, { additionalProperties: true }), created: Type.Boolean() });
 const ModeBody = Type.Object({ mode: ChannelConfigSchema.properties.mode }, { additionalProperties: false });
 const ModeReply = Type.Object({ channel: Type.String(), mode: Type.String(), changed: Type.Boolean() });
 const DeleteReply = Type.Object({ channel: Type.String(), removed: Type.Boolean() });
-const WebhookReply = Type.Object({
-  status: Type.String(),
-  reason: Type.Optional(Type.String()),
-  code: Type.Optional(Type.String()),
-  message: Type.Optional(Type.String()),
-  reservations: Type.Optional(Reservations),
-  ignored: Type.Unknown(),
-});
+const WebhookReply = Type.Object({ status: Type.String(), reason: Type.Optional(Type.String()), code: Type.Optional(Type.String()), message: Type.Optional(Type.String()), reservations: Type.Optional(Reservations), ignored: Type.Unknown() });
 
-const STATUS_OF: Record<string, number> = {
-  invalid: 400,
-  unknown_sku: 400,
-  not_found: 400,
-  insufficient_available: 409,
-  conflict: 409,
-  reservation_state: 409,
-};
+const STATUS_OF: Record<string, number> = { invalid: 400, unknown_sku: 400, not_found: 400, insufficient_available: 409, conflict: 409, reservation_state: 409 };
 
 function replyError(reply: FastifyReply, status: number, message: string, field?: string) {
   const error = status === 404 ? 'Not Found' : status === 409 ? 'Conflict' : status === 401 ? 'Unauthorized' : 'Bad Request';
@@ -110,11 +75,7 @@ type OrderDeps = Parameters<typeof createChannelOrder>[0];
 /** Hold every line of a channel's order (all or nothing): 201 made, 200 the same order again, 4xx naming the field. */
 function placeOrder(deps: OrderDeps, channel: Parameters<typeof createChannelOrder>[1], body: Static<typeof ChannelOrderBody>, reply: FastifyReply) {
   try {
-    const r = createChannelOrder(deps, channel, {
-      orderId: body.orderId,
-      lines: body.lines,
-      ...(body.holdMinutes ? { holdMs: body.holdMinutes * 60_000 } : {}),
-    });
+    const r = createChannelOrder(deps, channel, { orderId: body.orderId, lines: body.lines, ...(body.holdMinutes ? { holdMs: body.holdMinutes * 60_000 } : {}) });
     return reply.code(r.status === 'created' ? 201 : 200).send({ channel: channel.id, orderId: body.orderId, ...r });
   } catch (err) {
     if (!(err instanceof ChannelOrderError)) throw err;
@@ -134,9 +95,7 @@ export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (ap
   };
 
   app.get('/api/v1/channels', { schema: { tags: ['channels'], summary: 'Every channel with its sync health', response: { 200: ChannelList } } }, async () => ({
-    channels: sync
-      .health()
-      .map((h) => ({ id: h.channel, name: sync.config(h.channel)!.name ?? h.channel, connector: sync.config(h.channel)!.connector, mode: h.mode, health: h })),
+    channels: sync.health().map((h) => ({ id: h.channel, name: sync.config(h.channel)!.name ?? h.channel, connector: sync.config(h.channel)!.connector, mode: h.mode, health: h })),
   }));
 
   app.get<{ Params: Static<typeof ChannelParams>; Querystring: { skus?: boolean } }>(
@@ -246,10 +205,7 @@ export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (ap
         const actor = actorOf(req);
         let cfg: ChannelConfig;
         try {
-          cfg = await sync.upsertChannel(
-            { ...req.body, id },
-            { where: 'body', commit: stored(actor, created ? 'channel.create' : 'channel.update', publicChannelConfig) },
-          );
+          cfg = await sync.upsertChannel({ ...req.body, id }, { where: 'body', commit: stored(actor, created ? 'channel.create' : 'channel.update', publicChannelConfig) });
         } catch (err) {
           if (!(err instanceof ChannelConfigError)) throw err;
           return replyError(reply, 400, err.message, err.field);
@@ -312,14 +268,7 @@ export const channelRoutes: FastifyPluginAsync<ChannelRoutesOptions> = async (ap
     raw.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
     raw.post<{ Params: { channel: string }; Body: Buffer }>(
       '/webhooks/shopify/:channel/orders-create',
-      {
-        schema: {
-          tags: ['channels'],
-          summary: 'Shopify orders/create webhook (X-Shopify-Hmac-Sha256 verified)',
-          params: Type.Object({ channel: Type.String({ minLength: 1, maxLength: 64 }) }),
-          response: { 200: WebhookReply, 400: ErrorReply, 401: ErrorReply, 404: ErrorReply },
-        },
-      },
+      { schema: { tags: ['channels'], summary: 'Shopify orders/create webhook (X-Shopify-Hmac-Sha256 verified)', params: Type.Object({ channel: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 200: WebhookReply, 400: ErrorReply, 401: ErrorReply, 404: ErrorReply } } },
       async (req, reply) => {
         const c = sync.config(req.params.channel);
         if (!c || c.connector !== 'shopify') return replyError(reply, 404, `params.channel: no Shopify channel "${req.params.channel}"`, 'channel');
@@ -365,7 +314,7 @@ function fleetOrderRoutes(app: FastifyInstance, deps: OrderDeps): void {
     {
       schema: {
         tags: ['channels'],
-        summary: "A fleet channel's order routed to this site: reserves every line here (all or nothing); the same order again answers 200",
+        summary: 'A fleet channel\'s order routed to this site: reserves every line here (all or nothing); the same order again answers 200',
         params: FleetParams,
         body: ChannelOrderBody,
         response: { 200: OrderReply, 201: OrderReply, 400: ErrorReply, 409: ErrorReply },
@@ -380,7 +329,7 @@ function fleetOrderRoutes(app: FastifyInstance, deps: OrderDeps): void {
     {
       schema: {
         tags: ['channels'],
-        summary: "A fleet channel's order cancelled (or routed elsewhere): voids its holds here",
+        summary: 'A fleet channel\'s order cancelled (or routed elsewhere): voids its holds here',
         params: Type.Object({ channel: ChannelParams.properties.id, orderId: OrderId }),
         body: CancelOrderBody,
         response: { 200: CancelReply },
@@ -388,11 +337,7 @@ function fleetOrderRoutes(app: FastifyInstance, deps: OrderDeps): void {
     },
     async (req) => {
       const channel = fleetOrderChannel(req.params.channel);
-      return {
-        channel: channel.id,
-        orderId: req.params.orderId,
-        reservations: cancelChannelOrder(deps, channel, req.params.orderId, req.body.skus, req.body.reason),
-      };
+      return { channel: channel.id, orderId: req.params.orderId, reservations: cancelChannelOrder(deps, channel, req.params.orderId, req.body.skus, req.body.reason) };
     },
   );
 }

@@ -13,7 +13,7 @@ import { StopAbort } from '../../connectors/http.js';
 import type { Connector, PushItem, PushOutcome } from '../../connectors/types.js';
 import { DEFAULT_THRESHOLDS, evaluateHealth, type ChannelHealth, type HealthThresholds } from '../../protocols/channels/health.js';
 import { ChannelMetrics } from './metrics.js';
-import { systemRuntime, type Runtime, type Timer } from '../../runtime/runtime.js';
+import { repeatTimer, systemRuntime, type Runtime, type Timer } from '../../runtime/runtime.js';
 import { SyncPlanner, type PlannedBatch, type SettledPush } from './planner.js';
 import { openSyncStateConnection, SyncStore } from './store.js';
 
@@ -85,7 +85,7 @@ export class ChannelSync {
   private readonly thresholds: HealthThresholds;
   private readonly metrics?: ChannelMetrics;
   private readonly running = new Set<Promise<void>>();
-  private readonly periodic: Array<{ timer?: Timer }> = [];
+  private readonly periodic: Timer[] = [];
   private started = false;
   private stopped = false;
   /** Aborted by stop(): channel requests in flight and back-off waits end at once. */
@@ -184,22 +184,11 @@ export class ChannelSync {
     }
     await this.reconcile();
     const every = this.o.reconcileEveryMs ?? 15 * 60_000;
-    if (every > 0) this.repeat(every, () => void this.reconcile().catch((err: Error) => this.o.log.error({ err }, 'scheduled reconciliation failed')));
-    this.repeat(this.o.healthEveryMs ?? 5000, () => this.health());
-  }
-
-  /** Run `fn` every `ms` on the runtime's timers until stop(). */
-  private repeat(ms: number, fn: () => void): void {
-    const slot: { timer?: Timer } = {};
-    const arm = () => {
-      slot.timer = this.rt.setTimer(ms, () => {
-        if (this.stopped) return;
-        arm();
-        fn();
-      });
-    };
-    arm();
-    this.periodic.push(slot);
+    if (every > 0)
+      this.periodic.push(
+        repeatTimer(this.rt, every, () => void this.reconcile().catch((err: Error) => this.o.log.error({ err }, 'scheduled reconciliation failed'))),
+      );
+    this.periodic.push(repeatTimer(this.rt, this.o.healthEveryMs ?? 5000, () => this.health()));
   }
 
   /**
@@ -209,7 +198,7 @@ export class ChannelSync {
   async stop(): Promise<void> {
     this.stopped = true;
     this.halt.abort();
-    for (const p of this.periodic) p.timer?.cancel();
+    for (const t of this.periodic) t.cancel();
     this.planner.stop();
     while (this.running.size) await Promise.allSettled([...this.running]);
     if (this.stateDb !== this.o.db && this.stateDb.open) this.stateDb.close();

@@ -10,6 +10,7 @@ import type { Logger } from '../../protocols/logging/index.js';
 import type { AppliedEvent, AppliedEventBus } from '../status/applied-bus.js';
 import { clientAssets } from './assets.js';
 import { DASHBOARD_HTML } from './page.js';
+import { repeatTimer, systemRuntime } from '../../runtime/runtime.js';
 
 export interface DashboardDeps {
   bus: AppliedEventBus;
@@ -95,7 +96,7 @@ export function dashboardRoutes(d: DashboardDeps) {
         closed = true;
         streams.delete(close);
         off();
-        clearInterval(beat);
+        beat.cancel();
         res.end();
       };
       const off = d.bus.on((applied) => {
@@ -108,8 +109,7 @@ export function dashboardRoutes(d: DashboardDeps) {
           close();
         }
       });
-      const beat = setInterval(() => res.write(': ping\n\n'), d.heartbeatMs ?? 15_000);
-      beat.unref();
+      const beat = repeatTimer(systemRuntime, d.heartbeatMs ?? 15_000, () => res.write(': ping\n\n'));
       streams.add(close);
       req.raw.on('close', close);
       res.on('error', close);

@@ -17,6 +17,7 @@ import {
 } from '../ledger/index.js';
 import { ruleFor, type LocationRole, type MoveRule } from './rules.js';
 import { DoorStore, type DoorRow, type DoorSetup, type ExceptionType, type PassOutcome } from './store.js';
+import { systemRuntime } from '../../runtime/runtime.js';
 
 /** What the interpreter knows about a pass while deciding it; handed to observers. */
 export interface PassContext {
@@ -77,7 +78,7 @@ export class DoorInterpreter {
 
   constructor(
     private readonly db: Db,
-    private readonly clock: () => number = Date.now,
+    private readonly clock: () => number = systemRuntime.now,
   ) {
     this.store = new DoorStore(db);
   }

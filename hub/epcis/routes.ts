@@ -25,6 +25,17 @@ const EpcisDocumentSchema = Type.Unsafe<Record<string, unknown>>(Type.Object(
   { description: 'EPCIS 2.0 EPCISDocument (validates against GS1\'s EPCIS 2.0 JSON Schema)' },
 ));
 
+/** Observations whose move a closed period archived: the move's facts from the archive (hub/ledger/archive.ts). */
+function withArchived(db: ApiContext['db'], rows: Array<ObservationRow & { moveId: string | null }>): ObservationRow[] {
+  const missing = rows.filter((r) => r.moveId !== null && r.moveReason === null).map((r) => r.moveId!);
+  const archived = archivedMovesById(db, missing);
+  return rows.flatMap((r) => {
+    const m = r.moveId !== null && r.moveReason === null ? archived.get(r.moveId) : undefined;
+    if (r.kind === 'scan' && r.moveReason === null && !m) return [];
+    return [m ? { ...r, moveReason: m.reason, moveQty: m.qty, reference: m.reference } : r];
+  });
+}
+
 export function epcisRoutes(config: HubConfig) {
   const site: EpcisSite = {
     site: config.site,
@@ -45,17 +56,6 @@ export function epcisRoutes(config: HubConfig) {
         AND (@door IS NULL OR a.door = @door) AND (@since IS NULL OR a.occurred_at >= @since)
         AND (a.kind = 'pass' OR (i.tracking = 'quantity' AND (m.id IS NOT NULL OR (a.move_id IS NOT NULL AND @archived > 0))))
       ORDER BY a.seq LIMIT @limit`);
-    // Observations whose move a closed period archived: the move's facts from the archive (hub/ledger/archive.ts).
-    const withArchived = (rows: Array<ObservationRow & { moveId: string | null }>): ObservationRow[] => {
-      const missing = rows.filter((r) => r.moveId !== null && r.moveReason === null).map((r) => r.moveId!);
-      const archived = archivedMovesById(ctx.db, missing);
-      return rows.flatMap((r) => {
-        const m = r.moveId !== null && r.moveReason === null ? archived.get(r.moveId) : undefined;
-        if (r.kind === 'scan' && r.moveReason === null && !m) return [];
-        return [m ? { ...r, moveReason: m.reason, moveQty: m.qty, reference: m.reference } : r];
-      });
-    };
-
     app.get('/api/v1/epcis/events', {
       schema: {
         tags: ['epcis'],
@@ -83,7 +83,7 @@ export function epcisRoutes(config: HubConfig) {
         const read = page.all({ after, door: q.door ?? null, since: sinceMs === undefined ? null : isoTs(sinceMs), limit, archived: archivedSeq(ctx.db) });
         exhausted = read.length < limit;
         const last = (read[read.length - 1] as ObservationRow | undefined)?.seq;
-        const rows = withArchived(read as Array<ObservationRow & { moveId: string | null }>);
+        const rows = withArchived(ctx.db, read as Array<ObservationRow & { moveId: string | null }>);
         for (const r of rows) {
           after = r.seq;
           const ev = objectEvent(r, site);

@@ -6,7 +6,7 @@
 import type { Db, MigrationSet } from '../db/database.js';
 import type { LightColor } from '../../protocols/events/index.js';
 import type { Logger } from '../../protocols/logging/index.js';
-import { systemRuntime, type Runtime, type Timer } from '../../runtime/runtime.js';
+import { repeatTimer, systemRuntime, type Runtime, type Timer } from '../../runtime/runtime.js';
 
 export const signalsMigrations: MigrationSet = {
   module: 'door-signals',
@@ -80,17 +80,8 @@ export class DoorSignals {
   /** Start sending (the hub's sendCommand), with a sweep for what could not be sent. */
   start(send: SendCommand): void {
     this.send = send;
-    this.sweep();
+    this.timer = repeatTimer(this.runtime, this.sweepMs, () => void this.flush());
     this.schedule();
-  }
-
-  /** Flush every `sweepMs` until stop(). */
-  private sweep(): void {
-    this.timer = this.runtime.setTimer(this.sweepMs, () => {
-      if (!this.send) return;
-      this.sweep();
-      void this.flush();
-    });
   }
 
   stop(): void {

@@ -41,12 +41,33 @@ export async function generateReference(): Promise<string> {
   try {
     const routes = t.hub.http.routeCatalog
       .filter((r) => r.method !== 'HEAD' && !(r.schema as { hide?: boolean } | undefined)?.hide && !r.url.startsWith('/docs/'))
-      .map((r) => ({ method: r.method, url: r.url, summary: (r.schema as { summary?: string } | undefined)?.summary ?? '', access: requiredAccess(r.method, r.url) }))
+      .map((r) => ({
+        method: r.method,
+        url: r.url,
+        summary: (r.schema as { summary?: string } | undefined)?.summary ?? '',
+        access: requiredAccess(r.method, r.url),
+      }))
       .sort((a, b) => a.url.localeCompare(b.url) || a.method.localeCompare(b.method));
     const hubMetrics = await metricsOf(t.hub.metrics.registry as never, 'dockgate_hub_');
     const gw = new GatewayMetrics({
       outbox: { depth: () => 0, bytes: () => 0, oldestAgeMs: () => 0, dropped: () => 0 },
-      publisher: () => ({ connected: false, stopping: false, attempts: 0, connects: 0, inFlight: 0, inFlightEvents: 0, backlogSeqsLeft: 0, publishedMessages: 0, publishedEvents: 0, ackedEvents: 0, unconfirmedEvents: 0, confirmedEvents: 0, hubConfirmedSeq: 0, confirmTimeouts: 0 }),
+      publisher: () => ({
+        connected: false,
+        stopping: false,
+        attempts: 0,
+        connects: 0,
+        inFlight: 0,
+        inFlightEvents: 0,
+        backlogSeqsLeft: 0,
+        publishedMessages: 0,
+        publishedEvents: 0,
+        ackedEvents: 0,
+        unconfirmedEvents: 0,
+        confirmedEvents: 0,
+        hubConfirmedSeq: 0,
+        confirmTimeouts: 0,
+        drainRate: 0,
+      }),
       readers: () => [],
       scanners: () => [],
       journal: { rows: () => 0, bytes: () => 0, counts: { commits: 0, appended: 0, replayed: 0, forgotten: 0, pruned: 0 } },
@@ -58,7 +79,7 @@ export async function generateReference(): Promise<string> {
       '',
       `### Every REST endpoint (${routes.length})`,
       '',
-      'Roles: `public` needs no token; `viewer` reads; `operator` does the floor\'s work; `admin` changes configuration,',
+      "Roles: `public` needs no token; `viewer` reads; `operator` does the floor's work; `admin` changes configuration,",
       'items, locations, channels and posts manual moves. Every request and response is described in `/openapi.json`',
       'and browsable at `/docs`.',
       '',

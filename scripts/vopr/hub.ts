@@ -2,6 +2,8 @@
 // real door interpreter to the real ledger, on a real SQLite file, as hub/app.ts builds them, with crash points:
 // - between any two SQL statements of a transaction (the statement is not run; the transaction never commits);
 // - after a commit, before each PUBACK goes out; before each acknowledgement is published.
+// Statements inside a transaction may also fail as on a full disk (SQLITE_FULL): the transaction rolls back and the
+// hub lives on; the message must not be acknowledged, and comes again.
 // A crash is what kill -9 leaves: the process stops there (its socket breaks, nothing more is sent, nothing more
 // commits) and the database file holds what committed. The hub restarts after a delay: a new connection to the same
 // file, a new Ingest, its persistent session redelivering what it had not acknowledged.
@@ -27,6 +29,8 @@ export const GTIN = '09506000134352';
 export interface HubFaults {
   /** Probability that the hub dies at a statement inside a transaction. */
   crashPerStatement: number;
+  /** Probability that a statement inside a transaction fails as a full disk does (SQLITE_FULL). */
+  diskFullPerStatement: number;
   /** Probability that it dies before a PUBACK, or before a publish. */
   crashAtEdge: number;
   /** How long a dead hub stays down. */
@@ -90,6 +94,8 @@ export type IngestTotals = Pick<GatewayIngestStats, 'received' | 'applied' | 'du
 export class SimHub {
   readonly path: string;
   crashes = 0;
+  /** Statements failed with a full disk. */
+  diskFull = 0;
   /** When the run started (times in messages are from here). */
   private readonly t0: number;
   private db: Db | undefined;
@@ -177,7 +183,9 @@ export class SimHub {
       // A start that fails (its subscriptions were not confirmed) ends the process; its supervisor starts it again.
       ingest.start().catch(() => epoch === this.epoch && this.crash());
     } catch (err) {
-      if (!(err instanceof SimCrash)) throw err; // died while starting: crash() has scheduled the next start
+      // Died while starting (crash() has scheduled the next start), or a write failed: the start fails, the process
+      // ends and its supervisor starts it again.
+      if (!(err instanceof SimCrash)) this.crash();
     }
   }
 
@@ -236,9 +244,17 @@ export class SimHub {
 
   private statement(epoch: number): void {
     if (!this.alive || epoch !== this.epoch) throw new SimCrash();
-    if (!this.db!.inTransaction || !this.faultsOn || !(this.rt.random() < this.faults.crashPerStatement)) return;
-    this.crash();
-    throw new SimCrash();
+    if (!this.db!.inTransaction || !this.faultsOn) return;
+    const r = this.rt.random();
+    if (r < this.faults.crashPerStatement) {
+      this.crash();
+      throw new SimCrash();
+    }
+    // The disk refuses a write: the transaction rolls back, the process lives on, the message must come again.
+    if (r < this.faults.crashPerStatement + this.faults.diskFullPerStatement) {
+      this.diskFull++;
+      throw Object.assign(new Error('sim: database or disk is full'), { code: 'SQLITE_FULL' });
+    }
   }
 
   private edge(epoch: number): boolean {

@@ -42,6 +42,8 @@ export interface RunResult {
   simMs: number;
   events: number;
   hubCrashes: number;
+  /** Hub statements failed with a full disk (rolled back, not acknowledged). */
+  diskFull: number;
   gatewayCrashes: number;
   brokerCrashes: number;
   lostInBrokerCrash: number;
@@ -75,7 +77,7 @@ export function scenarioOf(random: () => number): Scenario {
   return {
     gateways,
     broker: { latencyMs: pick(0, 40), dropPublish: p(0.05), duplicateDelivery: p(0.1), saveEveryMs: pick(50, 3000) },
-    hub: { crashPerStatement: p(0.004), crashAtEdge: p(0.02), restartMs: pick(1, 800), reconnectMs: pick(10, 300) },
+    hub: { crashPerStatement: p(0.004), diskFullPerStatement: p(0.004), crashAtEdge: p(0.02), restartMs: pick(1, 800), reconnectMs: pick(10, 300) },
     breakEveryMs: random() < 0.2 ? Infinity : pick(100, 5000),
     brokerCrashEveryMs: random() < 0.3 ? Infinity : pick(500, 15_000),
     brokerDownMs: pick(1, 2000),
@@ -126,6 +128,7 @@ export async function runSeed(seed: number, opts: { keep?: boolean } = {}): Prom
     simMs: rt.now() - START_MS,
     events: gateways.reduce((n, g) => n + g.produced.length, 0),
     hubCrashes: hub.crashes,
+    diskFull: hub.diskFull,
     gatewayCrashes: gateways.reduce((n, g) => n + g.crashes, 0),
     brokerCrashes: broker.stats.crashes,
     lostInBrokerCrash: broker.stats.lostInCrash,
@@ -192,7 +195,7 @@ export function replayCommand(seed: number): string {
 
 /** One line for a seed that kept every guarantee; for one that did not, its failures and its replay command. */
 export function describeRun(r: RunResult): string {
-  const facts = `${r.events} events, ${r.hubCrashes} hub crashes, ${r.gatewayCrashes} gateway crashes, ${r.brokerCrashes} broker crashes (${r.lostInBrokerCrash} acknowledged messages lost), ${r.duplicatesSeen} duplicates, ${(r.simMs / 1000).toFixed(1)} s simulated`;
+  const facts = `${r.events} events, ${r.hubCrashes} hub crashes, ${r.diskFull} disk-full writes, ${r.gatewayCrashes} gateway crashes, ${r.brokerCrashes} broker crashes (${r.lostInBrokerCrash} acknowledged messages lost), ${r.duplicatesSeen} duplicates, ${(r.simMs / 1000).toFixed(1)} s simulated`;
   if (r.ok) return `seed ${r.seed} ok: ${facts}`;
   return [`seed ${r.seed} FAILED: ${facts}`, ...r.failures.map((f) => `  - ${f}`), `  replay: ${replayCommand(r.seed)}`].join('\n');
 }

@@ -22,10 +22,13 @@ export class MemoryOutbox implements PublisherOutbox {
   }
 
   peekRows(limit: number, afterSeq = 0): OutboxRow[] {
-    return this.seqs()
-      .filter((s) => s > afterSeq)
-      .slice(0, limit)
-      .map((s) => this.rows.get(s)!);
+    // The map holds rows in insertion order, which is seq order (seqs only grow): no sort, stop at the limit.
+    const out: OutboxRow[] = [];
+    for (const [seq, row] of this.rows) {
+      if (out.length >= limit) break;
+      if (seq > afterSeq) out.push(row);
+    }
+    return out;
   }
 
   ack(keys: ReadonlyArray<number | string>): number {
