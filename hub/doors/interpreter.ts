@@ -3,7 +3,18 @@
 import type { DoorMode, Event, ScanEvent, TagArriveEvent, TagDepartEvent, TagPassEvent } from '../../protocols/events/index.js';
 import { decodeEpc } from '../../protocols/epc/index.js';
 import type { Db } from '../db/database.js';
-import { getItemByGtin, getSerial, moveSerial, postMove, VIRTUAL, type Item, type MoveReason, type Move, type PostOptions } from '../ledger/index.js';
+import {
+  getItemByGtin,
+  moveSerial,
+  postMove,
+  readUnit,
+  VIRTUAL,
+  type Item,
+  type MoveReason,
+  type Move,
+  type PostOptions,
+  type UnitRead,
+} from '../ledger/index.js';
 import { ruleFor, type LocationRole, type MoveRule } from './rules.js';
 import { DoorStore, type DoorRow, type DoorSetup, type ExceptionType, type PassOutcome } from './store.js';
 import { systemRuntime } from '../../runtime/runtime.js';
@@ -169,7 +180,9 @@ export class DoorInterpreter {
 
     const extra = this.enriched(db, pass);
     const to = this.resolve(rule.to, pass.door, extra);
-    const serial = getSerial(db, epc);
+    // Read once: nothing is written before the move, so moveSerial takes the unit as read here.
+    const unit = readUnit(db, epc);
+    const serial = unit.serial;
     if (serial && serial.location === to) return { kind: 'repeat', message: `EPC ${epc} is already at ${to}` };
     const from = rule.from === 'current' ? serial?.location : this.resolve(rule.from, pass.door, extra);
     if (from === undefined)
@@ -181,10 +194,10 @@ export class DoorInterpreter {
         message: `EPC ${epc} is at ${serial?.location ?? 'no location (never received)'}, but a ${pass.door.mode} door's ${pass.direction} pass moves units from ${from}: nothing moved`,
       };
     }
-    return this.post(db, pass, rule, from, to, extra, now);
+    return this.post(db, pass, rule, from, to, extra, unit, now);
   }
 
-  private post(db: Db, pass: PassContext, rule: MoveRule, from: string, to: string, extra: Enrichment, now: number): PassOutcome {
+  private post(db: Db, pass: PassContext, rule: MoveRule, from: string, to: string, extra: Enrichment, unit: UnitRead, now: number): PassOutcome {
     const result = moveSerial(
       db,
       {
@@ -202,7 +215,7 @@ export class DoorInterpreter {
         note: rule.reversal ? `reversal: left through ${pass.door.mode} door ${pass.door.id}` : null,
       },
       now,
-      IN_BATCH,
+      { ...IN_BATCH, unit },
     );
     if (result.status === 'already_there') return { kind: 'repeat', message: `EPC ${pass.epc} is already at ${to}` };
     return { kind: 'moved', move: result.move };

@@ -2,18 +2,12 @@
 // exceptions ops must look at. Written inside the ingest's batch transaction.
 import type { DoorMode, ScanEvent, TagArriveEvent, TagDepartEvent, TagPassEvent } from '../../protocols/events/index.js';
 import { isoTs } from '../../protocols/events/index.js';
+import { batchRead } from '../db/batch-reads.js';
 import type { Db, MigrationSet } from '../db/database.js';
 import type { Move } from '../ledger/index.js';
 
 export type ExceptionType =
-  | 'unknown_door'
-  | 'unknown_tag'
-  | 'unknown_direction'
-  | 'unknown_unit'
-  | 'unexpected_location'
-  | 'tracking_mismatch'
-  | 'door_off'
-  | 'count_observation';
+  'unknown_door' | 'unknown_tag' | 'unknown_direction' | 'unknown_unit' | 'unexpected_location' | 'tracking_mismatch' | 'door_off' | 'count_observation';
 
 export type PassOutcome =
   | { kind: 'moved'; move: Move }
@@ -177,7 +171,7 @@ export class DoorStore {
 
   constructor(private readonly db: Db) {
     this.sql = {
-      stamp: db.prepare('SELECT v FROM doors_version WHERE id = 1').pluck(),
+      stamp: batchRead<number>(db, 'doors_version', db.prepare('SELECT v FROM doors_version WHERE id = 1').pluck()),
       get: db.prepare('SELECT * FROM doors WHERE id = ?'),
       list: db.prepare('SELECT * FROM doors ORDER BY id'),
       upsert: db.prepare(`INSERT INTO doors (id, mode, gateway, location, receiving, stock, returns, mode_set_at, mode_set_by)
@@ -200,9 +194,9 @@ export class DoorStore {
     this.sql.upsert.run({ ...d, at: isoTs(nowMs) });
   }
 
-  /** A door as the database holds it now (read through memory that one stamp read proves current). */
+  /** A door as the database holds it now (read through memory that one stamp read proves current; one per ingest batch). */
   getDoor(id: string): DoorRow | undefined {
-    const stamp = this.sql.stamp.get() as number;
+    const stamp = this.sql.stamp();
     if (stamp !== this.known.stamp || this.known.doors.size > MAX_DOORS) this.known = { stamp, doors: new Map() };
     let door = this.known.doors.get(id);
     if (door === undefined) {
@@ -230,17 +224,65 @@ export class DoorStore {
   recordPass(p: { event: TagPassEvent; gateway: string; door: string; sku?: string | undefined; outcome: PassOutcome }, nowMs: number): void {
     const e = p.event;
     const o = outcomeColumns(p.outcome);
-    this.sql.activity.run(e.id, 'pass', p.door, p.gateway, e.epc, null, p.sku ?? null, 1, e.direction, e.confidence, o.outcome, o.moveId, o.message, e.lastSeen, this.at(nowMs));
+    this.sql.activity.run(
+      e.id,
+      'pass',
+      p.door,
+      p.gateway,
+      e.epc,
+      null,
+      p.sku ?? null,
+      1,
+      e.direction,
+      e.confidence,
+      o.outcome,
+      o.moveId,
+      o.message,
+      e.lastSeen,
+      this.at(nowMs),
+    );
   }
 
   recordScan(event: ScanEvent, gateway: string, outcome: PassOutcome, nowMs: number, sku?: string): void {
     const o = outcomeColumns(outcome);
-    this.sql.activity.run(event.id, 'scan', event.door ?? `scanner:${event.scanner}`, gateway, null, event.gtin ?? null, sku ?? null, event.qty, null, null, o.outcome, o.moveId, o.message, event.ts, this.at(nowMs));
+    this.sql.activity.run(
+      event.id,
+      'scan',
+      event.door ?? `scanner:${event.scanner}`,
+      gateway,
+      null,
+      event.gtin ?? null,
+      sku ?? null,
+      event.qty,
+      null,
+      null,
+      o.outcome,
+      o.moveId,
+      o.message,
+      event.ts,
+      this.at(nowMs),
+    );
   }
 
   recordZoneEvent(event: TagArriveEvent | TagDepartEvent, gateway: string, nowMs: number): void {
     const arrive = event.kind === 'tag.arrive';
-    this.sql.activity.run(event.id, arrive ? 'arrive' : 'depart', event.zone, gateway, event.epc, null, null, 1, null, event.confidence, 'recorded', null, null, arrive ? event.firstSeen : event.lastSeen, this.at(nowMs));
+    this.sql.activity.run(
+      event.id,
+      arrive ? 'arrive' : 'depart',
+      event.zone,
+      gateway,
+      event.epc,
+      null,
+      null,
+      1,
+      null,
+      event.confidence,
+      'recorded',
+      null,
+      null,
+      arrive ? event.firstSeen : event.lastSeen,
+      this.at(nowMs),
+    );
   }
 
   /** The hub clock as ISO-8601, made once per distinct ms (a batch's events mostly share it). */
@@ -252,7 +294,14 @@ export class DoorStore {
     return this.recordedAt;
   }
 
-  recordException(door: string, event: { id: string; kind: string; epc?: string }, type: ExceptionType, message: string, sku: string | undefined, nowMs: number): void {
+  recordException(
+    door: string,
+    event: { id: string; kind: string; epc?: string },
+    type: ExceptionType,
+    message: string,
+    sku: string | undefined,
+    nowMs: number,
+  ): void {
     this.sql.exception.run(door, event.id, type, sku ?? null, event.epc ?? null, message, isoTs(nowMs));
   }
 
@@ -261,7 +310,9 @@ export class DoorStore {
     return (this.sql.recent.all(door, limit) as Record<string, unknown>[]).map(activityFromRow);
   }
 
-  listExceptions(filter: { door?: string; after?: number; limit?: number } = {}): Array<{ id: number; door: string; eventId: string; type: ExceptionType; sku: string | null; epc: string | null; message: string; createdAt: string }> {
+  listExceptions(
+    filter: { door?: string; after?: number; limit?: number } = {},
+  ): Array<{ id: number; door: string; eventId: string; type: ExceptionType; sku: string | null; epc: string | null; message: string; createdAt: string }> {
     const rows = this.sql.exceptions.all(filter.door ?? null, filter.door ?? null, filter.after ?? 0, filter.limit ?? 100) as Array<Record<string, unknown>>;
     return rows.map((r) => ({
       id: r.id as number,

@@ -17,6 +17,7 @@ import type { Db } from '../db/database.js';
 import type { WriteHealth } from '../status/write-health.js';
 import { believableTimes } from './clock.js';
 import { IngestCore, decideMessage, type AckCommand, type IngestStats } from './core.js';
+import { withBatchReads } from '../db/batch-reads.js';
 import { IngestStore, StreamOwnerError, type ApplyFn, type BatchOutcome, type BatchScope, type RefuseFn } from './store.js';
 import { Signal } from '../../runtime/signal.js';
 
@@ -97,7 +98,10 @@ export class Ingest {
     this.clock = opts.clock ?? (() => runtime.now());
     this.core = new IngestCore(opts.maxApplyAttempts ?? 5);
     this.filters = [topics.allEvents(opts.site), topics.allStatus(opts.site)];
-    this.groupTx = opts.db.transaction((items: readonly Pending[]) => items.map((it) => this.take(it.topic, it.payload, it.receivedAt)));
+    // One-row reads of the apply path (version stamps …) once per group, not per message (hub/db/batch-reads.ts).
+    this.groupTx = opts.db.transaction((items: readonly Pending[]) =>
+      withBatchReads(opts.db, () => items.map((it) => this.take(it.topic, it.payload, it.receivedAt))),
+    );
   }
 
   /**

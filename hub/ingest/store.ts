@@ -15,6 +15,7 @@ import {
   type RejectedEvent,
   type WireError,
 } from '../../protocols/events/index.js';
+import { withBatchReads } from '../db/batch-reads.js';
 import type { Db } from '../db/database.js';
 import { BatchAccount, appliedThrough, batchWindow, type Gap, type SeqRange, type StreamPosition } from './core.js';
 
@@ -274,10 +275,15 @@ export class IngestStore {
           outbox_oldest_age_s = COALESCE(excluded.outbox_oldest_age_s, outbox_oldest_age_s),
           outbox_dropped = COALESCE(excluded.outbox_dropped, outbox_dropped), clock_offset_ms = COALESCE(excluded.clock_offset_ms, clock_offset_ms)`),
     };
+    // The version stamps and other one-row reads of the apply path: once per batch (hub/db/batch-reads.ts).
     this.applyBatchTx = db.transaction((batch: EventBatch, receivedAt: number, isolate: boolean, rejected: readonly RejectedEvent[]) =>
-      isolate ? this.applyInTx(batch, receivedAt, true, rejected) : scope(db, () => this.applyInTx(batch, receivedAt, false, rejected)),
+      withBatchReads(db, () =>
+        isolate ? this.applyInTx(batch, receivedAt, true, rejected) : scope(db, () => this.applyInTx(batch, receivedAt, false, rejected)),
+      ),
     );
-    this.redriveTx = db.transaction((id: number, by: string, replacement: unknown, now: number) => scope(db, () => this.redriveInTx(id, by, replacement, now)));
+    this.redriveTx = db.transaction((id: number, by: string, replacement: unknown, now: number) =>
+      withBatchReads(db, () => scope(db, () => this.redriveInTx(id, by, replacement, now))),
+    );
   }
 
   /**

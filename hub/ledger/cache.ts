@@ -5,8 +5,10 @@
 // write to items, item_gtins or locations — whoever writes, raw SQL included — and that a rollback restores with the
 // rest of the transaction. A cache filled under stamp X holds what the database held while the stamp was X; any
 // change since moved the stamp, and a rolled-back stamp never comes back (it was random). So one read of the stamp
-// (one row) stands in for the item and location lookups of a posting, and a stale row is never used.
+// (one row) stands in for the item and location lookups of a posting, and a stale row is never used. Inside an ingest
+// batch the stamp itself is read once (hub/db/batch-reads.ts), and again after any write to catalog_version.
 import type { Statement } from 'better-sqlite3';
+import { batchRead } from '../db/batch-reads.js';
 import type { Db } from '../db/database.js';
 import type { AbcClass, CostMethod, Item, Location, LocationKind, Tracking } from './types.js';
 
@@ -48,7 +50,7 @@ interface Snapshot {
 }
 
 interface Reads {
-  stamp: Statement;
+  stamp: () => number;
   item: Statement;
   gtinsOf: Statement;
   skuOfGtin: Statement;
@@ -62,7 +64,7 @@ function readsOf(db: Db): Reads {
   let r = reads.get(db);
   if (!r) {
     r = {
-      stamp: db.prepare('SELECT v FROM catalog_version WHERE id = 1').pluck(),
+      stamp: batchRead<number>(db, 'catalog_version', db.prepare('SELECT v FROM catalog_version WHERE id = 1').pluck()),
       item: db.prepare('SELECT * FROM items WHERE sku = ?'),
       gtinsOf: db.prepare('SELECT gtin FROM item_gtins WHERE sku = ? ORDER BY position').pluck(),
       skuOfGtin: db.prepare('SELECT sku FROM item_gtins WHERE gtin = ?').pluck(),
@@ -75,7 +77,7 @@ function readsOf(db: Db): Reads {
 
 /** The snapshot for the catalog version the database holds now (within the caller's transaction, if any). */
 function snapshot(db: Db): Snapshot {
-  const stamp = readsOf(db).stamp.get() as number;
+  const stamp = readsOf(db).stamp();
   let s = snapshots.get(db);
   if (!s || s.stamp !== stamp || s.items.size > MAX_ENTRIES || s.gtins.size > MAX_ENTRIES || s.locations.size > MAX_ENTRIES) {
     s = { stamp, items: new Map(), gtins: new Map(), locations: new Map() };

@@ -7,7 +7,7 @@ export { createLocation, updateLocation, getLocation, listLocations, type Locati
 export { createItem, updateItem, getItem, getItemByGtin, listItems, type ItemInput, type ItemPatch } from './catalog.js';
 export { importItemsCsv, CSV_COLUMNS, type CsvImportResult, type CsvRowError } from './catalog-import.js';
 export { postMove, getMove, checkMoveInput, withBatchedInvariants, type PostOptions } from './moves.js';
-export { moveSerial, getSerial, listSerials, serialHistory, type MoveSerialInput, type MoveSerialResult } from './serials.js';
+export { moveSerial, getSerial, readUnit, listSerials, serialHistory, type MoveSerialInput, type MoveSerialResult, type UnitRead } from './serials.js';
 export {
   reserve,
   postReservation,

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LedgerError, checkLedger, getStock, postMove, withBatchedInvariants, type MoveInput } from './index.js';
+import { withBatchReads } from '../db/batch-reads.js';
 import { makeFixture, T0, type Fixture } from './test-fixture.js';
 
 let f: Fixture;
@@ -161,6 +162,24 @@ describe('postMove', () => {
     expect(halfWritten).toBe(2);
     expect(moves()).toBe(1);
     expect(f.snapshot()).toBe(before);
+  });
+
+  it('a period closed earlier in the same batch is seen by the later postings (the period row is read once per batch, again after a write)', () => {
+    const receipt = (at: number) => f.mv({ sku: 'A', qty: 1, from: 'supplier', to: 'stock', reason: 'receipt', occurredAt: new Date(at).toISOString() });
+    postMove(f.db, receipt(T0), T0); // the connection has its period read before the batch
+    const refused = f.db.transaction(() =>
+      withBatchReads(f.db, () => {
+        postMove(f.db, receipt(T0 + 1000), T0, { callerRollsBack: true });
+        f.db.prepare("UPDATE ledger_period SET period = '2025-02', closed_through_ms = ? WHERE id = 1").run(T0 + 5000);
+        try {
+          postMove(f.db, receipt(T0 + 2000), T0, { callerRollsBack: true });
+          return undefined;
+        } catch (err) {
+          return (err as LedgerError).code;
+        }
+      }),
+    )();
+    expect(refused).toBe('closed_period');
   });
 
   it('withBatchedInvariants asserts each posted SKU once when the batch ends, before commit: a broken sum rolls the batch back', () => {

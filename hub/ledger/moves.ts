@@ -1,5 +1,6 @@
 // hub/ledger — posting moves: the one write path of stock. Checks the move, books its value, updates balances,
 // cost layers, valuation and the unit's serial in the caller's transaction (or its own), and asserts the invariants.
+import { batchRead } from '../db/batch-reads.js';
 import type { Db } from '../db/database.js';
 import { skuChanged } from './changes.js';
 import { isoTs } from '../../protocols/events/index.js';
@@ -280,6 +281,15 @@ function answerExisting(row: MoveRow, m: CheckedMove, reservationId: string | nu
   return { status: 'exists', move: moveFromRow(row) };
 }
 
+/** The closed period's bounds, per connection; once per ingest batch while nothing closes a period (hub/db/batch-reads.ts). */
+const closedPeriods = new WeakMap<Db, () => { period: string | null; throughMs: number }>();
+
+function closedPeriod(db: Db): { period: string | null; throughMs: number } {
+  let read = closedPeriods.get(db);
+  if (!read) closedPeriods.set(db, (read = batchRead(db, 'ledger_period', stmt(db, 'SELECT period, closed_through_ms AS throughMs FROM ledger_period WHERE id = 1'))));
+  return read();
+}
+
 /**
  * Decide everything that can refuse the move by reading only; then write it. A refusal therefore changes nothing even
  * without a savepoint. The id is looked up only when needed: before a refusal (a move posted before answers as it
@@ -293,7 +303,7 @@ function post(db: Db, input: CheckedMove, nowMs: number, reservationId: string |
     if (existing) return answerExisting(existing, m, reservationId);
     throw err;
   };
-  const closed = stmt(db, 'SELECT period, closed_through_ms AS throughMs FROM ledger_period WHERE id = 1').get() as { period: string | null; throughMs: number };
+  const closed = closedPeriod(db);
   const dated = intoOpenPeriod(input, closed);
   if (dated instanceof LedgerError) return refuse(dated);
   m = dated;

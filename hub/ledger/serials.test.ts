@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LedgerError, checkLedger, getSerial, getStock, moveSerial, postMove, serialHistory, type MoveSerialInput } from './index.js';
+import { LedgerError, checkLedger, getSerial, getStock, moveSerial, postMove, readUnit, serialHistory, type MoveSerialInput } from './index.js';
 import { makeFixture, T0, type Fixture } from './test-fixture.js';
 
 let f: Fixture;
@@ -24,6 +24,19 @@ describe('serial units', () => {
     expect(onHand('receiving')).toBe(1);
     expect(onHand('dock-1')).toBe(0);
     expect(getSerial(f.db, EPC)).toMatchObject({ epc: EPC.toLowerCase(), sku: 'S', location: 'receiving', state: 'in_stock' });
+    expect(checkLedger(f.db).ok).toBe(true);
+  });
+
+  it('takes the unit as the caller read it (readUnit), and reads it itself when the read is of another EPC', () => {
+    const unread = readUnit(f.db, EPC);
+    expect(unread.serial).toBeUndefined();
+    expect(moveSerial(f.db, pass({ sku: 'S', from: 'supplier', to: 'receiving', reason: 'receipt' }), T0, { unit: unread }).status).toBe('created');
+    const unit = readUnit(f.db, EPC);
+    expect(unit.serial).toMatchObject({ epc: EPC.toLowerCase(), location: 'receiving' });
+    expect(moveSerial(f.db, pass({ to: 'receiving' }), T0, { unit }).status).toBe('already_there');
+    expect(moveSerial(f.db, pass({ to: 'stock' }), T0, { unit }).status).toBe('created');
+    // A read of another unit is not taken for this one: the unit is at stock, not unknown.
+    expect(moveSerial(f.db, pass({ to: 'stock' }), T0, { unit: readUnit(f.db, '3034257BF400B7800004CB30') }).status).toBe('already_there');
     expect(checkLedger(f.db).ok).toBe(true);
   });
 

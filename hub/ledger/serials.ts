@@ -12,6 +12,7 @@ import {
   unitMoveSeqs,
   type MoveRow,
   type PostOptions,
+  type SerialRow,
 } from './moves.js';
 import { archivedMoves, archivedSeq, unitSeqs } from './archive.js';
 import { inTransaction, stmt } from './statements.js';
@@ -21,6 +22,22 @@ import { requireEpc } from './validate.js';
 export function getSerial(db: Db, epc: string): Serial | undefined {
   const row = getSerialRow(db, epc.toLowerCase());
   return row && serialFromRow(row);
+}
+
+/**
+ * A unit as read just before deciding whether to move it. Handed to moveSerial (`options.unit`) with nothing written
+ * since, it spares moveSerial reading the unit again.
+ */
+export interface UnitRead {
+  readonly epc: string;
+  readonly serial: Serial | undefined;
+  readonly row: SerialRow | null;
+}
+
+export function readUnit(db: Db, epc: string): UnitRead {
+  const key = epc.toLowerCase();
+  const row = getSerialRow(db, key) ?? null;
+  return { epc: key, serial: row ? serialFromRow(row) : undefined, row };
 }
 
 /** Every move of one unit, oldest first: those of closed periods from the archive, then the live ones. */
@@ -57,15 +74,16 @@ export type MoveSerialResult = PostResult | { status: 'already_there'; serial: S
 /**
  * Move one unit to `to`. A unit already at `to` (a repeated read, a second pass) moves nothing and answers
  * `already_there`; a unit that is somewhere other than a given `from` is refused (serial_location). The same move id
- * posted again answers `exists`, as postMove does. `options` as for postMove.
+ * posted again answers `exists`, as postMove does. `options` as for postMove; `options.unit`: the unit as the caller
+ * read it (readUnit) with nothing written since.
  */
-export function moveSerial(db: Db, input: MoveSerialInput, nowMs: number, options?: PostOptions): MoveSerialResult {
+export function moveSerial(db: Db, input: MoveSerialInput, nowMs: number, options?: PostOptions & { unit?: UnitRead }): MoveSerialResult {
   const epc = requireEpc(input.epc, 'epc');
   // A move id posted before answers as it was; with from and sku given, postMove finds it by itself (only when it
   // would refuse or insert, so a new id costs no lookup), else its from and sku are the defaults.
   const previous = (input.from === undefined || input.sku === undefined) && typeof input.id === 'string' ? getMove(db, input.id) : undefined;
   if (previous) return postMove(db, { ...input, epc, qty: 1, from: input.from ?? previous.from, sku: input.sku ?? previous.sku }, nowMs, options);
-  const serial = getSerialRow(db, epc);
+  const serial = options?.unit?.epc === epc ? (options.unit.row ?? undefined) : getSerialRow(db, epc);
   if (serial && serial.location === input.to) {
     const again = serial.last_move_id === input.id || (typeof input.id === 'string' && getMove(db, input.id) !== undefined);
     if (!again) return { status: 'already_there', serial: serialFromRow(serial) };
