@@ -153,6 +153,7 @@ export class SimHub {
 
   /** Start a hub process on the file. */
   boot(): void {
+    this.fullFor = 0; // a burst belongs to the turn it started in: left over, it would fail every start's first write
     this.db?.close(); // the last process's connection: what it had not committed is gone with it
     const db = openDatabase(this.path);
     this.db = db;
