@@ -195,17 +195,25 @@ export class SimBroker {
     this.saved.sessions.get(clientId)?.subs.delete(filter);
   }
 
-  /** Send every queued message not yet in flight on the session's live connection. */
+  /**
+   * Send every queued message not yet in flight on the session's live connection. They travel together and arrive in
+   * one turn of the subscriber's event loop, as a backlog read from a socket in one chunk does (mqtt.js emits every
+   * packet of a chunk before returning): the hub's ingest takes such a turn as one group transaction. A second copy of
+   * a delivery travels on its own.
+   */
   pump(s: Session): void {
     const conn = s.conn;
     if (!conn?.alive || !this.up) return;
+    const train: Queued[] = [];
     for (const q of s.queue) {
       if (conn.inFlight.has(q.id)) continue;
       conn.inFlight.add(q.id);
-      const copies = this.chance(this.faults.duplicateDelivery) ? 2 : 1;
-      if (copies === 2) this.stats.duplicatedDeliveries++;
-      for (let i = 0; i < copies; i++) this.later(() => this.deliver(s, conn, q));
+      train.push(q);
+      if (!this.chance(this.faults.duplicateDelivery)) continue;
+      this.stats.duplicatedDeliveries++;
+      this.later(() => this.deliver(s, conn, q));
     }
+    if (train.length > 0) this.later(() => train.forEach((q) => this.deliver(s, conn, q)));
   }
 
   private deliver(s: Session, conn: Connection, q: Queued): void {

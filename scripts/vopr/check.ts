@@ -4,7 +4,8 @@
 //   and nothing is applied that no gateway made;
 // - seq accounting: each gateway's stream is known to the hub up to its last seq with no gap left open, and the
 //   ingest's counters add up (received = applied + duplicates + dead-lettered; applied = events made);
-// - the hub PUBACKed only messages whose events had committed (checked at each PUBACK, hub.ts);
+// - the hub PUBACKed only messages whose events had committed (checked at each PUBACK, hub.ts), and each HubAck it
+//   published named only seqs committed with none missing below (checked at each publish, hub.ts);
 // - outboxes confirmed only what the hub had committed (checked at each deletion, gateway.ts) and are empty at the end;
 // - `check` on the ledger (hub/ledger/check.ts) finds no difference.
 import type { Database } from 'better-sqlite3';
@@ -25,7 +26,7 @@ export interface RunFacts {
   auditor: Database;
   gateways: readonly GatewayFacts[];
   ingest: ReadonlyMap<string, IngestTotals>;
-  /** PUBACKs the hub sent before the events they carried had committed. */
+  /** PUBACKs the hub sent before the events they carried had committed; HubAcks naming seqs not committed. */
   hubViolations: readonly string[];
   simErrors: readonly string[];
 }
@@ -92,7 +93,7 @@ function seqAccounting(f: RunFacts): string[] {
 
 /** Every guarantee; an empty list when the run kept them all. */
 export function checkRun(f: RunFacts): string[] {
-  const out: string[] = [...f.simErrors.map((e) => `simulator: ${e}`), ...listed('PUBACKs before the commit', f.hubViolations)];
+  const out: string[] = [...f.simErrors.map((e) => `simulator: ${e}`), ...listed('hub acknowledgements ahead of its commits', f.hubViolations)];
   for (const g of f.gateways) {
     out.push(...listed(`${g.id}: outbox deletions ahead of the hub`, g.violations));
     if (g.depth < 0) out.push(`${g.id}: down at the end of the run`);

@@ -108,6 +108,8 @@ export interface HubEdge {
   beforePuback(): boolean;
   /** Before an acknowledgement (or any hub publish) goes out. */
   beforePublish(): boolean;
+  /** The live hub hands its client a publish (the simulator checks that a HubAck names only committed seqs). */
+  publishing(topic: string, payload: Buffer): void;
   /** A PUBACK goes out for this message (the simulator checks that what it carried has committed). */
   pubacked(topic: string, payload: Buffer): void;
 }
@@ -168,6 +170,8 @@ export class SimHubMqtt implements HubMqtt {
 
   publish(topic: string, payload: string | Buffer, options: PublishOptions): Promise<void> {
     if (this.dead || this.edge.beforePublish()) return Promise.reject(new Error('sim: hub is down'));
+    // Checked whether or not the link is up: a hub that names an uncommitted seq is wrong even when the link saves it.
+    this.edge.publishing(topic, Buffer.from(payload));
     const conn = this.conn;
     if (!this.connected || !conn) return Promise.reject(new Error('sim: hub not connected'));
     return new Promise((resolve) => conn.publish(topic, Buffer.from(payload), options.retain, resolve));

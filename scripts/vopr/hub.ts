@@ -2,6 +2,7 @@
 // real door interpreter to the real ledger, on a real SQLite file, as hub/app.ts builds them, with crash points:
 // - between any two SQL statements of a transaction (the statement is not run; the transaction never commits);
 // - after a commit, before each PUBACK goes out; before each acknowledgement is published.
+// Each PUBACK (its events committed?) and each HubAck (its seqs committed?) is checked against the file when it goes out.
 // Statements inside a transaction may also fail as on a full disk (SQLITE_FULL): the transaction rolls back and the
 // hub lives on; the message must not be acknowledged, and comes again.
 // A crash is what kill -9 leaves: the process stops there (its socket breaks, nothing more is sent, nothing more
@@ -11,7 +12,7 @@
 // point of their own: a crash just before or after one is the same as one at the MQTT edge next to it.
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import type { EventBatch } from '../../protocols/events/index.js';
+import type { EventBatch, HubAck } from '../../protocols/events/index.js';
 import { silentLogger } from '../../protocols/logging/index.js';
 import type { SimulatedRuntime } from '../../runtime/testing/simulated-runtime.js';
 import { HUB_MIGRATIONS } from '../../hub/app.js';
@@ -31,6 +32,8 @@ export interface HubFaults {
   crashPerStatement: number;
   /** Probability that a statement inside a transaction fails as a full disk does (SQLITE_FULL). */
   diskFullPerStatement: number;
+  /** At most this many statements inside transactions after that one fail too (a full disk stays full a while). */
+  diskFullBurst: number;
   /** Probability that it dies before a PUBACK, or before a publish. */
   crashAtEdge: number;
   /** How long a dead hub stays down. */
@@ -96,6 +99,8 @@ export class SimHub {
   crashes = 0;
   /** Statements failed with a full disk. */
   diskFull = 0;
+  /** Statements inside transactions still to fail before the full disk has room again. */
+  private fullFor = 0;
   /** When the run started (times in messages are from here). */
   private readonly t0: number;
   private db: Db | undefined;
@@ -108,10 +113,12 @@ export class SimHub {
   private readonly totals = new Map<string, IngestTotals>();
   /** Failures the simulator itself hit (not a guarantee broken, but the run cannot be trusted). */
   readonly errors: string[] = [];
-  /** PUBACKs of messages whose events had not committed (guarantee 4 broken). */
+  /** PUBACKs of messages whose events had not committed, HubAcks naming seqs not committed (guarantee 4 broken). */
   readonly violations: string[] = [];
   /** How many moves have committed for an EPC (a read-only connection); set by watch(). */
   private committedMoves: ((epc: string) => number) | undefined;
+  /** How far a stream is committed with no seq missing below (a read-only connection); set by watch(). */
+  private committedThrough: ((stream: string) => number) | undefined;
 
   constructor(
     dir: string,
@@ -141,10 +148,12 @@ export class SimHub {
   /** Faults off: no more crashes (the heal phase). */
   heal(): void {
     this.faultsOn = false;
+    this.fullFor = 0;
   }
 
   /** Start a hub process on the file. */
   boot(): void {
+    this.fullFor = 0; // a burst belongs to the turn it started in: left over, it would fail every start's first write
     this.db?.close(); // the last process's connection: what it had not committed is gone with it
     const db = openDatabase(this.path);
     this.db = db;
@@ -152,7 +161,8 @@ export class SimHub {
     const crashing = withCrashPoints(db, () => this.statement(epoch));
     const edge = () => this.edge(epoch);
     const pubacked = (topic: string, payload: Buffer) => this.checkPuback(topic, payload);
-    const mqtt = new SimHubMqtt(this.rt, this.broker, 'hub', { beforePuback: edge, beforePublish: edge, pubacked }, this.faults.reconnectMs);
+    const publishing = (topic: string, payload: Buffer) => this.checkAck(topic, payload);
+    const mqtt = new SimHubMqtt(this.rt, this.broker, 'hub', { beforePuback: edge, beforePublish: edge, pubacked, publishing }, this.faults.reconnectMs);
     this.mqtt = mqtt;
     const clock = () => this.rt.now();
     this.alive = true;
@@ -231,6 +241,18 @@ export class SimHub {
   /** Check every PUBACK against what `auditor` (a read-only connection) sees committed. */
   watch(auditor: Db): void {
     this.committedMoves = movesByEpc(auditor);
+    this.committedThrough = committedThrough(auditor);
+  }
+
+  /** A HubAck the hub publishes must name only seqs its database has committed (a rolled-back batch's are not). */
+  private checkAck(topic: string, payload: Buffer): void {
+    if (!this.committedThrough || !topic.endsWith('/ack')) return;
+    const ack = JSON.parse(payload.toString()) as HubAck;
+    const committed = this.committedThrough(ack.stream);
+    if (ack.through > committed)
+      this.violations.push(
+        `the hub acknowledged stream ${ack.stream} through seq ${ack.through}; committed through ${committed} (t=${this.rt.now() - this.t0} ms)`,
+      );
   }
 
   private checkPuback(topic: string, payload: Buffer): void {
@@ -245,16 +267,27 @@ export class SimHub {
   private statement(epoch: number): void {
     if (!this.alive || epoch !== this.epoch) throw new SimCrash();
     if (!this.db!.inTransaction || !this.faultsOn) return;
+    if (this.fullFor > 0) {
+      this.fullFor--;
+      return this.diskIsFull();
+    }
     const r = this.rt.random();
     if (r < this.faults.crashPerStatement) {
       this.crash();
       throw new SimCrash();
     }
     // The disk refuses a write: the transaction rolls back, the process lives on, the message must come again.
+    // A burst: the next transactions of the turn (a failed group's messages taken again one by one) fail too, while
+    // one after the burst commits — so an acknowledgement follows a rollback with no crash between them.
     if (r < this.faults.crashPerStatement + this.faults.diskFullPerStatement) {
-      this.diskFull++;
-      throw Object.assign(new Error('sim: database or disk is full'), { code: 'SQLITE_FULL' });
+      this.fullFor = Math.floor(this.rt.random() * (this.faults.diskFullBurst + 1));
+      this.diskIsFull();
     }
+  }
+
+  private diskIsFull(): never {
+    this.diskFull++;
+    throw Object.assign(new Error('sim: database or disk is full'), { code: 'SQLITE_FULL' });
   }
 
   private edge(epoch: number): boolean {
@@ -276,6 +309,17 @@ export class SimHub {
       into.set(gw, t);
     }
   }
+}
+
+/** How far a stream is committed with no seq missing below (0: not known), read through `auditor`. */
+function committedThrough(auditor: Db): (stream: string) => number {
+  const q = auditor.prepare(`SELECT last_seq AS last, (SELECT MIN(from_seq) FROM stream_gaps g WHERE g.stream = s.stream AND g.kind = 'missing') AS hole
+    FROM streams s WHERE s.stream = ?`);
+  return (stream) => {
+    const row = q.get(stream) as { last: number; hole: number | null } | undefined;
+    if (!row) return 0;
+    return row.hole === null ? row.last : row.hole - 1; // worked out here, not with the ingest's own code it checks
+  };
 }
 
 /** How many moves have committed for an EPC, read through `auditor`. */

@@ -77,7 +77,14 @@ export function scenarioOf(random: () => number): Scenario {
   return {
     gateways,
     broker: { latencyMs: pick(0, 40), dropPublish: p(0.05), duplicateDelivery: p(0.1), saveEveryMs: pick(50, 3000) },
-    hub: { crashPerStatement: p(0.004), diskFullPerStatement: p(0.004), crashAtEdge: p(0.02), restartMs: pick(1, 800), reconnectMs: pick(10, 300) },
+    hub: {
+      crashPerStatement: p(0.004),
+      diskFullPerStatement: p(0.004),
+      diskFullBurst: pick(0, 40),
+      crashAtEdge: p(0.02),
+      restartMs: pick(1, 800),
+      reconnectMs: pick(10, 300),
+    },
     breakEveryMs: random() < 0.2 ? Infinity : pick(100, 5000),
     brokerCrashEveryMs: random() < 0.3 ? Infinity : pick(500, 15_000),
     brokerDownMs: pick(1, 2000),
