@@ -61,15 +61,17 @@ function runChild(script: string, db: string): Run {
     for (const w of waiters.splice(0)) w();
   });
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  let gone = false;
+  // 'close', not 'exit': stdout may still deliver lines after 'exit'. `gone` is set before the waiters run, so one
+  // waiting for a line the child never printed (more batches than were left) ends instead of waiting forever.
   const exited = new Promise<number | null>((r) =>
-    child.once('exit', (code) => {
+    child.once('close', (code) => {
       if (code !== 0 && code !== null) process.stderr.write(err);
+      gone = true;
       for (const w of waiters.splice(0)) w();
       r(code);
     }),
   );
-  let gone = false;
-  void exited.then(() => (gone = true));
   const line = (prefix: string, n = 1) =>
     new Promise<void>((res) => {
       const test = () => (gone || lines.filter((l) => l.startsWith(prefix)).length >= n ? res() : waiters.push(test));
