@@ -110,7 +110,7 @@ export async function connectExternalMqtt(config: ExternalBrokerConfig, logger: 
     // subscriptions restores a session with some of them and says "session present": the hub would never hear the
     // rest again. Subscribing to a filter the session already holds replaces it and keeps its queued messages, so
     // the hub subscribes to every filter again after each reconnect (found by npm run vopr).
-    if (!connack.sessionPresent) return;
+    if (!connack.sessionPresent || client.disconnecting) return; // closing: no SUBSCRIBE for endAsync to wait on
     // (`resubscribe: true`: mqtt.js would otherwise skip filters it believes the session holds.)
     const filters = router.filters();
     if (filters.length === 0) return;
