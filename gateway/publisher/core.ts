@@ -99,17 +99,25 @@ export interface CoreState {
   stopping: boolean;
   stopped: boolean;
   lastError?: string;
+  /** Failed connection attempts since the last success. */
   attempts: number;
+  /** When the next connection attempt is due (ms since epoch), while disconnected. */
   nextAttemptAt?: number;
   connects: number;
+  /** Messages and events published and not yet acknowledged. */
   inFlight: number;
   inFlightEvents: number;
+  /** Backlog left from the last (re)connect that has not been published yet (an upper bound). */
   backlogSeqsLeft: number;
   publishedMessages: number;
   publishedEvents: number;
+  /** Events whose message the broker acknowledged (PUBACK). */
   ackedEvents: number;
+  /** 'hub': events PUBACKed on this connection and not yet confirmed by the hub (an estimate; 0 with 'broker'). */
   unconfirmedEvents: number;
+  /** 'hub': the highest seq of this outbox's stream the hub has confirmed (0: none yet). */
   hubConfirmedSeq: number;
+  /** 'hub': times unconfirmed rows were published again after confirmTimeoutMs without progress. */
   confirmTimeouts: number;
   /** The backlog's drain rate now, events/s (at most drainRatePerSecond). */
   drainRate: number;

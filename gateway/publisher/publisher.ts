@@ -38,7 +38,7 @@ import type { Logger } from '../../protocols/logging/index.js';
 import { systemRuntime, type Runtime, type Timer } from '../../runtime/runtime.js';
 import type { Outbox } from '../outbox/index.js';
 import { batchPayload } from './batch.js';
-import { PublisherCore, type ConfirmMode, type CoreCommand, type CoreInput, type PublisherTuning, type TimerName } from './core.js';
+import { PublisherCore, type ConfirmMode, type CoreCommand, type CoreInput, type CoreState, type PublisherTuning, type TimerName } from './core.js';
 import { describeMqttError, mqttClientOptions, type MqttSettings } from './mqtt-options.js';
 
 export type { ConfirmMode } from './core.js';
@@ -90,35 +90,11 @@ export interface PublisherOptions extends PublisherTuning {
   logger: Logger;
 }
 
-export interface PublisherState {
-  connected: boolean;
-  stopping: boolean;
-  lastError?: string;
-  /** Failed connection attempts since the last success. */
-  attempts: number;
-  /** When the next connection attempt is due (ms since epoch), while disconnected. */
-  nextAttemptAt?: number;
-  connects: number;
-  /** Messages and events published and not yet acknowledged. */
-  inFlight: number;
-  inFlightEvents: number;
-  /** Backlog left from the last (re)connect that has not been published yet (an upper bound). */
-  backlogSeqsLeft: number;
-  publishedMessages: number;
-  publishedEvents: number;
-  /** Events whose message the broker acknowledged (PUBACK). */
-  ackedEvents: number;
-  /** 'hub': events PUBACKed on this connection and not yet confirmed by the hub (an estimate; 0 with 'broker'). */
-  unconfirmedEvents: number;
+/** What the publisher reports (status, metrics): the core's state without its internals, and the rows the hub confirmed. */
+export type PublisherState = Omit<CoreState, 'stopped' | 'cursors'> & {
   /** 'hub': outbox rows deleted by the hub's acknowledgements since start. */
   confirmedEvents: number;
-  /** 'hub': the highest seq of this outbox's stream the hub has confirmed (0: none yet). */
-  hubConfirmedSeq: number;
-  /** 'hub': times unconfirmed rows were published again after confirmTimeoutMs without progress. */
-  confirmTimeouts: number;
-  /** The backlog's drain rate now, events/s: adapted to the hub's confirmations, at most drainRatePerSecond. */
-  drainRate: number;
-}
+};
 
 export type CommandHandler = (cmd: Command) => void | Promise<void>;
 
