@@ -44,6 +44,9 @@ export async function connectExternalMqtt(config: ExternalBrokerConfig, logger: 
   const router = new PreAckRouter();
   let waiting: { packet: IPublishPacket; callback: (err?: Error) => void } | undefined;
   let redeliveries = 0;
+  /** Filters the hub stopped handling here (detach) while the broker's session keeps them. */
+  const detached = new Set<string>();
+  const isDetached = (topic: string): boolean => [...detached].some((f) => topicMatches(f, topic));
 
   const options: IClientOptions = {
     clientId: config.clientId,
@@ -63,6 +66,13 @@ export async function connectExternalMqtt(config: ExternalBrokerConfig, logger: 
     const topic = packet.topic;
     const matching = router.match(topic);
     if (matching.length === 0) {
+      if (isDetached(topic)) {
+        // Not acknowledged and not held: a held message would stop mqtt.js reading the connection, and with it the
+        // PUBACKs the stopping hub still waits for (its offline status). The broker delivers it again next session.
+        log.debug({ topic }, 'message left unacknowledged: the hub stopped listening to its topic');
+        callback(new Error(`not taken: the hub stopped listening to ${topic}`));
+        return;
+      }
       log.warn({ topic }, 'message waits for a handler to be registered before it is acknowledged');
       waiting = { packet, callback };
       return;
@@ -124,6 +134,7 @@ export async function connectExternalMqtt(config: ExternalBrokerConfig, logger: 
     client,
     redeliveriesRequested: () => redeliveries,
     async subscribe(filter, handler) {
+      detached.delete(filter);
       router.add(filter, handler);
       const w = waiting;
       if (w && topicMatches(filter, w.packet.topic)) {
@@ -139,6 +150,12 @@ export async function connectExternalMqtt(config: ExternalBrokerConfig, logger: 
     },
     detach(filter) {
       router.remove(filter);
+      detached.add(filter);
+      const w = waiting;
+      if (w && topicMatches(filter, w.packet.topic)) {
+        waiting = undefined;
+        deliver(w.packet, w.callback); // releases it unacknowledged
+      }
     },
     async unsubscribe(filter) {
       router.remove(filter);

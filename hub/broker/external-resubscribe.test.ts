@@ -2,31 +2,20 @@
 // only some of the hub's subscriptions (a crash between storing two of them) says "session present", and mqtt.js
 // then resubscribes nothing. A real aedes broker over TCP plays that broker: one of the two subscriptions is removed
 // from its stored session and the hub's connection is cut; the hub must hear that filter's messages again.
-import { createServer, type Server } from 'node:net';
-import { Aedes } from 'aedes';
 import mqtt from 'mqtt';
 import { afterEach, expect, it } from 'vitest';
 import { silentLogger } from '../../protocols/logging/index.js';
 import { connectExternalMqtt, type ExternalHubMqtt } from './external-mqtt.js';
-import { waitFor } from './test-support.js';
+import { aedesOverTcp, waitFor } from './test-support.js';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 
-async function aedesOverTcp(): Promise<{ aedes: Aedes; url: string }> {
-  const aedes = await Aedes.createBroker();
-  const server: Server = createServer(aedes.handle);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  cleanup.push(() => new Promise<void>((resolve) => aedes.close(() => server.close(() => resolve()))));
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('no TCP address');
-  return { aedes, url: `mqtt://127.0.0.1:${address.port}` };
-}
-
 it('subscribes to every filter again when the broker resumes a session that lost one of them', async () => {
-  const { aedes, url } = await aedesOverTcp();
+  const { aedes, url, close } = await aedesOverTcp();
+  cleanup.push(close);
   const hub: ExternalHubMqtt = await connectExternalMqtt({ url, clientId: 'hub-resub', reconnectPeriodMs: 50 }, silentLogger());
   cleanup.push(() => hub.close());
   const heard: string[] = [];

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Aedes } from 'aedes';
 import { isLoopback } from '../auth/bind.js';
 
 /** A TCP port that was free a moment ago. */
@@ -108,6 +109,16 @@ export async function startMosquitto(extraConfig: string[] = [], { anonymous = t
 
 /** An IPv4 address of this machine that is not loopback (a LAN address), to bind listeners that are not loopback. */
 export function lanAddress(): string {
-  for (const list of Object.values(networkInterfaces())) for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal && !isLoopback(a.address)) return a.address;
+  for (const list of Object.values(networkInterfaces()))
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal && !isLoopback(a.address)) return a.address;
   throw new Error('this machine has no IPv4 address other than loopback');
+}
+
+/** A real aedes broker on a TCP port; `close` stops both. */
+export async function aedesOverTcp(): Promise<{ aedes: Aedes; url: string; close(): Promise<void> }> {
+  const aedes = await Aedes.createBroker();
+  const server = createServer(aedes.handle);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return { aedes, url: `mqtt://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => aedes.close(() => server.close(() => resolve()))) };
 }
