@@ -10,6 +10,7 @@ import { stopAll } from '../../runtime/signal.js';
 import type { PassOutcome } from '../doors/store.js';
 import { raiseWrongDoor } from '../variances/wrong-door.js';
 import { getSerial, postMove, VIRTUAL, type Move } from '../ledger/index.js';
+import { stmt } from '../ledger/statements.js';
 import { openVarianceByKey, raiseVariance, type MoveSpec } from '../variances/store.js';
 import type { CheckedPallet } from './expected-goods.js';
 import { lineFor, lineTolerance, openReceiptAt, receiptRow, receivedQty, type LineRow } from './store.js';
@@ -69,20 +70,22 @@ function openByScan(db: Db, pass: PassContext, po: string, nowMs: number): PassO
     return { kind: 'claimed', by: BY, message: `receipt ${po} is ${r.status}${r.door ? ` at ${r.door}` : ''}: not opened at ${pass.door.id}` };
   const other = openReceiptAt(db, pass.door.id);
   if (other) return { kind: 'claimed', by: BY, message: `receipt ${other.id} is open at ${pass.door.id}: close it before opening ${po}` };
-  db.prepare("UPDATE receipts SET status = 'open', door = ?, opened_ms = ? WHERE id = ?").run(pass.door.id, nowMs, po);
+  stmt(db, "UPDATE receipts SET status = 'open', door = ?, opened_ms = ? WHERE id = ?").run(pass.door.id, nowMs, po);
   return { kind: 'claimed', by: BY, message: `receipt ${po} opened at ${pass.door.id} by scan` };
 }
 
 /** An EPC or SSCC that a receipt open at another door expects. */
 function wrongDoor(db: Db, pass: PassContext, here: string | undefined, nowMs: number): void {
   const found = pass.sscc
-    ? (db
-        .prepare("SELECT d.id, d.door FROM receipt_pallets p JOIN receipts d ON d.id = p.receipt WHERE p.sscc = ? AND d.status = 'open' AND d.door <> ?")
-        .get(pass.sscc, pass.door.id) as { id: string; door: string } | undefined)
+    ? (stmt(db, "SELECT d.id, d.door FROM receipt_pallets p JOIN receipts d ON d.id = p.receipt WHERE p.sscc = ? AND d.status = 'open' AND d.door <> ?").get(
+        pass.sscc,
+        pass.door.id,
+      ) as { id: string; door: string } | undefined)
     : pass.epc
-      ? (db
-          .prepare("SELECT d.id, d.door FROM receipt_epcs e JOIN receipts d ON d.id = e.receipt WHERE e.epc = ? AND d.status = 'open' AND d.door <> ?")
-          .get(pass.epc, pass.door.id) as { id: string; door: string } | undefined)
+      ? (stmt(db, "SELECT d.id, d.door FROM receipt_epcs e JOIN receipts d ON d.id = e.receipt WHERE e.epc = ? AND d.status = 'open' AND d.door <> ?").get(
+          pass.epc,
+          pass.door.id,
+        ) as { id: string; door: string } | undefined)
       : undefined;
   raiseWrongDoor(db, pass, found && { kind: 'receipt', ...found }, here, nowMs);
 }
@@ -162,10 +165,10 @@ function post(
 function receiveQuantity(db: Db, pass: PassContext, po: string, line: LineRow | undefined, defaults: Tolerance, nowMs: number): PassOutcome {
   const sku = pass.item!.sku;
   let qty = pass.qty;
-  const cover = db.prepare('SELECT remaining FROM receipt_cover WHERE receipt = ? AND sku = ?').get(po, sku) as { remaining: number } | undefined;
+  const cover = stmt(db, 'SELECT remaining FROM receipt_cover WHERE receipt = ? AND sku = ?').get(po, sku) as { remaining: number } | undefined;
   const absorbed = Math.min(cover?.remaining ?? 0, qty);
   if (absorbed > 0) {
-    db.prepare('UPDATE receipt_cover SET remaining = remaining - ? WHERE receipt = ? AND sku = ?').run(absorbed, po, sku);
+    stmt(db, 'UPDATE receipt_cover SET remaining = remaining - ? WHERE receipt = ? AND sku = ?').run(absorbed, po, sku);
     qty -= absorbed;
   }
   const notes: string[] = absorbed > 0 ? [`${absorbed} already received with a pallet`] : [];
@@ -182,7 +185,7 @@ function receiveQuantity(db: Db, pass: PassContext, po: string, line: LineRow | 
 
 /** An SSCC the receipt declares: receive its contents in one step; units already received (cartons read first) are skipped. */
 function receivePallet(db: Db, pass: PassContext, po: string, nowMs: number): PassOutcome | undefined {
-  const p = db.prepare('SELECT contents, received_ms FROM receipt_pallets WHERE receipt = ? AND sscc = ?').get(po, pass.sscc) as
+  const p = stmt(db, 'SELECT contents, received_ms FROM receipt_pallets WHERE receipt = ? AND sscc = ?').get(po, pass.sscc) as
     { contents: string; received_ms: number | null } | undefined;
   if (!p) return undefined; // not declared here: the rules make it an unknown tag
   if (p.received_ms !== null) return { kind: 'claimed', by: BY, message: `pallet ${pass.sscc} of ${po} was already received` };
@@ -201,12 +204,13 @@ function receivePallet(db: Db, pass: PassContext, po: string, nowMs: number): Pa
       }
     } else {
       moves.push(post(db, pass, po, { id: `ev:${pass.event.id}:${c.sku}`, sku: c.sku, qty: c.qty, unitCost }, nowMs));
-      db.prepare(
+      stmt(
+        db,
         'INSERT INTO receipt_cover (receipt, sku, remaining) VALUES (?, ?, ?) ON CONFLICT (receipt, sku) DO UPDATE SET remaining = remaining + excluded.remaining',
       ).run(po, c.sku, c.qty);
     }
   }
-  db.prepare('UPDATE receipt_pallets SET received_ms = ?, event_id = ? WHERE receipt = ? AND sscc = ?').run(nowMs, pass.event.id, po, pass.sscc);
+  stmt(db, 'UPDATE receipt_pallets SET received_ms = ?, event_id = ? WHERE receipt = ? AND sscc = ?').run(nowMs, pass.event.id, po, pass.sscc);
   const units = moves.reduce((s, m) => s + m.qty, 0);
   return {
     kind: 'claimed',

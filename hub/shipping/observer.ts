@@ -9,6 +9,7 @@ import { stopAll } from '../../runtime/signal.js';
 import type { PassOutcome } from '../doors/store.js';
 import { raiseWrongDoor } from '../variances/wrong-door.js';
 import { getSerial, postMove, type Move } from '../ledger/index.js';
+import { stmt } from '../ledger/statements.js';
 import type { CheckedPallet } from '../receiving/expected-goods.js';
 import { openVarianceByKey, raiseVariance, varianceResolved, type MoveSpec } from '../variances/store.js';
 import type { DoorSignals } from './signals.js';
@@ -144,7 +145,7 @@ function unexpected(db: Db, signals: DoorSignals, pass: PassContext, shipment: s
     },
     nowMs,
   );
-  db.prepare('UPDATE shipments SET alarm = 1 WHERE id = ?').run(shipment);
+  stmt(db, 'UPDATE shipments SET alarm = 1 WHERE id = ?').run(shipment);
   signals.set(db, pass.door.id, pass.door.gateway, 'red', `variance ${v.id}: ${why}`, nowMs);
   return { kind: 'claimed', by: BY, message: `held: ${why} (variance ${v.id}, light red)` };
 }
@@ -172,7 +173,7 @@ function shipPallet(db: Db, pass: PassContext, shipment: string, contents: Check
       moves.push(postMove(db, { ...base, id: `ev:${event.id}:${c.sku}`, sku: c.sku, qty: c.qty, from: pass.door.stock }, nowMs).move);
     }
   }
-  db.prepare('UPDATE shipment_pallets SET seen_ms = ?, event_id = ? WHERE shipment = ? AND sscc = ?').run(nowMs, event.id, shipment, pass.sscc);
+  stmt(db, 'UPDATE shipment_pallets SET seen_ms = ?, event_id = ? WHERE shipment = ? AND sscc = ?').run(nowMs, event.id, shipment, pass.sscc);
   return {
     kind: 'claimed',
     by: BY,
@@ -184,13 +185,15 @@ function shipPallet(db: Db, pass: PassContext, shipment: string, contents: Check
 /** An EPC or SSCC that a shipment open at another door expects. */
 function wrongDoor(db: Db, pass: PassContext, here: string | undefined, nowMs: number): void {
   const found = pass.sscc
-    ? (db
-        .prepare("SELECT d.id, d.door FROM shipment_pallets p JOIN shipments d ON d.id = p.shipment WHERE p.sscc = ? AND d.status = 'open' AND d.door <> ?")
-        .get(pass.sscc, pass.door.id) as { id: string; door: string } | undefined)
+    ? (stmt(db, "SELECT d.id, d.door FROM shipment_pallets p JOIN shipments d ON d.id = p.shipment WHERE p.sscc = ? AND d.status = 'open' AND d.door <> ?").get(
+        pass.sscc,
+        pass.door.id,
+      ) as { id: string; door: string } | undefined)
     : pass.epc
-      ? (db
-          .prepare("SELECT d.id, d.door FROM shipment_epcs e JOIN shipments d ON d.id = e.shipment WHERE e.epc = ? AND d.status = 'open' AND d.door <> ?")
-          .get(pass.epc, pass.door.id) as { id: string; door: string } | undefined)
+      ? (stmt(db, "SELECT d.id, d.door FROM shipment_epcs e JOIN shipments d ON d.id = e.shipment WHERE e.epc = ? AND d.status = 'open' AND d.door <> ?").get(
+          pass.epc,
+          pass.door.id,
+        ) as { id: string; door: string } | undefined)
       : undefined;
   raiseWrongDoor(db, pass, found && { kind: 'shipment', ...found }, here, nowMs);
 }
