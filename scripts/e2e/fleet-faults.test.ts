@@ -136,9 +136,11 @@ staleAfterS: 2
         'cut site-a off',
         async () => {
           await proxy.cut();
+          const feedState = () => JSON.stringify(a.hub.db.prepare('SELECT next_seq, published_through FROM feed_state').get());
+          const atCut = feedState();
           await traffic(10);
           const depth = a.hub.db.prepare('SELECT COUNT(*) FROM feed_outbox').pluck().get() as number;
-          expect(depth, 'site-a keeps working and queues its changes').toBeGreaterThanOrEqual(10);
+          expect(depth, `site-a keeps working and queues its changes (feed state at the cut ${atCut}, now ${feedState()})`).toBeGreaterThanOrEqual(10);
           let seen: unknown = 'no answer from the fleet';
           await waitFor(
             'the central view to call site-a stale',
