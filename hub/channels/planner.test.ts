@@ -135,6 +135,25 @@ describe('sync planner: batches', () => {
     expect(planner.plan(rows, 'w').map((b) => b.items.map((i) => i.sku))).toEqual([['B']]); // A waits: B was queued first
     expect(() => planner.ended(first[0]!)).toThrow(/not in flight/);
   });
+
+  it('a SKU released early and taken by a later batch stays in flight when the first batch ends', () => {
+    const { planner } = setup({ concurrency: 2 });
+    planner.setChannel(webhook('w', ['A', 'B']), 2);
+    const rows = views({ 'w/A': { shouldShow: 1, lastConfirmed: null }, 'w/B': { shouldShow: 2, lastConfirmed: null } });
+    planner.queue('w', ['A', 'B']);
+    const [first] = planner.plan(rows);
+    expect(first!.items.map((i) => i.sku)).toEqual(['A', 'B']);
+    planner.release(first!, ['A']); // the channel already showed A (read before the first push)
+    planner.queue('w', ['A']); // A changed meanwhile
+    const [second] = planner.plan(rows);
+    expect(second!.items.map((i) => i.sku)).toEqual(['A']);
+    planner.ended(first!); // B's push answered: A is still out with the second batch
+    planner.queue('w', ['A']);
+    expect(planner.plan(rows)).toEqual([]);
+    expect(planner.queued('w')).toEqual({ pending: 1, queuedOrInFlight: 2 });
+    planner.ended(second!);
+    expect(planner.plan(rows).map((b) => b.items.map((i) => i.sku))).toEqual([['A']]);
+  });
 });
 
 describe('sync planner: retries', () => {

@@ -71,8 +71,11 @@ export class SyncPlanner {
   private readonly lanes = new Map<string, Lane>();
   private readonly bySku = new Map<string, Lane[]>();
   private readonly dirty = new Map<string, DirtyMark>();
-  /** the lane each batch in flight belongs to (a lane replaced or removed meanwhile still gets its answer) */
-  private readonly flights = new WeakMap<PlannedBatch, Lane>();
+  /**
+   * Each batch in flight: its lane (a lane replaced or removed meanwhile still gets its answer) and the SKUs it still
+   * holds (release() hands some back early; another batch may then take them, and this one must not free them again).
+   */
+  private readonly flights = new WeakMap<PlannedBatch, { lane: Lane; holds: Set<string> }>();
   private readonly rt: PlannerOptions['runtime'];
   readonly policy: CoalescePolicy;
   private readonly concurrency: number;
@@ -231,19 +234,19 @@ export class SyncPlanner {
     }
     l.active++;
     const batch: PlannedBatch = { channel: l.cfg.id, kind, key, items };
-    this.flights.set(batch, l);
+    this.flights.set(batch, { lane: l, holds: new Set(items.map((it) => it.sku)) });
     return batch;
   }
 
   /** Some SKUs of a batch are settled before it is sent (the channel already showed them): free them now. */
   release(batch: PlannedBatch, skus: readonly string[]): void {
-    const l = this.flight(batch);
-    for (const sku of skus) l.inFlight.delete(sku);
+    const { lane, holds } = this.flight(batch);
+    for (const sku of skus) if (holds.delete(sku)) lane.inFlight.delete(sku);
   }
 
   /** Reading the channel before a first push failed: the whole batch is tried again after the base back-off. */
   readFailed(batch: PlannedBatch): void {
-    const l = this.flight(batch);
+    const l = this.flight(batch).lane;
     const at = this.rt.now() + this.backoff.initialMs;
     for (const it of batch.items) if (!l.removed) l.pending.set(it.sku, at);
     this.ended(batch);
@@ -254,7 +257,7 @@ export class SyncPlanner {
    * back-off (and the whole channel after its own when any failed), stale ones are recomputed at once.
    */
   settled(batch: PlannedBatch, s: SettledPush): void {
-    const l = this.flight(batch);
+    const l = this.flight(batch).lane;
     const now = this.rt.now();
     if (!l.removed) {
       for (const sku of s.deferred) l.pending.set(sku, now);
@@ -266,11 +269,11 @@ export class SyncPlanner {
     if (s.stale.length) this.wake(now);
   }
 
-  /** The batch is over (answered, failed, interrupted): its SKUs and its slot are free. */
+  /** The batch is over (answered, failed, interrupted): the SKUs it still holds and its slot are free. */
   ended(batch: PlannedBatch): void {
-    const l = this.flight(batch);
+    const { lane: l, holds } = this.flight(batch);
     this.flights.delete(batch);
-    for (const it of batch.items) l.inFlight.delete(it.sku);
+    for (const sku of holds) l.inFlight.delete(sku);
     l.active--;
     if (l.active < 0) throw new Error(`channel "${l.cfg.id}": more batches ended than started`);
   }
@@ -356,7 +359,7 @@ export class SyncPlanner {
     return l;
   }
 
-  private flight(batch: PlannedBatch): Lane {
+  private flight(batch: PlannedBatch): { lane: Lane; holds: Set<string> } {
     const l = this.flights.get(batch);
     if (!l) throw new Error(`channel "${batch.channel}": batch ${batch.key} is not in flight`);
     return l;
