@@ -190,6 +190,26 @@ describe('sync planner: retries', () => {
     });
   });
 
+  it('sends a failed SKU again even when its target fell back to what the channel last confirmed (the push may have applied)', () => {
+    const rows: Record<string, TargetView> = { 'w/A': { shouldShow: 4, lastConfirmed: 0 } };
+    const { rt, planner, planned } = setup({}, 1, rows);
+    planner.setChannel(webhook('w', ['A']), 10);
+    planner.queue('w', ['A']);
+    planner.rearm();
+    rt.advance(0);
+    const first = planned.at(-1)!.batch;
+    expect(first.items.map((i) => `${i.sku}:${i.from}→${i.quantity}`)).toEqual(['A:0→4']);
+    // The push timed out (the channel may show 4 now); meanwhile the stock fell back and the target is 0 again.
+    rows['w/A'] = { shouldShow: 0, lastConfirmed: 0 };
+    planner.queue('w', ['A']);
+    planner.settled(first, { failed: [{ sku: 'A', attempts: 1 }], deferred: [], stale: [], channelFailures: 1 });
+    planner.ended(first);
+    planner.rearm();
+    rt.advance(2000);
+    expect(planned.map((p) => p.batch.items.map((i) => `${i.sku}:${i.from}→${i.quantity}`).join())).toEqual(['A:0→4', 'A:0→0']);
+    expect(planner.unchanged).toBe(0);
+  });
+
   it('sends deferred SKUs again at once, recomputes stale ones at once, and retries a failed read after the base delay', () => {
     const rows = { 'w/A': { shouldShow: 1, lastConfirmed: 0 }, 'w/B': { shouldShow: 2, lastConfirmed: 0 }, 'w/C': { shouldShow: 3, lastConfirmed: null } };
     const { rt, planner, taken, planned } = setup({}, 1, rows);

@@ -254,14 +254,21 @@ export class SyncPlanner {
 
   /**
    * A push was answered and the driver stored the outcomes: deferred SKUs go again at once, failed ones after their
-   * back-off (and the whole channel after its own when any failed), stale ones are recomputed at once.
+   * back-off even if their target is what the channel last confirmed (and the whole channel after its own when any
+   * failed), stale ones are recomputed at once.
    */
   settled(batch: PlannedBatch, s: SettledPush): void {
     const l = this.flight(batch).lane;
     const now = this.rt.now();
     if (!l.removed) {
       for (const sku of s.deferred) l.pending.set(sku, now);
-      for (const f of s.failed) l.pending.set(f.sku, now + this.delay(f.attempts));
+      // A failed push may have been applied all the same (its answer lost, a timeout): what the store says the channel
+      // confirmed is no longer known to be true, so the retry goes even when the target equals it (the compare-and-set
+      // then finds out what the channel shows).
+      for (const f of s.failed) {
+        l.pending.set(f.sku, now + this.delay(f.attempts));
+        l.forced.add(f.sku);
+      }
     }
     if (s.channelFailures !== undefined) l.blockedUntil = now + this.delay(s.channelFailures);
     // The channel changed under us (an order taken there): recompute now, as if the coalescing window had closed.
