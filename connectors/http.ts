@@ -22,8 +22,14 @@ export class StopAbort extends Error {
   }
 }
 
-/** A connector's HTTP behaviour: the channel's settings and the signal the sync aborts at shutdown. */
-export type HttpBehaviour = HttpSettings & { signal?: AbortSignal };
+/** One request as `httpRequest` makes it: the deterministic simulator (scripts/vopr/channel.ts) passes its own. */
+export type HttpTransport = typeof httpRequest;
+
+/**
+ * A connector's HTTP behaviour: the channel's settings, the signal the sync aborts at shutdown, and the transport
+ * (default `httpRequest`, real HTTP).
+ */
+export type HttpBehaviour = HttpSettings & { signal?: AbortSignal; transport?: HttpTransport };
 
 /** Wait `ms` on the runtime's timers, or throw StopAbort as soon as `signal` aborts (the timer is then cancelled). */
 export function pause(runtime: Pick<Runtime, 'setTimer'>, ms: number, signal?: AbortSignal): Promise<void> {

@@ -55,6 +55,7 @@ export function shopifyConnector(settings: ShopifySettings, http: HttpBehaviour,
   const headers = { 'content-type': 'application/json', accept: 'application/json', 'x-shopify-access-token': settings.accessToken };
   // What the last answer said of the bucket, to wait before asking rather than after being refused.
   let bucket: { status: ThrottleStatus; at: number; cost: number } | undefined;
+  const request = http.transport ?? httpRequest;
 
   async function waitForBucket(): Promise<void> {
     if (!bucket) return;
@@ -67,7 +68,7 @@ export function shopifyConnector(settings: ShopifySettings, http: HttpBehaviour,
   /** One GraphQL POST, turned into a verdict: done with the parsed body, or retry (5xx, 429, THROTTLED). */
   async function post(body: string): Promise<TryVerdict<GqlResponse | { fatal: string }>> {
     await waitForBucket();
-    const res = await httpRequest('POST', url, headers, body, http.timeoutMs, http.signal);
+    const res = await request('POST', url, headers, body, http.timeoutMs, http.signal);
     if (res.status === 429) return { retry: 'HTTP 429', waitMs: retryAfterMs(res.headers) ?? 1000, throttled: true };
     if (res.status >= 500) return { retry: `HTTP ${res.status}` };
     if (res.status !== 200) return { done: { fatal: `HTTP ${res.status}: ${res.text.slice(0, 200)}` } };

@@ -135,6 +135,25 @@ describe('sync planner: batches', () => {
     expect(planner.plan(rows, 'w').map((b) => b.items.map((i) => i.sku))).toEqual([['B']]); // A waits: B was queued first
     expect(() => planner.ended(first[0]!)).toThrow(/not in flight/);
   });
+
+  it('a SKU released early and taken by a later batch stays in flight when the first batch ends', () => {
+    const { planner } = setup({ concurrency: 2 });
+    planner.setChannel(webhook('w', ['A', 'B']), 2);
+    const rows = views({ 'w/A': { shouldShow: 1, lastConfirmed: null }, 'w/B': { shouldShow: 2, lastConfirmed: null } });
+    planner.queue('w', ['A', 'B']);
+    const [first] = planner.plan(rows);
+    expect(first!.items.map((i) => i.sku)).toEqual(['A', 'B']);
+    planner.release(first!, ['A']); // the channel already showed A (read before the first push)
+    planner.queue('w', ['A']); // A changed meanwhile
+    const [second] = planner.plan(rows);
+    expect(second!.items.map((i) => i.sku)).toEqual(['A']);
+    planner.ended(first!); // B's push answered: A is still out with the second batch
+    planner.queue('w', ['A']);
+    expect(planner.plan(rows)).toEqual([]);
+    expect(planner.queued('w')).toEqual({ pending: 1, queuedOrInFlight: 2 });
+    planner.ended(second!);
+    expect(planner.plan(rows).map((b) => b.items.map((i) => i.sku))).toEqual([['A']]);
+  });
 });
 
 describe('sync planner: retries', () => {
@@ -169,6 +188,26 @@ describe('sync planner: retries', () => {
       expect(ms).toBeGreaterThanOrEqual(Math.floor(ceilings[i]! * 0.75));
       expect(ms).toBeLessThanOrEqual(ceilings[i]!);
     });
+  });
+
+  it('sends a failed SKU again even when its target fell back to what the channel last confirmed (the push may have applied)', () => {
+    const rows: Record<string, TargetView> = { 'w/A': { shouldShow: 4, lastConfirmed: 0 } };
+    const { rt, planner, planned } = setup({}, 1, rows);
+    planner.setChannel(webhook('w', ['A']), 10);
+    planner.queue('w', ['A']);
+    planner.rearm();
+    rt.advance(0);
+    const first = planned.at(-1)!.batch;
+    expect(first.items.map((i) => `${i.sku}:${i.from}→${i.quantity}`)).toEqual(['A:0→4']);
+    // The push timed out (the channel may show 4 now); meanwhile the stock fell back and the target is 0 again.
+    rows['w/A'] = { shouldShow: 0, lastConfirmed: 0 };
+    planner.queue('w', ['A']);
+    planner.settled(first, { failed: [{ sku: 'A', attempts: 1 }], deferred: [], stale: [], channelFailures: 1 });
+    planner.ended(first);
+    planner.rearm();
+    rt.advance(2000);
+    expect(planned.map((p) => p.batch.items.map((i) => `${i.sku}:${i.from}→${i.quantity}`).join())).toEqual(['A:0→4', 'A:0→0']);
+    expect(planner.unchanged).toBe(0);
   });
 
   it('sends deferred SKUs again at once, recomputes stale ones at once, and retries a failed read after the base delay', () => {

@@ -71,8 +71,11 @@ export class SyncPlanner {
   private readonly lanes = new Map<string, Lane>();
   private readonly bySku = new Map<string, Lane[]>();
   private readonly dirty = new Map<string, DirtyMark>();
-  /** the lane each batch in flight belongs to (a lane replaced or removed meanwhile still gets its answer) */
-  private readonly flights = new WeakMap<PlannedBatch, Lane>();
+  /**
+   * Each batch in flight: its lane (a lane replaced or removed meanwhile still gets its answer) and the SKUs it still
+   * holds (release() hands some back early; another batch may then take them, and this one must not free them again).
+   */
+  private readonly flights = new WeakMap<PlannedBatch, { lane: Lane; holds: Set<string> }>();
   private readonly rt: PlannerOptions['runtime'];
   readonly policy: CoalescePolicy;
   private readonly concurrency: number;
@@ -231,19 +234,19 @@ export class SyncPlanner {
     }
     l.active++;
     const batch: PlannedBatch = { channel: l.cfg.id, kind, key, items };
-    this.flights.set(batch, l);
+    this.flights.set(batch, { lane: l, holds: new Set(items.map((it) => it.sku)) });
     return batch;
   }
 
   /** Some SKUs of a batch are settled before it is sent (the channel already showed them): free them now. */
   release(batch: PlannedBatch, skus: readonly string[]): void {
-    const l = this.flight(batch);
-    for (const sku of skus) l.inFlight.delete(sku);
+    const { lane, holds } = this.flight(batch);
+    for (const sku of skus) if (holds.delete(sku)) lane.inFlight.delete(sku);
   }
 
   /** Reading the channel before a first push failed: the whole batch is tried again after the base back-off. */
   readFailed(batch: PlannedBatch): void {
-    const l = this.flight(batch);
+    const l = this.flight(batch).lane;
     const at = this.rt.now() + this.backoff.initialMs;
     for (const it of batch.items) if (!l.removed) l.pending.set(it.sku, at);
     this.ended(batch);
@@ -251,14 +254,21 @@ export class SyncPlanner {
 
   /**
    * A push was answered and the driver stored the outcomes: deferred SKUs go again at once, failed ones after their
-   * back-off (and the whole channel after its own when any failed), stale ones are recomputed at once.
+   * back-off even if their target is what the channel last confirmed (and the whole channel after its own when any
+   * failed), stale ones are recomputed at once.
    */
   settled(batch: PlannedBatch, s: SettledPush): void {
-    const l = this.flight(batch);
+    const l = this.flight(batch).lane;
     const now = this.rt.now();
     if (!l.removed) {
       for (const sku of s.deferred) l.pending.set(sku, now);
-      for (const f of s.failed) l.pending.set(f.sku, now + this.delay(f.attempts));
+      // A failed push may have been applied all the same (its answer lost, a timeout): what the store says the channel
+      // confirmed is no longer known to be true, so the retry goes even when the target equals it (the compare-and-set
+      // then finds out what the channel shows).
+      for (const f of s.failed) {
+        l.pending.set(f.sku, now + this.delay(f.attempts));
+        l.forced.add(f.sku);
+      }
     }
     if (s.channelFailures !== undefined) l.blockedUntil = now + this.delay(s.channelFailures);
     // The channel changed under us (an order taken there): recompute now, as if the coalescing window had closed.
@@ -266,11 +276,11 @@ export class SyncPlanner {
     if (s.stale.length) this.wake(now);
   }
 
-  /** The batch is over (answered, failed, interrupted): its SKUs and its slot are free. */
+  /** The batch is over (answered, failed, interrupted): the SKUs it still holds and its slot are free. */
   ended(batch: PlannedBatch): void {
-    const l = this.flight(batch);
+    const { lane: l, holds } = this.flight(batch);
     this.flights.delete(batch);
-    for (const it of batch.items) l.inFlight.delete(it.sku);
+    for (const sku of holds) l.inFlight.delete(sku);
     l.active--;
     if (l.active < 0) throw new Error(`channel "${l.cfg.id}": more batches ended than started`);
   }
@@ -356,7 +366,7 @@ export class SyncPlanner {
     return l;
   }
 
-  private flight(batch: PlannedBatch): Lane {
+  private flight(batch: PlannedBatch): { lane: Lane; holds: Set<string> } {
     const l = this.flights.get(batch);
     if (!l) throw new Error(`channel "${batch.channel}": batch ${batch.key} is not in flight`);
     return l;

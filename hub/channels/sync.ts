@@ -50,6 +50,8 @@ export interface ChannelSyncOptions {
   retryMaxMs?: number;
   /** logical pushes in flight per channel. Default 4. */
   concurrency?: number;
+  /** the idempotency key of a new logical push; default a UUIDv7 (the simulator passes a deterministic one) */
+  newKey?: (now: number) => string;
 }
 
 export interface SyncStats {
@@ -107,6 +109,7 @@ export class ChannelSync {
       retryBaseMs: o.retryBaseMs,
       retryMaxMs: o.retryMaxMs,
       globalBuffer: o.globalBuffer,
+      newKey: o.newKey,
       onWake: () => void this.tick(),
     });
     for (const cfg of o.channels) this.setLane(cfg, o.connectors?.[cfg.id] ?? createConnector(cfg, o.log, this.rt, this.halt.signal));

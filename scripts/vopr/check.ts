@@ -12,6 +12,7 @@ import type { Database } from 'better-sqlite3';
 import type { Event } from '../../protocols/events/index.js';
 import { checkLedger } from '../../hub/ledger/index.js';
 import type { IngestTotals } from './hub.js';
+import type { SimSync } from './sync.js';
 
 export interface GatewayFacts {
   id: string;
@@ -29,6 +30,8 @@ export interface RunFacts {
   /** PUBACKs the hub sent before the events they carried had committed; HubAcks naming seqs not committed. */
   hubViolations: readonly string[];
   simErrors: readonly string[];
+  /** The channel sync: whether it went quiet after the faults stopped (the checks of sync.ts then apply). */
+  channels: { quiet: boolean; sync: SimSync };
 }
 
 /** At most this many examples of one kind of failure are listed. */
@@ -91,6 +94,17 @@ function seqAccounting(f: RunFacts): string[] {
   return out;
 }
 
+/**
+ * Channel sync: no channel was ever set to a quantity older than the one it overwrote (checked at each application,
+ * sync.ts); once quiet, every channel shows what the rules give for the ledger's available stock, nothing outstanding.
+ */
+function channelSync(f: RunFacts): string[] {
+  const { quiet, sync } = f.channels;
+  const out = listed('channel sync: pushes against the guarantees', sync.violations);
+  if (!quiet) return [...out, 'channel sync did not go quiet after the faults stopped (still dirty, queued or in flight)'];
+  return [...out, ...listed('channel sync: channels not converged', sync.converged(f.auditor))];
+}
+
 /** Every guarantee; an empty list when the run kept them all. */
 export function checkRun(f: RunFacts): string[] {
   const out: string[] = [...f.simErrors.map((e) => `simulator: ${e}`), ...listed('hub acknowledgements ahead of its commits', f.hubViolations)];
@@ -101,7 +115,7 @@ export function checkRun(f: RunFacts): string[] {
     const gapsMade = g.produced.filter((e) => e.kind === 'gap').length;
     if (gapsMade > 0) out.push(`${g.id}: the outbox made ${gapsMade} gap events (it must not drop or refuse here)`);
   }
-  out.push(...exactlyOnce(f), ...seqAccounting(f));
+  out.push(...exactlyOnce(f), ...seqAccounting(f), ...channelSync(f));
   const ledger = checkLedger(f.auditor);
   if (!ledger.ok)
     out.push(

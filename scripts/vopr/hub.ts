@@ -86,6 +86,14 @@ function withCrashPoints(db: Db, point: () => void): Db {
   });
 }
 
+/** A room of the hub process beside the ingest (the channel sync): started with each process, killed with it. */
+export interface HubRoom {
+  /** A process started: `db` is its connection (no crash points), `writes` the one its ingest writes through. */
+  boot(db: Db, writes: Db): void;
+  /** The process died (or the run ended): the room stops where it stands. */
+  crash(): void;
+}
+
 export interface GatewayDoor {
   gateway: string;
   door: string;
@@ -115,6 +123,8 @@ export class SimHub {
   readonly errors: string[] = [];
   /** PUBACKs of messages whose events had not committed, HubAcks naming seqs not committed (guarantee 4 broken). */
   readonly violations: string[] = [];
+  /** Rooms started and killed with each hub process. */
+  readonly rooms: HubRoom[] = [];
   /** How many moves have committed for an EPC (a read-only connection); set by watch(). */
   private committedMoves: ((epc: string) => number) | undefined;
   /** How far a stream is committed with no seq missing below (a read-only connection); set by watch(). */
@@ -133,12 +143,18 @@ export class SimHub {
     migrate(db, HUB_MIGRATIONS, silentLogger());
     const t0 = rt.now();
     createLocation(db, { id: 'dc', name: 'DC', kind: 'zone' }, t0);
-    createLocation(db, { id: 'receiving', name: 'Receiving', kind: 'receiving', parent: 'dc' }, t0);
+    // Sellable: a cross-dock site sells what it receives, so the pallets the ingest applies move channel stock.
+    createLocation(db, { id: 'receiving', name: 'Receiving', kind: 'receiving', parent: 'dc', sellable: true }, t0);
     createLocation(db, { id: 'stock', name: 'Stock', kind: 'stock', parent: 'dc', sellable: true }, t0);
     createLocation(db, { id: 'returns', name: 'Returns', kind: 'returns', parent: 'dc' }, t0);
     for (const d of doors) createLocation(db, { id: `dock-${d.door}`, name: d.door, kind: 'door', parent: 'dc' }, t0);
     createItem(db, { sku: SKU, name: 'Pallet unit', tracking: 'serial', gtins: [GTIN], standardCost: 1200 }, t0);
     db.close();
+  }
+
+  /** A connection for setting up a room's tables before the first boot (the caller closes it). */
+  setupConnection(): Db {
+    return openDatabase(this.path);
   }
 
   get isAlive(): boolean {
@@ -190,6 +206,7 @@ export class SimHub {
         logger: silentLogger(),
       });
       this.ingest = ingest;
+      for (const r of this.rooms) r.boot(db, crashing);
       // A start that fails (its subscriptions were not confirmed) ends the process; its supervisor starts it again.
       ingest.start().catch(() => epoch === this.epoch && this.crash());
     } catch (err) {
@@ -209,6 +226,7 @@ export class SimHub {
       void this.ingest.stop(); // its acknowledger stops: nothing of the dead process runs on
     }
     this.ingest = undefined;
+    for (const r of this.rooms) r.crash();
     // What it wrote to its socket before dying (PUBACKs, acknowledgements) still goes out, or is reset with it.
     this.mqtt!.kill(this.rt.random() < 0.5);
     this.rt.setTimer(this.faults.restartMs, () => this.boot());
@@ -227,6 +245,7 @@ export class SimHub {
       this.book(this.ingest);
       void this.ingest.stop();
     }
+    if (this.alive) for (const r of this.rooms) r.crash();
     this.mqtt?.kill(true);
     this.alive = false;
     this.db?.close();

@@ -12,7 +12,8 @@ import { SimulatedRuntime } from '../../runtime/testing/simulated-runtime.js';
 import { SimBroker, type BrokerFaults } from './broker.js';
 import { checkRun, type RunFacts } from './check.js';
 import { SimGateway, type GatewayPlan } from './gateway.js';
-import { movesByEpc, SimHub, type HubFaults } from './hub.js';
+import { movesByEpc, SimHub, SKU, type HubFaults } from './hub.js';
+import { BOXES, SimSync, syncScenarioOf, type SyncScenario } from './sync.js';
 
 export const START_MS = Date.UTC(2026, 0, 5, 6, 0, 0);
 /** Simulated time the heal phase may take before a run counts as stuck. */
@@ -32,6 +33,7 @@ export interface Scenario {
   /** Mean time between gateway crashes (one gateway each time; Infinity: none), and how long one stays down. */
   gatewayCrashEveryMs: number;
   gatewayDownMs: number;
+  sync: SyncScenario;
 }
 
 export interface RunResult {
@@ -48,6 +50,12 @@ export interface RunResult {
   brokerCrashes: number;
   lostInBrokerCrash: number;
   duplicatesSeen: number;
+  /** Channel sync: pushes applied on the channels, retries answered from an idempotency key, answers lost, 429s, stale compare-and-sets. */
+  channelApplied: number;
+  channelReplayed: number;
+  channelLostAnswers: number;
+  channelRateLimited: number;
+  channelStale: number;
 }
 
 /** The scenario of a seed: drawn first from the run's one random stream. */
@@ -90,6 +98,7 @@ export function scenarioOf(random: () => number): Scenario {
     brokerDownMs: pick(1, 2000),
     gatewayCrashEveryMs: random() < 0.4 ? Infinity : pick(500, 10_000),
     gatewayDownMs: pick(1, 2000),
+    sync: syncScenarioOf(random, [SKU, ...BOXES], ['receiving', 'stock']),
   };
 }
 
@@ -123,8 +132,13 @@ export async function runSeed(seed: number, opts: { keep?: boolean } = {}): Prom
     s.hub,
     s.gateways.map((g) => ({ gateway: g.id, door: g.door })),
   );
+  const setup = hub.setupConnection();
+  const sync = new SimSync(rt, s.sync, setup, [SKU, ...BOXES]);
+  setup.close();
+  hub.rooms.push(sync);
   const auditor = SimHub.auditor(hub.path);
   hub.watch(auditor);
+  sync.watch(auditor);
   const gateways = s.gateways.map((plan) => new SimGateway(dir, rt, broker, plan, `vopr-${seed}-${plan.id}`, movesByEpc(auditor)));
   let healed = false;
   const failures: string[] = [];
@@ -140,11 +154,13 @@ export async function runSeed(seed: number, opts: { keep?: boolean } = {}): Prom
     brokerCrashes: broker.stats.crashes,
     lostInBrokerCrash: broker.stats.lostInCrash,
     duplicatesSeen: facts ? [...facts.ingest.values()].reduce((n, t) => n + t.duplicates, 0) : 0,
+    ...channelStats(sync),
   });
   try {
     hub.boot();
     for (const g of gateways) g.start();
     injectFaults(rt, broker, gateways, s, () => healed);
+    sync.startChanges();
 
     while (!gateways.every((g) => g.done) && rt.now() - START_MS < STORM_LIMIT_MS) await rt.advanceAsync(STEP_MS);
     if (!gateways.every((g) => g.done)) failures.push('the storm did not end: gateways did not produce their events');
@@ -152,6 +168,7 @@ export async function runSeed(seed: number, opts: { keep?: boolean } = {}): Prom
     healed = true;
     broker.heal();
     hub.heal();
+    sync.heal();
     const healStart = rt.now();
     let broken = false;
     const drained = () => hub.isAlive && broker.isUp && broker.queuedCount() === 0 && gateways.every((g) => g.isAlive && g.outbox.depth() === 0);
@@ -168,6 +185,10 @@ export async function runSeed(seed: number, opts: { keep?: boolean } = {}): Prom
         `not drained ${HEAL_LIMIT_MS / 1000} s after the faults stopped: outbox depths ${depths}; broker queued ${broker.queuedCount()}; hub ${hub.isAlive ? 'up' : 'down'}`,
       );
     }
+    // Channel sync goes quiet after the last stock change: then every channel must show what the rules give.
+    let quiet: boolean | undefined = drained() ? undefined : false;
+    if (quiet === undefined) void sync.idle(HEAL_LIMIT_MS).then((q) => (quiet = q));
+    while (quiet === undefined) await rt.advanceAsync(STEP_MS);
     const facts: RunFacts = {
       auditor,
       gateways: gateways.map((g) => ({
@@ -179,7 +200,8 @@ export async function runSeed(seed: number, opts: { keep?: boolean } = {}): Prom
       })),
       ingest: hub.ingestTotals(),
       hubViolations: hub.violations,
-      simErrors: hub.errors,
+      simErrors: [...hub.errors, ...sync.errors],
+      channels: { quiet, sync },
     };
     failures.push(...checkRun(facts));
     return result(facts);
@@ -195,6 +217,18 @@ export async function runSeed(seed: number, opts: { keep?: boolean } = {}): Prom
   }
 }
 
+function channelStats(sync: SimSync): Pick<RunResult, 'channelApplied' | 'channelReplayed' | 'channelLostAnswers' | 'channelRateLimited' | 'channelStale'> {
+  const out = { channelApplied: 0, channelReplayed: 0, channelLostAnswers: 0, channelRateLimited: 0, channelStale: 0 };
+  for (const shop of sync.shops.values()) {
+    out.channelApplied += shop.stats.applied;
+    out.channelReplayed += shop.stats.replayed;
+    out.channelLostAnswers += shop.stats.lostAnswers;
+    out.channelRateLimited += shop.stats.rateLimited;
+    out.channelStale += shop.stats.stale;
+  }
+  return out;
+}
+
 /** The command that replays a seed exactly. */
 export function replayCommand(seed: number): string {
   return `npm run vopr -- --seed ${seed}`;
@@ -202,7 +236,7 @@ export function replayCommand(seed: number): string {
 
 /** One line for a seed that kept every guarantee; for one that did not, its failures and its replay command. */
 export function describeRun(r: RunResult): string {
-  const facts = `${r.events} events, ${r.hubCrashes} hub crashes, ${r.diskFull} disk-full writes, ${r.gatewayCrashes} gateway crashes, ${r.brokerCrashes} broker crashes (${r.lostInBrokerCrash} acknowledged messages lost), ${r.duplicatesSeen} duplicates, ${(r.simMs / 1000).toFixed(1)} s simulated`;
+  const facts = `${r.events} events, ${r.hubCrashes} hub crashes, ${r.diskFull} disk-full writes, ${r.gatewayCrashes} gateway crashes, ${r.brokerCrashes} broker crashes (${r.lostInBrokerCrash} acknowledged messages lost), ${r.duplicatesSeen} duplicates, ${r.channelApplied} channel pushes applied (${r.channelLostAnswers} answers lost, ${r.channelReplayed} retries answered by key), ${(r.simMs / 1000).toFixed(1)} s simulated`;
   if (r.ok) return `seed ${r.seed} ok: ${facts}`;
   return [`seed ${r.seed} FAILED: ${facts}`, ...r.failures.map((f) => `  - ${f}`), `  replay: ${replayCommand(r.seed)}`].join('\n');
 }

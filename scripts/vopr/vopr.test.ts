@@ -1,6 +1,7 @@
-// The whole-chain simulator in CI: a batch of seeds, each one exact interleaving of gateways, a faulty broker and a
-// crashing hub on simulated time, must keep every guarantee (check.ts); a failure names the seed and its replay
-// command. DOCKGATE_VOPR_SEEDS=A..B runs another range (e.g. after a failure elsewhere, or a longer soak).
+// The whole-chain simulator in CI: a batch of seeds, each one exact interleaving of gateways, a faulty broker, a
+// crashing hub and its channel sync pushing to faulty simulated channels on simulated time, must keep every guarantee
+// (check.ts); a failure names the seed and its replay command. DOCKGATE_VOPR_SEEDS=A..B runs another range (e.g. after
+// a failure elsewhere, or a longer soak).
 import { describe, expect, it } from 'vitest';
 import { describeRun, replayCommand, runSeed } from './run.js';
 
@@ -23,7 +24,20 @@ describe('vopr: the whole delivery chain under simulated faults', () => {
 
   it(`keeps every guarantee on seeds ${CI_SEEDS}`, { timeout: 600_000 }, async () => {
     const failed: string[] = [];
-    const totals = { events: 0, hubCrashes: 0, diskFull: 0, gatewayCrashes: 0, brokerCrashes: 0, lostInBrokerCrash: 0, duplicatesSeen: 0 };
+    const totals = {
+      events: 0,
+      hubCrashes: 0,
+      diskFull: 0,
+      gatewayCrashes: 0,
+      brokerCrashes: 0,
+      lostInBrokerCrash: 0,
+      duplicatesSeen: 0,
+      channelApplied: 0,
+      channelReplayed: 0,
+      channelLostAnswers: 0,
+      channelRateLimited: 0,
+      channelStale: 0,
+    };
     for (const seed of range(CI_SEEDS)) {
       const r = await runSeed(seed);
       if (!r.ok) failed.push(describeRun(r));
@@ -37,5 +51,11 @@ describe('vopr: the whole delivery chain under simulated faults', () => {
     expect(totals.brokerCrashes).toBeGreaterThan(0);
     expect(totals.lostInBrokerCrash).toBeGreaterThan(0);
     expect(totals.duplicatesSeen).toBeGreaterThan(0);
+    // … and channel pushes applied, retried under their key, answered late or never, throttled, refused as stale.
+    expect(totals.channelApplied).toBeGreaterThan(0);
+    expect(totals.channelReplayed).toBeGreaterThan(0);
+    expect(totals.channelLostAnswers).toBeGreaterThan(0);
+    expect(totals.channelRateLimited).toBeGreaterThan(0);
+    expect(totals.channelStale).toBeGreaterThan(0);
   });
 });
