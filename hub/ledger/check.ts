@@ -1,8 +1,10 @@
 // hub/ledger — the ledger check (`dockgate-hub check`): recompute everything derived from the immutable moves —
-// balances, cost layers, valuation, each unit's location — and report every difference from what is stored.
+// balances, cost layers, valuation, each unit's location — and report every difference from what is stored. The full
+// check goes SKU by SKU, so its memory is one SKU's state whatever the ledger's size.
 import type { Db } from '../db/database.js';
 import type { MoveRow } from './moves.js';
 import { LedgerReplay, snapshotSeq } from './replay.js';
+import { stmt } from './statements.js';
 
 export type CheckName = 'balance' | 'zero_sum' | 'negative_on_hand' | 'move_value' | 'layers' | 'valuation' | 'serial' | 'reservation';
 
@@ -31,35 +33,94 @@ export interface CheckReport {
  */
 export type CheckScope = { full: true } | { full: false; skus: readonly string[] };
 
+/** Reads narrowed to some SKUs: ` AND col = ?` for one (an index seek), ` AND col IN (…)` for several; nothing for all. */
+interface Narrow {
+  only: (col: string) => string;
+  args: unknown[];
+}
+
+function narrow(scope: CheckScope): Narrow {
+  if (scope.full) return { only: () => '', args: [] };
+  if (scope.skus.length === 1) return { only: (col) => ` AND ${col} = ?`, args: [scope.skus[0]] };
+  return { only: (col) => ` AND ${col} IN (SELECT value FROM json_each(?))`, args: [JSON.stringify(scope.skus)] };
+}
+
+/**
+ * The full check runs SKU by SKU — every SKU a ledger table names, in order, each replayed from its own moves (by the
+ * moves_sku index, in posting order) and compared with its stored rows — so what it holds is one SKU's balances, layers
+ * and units, not the ledger's: its memory does not grow with the moves (a unit's chain stays within its SKU: posting
+ * refuses an EPC under another SKU). Catalog-wide facts (one valuation row per item) and posted holds are read once.
+ */
 export function checkLedger(db: Db, scope: CheckScope = { full: true }): CheckReport {
-  // `AND sku IN (…)` on every read when the check covers some SKUs only (moves by the moves_sku index).
-  const only = (col: string) => (scope.full ? '' : ` AND ${col} IN (SELECT value FROM json_each(?))`);
-  const args: unknown[] = scope.full ? [] : [JSON.stringify(scope.skus)];
   const differences: Difference[] = [];
   const diff = (d: Difference) => differences.push(d);
-  // Replay the moves after the closed period's snapshot (every move when none is closed), in posting order.
-  const replay = LedgerReplay.forDb(db, diff);
-  const { locs, methods, balances, valued, units } = replay;
+  const { locs, methods } = LedgerReplay.catalog(db);
   const fromSeq = snapshotSeq(db);
-  if (fromSeq > 0) replay.loadSnapshot(db, only('sku'), args);
-  for (const m of db.prepare(`SELECT * FROM moves WHERE seq > ?${only('sku')} ORDER BY seq`).iterate(fromSeq, ...args) as IterableIterator<MoveRow>)
-    replay.apply(m);
+  let moves = 0;
+  if (scope.full) {
+    for (const sku of everySku(db)) moves += checkSkus(db, new LedgerReplay(locs, methods, diff), narrow({ full: false, skus: [sku] }), fromSeq);
+    const rows = db.prepare('SELECT COUNT(*) FROM valuations').pluck().get() as number;
+    if (rows !== methods.size) diff({ check: 'valuation', expected: methods.size, actual: rows, message: `${methods.size} items but ${rows} valuation rows` });
+  } else {
+    moves = checkSkus(db, new LedgerReplay(locs, methods, diff), narrow(scope), fromSeq);
+  }
+  checkHolds(db, narrow(scope), diff);
+  return { ok: differences.length === 0, moves, skus: scope.full ? methods.size : scope.skus.length, differences };
+}
 
-  // Balances: stored vs recomputed, zero-sum per SKU, the negative on-hand policy.
+/** Tables whose rows name a SKU, each with an index led by sku: a SKU any of them names is one the full check covers. */
+const SKU_TABLES = [
+  'items',
+  'moves',
+  'balances',
+  'valuations',
+  'serials',
+  'ledger_snapshot_balances',
+  'ledger_snapshot_valuations',
+  'ledger_snapshot_layers',
+  'ledger_snapshot_units',
+];
+
+/** Every SKU the ledger's tables name, in order, one index seek per table per SKU (nothing held but the last). */
+function* everySku(db: Db): Generator<string> {
+  const min = (where: string) =>
+    db.prepare(`SELECT MIN(s) FROM (${SKU_TABLES.map((t) => `SELECT MIN(sku) AS s FROM ${t}${where}`).join(' UNION ALL ')})`).pluck();
+  const after = min(' WHERE sku > @after');
+  for (let sku = min('').get() as string | null; sku !== null; sku = after.get({ after: sku }) as string | null) yield sku;
+}
+
+/**
+ * Replay the SKUs' moves (after the closed period's snapshot, from it when one is closed; every move when none is),
+ * in posting order, and compare balances, valuation, cost layers and units with what is stored. Returns the moves
+ * replayed.
+ */
+function checkSkus(db: Db, replay: LedgerReplay, { only, args }: Narrow, fromSeq: number): number {
+  if (fromSeq > 0) replay.loadSnapshot(db, only('sku'), args);
+  for (const m of stmt(db, `SELECT * FROM moves WHERE seq > ?${only('sku')} ORDER BY seq`).iterate(fromSeq, ...args) as IterableIterator<MoveRow>)
+    replay.apply(m);
+  checkBalances(db, replay, only, args);
+  checkValuation(db, replay, only, args);
+  checkUnits(db, replay, only, args);
+  return replay.moves;
+}
+
+/** Balances: stored vs recomputed, zero-sum per SKU, the negative on-hand policy. */
+function checkBalances(db: Db, replay: LedgerReplay, only: Narrow['only'], args: unknown[]): void {
+  const diff = replay.diff;
   const stored = new Map(
-    (db.prepare(`SELECT sku, location, qty FROM balances WHERE 1${only('sku')}`).all(...args) as Array<{ sku: string; location: string; qty: number }>).map(
+    (stmt(db, `SELECT sku, location, qty FROM balances WHERE 1${only('sku')}`).all(...args) as Array<{ sku: string; location: string; qty: number }>).map(
       (b) => [`${b.sku}\0${b.location}`, b.qty],
     ),
   );
   const sums = new Map<string, number>();
-  for (const key of new Set([...stored.keys(), ...balances.keys()])) {
+  for (const key of new Set([...stored.keys(), ...replay.balances.keys()])) {
     const [sku, location] = key.split('\0') as [string, string];
-    const want = balances.get(key) ?? 0;
+    const want = replay.balances.get(key) ?? 0;
     const have = stored.get(key) ?? 0;
     if (want !== have)
       diff({ check: 'balance', sku, location, expected: want, actual: have, message: `balance of ${sku} at ${location} is ${have}, the moves give ${want}` });
     sums.set(sku, (sums.get(sku) ?? 0) + have);
-    const loc = locs.get(location);
+    const loc = replay.locs.get(location);
     if (loc && !loc.allowNegative && have < 0)
       diff({
         check: 'negative_on_hand',
@@ -71,30 +132,32 @@ export function checkLedger(db: Db, scope: CheckScope = { full: true }): CheckRe
       });
   }
   for (const [sku, sum] of sums) if (sum !== 0) diff({ check: 'zero_sum', sku, expected: 0, actual: sum, message: `balances of ${sku} sum to ${sum}, not 0` });
+}
 
-  // Valuation: table vs replay vs real on-hand vs stored layers; stored layers vs replayed layers.
+/** Valuation: table vs replay vs real on-hand vs stored layers; stored layers vs replayed layers. */
+function checkValuation(db: Db, replay: LedgerReplay, only: Narrow['only'], args: unknown[]): void {
+  const diff = replay.diff;
   const realOnHand = new Map<string, number>();
-  for (const [key, q] of balances) {
+  for (const [key, q] of replay.balances) {
     const [sku, location] = key.split('\0') as [string, string];
-    if (!locs.get(location)!.virtual) realOnHand.set(sku, (realOnHand.get(sku) ?? 0) + q);
+    if (!replay.locs.get(location)!.virtual) realOnHand.set(sku, (realOnHand.get(sku) ?? 0) + q);
   }
   const storedLayers = new Map<string, Array<{ unitCost: number; qty: number; value: number }>>();
-  for (const l of db
-    .prepare(
-      `SELECT sku, unit_cost AS unitCost, remaining_qty AS qty, remaining_value AS value FROM cost_layers WHERE remaining_qty <> 0${only('sku')} ORDER BY id`,
-    )
-    .all(...args) as Array<{ sku: string; unitCost: number; qty: number; value: number }>) {
+  for (const l of stmt(
+    db,
+    `SELECT sku, unit_cost AS unitCost, remaining_qty AS qty, remaining_value AS value FROM cost_layers WHERE remaining_qty <> 0${only('sku')} ORDER BY id`,
+  ).all(...args) as Array<{ sku: string; unitCost: number; qty: number; value: number }>) {
     const list = storedLayers.get(l.sku) ?? [];
     list.push({ unitCost: l.unitCost, qty: l.qty, value: l.value });
     storedLayers.set(l.sku, list);
   }
-  const valuations = db.prepare(`SELECT sku, qty, value FROM valuations WHERE 1${only('sku')}`).all(...args) as Array<{
+  const valuations = stmt(db, `SELECT sku, qty, value FROM valuations WHERE 1${only('sku')}`).all(...args) as Array<{
     sku: string;
     qty: number;
     value: number;
   }>;
   for (const v of valuations) {
-    const want = valued.get(v.sku) ?? { qty: 0, value: 0 };
+    const want = replay.valued.get(v.sku) ?? { qty: 0, value: 0 };
     if (want.qty !== v.qty || want.value !== v.value) {
       diff({
         check: 'valuation',
@@ -129,11 +192,12 @@ export function checkLedger(db: Db, scope: CheckScope = { full: true }): CheckRe
       diff({ check: 'layers', sku: v.sku, expected: replayed, actual: mine, message: `open cost layers of ${v.sku} differ from a replay of its moves` });
     }
   }
-  if (scope.full && valuations.length !== methods.size)
-    diff({ check: 'valuation', expected: methods.size, actual: valuations.length, message: `${methods.size} items but ${valuations.length} valuation rows` });
+}
 
-  // Units: where each EPC is.
-  const serials = db.prepare(`SELECT epc, sku, location, state, last_move_id, last_move_seq FROM serials WHERE 1${only('sku')}`).all(...args) as Array<{
+/** Units: where each EPC is. */
+function checkUnits(db: Db, replay: LedgerReplay, only: Narrow['only'], args: unknown[]): void {
+  const diff = replay.diff;
+  const serials = stmt(db, `SELECT epc, sku, location, state, last_move_id, last_move_seq FROM serials WHERE 1${only('sku')}`).all(...args) as Array<{
     epc: string;
     sku: string;
     location: string;
@@ -142,7 +206,7 @@ export function checkLedger(db: Db, scope: CheckScope = { full: true }): CheckRe
     last_move_seq: number | null;
   }>;
   for (const s of serials) {
-    const unit = units.get(s.epc);
+    const unit = replay.units.get(s.epc);
     const want = unit && { sku: unit.sku, location: unit.location, state: LedgerReplay.unitState(unit), lastMoveId: unit.moveId, lastMoveSeq: unit.seq };
     const have = { sku: s.sku, location: s.location, state: s.state, lastMoveId: s.last_move_id, lastMoveSeq: s.last_move_seq };
     if (JSON.stringify(want) !== JSON.stringify(have))
@@ -154,18 +218,21 @@ export function checkLedger(db: Db, scope: CheckScope = { full: true }): CheckRe
         actual: have,
         message: `EPC ${s.epc} is recorded at ${s.location} (${s.state}); its moves put it at ${want ? `${want.location} (${want.state})` : 'nowhere'}`,
       });
-    units.delete(s.epc);
+    replay.units.delete(s.epc);
   }
-  for (const [epc, unit] of units)
+  for (const [epc, unit] of replay.units)
     diff({ check: 'serial', sku: unit.sku, epc, expected: unit.location, actual: null, message: `EPC ${epc} has moves but no serial record` });
+}
 
-  // Holds: a posted hold names the move that posted it, and that move names the hold and fits in it.
+/** Holds: a posted hold names the move that posted it, and that move names the hold and fits in it. */
+function checkHolds(db: Db, { only, args }: Narrow, diff: (d: Difference) => void): void {
   const posted = db
     .prepare(
       `SELECT r.id, r.sku, r.qty, r.move_id, m.reservation_id AS move_reservation, m.qty AS move_qty, m.sku AS move_sku
                              FROM reservations r LEFT JOIN moves m ON m.id = r.move_id WHERE r.state = 'posted'${only('r.sku')}`,
     )
-    .all(...args) as Array<{
+    // a streamed read: posted holds are kept for good, so they grow with the ledger
+    .iterate(...args) as IterableIterator<{
     id: string;
     sku: string;
     qty: number;
@@ -186,6 +253,4 @@ export function checkLedger(db: Db, scope: CheckScope = { full: true }): CheckRe
       });
     }
   }
-
-  return { ok: differences.length === 0, moves: replay.moves, skus: scope.full ? methods.size : scope.skus.length, differences };
 }

@@ -3,6 +3,7 @@
 // through the moves after it. The check (check.ts) compares the result with what is stored; closing a period
 // (hub/periods) takes the result at its cut-off as the next snapshot.
 import type { Db } from '../db/database.js';
+import { stmt } from './statements.js';
 import type { Difference } from './check.js';
 import type { MoveRow } from './moves.js';
 import { serialStateAt, valueDirection } from './moves.js';
@@ -49,11 +50,18 @@ export class LedgerReplay {
   constructor(
     readonly locs: ReadonlyMap<string, ReplayLocation>,
     readonly methods: ReadonlyMap<string, CostMethod>,
-    private readonly diff: (d: Difference) => void,
+    /** Where the replay reports what a move gets wrong (the check's comparisons report there too). */
+    readonly diff: (d: Difference) => void,
   ) {}
 
   /** Locations and cost methods as the database holds them. */
   static forDb(db: Db, diff: (d: Difference) => void): LedgerReplay {
+    const { locs, methods } = LedgerReplay.catalog(db);
+    return new LedgerReplay(locs, methods, diff);
+  }
+
+  /** What every replay of the database reads first: its locations and each item's cost method. */
+  static catalog(db: Db): { locs: Map<string, ReplayLocation>; methods: Map<string, CostMethod> } {
     type Loc = { id: string; kind: LocationKind; virtual: number; allow_negative: number };
     const locs = new Map(
       (db.prepare('SELECT id, kind, virtual, allow_negative FROM locations').all() as Loc[]).map((l) => [
@@ -64,19 +72,19 @@ export class LedgerReplay {
     const methods = new Map(
       (db.prepare('SELECT sku, cost_method FROM items').all() as Array<{ sku: string; cost_method: CostMethod }>).map((i) => [i.sku, i.cost_method]),
     );
-    return new LedgerReplay(locs, methods, diff);
+    return { locs, methods };
   }
 
   /** Start from the snapshot's rows; `where` (e.g. ` AND sku IN (…)`) and `args` narrow them to the check's SKUs. */
   loadSnapshot(db: Db, where: string, args: readonly unknown[]): void {
-    for (const b of db.prepare(`SELECT sku, location, qty FROM ledger_snapshot_balances WHERE 1${where}`).iterate(...args) as IterableIterator<{
+    for (const b of stmt(db, `SELECT sku, location, qty FROM ledger_snapshot_balances WHERE 1${where}`).iterate(...args) as IterableIterator<{
       sku: string;
       location: string;
       qty: number;
     }>) {
       this.balances.set(`${b.sku}\0${b.location}`, b.qty);
     }
-    for (const v of db.prepare(`SELECT sku, qty, value FROM ledger_snapshot_valuations WHERE 1${where}`).iterate(...args) as IterableIterator<{
+    for (const v of stmt(db, `SELECT sku, qty, value FROM ledger_snapshot_valuations WHERE 1${where}`).iterate(...args) as IterableIterator<{
       sku: string;
       qty: number;
       value: number;
@@ -84,18 +92,18 @@ export class LedgerReplay {
       this.valued.set(v.sku, { qty: v.qty, value: v.value });
     }
     type LayerRow = { sku: string; unitCost: number; qty: number; value: number };
-    for (const l of db
-      .prepare(`SELECT sku, unit_cost AS unitCost, qty, value FROM ledger_snapshot_layers WHERE 1${where} ORDER BY sku, ord`)
-      .iterate(...args) as IterableIterator<LayerRow>) {
+    for (const l of stmt(db, `SELECT sku, unit_cost AS unitCost, qty, value FROM ledger_snapshot_layers WHERE 1${where} ORDER BY sku, ord`).iterate(
+      ...args,
+    ) as IterableIterator<LayerRow>) {
       const layer: Layer = { id: null, unitCost: l.unitCost, qty: l.qty, value: l.value };
       const open = this.open(l.sku);
       open.list.push(layer);
       open.members.add(layer);
     }
     type UnitRow = { epc: string; sku: string; location: string; move_id: string; seq: number };
-    for (const u of db
-      .prepare(`SELECT epc, sku, location, move_id, seq FROM ledger_snapshot_units WHERE 1${where}`)
-      .iterate(...args) as IterableIterator<UnitRow>) {
+    for (const u of stmt(db, `SELECT epc, sku, location, move_id, seq FROM ledger_snapshot_units WHERE 1${where}`).iterate(
+      ...args,
+    ) as IterableIterator<UnitRow>) {
       const loc = this.locs.get(u.location);
       this.units.set(u.epc, { sku: u.sku, location: u.location, kind: loc?.kind ?? 'stock', moveId: u.move_id, seq: u.seq });
     }

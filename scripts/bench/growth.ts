@@ -2,10 +2,11 @@
 // 100 k and 1 M moves; `npm run bench -- growth --large`: 1 M, 10 M and 50 M; `--sizes 1e6,1e7` picks others), each
 // built once by growth-ledger.ts and cached, it measures on a copy of the ledger: the backup (SQLite's online backup
 // API, as `dockgate-hub backup` runs it) that makes the copy, database bytes per move, `dockgate-hub check --full`
-// (checkFull, the code the CLI runs), REST p99 over real HTTP on a real hub (stock of a SKU, a page of stock, open
+// (checkFull, the code the CLI runs, in a process of its own: growth-check.ts) with its peak RSS, REST p99 over real HTTP on a real hub (stock of a SKU, a page of stock, open
 // variances, a unit's history by EPC, a day's moves), receipts applied end to end through the broker (the apply
 // bench's path), and `dockgate-hub check` incremental over the moves that apply added. It prints the sizes side by side
 // with the ratio of the largest to the 1 M figures, and returns the rows for the bench table.
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -14,12 +15,13 @@ import { startHub } from '../../hub/app.js';
 import { parseHubConfig } from '../../hub/config/load.js';
 import { migrate, openDatabase } from '../../hub/db/database.js';
 import { HUB_MIGRATIONS } from '../../hub/app.js';
-import { checkFull, checkIncremental } from '../../hub/ledger/index.js';
+import { checkIncremental } from '../../hub/ledger/index.js';
 import { hubModules } from '../../hub/modules.js';
 import { ROOT } from '../house.js';
 import { benchSiteYaml, pct, timeHttp } from './api.js';
 import { GTINS, receivingDoor, throughBroker } from './apply.js';
 import { DAY_MS, DAYS, ROUND, SKUS, T0, epcOf, growthLedger, skuName } from './growth-ledger.js';
+import type { GrowthCheck } from './growth-check.js';
 import type { Bench, BenchRow } from './report.js';
 
 const DEFAULT_SIZES = [100_000, 1_000_000];
@@ -45,6 +47,7 @@ const FIGURES = {
   bytes: { name: 'database bytes per move', unit: 'B' },
   backup: { name: 'backup (SQLite online backup API)', unit: 's' },
   checkFull: { name: 'dockgate-hub check --full', unit: 's' },
+  checkRss: { name: 'dockgate-hub check --full: peak RSS of its process', unit: 'MiB' },
   checkIncremental: { name: 'dockgate-hub check (incremental, after apply)', unit: 's' },
   apply: { name: 'receipts applied end to end', unit: 'events/s', higherIsBetter: true, targeted: true },
   stock: { name: 'REST p99 GET /api/v1/stock?sku=', unit: 'ms', targeted: true },
@@ -120,6 +123,17 @@ async function restFigures(path: string, dir: string, moves: number): Promise<Me
   }
 }
 
+/** `dockgate-hub check --full` on the database at `path`, in a child process (growth-check.ts): its figures. */
+function checkFullApart(path: string): GrowthCheck {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/bench/growth-check.ts'), path, String(T0 + DAYS * DAY_MS)], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  const line = child.stdout.trim().split('\n').at(-1);
+  if (child.status !== 0 || !line) throw new Error(`growth: the check process failed (${child.status ?? child.signal}): ${child.stderr.slice(-2000)}`);
+  return JSON.parse(line) as GrowthCheck;
+}
+
 /** Every figure for a ledger of n moves, on a copy of the cached one (deleted after). */
 async function measure(n: number): Promise<Measured> {
   const fixture = growthLedger(CACHE, n, GTINS, log);
@@ -138,13 +152,12 @@ async function measure(n: number): Promise<Measured> {
 
     let db = openDatabase(path);
     migrate(db, HUB_MIGRATIONS);
-    t0 = performance.now();
-    const full = checkFull(db, T0 + DAYS * DAY_MS);
-    out.checkFull = (performance.now() - t0) / 1000;
     db.close();
-    if (!full.report.ok || full.report.moves !== n)
-      throw new Error(`growth: the ${label(n)} ledger fails its check: ${full.report.differences[0]?.message ?? `${full.report.moves} moves`}`);
-    log(`${label(n)}: check --full ${out.checkFull.toFixed(1)} s`);
+    const full = checkFullApart(path);
+    if (!full.ok || full.moves !== n) throw new Error(`growth: the ${label(n)} ledger fails its check: ${full.firstDifference ?? `${full.moves} moves`}`);
+    out.checkFull = full.s;
+    out.checkRss = full.rssPeakMiB;
+    log(`${label(n)}: check --full ${full.s.toFixed(1)} s, peak RSS ${full.rssPeakMiB.toFixed(0)} MiB (${full.rssBeforeMiB.toFixed(0)} MiB before it began)`);
 
     Object.assign(out, await restFigures(path, dir, n));
     log(`${label(n)}: REST done`);
