@@ -33,17 +33,63 @@ export type CheckScope = { full: true } | { full: false; skus: readonly string[]
 
 export function checkLedger(db: Db, scope: CheckScope = { full: true }): CheckReport {
   // `AND sku IN (…)` on every read when the check covers some SKUs only (moves by the moves_sku index).
-  const only = (col: string) => (scope.full ? '' : ` AND ${col} IN (SELECT value FROM json_each(?))`);
-  const args: unknown[] = scope.full ? [] : [JSON.stringify(scope.skus)];
+  const { only, args } = narrowing(scope);
   const differences: Difference[] = [];
-  const diff = (d: Difference) => differences.push(d);
   // Replay the moves after the closed period's snapshot (every move when none is closed), in posting order.
-  const replay = LedgerReplay.forDb(db, diff);
-  const { locs, methods, balances, valued, units } = replay;
+  const replay = LedgerReplay.forDb(db, (d) => differences.push(d));
   const fromSeq = snapshotSeq(db);
   if (fromSeq > 0) replay.loadSnapshot(db, only('sku'), args);
   for (const m of db.prepare(`SELECT * FROM moves WHERE seq > ?${only('sku')} ORDER BY seq`).iterate(fromSeq, ...args) as IterableIterator<MoveRow>)
     replay.apply(m);
+  return compareWithStored(db, scope, replay, differences);
+}
+
+function narrowing(scope: CheckScope): { only: (col: string) => string; args: unknown[] } {
+  return { only: (col) => (scope.full ? '' : ` AND ${col} IN (SELECT value FROM json_each(?))`), args: scope.full ? [] : [JSON.stringify(scope.skus)] };
+}
+
+/** What the replay needs from the catalog (locations, cost methods): a change while a sliced check replays restarts it. */
+function catalogPrint(db: Db): string {
+  const locs = db.prepare('SELECT id, virtual, allow_negative FROM locations ORDER BY id').raw().all();
+  const items = db.prepare('SELECT sku, cost_method FROM items ORDER BY sku').raw().all();
+  return JSON.stringify([locs, items]);
+}
+
+/**
+ * The full check in slices, for a caller that must let other work run between them (a period close in the running
+ * hub): the moves after the snapshot are replayed `chunk` at a time outside any transaction — they never change while
+ * the snapshot stays — yielding the seq reached after each slice; then, in ONE read transaction, the moves posted
+ * since are replayed and everything is compared, as checkLedger does. Should the snapshot or the catalog change
+ * between slices (a close by the CLI, a new item), that transaction checks from scratch instead. Returns the newest
+ * move checked and the report.
+ */
+export function* checkLedgerSliced(db: Db, chunk: number): Generator<number, { toSeq: number; report: CheckReport }> {
+  if (!(chunk >= 1)) throw new RangeError(`check slice must be at least 1 move, got ${chunk}`);
+  const differences: Difference[] = [];
+  const replay = LedgerReplay.forDb(db, (d) => differences.push(d));
+  const print = catalogPrint(db);
+  const fromSeq = snapshotSeq(db);
+  if (fromSeq > 0) replay.loadSnapshot(db, '', []);
+  const page = db.prepare('SELECT * FROM moves WHERE seq > ? ORDER BY seq LIMIT ?');
+  let seq = fromSeq;
+  for (let rows = page.all(seq, chunk) as MoveRow[]; rows.length === chunk; rows = page.all(seq, chunk) as MoveRow[]) {
+    for (const m of rows) replay.apply(m);
+    seq = rows[rows.length - 1]!.seq;
+    yield seq;
+  }
+  return db.transaction(() => {
+    const toSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM moves').pluck().get() as number;
+    if (snapshotSeq(db) !== fromSeq || catalogPrint(db) !== print) return { toSeq, report: checkLedger(db) };
+    for (const m of db.prepare('SELECT * FROM moves WHERE seq > ? ORDER BY seq').iterate(seq) as IterableIterator<MoveRow>) replay.apply(m);
+    return { toSeq, report: compareWithStored(db, { full: true }, replay, differences) };
+  })();
+}
+
+/** Everything stored that the moves determine, against the replay of them; `differences` already holds the replay's. */
+function compareWithStored(db: Db, scope: CheckScope, replay: LedgerReplay, differences: Difference[]): CheckReport {
+  const { only, args } = narrowing(scope);
+  const diff = (d: Difference) => differences.push(d);
+  const { locs, methods, balances, valued, units } = replay;
 
   // Balances: stored vs recomputed, zero-sum per SKU, the negative on-hand policy.
   const stored = new Map(

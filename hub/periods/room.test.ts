@@ -1,11 +1,19 @@
 // hub/periods — the periods room in a real hub (SQLite file, embedded broker, HTTP): its routes come with the room,
 // not with the core API.
+import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Db } from '../db/database.js';
+import { openDatabase } from '../db/database.js';
 import { archiveReader } from '../ledger/archive.js';
+import { createItem, postMove, withBatchedInvariants } from '../ledger/index.js';
 import { HUB_ROOMS } from '../modules.js';
-import { call } from '../status/test-support.js';
+import { call, waitFor } from '../status/test-support.js';
 import { startTestHub, type TestHub } from '../testing/harness.js';
+import { readPeriodState } from './close.js';
+import { closePeriod } from './index.js';
+import type { CloseStatus } from './job.js';
 import { periodsRoom } from './module.js';
+import { closeOverRest } from './testing/rest-close.js';
 
 let t: TestHub | undefined;
 afterEach(async () => {
@@ -29,8 +37,8 @@ describe('the periods room', () => {
     t = await startTestHub({ modules: { rooms: [periodsRoom] } });
     const url = t.hub.url;
     await seedMoves(url, 3);
-    const closed = await call(url, 'POST', '/api/v1/periods/close', { body: { through: '2021-01-01T00:00:00Z' } });
-    expect(closed).toMatchObject({ status: 200, body: { action: 'close', archivedMoves: 3 } });
+    const closed = await closeOverRest(url, '2021-01-01T00:00:00Z');
+    expect(closed.status).toMatchObject({ state: 'done', outcome: { action: 'close', archivedMoves: 3 } });
     const moves = await call<{ moves: Array<{ id: string }> }>(url, 'GET', '/api/v1/moves');
     expect(moves.body.moves.map((m) => m.id)).toEqual(['api:m-0', 'api:m-1', 'api:m-2']);
     const reader = archiveReader(t.hub.db); // the connection that read
@@ -39,7 +47,82 @@ describe('the periods room', () => {
     t = undefined;
     expect(reader.open).toBe(false);
   });
+
+  it('keeps serving REST and posting while a close of a large ledger runs: 202, then followed to its end', async () => {
+    t = await startTestHub({ modules: { rooms: [periodsRoom] } });
+    const { url, db } = { url: t.hub.url, db: t.hub.db };
+    const n = bulkMoves(db, 20_000);
+    const post = await call<{ status: CloseStatus; follow: string }>(url, 'POST', '/api/v1/periods/close', { body: { through: '2021-01-01T00:00:00Z' } });
+    expect(post.status).toBe(202);
+    expect(post.headers.get('location')).toBe('/api/v1/periods/close');
+    expect(post.body.status).toMatchObject({ state: 'running', through: '2021-01-01T00:00:00.000Z' });
+    // While it runs: liveness, a stock read and a new move are answered, and the close is still running after them.
+    expect((await call(url, 'GET', '/health')).status).toBe(200);
+    expect((await call(url, 'GET', '/api/v1/stock?sku=BULK')).status).toBe(200);
+    const move = { sku: 'BULK', qty: 1, from: 'stock', to: 'adjustment', reason: 'adjustment', note: 'during the close' };
+    expect((await call(url, 'POST', '/api/v1/moves', { body: move, headers: { 'idempotency-key': 'during' } })).status).toBe(201);
+    const during = (await call<CloseStatus>(url, 'GET', '/api/v1/periods/close')).body;
+    expect(during).toMatchObject({ state: 'running' });
+    expect(await call(url, 'POST', '/api/v1/periods/close', { body: { through: '2021-01-01T00:00:00Z' } })).toMatchObject({
+      status: 409,
+      body: { message: expect.stringMatching(/a close through 2021-01-01T00:00:00.000Z is running/) },
+    });
+    const ended = await waitFor(
+      'the close to end',
+      async () => {
+        const s = (await call<CloseStatus>(url, 'GET', '/api/v1/periods/close')).body;
+        return s.state === 'running' ? undefined : s;
+      },
+      120_000,
+    );
+    expect(ended).toMatchObject({ state: 'done', outcome: { action: 'close', archivedMoves: n } });
+    expect(ended.steps).toBeGreaterThan(during.steps);
+    expect(db.prepare('SELECT note FROM moves').pluck().all()).toEqual(['during the close']);
+    expect((await call(url, 'GET', '/api/v1/periods')).body).toMatchObject({ archivedSeq: n, snapshotSeq: n });
+  }, 180_000);
+
+  it('a hub stopped during a close ends it between two steps; closing the same date again completes it', async () => {
+    t = await startTestHub({ modules: { rooms: [periodsRoom] } });
+    const n = bulkMoves(t.hub.db, 20_000);
+    const dbPath = t.dbPath;
+    const dir = t.dir;
+    const post = await call<{ status: CloseStatus }>(t.hub.url, 'POST', '/api/v1/periods/close', { body: { through: '2021-01-01T00:00:00Z' } });
+    expect(post.status).toBe(202);
+    await t.hub.stop(); // the files stay (t.stop removes them)
+    const db = openDatabase(dbPath);
+    try {
+      const left = readPeriodState(db);
+      expect(left.archivedSeq).toBeLessThan(n);
+      const again = closePeriod(db, { throughMs: Date.parse('2021-01-01T00:00:00Z'), nowMs: Date.parse('2021-02-01T00:00:00Z') });
+      expect(['close', 'resume']).toContain(again.plan.action);
+      expect(readPeriodState(db)).toMatchObject({ snapshotSeq: n, archivedSeq: n });
+    } finally {
+      db.close();
+    }
+    t = { ...t, stop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }, 180_000);
 });
+
+/** `n` moves of item BULK dated 2020, straight into the hub's ledger (receipts, then shipments of part of them). */
+function bulkMoves(db: Db, n: number): number {
+  createItem(db, { sku: 'BULK', name: 'Bulk carton', tracking: 'quantity', costMethod: 'fifo', standardCost: 100 }, Date.parse('2020-01-01T00:00:00Z'));
+  const actor = { kind: 'api', id: 'test' } as const;
+  for (let done = 0; done < n;) {
+    db.transaction(() =>
+      withBatchedInvariants(db, () => {
+        for (let k = 0; k < 1000 && done < n; k++, done++) {
+          const ms = Date.parse('2020-01-01T00:00:00Z') + done * 1000;
+          const receipt = done % 3 === 0;
+          const mv = receipt
+            ? { from: 'supplier', to: 'stock', qty: 3, reason: 'receipt' as const, unitCost: 100 + (done % 7) }
+            : { from: 'stock', to: 'customer', qty: 1, reason: 'shipment' as const };
+          postMove(db, { id: `b-${done}`, sku: 'BULK', actor, occurredAt: new Date(ms).toISOString(), ...mv }, ms, { callerRollsBack: true });
+        }
+      }),
+    )();
+  }
+  return n;
+}
 
 /** An item and `n` receipts of it dated 2020-01-01 (each under its own Idempotency-Key, move ids api:m-0 …). */
 async function seedMoves(url: string, n: number): Promise<void> {
