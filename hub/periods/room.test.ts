@@ -6,7 +6,9 @@ import type { Db } from '../db/database.js';
 import { openDatabase } from '../db/database.js';
 import { archiveReader } from '../ledger/archive.js';
 import { createItem, postMove, withBatchedInvariants } from '../ledger/index.js';
-import { HUB_ROOMS } from '../modules.js';
+import { FeedOutbox } from '../feed/outbox.js';
+import { HUB_ROOMS, hubModules } from '../modules.js';
+import { enqueue } from '../partners/outbox.js';
 import { call, waitFor } from '../status/test-support.js';
 import { startTestHub, type TestHub } from '../testing/harness.js';
 import { readPeriodState } from './close.js';
@@ -101,6 +103,43 @@ describe('the periods room', () => {
     }
     t = { ...t, stop: async () => rmSync(dir, { recursive: true, force: true }) };
   }, 180_000);
+});
+
+describe('what holds a close back, over REST in a hub with every room', () => {
+  it('refuses (409), naming it, while the partner outbox, the fleet feed or a channel sync has not passed the cut-off, and changes nothing', async () => {
+    t = await startTestHub({ modulesFor: hubModules });
+    const { url, db } = { url: t.hub.url, db: t.hub.db };
+    await seedMoves(url, 3);
+    const before = (await call(url, 'GET', '/api/v1/periods')).body;
+    const refusal = async () => {
+      const r = await call<{ message: string; field: string }>(url, 'POST', '/api/v1/periods/close', { body: { through: '2021-01-01T00:00:00Z' } });
+      expect(r.status).toBe(409);
+      expect(r.body.field).toBe('through');
+      expect((await call(url, 'GET', '/api/v1/periods')).body).toEqual(before);
+      return r.body.message;
+    };
+    // A partner document queued in the period, not yet delivered.
+    const doc = { key: 'asn-1', partner: 'acme', kind: 'desadv', target: { folder: t.dir }, fileName: 'a.edi', contentType: 'text/plain', body: 'x' };
+    db.transaction(() => enqueue(db, doc, Date.parse('2020-06-01T00:00:00Z')))();
+    expect(await refusal()).toMatch(
+      /partner outbox has not passed the cut-off: 1 document\(s\) queued before 2021-01-01T00:00:00.000Z not yet delivered \(first: asn-1\)/,
+    );
+    db.prepare("UPDATE partner_outbox SET status = 'delivered', delivered_ms = created_ms").run();
+    // The fleet feed switched on: the period's moves wait in its outbox for JetStream.
+    const feed = new FeedOutbox(db, t.hub.config.site);
+    expect(feed.enable()).toBe(3);
+    expect(await refusal()).toMatch(
+      /hub feed cursor has not passed the cut-off: 3 change\(s\) of the period not yet acknowledged by JetStream \(published through feed seq 0\)/,
+    );
+    feed.acknowledged(3);
+    // A channel that has not shown a SKU's change made in the period.
+    db.prepare("INSERT INTO channel_sync (channel, sku, unsynced_since) VALUES ('web', 'A', ?)").run(Date.parse('2020-06-01T00:00:00Z'));
+    expect(await refusal()).toMatch(/channel sync web has not passed the cut-off: 1 SKU\(s\) unsynced since 2020-06-01T00:00:00.000Z, before the cut-off/);
+    db.prepare('UPDATE channel_sync SET unsynced_since = NULL').run();
+    const closed = await closeOverRest(url, '2021-01-01T00:00:00Z');
+    expect(closed.post.status).toBe(202);
+    expect(closed.status).toMatchObject({ state: 'done', outcome: { action: 'close', archivedMoves: 3 } });
+  });
 });
 
 /** `n` moves of item BULK dated 2020, straight into the hub's ledger (receipts, then shipments of part of them). */
