@@ -76,6 +76,15 @@ export function unitSeqs(db: Db, epc: string): { live: number[]; archived: numbe
   return { live, archived };
 }
 
+/**
+ * The archived move with this id, or undefined: a move id names one move forever, so a posting looks here too once a
+ * period was archived (moves.ts), and so does getMove. One point read on the archive's unique index of ids.
+ */
+export function archivedMoveRow(db: Db, id: string, upTo: number = archivedSeq(db)): MoveRow | undefined {
+  if (upTo === 0) return undefined;
+  return stmt(archiveReader(db), 'SELECT * FROM moves WHERE id = ? AND seq <= ?').get(id, upTo) as MoveRow | undefined;
+}
+
 /** Archived moves by seq, oldest first. */
 export function archivedMoves(db: Db, seqs: readonly number[]): Move[] {
   if (seqs.length === 0) return [];

@@ -3,7 +3,18 @@
 // booked in the open period.
 import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkFull, checkIncremental, getSerial, listMoves, moveSerial, postMove, readVerifiedPoint, serialHistory, type Move } from '../ledger/index.js';
+import {
+  checkFull,
+  checkIncremental,
+  getMove,
+  getSerial,
+  listMoves,
+  moveSerial,
+  postMove,
+  readVerifiedPoint,
+  serialHistory,
+  type Move,
+} from '../ledger/index.js';
 import { archivedSeq, closeArchiveReader } from '../ledger/archive.js';
 import { makeFixture, T0, type Fixture } from '../ledger/test-fixture.js';
 import { archiveClosedPeriod } from './archive.js';
@@ -180,5 +191,40 @@ describe('closing again, archiving in batches', () => {
     expect(r.moves).toBe(6);
     expect(f.db.prepare('SELECT action FROM audit_log').pluck().all()).toEqual(['y']);
     expect(() => f.db.prepare('DELETE FROM moves WHERE seq = 7').run()).toThrow(/immutable/);
+  });
+});
+
+describe('move ids across the archive', () => {
+  const DAY1 = T0 + DAY - 8 * 3_600_000;
+  const at = (ms: number) => new Date(ms).toISOString();
+
+  it('an archived move posted again answers exists, as posted; the same id with other fields is a conflict, never a second move', () => {
+    postTwoDays();
+    const first = f.mv({ sku: 'A', from: 'supplier', to: 'stock', qty: 10, reason: 'receipt', unitCost: 100, occurredAt: at(T0 + 1000) });
+    const again = { ...first, id: 'm-1' }; // postTwoDays posted m-1 with exactly these fields
+    closePeriod(f.db, { throughMs: DAY1, nowMs: T0 + 3 * DAY });
+    expect(f.db.prepare("SELECT COUNT(*) FROM moves WHERE id = 'm-1'").pluck().get()).toBe(0);
+    const moves = f.db.prepare('SELECT COUNT(*) FROM moves').pluck().get();
+    const r = postMove(f.db, again, T0 + 3 * DAY);
+    expect(r.status).toBe('exists');
+    expect(r.move).toMatchObject({ id: 'm-1', seq: 1, qty: 10, occurredAt: at(T0 + 1000) });
+    expect(postMove(f.db, { ...again, intoOpenPeriod: true }, T0 + 3 * DAY).status).toBe('exists'); // nothing to re-date: it is booked
+    // Dated after the cut-off, the same id is still the archived move: a conflict.
+    expect(() => postMove(f.db, { ...again, occurredAt: at(T0 + 2 * DAY) }, T0 + 3 * DAY)).toThrow(/move m-1 was already posted with different occurredAt/);
+    expect(f.db.prepare('SELECT COUNT(*) FROM moves').pluck().get()).toBe(moves);
+    expect(getMove(f.db, 'm-1')).toMatchObject({ id: 'm-1', seq: 1 });
+    expect(checkFull(f.db, T0 + 3 * DAY).report.ok).toBe(true);
+  });
+
+  it('a move booked into the open period, archived by a later close, answers exists when retried as it was first sent', () => {
+    postTwoDays();
+    closePeriod(f.db, { throughMs: DAY1, nowMs: T0 + 3 * DAY });
+    const late = f.mv({ sku: 'A', from: 'supplier', to: 'stock', qty: 1, reason: 'adjustment', occurredAt: at(T0 + 60_000), intoOpenPeriod: true });
+    const booked = postMove(f.db, late, T0 + 3 * DAY);
+    expect(booked.move.occurredAt).toBe(at(DAY1));
+    closePeriod(f.db, { throughMs: DAY1 + DAY, nowMs: T0 + 3 * DAY });
+    expect(f.db.prepare('SELECT COUNT(*) FROM moves WHERE id = ?').pluck().get(late.id)).toBe(0);
+    const retry = postMove(f.db, late, T0 + 3 * DAY);
+    expect(retry).toMatchObject({ status: 'exists', move: { id: late.id, seq: booked.move.seq, occurredAt: at(DAY1), note: booked.move.note } });
   });
 });
