@@ -221,9 +221,25 @@ describe('IngestCore: turns, failures, acknowledgements, counters', () => {
     const core = new IngestCore<string>(5);
     expect(core.arrive('a')).toBe(true); // the first of its turn: the driver schedules the turn's end
     expect(core.arrive('b')).toBe(false);
-    expect(core.endTurn()).toEqual({ messages: ['a', 'b'], group: true });
+    expect(core.endTurn()).toEqual({ messages: ['a', 'b'], group: true, more: false });
     expect(core.arrive('c')).toBe(true);
-    expect(core.endTurn()).toEqual({ messages: ['c'], group: false });
+    expect(core.endTurn()).toEqual({ messages: ['c'], group: false, more: false });
+  });
+
+  it('a group weighs at most maxGroupWeight (at least one message); the rest is the next group, in order', () => {
+    const core = new IngestCore<string>(5, 10);
+    expect(core.arrive('a', 4)).toBe(true);
+    expect(core.arrive('b', 6)).toBe(false);
+    expect(core.arrive('c', 1)).toBe(false);
+    expect(core.arrive('big', 25)).toBe(false);
+    expect(core.arrive('d', 3)).toBe(false);
+    expect(core.endTurn()).toEqual({ messages: ['a', 'b'], group: true, more: true });
+    expect(core.arrive('e', 2)).toBe(false); // still queued: the driver's next endTurn takes it
+    expect(core.endTurn()).toEqual({ messages: ['c'], group: false, more: true });
+    expect(core.endTurn()).toEqual({ messages: ['big'], group: false, more: true });
+    expect(core.endTurn()).toEqual({ messages: ['d', 'e'], group: true, more: false });
+    expect(core.arrive('f', 1)).toBe(true);
+    expect(() => new IngestCore<string>(5, 0)).toThrow(/maxGroupWeight/);
   });
 
   it('acknowledges only what committed: a rolled-back position is never announced', () => {

@@ -382,7 +382,8 @@ const MAX_TRACKED_FAILURES = 10_000;
 /**
  * The ingest's decisions across messages, for messages of type M:
  * - turns: the messages that arrive in one turn of the event loop are taken together, in one group transaction when
- *   there are several; a group that fails is taken again message by message (the driver runs the transactions);
+ *   there are several (at most maxGroupWeight of them; the rest on the next turns); a group that fails is taken again
+ *   message by message (the driver runs the transactions);
  * - failures: a message whose transaction rolled back `maxApplyAttempts − 1` times is next taken event by event;
  * - acknowledgements: each batch's stream position (`through`) is pending until the driver says its transaction
  *   committed, and only then goes into an AckCommand; a rollback forgets it. A stream's acknowledged position never
@@ -391,6 +392,8 @@ const MAX_TRACKED_FAILURES = 10_000;
  */
 export class IngestCore<M> {
   private queue: M[] = [];
+  /** The weight (payload bytes) of each queued message, in queue order. */
+  private weights: number[] = [];
   private readonly failures = new Map<string, number>();
   private readonly perGateway = new Map<string, GatewayIngestStats>();
   private readonly groups = { committed: 0, messages: 0, rolledBack: 0 };
@@ -403,21 +406,45 @@ export class IngestCore<M> {
   private acking = false;
   private acksDue = false;
 
-  constructor(readonly maxApplyAttempts: number) {
+  /**
+   * `maxGroupWeight`: the most a group may weigh (the driver weighs a message by its payload bytes); a group always
+   * takes at least one message. What is left waits for the next group, after the event loop has had a turn (PUBACKs
+   * and acknowledgements of the group before go out, the sockets are read) — so a flood (a catch-up: every gateway's
+   * window of messages arriving in one turn) is applied in transactions of bounded size, each acknowledged as soon
+   * as it commits, instead of one transaction that holds every acknowledgement for seconds.
+   */
+  constructor(
+    readonly maxApplyAttempts: number,
+    readonly maxGroupWeight = Number.POSITIVE_INFINITY,
+  ) {
     if (!(Number.isInteger(maxApplyAttempts) && maxApplyAttempts >= 1)) throw new Error(`maxApplyAttempts must be an integer >= 1, got ${maxApplyAttempts}`);
+    if (!(maxGroupWeight > 0)) throw new Error(`maxGroupWeight must be > 0, got ${maxGroupWeight}`);
   }
 
-  /** A message arrived. True when it is the first of its turn: the driver calls endTurn() once the turn is over. */
-  arrive(message: M): boolean {
+  /**
+   * A message arrived, weighing `weight`. True when nothing was queued before it: the driver calls endTurn() once
+   * the turn is over.
+   */
+  arrive(message: M, weight = 1): boolean {
+    invariant(weight >= 0, () => `message weight ${weight}`);
     this.queue.push(message);
+    this.weights.push(weight);
     return this.queue.length === 1;
   }
 
-  /** The turn is over: its messages, and whether they are tried in one group transaction first. */
-  endTurn(): { messages: M[]; group: boolean } {
-    const messages = this.queue;
-    this.queue = [];
-    return { messages, group: messages.length > 1 };
+  /**
+   * The turn is over: the next group of messages (the queue's head, at most maxGroupWeight, at least one message),
+   * whether they are tried in one group transaction first, and whether messages are left (`more`: the driver calls
+   * endTurn() again on a later turn).
+   */
+  endTurn(): { messages: M[]; group: boolean; more: boolean } {
+    let n = 0;
+    let weight = 0;
+    while (n < this.queue.length && (n === 0 || weight + this.weights[n]! <= this.maxGroupWeight)) weight += this.weights[n++]!;
+    const messages = this.queue.slice(0, n);
+    this.queue = this.queue.slice(n);
+    this.weights = this.weights.slice(n);
+    return { messages, group: messages.length > 1, more: this.queue.length > 0 };
   }
 
   /** A batch's stream position, written in the open transaction (not yet committed). */

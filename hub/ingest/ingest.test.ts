@@ -83,6 +83,53 @@ describe('Ingest group commit', () => {
     expect(ingest.stats().groups).toEqual({ committed: 1, messages: 3, rolledBack: 0 });
   });
 
+  it('a flood is taken in groups of at most maxGroupBytes, each acknowledged before the next is applied', async () => {
+    await ingest.stop();
+    const gws = ['gw-1', 'gw-2', 'gw-3', 'gw-4', 'gw-5'];
+    const payloads = gws.map((gw) => payload(gw, doorEvents(`stream-${gw}-0001`, 1, 10)));
+    const order: string[] = [];
+    const recording = new (class extends DirectMqtt {
+      override publish(topic: string, body: string | Buffer) {
+        order.push(`ack ${(JSON.parse(body.toString()) as HubAck).stream}`);
+        return super.publish(topic, body);
+      }
+    })();
+    const longest = Math.max(...payloads.map((p) => Buffer.byteLength(p)));
+    ingest = new Ingest({
+      db: t.db,
+      mqtt: recording,
+      site: SITE,
+      runtime,
+      logger: silentLogger(),
+      maxGroupBytes: 2 * longest, // two messages a group
+      apply: (db, e: Event, ctx) => {
+        if (e.seq === 1) order.push(`apply ${e.stream}`);
+        applyToTarget(db, e, ctx);
+      },
+    });
+    await ingest.start();
+    order.length = 0; // the start's acknowledgements
+    const results = await Promise.all(gws.map((gw, i) => recording.deliver(gwTopic(gw), payloads[i]!)));
+    await nextTurn();
+    expect(results).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    expect(count(t.db, 'SELECT COUNT(*) AS n FROM applied_events')).toBe(50);
+    const s = (gw: string) => `stream-${gw}-0001`;
+    expect(order).toEqual([
+      `apply ${s('gw-1')}`,
+      `apply ${s('gw-2')}`,
+      `ack ${s('gw-1')}`,
+      `ack ${s('gw-2')}`,
+      `apply ${s('gw-3')}`,
+      `apply ${s('gw-4')}`,
+      `ack ${s('gw-3')}`,
+      `ack ${s('gw-4')}`,
+      `apply ${s('gw-5')}`,
+      `ack ${s('gw-5')}`,
+    ]);
+    expect(ingest.stats().groups).toEqual({ committed: 2, messages: 4, rolledBack: 0 });
+    expect(ingest.stats().totals).toMatchObject({ messages: 5, applied: 50 });
+  });
+
   it('one failing message does not hold back the others of its group', async () => {
     const bad = doorEvents('stream-gw-2-0001', 1, 5);
     poison = bad[2]!.id;

@@ -8,7 +8,7 @@ import { silentLogger } from '../../protocols/logging/index.js';
 import { SimulatedRuntime } from '../../runtime/testing/simulated-runtime.js';
 import { readVerifiedPoint } from './check-point.js';
 import { postMove } from './index.js';
-import { LedgerSelfCheck } from './self-check.js';
+import { LedgerSelfCheck, pauseAfterSlice } from './self-check.js';
 import { makeFixture, T0 } from './test-fixture.js';
 
 describe('a running hub checks its ledger', () => {
@@ -88,6 +88,43 @@ describe('the self-check on simulated time', () => {
       expect(rt.pending()).toBe(1);
       check.stop();
       expect(rt.pending()).toBe(0);
+    } finally {
+      f.close();
+    }
+  });
+
+  it('takes at most maxShare of the time: a slice that took d ms waits d × (1 − share) / share, or what it asked for if longer', () => {
+    expect(pauseAfterSlice(0, 50, 0.1)).toBe(50);
+    expect(pauseAfterSlice(200, 50, 0.1)).toBe(1_800);
+    expect(pauseAfterSlice(200, 5_000, 0.1)).toBe(5_000);
+    expect(pauseAfterSlice(10, 0, 1)).toBe(0);
+    const f = makeFixture();
+    try {
+      for (const sku of ['A', 'M', 'A']) postMove(f.db, f.mv({ sku, qty: 1, from: 'supplier', to: 'stock', reason: 'receipt', unitCost: 10 }), T0);
+      const rt = new SimulatedRuntime({ startMs: T0 });
+      // Each reading of the clock is 100 ms after the one before: every slice takes at least 100 ms of it.
+      let reads = 0;
+      const pauses: number[] = [];
+      const slow = {
+        now: () => rt.now() + 100 * ++reads,
+        setTimer: (ms: number, fn: () => void) => {
+          pauses.push(ms);
+          return rt.setTimer(ms, fn);
+        },
+      };
+      const check = new LedgerSelfCheck(f.db, slow, silentLogger(), { intervalMs: 5_000, busyPauseMs: 50, sliceMoves: 1, sliceReplay: 10, maxShare: 0.2 });
+      check.start();
+      rt.advance(50);
+      expect(readVerifiedPoint(f.db).seq).toBe(1);
+      rt.advance(399); // behind, but the slice took >= 100 ms: >= 400 ms before the next, not 50
+      expect(readVerifiedPoint(f.db).seq).toBe(1);
+      expect(pauses.slice(1).every((ms) => ms >= 400)).toBe(true);
+      rt.advance(10_000);
+      expect(readVerifiedPoint(f.db).seq).toBe(3);
+      check.stop();
+      expect(() => new LedgerSelfCheck(f.db, rt, silentLogger(), { intervalMs: 1, busyPauseMs: 1, sliceMoves: 1, sliceReplay: 1, maxShare: 0 })).toThrow(
+        RangeError,
+      );
     } finally {
       f.close();
     }

@@ -2,7 +2,10 @@
 // (check-point.ts) of at most `sliceMoves` moves and `sliceReplay` moves replayed (the touched SKUs' histories, some
 // 10–25 µs each), one slice per timer turn, so a posting waits for one slice at most. Behind, the next slice comes
 // after `busyPauseMs`; caught up or failing (the point stays: the same slice would fail again at once), after
-// `intervalMs`.
+// `intervalMs`. Low priority: a slice's pause is at least what keeps the check within `maxShare` of the hub's time
+// (a slice of d ms waits d × (1 − maxShare) / maxShare after it), so a slice that replays long SKU histories does
+// not take a core from the ingest during a catch-up. (A slice checks its SKUs whole, from all their moves: with a few
+// SKUs of long histories it verifies only a few moves for a replay of each history — see issue #24 point 4.)
 import type { Logger } from '../../protocols/logging/index.js';
 import type { Runtime, Timer } from '../../runtime/runtime.js';
 import type { Db } from '../db/database.js';
@@ -13,9 +16,16 @@ export interface SelfCheckOptions {
   busyPauseMs: number;
   sliceMoves: number;
   sliceReplay: number;
+  /** The most of the wall time the slices may take, in (0, 1]; default 0.1. */
+  maxShare?: number;
 }
 
-export const SELF_CHECK_DEFAULTS: SelfCheckOptions = { intervalMs: 5_000, busyPauseMs: 50, sliceMoves: 2_000, sliceReplay: 2_000 };
+export const SELF_CHECK_DEFAULTS: SelfCheckOptions = { intervalMs: 5_000, busyPauseMs: 50, sliceMoves: 2_000, sliceReplay: 2_000, maxShare: 0.1 };
+
+/** The pause after a slice that took `sliceMs`: what the slice asked for, or longer to keep the check within `maxShare`. */
+export function pauseAfterSlice(sliceMs: number, wanted: number, maxShare: number): number {
+  return Math.max(wanted, Math.ceil((Math.max(0, sliceMs) * (1 - maxShare)) / maxShare));
+}
 
 export class LedgerSelfCheck {
   private timer: Timer | undefined;
@@ -28,7 +38,8 @@ export class LedgerSelfCheck {
     private readonly log: Logger,
     private readonly opts: SelfCheckOptions = SELF_CHECK_DEFAULTS,
   ) {
-    const ok = opts.sliceMoves >= 1 && opts.sliceReplay >= 1 && opts.intervalMs >= 0 && opts.busyPauseMs >= 0;
+    const share = opts.maxShare ?? 0.1;
+    const ok = opts.sliceMoves >= 1 && opts.sliceReplay >= 1 && opts.intervalMs >= 0 && opts.busyPauseMs >= 0 && share > 0 && share <= 1;
     if (!ok) throw new RangeError(`LedgerSelfCheck: bad options ${JSON.stringify(opts)}`);
   }
 
@@ -58,12 +69,13 @@ export class LedgerSelfCheck {
     // the hub's close stops it (hub/app.ts closers), so the timer need not be unref'd to let the process end
     this.timer = this.runtime.setTimer(ms, () => {
       let next = this.opts.intervalMs;
+      const started = this.runtime.now();
       try {
         next = this.tick();
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, 'ledger self-check could not run');
       }
-      this.schedule(next);
+      this.schedule(pauseAfterSlice(this.runtime.now() - started, next, this.opts.maxShare ?? 0.1));
     });
   }
 }

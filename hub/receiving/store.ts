@@ -6,6 +6,7 @@ import type { Db, MigrationSet } from '../db/database.js';
 import { isoTs } from '../../protocols/events/index.js';
 import { LedgerError, recordAudit, VIRTUAL, type Actor } from '../ledger/index.js';
 import { requireId, optionalText } from '../ledger/validate.js';
+import { stmt } from '../ledger/statements.js';
 import { raiseVariance, type Variance } from '../variances/store.js';
 import { checkGoods, type CheckedLine, type CheckedPallet, type GoodsLineInput, type PalletInput } from './expected-goods.js';
 import { allowance, effectiveTolerance, lineStatus, maxReceivable, type LineStatus, type Tolerance } from './tolerance.js';
@@ -144,7 +145,7 @@ export interface LineRow {
 }
 
 export function receiptRow(db: Db, id: string): ReceiptRow | undefined {
-  return db.prepare('SELECT * FROM receipts WHERE id = ?').get(id) as ReceiptRow | undefined;
+  return stmt(db, 'SELECT * FROM receipts WHERE id = ?').get(id) as ReceiptRow | undefined;
 }
 
 export function requireReceipt(db: Db, id: string): ReceiptRow {
@@ -155,30 +156,34 @@ export function requireReceipt(db: Db, id: string): ReceiptRow {
 
 /** The receipt open at a door, if any. */
 export function openReceiptAt(db: Db, door: string): ReceiptRow | undefined {
-  return db.prepare("SELECT * FROM receipts WHERE door = ? AND status = 'open'").get(door) as ReceiptRow | undefined;
+  return stmt(db, "SELECT * FROM receipts WHERE door = ? AND status = 'open'").get(door) as ReceiptRow | undefined;
 }
 
 export function lineFor(db: Db, receipt: string, sku: string): LineRow | undefined {
-  return db.prepare('SELECT * FROM receipt_lines WHERE receipt = ? AND sku = ?').get(receipt, sku) as LineRow | undefined;
+  return stmt(db, 'SELECT * FROM receipt_lines WHERE receipt = ? AND sku = ?').get(receipt, sku) as LineRow | undefined;
 }
 
 /** Net units of a SKU received against a PO: receipts from the supplier minus those driven back out. */
 export function receivedQty(db: Db, po: string, sku: string): number {
-  const r = db.prepare(`SELECT COALESCE(SUM(CASE WHEN from_location = @supplier THEN qty WHEN to_location = @supplier THEN -qty ELSE 0 END), 0) AS n
-                        FROM moves WHERE reference = @po AND sku = @sku AND reason = 'receipt'`).get({ po, sku, supplier: VIRTUAL.supplier }) as { n: number };
+  const r = stmt(
+    db,
+    `SELECT COALESCE(SUM(CASE WHEN from_location = @supplier THEN qty WHEN to_location = @supplier THEN -qty ELSE 0 END), 0) AS n
+                        FROM moves WHERE reference = @po AND sku = @sku AND reason = 'receipt'`,
+  ).get({ po, sku, supplier: VIRTUAL.supplier }) as { n: number };
   return r.n;
 }
 
 export function itemTolerance(db: Db, sku: string): Partial<Tolerance> | null {
-  const r = db.prepare('SELECT tolerance FROM receiving_item_tolerances WHERE sku = ?').get(sku) as { tolerance: string } | undefined;
+  const r = stmt(db, 'SELECT tolerance FROM receiving_item_tolerances WHERE sku = ?').get(sku) as { tolerance: string } | undefined;
   return r ? (JSON.parse(r.tolerance) as Partial<Tolerance>) : null;
 }
 
 export function setItemTolerance(db: Db, sku: string, t: Partial<Tolerance>, actor: Actor, nowMs: number): void {
   db.transaction(() => {
     if (!db.prepare('SELECT 1 FROM items WHERE sku = ?').get(sku)) throw new LedgerError('not_found', `sku: unknown item ${JSON.stringify(sku)}`, 'sku');
-    db.prepare('INSERT INTO receiving_item_tolerances (sku, tolerance, updated_ms) VALUES (?, ?, ?) ON CONFLICT (sku) DO UPDATE SET tolerance = excluded.tolerance, updated_ms = excluded.updated_ms')
-      .run(sku, JSON.stringify(t), nowMs);
+    db.prepare(
+      'INSERT INTO receiving_item_tolerances (sku, tolerance, updated_ms) VALUES (?, ?, ?) ON CONFLICT (sku) DO UPDATE SET tolerance = excluded.tolerance, updated_ms = excluded.updated_ms',
+    ).run(sku, JSON.stringify(t), nowMs);
     recordAudit(db, { actor, action: 'receiving.tolerance', target: sku, payload: t, atMs: nowMs });
   })();
 }
@@ -191,7 +196,7 @@ export function lineTolerance(db: Db, line: LineRow, defaults: Tolerance): Toler
 export function heldQty(db: Db, po: string, sku: string): number {
   let n = 0;
   for (const type of ['over', 'unexpected_item'] as const) {
-    const v = db.prepare("SELECT plan FROM variances WHERE key = ? AND status = 'open'").get(`${type}:${po}:${sku}`) as { plan: string } | undefined;
+    const v = stmt(db, "SELECT plan FROM variances WHERE key = ? AND status = 'open'").get(`${type}:${po}:${sku}`) as { plan: string } | undefined;
     if (v) for (const m of JSON.parse(v.plan) as Array<{ qty: number }>) n += m.qty;
   }
   return n;
@@ -215,8 +220,13 @@ export function getReceipt(db: Db, id: string, defaults: Tolerance): Receipt | u
       status: l.status ?? lineStatus(l.qty, received, tolerance),
     };
   });
-  const pallets = (db.prepare('SELECT * FROM receipt_pallets WHERE receipt = ? ORDER BY sscc').all(id) as Array<{ sscc: string; contents: string; received_ms: number | null }>)
-    .map((p) => ({ sscc: p.sscc, contents: JSON.parse(p.contents) as CheckedPallet['contents'], receivedAt: p.received_ms === null ? null : isoTs(p.received_ms) }));
+  const pallets = (
+    db.prepare('SELECT * FROM receipt_pallets WHERE receipt = ? ORDER BY sscc').all(id) as Array<{ sscc: string; contents: string; received_ms: number | null }>
+  ).map((p) => ({
+    sscc: p.sscc,
+    contents: JSON.parse(p.contents) as CheckedPallet['contents'],
+    receivedAt: p.received_ms === null ? null : isoTs(p.received_ms),
+  }));
   return {
     id: r.id,
     kind: r.kind,
@@ -233,8 +243,11 @@ export function getReceipt(db: Db, id: string, defaults: Tolerance): Receipt | u
 }
 
 export function listReceipts(db: Db, filter: { status?: ReceiptStatus; door?: string; limit?: number } = {}): string[] {
-  return (db.prepare('SELECT id FROM receipts WHERE (@status IS NULL OR status = @status) AND (@door IS NULL OR door = @door) ORDER BY created_ms, id LIMIT @limit')
-    .all({ status: filter.status ?? null, door: filter.door ?? null, limit: filter.limit ?? 100 }) as Array<{ id: string }>).map((r) => r.id);
+  return (
+    db
+      .prepare('SELECT id FROM receipts WHERE (@status IS NULL OR status = @status) AND (@door IS NULL OR door = @door) ORDER BY created_ms, id LIMIT @limit')
+      .all({ status: filter.status ?? null, door: filter.door ?? null, limit: filter.limit ?? 100 }) as Array<{ id: string }>
+  ).map((r) => r.id);
 }
 
 function canonical(po: string, kind: string, supplier: string | null, goods: { lines: CheckedLine[]; pallets: CheckedPallet[] }): string {
@@ -255,7 +268,12 @@ export function createReceipt(db: Db, input: ReceiptInput, actor: Actor, nowMs: 
     const body = canonical(po, kind, supplier, goods);
     const existing = receiptRow(db, po);
     if (existing) {
-      if (existing.body !== body) throw new LedgerError('conflict', `receipt ${po} already exists with different content: a PO number names one receipt (create the change under a new number)`, 'po');
+      if (existing.body !== body)
+        throw new LedgerError(
+          'conflict',
+          `receipt ${po} already exists with different content: a PO number names one receipt (create the change under a new number)`,
+          'po',
+        );
       return { status: 'exists' as const, id: po };
     }
     db.prepare("INSERT INTO receipts (id, kind, supplier, status, body, created_ms) VALUES (?, ?, ?, 'expected', ?, ?)").run(po, kind, supplier, body, nowMs);
@@ -299,7 +317,8 @@ export function openReceipt(db: Db, id: string, door: string, actor: Actor, nowM
 export function closeReceipt(db: Db, id: string, defaults: Tolerance, actor: Actor, nowMs: number): { receipt: Receipt; variances: Variance[] } {
   return db.transaction(() => {
     const r = requireReceipt(db, id);
-    if (r.status === 'closed') throw new LedgerError('conflict', `receipt ${id} was already closed at ${isoTs(r.closed_ms!)} by ${r.closed_by}: closing twice changes nothing`, 'id');
+    if (r.status === 'closed')
+      throw new LedgerError('conflict', `receipt ${id} was already closed at ${isoTs(r.closed_ms!)} by ${r.closed_by}: closing twice changes nothing`, 'id');
     const raised: Variance[] = [];
     for (const l of db.prepare('SELECT * FROM receipt_lines WHERE receipt = ? ORDER BY line').all(id) as LineRow[]) {
       const t = lineTolerance(db, l, defaults);
@@ -307,16 +326,22 @@ export function closeReceipt(db: Db, id: string, defaults: Tolerance, actor: Act
       const status = lineStatus(l.qty, received, t);
       db.prepare('UPDATE receipt_lines SET received_at_close = ?, status = ? WHERE receipt = ? AND line = ?').run(received, status, id, l.line);
       if (status === 'short') {
-        raised.push(raiseVariance(db, {
-          type: 'short',
-          door: r.door,
-          reference: id,
-          sku: l.sku,
-          expected: l.qty,
-          actual: received,
-          message: `${id} line ${l.line}: ${l.sku} expected ${l.qty}, received ${received}: ${l.qty - received} short (the tolerance accepts ${l.qty - allowance(l.qty, t).under} or more)`,
-          evidence: [],
-        }, nowMs));
+        raised.push(
+          raiseVariance(
+            db,
+            {
+              type: 'short',
+              door: r.door,
+              reference: id,
+              sku: l.sku,
+              expected: l.qty,
+              actual: received,
+              message: `${id} line ${l.line}: ${l.sku} expected ${l.qty}, received ${received}: ${l.qty - received} short (the tolerance accepts ${l.qty - allowance(l.qty, t).under} or more)`,
+              evidence: [],
+            },
+            nowMs,
+          ),
+        );
       }
     }
     const by = `${actor.kind}:${actor.id}`;

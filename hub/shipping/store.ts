@@ -5,6 +5,7 @@ import type { Db, MigrationSet } from '../db/database.js';
 import { isoTs } from '../../protocols/events/index.js';
 import { LedgerError, recordAudit, VIRTUAL, type Actor } from '../ledger/index.js';
 import { optionalText, requireId } from '../ledger/validate.js';
+import { stmt } from '../ledger/statements.js';
 import { checkGoods, type CheckedPallet, type GoodsLineInput, type PalletInput } from '../receiving/expected-goods.js';
 import { raiseVariance, type Variance } from '../variances/store.js';
 import type { DoorSignals } from './signals.js';
@@ -101,7 +102,7 @@ interface ShipmentRow {
 }
 
 export function shipmentRow(db: Db, id: string): ShipmentRow | undefined {
-  return db.prepare('SELECT * FROM shipments WHERE id = ?').get(id) as ShipmentRow | undefined;
+  return stmt(db, 'SELECT * FROM shipments WHERE id = ?').get(id) as ShipmentRow | undefined;
 }
 
 function requireShipment(db: Db, id: string): ShipmentRow {
@@ -111,11 +112,11 @@ function requireShipment(db: Db, id: string): ShipmentRow {
 }
 
 export function openShipmentAt(db: Db, door: string): ShipmentRow | undefined {
-  return db.prepare("SELECT * FROM shipments WHERE door = ? AND status = 'open'").get(door) as ShipmentRow | undefined;
+  return stmt(db, "SELECT * FROM shipments WHERE door = ? AND status = 'open'").get(door) as ShipmentRow | undefined;
 }
 
 export function shipmentLine(db: Db, shipment: string, sku: string): { line: number; qty: number } | undefined {
-  return db.prepare('SELECT line, qty FROM shipment_lines WHERE shipment = ? AND sku = ?').get(shipment, sku) as { line: number; qty: number } | undefined;
+  return stmt(db, 'SELECT line, qty FROM shipment_lines WHERE shipment = ? AND sku = ?').get(shipment, sku) as { line: number; qty: number } | undefined;
 }
 
 /**
@@ -128,25 +129,44 @@ export function shipmentDestination(s: { customer: string | null } | undefined):
 
 /** Net units of a SKU shipped against a shipment: to its destination minus those brought back in. */
 export function shippedQty(db: Db, shipment: string, sku: string): number {
-  const r = db.prepare(`SELECT COALESCE(SUM(CASE WHEN to_location = @dest THEN qty WHEN from_location = @dest THEN -qty ELSE 0 END), 0) AS n
-                        FROM moves WHERE reference = @shipment AND sku = @sku AND reason = 'shipment'`).get({ shipment, sku, dest: shipmentDestination(shipmentRow(db, shipment)) }) as { n: number };
+  const r = stmt(
+    db,
+    `SELECT COALESCE(SUM(CASE WHEN to_location = @dest THEN qty WHEN from_location = @dest THEN -qty ELSE 0 END), 0) AS n
+                        FROM moves WHERE reference = @shipment AND sku = @sku AND reason = 'shipment'`,
+  ).get({ shipment, sku, dest: shipmentDestination(shipmentRow(db, shipment)) }) as { n: number };
   return r.n;
 }
 
 /** The EPCs a shipment names for a SKU (in its lines or pallets); empty when it names none (any unit will do). */
 export function namedEpcs(db: Db, shipment: string, sku: string): Set<string> {
-  return new Set((db.prepare('SELECT epc FROM shipment_epcs WHERE shipment = ? AND sku = ?').all(shipment, sku) as Array<{ epc: string }>).map((r) => r.epc));
+  return new Set((stmt(db, 'SELECT epc FROM shipment_epcs WHERE shipment = ? AND sku = ?').all(shipment, sku) as Array<{ epc: string }>).map((r) => r.epc));
 }
 
 export function getShipment(db: Db, id: string): Shipment | undefined {
   const r = shipmentRow(db, id);
   if (!r) return undefined;
-  const lines = (db.prepare('SELECT * FROM shipment_lines WHERE shipment = ? ORDER BY line').all(id) as Array<{ line: number; sku: string; qty: number; shipped_at_close: number | null }>)
-    .map((l) => ({ line: l.line, sku: l.sku, expected: l.qty, shipped: l.shipped_at_close ?? shippedQty(db, id, l.sku) }));
-  const epcs = (db.prepare(`SELECT e.epc, e.sku, (s.location = @customer) AS shipped FROM shipment_epcs e LEFT JOIN serials s ON s.epc = e.epc WHERE e.shipment = @id ORDER BY e.epc`)
-    .all({ id, customer: shipmentDestination(r) }) as Array<{ epc: string; sku: string; shipped: number | null }>).map((e) => ({ epc: e.epc, sku: e.sku, shipped: e.shipped === 1 }));
-  const pallets = (db.prepare('SELECT sscc, contents, seen_ms FROM shipment_pallets WHERE shipment = ? ORDER BY sscc').all(id) as Array<{ sscc: string; contents: string; seen_ms: number | null }>)
-    .map((p) => ({ sscc: p.sscc, contents: JSON.parse(p.contents) as CheckedPallet['contents'], seenAt: p.seen_ms === null ? null : isoTs(p.seen_ms) }));
+  const lines = (
+    db.prepare('SELECT * FROM shipment_lines WHERE shipment = ? ORDER BY line').all(id) as Array<{
+      line: number;
+      sku: string;
+      qty: number;
+      shipped_at_close: number | null;
+    }>
+  ).map((l) => ({ line: l.line, sku: l.sku, expected: l.qty, shipped: l.shipped_at_close ?? shippedQty(db, id, l.sku) }));
+  const epcs = (
+    db
+      .prepare(
+        `SELECT e.epc, e.sku, (s.location = @customer) AS shipped FROM shipment_epcs e LEFT JOIN serials s ON s.epc = e.epc WHERE e.shipment = @id ORDER BY e.epc`,
+      )
+      .all({ id, customer: shipmentDestination(r) }) as Array<{ epc: string; sku: string; shipped: number | null }>
+  ).map((e) => ({ epc: e.epc, sku: e.sku, shipped: e.shipped === 1 }));
+  const pallets = (
+    db.prepare('SELECT sscc, contents, seen_ms FROM shipment_pallets WHERE shipment = ? ORDER BY sscc').all(id) as Array<{
+      sscc: string;
+      contents: string;
+      seen_ms: number | null;
+    }>
+  ).map((p) => ({ sscc: p.sscc, contents: JSON.parse(p.contents) as CheckedPallet['contents'], seenAt: p.seen_ms === null ? null : isoTs(p.seen_ms) }));
   const complete = lines.every((l) => l.shipped >= l.expected) && epcs.every((e) => e.shipped) && pallets.every((p) => p.seenAt !== null);
   return {
     id: r.id,
@@ -166,8 +186,11 @@ export function getShipment(db: Db, id: string): Shipment | undefined {
 }
 
 export function listShipments(db: Db, filter: { status?: ShipmentStatus; door?: string; limit?: number } = {}): string[] {
-  return (db.prepare('SELECT id FROM shipments WHERE (@status IS NULL OR status = @status) AND (@door IS NULL OR door = @door) ORDER BY created_ms, id LIMIT @limit')
-    .all({ status: filter.status ?? null, door: filter.door ?? null, limit: filter.limit ?? 100 }) as Array<{ id: string }>).map((r) => r.id);
+  return (
+    db
+      .prepare('SELECT id FROM shipments WHERE (@status IS NULL OR status = @status) AND (@door IS NULL OR door = @door) ORDER BY created_ms, id LIMIT @limit')
+      .all({ status: filter.status ?? null, door: filter.door ?? null, limit: filter.limit ?? 100 }) as Array<{ id: string }>
+  ).map((r) => r.id);
 }
 
 /** Create an expected shipment; idempotent by its id (different content under a known id is a conflict). */
@@ -175,7 +198,11 @@ export function createShipment(db: Db, input: ShipmentInput, actor: Actor, nowMs
   const id = requireId(input.id, 'id');
   const customer = optionalText(input.customer, 'customer', 200);
   return db.transaction(() => {
-    const goods = checkGoods(db, input.lines.map((l) => ({ ...l, unitCost: null, tolerance: null })), input.pallets ?? []);
+    const goods = checkGoods(
+      db,
+      input.lines.map((l) => ({ ...l, unitCost: null, tolerance: null })),
+      input.pallets ?? [],
+    );
     const body = JSON.stringify({ id, customer, lines: goods.lines.map((l) => ({ sku: l.sku, qty: l.qty, epcs: l.epcs })), pallets: goods.pallets });
     const existing = shipmentRow(db, id);
     if (existing) {
@@ -202,7 +229,8 @@ export function openShipment(db: Db, id: string, door: string, actor: Actor, now
     const r = requireShipment(db, id);
     if (r.status === 'open' && r.door === door) return;
     if (r.status === 'open') throw new LedgerError('conflict', `shipment ${id} is already open at door ${r.door}: close it there first`, 'door');
-    if (r.status === 'closed') throw new LedgerError('conflict', `shipment ${id} was closed at ${isoTs(r.closed_ms!)}: a closed shipment is not reopened`, 'id');
+    if (r.status === 'closed')
+      throw new LedgerError('conflict', `shipment ${id} was closed at ${isoTs(r.closed_ms!)}: a closed shipment is not reopened`, 'id');
     const d = db.prepare('SELECT mode FROM doors WHERE id = ?').get(door) as { mode: string } | undefined;
     if (!d) throw new LedgerError('not_found', `door ${JSON.stringify(door)} is not configured`, 'door');
     if (d.mode !== 'shipping') throw new LedgerError('conflict', `door ${door} is in ${d.mode} mode: a shipment opens at a shipping door`, 'door');
@@ -221,7 +249,8 @@ export function settleLight(db: Db, signals: DoorSignals, shipmentId: string, no
   if (!door) return;
   const want = s.complete ? 'green' : 'off';
   const now = signals.get(s.door);
-  if ((now?.color ?? 'off') !== want) signals.set(db, s.door, door.gateway, want, s.complete ? `shipment ${s.id}: everything on the list seen` : `shipment ${s.id}: alarm acknowledged`, nowMs);
+  if ((now?.color ?? 'off') !== want)
+    signals.set(db, s.door, door.gateway, want, s.complete ? `shipment ${s.id}: everything on the list seen` : `shipment ${s.id}: alarm acknowledged`, nowMs);
 }
 
 /** Ops acknowledge the red light: the door goes back to what the shipment's progress shows. */
@@ -242,10 +271,17 @@ export interface ShipmentMissing {
 }
 
 /** Close a shipment: what did not leave becomes `missing_outbound` variances, reported with the shipment. */
-export function closeShipment(db: Db, signals: DoorSignals, id: string, actor: Actor, nowMs: number): { shipment: Shipment; missing: ShipmentMissing; variances: Variance[] } {
+export function closeShipment(
+  db: Db,
+  signals: DoorSignals,
+  id: string,
+  actor: Actor,
+  nowMs: number,
+): { shipment: Shipment; missing: ShipmentMissing; variances: Variance[] } {
   return db.transaction(() => {
     const r = requireShipment(db, id);
-    if (r.status === 'closed') throw new LedgerError('conflict', `shipment ${id} was already closed at ${isoTs(r.closed_ms!)} by ${r.closed_by}: closing twice changes nothing`, 'id');
+    if (r.status === 'closed')
+      throw new LedgerError('conflict', `shipment ${id} was already closed at ${isoTs(r.closed_ms!)} by ${r.closed_by}: closing twice changes nothing`, 'id');
     const s = getShipment(db, id)!;
     const missing: ShipmentMissing = {
       lines: s.lines.filter((l) => l.shipped < l.expected).map((l) => ({ sku: l.sku, expected: l.expected, shipped: l.shipped })),
@@ -255,18 +291,30 @@ export function closeShipment(db: Db, signals: DoorSignals, id: string, actor: A
     const raised: Variance[] = [];
     for (const l of missing.lines) {
       const epcs = s.epcs.filter((e) => e.sku === l.sku && !e.shipped).map((e) => e.epc);
-      raised.push(raiseVariance(db, {
-        type: 'missing_outbound',
-        door: r.door,
-        reference: id,
-        sku: l.sku,
-        expected: l.expected,
-        actual: l.shipped,
-        message: `${id}: ${l.sku} expected ${l.expected}, ${l.shipped} left: ${l.expected - l.shipped} missing${epcs.length ? ` (EPCs ${epcs.slice(0, 20).join(', ')}${epcs.length > 20 ? ' …' : ''})` : ''}`,
-      }, nowMs));
+      raised.push(
+        raiseVariance(
+          db,
+          {
+            type: 'missing_outbound',
+            door: r.door,
+            reference: id,
+            sku: l.sku,
+            expected: l.expected,
+            actual: l.shipped,
+            message: `${id}: ${l.sku} expected ${l.expected}, ${l.shipped} left: ${l.expected - l.shipped} missing${epcs.length ? ` (EPCs ${epcs.slice(0, 20).join(', ')}${epcs.length > 20 ? ' …' : ''})` : ''}`,
+          },
+          nowMs,
+        ),
+      );
     }
     for (const sscc of missing.pallets) {
-      raised.push(raiseVariance(db, { type: 'missing_outbound', door: r.door, reference: id, expected: 1, actual: 0, message: `${id}: pallet ${sscc} was never seen leaving` }, nowMs));
+      raised.push(
+        raiseVariance(
+          db,
+          { type: 'missing_outbound', door: r.door, reference: id, expected: 1, actual: 0, message: `${id}: pallet ${sscc} was never seen leaving` },
+          nowMs,
+        ),
+      );
     }
     for (const l of s.lines) db.prepare('UPDATE shipment_lines SET shipped_at_close = ? WHERE shipment = ? AND sku = ?').run(l.shipped, id, l.sku);
     db.prepare("UPDATE shipments SET status = 'closed', alarm = 0, closed_ms = ?, closed_by = ? WHERE id = ?").run(nowMs, `${actor.kind}:${actor.id}`, id);

@@ -64,7 +64,7 @@ export function createOpsSurface(d: OpsDeps): OpsSurface {
   const status = new StatusService({ config: d.config, api: d.api, ingest: d.ingest, mqtt: d.mqtt, broker: d.broker, bus: d.bus, providers, version: d.version, startedAt: d.startedAt });
   const metrics = new HubMetrics({ db: d.api.db, ingest: d.ingest, status, bus: d.bus, providers });
   const https = readHttpsFiles(d.config.http.tls);
-  logUnknownDoors(d.bus, componentLogger(d.log, 'doors', { site: d.config.site }), d.api.clock);
+  logUnknownDoors(d.bus, componentLogger(d.log, 'doors', { site: d.config.site }), d.api.clock, (door) => d.api.doors.getDoor(door) !== undefined);
   return {
     providers,
     status,

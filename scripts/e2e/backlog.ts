@@ -5,7 +5,8 @@
 // until the hub has applied every event (each a receipt move), and checks none was applied twice. Where the time goes:
 // the drain alone (first to last event applied, without process start), the CPU seconds the hub and the gateways
 // spent on it (from /proc: on a loaded machine the wall clock says little, events per hub CPU-second says what the hub
-// costs), and the load average.
+// costs), and the load average. `--hub-cpu-prof DIR`: the hub runs under `node --cpu-prof` and writes its profile there
+// when it stops (open it in Chrome DevTools, or sum self time per function from its JSON).
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
       gateways: { type: 'string', default: '10' },
       keep: { type: 'boolean', default: false },
       broker: { type: 'string', default: 'embedded' },
+      'hub-cpu-prof': { type: 'string' },
     },
   });
   const total = Number(values.events);
@@ -36,7 +38,9 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'dockgate-backlog-'));
   mkdirSync(dir, { recursive: true });
   // One receiving door per gateway (its reader stays idle); the outboxes are filled before anything starts.
-  const site = new Site({ dir, doors: gateways, gateways, broker, cappedGateway: false, logLevel: 'warn' });
+  const prof = values['hub-cpu-prof'];
+  const hubNodeArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
+  const site = new Site({ dir, doors: gateways, gateways, broker, cappedGateway: false, logLevel: 'warn', hubNodeArgs });
   for (const d of site.doors) d.mode = 'receiving';
   const per = Math.ceil(total / gateways);
   const tFill = Date.now();
@@ -77,6 +81,7 @@ async function main(): Promise<void> {
   const want = per * gateways;
   let last = -1;
   let lastChange = Date.now();
+  let lastSaid = 0;
   const cpu = () => ({ hub: site.hub.cpuSeconds() ?? 0, gateways: [...site.gatewayProcs.values()].reduce((sum, p) => sum + (p.cpuSeconds() ?? 0), 0) });
   let first: { at: number; applied: number; cpu: ReturnType<typeof cpu> } | undefined;
   const load = loadavg()[0]!;
@@ -86,13 +91,17 @@ async function main(): Promise<void> {
     if (n !== last) {
       last = n;
       lastChange = Date.now();
+    }
+    // Read every second (the drain's first and last applied are that precise), said every 5 s and at the end.
+    if (n > 0 && (Date.now() - lastSaid >= 5000 || n >= want)) {
+      lastSaid = Date.now();
       say(
         `  t=${((Date.now() - t0) / 1000).toFixed(0)} s applied ${n} (${Math.round(n / ((Date.now() - t0) / 1000))} events/s) RSS hub ${Math.round((site.hub.rssKb() ?? 0) / 1024)} MiB`,
       );
     }
     if (n >= want) break;
     if (Date.now() - lastChange > 120_000) throw new Error(`backlog stalled at ${n} of ${want} applied`);
-    await sleep(5000);
+    await sleep(1000);
   }
   const seconds = (Date.now() - t0) / 1000;
   const end = cpu();

@@ -8,7 +8,20 @@ import { freePort } from '../../../hub/broker/test-support.js';
 import { FakeShopify } from '../../../hub/channels/testing/fake-shopify.js';
 import { FakeWebhookReceiver } from '../../../hub/channels/testing/fake-webhook.js';
 import { startLlrpSimulator, type LlrpSimulator } from '../../sim/llrp-reader.js';
-import { QTY_SKUS, SHOP_LOCATION, SKUS, UNIT_COST, shopItem, gatewayYaml, hubYaml, mosquittoConf, siteLayout, type SimDoor, type SimGateway, type SimScanner } from './layout.js';
+import {
+  QTY_SKUS,
+  SHOP_LOCATION,
+  SKUS,
+  UNIT_COST,
+  shopItem,
+  gatewayYaml,
+  hubYaml,
+  mosquittoConf,
+  siteLayout,
+  type SimDoor,
+  type SimGateway,
+  type SimScanner,
+} from './layout.js';
 import { Observer } from './observer.js';
 import { Proc, ROOT, bundle, canConnect, until, type ExitRecord } from './processes.js';
 import { TcpRelay } from './relay.js';
@@ -27,6 +40,8 @@ export interface SiteOptions {
   scanner?: boolean;
   /** A second channel, on a local Shopify stand-in. */
   shopify?: boolean;
+  /** Node options for the hub process only (e.g. `--cpu-prof`, `--cpu-prof-dir=…`: the backlog replay's profile). */
+  hubNodeArgs?: string[];
 }
 
 const WEBHOOK_SECRET = 'sim-webhook-secret';
@@ -116,7 +131,14 @@ export class Site {
         logLevel: o.logLevel ?? 'warn',
       }),
     );
-    this.hub = new Proc('hub', process.execPath, [hubBundle.file, '--config', this.hubConfig], {}, join(o.dir, 'hub.log'), this.exits);
+    this.hub = new Proc(
+      'hub',
+      process.execPath,
+      [...(o.hubNodeArgs ?? []), hubBundle.file, '--config', this.hubConfig],
+      {},
+      join(o.dir, 'hub.log'),
+      this.exits,
+    );
     await this.startHub();
     await this.observer.start(this.brokerUrl);
     this.relay = await new TcpRelay(() => this.brokerPort).start();
@@ -125,7 +147,14 @@ export class Site {
 
     if (this.scanner) {
       const sc = this.scanner;
-      this.socat = new Proc('socat', 'socat', ['-d', '-d', `pty,raw,echo=0,link=${sc.path}`, `pty,raw,echo=0,link=${sc.wire}`], {}, join(o.dir, 'socat.log'), this.exits);
+      this.socat = new Proc(
+        'socat',
+        'socat',
+        ['-d', '-d', `pty,raw,echo=0,link=${sc.path}`, `pty,raw,echo=0,link=${sc.wire}`],
+        {},
+        join(o.dir, 'socat.log'),
+        this.exits,
+      );
       await this.plugScanner();
     }
     for (const g of this.gateways) {
@@ -193,23 +222,33 @@ export class Site {
 
   private async startHubOnce(): Promise<void> {
     this.hub.start();
-    await until(async () => {
-      if (!this.hub.alive) throw new Error(`the hub exited at start; see ${this.hub.logFile}`);
-      try {
-        return (await fetch(`${this.api}/api/v1/doors`)).ok;
-      } catch {
-        return false;
-      }
-    }, 'the hub to answer HTTP', 60_000, 100);
+    await until(
+      async () => {
+        if (!this.hub.alive) throw new Error(`the hub exited at start; see ${this.hub.logFile}`);
+        try {
+          return (await fetch(`${this.api}/api/v1/doors`)).ok;
+        } catch {
+          return false;
+        }
+      },
+      'the hub to answer HTTP',
+      60_000,
+      100,
+    );
   }
 
   /** Every reader of the gateway is inventorying (the gateway connected and started its ROSpec). */
   async waitGatewayReading(gateway: string, ms = 60_000): Promise<void> {
     const g = this.gateways.find((x) => x.id === gateway)!;
-    await until(() => {
-      if (!this.gatewayProcs.get(gateway)!.alive) throw new Error(`gateway ${gateway} exited; see ${this.gatewayProcs.get(gateway)!.logFile}`);
-      return g.doors.every((d) => this.readers.get(d.reader)!.rospecState === 'active' && this.readers.get(d.reader)!.connected);
-    }, `gateway ${gateway} to be reading`, ms, 50);
+    await until(
+      () => {
+        if (!this.gatewayProcs.get(gateway)!.alive) throw new Error(`gateway ${gateway} exited; see ${this.gatewayProcs.get(gateway)!.logFile}`);
+        return g.doors.every((d) => this.readers.get(d.reader)!.rospecState === 'active' && this.readers.get(d.reader)!.connected);
+      },
+      `gateway ${gateway} to be reading`,
+      ms,
+      50,
+    );
   }
 
   private async createItems(): Promise<void> {
