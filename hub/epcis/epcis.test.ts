@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventDraft } from '../../protocols/events/index.js';
 import { withCheckDigit } from '../../protocols/gs1/index.js';
 import { hubModules } from '../modules.js';
+import { closeOverRest } from '../periods/testing/rest-close.js';
 import { call, epc, passDraft, TEST_GTIN } from '../status/test-support.js';
 import { BASE_SITE_YAML, startTestHub, TestGateway, type TestHub } from '../testing/harness.js';
 import { bizTransactionUri, epcUri, glnOfSgln } from './document.js';
@@ -46,7 +47,13 @@ describe('EPCIS 2.0 export', () => {
     const post = async (path: string, body: unknown) => expect((await call(t.hub.url, 'POST', path, { body })).status).toBeLessThan(300);
     await post('/api/v1/items', { sku: 'PAL-1', name: 'Pallet unit', tracking: 'serial', gtins: [TEST_GTIN] });
     await post('/api/v1/items', { sku: 'QTY-1', name: 'Carton', tracking: 'quantity', gtins: [QTY_GTIN], uom: 'EA' });
-    await post('/api/v1/receipts', { po: 'PO-4711', lines: [{ sku: 'PAL-1', qty: 2 }, { sku: 'QTY-1', qty: 12 }] });
+    await post('/api/v1/receipts', {
+      po: 'PO-4711',
+      lines: [
+        { sku: 'PAL-1', qty: 2 },
+        { sku: 'QTY-1', qty: 12 },
+      ],
+    });
     await post('/api/v1/receipts/PO-4711/open', { door: 'door-1' });
     const scan: EventDraft = { kind: 'scan', scanner: 'sc-1', door: 'door-1', raw: `]C101${QTY_GTIN}`, codeType: 'gs1', gtin: QTY_GTIN, qty: 12 };
     await gw.send([passDraft('door-1', epc('1'), 'in'), passDraft('door-1', epc('2'), 'in'), scan]);
@@ -77,7 +84,11 @@ describe('EPCIS 2.0 export', () => {
     });
     expect(events[2]).toMatchObject({ quantityList: [{ epcClass: `https://id.gs1.org/01/${QTY_GTIN}`, quantity: 12, uom: 'EA' }], bizStep: 'receiving' });
     expect(events[2]).not.toHaveProperty('epcList');
-    expect(events[3]).toMatchObject({ disposition: 'in_transit', readPoint: { id: 'urn:epc:id:sgln:4012345.00012.0' }, epcList: [tds.valueOf(epc('1')).toIdURI()] });
+    expect(events[3]).toMatchObject({
+      disposition: 'in_transit',
+      readPoint: { id: 'urn:epc:id:sgln:4012345.00012.0' },
+      epcList: [tds.valueOf(epc('1')).toIdURI()],
+    });
     expect(events[4]).not.toHaveProperty('readPoint'); // door-3 has no SGLN configured
     expect(events[4]).not.toHaveProperty('disposition');
   });
@@ -119,11 +130,9 @@ describe('EPCIS 2.0 export', () => {
     const unit = (await call<{ moves: Array<{ id: string }> }>(t.hub.url, 'GET', `/api/v1/moves?epc=${epc('1')}`)).body.moves;
     expect(moves.length).toBeGreaterThan(0);
     expect(unit).toHaveLength(2);
-    const closed = await call<{ action: string; archivedMoves: number }>(t.hub.url, 'POST', '/api/v1/periods/close', {
-      body: { through: new Date().toISOString() },
-    });
-    expect(closed.status).toBe(200);
-    expect(closed.body).toMatchObject({ action: 'close', archivedMoves: moves.length });
+    const closed = await closeOverRest(t.hub.url, new Date().toISOString());
+    expect(closed.post.status).toBe(202);
+    expect(closed.status).toMatchObject({ state: 'done', outcome: { action: 'close', archivedMoves: moves.length } });
     expect((await call<{ moves: unknown[] }>(t.hub.url, 'GET', '/api/v1/moves?limit=1000')).body.moves).toEqual(moves);
     expect((await call<{ moves: unknown[] }>(t.hub.url, 'GET', `/api/v1/moves?epc=${epc('1')}`)).body.moves).toEqual(unit);
     expect((await epcis()).body.epcisBody.eventList).toEqual(events);

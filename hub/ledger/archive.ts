@@ -20,6 +20,11 @@ export function archivedSeq(db: Db): number {
   return (stmt(db, 'SELECT archived_seq FROM ledger_period WHERE id = 1').get() as { archived_seq: number }).archived_seq;
 }
 
+/** Audit records up to this seq are in the archive, none of them live (0: none archived). */
+export function archivedAuditSeq(db: Db): number {
+  return stmt(db, 'SELECT archived_audit_seq FROM ledger_period WHERE id = 1').pluck().get() as number;
+}
+
 const readers = new WeakMap<Db, Db>();
 
 /**
@@ -76,6 +81,15 @@ export function unitSeqs(db: Db, epc: string): { live: number[]; archived: numbe
   return { live, archived };
 }
 
+/**
+ * The archived move with this id, or undefined: a move id names one move forever, so a posting looks here too once a
+ * period was archived (moves.ts), and so does getMove. One point read on the archive's unique index of ids.
+ */
+export function archivedMoveRow(db: Db, id: string, upTo: number = archivedSeq(db)): MoveRow | undefined {
+  if (upTo === 0) return undefined;
+  return stmt(archiveReader(db), 'SELECT * FROM moves WHERE id = ? AND seq <= ?').get(id, upTo) as MoveRow | undefined;
+}
+
 /** Archived moves by seq, oldest first. */
 export function archivedMoves(db: Db, seqs: readonly number[]): Move[] {
   if (seqs.length === 0) return [];
@@ -92,4 +106,32 @@ export function archivedMovesById(db: Db, ids: readonly string[]): Map<string, M
     .prepare('SELECT * FROM moves WHERE id IN (SELECT value FROM json_each(?)) AND seq <= ?')
     .all(JSON.stringify(ids), archivedSeq(db)) as MoveRow[];
   return new Map(rows.map((r) => [r.id, moveFromRow(r)]));
+}
+
+/** An archived hold (a posted hold leaves with its move) by id, as its live row was; undefined when none. */
+export function archivedReservationRow<Row>(db: Db, id: string): Row | undefined {
+  const upTo = archivedSeq(db);
+  if (upTo === 0) return undefined;
+  return stmt(archiveReader(db), 'SELECT * FROM reservations WHERE id = ? AND batch_seq <= ?').get(id, upTo) as Row | undefined;
+}
+
+/** Archived holds by the reservations list's filter (each null: any). */
+export function archivedReservationRows<Row>(db: Db, filter: { sku: string | null; state: string | null; reference: string | null }): Row[] {
+  const upTo = archivedSeq(db);
+  if (upTo === 0) return [];
+  return stmt(
+    archiveReader(db),
+    `SELECT * FROM reservations WHERE batch_seq <= @upTo AND (@sku IS NULL OR sku = @sku) AND (@state IS NULL OR state = @state)
+      AND (@reference IS NULL OR reference = @reference) ORDER BY created_ms, id`,
+  ).all({ ...filter, upTo }) as Row[];
+}
+
+/** Archived audit records after `after` (of `target`, when not null), oldest first, at most `limit`. */
+export function archivedAuditRows<Row>(db: Db, page: { after: number; target: string | null; limit: number }): Row[] {
+  const upTo = archivedAuditSeq(db);
+  if (upTo <= page.after) return [];
+  return stmt(archiveReader(db), 'SELECT * FROM audit_log WHERE seq > @after AND seq <= @upTo AND (@target IS NULL OR target = @target) ORDER BY seq LIMIT @limit').all({
+    ...page,
+    upTo,
+  }) as Row[];
 }

@@ -1,7 +1,8 @@
 // hub/ledger — the audit log of API mutations: who did what, when, why, with what payload. Append-only.
 import type { Db } from '../db/database.js';
 import { LedgerError } from './errors.js';
-import { stmt } from './statements.js';
+import { archivedAuditRows, archivedAuditSeq } from './archive.js';
+import { inTransaction, stmt } from './statements.js';
 import { ACTOR_KINDS, type Actor } from './types.js';
 import { optionalText, requireMs, requireOneOf, requireText } from './validate.js';
 
@@ -35,12 +36,22 @@ export function recordAudit(db: Db, entry: AuditEntry): number {
     .run(requireMs(entry.atMs, 'atMs'), kind, id, action, optionalText(entry.target, 'target', 200), optionalText(entry.reason, 'reason', 2000), payload).lastInsertRowid);
 }
 
-/** Audit records oldest first; page with `after` = the last seq seen. */
+type AuditRow = { seq: number; at_ms: number; actor_kind: Actor['kind']; actor_id: string; action: string; target: string | null; reason: string | null; payload: string | null };
+
+/**
+ * Audit records oldest first; page with `after` = the last seq seen. Records of closed periods come from the archive
+ * (archive.ts): they all precede the live ones, so a page reads the archive first, then the live records.
+ */
 export function listAudit(db: Db, page: { after?: number; limit?: number; target?: string } = {}): AuditRecord[] {
-  const rows = stmt(db, 'SELECT * FROM audit_log WHERE seq > @after AND (@target IS NULL OR target = @target) ORDER BY seq LIMIT @limit')
-    .all({ after: page.after ?? 0, target: page.target ?? null, limit: Math.min(Math.max(page.limit ?? 100, 1), 1000) }) as Array<{
-      seq: number; at_ms: number; actor_kind: Actor['kind']; actor_id: string; action: string; target: string | null; reason: string | null; payload: string | null;
-    }>;
+  const q = { after: page.after ?? 0, target: page.target ?? null, limit: Math.min(Math.max(page.limit ?? 100, 1), 1000) };
+  const rows = inTransaction(db, () => {
+    const old = archivedAuditRows<AuditRow>(db, q);
+    if (old.length === q.limit) return old;
+    const after = Math.max(q.after, archivedAuditSeq(db));
+    const live = stmt(db, 'SELECT * FROM audit_log WHERE seq > @after AND (@target IS NULL OR target = @target) ORDER BY seq LIMIT @limit')
+      .all({ ...q, after, limit: q.limit - old.length }) as AuditRow[];
+    return [...old, ...live];
+  });
   return rows.map((r) => ({
     seq: r.seq,
     at: new Date(r.at_ms).toISOString(),

@@ -5,7 +5,7 @@
 // moves. Scope of the incremental check: a row that drifted in a SKU no move after the point touched is found by the
 // full check only.
 import type { Db } from '../db/database.js';
-import { checkLedger, type CheckReport } from './check.js';
+import { checkLedger, checkLedgerSliced, type CheckReport } from './check.js';
 import { snapshotSeq } from './replay.js';
 
 export interface VerifiedPoint {
@@ -117,6 +117,15 @@ export function checkFull(db: Db, nowMs: number): PointCheck {
   const prev = readVerifiedPoint(db);
   const lastSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM moves');
   const { toSeq, report } = db.transaction(() => ({ toSeq: (lastSeq.get() as { s: number }).s, report: checkLedger(db) }))();
+  const point = nextPoint(prev, 'full', toSeq, report, nowMs);
+  savePoint(db, point);
+  return { mode: 'full', fromSeq: 0, toSeq, report, point };
+}
+
+/** checkFull in slices (checkLedgerSliced), yielding the seq reached after each: the same point and report. */
+export function* checkFullSliced(db: Db, nowMs: number, chunk: number): Generator<number, PointCheck> {
+  const prev = readVerifiedPoint(db);
+  const { toSeq, report } = yield* checkLedgerSliced(db, chunk);
   const point = nextPoint(prev, 'full', toSeq, report, nowMs);
   savePoint(db, point);
   return { mode: 'full', fromSeq: 0, toSeq, report, point };

@@ -59,8 +59,7 @@ export function checkLedger(db: Db, scope: CheckScope = { full: true }): CheckRe
   let moves = 0;
   if (scope.full) {
     for (const sku of everySku(db)) moves += checkSkus(db, new LedgerReplay(locs, methods, diff), narrow({ full: false, skus: [sku] }), fromSeq);
-    const rows = db.prepare('SELECT COUNT(*) FROM valuations').pluck().get() as number;
-    if (rows !== methods.size) diff({ check: 'valuation', expected: methods.size, actual: rows, message: `${methods.size} items but ${rows} valuation rows` });
+    checkValuationRows(db, methods.size, diff);
   } else {
     moves = checkSkus(db, new LedgerReplay(locs, methods, diff), narrow(scope), fromSeq);
   }
@@ -98,10 +97,63 @@ function checkSkus(db: Db, replay: LedgerReplay, { only, args }: Narrow, fromSeq
   if (fromSeq > 0) replay.loadSnapshot(db, only('sku'), args);
   for (const m of stmt(db, `SELECT * FROM moves WHERE seq > ?${only('sku')} ORDER BY seq`).iterate(fromSeq, ...args) as IterableIterator<MoveRow>)
     replay.apply(m);
+  compareWithStored(db, replay, { only, args });
+  return replay.moves;
+}
+
+/** Balances, valuation, cost layers and units as stored, against the replay (the SKUs `only` narrows to). */
+function compareWithStored(db: Db, replay: LedgerReplay, { only, args }: Narrow): void {
   checkBalances(db, replay, only, args);
   checkValuation(db, replay, only, args);
   checkUnits(db, replay, only, args);
-  return replay.moves;
+}
+
+/** What the replay needs from the catalog (locations, cost methods): a change while a sliced check replays restarts it. */
+function catalogPrint(db: Db): string {
+  const locs = db.prepare('SELECT id, virtual, allow_negative FROM locations ORDER BY id').raw().all();
+  const items = db.prepare('SELECT sku, cost_method FROM items ORDER BY sku').raw().all();
+  return JSON.stringify([locs, items]);
+}
+
+/**
+ * The full check in slices, for a caller that must let other work run between them (a period close in the running
+ * hub): the moves after the snapshot are replayed `chunk` at a time outside any transaction — they never change while
+ * the snapshot stays — yielding the seq reached after each slice; then, in ONE read transaction, the moves posted
+ * since are replayed and everything is compared, as checkLedger does. Should the snapshot or the catalog change
+ * between slices (a close by the CLI, a new item), that transaction checks from scratch instead. Returns the newest
+ * move checked and the report. Unlike checkLedger's SKU-by-SKU pass, it holds the whole ledger's replayed state.
+ */
+export function* checkLedgerSliced(db: Db, chunk: number): Generator<number, { toSeq: number; report: CheckReport }> {
+  if (!(chunk >= 1)) throw new RangeError(`check slice must be at least 1 move, got ${chunk}`);
+  const differences: Difference[] = [];
+  const diff = (d: Difference) => differences.push(d);
+  const replay = LedgerReplay.forDb(db, diff);
+  const print = catalogPrint(db);
+  const fromSeq = snapshotSeq(db);
+  if (fromSeq > 0) replay.loadSnapshot(db, '', []);
+  const page = db.prepare('SELECT * FROM moves WHERE seq > ? ORDER BY seq LIMIT ?');
+  let seq = fromSeq;
+  for (let rows = page.all(seq, chunk) as MoveRow[]; rows.length === chunk; rows = page.all(seq, chunk) as MoveRow[]) {
+    for (const m of rows) replay.apply(m);
+    seq = rows[rows.length - 1]!.seq;
+    yield seq;
+  }
+  return db.transaction(() => {
+    const toSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM moves').pluck().get() as number;
+    if (snapshotSeq(db) !== fromSeq || catalogPrint(db) !== print) return { toSeq, report: checkLedger(db) };
+    for (const m of db.prepare('SELECT * FROM moves WHERE seq > ? ORDER BY seq').iterate(seq) as IterableIterator<MoveRow>) replay.apply(m);
+    const all = narrow({ full: true });
+    compareWithStored(db, replay, all);
+    checkValuationRows(db, replay.methods.size, diff);
+    checkHolds(db, all, diff);
+    return { toSeq, report: { ok: differences.length === 0, moves: replay.moves, skus: replay.methods.size, differences } };
+  })();
+}
+
+/** One valuation row per item (a catalog-wide fact: the full check only). */
+function checkValuationRows(db: Db, items: number, diff: (d: Difference) => void): void {
+  const rows = db.prepare('SELECT COUNT(*) FROM valuations').pluck().get() as number;
+  if (rows !== items) diff({ check: 'valuation', expected: items, actual: rows, message: `${items} items but ${rows} valuation rows` });
 }
 
 /** Balances: stored vs recomputed, zero-sum per SKU, the negative on-hand policy. */

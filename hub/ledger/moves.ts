@@ -1,6 +1,7 @@
 // hub/ledger — posting moves: the one write path of stock. Checks the move, books its value, updates balances,
 // cost layers, valuation and the unit's serial in the caller's transaction (or its own), and asserts the invariants.
 import { batchRead } from '../db/batch-reads.js';
+import { archivedMoveRow } from './archive.js';
 import type { Db } from '../db/database.js';
 import { skuChanged } from './changes.js';
 import { isoTs } from '../../protocols/events/index.js';
@@ -115,8 +116,9 @@ export function moveFromRow(r: MoveRow): Move {
   };
 }
 
+/** The move with this id, live or archived with a closed period. */
 export function getMove(db: Db, id: string): Move | undefined {
-  const row = stmt(db, 'SELECT * FROM moves WHERE id = ?').get(id) as MoveRow | undefined;
+  const row = (stmt(db, 'SELECT * FROM moves WHERE id = ?').get(id) as MoveRow | undefined) ?? archivedMoveRow(db, id);
   return row && moveFromRow(row);
 }
 
@@ -281,13 +283,27 @@ function answerExisting(row: MoveRow, m: CheckedMove, reservationId: string | nu
   return { status: 'exists', move: moveFromRow(row) };
 }
 
-/** The closed period's bounds, per connection; once per ingest batch while nothing closes a period (hub/db/batch-reads.ts). */
-const closedPeriods = new WeakMap<Db, () => { period: string | null; throughMs: number }>();
+/** The closed period's bounds and archive marker, per connection; once per ingest batch while nothing closes a period (hub/db/batch-reads.ts). */
+const closedPeriods = new WeakMap<Db, () => ClosedPeriod>();
+type ClosedPeriod = { period: string | null; throughMs: number; archivedSeq: number };
 
-function closedPeriod(db: Db): { period: string | null; throughMs: number } {
+function closedPeriod(db: Db): ClosedPeriod {
   let read = closedPeriods.get(db);
-  if (!read) closedPeriods.set(db, (read = batchRead(db, 'ledger_period', stmt(db, 'SELECT period, closed_through_ms AS throughMs FROM ledger_period WHERE id = 1'))));
+  if (!read) closedPeriods.set(db, (read = batchRead(db, 'ledger_period', stmt(db, 'SELECT period, closed_through_ms AS throughMs, archived_seq AS archivedSeq FROM ledger_period WHERE id = 1'))));
   return read();
+}
+
+/**
+ * A move id that left with a closed period answers as it was posted, like a live one. A move booked into the open
+ * period (intoOpenPeriod) was dated at the cut-off of its day: the retry is dated the same way before the comparison.
+ */
+function answerArchived(db: Db, row: MoveRow, m: CheckedMove, reservationId: string | null): PostResult {
+  if (m.intoOpenPeriod && m.occurredMs < row.occurred_ms) {
+    const period = stmt(db, 'SELECT period FROM ledger_period_closes WHERE through_ms = ? ORDER BY closed_at_ms DESC LIMIT 1').pluck().get(row.occurred_ms) as string | undefined;
+    const dated = intoOpenPeriod(m, { period: period ?? null, throughMs: row.occurred_ms });
+    if (!(dated instanceof LedgerError)) return answerExisting(row, dated, reservationId);
+  }
+  return answerExisting(row, m, reservationId);
 }
 
 /**
@@ -304,6 +320,11 @@ function post(db: Db, input: CheckedMove, nowMs: number, reservationId: string |
     throw err;
   };
   const closed = closedPeriod(db);
+  // One point read in the archive once a period was archived: the live unique index no longer holds those ids.
+  if (closed.archivedSeq > 0) {
+    const archived = archivedMoveRow(db, m.id, closed.archivedSeq);
+    if (archived) return answerArchived(db, archived, m, reservationId);
+  }
   const dated = intoOpenPeriod(input, closed);
   if (dated instanceof LedgerError) return refuse(dated);
   m = dated;

@@ -1,6 +1,7 @@
 // hub/ledger — reservations: two-phase holds on available stock (pending → posted | voided | expired), so two
 // channels can never both sell the last unit. Each step is one transaction; SQLite's single writer makes it atomic.
 import type { Db } from '../db/database.js';
+import { archivedReservationRow, archivedReservationRows } from './archive.js';
 import { skuChanged } from './changes.js';
 import { LedgerError } from './errors.js';
 import { requireLocation } from './locations.js';
@@ -45,15 +46,26 @@ function fromRow(r: ReservationRow): Reservation {
   };
 }
 
+/** A hold's row, live or archived with its move (a closed period's posted holds leave for the archive). */
+function reservationRow(db: Db, id: string): ReservationRow | undefined {
+  return (stmt(db, 'SELECT * FROM reservations WHERE id = ?').get(id) as ReservationRow | undefined) ?? archivedReservationRow<ReservationRow>(db, id);
+}
+
 export function getReservation(db: Db, id: string): Reservation | undefined {
-  const row = stmt(db, 'SELECT * FROM reservations WHERE id = ?').get(id) as ReservationRow | undefined;
+  const row = reservationRow(db, id);
   return row && fromRow(row);
 }
 
+/** Holds by filter, ordered by creation then id: the live ones and those archived with a closed period. */
 export function listReservations(db: Db, filter: { sku?: string; state?: ReservationState; reference?: string } = {}): Reservation[] {
-  return (stmt(db, `SELECT * FROM reservations WHERE (@sku IS NULL OR sku = @sku) AND (@state IS NULL OR state = @state)
-                    AND (@reference IS NULL OR reference = @reference) ORDER BY created_ms, id`)
-    .all({ sku: filter.sku ?? null, state: filter.state ?? null, reference: filter.reference ?? null }) as ReservationRow[]).map(fromRow);
+  const q = { sku: filter.sku ?? null, state: filter.state ?? null, reference: filter.reference ?? null };
+  const rows = inTransaction(db, () => [
+    ...archivedReservationRows<ReservationRow>(db, q),
+    ...(stmt(db, `SELECT * FROM reservations WHERE (@sku IS NULL OR sku = @sku) AND (@state IS NULL OR state = @state)
+                    AND (@reference IS NULL OR reference = @reference) ORDER BY created_ms, id`).all(q) as ReservationRow[]),
+  ]);
+  rows.sort((a, b) => a.created_ms - b.created_ms || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return rows.map(fromRow);
 }
 
 export type ReserveResult = { status: 'created' | 'exists'; reservation: Reservation };
@@ -73,7 +85,7 @@ export function reserve(db: Db, input: ReservationInput, nowMs: number): Reserve
     expiresAt: requireMs(input.expiresAt, 'expiresAt'),
   };
   return inTransaction(db, () => {
-    const existing = stmt(db, 'SELECT * FROM reservations WHERE id = ?').get(r.id) as ReservationRow | undefined;
+    const existing = reservationRow(db, r.id);
     if (existing) {
       const diff = (['sku', 'qty', 'location', 'channel', 'reference', 'expiresAt'] as const).filter((f) =>
         (f === 'expiresAt' ? existing.expires_ms : existing[f]) !== r[f]);

@@ -12,6 +12,7 @@
 // the marker alone: a kill between (1) and (2) leaves archive rows past the marker that no reader sees and the next
 // run replaces. Rows archived with a move: the posted or closed holds of it (reservations), the cost layers it opened
 // that are used up (a layer never refills once empty), and, with the last batch, the audit records of the period.
+// The archive is a generator that yields after each transaction (steps.ts): the running hub serves between them.
 import { statSync } from 'node:fs';
 import type { Logger } from '../../protocols/logging/index.js';
 import { openDatabase, type Db } from '../db/database.js';
@@ -19,13 +20,16 @@ import { archivePathOf } from '../ledger/archive.js';
 import { invariant } from '../ledger/errors.js';
 import { readPeriodState } from './close.js';
 import { nextBatch } from './plan.js';
+import { runSteps, type CloseStep } from './steps.js';
 
 export interface ArchiveOptions {
   /** Moves per batch (default 20,000). */
   batch?: number;
   /** After the batches: 'incremental' gives freed pages back to the file system (the first time, one VACUUM switches
-   *  the database to incremental auto-vacuum); 'none' leaves them free for new rows (default 'incremental'). */
-  vacuum?: 'incremental' | 'none';
+   *  the database to incremental auto-vacuum); 'incremental-if-on' does so only when the database already is in that
+   *  mode (a full VACUUM stops every writer until it ends: the running hub leaves it to the CLI), else leaves the pages
+   *  free for new rows, as 'none' always does (default 'incremental'). */
+  vacuum?: 'incremental' | 'incremental-if-on' | 'none';
   log?: Logger;
   /** Called after each batch commits (a test's kill point; progress). */
   onBatch?: (to: number) => void;
@@ -59,6 +63,14 @@ export function bytesOf(path: string): number {
 
 /** Move every closed, not yet archived move of the live database at `livePath` to its archive (own connection). */
 export function archiveClosedPeriod(livePath: string, opts: ArchiveOptions = {}): ArchiveResult {
+  return runSteps(archiveSteps(livePath, opts));
+}
+
+/** Pages an incremental vacuum step gives back (16 MB of 4 KiB pages). */
+const VACUUM_PAGES = 4096;
+
+/** archiveClosedPeriod as steps: it yields after each transaction and each step of the vacuum. */
+export function* archiveSteps(livePath: string, opts: ArchiveOptions = {}): Generator<CloseStep, ArchiveResult> {
   const size = opts.batch ?? 20_000;
   const archivePath = archivePathOf(livePath);
   const bytesBefore = bytesOf(livePath);
@@ -74,13 +86,19 @@ export function archiveClosedPeriod(livePath: string, opts: ArchiveOptions = {})
       if (!batch) break;
       const last = batch.to === state.snapshotSeq;
       copyBatch(db, batch, state.closedThroughMs, last ? state.auditThroughSeq : state.archivedAuditSeq, state.archivedAuditSeq);
-      moves += dropBatch(db, batch, last ? state.auditThroughSeq : state.archivedAuditSeq);
+      yield { phase: 'archive', seq: batch.from };
+      const dropped = dropBatch(db, batch, last ? state.auditThroughSeq : state.archivedAuditSeq);
+      if (dropped === null) continue; // another close (the CLI beside the hub) archived it meanwhile
+      moves += dropped;
       batches++;
       opts.log?.info({ component: 'periods', period: state.period, archivedSeq: batch.to, snapshotSeq: state.snapshotSeq }, 'archived a batch of closed moves');
       opts.onBatch?.(batch.to);
+      yield { phase: 'archive', seq: batch.to };
     }
     db.exec('DETACH DATABASE archive');
-    if (batches > 0 && (opts.vacuum ?? 'incremental') === 'incremental') giveSpaceBack(db);
+    const vacuum = opts.vacuum ?? 'incremental';
+    const incremental = (db.pragma('auto_vacuum', { simple: true }) as number) === 2;
+    if (batches > 0 && (vacuum === 'incremental' || (vacuum === 'incremental-if-on' && incremental))) yield* giveSpaceBack(db, incremental);
   } finally {
     db.close();
   }
@@ -142,10 +160,14 @@ function copyBatch(db: Db, b: { from: number; to: number }, throughMs: number, a
   })();
 }
 
-/** Transaction (2): the live marker moves past the batch and the batch's rows go. Writes the live database only. */
-function dropBatch(db: Db, b: { from: number; to: number }, auditTo: number): number {
+/**
+ * Transaction (2): the live marker moves past the batch and the batch's rows go. Writes the live database only; null
+ * (nothing written) when the marker is no longer where the batch starts: another close moved it between (1) and (2).
+ */
+function dropBatch(db: Db, b: { from: number; to: number }, auditTo: number): number | null {
   return db
     .transaction(() => {
+      if (readPeriodState(db).archivedSeq !== b.from) return null;
       db.prepare('UPDATE ledger_period SET archived_seq = ?, archived_audit_seq = ? WHERE id = 1').run(b.to, auditTo);
       for (const t of WITH_MOVES)
         db.prepare(`DELETE FROM main.${t.table} WHERE ${t.key} IN (SELECT ${t.key} FROM archive.${t.table} WHERE batch_seq = ?)`).run(b.to);
@@ -158,14 +180,20 @@ function dropBatch(db: Db, b: { from: number; to: number }, auditTo: number): nu
     .immediate();
 }
 
-/** Freed pages back to the file system: incremental vacuum (one full VACUUM the first time switches it on). */
-function giveSpaceBack(db: Db): void {
-  const mode = db.pragma('auto_vacuum', { simple: true }) as number;
-  if (mode !== 2) {
+/** Freed pages back to the file system: incremental vacuum, a step at a time (one full VACUUM the first time switches it on). */
+function* giveSpaceBack(db: Db, incremental: boolean): Generator<CloseStep, void> {
+  if (!incremental) {
     db.pragma('auto_vacuum = INCREMENTAL');
     db.exec('VACUUM');
   } else {
-    db.pragma('incremental_vacuum');
+    const free = () => db.pragma('freelist_count', { simple: true }) as number;
+    for (let left = free(); left > 0;) {
+      db.pragma(`incremental_vacuum(${VACUUM_PAGES})`);
+      const now = free();
+      invariant(now < left, `archive: an incremental vacuum step left the free list at ${now} pages`);
+      left = now;
+      yield { phase: 'vacuum', seq: left };
+    }
   }
   db.pragma('wal_checkpoint(TRUNCATE)');
 }

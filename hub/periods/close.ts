@@ -1,16 +1,18 @@
 // hub/periods — closing a period, step one (SQL): gather the facts, plan (plan.ts), verify the ledger (a full check),
 // replay from the previous snapshot to the cut-off, and write the new snapshot with the period record in ONE live
 // transaction, so a kill leaves either the old period or the new one. The replay reads moves up to the cut-off only,
-// which never change, so it runs before the write transaction and the hub keeps posting meanwhile. Step two (moving
-// the closed moves out) is archive.ts.
+// which never change, so it runs before the write transaction and the hub keeps posting meanwhile. The check and the
+// replay go in slices (a generator yields between them, steps.ts runs it): the running hub serves and applies events
+// between slices. Step two (moving the closed moves out) is archive.ts.
 import type { Db } from '../db/database.js';
-import { checkFull } from '../ledger/check-point.js';
+import { checkFullSliced } from '../ledger/check-point.js';
 import type { Difference } from '../ledger/check.js';
 import { invariant } from '../ledger/errors.js';
 import type { MoveRow } from '../ledger/moves.js';
 import { LedgerReplay } from '../ledger/replay.js';
 import { downstreamCursors } from './downstream.js';
 import { planClose, type ClosePlan, type PeriodState } from './plan.js';
+import { runSteps, type CloseStep } from './steps.js';
 
 /** Why a period does not close; `reasons` each name what is in the way. */
 export class PeriodCloseRefused extends Error {
@@ -65,15 +67,23 @@ export interface SnapshotResult {
   rows: number;
 }
 
+/** Moves per slice of the check and the replay (the running hub serves between slices). */
+export const SLICE_MOVES = 5_000;
+
 /**
  * Close the period through `throughMs` up to its snapshot (archive.ts moves the moves). Refuses (PeriodCloseRefused)
  * when the plan says so or the ledger check finds differences; a plan of 'resume' or 'done' writes nothing here.
  */
 export function closePeriodSnapshot(db: Db, throughMs: number, nowMs: number): SnapshotResult {
+  return runSteps(closePeriodSnapshotSteps(db, throughMs, nowMs));
+}
+
+/** closePeriodSnapshot as steps: it yields after each slice of the check and of the replay. */
+export function* closePeriodSnapshotSteps(db: Db, throughMs: number, nowMs: number, slice = SLICE_MOVES): Generator<CloseStep, SnapshotResult> {
   const plan = planFor(db, throughMs, nowMs);
   if (plan.action === 'refuse') throw new PeriodCloseRefused(plan.reasons);
   if (plan.action !== 'close') return { plan, rows: 0 };
-  const checked = checkFull(db, nowMs);
+  const checked = yield* tagged('check', checkFullSliced(db, nowMs, slice));
   if (!checked.report.ok)
     throw new PeriodCloseRefused([
       `the ledger check finds ${checked.report.differences.length} difference(s) (${checked.point.fault}): fix them before closing a period`,
@@ -81,7 +91,7 @@ export function closePeriodSnapshot(db: Db, throughMs: number, nowMs: number): S
   // Moves posted after the check are not verified: the snapshot stops at what the check saw.
   const snapshotSeq = Math.min(plan.snapshotSeq, checked.toSeq);
   const prev = readPeriodState(db);
-  const replay = replayTo(db, prev.snapshotSeq, snapshotSeq);
+  const replay = yield* tagged('snapshot', replayTo(db, prev.snapshotSeq, snapshotSeq, slice));
   let rows = 0;
   db.transaction(() => {
     const now = readPeriodState(db);
@@ -109,6 +119,14 @@ export function closePeriodSnapshot(db: Db, throughMs: number, nowMs: number): S
   return { plan: { ...plan, snapshotSeq, moves: snapshotSeq - prev.snapshotSeq }, rows };
 }
 
+/** A generator of seqs as close steps of one phase. */
+function* tagged<T>(phase: CloseStep['phase'], seqs: Generator<number, T>): Generator<CloseStep, T> {
+  for (let r = seqs.next(); ; r = seqs.next()) {
+    if (r.done) return r.value;
+    yield { phase, seq: r.value };
+  }
+}
+
 /** The last audit seq of the run of records after `fromSeq` made before the cut-off. */
 function cutSeqOfAudit(db: Db, fromSeq: number, throughMs: number): number {
   const firstAfter = db.prepare('SELECT MIN(seq) FROM audit_log WHERE seq > ? AND at_ms >= ?').pluck().get(fromSeq, throughMs) as number | null;
@@ -116,15 +134,23 @@ function cutSeqOfAudit(db: Db, fromSeq: number, throughMs: number): number {
   return firstAfter === null ? last : firstAfter - 1;
 }
 
-/** The ledger after move `toSeq`: the snapshot after `fromSeq` and the moves between, replayed (a read transaction). */
-function replayTo(db: Db, fromSeq: number, toSeq: number): LedgerReplay {
+/**
+ * The ledger after move `toSeq`: the snapshot after `fromSeq` and the moves between, replayed `slice` at a time,
+ * yielding the seq reached. No transaction spans the slices: the snapshot and the moves up to the cut never change
+ * while no other close commits, which the write transaction checks.
+ */
+function* replayTo(db: Db, fromSeq: number, toSeq: number, slice: number): Generator<number, LedgerReplay> {
   const differences: Difference[] = [];
   const replay = LedgerReplay.forDb(db, (d) => differences.push(d));
-  db.transaction(() => {
-    if (fromSeq > 0) replay.loadSnapshot(db, '', []);
-    for (const m of db.prepare('SELECT * FROM moves WHERE seq > ? AND seq <= ? ORDER BY seq').iterate(fromSeq, toSeq) as IterableIterator<MoveRow>)
-      replay.apply(m);
-  })();
+  if (fromSeq > 0) replay.loadSnapshot(db, '', []);
+  const page = db.prepare('SELECT * FROM moves WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?');
+  for (let seq = fromSeq; seq < toSeq;) {
+    const rows = page.all(seq, toSeq, slice) as MoveRow[];
+    invariant(rows.length > 0, `period snapshot: moves ${seq + 1}-${toSeq} are gone (another close archived them?)`);
+    for (const m of rows) replay.apply(m);
+    seq = rows[rows.length - 1]!.seq;
+    if (seq < toSeq) yield seq;
+  }
   // The full check just passed over these moves: a difference here is a bug of the replay, not of the ledger.
   invariant(differences.length === 0, `period snapshot: the replay to move ${toSeq} found ${differences[0]?.message}`);
   return replay;

@@ -3,7 +3,25 @@
 // booked in the open period.
 import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkFull, checkIncremental, getSerial, listMoves, moveSerial, postMove, readVerifiedPoint, serialHistory, type Move } from '../ledger/index.js';
+import {
+  checkFull,
+  checkIncremental,
+  getMove,
+  getReservation,
+  getSerial,
+  listAudit,
+  listMoves,
+  listReservations,
+  moveSerial,
+  postMove,
+  postReservation,
+  readVerifiedPoint,
+  recordAudit,
+  reserve,
+  serialHistory,
+  voidReservation,
+  type Move,
+} from '../ledger/index.js';
 import { archivedSeq, closeArchiveReader } from '../ledger/archive.js';
 import { makeFixture, T0, type Fixture } from '../ledger/test-fixture.js';
 import { archiveClosedPeriod } from './archive.js';
@@ -180,5 +198,94 @@ describe('closing again, archiving in batches', () => {
     expect(r.moves).toBe(6);
     expect(f.db.prepare('SELECT action FROM audit_log').pluck().all()).toEqual(['y']);
     expect(() => f.db.prepare('DELETE FROM moves WHERE seq = 7').run()).toThrow(/immutable/);
+  });
+});
+
+describe('move ids across the archive', () => {
+  const DAY1 = T0 + DAY - 8 * 3_600_000;
+  const at = (ms: number) => new Date(ms).toISOString();
+
+  it('an archived move posted again answers exists, as posted; the same id with other fields is a conflict, never a second move', () => {
+    postTwoDays();
+    const first = f.mv({ sku: 'A', from: 'supplier', to: 'stock', qty: 10, reason: 'receipt', unitCost: 100, occurredAt: at(T0 + 1000) });
+    const again = { ...first, id: 'm-1' }; // postTwoDays posted m-1 with exactly these fields
+    closePeriod(f.db, { throughMs: DAY1, nowMs: T0 + 3 * DAY });
+    expect(f.db.prepare("SELECT COUNT(*) FROM moves WHERE id = 'm-1'").pluck().get()).toBe(0);
+    const moves = f.db.prepare('SELECT COUNT(*) FROM moves').pluck().get();
+    const r = postMove(f.db, again, T0 + 3 * DAY);
+    expect(r.status).toBe('exists');
+    expect(r.move).toMatchObject({ id: 'm-1', seq: 1, qty: 10, occurredAt: at(T0 + 1000) });
+    expect(postMove(f.db, { ...again, intoOpenPeriod: true }, T0 + 3 * DAY).status).toBe('exists'); // nothing to re-date: it is booked
+    // Dated after the cut-off, the same id is still the archived move: a conflict.
+    expect(() => postMove(f.db, { ...again, occurredAt: at(T0 + 2 * DAY) }, T0 + 3 * DAY)).toThrow(/move m-1 was already posted with different occurredAt/);
+    expect(f.db.prepare('SELECT COUNT(*) FROM moves').pluck().get()).toBe(moves);
+    expect(getMove(f.db, 'm-1')).toMatchObject({ id: 'm-1', seq: 1 });
+    expect(checkFull(f.db, T0 + 3 * DAY).report.ok).toBe(true);
+  });
+
+  it('a move booked into the open period, archived by a later close, answers exists when retried as it was first sent', () => {
+    postTwoDays();
+    closePeriod(f.db, { throughMs: DAY1, nowMs: T0 + 3 * DAY });
+    const late = f.mv({ sku: 'A', from: 'supplier', to: 'stock', qty: 1, reason: 'adjustment', occurredAt: at(T0 + 60_000), intoOpenPeriod: true });
+    const booked = postMove(f.db, late, T0 + 3 * DAY);
+    expect(booked.move.occurredAt).toBe(at(DAY1));
+    closePeriod(f.db, { throughMs: DAY1 + DAY, nowMs: T0 + 3 * DAY });
+    expect(f.db.prepare('SELECT COUNT(*) FROM moves WHERE id = ?').pluck().get(late.id)).toBe(0);
+    const retry = postMove(f.db, late, T0 + 3 * DAY);
+    expect(retry).toMatchObject({ status: 'exists', move: { id: late.id, seq: booked.move.seq, occurredAt: at(DAY1), note: booked.move.note } });
+  });
+});
+
+describe('holds and audit records across the archive', () => {
+  const DAY1 = T0 + DAY - 8 * 3_600_000;
+  const at = (ms: number) => new Date(ms).toISOString();
+  const actor = { kind: 'api', id: 't' } as const;
+
+  /** Day 0: a receipt, a hold posted as a shipment, an audit record; day 1: the same again (hold r-2, record 2). */
+  function holdsAndRecords(): void {
+    for (const d of [0, 1]) {
+      const t = T0 + d * DAY;
+      postMove(f.db, f.mv({ sku: 'A', from: 'supplier', to: 'stock', qty: 5, reason: 'receipt', unitCost: 100, occurredAt: at(t + 1000) }), t + 1000);
+      const id = `r-${d + 1}`;
+      reserve(f.db, { id, sku: 'A', qty: 2, reference: `SO-${d + 1}`, channel: 'shop', expiresAt: t + DAY }, t + 1500);
+      postReservation(
+        f.db,
+        id,
+        { id: `ship-${d + 1}`, sku: 'A', qty: 2, from: 'stock', to: 'customer', reason: 'shipment', actor, occurredAt: at(t + 2000) },
+        t + 2000,
+      );
+      recordAudit(f.db, { actor, action: 'test.record', target: 'A', payload: { d }, atMs: t + 3000 });
+    }
+  }
+
+  it('a posted hold archived with its move is still found, listed, and answers exists when reserved or posted again', () => {
+    holdsAndRecords();
+    const before = listReservations(f.db);
+    closePeriod(f.db, { throughMs: DAY1, nowMs: T0 + 3 * DAY });
+    expect(f.db.prepare('SELECT id FROM reservations').pluck().all()).toEqual(['r-2']); // r-1 left with its move
+    expect(getReservation(f.db, 'r-1')).toMatchObject({ id: 'r-1', state: 'posted', moveId: 'ship-1' });
+    expect(listReservations(f.db)).toEqual(before);
+    expect(listReservations(f.db, { reference: 'SO-1' }).map((r) => r.id)).toEqual(['r-1']);
+    const again = reserve(f.db, { id: 'r-1', sku: 'A', qty: 2, reference: 'SO-1', channel: 'shop', expiresAt: T0 + DAY }, T0 + 3 * DAY);
+    expect(again.status).toBe('exists');
+    const ship = { id: 'ship-1', sku: 'A', qty: 2, from: 'stock', to: 'customer', reason: 'shipment' as const, actor, occurredAt: at(T0 + 2000) };
+    expect(postReservation(f.db, 'r-1', ship, T0 + 3 * DAY).status).toBe('exists');
+    expect(() => voidReservation(f.db, 'r-1', 'oops', T0 + 3 * DAY)).toThrow(/already posted/);
+    expect(f.db.prepare('SELECT COUNT(*) FROM reservations').pluck().get()).toBe(1);
+    expect(checkFull(f.db, T0 + 3 * DAY).report.ok).toBe(true);
+  });
+
+  it('the audit records of a closed period are listed before the live ones, paged across the two', () => {
+    holdsAndRecords();
+    const before = listAudit(f.db);
+    expect(before.map((r) => r.payload)).toEqual([{ d: 0 }, { d: 1 }]);
+    closePeriod(f.db, { throughMs: DAY1, nowMs: T0 + 3 * DAY });
+    expect(f.db.prepare('SELECT COUNT(*) FROM audit_log').pluck().get()).toBe(1);
+    expect(listAudit(f.db)).toEqual(before);
+    expect(listAudit(f.db, { target: 'A' })).toEqual(before);
+    const first = listAudit(f.db, { limit: 1 });
+    expect(first).toEqual([before[0]]);
+    expect(listAudit(f.db, { after: first[0]!.seq, limit: 1 })).toEqual([before[1]]);
+    expect(listAudit(f.db, { target: 'B' })).toEqual([]);
   });
 });
