@@ -1,5 +1,6 @@
 // fleet — the central REST API (fastify, OpenAPI from the TypeBox schemas at /docs/json) and the central page.
 import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type pg from 'pg';
@@ -57,7 +58,13 @@ const Stock = Type.Object({
   sku: Type.String(),
   onHand: Type.Integer(),
   inTransit: Type.Integer(),
-  sites: Type.Array(Type.Object({ site: Type.String(), onHand: Type.Integer(), locations: Type.Array(Type.Object({ location: Type.String(), kind: Type.String(), qty: Type.Integer() })) })),
+  sites: Type.Array(
+    Type.Object({
+      site: Type.String(),
+      onHand: Type.Integer(),
+      locations: Type.Array(Type.Object({ location: Type.String(), kind: Type.String(), qty: Type.Integer() })),
+    }),
+  ),
 });
 
 async function transfers(deps: FleetApiDeps) {
@@ -79,18 +86,58 @@ export async function centralView(deps: FleetApiDeps): Promise<CentralView> {
 }
 
 export async function buildFleetApi(deps: FleetApiDeps): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false });
-  await app.register(swagger, { openapi: { info: { title: 'dockgate fleet API', version: '1' }, components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } }, security: [{ bearer: [] }] } });
+  // The TypeBox type provider: a handler's request is typed by the route's schema (validated before it runs), not cast.
+  const app = Fastify({ logger: false }).withTypeProvider<TypeBoxTypeProvider>();
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'dockgate fleet API', version: '1' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
   installFleetAuth(app, deps.config.http.tokens);
   app.get('/docs/json', { schema: { hide: true } }, async () => app.swagger());
   app.get('/health', { schema: { hide: true } }, async () => ({ ok: true }));
-  app.get('/api/v1/sites', { schema: { tags: ['fleet'], summary: 'Every site and how far behind the central view is for it', response: { 200: Type.Object({ sites: Type.Array(Freshness) }) } } }, async () => ({ sites: await freshness(deps) }));
-  app.get('/api/v1/stock', {
-    schema: { tags: ['fleet'], summary: 'Stock per SKU across sites and locations, and in transit', querystring: Type.Object({ sku: Type.Optional(Type.String({ minLength: 1 })) }), response: { 200: Type.Object({ stock: Type.Array(Stock) }) } },
-  }, async (req) => ({ stock: await stockBySku(deps.pool, (req.query as { sku?: string }).sku) }));
-  app.get('/api/v1/kpis', { schema: { tags: ['fleet'], summary: 'Cross-site KPIs' } }, async () => ({ ...(await kpis(deps.pool)), staleSites: (await freshness(deps)).filter((s) => s.stale).length }));
-  app.get('/api/v1/transfers', { schema: { tags: ['fleet'], summary: 'Transfers between sites, matched both sides, with transfer variances' } }, async () => transfers(deps));
-  app.get('/api/v1/central', { schema: { tags: ['fleet'], summary: "The central view in one read: KPIs, every site's freshness, doors with their open documents and variances, transfers" } }, async () => centralView(deps));
+  app.get(
+    '/api/v1/sites',
+    {
+      schema: {
+        tags: ['fleet'],
+        summary: 'Every site and how far behind the central view is for it',
+        response: { 200: Type.Object({ sites: Type.Array(Freshness) }) },
+      },
+    },
+    async () => ({ sites: await freshness(deps) }),
+  );
+  app.get(
+    '/api/v1/stock',
+    {
+      schema: {
+        tags: ['fleet'],
+        summary: 'Stock per SKU across sites and locations, and in transit',
+        querystring: Type.Object({ sku: Type.Optional(Type.String({ minLength: 1 })) }),
+        response: { 200: Type.Object({ stock: Type.Array(Stock) }) },
+      },
+    },
+    async (req) => ({ stock: await stockBySku(deps.pool, req.query.sku) }),
+  );
+  app.get('/api/v1/kpis', { schema: { tags: ['fleet'], summary: 'Cross-site KPIs' } }, async () => ({
+    ...(await kpis(deps.pool)),
+    staleSites: (await freshness(deps)).filter((s) => s.stale).length,
+  }));
+  app.get('/api/v1/transfers', { schema: { tags: ['fleet'], summary: 'Transfers between sites, matched both sides, with transfer variances' } }, async () =>
+    transfers(deps),
+  );
+  app.get(
+    '/api/v1/central',
+    {
+      schema: {
+        tags: ['fleet'],
+        summary: "The central view in one read: KPIs, every site's freshness, doors with their open documents and variances, transfers",
+      },
+    },
+    async () => centralView(deps),
+  );
   if (deps.channels) await app.register(fleetChannelRoutes, deps.channels);
   await app.register(centralPageRoutes());
   return app;

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { WIRE_VERSION, isoTs, newEventId, topics, type HubStatus } from '../protocols/events/index.js';
 import { componentLogger, type Logger } from '../protocols/logging/index.js';
-import { systemRuntime, type Runtime } from '../runtime/runtime.js';
+import { systemRuntime, wakeableWait, type Runtime } from '../runtime/runtime.js';
 import { ConfigError } from '../protocols/config/index.js';
 import type { ApiContext } from './api/context.js';
 import { idempotencyMigrations } from './api/idempotency.js';
@@ -34,6 +34,9 @@ import { WriteHealth } from './status/write-health.js';
 import { orderRooms, registerRooms, type Room, type RoomHost } from './room.js';
 
 export const HUB_VERSION = '0.1.0';
+
+/** How long a stopping hub waits for the broker to take its retained offline status. */
+const OFFLINE_STATUS_WAIT_MS = 2_000;
 
 /** Every module's schema, in the order they are applied. */
 export const HUB_MIGRATIONS: readonly MigrationSet[] = [ledgerMigrations, ingestMigrations, doorsMigrations, opsMigrations, idempotencyMigrations];
@@ -241,6 +244,17 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
       ...(ops.https ? { https: ops.https } : {}),
     }));
 
+    /** The retained offline status, waited for at most OFFLINE_STATUS_WAIT_MS: a broker gone away must not hold up the stop. */
+    const announceOffline = async (): Promise<void> => {
+      const wait = wakeableWait(runtime, OFFLINE_STATUS_WAIT_MS);
+      const sent = mqtt.publish(topics.hubStatus(config.site), hubStatus(false), { qos: 1, retain: true }).then(
+        () => true,
+        () => false,
+      );
+      const confirmed = await Promise.race([sent, wait.done.then(() => false)]);
+      wait.wake();
+      if (!confirmed) log.warn({ waitedMs: OFFLINE_STATUS_WAIT_MS }, 'the broker did not take the offline status: stopping without it');
+    };
     let stopped = false;
     const hub: Hub = {
       config,
@@ -265,7 +279,7 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
         stopped = true;
         log.info('hub stopping');
         await ingest.stop();
-        await mqtt.publish(topics.hubStatus(config.site), hubStatus(false), { qos: 1, retain: true }).catch(() => undefined);
+        await announceOffline();
         await server.close();
         for (const close of closers.reverse()) {
           try {

@@ -6,6 +6,7 @@ import type { HubConfig } from './config/schema.js';
 import { countsRoom } from './counts/module.js';
 import { feedRoom } from './feed/module.js';
 import { partnersRoom } from './partners/module.js';
+import { periodsRoom } from './periods/module.js';
 import { putawayRoom } from './putaway/module.js';
 import { receivingRoom } from './receiving/module.js';
 import type { Room } from './room.js';
@@ -22,6 +23,7 @@ export const HUB_ROOMS: readonly Room[] = [
   dockProvidersRoom,
   feedRoom,
   partnersRoom,
+  periodsRoom,
   putawayRoom,
   receivingRoom,
   reportsRoom,

@@ -15,11 +15,9 @@ function listeningRoom(name: string, heard: string[], dependencies: string[] = [
     name,
     dependencies,
     register(app, { doors }) {
-      doors.addObserver({
-        station: () => {
-          heard.push(name);
-          return undefined;
-        },
+      doors.hooks.station.listen(() => {
+        heard.push(name);
+        return undefined;
       });
       app.addHook('onClose', async () => {
         heard.push(`${name} closed`);

@@ -1,7 +1,8 @@
 // runtime/signal — listeners hear in the order they started listening, stop when told, and a throwing listener either
-// reaches the emitter (emit) or is reported while the others still hear (emitEach); one signal per owner object.
+// reaches the emitter (emit) or is reported while the others still hear (emitEach); one signal per owner object; a
+// question takes the first answer (asking no one after it) or every answer, in the listeners' order.
 import { describe, expect, it } from 'vitest';
-import { Signal, signalPer } from './signal.js';
+import { Question, Signal, signalPer, stopAll } from './signal.js';
 
 describe('Signal', () => {
   it('calls listeners in the order they started listening, with the arguments emitted', () => {
@@ -68,6 +69,51 @@ describe('Signal', () => {
 
   it('refuses a listener that is not a function, naming what it got', () => {
     expect(() => new Signal<[]>().listen(undefined as unknown as () => void)).toThrow(/must be a function, not undefined/);
+  });
+});
+
+describe('Question', () => {
+  it('first: the first answer in listening order, the listeners after it not asked; undefined when all pass', () => {
+    const q = new Question<[number], string>();
+    const asked: string[] = [];
+    q.listen((n) => (asked.push('a'), n > 1 ? `a${n}` : undefined));
+    q.listen((n) => (asked.push('b'), `b${n}`));
+    q.listen(() => (asked.push('c'), 'c'));
+    expect(q.first(1)).toBe('b1');
+    expect(asked).toEqual(['a', 'b']);
+    expect(q.first(2)).toBe('a2');
+    expect(new Question<[], string>().first()).toBeUndefined();
+  });
+
+  it('all: every answer in listening order, passes left out; a throwing listener reaches the asker', () => {
+    const q = new Question<[], { n: number }>();
+    q.listen(() => ({ n: 1 }));
+    q.listen(() => undefined);
+    const stop = q.listen(() => ({ n: 3 }));
+    expect(q.all()).toEqual([{ n: 1 }, { n: 3 }]);
+    stop();
+    expect(q.all()).toEqual([{ n: 1 }]);
+    q.listen(() => {
+      throw new Error('refused');
+    });
+    expect(() => q.all()).toThrow('refused');
+    expect(() => q.listen(null as unknown as () => undefined)).toThrow(/Question.listen: a listener must be a function, not object/);
+  });
+});
+
+describe('stopAll', () => {
+  it('stops every listener it was given, once each', () => {
+    const s = new Signal<[]>();
+    const q = new Question<[], number>();
+    let heard = 0;
+    const stop = stopAll(
+      s.listen(() => heard++),
+      q.listen(() => 1),
+    );
+    stop();
+    stop();
+    s.emit();
+    expect([heard, q.first(), s.size, q.size]).toEqual([0, undefined, 0, 0]);
   });
 });
 

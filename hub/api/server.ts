@@ -6,7 +6,6 @@ import { installValidation } from './validation.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { operationsRoutes } from './routes/operations.js';
 import { stockRoutes } from './routes/stock.js';
-import { periodRoutes } from '../periods/routes.js';
 
 export interface ApiOptions {
   /** Extra plugins (receiving, channels, status …) registered after the core routes, with the same context. */
@@ -42,7 +41,6 @@ export async function buildApi(ctx: ApiContext, opts: ApiOptions = {}): Promise<
   await catalogRoutes(app, ctx);
   await stockRoutes(app, ctx);
   await operationsRoutes(app, ctx);
-  await periodRoutes(app, ctx);
   try {
     for (const plugin of opts.plugins ?? []) await plugin(app, ctx);
   } catch (err) {

@@ -165,7 +165,10 @@ export async function connectExternalMqtt(config: ExternalBrokerConfig, logger: 
       await client.publishAsync(topic, payload, { qos: opts.qos, retain: opts.retain });
     },
     async close() {
-      await client.endAsync();
+      // Graceful (DISCONNECT) only when nothing is in flight: mqtt.js would otherwise wait for PUBACKs that a broker
+      // gone away never sends, and it does not reconnect once closing, so the stop would hang. What a forced close
+      // drops is said again: PUBACKs for not-committed messages (the broker redelivers), retained acks (the next start).
+      await client.endAsync(!client.connected || Object.keys(client.outgoing).length > 0);
     },
   };
 }

@@ -2,7 +2,7 @@
 // from count zones and count-mode scans.
 import type { HubConfig } from '../config/schema.js';
 import type { Room } from '../room.js';
-import { countsObserver } from './observer.js';
+import { listenForCounts } from './observer.js';
 import { countsRoutes } from './routes.js';
 import { countsMigrations, type CountSettings } from './store.js';
 
@@ -17,6 +17,7 @@ export const countsRoom: Room = {
   migrations: [countsMigrations],
   async register(app, { config, doors, api }) {
     await countsRoutes(countSettings(config), config.counts.abc, config.counts.everyDays)(app, api);
-    doors.addObserver(countsObserver());
+    const stop = listenForCounts(doors.hooks);
+    app.addHook('onClose', async () => stop());
   },
 };

@@ -4,7 +4,8 @@
 // door's zone or location, or the only open count.
 import type { ScanEvent } from '../../protocols/events/index.js';
 import type { Db } from '../db/database.js';
-import type { PassObserver } from '../doors/interpreter.js';
+import type { DoorHooks } from '../doors/interpreter.js';
+import { stopAll } from '../../runtime/signal.js';
 import type { PassOutcome } from '../doors/store.js';
 import { LedgerError } from '../ledger/index.js';
 import { addCountLine, findOpenCount, type CountSource } from './store.js';
@@ -40,22 +41,21 @@ function scanned(db: Db, event: ScanEvent, hint: { zone?: string; location?: str
   return count(db, id, { gtin: event.gtin, qty: event.qty }, 'scan', event.id, nowMs);
 }
 
-export function countsObserver(): PassObserver {
-  return {
-    claim(db, pass, nowMs) {
+/** Counts listen for passes (claiming those they count), station scans and zone arrivals; returns the stop. */
+export function listenForCounts(hooks: DoorHooks): () => void {
+  return stopAll(
+    hooks.claim.listen((db, pass, nowMs) => {
       const event = pass.event;
       if (event.kind === 'scan') return scanned(db, event, { zone: pass.door.id, location: pass.door.location }, nowMs);
       if (pass.door.mode !== 'count' || !pass.epc) return undefined;
       const id = findOpenCount(db, { zone: pass.door.id });
       return id === undefined ? undefined : count(db, id, { epc: pass.epc }, 'rfid', event.id, nowMs);
-    },
-    station(db, event, _gateway, nowMs) {
-      return scanned(db, event, {}, nowMs);
-    },
-    zone(db, event, _gateway, nowMs) {
+    }),
+    hooks.station.listen((db, event, _gateway, nowMs) => scanned(db, event, {}, nowMs)),
+    hooks.zone.listen((db, event, _gateway, nowMs) => {
       if (event.kind !== 'tag.arrive') return;
       const id = db.prepare("SELECT id FROM counts WHERE zone = ? AND status = 'open' ORDER BY id LIMIT 1").get(event.zone) as { id: number } | undefined;
       if (id) count(db, id.id, { epc: event.epc }, 'rfid', event.id, nowMs);
-    },
-  };
+    }),
+  );
 }

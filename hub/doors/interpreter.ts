@@ -18,8 +18,9 @@ import {
 import { ruleFor, type LocationRole, type MoveRule } from './rules.js';
 import { DoorStore, type DoorRow, type DoorSetup, type ExceptionType, type PassOutcome } from './store.js';
 import { systemRuntime } from '../../runtime/runtime.js';
+import { Question, Signal } from '../../runtime/signal.js';
 
-/** What the interpreter knows about a pass while deciding it; handed to observers. */
+/** What the interpreter knows about a pass while deciding it; handed to the rooms listening (DoorHooks). */
 export interface PassContext {
   event: TagPassEvent | ScanEvent;
   gateway: string;
@@ -37,20 +38,29 @@ export interface PassContext {
 }
 
 /**
- * A module that follows passes at doors (receiving, shipping, returns, counts). Every hook runs inside the batch
- * transaction. `enrich` may add a reference and a unit cost to the move about to be posted, and name the location that
- * stands for the customer on this pass (`transit` for a shipment to another site of the fleet); `claim` may take a pass
- * the door rules would not move (an SSCC pallet tag, a count observation) and answer for it; `observe` sees every
- * outcome.
+ * How the rooms that follow passes at doors (receiving, shipping, returns, counts) hear them: signals and questions
+ * (runtime/signal.ts) heard in the order the rooms listened, which is their declared dependency order (hub/room.ts).
+ * Every listener runs inside the batch transaction: its error rolls the event back, and what it writes commits with
+ * the pass.
  */
-export interface PassObserver {
-  enrich?(db: Db, pass: PassContext): Enrichment | undefined;
-  claim?(db: Db, pass: PassContext, nowMs: number): PassOutcome | undefined;
-  observe?(db: Db, pass: PassContext, outcome: PassOutcome, nowMs: number): void;
-  /** A scan at a station (no configured door), e.g. a handheld in count mode; may answer for it. */
-  station?(db: Db, event: ScanEvent, gateway: string, nowMs: number): PassOutcome | undefined;
+export class DoorHooks {
+  /**
+   * May take a pass the door rules would not move (an SSCC pallet tag, a count observation) and answer for it: the
+   * first room to answer decides the pass; the rooms after it are not asked.
+   */
+  readonly claim = new Question<[tx: Db, pass: PassContext, nowMs: number], PassOutcome>();
+  /**
+   * May add a reference and a unit cost to the move the door rules are about to post, and name the location that
+   * stands for the customer on this pass (`transit` for a shipment to another site of the fleet): every room's answer
+   * counts, a later room's fields over an earlier's.
+   */
+  readonly enrich = new Question<[tx: Db, pass: PassContext], Enrichment>();
+  /** Every outcome of a pass or scan at a door, after it is recorded. */
+  readonly outcome = new Signal<[tx: Db, pass: PassContext, outcome: PassOutcome, nowMs: number]>();
+  /** A scan at a station (no configured door), e.g. a handheld in count mode: the first room to answer decides it. */
+  readonly station = new Question<[tx: Db, event: ScanEvent, gateway: string, nowMs: number], PassOutcome>();
   /** A tag arrived in or departed from a read zone (e.g. a count zone). */
-  zone?(db: Db, event: TagArriveEvent | TagDepartEvent, gateway: string, nowMs: number): void;
+  readonly zone = new Signal<[tx: Db, event: TagArriveEvent | TagDepartEvent, gateway: string, nowMs: number]>();
 }
 
 /**
@@ -74,7 +84,8 @@ const VIRTUAL_ROLES: Partial<Record<LocationRole, string>> = {
 
 export class DoorInterpreter {
   readonly store: DoorStore;
-  private readonly observers: PassObserver[] = [];
+  /** Where the rooms listen for passes, scans and zone events. */
+  readonly hooks = new DoorHooks();
 
   constructor(
     private readonly db: Db,
@@ -88,10 +99,6 @@ export class DoorInterpreter {
     this.db.transaction(() => {
       for (const d of doors) this.store.upsertDoor(d, this.clock());
     })();
-  }
-
-  addObserver(o: PassObserver): void {
-    this.observers.push(o);
   }
 
   /**
@@ -121,7 +128,7 @@ export class DoorInterpreter {
       case 'tag.arrive':
       case 'tag.depart':
         this.store.recordZoneEvent(event, ctx.gateway, now);
-        for (const o of this.observers) o.zone?.(db, event, ctx.gateway, now);
+        this.hooks.zone.emit(db, event, ctx.gateway, now);
         return;
       case 'reader':
       case 'scanner':
@@ -226,8 +233,7 @@ export class DoorInterpreter {
     const door = doorId ? this.store.getDoor(doorId) : undefined;
     if (!door) {
       // A scan at a station (no door) is context for the receiving/count modules only.
-      let outcome: PassOutcome | undefined;
-      for (const o of this.observers) if ((outcome = o.station?.(db, event, gateway, now))) break;
+      const outcome = this.hooks.station.first(db, event, gateway, now);
       this.store.recordScan(
         event,
         gateway,
@@ -294,17 +300,11 @@ export class DoorInterpreter {
   }
 
   private claimed(db: Db, pass: PassContext, now: number): PassOutcome | undefined {
-    for (const o of this.observers) {
-      const outcome = o.claim?.(db, pass, now);
-      if (outcome) return outcome;
-    }
-    return undefined;
+    return this.hooks.claim.first(db, pass, now);
   }
 
   private enriched(db: Db, pass: PassContext): Enrichment {
-    const out: Enrichment = {};
-    for (const o of this.observers) Object.assign(out, o.enrich?.(db, pass));
-    return out;
+    return Object.assign({}, ...this.hooks.enrich.all(db, pass)) as Enrichment;
   }
 
   private finish(db: Db, pass: PassContext, outcome: PassOutcome, now: number): void {
@@ -312,7 +312,7 @@ export class DoorInterpreter {
       this.store.recordPass({ event: pass.event, gateway: pass.gateway, door: pass.door.id, sku: pass.item?.sku, outcome }, now);
     else this.store.recordScan(pass.event, pass.gateway, outcome, now, pass.item?.sku);
     if (outcome.kind === 'exception') this.store.recordException(pass.door.id, pass.event, outcome.type, outcome.message, pass.item?.sku, now);
-    for (const o of this.observers) o.observe?.(db, pass, outcome, now);
+    this.hooks.outcome.emit(db, pass, outcome, now);
   }
 }
 

@@ -1,6 +1,6 @@
 // hub/receiving — how expected receipts join the hub: tables, routes, and the observer matching passes at receiving doors.
 import type { Room } from '../room.js';
-import { receivingObserver } from './observer.js';
+import { listenForReceiving } from './observer.js';
 import { receivingRoutes } from './routes.js';
 import { receivingMigrations } from './store.js';
 
@@ -12,6 +12,7 @@ export const receivingRoom: Room = {
   async register(app, { config, doors, api }) {
     const tolerances = config.receiving.tolerances;
     await receivingRoutes(tolerances)(app, api);
-    doors.addObserver(receivingObserver(tolerances));
+    const stop = listenForReceiving(doors.hooks, tolerances);
+    app.addHook('onClose', async () => stop());
   },
 };

@@ -5,7 +5,8 @@
 // held on an `over` / `unexpected_item` variance whose acceptance receives them. An EPC or SSCC expected on a receipt
 // open at another door raises `wrong_door`.
 import type { Db } from '../db/database.js';
-import type { PassContext, PassObserver } from '../doors/interpreter.js';
+import type { DoorHooks, Enrichment, PassContext } from '../doors/interpreter.js';
+import { stopAll } from '../../runtime/signal.js';
 import type { PassOutcome } from '../doors/store.js';
 import { raiseWrongDoor } from '../variances/wrong-door.js';
 import { getSerial, postMove, VIRTUAL, type Move } from '../ledger/index.js';
@@ -17,49 +18,56 @@ import { maxReceivable, type Tolerance } from './tolerance.js';
 
 const BY = 'receiving';
 
-export function receivingObserver(defaults: Tolerance): PassObserver {
-  return {
-    enrich(db, pass) {
-      if (pass.door.mode !== 'receiving') return undefined;
-      const r = openReceiptAt(db, pass.door.id);
-      if (!r) return undefined;
-      const line = pass.item ? lineFor(db, r.id, pass.item.sku) : undefined;
-      return line?.unit_cost != null ? { reference: r.id, unitCost: line.unit_cost } : { reference: r.id };
-    },
+/** Receiving listens for passes at its doors: it adds the open receipt's reference and cost, and claims what it holds; returns the stop. */
+export function listenForReceiving(hooks: DoorHooks, defaults: Tolerance): () => void {
+  return stopAll(
+    hooks.enrich.listen(receiptEnrichment),
+    hooks.claim.listen((db, pass, nowMs) => claim(db, pass, defaults, nowMs)),
+  );
+}
 
-    claim(db, pass, nowMs) {
-      if (pass.door.mode !== 'receiving') return undefined;
-      const event = pass.event;
-      if (event.kind === 'scan' && event.codeType === 'purchase_order') return openByScan(db, pass, event.raw.trim(), nowMs);
-      const poContext = pass.references.purchase_order;
-      if (poContext && !openReceiptAt(db, pass.door.id)) {
-        const opened = openByScan(db, pass, poContext, nowMs);
-        if (opened.kind === 'exception') return opened;
-      }
-      const receipt = openReceiptAt(db, pass.door.id);
-      wrongDoor(db, pass, receipt?.id, nowMs);
-      if (!receipt || pass.direction !== 'in') return undefined;
-      if (pass.sscc) return receivePallet(db, pass, receipt.id, nowMs);
-      if (!pass.item) return undefined;
-      const line = lineFor(db, receipt.id, pass.item.sku);
-      if (pass.epc !== undefined) {
-        if (pass.item.tracking !== 'serial') return undefined;
-        const serial = getSerial(db, pass.epc);
-        if (serial && serial.location !== VIRTUAL.supplier) return undefined; // the rules say repeat / elsewhere
-        if (line && receivedQty(db, receipt.id, line.sku) + 1 <= maxReceivable(line.qty, lineTolerance(db, line, defaults))) return undefined;
-        return hold(db, pass, receipt.id, line, 1, nowMs);
-      }
-      if (pass.item.tracking !== 'quantity') return undefined;
-      return receiveQuantity(db, pass, receipt.id, line, defaults, nowMs);
-    },
-  };
+/** The receipt open at a receiving door: its id as the move's reference, the PO line's cost as its unit cost. */
+function receiptEnrichment(db: Db, pass: PassContext): Enrichment | undefined {
+  if (pass.door.mode !== 'receiving') return undefined;
+  const r = openReceiptAt(db, pass.door.id);
+  if (!r) return undefined;
+  const line = pass.item ? lineFor(db, r.id, pass.item.sku) : undefined;
+  return line?.unit_cost != null ? { reference: r.id, unitCost: line.unit_cost } : { reference: r.id };
+}
+
+/** A pass at a receiving door: opening a receipt by its PO, a declared pallet, units held beyond the tolerance. */
+function claim(db: Db, pass: PassContext, defaults: Tolerance, nowMs: number): PassOutcome | undefined {
+  if (pass.door.mode !== 'receiving') return undefined;
+  const event = pass.event;
+  if (event.kind === 'scan' && event.codeType === 'purchase_order') return openByScan(db, pass, event.raw.trim(), nowMs);
+  const poContext = pass.references.purchase_order;
+  if (poContext && !openReceiptAt(db, pass.door.id)) {
+    const opened = openByScan(db, pass, poContext, nowMs);
+    if (opened.kind === 'exception') return opened;
+  }
+  const receipt = openReceiptAt(db, pass.door.id);
+  wrongDoor(db, pass, receipt?.id, nowMs);
+  if (!receipt || pass.direction !== 'in') return undefined;
+  if (pass.sscc) return receivePallet(db, pass, receipt.id, nowMs);
+  if (!pass.item) return undefined;
+  const line = lineFor(db, receipt.id, pass.item.sku);
+  if (pass.epc !== undefined) {
+    if (pass.item.tracking !== 'serial') return undefined;
+    const serial = getSerial(db, pass.epc);
+    if (serial && serial.location !== VIRTUAL.supplier) return undefined; // the rules say repeat / elsewhere
+    if (line && receivedQty(db, receipt.id, line.sku) + 1 <= maxReceivable(line.qty, lineTolerance(db, line, defaults))) return undefined;
+    return hold(db, pass, receipt.id, line, 1, nowMs);
+  }
+  if (pass.item.tracking !== 'quantity') return undefined;
+  return receiveQuantity(db, pass, receipt.id, line, defaults, nowMs);
 }
 
 function openByScan(db: Db, pass: PassContext, po: string, nowMs: number): PassOutcome {
   const r = receiptRow(db, po);
   if (!r) return { kind: 'claimed', by: BY, message: `purchase order ${po} is not an expected receipt: nothing opened` };
   if (r.status === 'open' && r.door === pass.door.id) return { kind: 'claimed', by: BY, message: `receipt ${po} is already open at ${pass.door.id}` };
-  if (r.status !== 'expected') return { kind: 'claimed', by: BY, message: `receipt ${po} is ${r.status}${r.door ? ` at ${r.door}` : ''}: not opened at ${pass.door.id}` };
+  if (r.status !== 'expected')
+    return { kind: 'claimed', by: BY, message: `receipt ${po} is ${r.status}${r.door ? ` at ${r.door}` : ''}: not opened at ${pass.door.id}` };
   const other = openReceiptAt(db, pass.door.id);
   if (other) return { kind: 'claimed', by: BY, message: `receipt ${other.id} is open at ${pass.door.id}: close it before opening ${po}` };
   stmt(db, "UPDATE receipts SET status = 'open', door = ?, opened_ms = ? WHERE id = ?").run(pass.door.id, nowMs, po);
@@ -69,9 +77,15 @@ function openByScan(db: Db, pass: PassContext, po: string, nowMs: number): PassO
 /** An EPC or SSCC that a receipt open at another door expects. */
 function wrongDoor(db: Db, pass: PassContext, here: string | undefined, nowMs: number): void {
   const found = pass.sscc
-    ? (stmt(db, "SELECT d.id, d.door FROM receipt_pallets p JOIN receipts d ON d.id = p.receipt WHERE p.sscc = ? AND d.status = 'open' AND d.door <> ?").get(pass.sscc, pass.door.id) as { id: string; door: string } | undefined)
+    ? (stmt(db, "SELECT d.id, d.door FROM receipt_pallets p JOIN receipts d ON d.id = p.receipt WHERE p.sscc = ? AND d.status = 'open' AND d.door <> ?").get(
+        pass.sscc,
+        pass.door.id,
+      ) as { id: string; door: string } | undefined)
     : pass.epc
-      ? (stmt(db, "SELECT d.id, d.door FROM receipt_epcs e JOIN receipts d ON d.id = e.receipt WHERE e.epc = ? AND d.status = 'open' AND d.door <> ?").get(pass.epc, pass.door.id) as { id: string; door: string } | undefined)
+      ? (stmt(db, "SELECT d.id, d.door FROM receipt_epcs e JOIN receipts d ON d.id = e.receipt WHERE e.epc = ? AND d.status = 'open' AND d.door <> ?").get(
+          pass.epc,
+          pass.door.id,
+        ) as { id: string; door: string } | undefined)
       : undefined;
   raiseWrongDoor(db, pass, found && { kind: 'receipt', ...found }, here, nowMs);
 }
@@ -82,44 +96,69 @@ function hold(db: Db, pass: PassContext, po: string, line: LineRow | undefined, 
   const type = line ? 'over' : 'unexpected_item';
   const key = `${type}:${po}:${sku}`;
   const existing = openVarianceByKey(db, key);
-  if (pass.epc && existing?.plan.some((m) => m.epc === pass.epc)) return { kind: 'claimed', by: BY, message: `EPC ${pass.epc} is already held on variance ${existing.id}` };
-  const plan: MoveSpec = { sku, qty, from: VIRTUAL.supplier, to: pass.door.receiving, reason: 'receipt', reference: po, epc: pass.epc ?? null, unitCost: line?.unit_cost ?? null, eventId: pass.event.id };
-  const heldBefore = existing ? existing.plan.reduce((s, m) => s + m.qty, 0) : 0;
-  const received = receivedQty(db, po, sku);
-  const actual = received + heldBefore + qty;
-  const v = raiseVariance(db, {
-    type,
-    door: pass.door.id,
-    reference: po,
+  if (pass.epc && existing?.plan.some((m) => m.epc === pass.epc))
+    return { kind: 'claimed', by: BY, message: `EPC ${pass.epc} is already held on variance ${existing.id}` };
+  const plan: MoveSpec = {
     sku,
-    expected: line?.qty ?? 0,
-    actual,
-    message: line
-      ? `${po}: ${sku} expected ${line.qty}, ${actual} arrived: ${heldBefore + qty} held beyond the tolerance (accept to receive them)`
-      : `${po}: ${sku} is not on the order; ${heldBefore + qty} held (accept to receive them)`,
-    evidence: [pass.event.id],
-    plan: [plan],
-    key,
-  }, nowMs);
-  return { kind: 'claimed', by: BY, message: `${qty} of ${sku} held on ${type} variance ${v.id}` };
-}
-
-function post(db: Db, pass: PassContext, po: string, spec: { id: string; sku: string; qty: number; epc?: string; unitCost: number | null }, nowMs: number): Move {
-  const event = pass.event;
-  return postMove(db, {
-    id: spec.id,
-    sku: spec.sku,
-    qty: spec.qty,
+    qty,
     from: VIRTUAL.supplier,
     to: pass.door.receiving,
     reason: 'receipt',
     reference: po,
-    epc: spec.epc ?? null,
-    unitCost: spec.unitCost,
-    actor: event.kind === 'scan' ? { kind: 'scanner', id: event.scanner } : { kind: 'gateway', id: pass.gateway },
-    eventId: event.id,
-    occurredAt: event.kind === 'scan' ? event.ts : event.lastSeen,
-  }, nowMs).move;
+    epc: pass.epc ?? null,
+    unitCost: line?.unit_cost ?? null,
+    eventId: pass.event.id,
+  };
+  const heldBefore = existing ? existing.plan.reduce((s, m) => s + m.qty, 0) : 0;
+  const received = receivedQty(db, po, sku);
+  const actual = received + heldBefore + qty;
+  const v = raiseVariance(
+    db,
+    {
+      type,
+      door: pass.door.id,
+      reference: po,
+      sku,
+      expected: line?.qty ?? 0,
+      actual,
+      message: line
+        ? `${po}: ${sku} expected ${line.qty}, ${actual} arrived: ${heldBefore + qty} held beyond the tolerance (accept to receive them)`
+        : `${po}: ${sku} is not on the order; ${heldBefore + qty} held (accept to receive them)`,
+      evidence: [pass.event.id],
+      plan: [plan],
+      key,
+    },
+    nowMs,
+  );
+  return { kind: 'claimed', by: BY, message: `${qty} of ${sku} held on ${type} variance ${v.id}` };
+}
+
+function post(
+  db: Db,
+  pass: PassContext,
+  po: string,
+  spec: { id: string; sku: string; qty: number; epc?: string; unitCost: number | null },
+  nowMs: number,
+): Move {
+  const event = pass.event;
+  return postMove(
+    db,
+    {
+      id: spec.id,
+      sku: spec.sku,
+      qty: spec.qty,
+      from: VIRTUAL.supplier,
+      to: pass.door.receiving,
+      reason: 'receipt',
+      reference: po,
+      epc: spec.epc ?? null,
+      unitCost: spec.unitCost,
+      actor: event.kind === 'scan' ? { kind: 'scanner', id: event.scanner } : { kind: 'gateway', id: pass.gateway },
+      eventId: event.id,
+      occurredAt: event.kind === 'scan' ? event.ts : event.lastSeen,
+    },
+    nowMs,
+  ).move;
 }
 
 /** A quantity scan: what a received pallet already brought in is not counted again; the rest up to the tolerance is received, beyond it held. */
@@ -146,7 +185,8 @@ function receiveQuantity(db: Db, pass: PassContext, po: string, line: LineRow | 
 
 /** An SSCC the receipt declares: receive its contents in one step; units already received (cartons read first) are skipped. */
 function receivePallet(db: Db, pass: PassContext, po: string, nowMs: number): PassOutcome | undefined {
-  const p = stmt(db, 'SELECT contents, received_ms FROM receipt_pallets WHERE receipt = ? AND sscc = ?').get(po, pass.sscc) as { contents: string; received_ms: number | null } | undefined;
+  const p = stmt(db, 'SELECT contents, received_ms FROM receipt_pallets WHERE receipt = ? AND sscc = ?').get(po, pass.sscc) as
+    { contents: string; received_ms: number | null } | undefined;
   if (!p) return undefined; // not declared here: the rules make it an unknown tag
   if (p.received_ms !== null) return { kind: 'claimed', by: BY, message: `pallet ${pass.sscc} of ${po} was already received` };
   const moves: Move[] = [];
@@ -164,11 +204,18 @@ function receivePallet(db: Db, pass: PassContext, po: string, nowMs: number): Pa
       }
     } else {
       moves.push(post(db, pass, po, { id: `ev:${pass.event.id}:${c.sku}`, sku: c.sku, qty: c.qty, unitCost }, nowMs));
-      stmt(db, 'INSERT INTO receipt_cover (receipt, sku, remaining) VALUES (?, ?, ?) ON CONFLICT (receipt, sku) DO UPDATE SET remaining = remaining + excluded.remaining').run(po, c.sku, c.qty);
+      stmt(
+        db,
+        'INSERT INTO receipt_cover (receipt, sku, remaining) VALUES (?, ?, ?) ON CONFLICT (receipt, sku) DO UPDATE SET remaining = remaining + excluded.remaining',
+      ).run(po, c.sku, c.qty);
     }
   }
   stmt(db, 'UPDATE receipt_pallets SET received_ms = ?, event_id = ? WHERE receipt = ? AND sscc = ?').run(nowMs, pass.event.id, po, pass.sscc);
   const units = moves.reduce((s, m) => s + m.qty, 0);
-  return { kind: 'claimed', by: BY, message: `pallet ${pass.sscc} of ${po}: ${units} units received from its declared contents${skipped ? `, ${skipped} already received unit by unit` : ''}`, moves };
+  return {
+    kind: 'claimed',
+    by: BY,
+    message: `pallet ${pass.sscc} of ${po}: ${units} units received from its declared contents${skipped ? `, ${skipped} already received unit by unit` : ''}`,
+    moves,
+  };
 }
-

@@ -2,7 +2,7 @@
 // door light stacks (sent through the hub's command topic).
 import { componentLogger } from '../../protocols/logging/index.js';
 import type { Room } from '../room.js';
-import { shippingObserver } from './observer.js';
+import { listenForShipping } from './observer.js';
 import { shippingRoutes } from './routes.js';
 import { DoorSignals, signalsMigrations } from './signals.js';
 import { shippingMigrations } from './store.js';
@@ -15,11 +15,12 @@ export const shippingRoom: Room = {
   async register(app, { db, log, runtime, doors, ingest, sendCommand, api }) {
     const signals = new DoorSignals(db, componentLogger(log, 'door-signals'), undefined, runtime);
     await shippingRoutes(signals)(app, api);
-    doors.addObserver(shippingObserver(db, signals));
+    const stopHooks = listenForShipping(doors.hooks, db, signals);
     signals.start(sendCommand);
     const stopListening = ingest.onGatewayOnline((gateway) => signals.resend(gateway));
     app.addHook('onClose', async () => {
       stopListening();
+      stopHooks();
       await signals.stop();
     });
   },

@@ -3,7 +3,7 @@
 // record of every refusal, incl. doors that are off) and becomes a variance ops resolve. The same stray tag read
 // again at the same door is the same open variance, seen once more.
 import type { Db } from '../db/database.js';
-import type { PassContext, PassObserver } from '../doors/interpreter.js';
+import type { DoorHooks, PassContext } from '../doors/interpreter.js';
 import type { PassOutcome } from '../doors/store.js';
 import { raiseVariance, type VarianceType } from './store.js';
 
@@ -16,14 +16,16 @@ const AS_VARIANCE: Record<string, VarianceType> = {
 
 export const VARIANCE_EXCEPTION_TYPES: ReadonlySet<string> = new Set(Object.keys(AS_VARIANCE));
 
-export function doorExceptionVariances(): PassObserver {
-  return {
-    observe(db: Db, pass: PassContext, outcome: PassOutcome, nowMs: number): void {
-      if (outcome.kind !== 'exception') return;
-      const type = AS_VARIANCE[outcome.type];
-      if (!type) return;
-      const what = pass.epc ?? pass.sscc ?? pass.gtin ?? pass.event.id;
-      raiseVariance(db, {
+/** Door exceptions that are variances become variances (listening to every outcome); returns the stop. */
+export function listenForDoorExceptions(hooks: DoorHooks): () => void {
+  return hooks.outcome.listen((db: Db, pass: PassContext, outcome: PassOutcome, nowMs: number): void => {
+    if (outcome.kind !== 'exception') return;
+    const type = AS_VARIANCE[outcome.type];
+    if (!type) return;
+    const what = pass.epc ?? pass.sscc ?? pass.gtin ?? pass.event.id;
+    raiseVariance(
+      db,
+      {
         type,
         door: pass.door.id,
         reference: pass.references.purchase_order ?? null,
@@ -34,7 +36,8 @@ export function doorExceptionVariances(): PassObserver {
         message: outcome.message,
         evidence: [pass.event.id],
         key: `${type}:${pass.door.id}:${what}`,
-      }, nowMs);
-    },
-  };
+      },
+      nowMs,
+    );
+  });
 }

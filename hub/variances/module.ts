@@ -1,6 +1,6 @@
 // hub/variances — how the variances room joins the hub: its table, its routes, and the bridge from door exceptions.
 import type { Room } from '../room.js';
-import { doorExceptionVariances } from './door-exceptions.js';
+import { listenForDoorExceptions } from './door-exceptions.js';
 import { variancesRoutes } from './routes.js';
 import { variancesMigrations } from './store.js';
 
@@ -9,6 +9,7 @@ export const variancesRoom: Room = {
   migrations: [variancesMigrations],
   async register(app, { doors, api }) {
     await variancesRoutes(app, api);
-    doors.addObserver(doorExceptionVariances());
+    const stop = listenForDoorExceptions(doors.hooks);
+    app.addHook('onClose', async () => stop());
   },
 };
