@@ -21,7 +21,7 @@ import { Ingest } from './ingest/ingest.js';
 import { ingestMigrations } from './ingest/migrations.js';
 import { IngestStore } from './ingest/store.js';
 import { createLocation, getLocation, ledgerMigrations, listLocations, updateLocation, withBatchedInvariants, type LocationKind } from './ledger/index.js';
-import { LedgerSelfCheck } from './ledger/self-check.js';
+import { LedgerSelfCheck, SELF_CHECK_DEFAULTS } from './ledger/self-check.js';
 import { assertSafeBind } from './auth/bind.js';
 import type { HubMetrics } from './metrics/metrics.js';
 import { AppliedEventBus } from './status/applied-bus.js';
@@ -292,7 +292,10 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
       },
     };
     // The ledger checks itself in small slices from its verified point (status shows the point and any fault).
-    const selfCheck = new LedgerSelfCheck(db, runtime, componentLogger(logger, 'ledger-check', { site: config.site }));
+    const selfCheck = new LedgerSelfCheck(db, runtime, componentLogger(logger, 'ledger-check', { site: config.site }), {
+      ...SELF_CHECK_DEFAULTS,
+      standAside: () => ingest.behind(), // a catch-up first: a slice can hold the event loop for seconds
+    });
     selfCheck.start();
     closers.push(() => selfCheck.stop());
     const online = async () => {

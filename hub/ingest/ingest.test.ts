@@ -5,7 +5,7 @@ import { topics, type Event, type HubAck } from '../../protocols/events/index.js
 import { silentLogger } from '../../protocols/logging/index.js';
 import { SimulatedRuntime } from '../../runtime/testing/simulated-runtime.js';
 import type { HubMqtt, MessageHandler } from '../broker/hub-mqtt.js';
-import { Ingest } from './ingest.js';
+import { BEHIND_HOLD_MS, BEHIND_WAIT_MS, Ingest } from './ingest.js';
 import { applyToTarget, batchOf, count, doorEvents, tempDb, type TempDb } from './test-support.js';
 
 const SITE = 's1';
@@ -128,6 +128,22 @@ describe('Ingest group commit', () => {
     ]);
     expect(ingest.stats().groups).toEqual({ committed: 2, messages: 4, rolledBack: 0 });
     expect(ingest.stats().totals).toMatchObject({ messages: 5, applied: 50 });
+    // Messages were left for later turns: behind (the self-check stands aside) until BEHIND_HOLD_MS has passed.
+    expect(ingest.behind()).toBe(true);
+    runtime.advance(BEHIND_HOLD_MS);
+    expect(ingest.behind()).toBe(false);
+  });
+
+  it('counts as behind when a message waited BEHIND_WAIT_MS for its group, not when it is taken at the end of its turn', async () => {
+    const p = payload('gw-1', doorEvents('stream-gw-1-0001', 1, 3));
+    expect(await mqtt.deliver(gwTopic('gw-1'), p)).toBeUndefined();
+    expect(ingest.behind()).toBe(false);
+    const late = mqtt.deliver(gwTopic('gw-1'), payload('gw-1', doorEvents('stream-gw-1-0001', 4, 6)));
+    runtime.advance(BEHIND_WAIT_MS); // the turn is held up this long before the group is taken
+    expect(await late).toBeUndefined();
+    expect(ingest.behind()).toBe(true);
+    runtime.advance(BEHIND_HOLD_MS);
+    expect(ingest.behind()).toBe(false);
   });
 
   it('one failing message does not hold back the others of its group', async () => {

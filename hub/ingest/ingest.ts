@@ -61,6 +61,11 @@ export interface IngestOptions {
  */
 export const MAX_GROUP_BYTES = 1024 * 1024;
 
+/** A message that waited this long for its group means the ingest is behind (steady traffic waits a turn: ~ms). */
+export const BEHIND_WAIT_MS = 100;
+/** How long the ingest counts as behind after the last sign of it. */
+export const BEHIND_HOLD_MS = 2000;
+
 export type ReceiveOutcome =
   | { kind: 'batch'; outcome: BatchOutcome }
   | { kind: 'batch-dead-letter'; id: number; reason: string }
@@ -96,6 +101,8 @@ export class Ingest {
   private readonly online = new Map<string, boolean>();
   private readonly onlineSignal = new Signal<[gateway: string]>();
   private started = false;
+  /** Until when (clock ms) the ingest counts as behind (see behind()). */
+  private behindUntil = -Infinity;
   private readonly recordClock: Statement;
 
   constructor(private readonly opts: IngestOptions) {
@@ -127,6 +134,15 @@ export class Ingest {
     this.online.set(gateway, online);
     if (!online || was === true) return;
     this.onlineSignal.emitEach((err) => this.log.error({ err, gateway }, 'a gateway-online listener failed'), gateway);
+  }
+
+  /**
+   * Whether the ingest is behind the messages that arrive — a catch-up: within the last BEHIND_HOLD_MS a group left
+   * messages for later turns, or a message waited BEHIND_WAIT_MS or more before its group. Work that can wait (the
+   * ledger self-check) stands aside meanwhile.
+   */
+  behind(): boolean {
+    return this.clock() < this.behindUntil;
   }
 
   /** Subscribe to every gateway's events and status of the site. */
@@ -166,6 +182,8 @@ export class Ingest {
    */
   private flush(): void {
     const { messages, group, more } = this.core.endTurn();
+    const now = this.clock();
+    if (more || (messages.length > 0 && now - messages[0]!.receivedAt >= BEHIND_WAIT_MS)) this.behindUntil = now + BEHIND_HOLD_MS;
     try {
       this.takeGroup(messages, group);
     } finally {

@@ -129,4 +129,32 @@ describe('the self-check on simulated time', () => {
       f.close();
     }
   });
+
+  it('runs no slice while standAside says so (the ingest is catching up), and checks again after busyPauseMs', () => {
+    const f = makeFixture();
+    try {
+      for (const sku of ['A', 'M']) postMove(f.db, f.mv({ sku, qty: 1, from: 'supplier', to: 'stock', reason: 'receipt', unitCost: 10 }), T0);
+      const rt = new SimulatedRuntime({ startMs: T0 });
+      let catchingUp = true;
+      const check = new LedgerSelfCheck(f.db, rt, silentLogger(), {
+        intervalMs: 5_000,
+        busyPauseMs: 50,
+        sliceMoves: 1,
+        sliceReplay: 10,
+        standAside: () => catchingUp,
+      });
+      check.start();
+      rt.advance(1_000);
+      expect(readVerifiedPoint(f.db).seq).toBe(0);
+      catchingUp = false;
+      rt.advance(50);
+      expect(readVerifiedPoint(f.db).seq).toBe(1);
+      rt.advance(50);
+      expect(readVerifiedPoint(f.db).seq).toBe(2);
+      check.stop();
+      expect(rt.pending()).toBe(0);
+    } finally {
+      f.close();
+    }
+  });
 });

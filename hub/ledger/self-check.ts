@@ -5,7 +5,9 @@
 // `intervalMs`. Low priority: a slice's pause is at least what keeps the check within `maxShare` of the hub's time
 // (a slice of d ms waits d × (1 − maxShare) / maxShare after it), so a slice that replays long SKU histories does
 // not take a core from the ingest during a catch-up. (A slice checks its SKUs whole, from all their moves: with a few
-// SKUs of long histories it verifies only a few moves for a replay of each history — see issue #24 point 4.)
+// SKUs of long histories it verifies only a few moves for a replay of each history — see issue #24 point 4 — and
+// such a slice blocks the event loop for seconds at a million moves.) While `standAside` says so (the hub's ingest is
+// catching up), no slice runs at all.
 import type { Logger } from '../../protocols/logging/index.js';
 import type { Runtime, Timer } from '../../runtime/runtime.js';
 import type { Db } from '../db/database.js';
@@ -18,6 +20,8 @@ export interface SelfCheckOptions {
   sliceReplay: number;
   /** The most of the wall time the slices may take, in (0, 1]; default 0.1. */
   maxShare?: number;
+  /** While this says true (the ingest is catching up) no slice runs; asked again after busyPauseMs. */
+  standAside?: () => boolean;
 }
 
 export const SELF_CHECK_DEFAULTS: SelfCheckOptions = { intervalMs: 5_000, busyPauseMs: 50, sliceMoves: 2_000, sliceReplay: 2_000, maxShare: 0.1 };
@@ -68,6 +72,7 @@ export class LedgerSelfCheck {
     if (this.stopped) return;
     // the hub's close stops it (hub/app.ts closers), so the timer need not be unref'd to let the process end
     this.timer = this.runtime.setTimer(ms, () => {
+      if (this.opts.standAside?.()) return this.schedule(this.opts.busyPauseMs);
       let next = this.opts.intervalMs;
       const started = this.runtime.now();
       try {

@@ -5,8 +5,9 @@
 // until the hub has applied every event (each a receipt move), and checks none was applied twice. Where the time goes:
 // the drain alone (first to last event applied, without process start), the CPU seconds the hub and the gateways
 // spent on it (from /proc: on a loaded machine the wall clock says little, events per hub CPU-second says what the hub
-// costs), and the load average. `--hub-cpu-prof DIR`: the hub runs under `node --cpu-prof` and writes its profile there
-// when it stops (open it in Chrome DevTools, or sum self time per function from its JSON).
+// costs), how long the hub's main thread waited for a CPU (/proc/pid/schedstat: the rest of the drain it was idle,
+// waiting for messages), and the load average. `--hub-cpu-prof DIR`: the hub runs under `node --cpu-prof` and writes
+// its profile there when it stops (open it in Chrome DevTools, or sum self time per function from its JSON).
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,7 +83,11 @@ async function main(): Promise<void> {
   let last = -1;
   let lastChange = Date.now();
   let lastSaid = 0;
-  const cpu = () => ({ hub: site.hub.cpuSeconds() ?? 0, gateways: [...site.gatewayProcs.values()].reduce((sum, p) => sum + (p.cpuSeconds() ?? 0), 0) });
+  const cpu = () => ({
+    hub: site.hub.cpuSeconds() ?? 0,
+    hubWait: site.hub.cpuWaitSeconds() ?? 0,
+    gateways: [...site.gatewayProcs.values()].reduce((sum, p) => sum + (p.cpuSeconds() ?? 0), 0),
+  });
   let first: { at: number; applied: number; cpu: ReturnType<typeof cpu> } | undefined;
   const load = loadavg()[0]!;
   for (;;) {
@@ -108,10 +113,12 @@ async function main(): Promise<void> {
   const drained = want - first!.applied;
   const drainS = (Date.now() - first!.at) / 1000;
   const hubCpu = end.hub - first!.cpu.hub;
+  const hubWait = end.hubWait - first!.cpu.hubWait;
   const gwCpu = end.gateways - first!.cpu.gateways;
   say(
     `drain alone (first to last applied): ${drained} events in ${drainS.toFixed(1)} s (${Math.round(drained / drainS)} events/s); ` +
-      `hub ${hubCpu.toFixed(1)} CPU-s (${Math.round(drained / hubCpu)} events per hub CPU-s, ${Math.round((100 * hubCpu) / drainS)}% of a core), ` +
+      `hub ${hubCpu.toFixed(1)} CPU-s (${Math.round(drained / hubCpu)} events per hub CPU-s, ${Math.round((100 * hubCpu) / drainS)}% of a core, ` +
+      `${hubWait.toFixed(1)} s runnable but waiting for a CPU: ${Math.round((100 * (drainS - hubCpu - hubWait)) / drainS)}% of the drain idle), ` +
       `gateways ${gwCpu.toFixed(1)} CPU-s; load average ${load.toFixed(1)} at start, ${loadavg()[0]!.toFixed(1)} at end`,
   );
   const moves = (db.prepare("SELECT count(*) AS n FROM moves WHERE reason = 'receipt'").get() as { n: number }).n;

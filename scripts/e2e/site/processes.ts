@@ -13,7 +13,15 @@ export function bundle(entry: string, name: string): { file: string; remove(): v
   const dir = join(ROOT, 'node_modules/.cache', `dockgate-sim-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${name}.mjs`);
-  execFileSync(join(ROOT, 'node_modules/.bin/esbuild'), [join(ROOT, entry), '--bundle', '--platform=node', '--format=esm', '--packages=external', `--outfile=${file}`, '--log-level=error']);
+  execFileSync(join(ROOT, 'node_modules/.bin/esbuild'), [
+    join(ROOT, entry),
+    '--bundle',
+    '--platform=node',
+    '--format=esm',
+    '--packages=external',
+    `--outfile=${file}`,
+    '--log-level=error',
+  ]);
   return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -99,6 +107,20 @@ export class Proc {
     try {
       const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
       return (Number(f[11]) + Number(f[12])) / 100;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Seconds its main thread spent runnable but waiting for a CPU so far (/proc/pid/schedstat, second field): on a
+   * loaded machine, what it would have run had it had a core.
+   */
+  cpuWaitSeconds(): number | undefined {
+    const pid = this.pid;
+    if (!pid) return undefined;
+    try {
+      return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]) / 1e9;
     } catch {
       return undefined;
     }
