@@ -34,6 +34,12 @@ export interface HubFaults {
   diskFullPerStatement: number;
   /** At most this many statements inside transactions after that one fail too (a full disk stays full a while). */
   diskFullBurst: number;
+  /**
+   * Probability that a transaction fails as on a full disk at its commit, after every statement in it ran (the
+   * ingest's stream positions written), and how many transactions after it fail the same way (at most).
+   */
+  commitFull: number;
+  commitFullBurst: number;
   /** Probability that it dies before a PUBACK, or before a publish. */
   crashAtEdge: number;
   /** How long a dead hub stays down. */
@@ -49,8 +55,12 @@ export class SimCrash extends Error {
   }
 }
 
-/** The db with `point()` called before every statement it runs (statements are wrapped as they are prepared). */
-function withCrashPoints(db: Db, point: () => void): Db {
+/**
+ * The db with `point()` called before every statement it runs (statements are wrapped as they are prepared), and
+ * `commit()` after the body of each outermost transaction, before its COMMIT (a throw there rolls it all back).
+ */
+function withCrashPoints(db: Db, point: () => void, commit: () => void): Db {
+  let depth = 0;
   const wrapStatement = (st: object): object => {
     const proxy: object = new Proxy(st, {
       get(target, key) {
@@ -76,6 +86,18 @@ function withCrashPoints(db: Db, point: () => void): Db {
       if (typeof v !== 'function') return v;
       const fn = v as (...a: unknown[]) => unknown;
       if (key === 'prepare') return (...a: unknown[]) => wrapStatement(fn.apply(target, a) as object);
+      if (key === 'transaction')
+        return (body: (...a: unknown[]) => unknown) =>
+          target.transaction((...a: unknown[]) => {
+            depth++; // a transaction inside one is a savepoint: only the outermost commits
+            try {
+              const r = body(...a);
+              if (depth === 1) commit();
+              return r;
+            } finally {
+              depth--;
+            }
+          });
       if (key === 'exec')
         return (...a: unknown[]) => {
           point();
@@ -109,6 +131,8 @@ export class SimHub {
   diskFull = 0;
   /** Statements inside transactions still to fail before the full disk has room again. */
   private fullFor = 0;
+  /** Commits still to fail (commitFull). */
+  private commitFullFor = 0;
   /** When the run started (times in messages are from here). */
   private readonly t0: number;
   private db: Db | undefined;
@@ -165,16 +189,22 @@ export class SimHub {
   heal(): void {
     this.faultsOn = false;
     this.fullFor = 0;
+    this.commitFullFor = 0;
   }
 
   /** Start a hub process on the file. */
   boot(): void {
     this.fullFor = 0; // a burst belongs to the turn it started in: left over, it would fail every start's first write
+    this.commitFullFor = 0;
     this.db?.close(); // the last process's connection: what it had not committed is gone with it
     const db = openDatabase(this.path);
     this.db = db;
     const epoch = ++this.epoch;
-    const crashing = withCrashPoints(db, () => this.statement(epoch));
+    const crashing = withCrashPoints(
+      db,
+      () => this.statement(epoch),
+      () => this.commit(epoch),
+    );
     const edge = () => this.edge(epoch);
     const pubacked = (topic: string, payload: Buffer) => this.checkPuback(topic, payload);
     const publishing = (topic: string, payload: Buffer) => this.checkAck(topic, payload);
@@ -300,6 +330,23 @@ export class SimHub {
     // one after the burst commits — so an acknowledgement follows a rollback with no crash between them.
     if (r < this.faults.crashPerStatement + this.faults.diskFullPerStatement) {
       this.fullFor = Math.floor(this.rt.random() * (this.faults.diskFullBurst + 1));
+      this.diskIsFull();
+    }
+  }
+
+  /**
+   * Before an outermost transaction commits (every statement in it ran): the disk may be full now (the transaction
+   * rolls back, the process lives on), and stay full for the next few commits while transactions in between still run.
+   */
+  private commit(epoch: number): void {
+    if (!this.alive || epoch !== this.epoch) throw new SimCrash();
+    if (!this.faultsOn) return;
+    if (this.commitFullFor > 0) {
+      this.commitFullFor--;
+      return this.diskIsFull();
+    }
+    if (this.rt.random() < this.faults.commitFull) {
+      this.commitFullFor = Math.floor(this.rt.random() * (this.faults.commitFullBurst + 1));
       this.diskIsFull();
     }
   }

@@ -89,6 +89,8 @@ export function scenarioOf(random: () => number): Scenario {
       crashPerStatement: p(0.004),
       diskFullPerStatement: p(0.004),
       diskFullBurst: pick(0, 40),
+      commitFull: p(0.2),
+      commitFullBurst: pick(1, 4),
       crashAtEdge: p(0.02),
       restartMs: pick(1, 800),
       reconnectMs: pick(10, 300),

@@ -87,7 +87,6 @@ export class SimSync {
   /** Guarantees broken as they happened (stale overwrites, unknown quantities, a key applied twice). */
   readonly violations: string[] = [];
   readonly errors: string[] = [];
-  readonly stats = { computations: 0, directChanges: 0, boots: 0 };
   private readonly computations = new Map<string, Computation[]>();
   /** What each channel×SKU shows, and the newest computation that gave it (-1: not ours). */
   private readonly shown = new Map<string, { quantity: number; source: number }>();
@@ -133,7 +132,6 @@ export class SimSync {
 
   /** A hub process started on `db` (its ledger writes go through `writes`): a new channel sync, started. */
   boot(db: Db, writes: Db): void {
-    this.stats.boots++;
     this.db = db;
     const abort = new AbortController();
     this.abort = abort;
@@ -211,7 +209,6 @@ export class SimSync {
       { id, sku, qty, from, to, reason, actor: { kind: 'api', id: 'vopr' }, occurredAt: new Date(this.rt.now()).toISOString(), unitCost: 100 },
       this.rt.now(),
     );
-    this.stats.directChanges++;
   }
 
   /** The driver read a SKU's availability: what every channel should show for it (the rules, worked out here). */
@@ -223,7 +220,6 @@ export class SimSync {
     const list = this.computations.get(sku) ?? [];
     list.push({ available: a.available, show });
     this.computations.set(sku, list);
-    this.stats.computations++;
     return a;
   }
 

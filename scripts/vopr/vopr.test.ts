@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { describeRun, replayCommand, runSeed } from './run.js';
 
-/** About 0.14 s of CPU a seed (measured: 300 seeds, 41 s CPU, 202 s wall on the 2-core machine under load average ~15). */
+/** About 0.2 s of CPU a seed with channel sync (measured: 200 seeds, 43 s CPU, 62 s wall on the 2-core machine at load ~5). */
 const CI_SEEDS = process.env.DOCKGATE_VOPR_SEEDS ?? '1..200';
 
 function range(spec: string): number[] {
