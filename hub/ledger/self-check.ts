@@ -7,9 +7,13 @@
 // comes after `busyPauseMs`; caught up or failing (the point stays: the same check would fail again at once), after
 // `intervalMs`. Low priority: a slice's pause is at least what keeps the check within `maxShare` of the hub's time
 // (a slice of d ms waits d × (1 − maxShare) / maxShare after it), so the check does not take a core from the ingest
-// during a catch-up. While `standAside` says so (the hub's ingest is catching up), no slice runs at all. Left (issue #24
-// point 4): a check of a SKU with a long history still replays all of it to verify the moves after the point, so with
-// a few SKUs of long histories the point advances by a few moves per history replayed.
+// during a catch-up. While `standAside` says so (the hub's ingest is catching up), no slice runs at all.
+// Measured (scripts/bench/selfcheck-long.ts, 1 M moves over 4 interleaved SKUs, default limits, load ~3, nice 10): the
+// longest timer turn was 2.5–3.1 s when a slice checked its SKUs whole in one call, now 38–75 ms for a replay slice.
+// Left (issue #24 point 4): the last slice of a check compares every stored unit of a serial SKU in its one read
+// transaction (660 ms for a SKU of 125,000 units), and a check still replays its SKUs' whole histories to verify the
+// moves after the point: with interleaved SKUs of long histories one move per check (~31 s at the pacing), so the
+// point does not catch up with such a ledger (before, one move per ~3 s turn and its 27 s pause: no better).
 import type { Logger } from '../../protocols/logging/index.js';
 import type { Runtime, Timer } from '../../runtime/runtime.js';
 import type { Db } from '../db/database.js';
