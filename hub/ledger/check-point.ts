@@ -83,31 +83,33 @@ export interface SliceLimit {
  * posting meanwhile (the CLI beside a running hub) cannot show the check moves without their balances.
  */
 export function checkIncremental(db: Db, nowMs: number, limit: SliceLimit = {}): PointCheck {
-  const prev = readVerifiedPoint(db);
-  const { toSeq, report } = db.transaction(() => {
-    const { toSeq, skus } = pickSlice(db, prev.seq, limit);
-    return { toSeq, report: skus.length ? checkLedger(db, { full: false, skus }) : NOTHING };
-  })();
-  return settleIncremental(db, prev, toSeq, report, nowMs);
+  const step = checkIncrementalSliced(db, () => nowMs, limit, Number.MAX_SAFE_INTEGER).next();
+  if (!step.done) throw new Error('checkIncremental: a check in one slice yielded'); // its replay always fits the slice
+  return step.value;
 }
 
 /**
  * checkIncremental in slices of at most `chunk` moves replayed (checkLedgerSliced on the picked SKUs), yielding the
  * seq reached after each, so that however long a SKU's history the caller's event loop is held for one slice at a
- * time. The SKUs are picked by the same limits; the point moves, as there, only once the whole check passes, at the
- * time `now()` says then.
+ * time. The SKUs are picked by the same limits; a pick whose replay fits in one slice is checked as checkIncremental
+ * does, in the pick's read transaction. The point moves, as there, only once the whole check passes, at the time
+ * `now()` says then.
  */
 export function* checkIncrementalSliced(db: Db, now: () => number, limit: SliceLimit, chunk: number): Generator<number, PointCheck> {
   const prev = readVerifiedPoint(db);
-  const { toSeq, skus } = db.transaction(() => pickSlice(db, prev.seq, limit))();
-  const { report } = skus.length ? yield* checkLedgerSliced(db, chunk, { full: false, skus }) : { report: NOTHING };
-  return settleIncremental(db, readVerifiedPoint(db), toSeq, report, now());
+  const picked = db.transaction(() => {
+    const pick = pickSlice(db, prev.seq, limit);
+    const small = pick.skus.length === 0 || pick.replay <= chunk;
+    return { ...pick, report: small ? (pick.skus.length ? checkLedger(db, { full: false, skus: pick.skus }) : NOTHING) : null };
+  })();
+  const report = picked.report ?? (yield* checkLedgerSliced(db, chunk, { full: false, skus: picked.skus })).report;
+  return settleIncremental(db, readVerifiedPoint(db), picked.toSeq, report, now());
 }
 
 const NOTHING: CheckReport = { ok: true, moves: 0, skus: 0, differences: [] };
 
-/** The moves after `afterSeq` an incremental check takes on (up to `toSeq`) and the SKUs they touch. */
-function pickSlice(db: Db, afterSeq: number, limit: SliceLimit): { toSeq: number; skus: string[] } {
+/** The moves after `afterSeq` an incremental check takes on (up to `toSeq`), the SKUs they touch and their moves to replay. */
+function pickSlice(db: Db, afterSeq: number, limit: SliceLimit): { toSeq: number; skus: string[]; replay: number } {
   const maxMoves = limit.moves ?? Number.MAX_SAFE_INTEGER;
   const maxReplay = limit.replay ?? Number.MAX_SAFE_INTEGER;
   if (!(maxMoves >= 1) || !(maxReplay >= 1)) throw new RangeError(`checkIncremental: limits must be at least 1, got ${JSON.stringify(limit)}`);
@@ -126,7 +128,7 @@ function pickSlice(db: Db, afterSeq: number, limit: SliceLimit): { toSeq: number
     }
     toSeq = m.seq;
   }
-  return { toSeq, skus: [...skus] };
+  return { toSeq, skus: [...skus], replay };
 }
 
 /** The point after an incremental check of the moves up to `toSeq`: moved on a pass, the fault recorded on a failure. */

@@ -108,10 +108,15 @@ function compareWithStored(db: Db, replay: LedgerReplay, { only, args }: Narrow)
   checkUnits(db, replay, only, args);
 }
 
-/** What the replay needs from the catalog (locations, cost methods): a change while a sliced check replays restarts it. */
-function catalogPrint(db: Db): string {
-  const locs = db.prepare('SELECT id, virtual, allow_negative FROM locations ORDER BY id').raw().all();
-  const items = db.prepare('SELECT sku, cost_method FROM items ORDER BY sku').raw().all();
+/**
+ * What the replay of the SKUs `only` narrows to needs from the catalog (locations, their cost methods; every item for
+ * the full check): a change while a sliced check replays restarts it.
+ */
+function catalogPrint(db: Db, { only, args }: Narrow): string {
+  const locs = stmt(db, 'SELECT id, virtual, allow_negative FROM locations ORDER BY id').raw().all();
+  const items = stmt(db, `SELECT sku, cost_method FROM items WHERE 1${only('sku')} ORDER BY sku`)
+    .raw()
+    .all(...args);
   return JSON.stringify([locs, items]);
 }
 
@@ -131,9 +136,9 @@ export function* checkLedgerSliced(db: Db, chunk: number, scope: CheckScope = { 
   const differences: Difference[] = [];
   const diff = (d: Difference) => differences.push(d);
   const replay = LedgerReplay.forDb(db, diff);
-  const print = catalogPrint(db);
-  const fromSeq = snapshotSeq(db);
   const all = narrow(scope);
+  const print = catalogPrint(db, all);
+  const fromSeq = snapshotSeq(db);
   if (fromSeq > 0) replay.loadSnapshot(db, all.only('sku'), all.args);
   // One stream of moves for the full check; one per SKU for a scope of SKUs. Each remembers the last seq replayed.
   const streams = (scope.full ? [all] : scope.skus.map((sku) => narrow({ full: false, skus: [sku] }))).map((n) => ({ ...n, seq: fromSeq }));
@@ -153,7 +158,7 @@ export function* checkLedgerSliced(db: Db, chunk: number, scope: CheckScope = { 
   // The last page was short, so the final step (in the same slice) replays only what another process posted since.
   return db.transaction(() => {
     const toSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM moves').pluck().get() as number;
-    if (snapshotSeq(db) !== fromSeq || catalogPrint(db) !== print) return { toSeq, report: checkLedger(db, scope) };
+    if (snapshotSeq(db) !== fromSeq || catalogPrint(db, all) !== print) return { toSeq, report: checkLedger(db, scope) };
     for (const s of streams)
       for (const m of stmt(db, `SELECT * FROM moves WHERE seq > ?${s.only('sku')} ORDER BY seq`).iterate(s.seq, ...s.args) as IterableIterator<MoveRow>)
         replay.apply(m);
