@@ -77,35 +77,62 @@ export interface SliceLimit {
 }
 
 /**
- * Verify the moves after the point (the self-check: at most `limit.moves` of them, and stopping before a move whose
- * SKU would take the replay past `limit.replay` — a first SKU is always taken, however long its history): the SKUs
- * they touch are checked whole. The reads run in one read transaction: another process posting meanwhile (the CLI
- * beside a running hub) cannot show the check moves without their balances.
+ * Verify the moves after the point (the CLI's `check`, and a self-check slice: at most `limit.moves` of them, and
+ * stopping before a move whose SKU would take the replay past `limit.replay` — a first SKU is always taken, however
+ * long its history): the SKUs they touch are checked whole. The reads run in one read transaction: another process
+ * posting meanwhile (the CLI beside a running hub) cannot show the check moves without their balances.
  */
 export function checkIncremental(db: Db, nowMs: number, limit: SliceLimit = {}): PointCheck {
+  const step = checkIncrementalSliced(db, () => nowMs, limit, Number.MAX_SAFE_INTEGER).next();
+  if (!step.done) throw new Error('checkIncremental: a check in one slice yielded'); // its replay always fits the slice
+  return step.value;
+}
+
+/**
+ * checkIncremental in slices of at most `chunk` moves replayed (checkLedgerSliced on the picked SKUs), yielding the
+ * seq reached after each, so that however long a SKU's history the caller's event loop is held for one slice at a
+ * time. The SKUs are picked by the same limits; a pick whose replay fits in one slice is checked as checkIncremental
+ * does, in the pick's read transaction. The point moves, as there, only once the whole check passes, at the time
+ * `now()` says then.
+ */
+export function* checkIncrementalSliced(db: Db, now: () => number, limit: SliceLimit, chunk: number): Generator<number, PointCheck> {
+  const prev = readVerifiedPoint(db);
+  const picked = db.transaction(() => {
+    const pick = pickSlice(db, prev.seq, limit);
+    const small = pick.skus.length === 0 || pick.replay <= chunk;
+    return { ...pick, report: small ? (pick.skus.length ? checkLedger(db, { full: false, skus: pick.skus }) : NOTHING) : null };
+  })();
+  const report = picked.report ?? (yield* checkLedgerSliced(db, chunk, { full: false, skus: picked.skus })).report;
+  return settleIncremental(db, readVerifiedPoint(db), picked.toSeq, report, now());
+}
+
+const NOTHING: CheckReport = { ok: true, moves: 0, skus: 0, differences: [] };
+
+/** The moves after `afterSeq` an incremental check takes on (up to `toSeq`), the SKUs they touch and their moves to replay. */
+function pickSlice(db: Db, afterSeq: number, limit: SliceLimit): { toSeq: number; skus: string[]; replay: number } {
   const maxMoves = limit.moves ?? Number.MAX_SAFE_INTEGER;
   const maxReplay = limit.replay ?? Number.MAX_SAFE_INTEGER;
   if (!(maxMoves >= 1) || !(maxReplay >= 1)) throw new RangeError(`checkIncremental: limits must be at least 1, got ${JSON.stringify(limit)}`);
-  const prev = readVerifiedPoint(db);
-  const { toSeq, report } = db.transaction(() => {
-    const countOf = db.prepare('SELECT COUNT(*) FROM moves WHERE sku = ? AND seq > ?').pluck();
-    const from = snapshotSeq(db);
-    const skus = new Set<string>();
-    let toSeq = prev.seq;
-    let replay = 0;
-    const after = db.prepare('SELECT seq, sku FROM moves WHERE seq > ? ORDER BY seq LIMIT ?');
-    for (const m of after.iterate(prev.seq, maxMoves) as IterableIterator<{ seq: number; sku: string }>) {
-      if (!skus.has(m.sku)) {
-        const cost = countOf.get(m.sku, from) as number;
-        if (skus.size > 0 && replay + cost > maxReplay) break;
-        replay += cost;
-        skus.add(m.sku);
-      }
-      toSeq = m.seq;
+  const countOf = db.prepare('SELECT COUNT(*) FROM moves WHERE sku = ? AND seq > ?').pluck();
+  const from = snapshotSeq(db);
+  const skus = new Set<string>();
+  let toSeq = afterSeq;
+  let replay = 0;
+  const after = db.prepare('SELECT seq, sku FROM moves WHERE seq > ? ORDER BY seq LIMIT ?');
+  for (const m of after.iterate(afterSeq, maxMoves) as IterableIterator<{ seq: number; sku: string }>) {
+    if (!skus.has(m.sku)) {
+      const cost = countOf.get(m.sku, from) as number;
+      if (skus.size > 0 && replay + cost > maxReplay) break;
+      replay += cost;
+      skus.add(m.sku);
     }
-    const report: CheckReport = skus.size ? checkLedger(db, { full: false, skus: [...skus] }) : { ok: true, moves: 0, skus: 0, differences: [] };
-    return { toSeq, report };
-  })();
+    toSeq = m.seq;
+  }
+  return { toSeq, skus: [...skus], replay };
+}
+
+/** The point after an incremental check of the moves up to `toSeq`: moved on a pass, the fault recorded on a failure. */
+function settleIncremental(db: Db, prev: VerifiedPoint, toSeq: number, report: CheckReport, nowMs: number): PointCheck {
   const moved = toSeq > prev.seq;
   const point = moved ? nextPoint(prev, 'incremental', toSeq, report, nowMs) : prev;
   if (moved) savePoint(db, point);

@@ -1,6 +1,6 @@
 // The ledger self-check in a running hub: status shows the verified point catching up with the moves, and a `ledger`
 // reason once a slice finds a difference in a SKU moved after the point; and the timer's pacing alone, on simulated time.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { call, waitFor } from '../status/test-support.js';
 import type { StatusReportBody } from '../status/schemas.js';
 import { startTestHub, type TestHub } from '../testing/harness.js';
@@ -8,6 +8,7 @@ import { silentLogger } from '../../protocols/logging/index.js';
 import { SimulatedRuntime } from '../../runtime/testing/simulated-runtime.js';
 import { readVerifiedPoint } from './check-point.js';
 import { postMove } from './index.js';
+import { LedgerReplay } from './replay.js';
 import { LedgerSelfCheck, pauseAfterSlice } from './self-check.js';
 import { makeFixture, T0 } from './test-fixture.js';
 
@@ -153,6 +154,105 @@ describe('the self-check on simulated time', () => {
       expect(readVerifiedPoint(f.db).seq).toBe(2);
       check.stop();
       expect(rt.pending()).toBe(0);
+    } finally {
+      f.close();
+    }
+  });
+});
+
+describe('the self-check of a SKU with a long history, on simulated time (issue #24 point 4)', () => {
+  const N = 60;
+  const SLICE = 8;
+  /** A ledger of one SKU, A, with N moves: receipts into stock and transfers between stock and stock-b. */
+  function longSku() {
+    const f = makeFixture();
+    postMove(f.db, f.mv({ sku: 'A', qty: N, from: 'supplier', to: 'stock', reason: 'receipt', unitCost: 10 }), T0);
+    for (let i = 1; i < N; i++) postMove(f.db, f.mv({ sku: 'A', qty: 1, from: i % 2 ? 'stock' : 'stock-b', to: i % 2 ? 'stock-b' : 'stock' }), T0);
+    return f;
+  }
+
+  /** Runs timer turns 50 ms apart until the point stops moving with no check in progress; the moves each turn replayed. */
+  function run(f: ReturnType<typeof makeFixture>, rt: SimulatedRuntime, turns: number, between?: (turn: number) => void): number[] {
+    const apply = vi.spyOn(LedgerReplay.prototype, 'apply');
+    try {
+      const replayed: number[] = [];
+      for (let turn = 0; turn < turns; turn++) {
+        between?.(turn);
+        const before = apply.mock.calls.length;
+        rt.advance(50);
+        replayed.push(apply.mock.calls.length - before);
+      }
+      return replayed;
+    } finally {
+      apply.mockRestore();
+    }
+  }
+
+  /** The self-check started on simulated time, slices of at most SLICE moves replayed. */
+  function started(f: ReturnType<typeof makeFixture>, log = silentLogger()) {
+    const rt = new SimulatedRuntime({ startMs: T0 });
+    const check = new LedgerSelfCheck(f.db, rt, log, { intervalMs: 5_000, busyPauseMs: 50, sliceMoves: 2_000, sliceReplay: SLICE });
+    check.start();
+    return { rt, check };
+  }
+
+  it('replays at most sliceReplay moves per timer turn, however long the SKU, and the point still reaches the newest move', () => {
+    const f = longSku();
+    try {
+      const { rt, check } = started(f);
+      const replayed = run(f, rt, 2 * Math.ceil(N / SLICE));
+      expect(Math.max(...replayed)).toBeLessThanOrEqual(SLICE);
+      expect(replayed.filter((n) => n > 0).length).toBeGreaterThanOrEqual(Math.ceil(N / SLICE));
+      expect(replayed.reduce((a, b) => a + b, 0)).toBe(N); // one check of A, replayed once
+      expect(readVerifiedPoint(f.db)).toMatchObject({ seq: N, fault: null });
+      check.stop();
+      expect(rt.pending()).toBe(0);
+    } finally {
+      f.close();
+    }
+  });
+
+  it('still finds a corrupted balance of that SKU, replaying at most sliceReplay moves per turn; the point stays', () => {
+    const f = longSku();
+    try {
+      f.db.prepare("UPDATE balances SET qty = qty + 1 WHERE sku = 'A' AND location = 'stock'").run();
+      const errors: unknown[] = [];
+      const log = silentLogger();
+      log.error = ((obj: unknown) => void errors.push(obj)) as typeof log.error;
+      const { rt, check } = started(f, log);
+      const replayed = run(f, rt, 2 * Math.ceil(N / SLICE));
+      expect(Math.max(...replayed)).toBeLessThanOrEqual(SLICE);
+      expect(readVerifiedPoint(f.db)).toMatchObject({ seq: 0, faultScope: 'incremental', fault: expect.stringMatching(/^balance of A at stock is /) });
+      expect(errors).toHaveLength(1);
+      check.stop();
+    } finally {
+      f.close();
+    }
+  });
+
+  it('covers a move posted between the turns of a check in progress, and stop() abandons a check in progress', () => {
+    const f = longSku();
+    try {
+      const { rt, check } = started(f);
+      const points: number[] = [];
+      const replayed = run(f, rt, 3 * Math.ceil(N / SLICE), (turn) => {
+        points.push(readVerifiedPoint(f.db).seq);
+        if (turn === 2) postMove(f.db, f.mv({ sku: 'A', qty: 1, from: 'stock', to: 'customer', reason: 'shipment' }), T0); // mid-check
+      });
+      expect(points[2]).toBe(0); // the first check was still in progress when the move was posted
+      expect(Math.max(...replayed)).toBeLessThanOrEqual(SLICE);
+      expect(readVerifiedPoint(f.db)).toMatchObject({ seq: N + 1, fault: null });
+
+      // A second check in progress, then stop(): no timer left, the point where it was, nothing more replayed.
+      postMove(f.db, f.mv({ sku: 'A', qty: 1, from: 'stock', to: 'customer', reason: 'shipment' }), T0);
+      const apply = vi.spyOn(LedgerReplay.prototype, 'apply');
+      for (let t = 0; t < 200 && apply.mock.calls.length === 0; t++) rt.advance(50);
+      apply.mockRestore();
+      expect(readVerifiedPoint(f.db).seq).toBe(N + 1); // the second check has begun, not ended
+      check.stop();
+      expect(rt.pending()).toBe(0);
+      expect(run(f, rt, 5)).toEqual([0, 0, 0, 0, 0]);
+      expect(readVerifiedPoint(f.db).seq).toBe(N + 1);
     } finally {
       f.close();
     }

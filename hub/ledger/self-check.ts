@@ -1,17 +1,23 @@
-// hub/ledger — the running hub checks its own ledger: a timer verifies the moves after the verified point in slices
-// (check-point.ts) of at most `sliceMoves` moves and `sliceReplay` moves replayed (the touched SKUs' histories, some
-// 10–25 µs each), one slice per timer turn, so a posting waits for one slice at most. Behind, the next slice comes
-// after `busyPauseMs`; caught up or failing (the point stays: the same slice would fail again at once), after
+// hub/ledger — the running hub checks its own ledger: a timer verifies the moves after the verified point (check-point.ts),
+// a check at a time of at most `sliceMoves` moves and the SKUs they touch, each recomputed from all of its moves (a
+// first SKU is always taken, however long its history). A check runs in slices, one per timer turn, each replaying at
+// most `sliceReplay` moves (checkIncrementalSliced: the replay outside any transaction, the moves posted since and the
+// compare with the stored rows in one read transaction at the end), so a posting waits for one slice at most however
+// long a SKU's history. The point moves only when a whole check passes. Behind (or within a check), the next slice
+// comes after `busyPauseMs`; caught up or failing (the point stays: the same check would fail again at once), after
 // `intervalMs`. Low priority: a slice's pause is at least what keeps the check within `maxShare` of the hub's time
-// (a slice of d ms waits d × (1 − maxShare) / maxShare after it), so a slice that replays long SKU histories does
-// not take a core from the ingest during a catch-up. (A slice checks its SKUs whole, from all their moves: with a few
-// SKUs of long histories it verifies only a few moves for a replay of each history — see issue #24 point 4 — and
-// such a slice blocks the event loop for seconds at a million moves.) While `standAside` says so (the hub's ingest is
-// catching up), no slice runs at all.
+// (a slice of d ms waits d × (1 − maxShare) / maxShare after it), so the check does not take a core from the ingest
+// during a catch-up. While `standAside` says so (the hub's ingest is catching up), no slice runs at all.
+// Measured (scripts/bench/selfcheck-long.ts, 1 M moves over 4 interleaved SKUs, default limits, load ~3, nice 10): the
+// longest timer turn was 2.5–3.1 s when a slice checked its SKUs whole in one call, now 38–75 ms for a replay slice.
+// Left (issue #24 point 4): the last slice of a check compares every stored unit of a serial SKU in its one read
+// transaction (660 ms for a SKU of 125,000 units), and a check still replays its SKUs' whole histories to verify the
+// moves after the point: with interleaved SKUs of long histories one move per check (~31 s at the pacing), so the
+// point does not catch up with such a ledger (before, one move per ~3 s turn and its 27 s pause: no better).
 import type { Logger } from '../../protocols/logging/index.js';
 import type { Runtime, Timer } from '../../runtime/runtime.js';
 import type { Db } from '../db/database.js';
-import { checkIncremental, hasMovesAfter } from './check-point.js';
+import { checkIncrementalSliced, hasMovesAfter, type PointCheck } from './check-point.js';
 
 export interface SelfCheckOptions {
   intervalMs: number;
@@ -35,6 +41,8 @@ export class LedgerSelfCheck {
   private timer: Timer | undefined;
   private lastFault: string | null = null;
   private stopped = false;
+  /** The check in progress: a slice of it per timer turn. */
+  private check: Generator<number, PointCheck> | undefined;
 
   constructor(
     private readonly db: Db,
@@ -54,11 +62,28 @@ export class LedgerSelfCheck {
   stop(): void {
     this.stopped = true;
     this.timer?.cancel();
+    // a check in progress holds no transaction or open statement between slices (its final step runs within one)
+    this.check = undefined;
   }
 
-  /** One slice; returns the pause before the next. */
+  /** One slice of the check in progress (a new check when none is); returns the pause before the next. */
   tick(): number {
-    const r = checkIncremental(this.db, this.runtime.now(), { moves: this.opts.sliceMoves, replay: this.opts.sliceReplay });
+    this.check ??= checkIncrementalSliced(
+      this.db,
+      () => this.runtime.now(),
+      { moves: this.opts.sliceMoves, replay: this.opts.sliceReplay },
+      this.opts.sliceReplay,
+    );
+    let step: IteratorResult<number, PointCheck>;
+    try {
+      step = this.check.next();
+    } catch (err) {
+      this.check = undefined;
+      throw err;
+    }
+    if (!step.done) return this.opts.busyPauseMs;
+    this.check = undefined;
+    const r = step.value;
     const fault = r.point.fault;
     if (fault !== this.lastFault) {
       if (fault) this.log.error({ scope: r.point.faultScope, fault, differences: r.report.differences.slice(0, 20) }, 'ledger check found differences');
