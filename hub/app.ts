@@ -20,6 +20,7 @@ import { doorsMigrations } from './doors/store.js';
 import { Ingest } from './ingest/ingest.js';
 import { ingestMigrations } from './ingest/migrations.js';
 import { IngestStore } from './ingest/store.js';
+import { closeArchiveReader } from './ledger/archive.js';
 import { createLocation, getLocation, ledgerMigrations, listLocations, updateLocation, withBatchedInvariants, type LocationKind } from './ledger/index.js';
 import { LedgerSelfCheck, SELF_CHECK_DEFAULTS } from './ledger/self-check.js';
 import { assertSafeBind } from './auth/bind.js';
@@ -187,6 +188,7 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
   if (config.database.path !== ':memory:') mkdirSync(dirname(config.database.path), { recursive: true });
   const db = openDatabase(config.database.path);
   closers.push(() => {
+    closeArchiveReader(db); // opened by the first read of an archived move (any room, or the core's move lookups)
     db.close();
   });
   try {

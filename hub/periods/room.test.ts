@@ -1,6 +1,8 @@
 // hub/periods — the periods room in a real hub (SQLite file, embedded broker, HTTP): its routes come with the room,
 // not with the core API.
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Db } from '../db/database.js';
 import { openDatabase } from '../db/database.js';
@@ -48,6 +50,26 @@ describe('the periods room', () => {
     await t.stop();
     t = undefined;
     expect(reader.open).toBe(false);
+  });
+
+  it('a hub without the room closes the archive reader too: the core reads archived moves (the moves list)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dockgate-periods-room-'));
+    const first = await startTestHub({ dir, modules: { rooms: [periodsRoom] } });
+    await seedMoves(first.hub.url, 2);
+    await closeOverRest(first.hub.url, '2021-01-01T00:00:00Z');
+    await first.stop();
+    try {
+      t = await startTestHub({ dir, modules: { rooms: [] } });
+      const moves = await call<{ moves: Array<{ id: string }> }>(t.hub.url, 'GET', '/api/v1/moves');
+      expect(moves.body.moves.map((m) => m.id)).toEqual(['api:m-0', 'api:m-1']);
+      const reader = archiveReader(t.hub.db);
+      expect(reader.open).toBe(true);
+      await t.stop();
+      t = undefined;
+      expect(reader.open).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('keeps serving REST and posting while a close of a large ledger runs: 202, then followed to its end', async () => {
