@@ -144,15 +144,18 @@ export function checkFull(db: Db, nowMs: number): PointCheck {
   const prev = readVerifiedPoint(db);
   const lastSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM moves');
   const { toSeq, report } = db.transaction(() => ({ toSeq: (lastSeq.get() as { s: number }).s, report: checkLedger(db) }))();
-  const point = nextPoint(prev, 'full', toSeq, report, nowMs);
-  savePoint(db, point);
-  return { mode: 'full', fromSeq: 0, toSeq, report, point };
+  return settleFull(db, prev, toSeq, report, nowMs);
 }
 
 /** checkFull in slices (checkLedgerSliced), yielding the seq reached after each: the same point and report. */
 export function* checkFullSliced(db: Db, nowMs: number, chunk: number): Generator<number, PointCheck> {
   const prev = readVerifiedPoint(db);
   const { toSeq, report } = yield* checkLedgerSliced(db, chunk);
+  return settleFull(db, prev, toSeq, report, nowMs);
+}
+
+/** The point after a full check of the moves up to `toSeq`: reset there on a pass, the fault recorded on a failure. */
+function settleFull(db: Db, prev: VerifiedPoint, toSeq: number, report: CheckReport, nowMs: number): PointCheck {
   const point = nextPoint(prev, 'full', toSeq, report, nowMs);
   savePoint(db, point);
   return { mode: 'full', fromSeq: 0, toSeq, report, point };

@@ -30,7 +30,9 @@ export interface SelfCheckOptions {
   standAside?: () => boolean;
 }
 
-export const SELF_CHECK_DEFAULTS: SelfCheckOptions = { intervalMs: 5_000, busyPauseMs: 50, sliceMoves: 2_000, sliceReplay: 2_000, maxShare: 0.1 };
+const DEFAULT_MAX_SHARE = 0.1;
+
+export const SELF_CHECK_DEFAULTS: SelfCheckOptions = { intervalMs: 5_000, busyPauseMs: 50, sliceMoves: 2_000, sliceReplay: 2_000, maxShare: DEFAULT_MAX_SHARE };
 
 /** The pause after a slice that took `sliceMs`: what the slice asked for, or longer to keep the check within `maxShare`. */
 export function pauseAfterSlice(sliceMs: number, wanted: number, maxShare: number): number {
@@ -43,6 +45,8 @@ export class LedgerSelfCheck {
   private stopped = false;
   /** The check in progress: a slice of it per timer turn. */
   private check: Generator<number, PointCheck> | undefined;
+  /** opts.maxShare, resolved once (the default when not given). */
+  private readonly maxShare: number;
 
   constructor(
     private readonly db: Db,
@@ -50,7 +54,8 @@ export class LedgerSelfCheck {
     private readonly log: Logger,
     private readonly opts: SelfCheckOptions = SELF_CHECK_DEFAULTS,
   ) {
-    const share = opts.maxShare ?? 0.1;
+    this.maxShare = opts.maxShare ?? DEFAULT_MAX_SHARE;
+    const share = this.maxShare;
     const ok = opts.sliceMoves >= 1 && opts.sliceReplay >= 1 && opts.intervalMs >= 0 && opts.busyPauseMs >= 0 && share > 0 && share <= 1;
     if (!ok) throw new RangeError(`LedgerSelfCheck: bad options ${JSON.stringify(opts)}`);
   }
@@ -105,7 +110,7 @@ export class LedgerSelfCheck {
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, 'ledger self-check could not run');
       }
-      this.schedule(pauseAfterSlice(this.runtime.now() - started, next, this.opts.maxShare ?? 0.1));
+      this.schedule(pauseAfterSlice(this.runtime.now() - started, next, this.maxShare));
     });
   }
 }
