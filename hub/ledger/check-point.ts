@@ -7,7 +7,7 @@
 // the point touched, or a unit's row that drifted though no move touched the unit since, is found by the full check only.
 import type { Db } from '../db/database.js';
 import { checkResumedSliced, type ResumedCheck } from './check-resume.js';
-import { dropCheckState, resumeOf, saveCheckState, type Resume } from './check-state.js';
+import { dropCheckState, resumeOf, saveCheckState, writeUnitsAhead, type Resume } from './check-state.js';
 import { checkLedger, checkLedgerSliced, type CheckReport } from './check.js';
 import { snapshotSeq } from './replay.js';
 
@@ -103,6 +103,7 @@ export function* checkIncrementalSliced(db: Db, now: () => number, limit: SliceL
   const prev = readVerifiedPoint(db);
   const pick = db.transaction(() => pickSlice(db, prev.seq, limit))();
   const checked = pick.picks.length > 0 ? yield* checkResumedSliced(db, pick.picks, chunk) : { report: NOTHING, verified: null };
+  if (checked.report.ok && checked.verified) yield* writeUnitsAhead(db, checked.verified, chunk);
   const skus = pick.picks.map((p) => p.sku);
   return db.transaction(() => settleIncremental(db, readVerifiedPoint(db), pick.toSeq, checked, skus, now()))();
 }

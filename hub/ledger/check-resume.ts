@@ -37,73 +37,106 @@ export interface ResumedCheck {
   verified: VerifiedStates | null;
 }
 
+type Stream = { sku: string; seq: number };
+
+/** The replay of the picked SKUs, each from its resume point, and the units it still has to compare. */
+class ResumedReplay {
+  readonly differences: Difference[] = [];
+  readonly replay: LedgerReplay;
+  readonly basis: number;
+  /** One stream of moves per SKU (by the moves_sku index), each remembering the last seq replayed. */
+  readonly streams: Stream[];
+  /** Units to compare: every unit a replayed move touched, until compared (and again once moved after that). */
+  readonly pending = new Set<string>();
+  /** Every unit a replayed move touched: what the check stores once it passes. */
+  private readonly moved = new Set<string>();
+  private readonly fromState: Set<string>;
+
+  constructor(
+    private readonly db: Db,
+    picks: readonly Resume[],
+  ) {
+    const { locs, methods } = LedgerReplay.catalog(db);
+    this.basis = snapshotSeq(db);
+    this.fromState = new Set(picks.filter((p) => p.state).map((p) => p.sku));
+    this.replay = new LedgerReplay(locs, methods, (d) => this.differences.push(d), unitSource(db, locs, this.fromState));
+    for (const p of picks) {
+      if (p.state) this.replay.restore(p.sku, p.state);
+      else if (this.basis > 0) this.replay.loadSnapshot(db, ' AND sku = ?', [p.sku], false);
+    }
+    this.streams = picks.map((p) => ({ sku: p.sku, seq: p.seq }));
+  }
+
+  /** Replay at most `limit` more moves of the stream; returns how many there were. */
+  next(s: Stream, limit: number): number {
+    const rows = stmt(this.db, 'SELECT * FROM moves WHERE seq > ? AND sku = ? ORDER BY seq LIMIT ?').all(s.seq, s.sku, limit) as MoveRow[];
+    for (const m of rows) {
+      this.replay.apply(m);
+      if (m.epc === null) continue;
+      this.pending.add(m.epc);
+      this.moved.add(m.epc);
+    }
+    if (rows.length > 0) s.seq = rows[rows.length - 1]!.seq;
+    return rows.length;
+  }
+
+  /** Replay what was posted since (in the caller's read transaction). */
+  catchUp(): void {
+    for (const s of this.streams) this.next(s, Number.MAX_SAFE_INTEGER);
+  }
+
+  /** Compare at most `most` pending units with their serial rows. */
+  compareUnits(most: number): void {
+    const serial = stmt(this.db, `SELECT ${SERIAL_COLUMNS} FROM serials WHERE epc = ?`);
+    for (const epc of this.pending) {
+      if (most-- <= 0) break;
+      checkUnit(this.replay, epc, serial.get(epc) as SerialRow | undefined);
+      this.pending.delete(epc);
+    }
+  }
+
+  reached(): number {
+    return Math.max(...this.streams.map((s) => s.seq));
+  }
+
+  /** What a pass stores: each SKU's state through its stream's seq, the units moved (split by how their SKU began). */
+  verified(): VerifiedStates {
+    const skus = this.streams.map((s) => ({ sku: s.sku, seq: s.seq, state: this.replay.stateOf(s.sku) }));
+    const units = [...this.moved].map((epc): [string, ReplayUnit] => [epc, this.replay.units.get(epc)!]);
+    const resumed = ([, u]: [string, ReplayUnit]) => this.fromState.has(u.sku);
+    return { basis: this.basis, skus, units: units.filter(resumed), newUnits: units.filter((u) => !resumed(u)) };
+  }
+}
+
 /** Check the SKUs of `picks` from their resume points, yielding the seq reached after each slice. */
 export function* checkResumedSliced(db: Db, picks: readonly Resume[], chunk: number): Generator<number, ResumedCheck> {
   if (!(chunk >= 1)) throw new RangeError(`check slice must be at least 1 move, got ${chunk}`);
-  const differences: Difference[] = [];
-  const { locs, methods } = LedgerReplay.catalog(db);
   const skus = picks.map((p) => p.sku);
   const scope = narrow({ full: false, skus });
   const print = catalogPrint(db, scope);
-  const basis = snapshotSeq(db);
-  const replay = new LedgerReplay(locs, methods, (d) => differences.push(d), unitSource(db, locs, new Set(picks.filter((p) => p.state).map((p) => p.sku))));
-  for (const p of picks) {
-    if (p.state) replay.restore(p.sku, p.state);
-    else if (basis > 0) replay.loadSnapshot(db, ' AND sku = ?', [p.sku], false);
-  }
-  const streams = picks.map((p) => ({ sku: p.sku, seq: p.seq }));
-  /** Units to compare: every unit a replayed move touched, until compared (and again once moved after that). */
-  const pending = new Set<string>();
-  const moved = new Set<string>();
-  const page = (s: (typeof streams)[number], limit: number) =>
-    stmt(db, 'SELECT * FROM moves WHERE seq > ? AND sku = ? ORDER BY seq LIMIT ?').all(s.seq, s.sku, limit) as MoveRow[];
-  const apply = (s: (typeof streams)[number], rows: readonly MoveRow[]) => {
-    for (const m of rows) {
-      replay.apply(m);
-      if (m.epc === null) continue;
-      pending.add(m.epc);
-      moved.add(m.epc);
-    }
-    if (rows.length > 0) s.seq = rows[rows.length - 1]!.seq;
-  };
-  const catchUp = () => streams.forEach((s) => apply(s, page(s, Number.MAX_SAFE_INTEGER)));
-  const unchanged = () => snapshotSeq(db) === basis && catalogPrint(db, scope) === print;
-  const serial = (epc: string) => stmt(db, `SELECT ${SERIAL_COLUMNS} FROM serials WHERE epc = ?`).get(epc) as SerialRow | undefined;
-  const compareUnits = (most: number) => {
-    for (const epc of pending) {
-      if (most-- <= 0) break;
-      checkUnit(replay, epc, serial(epc));
-      pending.delete(epc);
-    }
-  };
-
+  const r = new ResumedReplay(db, picks);
+  const unchanged = () => snapshotSeq(db) === r.basis && catalogPrint(db, scope) === print;
   let budget = chunk;
-  for (const s of streams) {
-    for (let rows = page(s, budget); ; rows = page(s, budget)) {
-      apply(s, rows);
-      budget -= rows.length;
-      if (budget > 0) break; // a short page: this stream is done for now
+  for (const s of r.streams) {
+    // a short page: this stream is done for now; a full one: the slice is
+    while ((budget -= r.next(s, budget)) === 0) {
       yield s.seq;
       budget = chunk;
     }
   }
-  const reached = () => Math.max(...streams.map((s) => s.seq));
-  while (pending.size > budget) {
-    if (!db.transaction(() => unchanged() && (catchUp(), compareUnits(chunk), true))()) break;
-    yield reached();
+  while (r.pending.size > budget) {
+    if (!db.transaction(() => unchanged() && (r.catchUp(), r.compareUnits(chunk), true))()) break;
+    yield r.reached();
     budget = chunk;
   }
   return db.transaction((): ResumedCheck => {
     const toSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM moves').pluck().get() as number;
     if (!unchanged()) return { toSeq, report: checkLedger(db, { full: false, skus }), verified: null };
-    catchUp();
-    checkBalances(db, replay, scope.only, scope.args);
-    checkValuation(db, replay, scope.only, scope.args);
-    compareUnits(pending.size);
-    checkHolds(db, scope, replay.diff);
-    const report = { ok: differences.length === 0, moves: replay.moves, skus: skus.length, differences };
-    const states = streams.map((s) => ({ sku: s.sku, seq: s.seq, state: replay.stateOf(s.sku) }));
-    const units = [...moved].map((epc): [string, ReplayUnit] => [epc, replay.units.get(epc)!]);
-    return { toSeq, report, verified: { basis, skus: states, units } };
+    r.catchUp();
+    checkBalances(db, r.replay, scope.only, scope.args);
+    checkValuation(db, r.replay, scope.only, scope.args);
+    r.compareUnits(r.pending.size);
+    checkHolds(db, scope, r.replay.diff);
+    return { toSeq, report: { ok: r.differences.length === 0, moves: r.replay.moves, skus: skus.length, differences: r.differences }, verified: r.verified() };
   })();
 }

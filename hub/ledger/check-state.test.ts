@@ -161,16 +161,17 @@ describe('the incremental check resumes each SKU from its verified state', () =>
 
 describe('the self-check of long histories on simulated time, resumed from verified states', () => {
   const SLICE = 8;
-  /** Timer turns 50 ms apart; per turn the moves replayed and the units compared. */
-  function turns(rt: SimulatedRuntime, n: number): Array<{ moves: number; units: number }> {
+  /** Timer turns 50 ms apart; per turn the moves replayed, the units compared and the unit states written. */
+  function turns(rt: SimulatedRuntime, n: number): Array<{ moves: number; units: number; written: number }> {
     const apply = vi.spyOn(LedgerReplay.prototype, 'apply');
     const units = vi.spyOn(LedgerReplay, 'unitState');
+    const rows = () => f.db.prepare('SELECT COUNT(*) FROM ledger_check_units').pluck().get() as number;
     try {
-      const out: Array<{ moves: number; units: number }> = [];
+      const out: Array<{ moves: number; units: number; written: number }> = [];
       for (let i = 0; i < n; i++) {
-        const [m, u] = [apply.mock.calls.length, units.mock.calls.length];
+        const [m, u, w] = [apply.mock.calls.length, units.mock.calls.length, rows()];
         rt.advance(50);
-        out.push({ moves: apply.mock.calls.length - m, units: units.mock.calls.length - u });
+        out.push({ moves: apply.mock.calls.length - m, units: units.mock.calls.length - u, written: rows() - w });
       }
       return out;
     } finally {
@@ -179,7 +180,7 @@ describe('the self-check of long histories on simulated time, resumed from verif
     }
   }
 
-  it('a SKU of N ≫ sliceReplay moves: after the first check, k new moves cost k replayed; each turn at most a slice of moves and of units', () => {
+  it('a SKU of N ≫ sliceReplay moves: after the first check, k new moves cost k replayed; each turn at most a slice of moves, of units compared and of units stored', () => {
     f = makeFixture();
     history(40, 30); // 160 moves of A and M, 60 of S over 30 units
     const rt = new SimulatedRuntime({ startMs: T0 });
@@ -191,6 +192,9 @@ describe('the self-check of long histories on simulated time, resumed from verif
     expect(first.reduce((s, t) => s + t.units, 0)).toBe(30);
     expect(Math.max(...first.map((t) => t.moves))).toBeLessThanOrEqual(SLICE);
     expect(Math.max(...first.map((t) => t.units))).toBeLessThanOrEqual(SLICE);
+    // S's 30 units, its first state, written ahead of the point a slice at a time.
+    expect(first.reduce((s, t) => s + t.written, 0)).toBe(30);
+    expect(Math.max(...first.map((t) => t.written))).toBeLessThanOrEqual(SLICE);
 
     const k = newMoves();
     const second = turns(rt, 200);

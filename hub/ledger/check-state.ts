@@ -1,17 +1,19 @@
 // hub/ledger — the incremental check's verified state, per SKU (issue #24 point 4): what a replay of the SKU's moves
 // through `seq` held when a check of them passed — balances, valuation, open cost layers (ledger_check_skus) and, for
 // each unit those moves touched, where its last move put it (ledger_check_units) — so that the next check of the SKU
-// replays only its moves after `seq`, starting from there (check-resume.ts). Written only by a passing incremental
-// check, in the transaction that moves the verified point (check-point.ts); valid only on the basis it was replayed
-// from (the closed period's snapshot_seq) and with the catalog it was replayed with (the SKU's cost method, the
-// locations); a period close clears it all in its own transaction (hub/periods/close.ts), and a failing check drops
-// its SKUs' states, so that the retry replays them from the basis: a fault never rests on a stored state alone. A
-// unit no check touched since the basis is where the snapshot (ledger_snapshot_units) or nothing puts it. The full
-// check (`check --full`) neither reads nor writes any of it. Size: one row per SKU, one per unit moved since the close.
+// replays only its moves after `seq`, starting from there (check-resume.ts). A SKU's row is written only by a passing
+// incremental check, in the transaction that moves the verified point (check-point.ts), and it is what makes the units'
+// rows count: a check that replayed a SKU from the basis writes that SKU's units (every unit moved since the close)
+// ahead, a slice per transaction, and they are read only under a valid SKU row. A row is valid only on the basis it
+// was replayed from (the closed period's snapshot_seq) and with the catalog it was replayed with (the SKU's cost
+// method, the locations); a period close clears both tables in its own transaction (hub/periods/close.ts), and a failing
+// check drops its SKUs' rows, so that the retry replays them from the basis: a fault never rests on a stored state
+// alone. A unit with no row is where the snapshot (ledger_snapshot_units) or nothing puts it. The full check
+// (`check --full`) neither reads nor writes any of it. Size: one row per SKU, one per unit moved since the close.
 import { createHash } from 'node:crypto';
 import type { Db } from '../db/database.js';
 import { catalogPrint, narrow } from './check.js';
-import type { ReplayLocation, ReplayUnit, SkuState, UnitSource } from './replay.js';
+import { snapshotSeq, type ReplayLocation, type ReplayUnit, type SkuState, type UnitSource } from './replay.js';
 import { stmt } from './statements.js';
 
 /** Where a check starts a SKU: its verified state through `seq`, or (state null) the basis — the snapshot or nothing. */
@@ -21,11 +23,16 @@ export interface Resume {
   state: SkuState | null;
 }
 
-/** What a passing check verified, to store with the point: each SKU's state through its seq, and the units it moved. */
+/**
+ * What a passing check verified, to store with the point: each SKU's state through its seq, and the units it moved —
+ * those of SKUs it resumed from a state (`units`: no more than its moves replayed), and those of SKUs it replayed from
+ * the basis (`newUnits`: every unit moved since the close, written ahead in slices: writeUnitsAhead).
+ */
 export interface VerifiedStates {
   basis: number;
   skus: Array<{ sku: string; seq: number; state: SkuState }>;
   units: Array<[epc: string, unit: ReplayUnit]>;
+  newUnits: Array<[epc: string, unit: ReplayUnit]>;
 }
 
 /** The catalog a SKU's replay depends on (its cost method, every location's flags), as a short digest. */
@@ -72,13 +79,31 @@ export function saveCheckState(db: Db, basis: number, v: VerifiedStates): void {
        SET seq = excluded.seq, basis = excluded.basis, catalog = excluded.catalog, state = excluded.state
        WHERE excluded.seq >= ledger_check_skus.seq OR excluded.catalog <> ledger_check_skus.catalog`,
   );
+  writeUnits(db, v.units);
   for (const s of v.skus) sku.run(s.sku, s.seq, v.basis, catalogDigest(db, s.sku), JSON.stringify(s.state));
+}
+
+function writeUnits(db: Db, units: ReadonlyArray<[string, ReplayUnit]>): void {
   const unit = stmt(
     db,
     `INSERT INTO ledger_check_units (epc, sku, location, move_id, seq) VALUES (?, ?, ?, ?, ?) ON CONFLICT (epc) DO UPDATE
        SET sku = excluded.sku, location = excluded.location, move_id = excluded.move_id, seq = excluded.seq WHERE excluded.seq >= ledger_check_units.seq`,
   );
-  for (const [epc, u] of v.units) unit.run(epc, u.sku, u.location, u.moveId, u.seq);
+  for (const [epc, u] of units) unit.run(epc, u.sku, u.location, u.moveId, u.seq);
+}
+
+/**
+ * Before the point's transaction, the units of the SKUs a passing check replayed from the basis (all their units moved
+ * since the close: too many for one transaction), `chunk` per transaction, yielding between. Inert until their SKU's
+ * row is written with the point: a SKU without a valid row never reads them (unitSource). Stops when a close has
+ * changed the basis (it cleared the table; what the check verified is not stored then).
+ */
+export function* writeUnitsAhead(db: Db, v: VerifiedStates, chunk: number): Generator<number, void> {
+  for (let i = 0; i < v.newUnits.length; i += chunk) {
+    const part = v.newUnits.slice(i, i + chunk);
+    if (!db.transaction(() => snapshotSeq(db) === v.basis && (writeUnits(db, part), true))()) return;
+    if (i + chunk < v.newUnits.length) yield part[part.length - 1]![1].seq;
+  }
 }
 
 /** Drop the states of these SKUs (a failing check): the next check replays them from the basis. */
