@@ -136,7 +136,8 @@ function pickSlice(db: Db, afterSeq: number, limit: SliceLimit): { toSeq: number
 
 /**
  * The point after an incremental check of the moves up to `toSeq` (in the caller's write transaction): moved on a
- * pass with the SKUs' verified states stored beside it, the fault recorded on a failure and the SKUs' states dropped.
+ * pass with the SKUs' verified states stored beside it, the fault recorded on a failure and the faulty SKUs' states
+ * dropped.
  */
 function settleIncremental(
   db: Db,
@@ -150,9 +151,15 @@ function settleIncremental(
   const moved = toSeq > prev.seq;
   const point = moved ? nextPoint(prev, 'incremental', toSeq, report, nowMs) : prev;
   if (moved) savePoint(db, point);
-  if (!report.ok) dropCheckState(db, skus);
+  if (!report.ok) dropCheckState(db, faultySkus(report, skus));
   else if (verified) saveCheckState(db, snapshotSeq(db), verified);
   return { mode: 'incremental', fromSeq: prev.seq, toSeq, report, point };
+}
+
+/** The SKUs a failing check's differences name (every SKU it checked when one names none): their states are dropped. */
+function faultySkus(report: CheckReport, checked: readonly string[]): readonly string[] {
+  const named = report.differences.map((d) => d.sku);
+  return named.every((s) => s !== undefined) ? [...new Set(named)] : checked;
 }
 
 /** Verify everything; a pass resets the point to the newest move. */
