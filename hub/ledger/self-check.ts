@@ -12,10 +12,10 @@
 // `standAside` says so (the hub's ingest is catching up), no slice runs at all.
 // Measured (scripts/bench/selfcheck-long.ts, 1 M moves over 4 interleaved SKUs, default limits, nice 10): when every
 // check replayed its SKUs' whole histories the point advanced one move per check (~40 s at the pacing, load ~6) and
-// never caught up; resumed from the verified states it reaches the newest move in 251–291 s (504 checks, 24–28 s of
-// CPU, each move replayed once; load 4.5–6.5). Longest turn 187–226 ms, during the first checks' whole replays (garbage
-// collection; 30–60 ms typical), 21–45 ms once every SKU has its state (before: 494–660 ms for the last turn of a
-// serial SKU's check, which compared its 125,000 units in one transaction).
+// never caught up; resumed from the verified states it reaches the newest move in 251–297 s (504 checks, 24–29 s of
+// CPU, each move replayed once; load 4.5–7, three runs). Longest turn 187–226 ms, during the first checks' whole
+// replays (garbage collection; 30–60 ms typical), 21–45 ms once every SKU has its state (182 ms at load 7; before:
+// 494–660 ms for the last turn of a serial SKU's check, which compared its 125,000 units in one transaction).
 import type { Logger } from '../../protocols/logging/index.js';
 import type { Runtime, Timer } from '../../runtime/runtime.js';
 import type { Db } from '../db/database.js';
