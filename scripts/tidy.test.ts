@@ -17,7 +17,7 @@ const WIDE_LINE_CHARS = 160;
  * Ceilings, measured over productionFiles() (this branch merged with main at 8665e36: the larger of the two figures):
  * lower them as the code improves; never raise them.
  */
-const CEILING = { longFunctions: 46, longestFunction: 230, wideLines: 648, widestLine: 376 };
+const CEILING = { longFunctions: 46, longestFunction: 230, wideLines: 647, widestLine: 376 };
 /**
  * Direct uses of the system's clock, timers and randomness (`Date.now`, `Math.random`, `setTimeout`, `setInterval`,
  * `setImmediate`) in production code outside runtime/ (and the browser client): each should become the injected
@@ -30,7 +30,7 @@ const SYSTEM_TIME = /\bDate\.now\b|\bMath\.random\b|\bset(?:Timeout|Interval|Imm
  * TypeScript files (production, tests and scripts) that Prettier (.prettierrc.json, `npm run format`) would change: a
  * ceiling that may only go down. Format what you touch (`npx prettier --write <files>`); new files start formatted.
  */
-const UNFORMATTED_CEILING = 340;
+const UNFORMATTED_CEILING = 338;
 
 /** Packages production code imports that are not runtime dependencies, and why. */
 const OPTIONAL_IMPORTS: Record<string, string> = {

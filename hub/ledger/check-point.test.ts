@@ -8,7 +8,20 @@ beforeEach(() => {
   f = makeFixture();
   postMove(f.db, f.mv({ sku: 'A', qty: 5, from: 'supplier', to: 'stock', reason: 'receipt', unitCost: 100 }), T0);
   postMove(f.db, f.mv({ sku: 'M', qty: 4, from: 'supplier', to: 'stock', reason: 'receipt', unitCost: 50 }), T0);
-  moveSerial(f.db, { id: 'p-1', epc: 'aabbccdd00112233', sku: 'S', from: 'supplier', to: 'stock', reason: 'receipt', actor: { kind: 'gateway', id: 'gw' }, occurredAt: '2025-03-01T08:00:00Z' }, T0);
+  moveSerial(
+    f.db,
+    {
+      id: 'p-1',
+      epc: 'aabbccdd00112233',
+      sku: 'S',
+      from: 'supplier',
+      to: 'stock',
+      reason: 'receipt',
+      actor: { kind: 'gateway', id: 'gw' },
+      occurredAt: '2025-03-01T08:00:00Z',
+    },
+    T0,
+  );
 });
 afterEach(() => f.close());
 
@@ -22,8 +35,8 @@ describe('the verified point', () => {
     expect(readVerifiedPoint(f.db)).toMatchObject({ seq: 3, atMs: T0 + 1 });
     postMove(f.db, f.mv({ sku: 'A', qty: 2, from: 'stock', to: 'customer', reason: 'shipment' }), T0);
     const second = checkIncremental(f.db, T0 + 2);
-    // Only A was touched: A's moves (both) are replayed, M and S are not read.
-    expect(second).toMatchObject({ fromSeq: 3, toSeq: 4, report: { ok: true, moves: 2, skus: 1 } });
+    // Only A was touched: its new move is replayed from A's state the first check verified; M and S are not read.
+    expect(second).toMatchObject({ fromSeq: 3, toSeq: 4, report: { ok: true, moves: 1, skus: 1 } });
     expect(checkIncremental(f.db, T0 + 3)).toMatchObject({ fromSeq: 4, toSeq: 4, report: { moves: 0 }, point: { seq: 4, atMs: T0 + 2 } });
   });
 
@@ -39,8 +52,10 @@ describe('the verified point', () => {
     postMove(f.db, f.mv({ sku: 'A', qty: 1, from: 'stock', to: 'customer', reason: 'shipment' }), T0); // A: 2 moves
     // seq 1 is A (2 moves to replay): over a budget of 1, taken alone; its later move (seq 4) is verified with it.
     expect(checkIncremental(f.db, T0, { replay: 1 })).toMatchObject({ fromSeq: 0, toSeq: 1, report: { skus: 1, moves: 2 } });
-    expect(checkIncremental(f.db, T0, { replay: 2 })).toMatchObject({ fromSeq: 1, toSeq: 3, report: { skus: 2, moves: 2 } });
-    expect(checkIncremental(f.db, T0, { replay: 2 })).toMatchObject({ fromSeq: 3, toSeq: 4, report: { skus: 1, moves: 2 } });
+    // M's one move fills the budget: the check stops before S.
+    expect(checkIncremental(f.db, T0, { replay: 1 })).toMatchObject({ fromSeq: 1, toSeq: 2, report: { skus: 1, moves: 1 } });
+    // S, then A's seq 4 with nothing to replay: A resumes from the state the first check verified through seq 4.
+    expect(checkIncremental(f.db, T0, { replay: 1 })).toMatchObject({ fromSeq: 2, toSeq: 4, report: { ok: true, skus: 2, moves: 1 } });
   });
 
   it('finds a corruption in a SKU touched after the point; one in an untouched SKU before it only with --full, which resets the point', () => {
@@ -63,7 +78,10 @@ describe('the verified point', () => {
     expect(retried).toMatchObject({ fromSeq: 3, toSeq: 4, report: { ok: true }, point: { seq: 4, fault: null } });
 
     const full = checkFull(f.db, T0 + 4);
-    expect(full.report.differences.map((d) => [d.check, d.sku])).toEqual([['balance', 'M'], ['zero_sum', 'M']]);
+    expect(full.report.differences.map((d) => [d.check, d.sku])).toEqual([
+      ['balance', 'M'],
+      ['zero_sum', 'M'],
+    ]);
     expect(full.point).toMatchObject({ seq: 4, faultScope: 'full', fault: expect.stringMatching(/^balance of M at stock is 5, the moves give 4/) });
     // A passing incremental check does not clear what only the full check sees.
     postMove(f.db, f.mv({ sku: 'A', qty: 1, from: 'stock', to: 'customer', reason: 'shipment' }), T0);
@@ -79,6 +97,12 @@ describe('nextPoint', () => {
   it('keeps the point on a failure and records the fault; a pass moves it and clears a fault of its scope', () => {
     const failed = nextPoint(prev, 'incremental', 20, bad, 5);
     expect(failed).toEqual({ seq: 10, atMs: 1, fault: 'x', faultScope: 'incremental', faultAtMs: 5 });
-    expect(nextPoint(failed, 'incremental', 20, { ok: true, moves: 1, skus: 1, differences: [] }, 6)).toEqual({ seq: 20, atMs: 6, fault: null, faultScope: null, faultAtMs: null });
+    expect(nextPoint(failed, 'incremental', 20, { ok: true, moves: 1, skus: 1, differences: [] }, 6)).toEqual({
+      seq: 20,
+      atMs: 6,
+      fault: null,
+      faultScope: null,
+      faultAtMs: null,
+    });
   });
 });

@@ -1,10 +1,13 @@
 // hub/ledger — the ledger check's verified point: every move up to `seq` has been verified. `check` (incremental)
-// verifies the moves after it — the SKUs they touch, each recomputed from all of its moves — and moves the point on;
-// `check --full` verifies every SKU and resets the point to the newest move. A check that finds a difference leaves
-// the point where it was and records the fault, so status reports it and the next incremental check retries the same
-// moves. Scope of the incremental check: a row that drifted in a SKU no move after the point touched is found by the
-// full check only.
+// verifies the moves after it — the SKUs they touch, each replayed from where the last passing check left it (its
+// verified state, check-state.ts; from the closed period's snapshot or nothing when it has none) — and moves the point
+// on; `check --full` verifies every SKU from its whole history and resets the point to the newest move. A check that
+// finds a difference leaves the point where it was and records the fault, so status reports it and the next
+// incremental check retries the same moves. Scope of the incremental check: a row that drifted in a SKU no move after
+// the point touched, or a unit's row that drifted though no move touched the unit since, is found by the full check only.
 import type { Db } from '../db/database.js';
+import { checkResumedSliced, type ResumedCheck } from './check-resume.js';
+import { dropCheckState, resumeOf, saveCheckState, writeUnitsAhead, type Resume } from './check-state.js';
 import { checkLedger, checkLedgerSliced, type CheckReport } from './check.js';
 import { snapshotSeq } from './replay.js';
 
@@ -79,8 +82,9 @@ export interface SliceLimit {
 /**
  * Verify the moves after the point (the CLI's `check`, and a self-check slice: at most `limit.moves` of them, and
  * stopping before a move whose SKU would take the replay past `limit.replay` — a first SKU is always taken, however
- * long its history): the SKUs they touch are checked whole. The reads run in one read transaction: another process
- * posting meanwhile (the CLI beside a running hub) cannot show the check moves without their balances.
+ * many moves it has to replay): the SKUs they touch are checked, each from where the last passing check left it
+ * (check-resume.ts). What is compared is read in one read transaction: another process posting meanwhile (the CLI
+ * beside a running hub) cannot show the check moves without their balances.
  */
 export function checkIncremental(db: Db, nowMs: number, limit: SliceLimit = {}): PointCheck {
   const step = checkIncrementalSliced(db, () => nowMs, limit, Number.MAX_SAFE_INTEGER).next();
@@ -89,54 +93,73 @@ export function checkIncremental(db: Db, nowMs: number, limit: SliceLimit = {}):
 }
 
 /**
- * checkIncremental in slices of at most `chunk` moves replayed (checkLedgerSliced on the picked SKUs), yielding the
- * seq reached after each, so that however long a SKU's history the caller's event loop is held for one slice at a
- * time. The SKUs are picked by the same limits; a pick whose replay fits in one slice is checked as checkIncremental
- * does, in the pick's read transaction. The point moves, as there, only once the whole check passes, at the time
- * `now()` says then.
+ * checkIncremental in slices of at most `chunk` moves replayed (or units compared), yielding the seq reached after
+ * each, so that however long a SKU's history the caller's event loop is held for one slice at a time. The SKUs are
+ * picked by the same limits, each resumed from its verified state (check-state.ts) when it has one. The point moves,
+ * as there, only once the whole check passes, at the time `now()` says then, in one transaction with the SKUs' new
+ * verified states.
  */
 export function* checkIncrementalSliced(db: Db, now: () => number, limit: SliceLimit, chunk: number): Generator<number, PointCheck> {
   const prev = readVerifiedPoint(db);
-  const picked = db.transaction(() => {
-    const pick = pickSlice(db, prev.seq, limit);
-    const small = pick.skus.length === 0 || pick.replay <= chunk;
-    return { ...pick, report: small ? (pick.skus.length ? checkLedger(db, { full: false, skus: pick.skus }) : NOTHING) : null };
-  })();
-  const report = picked.report ?? (yield* checkLedgerSliced(db, chunk, { full: false, skus: picked.skus })).report;
-  return settleIncremental(db, readVerifiedPoint(db), picked.toSeq, report, now());
+  const pick = db.transaction(() => pickSlice(db, prev.seq, limit))();
+  const checked = pick.picks.length > 0 ? yield* checkResumedSliced(db, pick.picks, chunk) : { report: NOTHING, verified: null };
+  if (checked.report.ok && checked.verified) yield* writeUnitsAhead(db, checked.verified, chunk);
+  const skus = pick.picks.map((p) => p.sku);
+  return db.transaction(() => settleIncremental(db, readVerifiedPoint(db), pick.toSeq, checked, skus, now()))();
 }
 
 const NOTHING: CheckReport = { ok: true, moves: 0, skus: 0, differences: [] };
 
-/** The moves after `afterSeq` an incremental check takes on (up to `toSeq`), the SKUs they touch and their moves to replay. */
-function pickSlice(db: Db, afterSeq: number, limit: SliceLimit): { toSeq: number; skus: string[]; replay: number } {
+/** The moves after `afterSeq` an incremental check takes on (up to `toSeq`), where it resumes the SKUs they touch, and the moves to replay. */
+function pickSlice(db: Db, afterSeq: number, limit: SliceLimit): { toSeq: number; picks: Resume[]; replay: number } {
   const maxMoves = limit.moves ?? Number.MAX_SAFE_INTEGER;
   const maxReplay = limit.replay ?? Number.MAX_SAFE_INTEGER;
   if (!(maxMoves >= 1) || !(maxReplay >= 1)) throw new RangeError(`checkIncremental: limits must be at least 1, got ${JSON.stringify(limit)}`);
   const countOf = db.prepare('SELECT COUNT(*) FROM moves WHERE sku = ? AND seq > ?').pluck();
-  const from = snapshotSeq(db);
-  const skus = new Set<string>();
+  const basis = snapshotSeq(db);
+  const picks = new Map<string, Resume>();
   let toSeq = afterSeq;
   let replay = 0;
   const after = db.prepare('SELECT seq, sku FROM moves WHERE seq > ? ORDER BY seq LIMIT ?');
   for (const m of after.iterate(afterSeq, maxMoves) as IterableIterator<{ seq: number; sku: string }>) {
-    if (!skus.has(m.sku)) {
-      const cost = countOf.get(m.sku, from) as number;
-      if (skus.size > 0 && replay + cost > maxReplay) break;
+    if (!picks.has(m.sku)) {
+      const resume = resumeOf(db, m.sku, basis);
+      const cost = countOf.get(m.sku, resume.seq) as number;
+      if (picks.size > 0 && replay + cost > maxReplay) break;
       replay += cost;
-      skus.add(m.sku);
+      picks.set(m.sku, resume);
     }
     toSeq = m.seq;
   }
-  return { toSeq, skus: [...skus], replay };
+  return { toSeq, picks: [...picks.values()], replay };
 }
 
-/** The point after an incremental check of the moves up to `toSeq`: moved on a pass, the fault recorded on a failure. */
-function settleIncremental(db: Db, prev: VerifiedPoint, toSeq: number, report: CheckReport, nowMs: number): PointCheck {
+/**
+ * The point after an incremental check of the moves up to `toSeq` (in the caller's write transaction): moved on a
+ * pass with the SKUs' verified states stored beside it, the fault recorded on a failure and the faulty SKUs' states
+ * dropped.
+ */
+function settleIncremental(
+  db: Db,
+  prev: VerifiedPoint,
+  toSeq: number,
+  checked: Pick<ResumedCheck, 'report' | 'verified'>,
+  skus: string[],
+  nowMs: number,
+): PointCheck {
+  const { report, verified } = checked;
   const moved = toSeq > prev.seq;
   const point = moved ? nextPoint(prev, 'incremental', toSeq, report, nowMs) : prev;
   if (moved) savePoint(db, point);
+  if (!report.ok) dropCheckState(db, faultySkus(report, skus));
+  else if (verified) saveCheckState(db, snapshotSeq(db), verified);
   return { mode: 'incremental', fromSeq: prev.seq, toSeq, report, point };
+}
+
+/** The SKUs a failing check's differences name (every SKU it checked when one names none): their states are dropped. */
+function faultySkus(report: CheckReport, checked: readonly string[]): readonly string[] {
+  const named = report.differences.map((d) => d.sku);
+  return named.every((s) => s !== undefined) ? [...new Set(named)] : checked;
 }
 
 /** Verify everything; a pass resets the point to the newest move. */
@@ -144,15 +167,18 @@ export function checkFull(db: Db, nowMs: number): PointCheck {
   const prev = readVerifiedPoint(db);
   const lastSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) AS s FROM moves');
   const { toSeq, report } = db.transaction(() => ({ toSeq: (lastSeq.get() as { s: number }).s, report: checkLedger(db) }))();
-  const point = nextPoint(prev, 'full', toSeq, report, nowMs);
-  savePoint(db, point);
-  return { mode: 'full', fromSeq: 0, toSeq, report, point };
+  return settleFull(db, prev, toSeq, report, nowMs);
 }
 
 /** checkFull in slices (checkLedgerSliced), yielding the seq reached after each: the same point and report. */
 export function* checkFullSliced(db: Db, nowMs: number, chunk: number): Generator<number, PointCheck> {
   const prev = readVerifiedPoint(db);
   const { toSeq, report } = yield* checkLedgerSliced(db, chunk);
+  return settleFull(db, prev, toSeq, report, nowMs);
+}
+
+/** The point after a full check of the moves up to `toSeq`: reset there on a pass, the fault recorded on a failure. */
+function settleFull(db: Db, prev: VerifiedPoint, toSeq: number, report: CheckReport, nowMs: number): PointCheck {
   const point = nextPoint(prev, 'full', toSeq, report, nowMs);
   savePoint(db, point);
   return { mode: 'full', fromSeq: 0, toSeq, report, point };

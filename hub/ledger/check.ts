@@ -34,12 +34,12 @@ export interface CheckReport {
 export type CheckScope = { full: true } | { full: false; skus: readonly string[] };
 
 /** Reads narrowed to some SKUs: ` AND col = ?` for one (an index seek), ` AND col IN (…)` for several; nothing for all. */
-interface Narrow {
+export interface Narrow {
   only: (col: string) => string;
   args: unknown[];
 }
 
-function narrow(scope: CheckScope): Narrow {
+export function narrow(scope: CheckScope): Narrow {
   if (scope.full) return { only: () => '', args: [] };
   if (scope.skus.length === 1) return { only: (col) => ` AND ${col} = ?`, args: [scope.skus[0]] };
   return { only: (col) => ` AND ${col} IN (SELECT value FROM json_each(?))`, args: [JSON.stringify(scope.skus)] };
@@ -112,7 +112,7 @@ function compareWithStored(db: Db, replay: LedgerReplay, { only, args }: Narrow)
  * What the replay of the SKUs `only` narrows to needs from the catalog (locations, their cost methods; every item for
  * the full check): a change while a sliced check replays restarts it.
  */
-function catalogPrint(db: Db, { only, args }: Narrow): string {
+export function catalogPrint(db: Db, { only, args }: Narrow): string {
   const locs = stmt(db, 'SELECT id, virtual, allow_negative FROM locations ORDER BY id').raw().all();
   const items = stmt(db, `SELECT sku, cost_method FROM items WHERE 1${only('sku')} ORDER BY sku`)
     .raw()
@@ -177,7 +177,7 @@ function checkValuationRows(db: Db, items: number, diff: (d: Difference) => void
 }
 
 /** Balances: stored vs recomputed, zero-sum per SKU, the negative on-hand policy. */
-function checkBalances(db: Db, replay: LedgerReplay, only: Narrow['only'], args: unknown[]): void {
+export function checkBalances(db: Db, replay: LedgerReplay, only: Narrow['only'], args: unknown[]): void {
   const diff = replay.diff;
   const stored = new Map(
     (stmt(db, `SELECT sku, location, qty FROM balances WHERE 1${only('sku')}`).all(...args) as Array<{ sku: string; location: string; qty: number }>).map(
@@ -207,7 +207,7 @@ function checkBalances(db: Db, replay: LedgerReplay, only: Narrow['only'], args:
 }
 
 /** Valuation: table vs replay vs real on-hand vs stored layers; stored layers vs replayed layers. */
-function checkValuation(db: Db, replay: LedgerReplay, only: Narrow['only'], args: unknown[]): void {
+export function checkValuation(db: Db, replay: LedgerReplay, only: Narrow['only'], args: unknown[]): void {
   const diff = replay.diff;
   const realOnHand = new Map<string, number>();
   for (const [key, q] of replay.balances) {
@@ -266,38 +266,48 @@ function checkValuation(db: Db, replay: LedgerReplay, only: Narrow['only'], args
   }
 }
 
+/** A unit's serial row, as the check reads it. */
+export interface SerialRow {
+  epc: string;
+  sku: string;
+  location: string;
+  state: string;
+  last_move_id: string;
+  last_move_seq: number | null;
+}
+
+export const SERIAL_COLUMNS = 'epc, sku, location, state, last_move_id, last_move_seq';
+
 /** Units: where each EPC is. */
 function checkUnits(db: Db, replay: LedgerReplay, only: Narrow['only'], args: unknown[]): void {
-  const diff = replay.diff;
-  const serials = stmt(db, `SELECT epc, sku, location, state, last_move_id, last_move_seq FROM serials WHERE 1${only('sku')}`).all(...args) as Array<{
-    epc: string;
-    sku: string;
-    location: string;
-    state: string;
-    last_move_id: string;
-    last_move_seq: number | null;
-  }>;
-  for (const s of serials) {
-    const unit = replay.units.get(s.epc);
-    const want = unit && { sku: unit.sku, location: unit.location, state: LedgerReplay.unitState(unit), lastMoveId: unit.moveId, lastMoveSeq: unit.seq };
-    const have = { sku: s.sku, location: s.location, state: s.state, lastMoveId: s.last_move_id, lastMoveSeq: s.last_move_seq };
-    if (JSON.stringify(want) !== JSON.stringify(have))
-      diff({
-        check: 'serial',
-        sku: s.sku,
-        epc: s.epc,
-        expected: want ?? null,
-        actual: have,
-        message: `EPC ${s.epc} is recorded at ${s.location} (${s.state}); its moves put it at ${want ? `${want.location} (${want.state})` : 'nowhere'}`,
-      });
+  for (const s of stmt(db, `SELECT ${SERIAL_COLUMNS} FROM serials WHERE 1${only('sku')}`).all(...args) as SerialRow[]) {
+    checkUnit(replay, s.epc, s);
     replay.units.delete(s.epc);
   }
-  for (const [epc, unit] of replay.units)
-    diff({ check: 'serial', sku: unit.sku, epc, expected: unit.location, actual: null, message: `EPC ${epc} has moves but no serial record` });
+  for (const [epc, unit] of replay.units) checkUnit(replay, epc, undefined, unit);
+}
+
+/** One unit: its serial row (undefined: none) against where the replay put it. */
+export function checkUnit(replay: LedgerReplay, epc: string, s: SerialRow | undefined, unit = replay.units.get(epc)): void {
+  if (!s) {
+    if (unit) replay.diff({ check: 'serial', sku: unit.sku, epc, expected: unit.location, actual: null, message: `EPC ${epc} has moves but no serial record` });
+    return;
+  }
+  const want = unit && { sku: unit.sku, location: unit.location, state: LedgerReplay.unitState(unit), lastMoveId: unit.moveId, lastMoveSeq: unit.seq };
+  const have = { sku: s.sku, location: s.location, state: s.state, lastMoveId: s.last_move_id, lastMoveSeq: s.last_move_seq };
+  if (JSON.stringify(want) !== JSON.stringify(have))
+    replay.diff({
+      check: 'serial',
+      sku: s.sku,
+      epc: s.epc,
+      expected: want ?? null,
+      actual: have,
+      message: `EPC ${s.epc} is recorded at ${s.location} (${s.state}); its moves put it at ${want ? `${want.location} (${want.state})` : 'nowhere'}`,
+    });
 }
 
 /** Holds: a posted hold names the move that posted it, and that move names the hold and fits in it. */
-function checkHolds(db: Db, { only, args }: Narrow, diff: (d: Difference) => void): void {
+export function checkHolds(db: Db, { only, args }: Narrow, diff: (d: Difference) => void): void {
   const posted = db
     .prepare(
       `SELECT r.id, r.sku, r.qty, r.move_id, m.reservation_id AS move_reservation, m.qty AS move_qty, m.sku AS move_sku

@@ -7,6 +7,7 @@ import { stmt } from './statements.js';
 import type { Difference } from './check.js';
 import type { MoveRow } from './moves.js';
 import { serialStateAt, valueDirection } from './moves.js';
+import { invariant } from './errors.js';
 import type { CostMethod, LocationKind } from './types.js';
 import { issue, receive, type Layer, type ValueEffect } from './valuation.js';
 
@@ -23,6 +24,19 @@ export interface ReplayUnit {
   moveId: string;
   seq: number;
 }
+
+/**
+ * What a replay holds of one SKU, but for its units (JSON, stored by the incremental check: check-state.ts): balances
+ * per location (the non-zero ones), valuation, open cost layers oldest first as [unit cost, qty, value].
+ */
+export interface SkuState {
+  balances: Array<[location: string, qty: number]>;
+  valued: { qty: number; value: number } | null;
+  layers: Array<[unitCost: number, qty: number, value: number]>;
+}
+
+/** Where a unit stood before the moves being replayed, when the replay did not start with it loaded (null: nowhere). */
+export type UnitSource = (epc: string, sku: string) => ReplayUnit | null;
 
 /** Open layers of one SKU, oldest first from `head`. */
 interface OpenLayers {
@@ -52,6 +66,8 @@ export class LedgerReplay {
     readonly methods: ReadonlyMap<string, CostMethod>,
     /** Where the replay reports what a move gets wrong (the check's comparisons report there too). */
     readonly diff: (d: Difference) => void,
+    /** Asked for a unit the replay does not hold yet (a replay resumed from a SKU's state); none: it starts nowhere. */
+    private readonly unitSource?: UnitSource,
   ) {}
 
   /** Locations and cost methods as the database holds them. */
@@ -75,8 +91,11 @@ export class LedgerReplay {
     return { locs, methods };
   }
 
-  /** Start from the snapshot's rows; `where` (e.g. ` AND sku IN (…)`) and `args` narrow them to the check's SKUs. */
-  loadSnapshot(db: Db, where: string, args: readonly unknown[]): void {
+  /**
+   * Start from the snapshot's rows; `where` (e.g. ` AND sku IN (…)`) and `args` narrow them to the check's SKUs. Without
+   * `units`, the snapshot's units are left for the replay's unit source to give one by one.
+   */
+  loadSnapshot(db: Db, where: string, args: readonly unknown[], units = true): void {
     for (const b of stmt(db, `SELECT sku, location, qty FROM ledger_snapshot_balances WHERE 1${where}`).iterate(...args) as IterableIterator<{
       sku: string;
       location: string;
@@ -100,6 +119,7 @@ export class LedgerReplay {
       open.list.push(layer);
       open.members.add(layer);
     }
+    if (!units) return;
     type UnitRow = { epc: string; sku: string; location: string; move_id: string; seq: number };
     for (const u of stmt(db, `SELECT epc, sku, location, move_id, seq FROM ledger_snapshot_units WHERE 1${where}`).iterate(
       ...args,
@@ -107,6 +127,37 @@ export class LedgerReplay {
       const loc = this.locs.get(u.location);
       this.units.set(u.epc, { sku: u.sku, location: u.location, kind: loc?.kind ?? 'stock', moveId: u.move_id, seq: u.seq });
     }
+  }
+
+  /** Start a SKU from a state a replay reached before (stateOf): its moves after that state follow. */
+  restore(sku: string, state: SkuState): void {
+    invariant(!this.layers.has(sku) && !this.valued.has(sku), `replay: ${sku} restored after it was replayed`);
+    for (const [location, qty] of state.balances) this.balances.set(`${sku}\0${location}`, qty);
+    if (state.valued) this.valued.set(sku, { ...state.valued });
+    const open = this.open(sku);
+    for (const [unitCost, qty, value] of state.layers) {
+      const layer: Layer = { id: null, unitCost, qty, value };
+      open.list.push(layer);
+      open.members.add(layer);
+    }
+  }
+
+  /** A SKU's state now, but for its units (the non-zero balances, in the replay's order). */
+  stateOf(sku: string): SkuState {
+    const balances: SkuState['balances'] = [];
+    const prefix = `${sku}\0`;
+    for (const [key, qty] of this.balances) if (qty !== 0 && key.startsWith(prefix)) balances.push([key.slice(prefix.length), qty]);
+    const layers = this.openLayersOf(sku).map((l): [number, number, number] => [l.unitCost, l.qty, l.value]);
+    return { balances, valued: this.valued.get(sku) ?? null, layers };
+  }
+
+  /** A unit as the replay holds it, asking the unit source when it does not hold it yet. */
+  unit(epc: string, sku: string): ReplayUnit | undefined {
+    const held = this.units.get(epc);
+    if (held || !this.unitSource) return held;
+    const found = this.unitSource(epc, sku);
+    if (found) this.units.set(epc, found);
+    return found ?? undefined;
   }
 
   /** Replay one move (in posting order), reporting what its booked value or unit chain gets wrong. */
@@ -184,7 +235,7 @@ export class LedgerReplay {
   }
 
   private moveUnit(m: MoveRow, epc: string, fromVirtual: boolean, toKind: LocationKind): void {
-    const unit = this.units.get(epc);
+    const unit = this.unit(epc, m.sku);
     if (unit ? unit.location !== m.from_location : !fromVirtual) {
       this.diff({
         check: 'serial',

@@ -3,7 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate, openDatabase, type Db } from '../db/database.js';
-import { checkLedger, createItem, createLocation, ledgerMigrations, listMoves, moveSerial, postMove, serialHistory } from './index.js';
+import {
+  checkFull,
+  checkIncremental,
+  checkLedger,
+  createItem,
+  createLocation,
+  ledgerMigrations,
+  listMoves,
+  moveSerial,
+  postMove,
+  serialHistory,
+} from './index.js';
 import { T0 } from './test-fixture.js';
 
 const dirs: string[] = [];
@@ -146,6 +157,30 @@ describe('ledger schema', () => {
     ]);
     const inIndex = db.prepare(`SELECT COUNT(*) AS n FROM moves INDEXED BY moves_occurred_day WHERE occurred_ms / ${day} >= 0`).get() as { n: number };
     expect(inIndex).toEqual({ n: 6 });
+    db.close();
+  });
+
+  it('migrates a version 7 ledger checked up to a point: the incremental check goes on from it and stores its verified states', () => {
+    const db = ledgerAtVersion(7);
+    // What a version 7 hub left behind: a unit and a quantity SKU posted through the ledger, checked up to seq 2.
+    createLocation(db, { id: 'stock', name: 'Stock', kind: 'stock' }, T0);
+    createItem(db, { sku: 'A', name: 'Widget', tracking: 'quantity' }, T0);
+    createItem(db, { sku: 'S', name: 'Unit', tracking: 'serial' }, T0);
+    const actor = { kind: 'api' as const, id: 't' };
+    const at = new Date(T0).toISOString();
+    postMove(db, { id: 'a-in', sku: 'A', qty: 3, from: 'supplier', to: 'stock', reason: 'receipt', unitCost: 100, actor, occurredAt: at }, T0);
+    moveSerial(db, { id: 'u-in', epc: 'aabb0001', sku: 'S', from: 'supplier', to: 'stock', reason: 'receipt', actor, occurredAt: at }, T0);
+    db.prepare('UPDATE ledger_check_point SET seq = 2, at_ms = ? WHERE id = 1').run(T0);
+    postMove(db, { id: 'a-out', sku: 'A', qty: 1, from: 'stock', to: 'customer', reason: 'shipment', actor, occurredAt: at }, T0);
+    moveSerial(db, { id: 'u-out', epc: 'aabb0001', to: 'customer', reason: 'shipment', actor, occurredAt: at }, T0);
+    expect(migrate(db, [ledgerMigrations])).toEqual(ledgerMigrations.migrations.slice(7).map((m) => `ledger#${m.version} ${m.name}`));
+    expect(checkIncremental(db, T0 + 1)).toMatchObject({ fromSeq: 2, toSeq: 4, report: { ok: true, skus: 2, moves: 4 }, point: { seq: 4 } });
+    expect(db.prepare('SELECT sku, seq FROM ledger_check_skus ORDER BY sku').raw().all()).toEqual([
+      ['A', 3],
+      ['S', 4],
+    ]);
+    expect(db.prepare('SELECT epc, sku, location, move_id, seq FROM ledger_check_units').raw().all()).toEqual([['aabb0001', 'S', 'customer', 'u-out', 4]]);
+    expect(checkFull(db, T0 + 2).report.ok).toBe(true);
     db.close();
   });
 });

@@ -242,6 +242,26 @@ CREATE TRIGGER audit_log_immutable_delete BEFORE DELETE ON audit_log WHEN OLD.se
   BEGIN SELECT RAISE(ABORT, 'the audit log is append-only (only records of a closed period leave, for its archive)'); END;
 `;
 
+// check-state.ts: the incremental check's verified state per SKU (balances, valuation, open layers as JSON, through
+// `seq`, replayed from the snapshot at `basis` with the catalog `catalog` digests), and per unit a check moved since the
+// last close. Derived, never a source of truth: a period close empties both.
+const v8 = `
+CREATE TABLE ledger_check_skus (
+  sku TEXT PRIMARY KEY,
+  seq INTEGER NOT NULL,
+  basis INTEGER NOT NULL,
+  catalog TEXT NOT NULL,
+  state TEXT NOT NULL
+);
+CREATE TABLE ledger_check_units (
+  epc TEXT PRIMARY KEY,
+  sku TEXT NOT NULL,
+  location TEXT NOT NULL,
+  move_id TEXT NOT NULL,
+  seq INTEGER NOT NULL
+);
+`;
+
 export const ledgerMigrations: MigrationSet = {
   module: 'ledger',
   migrations: [
@@ -271,5 +291,6 @@ INSERT INTO ledger_check_point (id, seq, at_ms) VALUES (1, 0, 0);`,
     // move of the window. A day's first 100 moves of a 10 M ledger (27,400 a day), listMoves median: 12.5 ms → 1.2 ms (1 M:
     // 1.9 → 1.5 ms); the index builds in 25 s on 10 M moves.
     { version: 7, name: 'moves by occurred day, in posting order', sql: 'CREATE INDEX moves_occurred_day ON moves(occurred_ms / 86400000, seq);' },
+    { version: 8, name: "the incremental check's verified state per SKU and per unit", sql: v8 },
   ],
 };

@@ -243,8 +243,9 @@ describe('the self-check of a SKU with a long history, on simulated time (issue 
       expect(Math.max(...replayed)).toBeLessThanOrEqual(SLICE);
       expect(readVerifiedPoint(f.db)).toMatchObject({ seq: N + 1, fault: null });
 
-      // A second check in progress, then stop(): no timer left, the point where it was, nothing more replayed.
-      postMove(f.db, f.mv({ sku: 'A', qty: 1, from: 'stock', to: 'customer', reason: 'shipment' }), T0);
+      // A second check in progress (A resumes from its verified state: more than a slice of new moves to replay), then
+      // stop(): no timer left, the point where it was, nothing more replayed.
+      for (let i = 0; i < 2 * SLICE; i++) postMove(f.db, f.mv({ sku: 'A', qty: 1, from: 'stock', to: 'customer', reason: 'shipment' }), T0);
       const apply = vi.spyOn(LedgerReplay.prototype, 'apply');
       for (let t = 0; t < 200 && apply.mock.calls.length === 0; t++) rt.advance(50);
       apply.mockRestore();

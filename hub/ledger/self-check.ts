@@ -1,19 +1,21 @@
 // hub/ledger — the running hub checks its own ledger: a timer verifies the moves after the verified point (check-point.ts),
-// a check at a time of at most `sliceMoves` moves and the SKUs they touch, each recomputed from all of its moves (a
-// first SKU is always taken, however long its history). A check runs in slices, one per timer turn, each replaying at
-// most `sliceReplay` moves (checkIncrementalSliced: the replay outside any transaction, the moves posted since and the
-// compare with the stored rows in one read transaction at the end), so a posting waits for one slice at most however
-// long a SKU's history. The point moves only when a whole check passes. Behind (or within a check), the next slice
-// comes after `busyPauseMs`; caught up or failing (the point stays: the same check would fail again at once), after
-// `intervalMs`. Low priority: a slice's pause is at least what keeps the check within `maxShare` of the hub's time
-// (a slice of d ms waits d × (1 − maxShare) / maxShare after it), so the check does not take a core from the ingest
-// during a catch-up. While `standAside` says so (the hub's ingest is catching up), no slice runs at all.
-// Measured (scripts/bench/selfcheck-long.ts, 1 M moves over 4 interleaved SKUs, default limits, load ~3, nice 10): the
-// longest timer turn was 2.5–3.1 s when a slice checked its SKUs whole in one call, now 38–75 ms for a replay slice.
-// Left (issue #24 point 4): the last slice of a check compares every stored unit of a serial SKU in its one read
-// transaction (660 ms for a SKU of 125,000 units), and a check still replays its SKUs' whole histories to verify the
-// moves after the point: with interleaved SKUs of long histories one move per check (~31 s at the pacing), so the
-// point does not catch up with such a ledger (before, one move per ~3 s turn and its 27 s pause: no better).
+// a check at a time of at most `sliceMoves` moves and the SKUs they touch, each replayed from where the last passing
+// check left it (its verified state, check-state.ts: only its moves since; from the period snapshot, or its whole
+// history, the first time) — a first SKU is always taken, however many moves it has to replay. A check runs in slices,
+// one per timer turn, each replaying at most `sliceReplay` moves or comparing or storing at most that many units
+// (checkIncrementalSliced: the replay outside any transaction, the moves posted since and the compare with the stored
+// rows in one read transaction at the end), so a posting waits for one slice at most however long a SKU's history. The
+// point moves only when a whole check passes. Behind (or within a check), the next slice comes after `busyPauseMs`;
+// caught up or failing (the point stays: the same check would fail again at once), after `intervalMs`. Low priority: a
+// slice's pause is at least what keeps the check within `maxShare` of the hub's time (a slice of d ms waits
+// d × (1 − maxShare) / maxShare after it), so the check does not take a core from the ingest during a catch-up. While
+// `standAside` says so (the hub's ingest is catching up), no slice runs at all.
+// Measured (scripts/bench/selfcheck-long.ts, 1 M moves over 4 interleaved SKUs, default limits, nice 10): when every
+// check replayed its SKUs' whole histories the point advanced one move per check (~40 s at the pacing, load ~6) and
+// never caught up; resumed from the verified states it reaches the newest move in 251–297 s (504 checks, 24–29 s of
+// CPU, each move replayed once; load 4.5–7, three runs). Longest turn 187–226 ms, during the first checks' whole
+// replays (garbage collection; 30–60 ms typical), 21–45 ms once every SKU has its state (182 ms at load 7; before:
+// 494–660 ms for the last turn of a serial SKU's check, which compared its 125,000 units in one transaction).
 import type { Logger } from '../../protocols/logging/index.js';
 import type { Runtime, Timer } from '../../runtime/runtime.js';
 import type { Db } from '../db/database.js';
@@ -30,7 +32,9 @@ export interface SelfCheckOptions {
   standAside?: () => boolean;
 }
 
-export const SELF_CHECK_DEFAULTS: SelfCheckOptions = { intervalMs: 5_000, busyPauseMs: 50, sliceMoves: 2_000, sliceReplay: 2_000, maxShare: 0.1 };
+const DEFAULT_MAX_SHARE = 0.1;
+
+export const SELF_CHECK_DEFAULTS: SelfCheckOptions = { intervalMs: 5_000, busyPauseMs: 50, sliceMoves: 2_000, sliceReplay: 2_000, maxShare: DEFAULT_MAX_SHARE };
 
 /** The pause after a slice that took `sliceMs`: what the slice asked for, or longer to keep the check within `maxShare`. */
 export function pauseAfterSlice(sliceMs: number, wanted: number, maxShare: number): number {
@@ -43,6 +47,8 @@ export class LedgerSelfCheck {
   private stopped = false;
   /** The check in progress: a slice of it per timer turn. */
   private check: Generator<number, PointCheck> | undefined;
+  /** opts.maxShare, resolved once (the default when not given). */
+  private readonly maxShare: number;
 
   constructor(
     private readonly db: Db,
@@ -50,7 +56,8 @@ export class LedgerSelfCheck {
     private readonly log: Logger,
     private readonly opts: SelfCheckOptions = SELF_CHECK_DEFAULTS,
   ) {
-    const share = opts.maxShare ?? 0.1;
+    this.maxShare = opts.maxShare ?? DEFAULT_MAX_SHARE;
+    const share = this.maxShare;
     const ok = opts.sliceMoves >= 1 && opts.sliceReplay >= 1 && opts.intervalMs >= 0 && opts.busyPauseMs >= 0 && share > 0 && share <= 1;
     if (!ok) throw new RangeError(`LedgerSelfCheck: bad options ${JSON.stringify(opts)}`);
   }
@@ -105,7 +112,7 @@ export class LedgerSelfCheck {
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, 'ledger self-check could not run');
       }
-      this.schedule(pauseAfterSlice(this.runtime.now() - started, next, this.opts.maxShare ?? 0.1));
+      this.schedule(pauseAfterSlice(this.runtime.now() - started, next, this.maxShare));
     });
   }
 }

@@ -6,6 +6,7 @@
 // between slices. Step two (moving the closed moves out) is archive.ts.
 import type { Db } from '../db/database.js';
 import { checkFullSliced } from '../ledger/check-point.js';
+import { clearCheckState } from '../ledger/check-state.js';
 import type { Difference } from '../ledger/check.js';
 import { invariant } from '../ledger/errors.js';
 import type { MoveRow } from '../ledger/moves.js';
@@ -100,6 +101,7 @@ export function* closePeriodSnapshotSteps(db: Db, throughMs: number, nowMs: numb
     const again = planFor(db, throughMs, nowMs);
     if (again.action === 'refuse') throw new PeriodCloseRefused(again.reasons);
     rows = writeSnapshot(db, replay);
+    clearCheckState(db); // the incremental check's states were replayed from the old snapshot
     const auditThrough = cutSeqOfAudit(db, now.auditThroughSeq, throughMs);
     db.prepare('UPDATE ledger_period SET period = ?, closed_through_ms = ?, snapshot_seq = ?, audit_through_seq = ?, closed_at_ms = ? WHERE id = 1').run(
       plan.period,

@@ -2,7 +2,7 @@
 // answers a unit's history and the moves list, downstream cursors that hold a close back, back-dated moves refused or
 // booked in the open period.
 import { existsSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   checkFull,
   checkIncremental,
@@ -23,6 +23,7 @@ import {
   type Move,
 } from '../ledger/index.js';
 import { archivedSeq, closeArchiveReader } from '../ledger/archive.js';
+import { LedgerReplay } from '../ledger/replay.js';
 import { makeFixture, T0, type Fixture } from '../ledger/test-fixture.js';
 import { archiveClosedPeriod } from './archive.js';
 import { closePeriodSnapshot, PeriodCloseRefused, readPeriodState } from './close.js';
@@ -113,6 +114,30 @@ describe('closing a period', () => {
     );
     const inc = checkIncremental(f.db, T0 + 3 * DAY);
     expect(inc.report).toMatchObject({ ok: true, moves: 3 });
+  });
+
+  it("clears the incremental check's verified states with the close: the next check replays from the snapshot, then resumes", () => {
+    postTwoDays();
+    checkIncremental(f.db, T0 + 3 * DAY);
+    const states = () => f.db.prepare('SELECT (SELECT COUNT(*) FROM ledger_check_skus) + (SELECT COUNT(*) FROM ledger_check_units)').pluck().get();
+    expect(states()).toBe(4); // A, M, S and the one unit
+    closePeriod(f.db, { throughMs: T0 - 8 * 3_600_000 + DAY, nowMs: T0 + 3 * DAY });
+    expect(states()).toBe(0);
+    const at = new Date(T0 + 2 * DAY).toISOString();
+    postMove(f.db, f.mv({ sku: 'A', from: 'stock', to: 'customer', qty: 2, reason: 'shipment', occurredAt: at }), T0 + 2 * DAY);
+    moveSerial(f.db, { id: 's-4', epc: EPC, to: 'customer', reason: 'shipment', actor: { kind: 'api', id: 't' }, occurredAt: at }, T0 + 2 * DAY);
+    const apply = vi.spyOn(LedgerReplay.prototype, 'apply');
+    try {
+      // A: day 2's two moves and the new one; S: s-3 and s-4, its unit from the snapshot's row.
+      expect(checkIncremental(f.db, T0 + 3 * DAY).report).toMatchObject({ ok: true, skus: 2, moves: 5 });
+      postMove(f.db, f.mv({ sku: 'A', from: 'stock', to: 'customer', qty: 1, reason: 'shipment', occurredAt: at }), T0 + 2 * DAY);
+      apply.mockClear();
+      expect(checkIncremental(f.db, T0 + 3 * DAY).report).toMatchObject({ ok: true, skus: 1, moves: 1 });
+      expect(apply.mock.calls.length).toBe(1);
+    } finally {
+      apply.mockRestore();
+    }
+    expect(checkFull(f.db, T0 + 3 * DAY).report.ok).toBe(true);
   });
 
   it('finds a stored balance that differs from the snapshot plus the moves after it', () => {

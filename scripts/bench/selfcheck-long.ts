@@ -1,15 +1,16 @@
 // scripts/bench — the ledger self-check on a ledger of few SKUs with long histories (issue #24 point 4): N moves over 4
 // SKUs, interleaved A B C D A B … (two quantity-tracked FIFO SKUs: receive 2, ship 2; two serial ones: receive a unit,
-// ship it), posted through the ledger API and cached under .bench/selfcheck/. Then, on that database: the longest
-// single call of the old self-check slice (checkIncremental with the hub's default limits, one call per timer turn),
-// and the new one's slices (checkIncrementalSliced, one `next()` per timer turn): the longest slice, the slices and
-// the CPU time of one check, the moves it verified; and how long the point would take to reach the newest move at the
-// hub's pacing (busyPauseMs, or the maxShare pause when longer).
-// `nice -n 10 node --import tsx scripts/bench/selfcheck-long.ts [moves=1000000] [checks=3]`; prints one JSON line.
+// ship it), posted through the ledger API and cached under .bench/selfcheck/ (migrated to the current schema on open).
+// Then, from a verified point of 0 and no verified states, the self-check's checks (checkIncrementalSliced with the
+// hub's default limits, one `next()` per timer turn) until the point reaches the newest move: the checks and turns it
+// took, the longest turn, the CPU time, and the time at the hub's pacing (each turn followed by busyPauseMs, or the
+// maxShare pause when longer) — the figure that says whether the point catches up at all.
+// `nice -n 10 node --import tsx scripts/bench/selfcheck-long.ts [moves=1000000]`; prints one JSON line.
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { migrate, openDatabase, type Db } from '../../hub/db/database.js';
-import { checkIncremental, checkIncrementalSliced, readVerifiedPoint } from '../../hub/ledger/check-point.js';
+import { checkIncrementalSliced, readVerifiedPoint } from '../../hub/ledger/check-point.js';
+import { clearCheckState } from '../../hub/ledger/check-state.js';
 import { createItem, createLocation, moveSerial, postMove } from '../../hub/ledger/index.js';
 import { ledgerMigrations } from '../../hub/ledger/schema.js';
 import { pauseAfterSlice, SELF_CHECK_DEFAULTS } from '../../hub/ledger/self-check.js';
@@ -47,13 +48,13 @@ function build(path: string, n: number): void {
   renameSync(tmp, path);
 }
 
-/** Reset the verified point to 0 (the bench measures a check from the start). */
-function resetPoint(db: Db): void {
+/** Reset the verified point to 0 and drop every verified state (the bench measures the self-check from the start). */
+function reset(db: Db): void {
   db.prepare('UPDATE ledger_check_point SET seq = 0, at_ms = 0, fault = NULL, fault_scope = NULL, fault_at_ms = NULL WHERE id = 1').run();
+  clearCheckState(db);
 }
 
 const n = Number(process.argv[2] ?? 1_000_000);
-const checks = Number(process.argv[3] ?? 3);
 const dir = join('.bench', 'selfcheck');
 mkdirSync(dir, { recursive: true });
 const path = join(dir, `ledger-${n}.db`);
@@ -64,67 +65,54 @@ const buildS = (() => {
   return (performance.now() - t) / 1000;
 })();
 const db = openDatabase(path);
+migrate(db, [ledgerMigrations]);
 const { sliceMoves, sliceReplay, busyPauseMs, maxShare } = SELF_CHECK_DEFAULTS;
 const limit = { moves: sliceMoves, replay: sliceReplay };
+const newest = db.prepare('SELECT MAX(seq) FROM moves').pluck().get() as number;
 
-// Before: one checkIncremental call per timer turn.
-resetPoint(db);
-const oldTicks: number[] = [];
-for (let c = 0; c < checks; c++) {
-  const t = performance.now();
-  checkIncremental(db, T0, limit);
-  oldTicks.push(performance.now() - t);
-}
-const oldPoint = readVerifiedPoint(db).seq;
-
-// After: a check in slices, one next() per timer turn.
-resetPoint(db);
-const newChecks: Array<{ slices: number; longestMs: number; cpuMs: number; finalMs: number; verified: number; paceMs: number }> = [];
-for (let c = 0; c < checks; c++) {
+reset(db);
+const checks: Array<{ slices: number; longestMs: number; cpuMs: number; replayed: number; verified: number }> = [];
+let paceMs = 0;
+while (readVerifiedPoint(db).seq < newest) {
   const gen = checkIncrementalSliced(db, () => T0, limit, sliceReplay);
-  let slices = 0;
-  let longestMs = 0;
-  let cpuMs = 0;
-  let paceMs = 0;
+  const c = { slices: 0, longestMs: 0, cpuMs: 0, replayed: 0, verified: 0 };
   for (;;) {
     const t = performance.now();
     const r = gen.next();
     const ms = performance.now() - t;
-    slices++;
-    longestMs = Math.max(longestMs, ms);
-    cpuMs += ms;
+    c.slices++;
+    c.longestMs = Math.max(c.longestMs, ms);
+    c.cpuMs += ms;
     paceMs += ms + pauseAfterSlice(ms, busyPauseMs, maxShare ?? 0.1);
     if (r.done) {
       if (!r.value.report.ok) throw new Error(`the check fails: ${r.value.point.fault}`);
-      newChecks.push({ slices, longestMs, cpuMs, finalMs: ms, verified: r.value.toSeq - r.value.fromSeq, paceMs });
+      c.replayed = r.value.report.moves;
+      c.verified = r.value.toSeq - r.value.fromSeq;
       break;
     }
   }
+  checks.push(c);
 }
-const newPoint = readVerifiedPoint(db).seq;
-if (newPoint !== oldPoint) throw new Error(`the sliced check verified to ${newPoint}, the old one to ${oldPoint}`);
-const perCheck = newChecks.reduce((s, c) => s + c.paceMs, 0) / newChecks.length;
-const verifiedPerCheck = newPoint / checks;
 const round = (x: number) => Math.round(x * 10) / 10;
+const sum = (f: (c: (typeof checks)[number]) => number) => checks.reduce((s, c) => s + f(c), 0);
+const longest = checks.reduce((a, c) => (c.longestMs > a.longestMs ? c : a));
 console.log(
   JSON.stringify({
     moves: n,
     skus: SKUS.length,
     buildS: round(buildS),
     limits: { sliceMoves, sliceReplay, busyPauseMs, maxShare },
-    before: { longestTickMs: round(Math.max(...oldTicks)), ticksMs: oldTicks.map(round), verifiedPerTick: oldPoint / checks },
-    after: {
-      longestTickMs: round(Math.max(...newChecks.map((c) => c.longestMs))),
-      checks: newChecks.map((c) => ({
-        slices: c.slices,
-        longestMs: round(c.longestMs),
-        finalMs: round(c.finalMs),
-        cpuMs: round(c.cpuMs),
-        verified: c.verified,
-      })),
-      pacedSPerCheck: round(perCheck / 1000),
-    },
-    pointToNewestDays: round(((n / verifiedPerCheck) * perCheck) / 86_400_000),
+    checks: checks.length,
+    turns: sum((c) => c.slices),
+    replayed: sum((c) => c.replayed),
+    longestTurnMs: round(longest.longestMs),
+    longestTurnInCheck: checks.indexOf(longest) + 1,
+    cpuS: round(sum((c) => c.cpuMs) / 1000),
+    pointToNewestS: round(paceMs / 1000),
+    firstChecks: checks
+      .slice(0, 5)
+      .map((c) => ({ slices: c.slices, longestMs: round(c.longestMs), cpuMs: round(c.cpuMs), replayed: c.replayed, verified: c.verified })),
+    laterLongestTurnMs: round(Math.max(0, ...checks.slice(SKUS.length).map((c) => c.longestMs))),
   }),
 );
 db.close();
