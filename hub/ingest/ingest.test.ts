@@ -146,6 +146,21 @@ describe('Ingest group commit', () => {
     expect(ingest.behind()).toBe(false);
   });
 
+  it("a batch on another gateway's stream is dead-lettered inside its group, which commits the others (no savepoint per batch)", async () => {
+    const shared = 'stream-gw-1-0001';
+    expect(await mqtt.deliver(gwTopic('gw-1'), payload('gw-1', doorEvents(shared, 1, 3)))).toBeUndefined();
+    const results = await Promise.all([
+      mqtt.deliver(gwTopic('gw-2'), JSON.stringify(batchOf('gw-2', shared, doorEvents(shared, 4, 6)))),
+      mqtt.deliver(gwTopic('gw-3'), payload('gw-3', doorEvents('stream-gw-3-0001', 1, 4))),
+    ]);
+    expect(results).toEqual([undefined, undefined]); // both acknowledged: one kept as a dead letter, one applied
+    expect(ingest.stats().groups).toEqual({ committed: 1, messages: 2, rolledBack: 0 });
+    expect(count(t.db, 'SELECT COUNT(*) AS n FROM applied_events')).toBe(7);
+    expect(count(t.db, "SELECT COUNT(*) AS n FROM inbox WHERE gateway = 'gw-2'")).toBe(0);
+    expect(count(t.db, "SELECT COUNT(*) AS n FROM dead_letters WHERE gateway = 'gw-2'")).toBe(1);
+    expect(count(t.db, 'SELECT last_seq AS n FROM streams WHERE stream = ?', shared)).toBe(3);
+  });
+
   it('one failing message does not hold back the others of its group', async () => {
     const bad = doorEvents('stream-gw-2-0001', 1, 5);
     poison = bad[2]!.id;

@@ -5,9 +5,9 @@
 // is taken event by event, what each gateway is acknowledged, the counters — are the core's.
 //
 // Group commit: messages that arrive in the same turn of the event loop (several gateways, or several messages in one
-// socket read) are applied in ONE transaction (each batch in its own savepoint) and acknowledged together after its
-// commit: one fsync for all of them. If any of them fails, the group is rolled back and each message is taken again
-// on its own, so one bad message never holds back the others. A group holds at most `maxGroupBytes` of payload (at
+// socket read) are applied in ONE transaction (no savepoint per batch: see IngestStore.applyBatch) and acknowledged
+// together after its commit: one fsync for all of them. If any of them fails, the group is rolled back and each
+// message is taken again on its own, so one bad message never holds back the others. A group holds at most `maxGroupBytes` of payload (at
 // least one message): in a catch-up every gateway's window of messages arrives at once, and the rest is taken on the
 // next turns, each group acknowledged as soon as it commits (the acknowledgements go out before the next group).
 import type { Statement } from 'better-sqlite3';

@@ -226,6 +226,9 @@ export class IngestStore {
     appliedThrough: Statement;
     lowestMissing: Statement;
   };
+  /** A batch's work, in the transaction it is called in. */
+  private readonly applyBatchWork: (batch: EventBatch, receivedAt: number, isolate: boolean, rejected: readonly RejectedEvent[]) => BatchOutcome;
+  /** The same in a transaction of its own. */
   private readonly applyBatchTx: (batch: EventBatch, receivedAt: number, isolate: boolean, rejected: readonly RejectedEvent[]) => BatchOutcome;
   private readonly redriveTx: (id: number, by: string, replacement: unknown, now: number) => DeadLetterSummary;
 
@@ -276,19 +279,20 @@ export class IngestStore {
           outbox_dropped = COALESCE(excluded.outbox_dropped, outbox_dropped), clock_offset_ms = COALESCE(excluded.clock_offset_ms, clock_offset_ms)`),
     };
     // The version stamps and other one-row reads of the apply path: once per batch (hub/db/batch-reads.ts).
-    this.applyBatchTx = db.transaction((batch: EventBatch, receivedAt: number, isolate: boolean, rejected: readonly RejectedEvent[]) =>
+    this.applyBatchWork = (batch: EventBatch, receivedAt: number, isolate: boolean, rejected: readonly RejectedEvent[]) =>
       withBatchReads(db, () =>
         isolate ? this.applyInTx(batch, receivedAt, true, rejected) : scope(db, () => this.applyInTx(batch, receivedAt, false, rejected)),
-      ),
-    );
+      );
+    this.applyBatchTx = db.transaction(this.applyBatchWork);
     this.redriveTx = db.transaction((id: number, by: string, replacement: unknown, now: number) =>
       withBatchReads(db, () => scope(db, () => this.redriveInTx(id, by, replacement, now))),
     );
   }
 
   /**
-   * Apply a validated batch in ONE transaction: new event ids go to the inbox and through `apply`; ids seen before
-   * are counted as duplicates and change nothing. Throws (after rolling everything back) when apply throws, unless
+   * Apply a validated batch in ONE transaction (its own, or the caller's when one is open): new event ids go to the
+   * inbox and through `apply`; ids seen before are counted as duplicates and change nothing. Throws (after rolling its
+   * own transaction back; in the caller's, the caller rolls back) when apply throws, unless
    * `isolate` is set: then each event gets its own savepoint and an event apply refuses goes to dead_letters
    * (the rest of the batch still applies).
    *
@@ -297,7 +301,11 @@ export class IngestStore {
    * the stream's gaps and acknowledgement move past it as if it had been applied; re-driving it later applies it.
    */
   applyBatch(batch: EventBatch, receivedAt: number, isolate = false, rejected: readonly RejectedEvent[] = []): BatchOutcome {
-    return this.applyBatchTx(batch, receivedAt, isolate, rejected);
+    // Inside the caller's transaction (the ingest's group commit) no savepoint of its own: an open savepoint makes
+    // SQLite copy every page the batch changes into the statement journal and walk that journal again at the end of
+    // every statement — a quarter of the hub's time in a catch-up. The caller rolls its whole transaction back on any
+    // error this throws; the one error it takes instead, StreamOwnerError, is thrown before anything is written.
+    return this.db.inTransaction ? this.applyBatchWork(batch, receivedAt, isolate, rejected) : this.applyBatchTx(batch, receivedAt, isolate, rejected);
   }
 
   private applyInTx(batch: EventBatch, receivedAt: number, isolate: boolean, rejected: readonly RejectedEvent[]): BatchOutcome {

@@ -414,12 +414,19 @@ function post(db: Db, input: CheckedMove, nowMs: number, reservationId: string |
   const dq = direction === 'in' ? m.qty : direction === 'out' ? -m.qty : 0;
   if (dq !== 0) stmt(db, 'UPDATE valuations SET qty = qty + ?, value = value + ? WHERE sku = ?').run(dq, effect.valueDelta, m.sku);
 
-  // The unit.
+  // The unit: its row as read above (nothing written to it since), so an insert for a new unit and an update for a
+  // known one. Not an upsert: SQLite runs an upsert that changes a foreign-key column (location) with a statement
+  // journal, copying every page it touches — a new unit's insert needs none.
   if (m.epc !== null) {
-    stmt(db, `INSERT INTO serials (epc, sku, location, state, last_move_id, last_move_seq, last_issue_cost, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-              ON CONFLICT (epc) DO UPDATE SET location = excluded.location, state = excluded.state, last_move_id = excluded.last_move_id,
-              last_move_seq = excluded.last_move_seq, last_issue_cost = COALESCE(excluded.last_issue_cost, last_issue_cost), updated_ms = excluded.updated_ms`)
-      .run(m.epc, m.sku, m.to, serialStateAt(to), m.id, seq, direction === 'out' ? effect.valueCost : null, nowMs);
+    const issueCost = direction === 'out' ? effect.valueCost : null;
+    if (serial) {
+      const updated = stmt(db, `UPDATE serials SET location = ?, state = ?, last_move_id = ?, last_move_seq = ?,
+              last_issue_cost = COALESCE(?, last_issue_cost), updated_ms = ? WHERE epc = ?`).run(m.to, serialStateAt(to), m.id, seq, issueCost, nowMs, m.epc);
+      invariant(updated.changes === 1, `serial ${m.epc} was read in move ${m.id} but is not there to update`);
+    } else {
+      stmt(db, `INSERT INTO serials (epc, sku, location, state, last_move_id, last_move_seq, last_issue_cost, updated_ms)
+              VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(m.epc, m.sku, m.to, serialStateAt(to), m.id, seq, issueCost, nowMs);
+    }
   }
 
   const batch = batched.get(db);
