@@ -70,12 +70,13 @@ describe('growth ledger', () => {
 });
 
 describe('growth table', () => {
-  it('puts sizes side by side and rates the largest against 1 M, rates and times both as "times worse"', () => {
+  it('puts sizes side by side and rates each larger size against 1 M, rates and times both as "times worse"', () => {
     const table = sideBySide(
-      [1_000_000, 10_000_000],
+      [1_000_000, 10_000_000, 50_000_000],
       new Map([
         [1_000_000, { apply: 10_000, stock: 2 }],
         [10_000_000, { apply: 5_000, stock: 3 }],
+        [50_000_000, { apply: 8_000 }],
       ]),
     );
     const line = (name: string) =>
@@ -84,8 +85,8 @@ describe('growth table', () => {
         .find((l) => l.includes(name))!
         .split('|')
         .map((c) => c.trim());
-    expect(line('receipts applied')).toEqual(['', 'receipts applied end to end (events/s)', '10,000', '5,000', '2.00', '']);
-    expect(line('stock?sku=')).toEqual(['', 'REST p99 GET /api/v1/stock?sku= (ms)', '2.00', '3.00', '1.50', '']);
-    expect(line('backup')).toEqual(['', 'backup (SQLite online backup API) (s)', '—', '—', '—', '']);
+    expect(line('receipts applied')).toEqual(['', 'receipts applied end to end (events/s)', '10,000', '5,000', '8,000', '2.00', '1.25', '']);
+    expect(line('stock?sku=')).toEqual(['', 'REST p99 GET /api/v1/stock?sku= (ms)', '2.00', '3.00', '—', '1.50', '—', '']);
+    expect(line('backup')).toEqual(['', 'backup (SQLite online backup API) (s)', '—', '—', '—', '—', '—', '']);
   });
 });

@@ -5,7 +5,7 @@
 // (checkFull, the code the CLI runs, in a process of its own: growth-check.ts) with its peak RSS, REST p99 over real HTTP on a real hub (stock of a SKU, a page of stock, open
 // variances, a unit's history by EPC, a day's moves), receipts applied end to end through the broker (the apply
 // bench's path), and `dockgate-hub check` incremental over the moves that apply added. It prints the sizes side by side
-// with the ratio of the largest to the 1 M figures, and returns the rows for the bench table.
+// with the ratio of each larger size to the 1 M figures, and returns the rows for the bench table.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -77,7 +77,8 @@ function sizesFromArgs(argv: readonly string[]): number[] {
 }
 
 const label = (n: number) => (n >= 1e6 ? `${n / 1e6} M` : `${n / 1e3} k`);
-const log = (msg: string) => process.stderr.write(`growth: ${msg}\n`);
+/** Each line carries the load average: the machine may be shared, and the phases' figures are compared across sizes. */
+const log = (msg: string) => process.stderr.write(`growth [load ${loadavg()[0]!.toFixed(2)}]: ${msg}\n`);
 
 /** A deterministic walk over 0..n−1 (the same requests every run). */
 function walker(n: number): () => number {
@@ -187,17 +188,18 @@ function worse(f: Figure, v: number, base: number): number {
   return f.higherIsBetter ? base / v : v / base;
 }
 
-/** The sizes side by side, and the largest size against the 1 M figures. */
+/** The sizes side by side, and each size above 1 M against the 1 M figures. */
 export function sideBySide(sizes: readonly number[], results: ReadonlyMap<number, Measured>): string {
-  const largest = Math.max(...sizes);
-  const hasBase = results.has(BASE) && largest !== BASE;
-  const header = ['figure', ...sizes.map(label), ...(hasBase ? [`${label(largest)} vs 1 M (×, >1 worse)`] : [])];
+  const above = results.has(BASE) ? sizes.filter((n) => n > BASE) : [];
+  const header = ['figure', ...sizes.map(label), ...above.map((n) => `${label(n)} vs 1 M (×, >1 worse)`)];
   const lines = (Object.keys(FIGURES) as Key[]).map((key) => {
     const f: Figure = FIGURES[key];
     const cells = [`${f.name} (${f.unit})`, ...sizes.map((n) => fmt(results.get(n)?.[key]))];
-    const v = results.get(largest)?.[key];
     const b = results.get(BASE)?.[key];
-    if (hasBase) cells.push(v !== undefined && b !== undefined ? worse(f, v, b).toFixed(2) : '—');
+    for (const n of above) {
+      const v = results.get(n)?.[key];
+      cells.push(v !== undefined && b !== undefined ? worse(f, v, b).toFixed(2) : '—');
+    }
     return cells;
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
@@ -213,6 +215,7 @@ export const bench: Bench = {
     for (const n of sizes) {
       log(`${label(n)} moves …`);
       results.set(n, await measure(n));
+      log(`${label(n)} figures: ${JSON.stringify(results.get(n))}`); // kept in the log should a later size fail
     }
     process.stdout.write(`growth (load average ${loadavg()[0]!.toFixed(1)}):\n${sideBySide(sizes, results)}\n\n`);
     const rows: BenchRow[] = [];
