@@ -125,7 +125,7 @@ async function restFigures(path: string, dir: string, moves: number): Promise<Me
 }
 
 /** `dockgate-hub check --full` on the database at `path`, in a child process (growth-check.ts): its figures. */
-function checkFullApart(path: string): GrowthCheck {
+export function checkFullApart(path: string): GrowthCheck {
   const child = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/bench/growth-check.ts'), path, String(T0 + DAYS * DAY_MS)], {
     cwd: ROOT,
     encoding: 'utf8',
