@@ -50,6 +50,8 @@ export function receivingPass(stream: string, seq: number, nowMs: number): Event
 export interface ApplySite {
   t: TempDb;
   doors: DoorInterpreter;
+  /** Names this run's streams apart from an earlier run's on the same database (else its events are duplicates). */
+  tag?: string;
 }
 
 /**
@@ -81,13 +83,19 @@ export function receivingDoor(db: Db): DoorInterpreter {
   return doors;
 }
 
+/** The moves and the moved passes a site holds. */
+function applied(db: Db): { moves: number; activity: number } {
+  return { moves: count(db, 'SELECT COUNT(*) AS n FROM moves'), activity: count(db, "SELECT COUNT(*) AS n FROM door_activity WHERE outcome = 'moved'") };
+}
+
 /**
- * Every pass was new: one move, one unit, one activity row each (beyond the `before` moves the site held), and the
+ * Every pass was new: one move, one unit, one activity row each (beyond the `before` moves and passes the site held), and the
  * ledger check agrees — the full check, unless the caller checks the new moves itself (`check: false`).
  */
-function verify(db: Db, events: number, where: string, before = 0, check = true): void {
-  const moves = count(db, 'SELECT COUNT(*) AS n FROM moves') - before;
-  const activity = count(db, "SELECT COUNT(*) AS n FROM door_activity WHERE outcome = 'moved'");
+function verify(db: Db, events: number, where: string, before = { moves: 0, activity: 0 }, check = true): void {
+  const now = applied(db);
+  const moves = now.moves - before.moves;
+  const activity = now.activity - before.activity;
   if (moves !== events || activity !== events) throw new Error(`bench apply (${where}): ${moves} moves and ${activity} moved passes for ${events} events`);
   if (!check) return;
   const report = checkLedger(db);
@@ -99,16 +107,16 @@ function verify(db: Db, events: number, where: string, before = 0, check = true)
  * site's gateways arrive together, and the ingest commits what arrived together in one group transaction. `noop`:
  * the same messages through the same broker, validation, inbox and commits, but an apply that does nothing — what the
  * ingest itself costs per event, on the thread that also applies. `site`: another database to apply on (the growth
- * bench's large ledgers; its door activity empty); then the caller checks the new moves.
+ * bench's large ledgers, applied to again and again under a new `tag`); then the caller checks the new moves.
  */
 export async function throughBroker(n: number, noop = false, site?: ApplySite): Promise<{ eventsPerS: number; groups: string }> {
   const { t, doors } = site ?? siteDb();
-  const before = site ? count(t.db, 'SELECT COUNT(*) AS n FROM moves') : 0;
+  const before = site ? applied(t.db) : undefined;
   const gateways = benchGateways(n);
   const hub = await startHub(noop ? () => undefined : doors.apply, t, withBatchedInvariants, gateways);
   try {
     const each = (phase: string, count: number) =>
-      gateways.map((gw, i) => batches(`stream-${phase}-${String(i + 1).padStart(2, '0')}`, count, BATCH, 1, receivingPass, gw).payloads);
+      gateways.map((gw, i) => batches(`stream-${site?.tag ?? ''}${phase}-${String(i + 1).padStart(2, '0')}`, count, BATCH, 1, receivingPass, gw).payloads);
     await Promise.all(each('warmup', WARMUP / n).map((p, i) => publishFromWorker(hub.url, p, { window: 16 }, gateways[i])));
     const runs = await Promise.all(each('measured', BATCHES / n).map((p, i) => publishFromWorker(hub.url, p, { window: 16 }, gateways[i])));
     const events = (WARMUP + BATCHES) * BATCH;

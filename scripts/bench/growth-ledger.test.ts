@@ -1,5 +1,6 @@
 // scripts/bench — the growth bench's fixture is a ledger the hub's own check accepts, whatever its size (a prefix of
-// the rounds), and the cache answers a second call without building.
+// the rounds), its check in a process of its own reports that process's memory, and the cache answers a second call
+// without building.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../hub/db/database.js';
 import { checkLedger, listMoves } from '../../hub/ledger/index.js';
 import { DAY_MS, SKUS, T0, epcOf, growthLedger, openVariances, skuName, type Fixture } from './growth-ledger.js';
-import { sideBySide } from './growth.js';
+import { checkFullApart, sideBySide } from './growth.js';
 
 // Three rounds per SKU and a half: every rule of the rounds (k = 0, 1, ≥ 2) and a partial last round.
 const N = 6 * SKUS * 3 + 6 * 7 + 3;
@@ -64,18 +65,29 @@ describe('growth ledger', () => {
     expect(db.prepare("SELECT sku FROM item_gtins WHERE gtin = '09506000130007'").pluck().get()).toBe(skuName(0));
   });
 
+  it("is checked in a process of its own whose peak RSS is that process's, not the parent's it forked from", () => {
+    const ballast = Buffer.alloc(512 * 1024 * 1024, 1); // the parent's RSS: 512 MiB more than the child will need
+    const parentMiB = process.memoryUsage().rss / 1024 / 1024;
+    const check = checkFullApart(fixture.path);
+    expect(ballast[ballast.length - 1]).toBe(1);
+    expect(check).toMatchObject({ ok: true, moves: N, firstDifference: null });
+    expect(check.rssPeakMiB).toBeGreaterThanOrEqual(check.rssBeforeMiB);
+    expect(check.rssPeakMiB).toBeLessThan(parentMiB - 256);
+  }, 60_000);
+
   it('comes from the cache the second time', () => {
     expect(growthLedger(dir, N, ['09506000130007'])).toEqual({ path: fixture.path, moves: N, buildS: null });
   });
 });
 
 describe('growth table', () => {
-  it('puts sizes side by side and rates the largest against 1 M, rates and times both as "times worse"', () => {
+  it('puts sizes side by side and rates each larger size against 1 M, rates and times both as "times worse"', () => {
     const table = sideBySide(
-      [1_000_000, 10_000_000],
+      [1_000_000, 10_000_000, 50_000_000],
       new Map([
         [1_000_000, { apply: 10_000, stock: 2 }],
         [10_000_000, { apply: 5_000, stock: 3 }],
+        [50_000_000, { apply: 8_000 }],
       ]),
     );
     const line = (name: string) =>
@@ -84,8 +96,8 @@ describe('growth table', () => {
         .find((l) => l.includes(name))!
         .split('|')
         .map((c) => c.trim());
-    expect(line('receipts applied')).toEqual(['', 'receipts applied end to end (events/s)', '10,000', '5,000', '2.00', '']);
-    expect(line('stock?sku=')).toEqual(['', 'REST p99 GET /api/v1/stock?sku= (ms)', '2.00', '3.00', '1.50', '']);
-    expect(line('backup')).toEqual(['', 'backup (SQLite online backup API) (s)', '—', '—', '—', '']);
+    expect(line('receipts applied')).toEqual(['', 'receipts applied end to end (events/s)', '10,000', '5,000', '8,000', '2.00', '1.25', '']);
+    expect(line('stock?sku=')).toEqual(['', 'REST p99 GET /api/v1/stock?sku= (ms)', '2.00', '3.00', '—', '1.50', '—', '']);
+    expect(line('backup')).toEqual(['', 'backup (SQLite online backup API) (s)', '—', '—', '—', '—', '—', '']);
   });
 });

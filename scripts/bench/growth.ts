@@ -4,8 +4,9 @@
 // API, as `dockgate-hub backup` runs it) that makes the copy, database bytes per move, `dockgate-hub check --full`
 // (checkFull, the code the CLI runs, in a process of its own: growth-check.ts) with its peak RSS, REST p99 over real HTTP on a real hub (stock of a SKU, a page of stock, open
 // variances, a unit's history by EPC, a day's moves), receipts applied end to end through the broker (the apply
-// bench's path), and `dockgate-hub check` incremental over the moves that apply added. It prints the sizes side by side
-// with the ratio of the largest to the 1 M figures, and returns the rows for the bench table.
+// bench's path), and `dockgate-hub check` incremental over the moves that apply added. REST and apply are measured in
+// rounds that visit every size in turn (a shared machine's load then weighs on every size alike). It prints the sizes side by side
+// with the ratio of each larger size to the 1 M figures, and returns the rows for the bench table.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -32,6 +33,8 @@ const REQUESTS = 1_000;
 const WARMUP = 100;
 /** apply and REST at the largest size within this factor of the 1 M figures (issue #24). */
 const TARGET_RATIO = 1.5;
+/** Rounds of REST and apply over every size (apply: the median round; REST: the rounds' requests pooled). */
+const ROUNDS = 3;
 
 interface Figure {
   name: string;
@@ -77,19 +80,23 @@ function sizesFromArgs(argv: readonly string[]): number[] {
 }
 
 const label = (n: number) => (n >= 1e6 ? `${n / 1e6} M` : `${n / 1e3} k`);
-const log = (msg: string) => process.stderr.write(`growth: ${msg}\n`);
+/** Each line carries the load average: the machine may be shared, and the phases' figures are compared across sizes. */
+const log = (msg: string) => process.stderr.write(`growth [load ${loadavg()[0]!.toFixed(2)}]: ${msg}\n`);
 
 /** A deterministic walk over 0..n−1 (the same requests every run). */
-function walker(n: number): () => number {
-  let x = 0;
+function walker(n: number, start = 0): () => number {
+  let x = start;
   return () => (x = (x * 7919 + 104_729) % n);
 }
 
-async function restFigures(path: string, dir: string, moves: number): Promise<Measured> {
+type RestKey = 'stock' | 'page' | 'variances' | 'unit' | 'day';
+
+/** One round of REST requests on a real hub over the ledger at `path`: each path's latencies (ms). */
+async function restSamples(path: string, dir: string, moves: number, round: number): Promise<Record<RestKey, number[]>> {
   const config = parseHubConfig(benchSiteYaml(path), { env: {}, baseDir: dir });
   const hub = await startHub(config, silentLogger(), hubModules(config));
   try {
-    const next = walker(1_000_003);
+    const next = walker(1_000_003, round * 7);
     const serialRounds = Math.floor(moves / ROUND / 2);
     const unitPath = () => {
       const r = 2 * (next() % serialRounds); // SKUS is even: an even round is a serial SKU's
@@ -99,7 +106,7 @@ async function restFigures(path: string, dir: string, moves: number): Promise<Me
       const d = next() % DAYS;
       return `/api/v1/moves?since=${new Date(T0 + d * DAY_MS).toISOString()}&until=${new Date(T0 + (d + 1) * DAY_MS).toISOString()}&limit=100`;
     };
-    const paths: Array<['stock' | 'page' | 'variances' | 'unit' | 'day', () => string]> = [
+    const paths: Array<[RestKey, () => string]> = [
       ['stock', () => `/api/v1/stock?sku=${skuName(next() % SKUS)}`],
       ['page', () => `/api/v1/stock?limit=100&after=${skuName(next() % SKUS)}`],
       ['variances', () => '/api/v1/variances?status=open&limit=100'],
@@ -111,12 +118,8 @@ async function restFigures(path: string, dir: string, moves: number): Promise<Me
     if ((await first(unitPath())).moves.length < 1) throw new Error('growth: a unit of the ledger has no history');
     if ((await first(dayPath())).moves.length !== 100) throw new Error('growth: a day of the ledger has fewer than 100 moves');
     await (await fetch(`${hub.url}/metrics`)).arrayBuffer(); // the first scrape counts the moves, as after a start
-    const out: Measured = {};
-    for (const [key, p] of paths) {
-      const samples = await timeHttp(hub.url, p, REQUESTS, WARMUP);
-      out[key] = pct(samples, 0.99);
-      out[`${key}50`] = pct(samples, 0.5);
-    }
+    const out = {} as Record<RestKey, number[]>;
+    for (const [key, p] of paths) out[key] = await timeHttp(hub.url, p, REQUESTS, WARMUP);
     return out;
   } finally {
     await hub.stop();
@@ -124,7 +127,7 @@ async function restFigures(path: string, dir: string, moves: number): Promise<Me
 }
 
 /** `dockgate-hub check --full` on the database at `path`, in a child process (growth-check.ts): its figures. */
-function checkFullApart(path: string): GrowthCheck {
+export function checkFullApart(path: string): GrowthCheck {
   const child = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/bench/growth-check.ts'), path, String(T0 + DAYS * DAY_MS)], {
     cwd: ROOT,
     encoding: 'utf8',
@@ -134,50 +137,71 @@ function checkFullApart(path: string): GrowthCheck {
   return JSON.parse(line) as GrowthCheck;
 }
 
-/** Every figure for a ledger of n moves, on a copy of the cached one (deleted after). */
-async function measure(n: number): Promise<Measured> {
+/** A size's working copy of the cached ledger, and what has been measured on it. */
+interface Site {
+  n: number;
+  path: string;
+  dir: string;
+  out: Measured;
+  rest: Record<RestKey, number[]>;
+  apply: number[];
+}
+
+/**
+ * The figures of a size that are not compared at the same moment: bytes per move, the online backup that makes its
+ * working copy, and `check --full` on that copy (which sets its check point: the incremental check covers what apply
+ * adds).
+ */
+async function prepareSize(n: number): Promise<Site> {
   const fixture = growthLedger(CACHE, n, GTINS, log);
   const out: Measured = { bytes: statSync(fixture.path).size / n };
   if (fixture.buildS !== null) out.build = fixture.buildS;
-  const dir = join(CACHE, `work-${process.pid}`);
+  const dir = join(CACHE, `work-${process.pid}-${n}`);
   mkdirSync(dir, { recursive: true });
   const path = join(dir, 'hub.db');
-  try {
-    const source = openDatabase(fixture.path);
-    let t0 = performance.now();
-    await source.backup(path);
-    out.backup = (performance.now() - t0) / 1000;
-    source.close();
-    log(`${label(n)}: backup ${out.backup.toFixed(1)} s`);
+  const source = openDatabase(fixture.path);
+  const t0 = performance.now();
+  await source.backup(path);
+  out.backup = (performance.now() - t0) / 1000;
+  source.close();
+  log(`${label(n)}: backup ${out.backup.toFixed(1)} s`);
+  const db = openDatabase(path);
+  migrate(db, HUB_MIGRATIONS);
+  db.close();
+  const full = checkFullApart(path);
+  if (!full.ok || full.moves !== n) throw new Error(`growth: the ${label(n)} ledger fails its check: ${full.firstDifference ?? `${full.moves} moves`}`);
+  out.checkFull = full.s;
+  out.checkRss = full.rssPeakMiB;
+  log(`${label(n)}: check --full ${full.s.toFixed(1)} s, peak RSS ${full.rssPeakMiB.toFixed(0)} MiB (${full.rssBeforeMiB.toFixed(0)} MiB before it began)`);
+  return { n, path, dir, out, rest: { stock: [], page: [], variances: [], unit: [], day: [] }, apply: [] };
+}
 
-    let db = openDatabase(path);
-    migrate(db, HUB_MIGRATIONS);
-    db.close();
-    const full = checkFullApart(path);
-    if (!full.ok || full.moves !== n) throw new Error(`growth: the ${label(n)} ledger fails its check: ${full.firstDifference ?? `${full.moves} moves`}`);
-    out.checkFull = full.s;
-    out.checkRss = full.rssPeakMiB;
-    log(`${label(n)}: check --full ${full.s.toFixed(1)} s, peak RSS ${full.rssPeakMiB.toFixed(0)} MiB (${full.rssBeforeMiB.toFixed(0)} MiB before it began)`);
+/** One round on one size: the REST requests, then receipts applied end to end (under the round's own streams). */
+async function measureRound(site: Site, round: number): Promise<void> {
+  const rest = await restSamples(site.path, site.dir, site.n, round);
+  for (const key of Object.keys(rest) as RestKey[]) site.rest[key].push(...rest[key]);
+  const db = openDatabase(site.path);
+  const applySite = { t: { db, path: site.path, dir: site.dir, cleanup: () => db.close() }, doors: receivingDoor(db), tag: `r${round}-` };
+  site.apply.push((await throughBroker(1, false, applySite)).eventsPerS);
+  log(`${label(site.n)} round ${round + 1}: apply ${Math.round(site.apply.at(-1)!)} events/s, stock p50 ${pct(rest.stock, 0.5).toFixed(2)} ms`);
+}
 
-    Object.assign(out, await restFigures(path, dir, n));
-    log(`${label(n)}: REST done`);
-
-    db = openDatabase(path);
-    const site = { t: { db, path, dir, cleanup: () => db.close() }, doors: receivingDoor(db) };
-    out.apply = (await throughBroker(1, false, site)).eventsPerS;
-    log(`${label(n)}: apply ${Math.round(out.apply)} events/s`);
-
-    db = openDatabase(path);
-    t0 = performance.now();
-    const inc = checkIncremental(db, T0 + DAYS * DAY_MS + 1);
-    out.checkIncremental = (performance.now() - t0) / 1000;
-    db.close();
-    if (!inc.report.ok || inc.toSeq <= inc.fromSeq)
-      throw new Error(`growth: the incremental check after apply failed: ${inc.report.differences[0]?.message ?? 'nothing new'}`);
-    return out;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+/** The compared figures (pooled REST latencies, the median apply rate) and the incremental check of what apply added. */
+function settleSize(site: Site): Measured {
+  const out = site.out;
+  for (const key of Object.keys(site.rest) as RestKey[]) {
+    out[key] = pct(site.rest[key], 0.99);
+    out[`${key}50`] = pct(site.rest[key], 0.5);
   }
+  out.apply = pct(site.apply, 0.5);
+  const db = openDatabase(site.path);
+  const t0 = performance.now();
+  const inc = checkIncremental(db, T0 + DAYS * DAY_MS + 1);
+  out.checkIncremental = (performance.now() - t0) / 1000;
+  db.close();
+  if (!inc.report.ok || inc.toSeq <= inc.fromSeq)
+    throw new Error(`growth: the incremental check after apply failed: ${inc.report.differences[0]?.message ?? 'nothing new'}`);
+  return out;
 }
 
 const fmt = (v: number | undefined) => (v === undefined ? '—' : v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toPrecision(3));
@@ -187,17 +211,18 @@ function worse(f: Figure, v: number, base: number): number {
   return f.higherIsBetter ? base / v : v / base;
 }
 
-/** The sizes side by side, and the largest size against the 1 M figures. */
+/** The sizes side by side, and each size above 1 M against the 1 M figures. */
 export function sideBySide(sizes: readonly number[], results: ReadonlyMap<number, Measured>): string {
-  const largest = Math.max(...sizes);
-  const hasBase = results.has(BASE) && largest !== BASE;
-  const header = ['figure', ...sizes.map(label), ...(hasBase ? [`${label(largest)} vs 1 M (×, >1 worse)`] : [])];
+  const above = results.has(BASE) ? sizes.filter((n) => n > BASE) : [];
+  const header = ['figure', ...sizes.map(label), ...above.map((n) => `${label(n)} vs 1 M (×, >1 worse)`)];
   const lines = (Object.keys(FIGURES) as Key[]).map((key) => {
     const f: Figure = FIGURES[key];
     const cells = [`${f.name} (${f.unit})`, ...sizes.map((n) => fmt(results.get(n)?.[key]))];
-    const v = results.get(largest)?.[key];
     const b = results.get(BASE)?.[key];
-    if (hasBase) cells.push(v !== undefined && b !== undefined ? worse(f, v, b).toFixed(2) : '—');
+    for (const n of above) {
+      const v = results.get(n)?.[key];
+      cells.push(v !== undefined && b !== undefined ? worse(f, v, b).toFixed(2) : '—');
+    }
     return cells;
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
@@ -210,9 +235,21 @@ export const bench: Bench = {
   async run(): Promise<BenchRow[]> {
     const sizes = sizesFromArgs(process.argv);
     const results = new Map<number, Measured>();
-    for (const n of sizes) {
-      log(`${label(n)} moves …`);
-      results.set(n, await measure(n));
+    const sites: Site[] = [];
+    try {
+      for (const n of sizes) {
+        log(`${label(n)} moves …`);
+        sites.push(await prepareSize(n));
+      }
+      // Apply and REST are compared across sizes: measured in rounds that visit every size in turn, so a change in
+      // the machine's load (it may be shared) falls on every size alike rather than on whichever size ran then.
+      for (let round = 0; round < ROUNDS; round++) for (const site of sites) await measureRound(site, round);
+      for (const site of sites) {
+        results.set(site.n, settleSize(site));
+        log(`${label(site.n)} figures: ${JSON.stringify(results.get(site.n))}`);
+      }
+    } finally {
+      for (const site of sites) rmSync(site.dir, { recursive: true, force: true });
     }
     process.stdout.write(`growth (load average ${loadavg()[0]!.toFixed(1)}):\n${sideBySide(sizes, results)}\n\n`);
     const rows: BenchRow[] = [];
