@@ -99,7 +99,7 @@ describe('defaults and environment', () => {
     expect(c.scanners).toEqual([]);
     expect(c.portal.defaults).toMatchObject({ minReads: 2, windowMs: 2000, minRssi: -80, earlyArrive: false });
     expect(c.portal.doors[0]).toEqual({ id: 'd1', kind: 'door' });
-    expect(c.mqtt).toMatchObject({ clientId: 'dockgate-gw-1', username: 'gw-1', keepaliveS: 30, batch: { maxEvents: 500, lingerMs: 50 }, drainRatePerSecond: 2000, confirm: 'hub', confirmTimeoutMs: 30_000 });
+    expect(c.mqtt).toMatchObject({ clientId: 'dockgate-gw-1', username: 'gw-1', keepaliveS: 30, batch: { maxEvents: 500, lingerMs: 50 }, drainRatePerSecond: 20_000, confirm: 'hub', confirmTimeoutMs: 30_000 });
     expect(c.mqtt.password).toBeUndefined();
     expect(c.outbox).toEqual({ path: '/var/lib/dockgate/outbox.db', maxRows: 1_000_000, maxBytes: 512 * 1024 * 1024 });
     expect(c.metrics).toBeUndefined();

@@ -22,7 +22,7 @@ describe('component options from gateway.yaml', () => {
     expect(serialScannerOptionsOf(scan1 as never)).toEqual({ id: 'scan-1', path: '/dev/ttyACM0', baudRate: 9600, framing: { prefix: '' } });
     expect(serialScannerOptionsOf(scan3 as never)).toMatchObject({ id: 'scan-3', match: { vendorId: '05e0', productId: '1701', serialNumber: 'S123' } });
     expect(hidScannerOptionsOf(scan2 as never)).toEqual({ id: 'scan-2', kind: 'keyboard', vendorId: 0x0c2e, productId: 0x0200, serialNumber: '17050B2C', layout: 'de' });
-    expect(publisherOptionsOf(c)).toMatchObject({ site: 'acme-dc1', gateway: 'dock-east', mqtt: { clientId: 'dockgate-dock-east', username: 'dock-east' }, batch: { maxEvents: 500, lingerMs: 50 }, drainRatePerSecond: 2000, confirm: 'hub', confirmTimeoutMs: 30_000 });
+    expect(publisherOptionsOf(c)).toMatchObject({ site: 'acme-dc1', gateway: 'dock-east', mqtt: { clientId: 'dockgate-dock-east', username: 'dock-east' }, batch: { maxEvents: 500, lingerMs: 50 }, drainRatePerSecond: 20_000, confirm: 'hub', confirmTimeoutMs: 30_000 });
     expect(publisherOptionsOf({ ...c, mqtt: { ...c.mqtt, confirm: 'broker', confirmTimeoutMs: 5000 } })).toMatchObject({ confirm: 'broker', confirmTimeoutMs: 5000 });
     expect(publisherOptionsOf(c).mqtt.protocolVersion).toBe(4);
     expect(publisherOptionsOf({ ...c, mqtt: { ...c.mqtt, protocolVersion: 5 } }).mqtt.protocolVersion).toBe(5); // mqtt.protocolVersion reaches the client

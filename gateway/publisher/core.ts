@@ -438,6 +438,7 @@ export class PublisherCore {
     const need = Math.min(this.bucket.burst, this.backlogEnd - this.backlogCursor);
     const tokens = this.bucket.available(now);
     if (tokens < need) {
+      this.drain.held();
       this.schedulePump(now + Math.max(1, this.bucket.msUntil(need, now)));
       return false;
     }
@@ -509,13 +510,12 @@ export class PublisherCore {
     this.pump();
   }
 
-  /** Backlog bucket: bursts of at most a fifth of a second's drain (and at most one full batch). */
+  /**
+   * Backlog bucket: bursts of one full batch whatever the rate, so a slow drain sends full messages less often rather
+   * than small ones more often (each message costs the hub and the gateway the same again, whatever it holds).
+   */
   private newBucket(now: number): TokenBucket {
-    return new TokenBucket(this.drain.rate, this.burst(this.drain.rate), now);
-  }
-
-  private burst(rate: number): number {
-    return Math.max(1, Math.min(this.limits.maxEvents, Math.floor(rate / 5)));
+    return new TokenBucket(this.drain.rate, this.limits.maxEvents, now);
   }
 
   /** Events published and not confirmed: in flight, and ('hub') PUBACKed but not yet confirmed by the hub. */
@@ -530,7 +530,7 @@ export class PublisherCore {
     const change = this.drain.update(this.now, outstanding);
     if (!change) return;
     const rate = this.drain.rate;
-    this.bucket.setRate(rate, this.burst(rate), this.now);
+    this.bucket.setRate(rate, this.limits.maxEvents, this.now);
     this.log('debug', 'backlog drain rate adapted', { change, from: Math.round(before), to: Math.round(rate), outstanding, ceiling: this.drainRate });
   }
 

@@ -6,14 +6,21 @@
 // what the site may take, and starting there keeps a short reconnect as fast as before. Every `intervalMs` the rate is
 // reconsidered from what happened in that interval:
 // - outstanding (events published, not yet confirmed) above the lag budget (`targetLagMs` of the rate the hub confirms
-//   at — smoothed, and at most the current rate — and at least `slack` events) and not shrinking: the hub does not
-//   keep pace, or takes longer than targetLagMs to confirm what is out — decrease to 0.9 × the share of what we sent
-//   that it confirmed (at least halve, at most keep 0.9), never below the floor; above the budget but shrinking: hold.
-//   (With a broker that PUBACKs only after the hub's commit, the window of maxInFlight messages caps what is out and
-//   it stays flat: a confirm latency above the budget still lowers the rate, and with it what the hub is handed.)
+//   at — averaged over the last `2 × targetLagMs`, and at most the current rate — and at least `slack` events) and
+//   not shrinking: the hub does not keep pace, or takes longer than targetLagMs to confirm what is out — decrease to
+//   0.9 × the rate the hub confirms at (at least halve, at most keep 0.9), never below the floor, and at most once per
+//   targetLagMs, the first not before targetLagMs after the connection (what was sent takes about that long to be
+//   confirmed); above the budget but shrinking: hold. The hub confirms in lumps (a group transaction of up to 1 MiB,
+//   shared by every gateway, then one acknowledgement): judged by one interval, a gateway sees "nothing confirmed"
+//   three intervals in four at the hub's own pace, and halved its rate again and again; judged over two seconds it
+//   sees the pace. (With a broker that PUBACKs only after the hub's commit, the window of maxInFlight messages caps
+//   what is out and it stays flat: a confirm latency above the budget still lowers the rate, and with it what the hub
+//   is handed.)
 // - nothing confirmed for `stallMs` while something is outstanding: the hub stalled — drop to the floor;
-// - outstanding within the budget and the backlog used at least half the rate (it was the rate, not the window or an
-//   empty backlog, that held it back): increase — doubling below the threshold, then by a tenth per interval;
+// - outstanding within the budget and the backlog waited for the bucket in the interval (it was the rate, not the
+//   window or an empty backlog, that held it back): increase — doubling below the threshold, then by a tenth per
+//   interval. (Not judged by how much of the rate one interval used: the bucket lets whole batches go, so at a few
+//   hundred events/s most intervals send nothing, and a rate brought low could never climb again.)
 // - otherwise hold.
 // The threshold is set by the first back-off of an episode (the hub behind from then until outstanding is within the
 // budget again): the rate it decreased to, or after a stall half the rate it had (as TCP's ssthresh after a timeout),
@@ -51,12 +58,16 @@ export class DrainRate {
   private congested = false;
   private windowStart = 0;
   private windowOutstanding = 0;
-  private sentInWindow = 0;
-  private backlogInWindow = 0;
+  /** The backlog waits for the bucket now (held), until it next sends. */
+  private waiting = false;
+  /** It waited for the bucket at some time in this interval. */
+  private heldInWindow = false;
   private deliveredInWindow = 0;
   private lastDeliveryAt = 0;
-  /** The rate the hub confirmed at, events/s, smoothed over intervals (half each); starts at the ceiling. */
-  private confirmedRate = 0;
+  /** When the rate last decreased, or the connection began (a decrease waits targetLagMs for the confirmations). */
+  private lastDecreaseAt = 0;
+  /** The intervals of the last 2 × targetLagMs: how long each was and how many events it confirmed. */
+  private recent: Array<{ ms: number; delivered: number }> = [];
 
   constructor(opts: DrainRateOptions, now: number) {
     const { ceiling, floor, slack } = opts;
@@ -84,15 +95,37 @@ export class DrainRate {
     this.current = this.ceiling;
     this.threshold = this.ceiling;
     this.congested = false;
-    this.confirmedRate = this.ceiling;
+    this.recent = [];
+    this.waiting = false;
+    // Nothing is confirmed before something was sent and had time to come back: no decrease in the first targetLagMs.
+    this.lastDecreaseAt = now;
     this.startWindow(now, 0);
     this.lastDeliveryAt = now;
   }
 
+  /**
+   * The rate the hub confirmed at over the last 2 × targetLagMs, events/s (since the connection, if shorter; the
+   * ceiling before the first interval is over).
+   */
+  confirmedRate(): number {
+    let ms = 0;
+    let delivered = 0;
+    for (const r of this.recent) {
+      ms += r.ms;
+      delivered += r.delivered;
+    }
+    return ms > 0 ? (delivered * 1000) / ms : this.ceiling;
+  }
+
   /** `events` were published (`backlog`: on the backlog lane). */
   sent(events: number, backlog: boolean): void {
-    this.sentInWindow += events;
-    if (backlog) this.backlogInWindow += events;
+    if (backlog && events > 0) this.waiting = false;
+  }
+
+  /** The backlog has rows to send and a free message slot, but waits for the bucket: the rate holds it back. */
+  held(): void {
+    this.waiting = true;
+    this.heldInWindow = true;
   }
 
   /** `events` published earlier were confirmed (by the hub, or with confirm 'broker' by the PUBACK) at `now`. */
@@ -119,27 +152,37 @@ export class DrainRate {
 
   private decide(now: number, elapsed: number, outstanding: number): DrainRateChange | undefined {
     const before = this.current;
-    this.confirmedRate = (this.confirmedRate + (this.deliveredInWindow * 1000) / elapsed) / 2;
-    const budget = Math.max(this.slack, (Math.min(before, this.confirmedRate) * this.targetLagMs) / 1000);
+    this.recent.push({ ms: elapsed, delivered: this.deliveredInWindow });
+    let span = 0;
+    for (let i = this.recent.length - 1; i >= 0; i--) {
+      span += this.recent[i]!.ms;
+      if (span >= 2 * this.targetLagMs) {
+        this.recent = this.recent.slice(i);
+        break;
+      }
+    }
+    const confirmed = this.confirmedRate();
+    const budget = Math.max(this.slack, (Math.min(before, confirmed) * this.targetLagMs) / 1000);
     if (outstanding > 0 && now - this.lastDeliveryAt >= this.stallMs) {
       if (before === this.floor) return undefined;
       // The first back-off of an episode sets the threshold; later ones in it (the hub still behind) keep it.
       if (!this.congested) this.threshold = Math.max(this.floor, before / 2);
       this.congested = true;
       this.current = this.floor;
+      this.lastDecreaseAt = now;
       return 'stall';
     }
     if (outstanding > budget) {
       if (outstanding < this.windowOutstanding) return undefined; // behind, but catching up: hold
-      const kept = this.sentInWindow > 0 ? this.deliveredInWindow / this.sentInWindow : 1;
-      this.current = Math.max(this.floor, before * Math.min(0.9, Math.max(0.5, 0.9 * kept)));
+      if (now - this.lastDecreaseAt < this.targetLagMs) return undefined; // the last decrease has not shown yet
+      this.current = Math.max(this.floor, Math.min(0.9 * before, Math.max(0.5 * before, 0.9 * confirmed)));
       if (!this.congested) this.threshold = this.current;
       this.congested = true;
+      this.lastDecreaseAt = now;
       return this.current < before ? 'decrease' : undefined;
     }
     this.congested = false;
-    const used = (this.backlogInWindow * 1000) / elapsed;
-    if (used < before / 2 || before >= this.ceiling) return undefined;
+    if (!this.heldInWindow || before >= this.ceiling) return undefined;
     this.current = Math.min(this.ceiling, before < this.threshold ? before * 2 : before * 1.1);
     return 'increase';
   }
@@ -147,8 +190,7 @@ export class DrainRate {
   private startWindow(now: number, outstanding: number): void {
     this.windowStart = now;
     this.windowOutstanding = outstanding;
-    this.sentInWindow = 0;
-    this.backlogInWindow = 0;
+    this.heldInWindow = this.waiting;
     this.deliveredInWindow = 0;
   }
 }

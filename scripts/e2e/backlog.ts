@@ -7,7 +7,10 @@
 // spent on it (from /proc: on a loaded machine the wall clock says little, events per hub CPU-second says what the hub
 // costs), how long the hub's main thread waited for a CPU (/proc/pid/schedstat: the rest of the drain it was idle,
 // waiting for messages), and the load average. `--hub-cpu-prof DIR`: the hub runs under `node --cpu-prof` and writes
-// its profile there when it stops (open it in Chrome DevTools, or sum self time per function from its JSON).
+// its profile there when it stops (open it in Chrome DevTools, or sum self time per function from its JSON);
+// `--gw-cpu-prof DIR` the same for every gateway. The gateways' CPU is given per 1,000 drained events, gross and net of
+// what they cost at rest (measured for 5 s after the drain). `--drain-rate N|default`: the gateways' drainRatePerSecond
+// (default the e2e layout's 20000; `default`: the product's). `--gw-log debug` shows their drain rate adapting.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +32,9 @@ async function main(): Promise<void> {
       keep: { type: 'boolean', default: false },
       broker: { type: 'string', default: 'embedded' },
       'hub-cpu-prof': { type: 'string' },
+      'gw-cpu-prof': { type: 'string' },
+      'gw-log': { type: 'string' },
+      'drain-rate': { type: 'string' },
     },
   });
   const total = Number(values.events);
@@ -41,7 +47,24 @@ async function main(): Promise<void> {
   // One receiving door per gateway (its reader stays idle); the outboxes are filled before anything starts.
   const prof = values['hub-cpu-prof'];
   const hubNodeArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : [];
-  const site = new Site({ dir, doors: gateways, gateways, broker, cappedGateway: false, logLevel: 'warn', hubNodeArgs });
+  const gwProf = values['gw-cpu-prof'];
+  const gatewayNodeArgs = gwProf ? ['--cpu-prof', `--cpu-prof-dir=${gwProf}`] : [];
+  const drain = values['drain-rate'];
+  if (drain !== undefined && drain !== 'default' && !(Number(drain) >= 1)) throw new Error(`--drain-rate must be events/s or 'default', got ${drain}`);
+  // No side subscriber: the replay checks the hub's database, and the broker hands each message to the hub alone.
+  const site = new Site({
+    dir,
+    doors: Math.max(3, gateways), // the layout's least; each gateway's first door takes its events
+    gateways,
+    broker,
+    cappedGateway: false,
+    logLevel: 'warn',
+    hubNodeArgs,
+    gatewayNodeArgs,
+    observer: false,
+    ...(values['gw-log'] ? { gatewayLogLevel: values['gw-log'] } : {}),
+    ...(drain !== undefined ? { drainRatePerSecond: drain === 'default' ? 'default' : Number(drain) } : {}),
+  });
   for (const d of site.doors) d.mode = 'receiving';
   const per = Math.ceil(total / gateways);
   const tFill = Date.now();
@@ -87,6 +110,7 @@ async function main(): Promise<void> {
     hub: site.hub.cpuSeconds() ?? 0,
     hubWait: site.hub.cpuWaitSeconds() ?? 0,
     gateways: [...site.gatewayProcs.values()].reduce((sum, p) => sum + (p.cpuSeconds() ?? 0), 0),
+    self: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
   });
   let first: { at: number; applied: number; cpu: ReturnType<typeof cpu> } | undefined;
   const load = loadavg()[0]!;
@@ -119,7 +143,17 @@ async function main(): Promise<void> {
     `drain alone (first to last applied): ${drained} events in ${drainS.toFixed(1)} s (${Math.round(drained / drainS)} events/s); ` +
       `hub ${hubCpu.toFixed(1)} CPU-s (${Math.round(drained / hubCpu)} events per hub CPU-s, ${Math.round((100 * hubCpu) / drainS)}% of a core, ` +
       `${hubWait.toFixed(1)} s runnable but waiting for a CPU: ${Math.round((100 * (drainS - hubCpu - hubWait)) / drainS)}% of the drain idle), ` +
-      `gateways ${gwCpu.toFixed(1)} CPU-s; load average ${load.toFixed(1)} at start, ${loadavg()[0]!.toFixed(1)} at end`,
+      `gateways ${gwCpu.toFixed(1)} CPU-s (${((1000 * gwCpu) / drained).toFixed(3)} per 1,000 events), this script (the relay) ${(end.self - first!.cpu.self).toFixed(1)} CPU-s; load average ${load.toFixed(1)} at start, ${loadavg()[0]!.toFixed(1)} at end`,
+  );
+  // The gateways at rest (their outboxes empty, a second after the last ack): what they cost anyway, per second.
+  await sleep(1000);
+  const restFrom = cpu().gateways;
+  await sleep(5000);
+  const rest = (cpu().gateways - restFrom) / 5;
+  const gwNet = gwCpu - rest * drainS;
+  say(
+    `gateways at rest: ${rest.toFixed(3)} CPU-s per second together; the drain's own gateway CPU: ${gwNet.toFixed(1)} CPU-s, ` +
+      `${((1000 * gwNet) / drained).toFixed(3)} per 1,000 events (${((1e6 * gwNet) / drained).toFixed(1)} µs per event)`,
   );
   const moves = (db.prepare("SELECT count(*) AS n FROM moves WHERE reason = 'receipt'").get() as { n: number }).n;
   const dup = (

@@ -70,8 +70,18 @@ export function siteLayout(doors: number, gateways: number, withCappedGateway: b
   if (doors < 3) throw new RangeError('layout: the site needs at least 3 doors (receiving, shipping, returns)');
   if (gateways < 1 || gateways > doors) throw new RangeError(`layout: gateways must be 1..${doors}, got ${gateways}`);
   const cycle: DoorMode[] = ['receiving', 'shipping', 'returns', 'receiving', 'shipping'];
-  const all: SimDoor[] = Array.from({ length: doors }, (_, i) => ({ id: `door-${i + 1}`, mode: cycle[i % cycle.length]!, reader: `r${i + 1}`, gateway: `gw-${1 + Math.floor((i * gateways) / doors)}` }));
-  const gws: SimGateway[] = Array.from({ length: gateways }, (_, g) => ({ id: `gw-${g + 1}`, password: `gw-${g + 1}-secret`, doors: all.filter((d) => d.gateway === `gw-${g + 1}`), capped: false }));
+  const all: SimDoor[] = Array.from({ length: doors }, (_, i) => ({
+    id: `door-${i + 1}`,
+    mode: cycle[i % cycle.length]!,
+    reader: `r${i + 1}`,
+    gateway: `gw-${1 + Math.floor((i * gateways) / doors)}`,
+  }));
+  const gws: SimGateway[] = Array.from({ length: gateways }, (_, g) => ({
+    id: `gw-${g + 1}`,
+    password: `gw-${g + 1}-secret`,
+    doors: all.filter((d) => d.gateway === `gw-${g + 1}`),
+    capped: false,
+  }));
   if (withCappedGateway) {
     const d: SimDoor = { id: 'door-cap', mode: 'receiving', reader: 'rcap', gateway: 'gw-cap' };
     all.push(d);
@@ -163,6 +173,8 @@ export interface GatewayYamlOptions {
   maxRows?: number;
   metricsPort?: number;
   logLevel?: string;
+  /** The gateways' backlog drain ceiling, events/s (default 20000); 'default': the key left out, the product's default. */
+  drainRatePerSecond?: number | 'default';
 }
 
 export function gatewayYaml(o: GatewayYamlOptions): string {
@@ -195,8 +207,7 @@ mqtt:
   keepaliveS: 5
   connectTimeoutMs: 3000
   batch: { maxEvents: 500, lingerMs: 20 }
-  drainRatePerSecond: 20000
-  reconnect: { initialMs: 100, maxMs: 1000 }
+${o.drainRatePerSecond === 'default' ? '' : `  drainRatePerSecond: ${o.drainRatePerSecond ?? 20000}\n`}  reconnect: { initialMs: 100, maxMs: 1000 }
 outbox:
   path: ${o.outboxPath}
 ${o.maxRows ? `  maxRows: ${o.maxRows}\n` : ''}${o.metricsPort !== undefined ? `metrics: { host: 127.0.0.1, port: ${o.metricsPort} }\n` : ''}`;

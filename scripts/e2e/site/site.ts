@@ -42,6 +42,14 @@ export interface SiteOptions {
   shopify?: boolean;
   /** Node options for the hub process only (e.g. `--cpu-prof`, `--cpu-prof-dir=…`: the backlog replay's profile). */
   hubNodeArgs?: string[];
+  /** Node options for every gateway process (e.g. the backlog replay's `--cpu-prof`). */
+  gatewayNodeArgs?: string[];
+  /** Start the side subscriber (default true). Without it the broker delivers each events message to the hub alone. */
+  observer?: boolean;
+  /** The gateways' log level (default logLevel): 'debug' shows their drain rate adapting. */
+  gatewayLogLevel?: string;
+  /** The gateways' mqtt.drainRatePerSecond (default layout.ts's 20000; 'default': the product's default). */
+  drainRatePerSecond?: number | 'default';
 }
 
 const WEBHOOK_SECRET = 'sim-webhook-secret';
@@ -140,7 +148,7 @@ export class Site {
       this.exits,
     );
     await this.startHub();
-    await this.observer.start(this.brokerUrl);
+    if (o.observer !== false) await this.observer.start(this.brokerUrl);
     this.relay = await new TcpRelay(() => this.brokerPort).start();
     if (o.cappedGateway) this.capRelay = await new TcpRelay(() => this.brokerPort).start();
     await this.createItems();
@@ -171,10 +179,14 @@ export class Site {
           readerPorts: new Map(g.doors.map((d) => [d.reader, this.readers.get(d.reader)!.port])),
           ...(g.capped ? { maxRows: 100 } : {}),
           ...(metricsPort ? { metricsPort } : {}),
-          logLevel: o.logLevel ?? 'warn',
+          logLevel: o.gatewayLogLevel ?? o.logLevel ?? 'warn',
+          ...(o.drainRatePerSecond !== undefined ? { drainRatePerSecond: o.drainRatePerSecond } : {}),
         }),
       );
-      this.gatewayProcs.set(g.id, new Proc(g.id, process.execPath, [this.gatewayFile, '--config', path], {}, join(o.dir, `${g.id}.log`), this.exits));
+      this.gatewayProcs.set(
+        g.id,
+        new Proc(g.id, process.execPath, [...(o.gatewayNodeArgs ?? []), this.gatewayFile, '--config', path], {}, join(o.dir, `${g.id}.log`), this.exits),
+      );
     }
     for (const p of this.gatewayProcs.values()) p.start();
     for (const g of this.gateways) await this.waitGatewayReading(g.id);
