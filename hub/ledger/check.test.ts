@@ -163,28 +163,4 @@ describe('checkLedgerSliced', () => {
     });
     expect(r.report).toEqual({ ok: true, moves: 4, skus: 4, differences: [] });
   });
-  it('answers what checkLedger answers for a scope of SKUs, a slice of at most `chunk` moves at a time, SKU by SKU', () => {
-    postMove(f.db, f.mv({ sku: 'M', qty: 4, from: 'supplier', to: 'stock', reason: 'receipt', unitCost: 50 }), T0);
-    f.db.prepare("UPDATE serials SET location = 'dock-1'").run(); // S: a unit's place
-    f.db.prepare("UPDATE valuations SET value = value + 1 WHERE sku = 'M'").run(); // M: valuation and layers
-    for (const skus of [['A'], ['A', 'S'], ['M', 'A', 'S'], ['NONE']]) {
-      const scope = { full: false as const, skus };
-      let posted = false;
-      const r = drain(checkLedgerSliced(f.db, 1, scope), () => {
-        if (posted) return;
-        posted = true;
-        postMove(f.db, f.mv({ sku: 'A', qty: 1, from: 'stock', to: 'customer', reason: 'shipment' }), T0);
-      });
-      expect(r.report, skus.join()).toEqual(checkLedger(f.db, scope));
-      expect(r.seen.length, skus.join()).toBe(r.report.moves); // a slice per move replayed
-    }
-    // the catalog changed between slices: the scope is checked from scratch
-    let changed = false;
-    const r = drain(checkLedgerSliced(f.db, 1, { full: false, skus: ['A'] }), () => {
-      if (changed) return;
-      changed = true;
-      f.db.prepare("UPDATE items SET cost_method = 'moving_average' WHERE sku = 'A'").run();
-    });
-    expect(r.report).toEqual(checkLedger(f.db, { full: false, skus: ['A'] }));
-  });
 });

@@ -121,52 +121,41 @@ export function catalogPrint(db: Db, { only, args }: Narrow): string {
 }
 
 /**
- * The check of a scope in slices, for a caller that must let other work run between them (a period close, the
- * running hub's self-check): the moves after the snapshot are replayed at most `chunk` per slice outside any
- * transaction — they never change while the snapshot stays — yielding the seq reached after each slice; then, in ONE
- * read transaction, the moves posted since are replayed and everything is compared, as checkLedger does. Should the
- * snapshot or the catalog change between slices (a close by the CLI, a new item), that transaction checks the scope
- * from scratch instead. Returns the newest move in the ledger then and the report. The full scope is replayed in
- * posting order and holds the whole ledger's replayed state (unlike checkLedger's SKU-by-SKU pass); a scope of SKUs
- * is replayed SKU by SKU, each by the moves_sku index (a page of several SKUs' moves in posting order would sort all
- * of their moves on every page), and holds those SKUs' state.
+ * The full check in slices, for a caller that must let other work run between them (a period close): the moves after
+ * the snapshot are replayed at most `chunk` per slice outside any transaction — they never change while the snapshot
+ * stays — yielding the seq reached after each slice; then, in ONE read transaction, the moves posted since are
+ * replayed and everything is compared, as checkLedger does. Should the snapshot or the catalog change between slices
+ * (a close by the CLI, a new item), that transaction checks from scratch instead. Returns the newest move in the
+ * ledger then and the report. The moves are replayed in posting order, holding the whole ledger's replayed state
+ * (unlike checkLedger's SKU-by-SKU pass). (The running hub's incremental check resumes each SKU instead:
+ * check-resume.ts.)
  */
-export function* checkLedgerSliced(db: Db, chunk: number, scope: CheckScope = { full: true }): Generator<number, { toSeq: number; report: CheckReport }> {
+export function* checkLedgerSliced(db: Db, chunk: number): Generator<number, { toSeq: number; report: CheckReport }> {
   if (!(chunk >= 1)) throw new RangeError(`check slice must be at least 1 move, got ${chunk}`);
   const differences: Difference[] = [];
   const diff = (d: Difference) => differences.push(d);
   const replay = LedgerReplay.forDb(db, diff);
-  const all = narrow(scope);
+  const all = narrow({ full: true });
   const print = catalogPrint(db, all);
   const fromSeq = snapshotSeq(db);
   if (fromSeq > 0) replay.loadSnapshot(db, all.only('sku'), all.args);
-  // One stream of moves for the full check; one per SKU for a scope of SKUs. Each remembers the last seq replayed.
-  const streams = (scope.full ? [all] : scope.skus.map((sku) => narrow({ full: false, skus: [sku] }))).map((n) => ({ ...n, seq: fromSeq }));
-  const page = (s: (typeof streams)[number], limit: number) =>
-    stmt(db, `SELECT * FROM moves WHERE seq > ?${s.only('sku')} ORDER BY seq LIMIT ?`).all(s.seq, ...s.args, limit) as MoveRow[];
-  let budget = chunk;
-  for (const s of streams) {
-    for (let rows = page(s, budget); ; rows = page(s, budget)) {
-      for (const m of rows) replay.apply(m);
-      if (rows.length > 0) s.seq = rows[rows.length - 1]!.seq;
-      budget -= rows.length;
-      if (budget > 0) break; // a short page: this stream is done for now
-      yield s.seq;
-      budget = chunk;
-    }
+  let seq = fromSeq;
+  const page = (limit: number) => stmt(db, 'SELECT * FROM moves WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as MoveRow[];
+  for (let rows = page(chunk); ; rows = page(chunk)) {
+    for (const m of rows) replay.apply(m);
+    if (rows.length > 0) seq = rows[rows.length - 1]!.seq;
+    if (rows.length < chunk) break; // a short page: the replay is done for now
+    yield seq;
   }
   // The last page was short, so the final step (in the same slice) replays only what another process posted since.
   return db.transaction(() => {
     const toSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM moves').pluck().get() as number;
-    if (snapshotSeq(db) !== fromSeq || catalogPrint(db, all) !== print) return { toSeq, report: checkLedger(db, scope) };
-    for (const s of streams)
-      for (const m of stmt(db, `SELECT * FROM moves WHERE seq > ?${s.only('sku')} ORDER BY seq`).iterate(s.seq, ...s.args) as IterableIterator<MoveRow>)
-        replay.apply(m);
+    if (snapshotSeq(db) !== fromSeq || catalogPrint(db, all) !== print) return { toSeq, report: checkLedger(db) };
+    for (const m of stmt(db, 'SELECT * FROM moves WHERE seq > ? ORDER BY seq').iterate(seq) as IterableIterator<MoveRow>) replay.apply(m);
     compareWithStored(db, replay, all);
-    if (scope.full) checkValuationRows(db, replay.methods.size, diff);
+    checkValuationRows(db, replay.methods.size, diff);
     checkHolds(db, all, diff);
-    const skus = scope.full ? replay.methods.size : scope.skus.length;
-    return { toSeq, report: { ok: differences.length === 0, moves: replay.moves, skus, differences } };
+    return { toSeq, report: { ok: differences.length === 0, moves: replay.moves, skus: replay.methods.size, differences } };
   })();
 }
 
