@@ -87,23 +87,28 @@ export interface SliceLimit {
  * beside a running hub) cannot show the check moves without their balances.
  */
 export function checkIncremental(db: Db, nowMs: number, limit: SliceLimit = {}): PointCheck {
-  const step = checkIncrementalSliced(db, () => nowMs, limit, Number.MAX_SAFE_INTEGER).next();
-  if (!step.done) throw new Error('checkIncremental: a check in one slice yielded'); // its replay always fits the slice
-  return step.value;
+  // one turn replays and compares everything; only the units stored ahead of the point take turns of their own
+  const check = checkIncrementalSliced(db, () => nowMs, limit, Number.MAX_SAFE_INTEGER);
+  for (;;) {
+    const step = check.next();
+    if (step.done) return step.value;
+  }
 }
 
 /**
- * checkIncremental in slices of at most `chunk` moves replayed (or units compared), yielding the seq reached after
- * each, so that however long a SKU's history the caller's event loop is held for one slice at a time. The SKUs are
+ * checkIncremental in turns of at most `chunk` moves replayed or units compared or stored (next(n): n for the next
+ * turn), yielding the seq reached after each, so that however long a SKU's history the caller's event loop is held for
+ * one turn at a time. The SKUs are
  * picked by the same limits, each resumed from its verified state (check-state.ts) when it has one. The point moves,
  * as there, only once the whole check passes, at the time `now()` says then, in one transaction with the SKUs' new
  * verified states.
  */
-export function* checkIncrementalSliced(db: Db, now: () => number, limit: SliceLimit, chunk: number): Generator<number, PointCheck> {
+export function* checkIncrementalSliced(db: Db, now: () => number, limit: SliceLimit, chunk: number): Generator<number, PointCheck, number | undefined> {
   const prev = readVerifiedPoint(db);
   const pick = db.transaction(() => pickSlice(db, prev.seq, limit))();
   const checked = pick.picks.length > 0 ? yield* checkResumedSliced(db, pick.picks, chunk) : { report: NOTHING, verified: null };
-  if (checked.report.ok && checked.verified) yield* writeUnitsAhead(db, checked.verified, chunk);
+  // the units stored ahead start a turn of their own (the compare's last step was one)
+  if (checked.report.ok && checked.verified?.newUnits.length) yield* writeUnitsAhead(db, checked.verified, (yield checked.toSeq) ?? chunk);
   const skus = pick.picks.map((p) => p.sku);
   return db.transaction(() => settleIncremental(db, readVerifiedPoint(db), pick.toSeq, checked, skus, now()))();
 }

@@ -6,7 +6,8 @@
 // whole replay checks them. Units: only those the replayed moves touched are compared — any other unit of the SKU has
 // not moved since a check (or the close's full check) verified its row; a row drifted without a move is the full
 // check's to find, as is any row of a SKU no move after the point touched.
-// In slices of at most `chunk` moves replayed, then of `chunk` units compared: the replay runs outside any transaction
+// In turns of at most `chunk` moves replayed or units compared, together (the caller may size each next turn by what it
+// passes to next(): the self-check sizes them by the time they take): the replay runs outside any transaction
 // (the moves after the basis never change while it stays); each units slice first replays, in its read transaction,
 // what was posted since, then compares its units; the last slice, in ONE read transaction, replays what was posted
 // since, compares balances, valuation, layers and holds, and the units not compared yet or moved again meanwhile.
@@ -108,8 +109,8 @@ class ResumedReplay {
   }
 }
 
-/** Check the SKUs of `picks` from their resume points, yielding the seq reached after each slice. */
-export function* checkResumedSliced(db: Db, picks: readonly Resume[], chunk: number): Generator<number, ResumedCheck> {
+/** Check the SKUs of `picks` from their resume points, yielding the seq reached after each turn (next(n): n for the next). */
+export function* checkResumedSliced(db: Db, picks: readonly Resume[], chunk: number): Generator<number, ResumedCheck, number | undefined> {
   if (!(chunk >= 1)) throw new RangeError(`check slice must be at least 1 move, got ${chunk}`);
   const skus = picks.map((p) => p.sku);
   const scope = narrow({ full: false, skus });
@@ -117,17 +118,12 @@ export function* checkResumedSliced(db: Db, picks: readonly Resume[], chunk: num
   const r = new ResumedReplay(db, picks);
   const unchanged = () => snapshotSeq(db) === r.basis && catalogPrint(db, scope) === print;
   let budget = chunk;
-  for (const s of r.streams) {
-    // a short page: this stream is done for now; a full one: the slice is
-    while ((budget -= r.next(s, budget)) === 0) {
-      yield s.seq;
-      budget = chunk;
-    }
-  }
+  // a short page: this stream is done for now; a full one: the turn is
+  for (const s of r.streams) while ((budget -= r.next(s, budget)) === 0) budget = (yield s.seq) ?? chunk;
+  // the units, in what is left of the turn, then a turn's worth at a time
   while (r.pending.size > budget) {
-    if (!db.transaction(() => unchanged() && (r.catchUp(), r.compareUnits(chunk), true))()) break;
-    yield r.reached();
-    budget = chunk;
+    if (!db.transaction(() => unchanged() && (r.catchUp(), r.compareUnits(budget), true))()) break;
+    budget = (yield r.reached()) ?? chunk;
   }
   return db.transaction((): ResumedCheck => {
     const toSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM moves').pluck().get() as number;

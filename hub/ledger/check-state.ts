@@ -94,15 +94,16 @@ function writeUnits(db: Db, units: ReadonlyArray<[string, ReplayUnit]>): void {
 
 /**
  * Before the point's transaction, the units of the SKUs a passing check replayed from the basis (all their units moved
- * since the close: too many for one transaction), `chunk` per transaction, yielding between. Inert until their SKU's
+ * since the close: too many for one transaction), `chunk` per transaction (or what next() passes), yielding after each. Inert until their SKU's
  * row is written with the point: a SKU without a valid row never reads them (unitSource). Stops when a close has
  * changed the basis (it cleared the table; what the check verified is not stored then).
  */
-export function* writeUnitsAhead(db: Db, v: VerifiedStates, chunk: number): Generator<number, void> {
-  for (let i = 0; i < v.newUnits.length; i += chunk) {
+export function* writeUnitsAhead(db: Db, v: VerifiedStates, chunk: number): Generator<number, void, number | undefined> {
+  for (let i = 0; i < v.newUnits.length;) {
     const part = v.newUnits.slice(i, i + chunk);
+    i += part.length;
     if (!db.transaction(() => snapshotSeq(db) === v.basis && (writeUnits(db, part), true))()) return;
-    if (i + chunk < v.newUnits.length) yield part[part.length - 1]![1].seq;
+    chunk = (yield part[part.length - 1]![1].seq) ?? chunk;
   }
 }
 

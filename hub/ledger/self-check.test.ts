@@ -9,7 +9,7 @@ import { SimulatedRuntime } from '../../runtime/testing/simulated-runtime.js';
 import { readVerifiedPoint } from './check-point.js';
 import { postMove } from './index.js';
 import { LedgerReplay } from './replay.js';
-import { LedgerSelfCheck, pauseAfterSlice } from './self-check.js';
+import { LedgerSelfCheck, nextSlice, pauseAfterSlice } from './self-check.js';
 import { makeFixture, T0 } from './test-fixture.js';
 
 describe('a running hub checks its ledger', () => {
@@ -131,6 +131,15 @@ describe('the self-check on simulated time', () => {
     }
   });
 
+  it('sizes the next slice by the time the last turn took against turnMs: scaled, at most doubling, within [min(16, max), max]', () => {
+    expect(nextSlice(400, 40, 10, 2_000)).toBe(100); // 4× too long: a quarter
+    expect(nextSlice(100, 5, 10, 2_000)).toBe(200); // half the time: twice
+    expect(nextSlice(100, 1, 10, 2_000)).toBe(200); // much faster: at most twice
+    expect(nextSlice(1_500, 0, 10, 2_000)).toBe(2_000); // no time at all: up to the largest slice
+    expect(nextSlice(64, 10_000, 10, 2_000)).toBe(16); // a turn of fixed costs cannot shrink it below 16
+    expect(nextSlice(8, 10_000, 10, 10)).toBe(10); // nor below sliceReplay when that is smaller
+  });
+
   it('runs no slice while standAside says so (the ingest is catching up), and checks again after busyPauseMs', () => {
     const f = makeFixture();
     try {
@@ -163,11 +172,11 @@ describe('the self-check on simulated time', () => {
 describe('the self-check of a SKU with a long history, on simulated time (issue #24 point 4)', () => {
   const N = 60;
   const SLICE = 8;
-  /** A ledger of one SKU, A, with N moves: receipts into stock and transfers between stock and stock-b. */
-  function longSku() {
+  /** A ledger of one SKU, A, with n moves: receipts into stock and transfers between stock and stock-b. */
+  function longSku(n = N) {
     const f = makeFixture();
-    postMove(f.db, f.mv({ sku: 'A', qty: N, from: 'supplier', to: 'stock', reason: 'receipt', unitCost: 10 }), T0);
-    for (let i = 1; i < N; i++) postMove(f.db, f.mv({ sku: 'A', qty: 1, from: i % 2 ? 'stock' : 'stock-b', to: i % 2 ? 'stock-b' : 'stock' }), T0);
+    postMove(f.db, f.mv({ sku: 'A', qty: n, from: 'supplier', to: 'stock', reason: 'receipt', unitCost: 10 }), T0);
+    for (let i = 1; i < n; i++) postMove(f.db, f.mv({ sku: 'A', qty: 1, from: i % 2 ? 'stock' : 'stock-b', to: i % 2 ? 'stock-b' : 'stock' }), T0);
     return f;
   }
 
@@ -226,6 +235,38 @@ describe('the self-check of a SKU with a long history, on simulated time (issue 
       expect(errors).toHaveLength(1);
       check.stop();
     } finally {
+      f.close();
+    }
+  });
+
+  it('sizes its turns by time: where a move costs 1 ms to replay, turns settle near turnMs of moves, and the point still gets there', () => {
+    const n = 400;
+    const f = longSku(n);
+    const original = LedgerReplay.prototype.apply;
+    let replayed = 0;
+    const apply = vi.spyOn(LedgerReplay.prototype, 'apply').mockImplementation(function (this: LedgerReplay, m) {
+      replayed++; // each move replayed costs 1 ms of the check's clock
+      return original.call(this, m);
+    });
+    try {
+      const rt = new SimulatedRuntime({ startMs: T0 });
+      const clock = { now: () => rt.now() + replayed, setTimer: rt.setTimer.bind(rt) };
+      const check = new LedgerSelfCheck(f.db, clock, silentLogger(), { intervalMs: 5_000, busyPauseMs: 50, sliceMoves: 2_000, sliceReplay: 2_000, turnMs: 20 });
+      check.start();
+      const perTurn: number[] = []; // the moves of each turn that replayed any (a turn at most per 50 ms: pauses are >= 50)
+      for (let step = 0; step < 2_000 && readVerifiedPoint(f.db).seq < n; step++) {
+        const before = replayed;
+        rt.advance(50);
+        if (replayed > before) perTurn.push(replayed - before);
+      }
+      expect(readVerifiedPoint(f.db)).toMatchObject({ seq: n, fault: null });
+      expect(perTurn.reduce((a, b) => a + b, 0)).toBe(n);
+      expect(perTurn[0]).toBe(64); // the first slice: 4 × 16
+      // then a turn replays about 20 moves (20 ms at 1 ms each), never the 2,000 sliceReplay allows
+      expect(Math.max(...perTurn.slice(1)), perTurn.join()).toBeLessThanOrEqual(40);
+      check.stop();
+    } finally {
+      apply.mockRestore();
       f.close();
     }
   });

@@ -2,10 +2,13 @@
 // a check at a time of at most `sliceMoves` moves and the SKUs they touch, each replayed from where the last passing
 // check left it (its verified state, check-state.ts: only its moves since; from the period snapshot, or its whole
 // history, the first time) — a first SKU is always taken, however many moves it has to replay. A check runs in slices,
-// one per timer turn, each replaying at most `sliceReplay` moves or comparing or storing at most that many units
-// (checkIncrementalSliced: the replay outside any transaction, the moves posted since and the compare with the stored
-// rows in one read transaction at the end), so a posting waits for one slice at most however long a SKU's history. The
-// point moves only when a whole check passes. Behind (or within a check), the next slice comes after `busyPauseMs`;
+// one per timer turn (checkIncrementalSliced: the replay outside any transaction, the moves posted since and the compare
+// with the stored rows in one read transaction at the end), so a posting or a REST request waits for one turn at most
+// however long a SKU's history. A turn is sized by time, not by rows (a Raspberry Pi replays several times slower than a
+// PC): it replays, compares or stores a slice of moves and units, and the next slice is scaled by how long this one took
+// against `turnMs` (nextSlice: at most doubling, within [min(16, sliceReplay), sliceReplay]); a check takes on at most
+// one slice of moves after the point (and `sliceMoves`), so its last turn, which stores their units, stays small too.
+// The point moves only when a whole check passes. Behind (or within a check), the next slice comes after `busyPauseMs`;
 // caught up or failing (the point stays: the same check would fail again at once), after `intervalMs`. Low priority: a
 // slice's pause is at least what keeps the check within `maxShare` of the hub's time (a slice of d ms waits
 // d × (1 − maxShare) / maxShare after it), so the check does not take a core from the ingest during a catch-up. While
@@ -24,8 +27,12 @@ import { checkIncrementalSliced, hasMovesAfter, type PointCheck } from './check-
 export interface SelfCheckOptions {
   intervalMs: number;
   busyPauseMs: number;
+  /** The most moves after the point one check takes on. */
   sliceMoves: number;
+  /** The largest slice (moves replayed, units compared or stored in a turn), and the most moves one check replays. */
   sliceReplay: number;
+  /** How long a turn should take (ms): the slices grow or shrink towards it; default 10. */
+  turnMs?: number;
   /** The most of the wall time the slices may take, in (0, 1]; default 0.1. */
   maxShare?: number;
   /** While this says true (the ingest is catching up) no slice runs; asked again after busyPauseMs. */
@@ -33,8 +40,24 @@ export interface SelfCheckOptions {
 }
 
 const DEFAULT_MAX_SHARE = 0.1;
+const DEFAULT_TURN_MS = 10;
+/** The smallest slice (unless sliceReplay is smaller): a turn's fixed costs must not shrink the slices to nothing. */
+const MIN_SLICE = 16;
 
-export const SELF_CHECK_DEFAULTS: SelfCheckOptions = { intervalMs: 5_000, busyPauseMs: 50, sliceMoves: 2_000, sliceReplay: 2_000, maxShare: DEFAULT_MAX_SHARE };
+export const SELF_CHECK_DEFAULTS: SelfCheckOptions = {
+  intervalMs: 5_000,
+  busyPauseMs: 50,
+  sliceMoves: 2_000,
+  sliceReplay: 2_000,
+  maxShare: DEFAULT_MAX_SHARE,
+  turnMs: DEFAULT_TURN_MS,
+};
+
+/** The next turn's slice after a turn of `slice` took `tookMs`: scaled towards `turnMs`, at most doubling, within [min(16, max), max]. */
+export function nextSlice(slice: number, tookMs: number, turnMs: number, max: number): number {
+  const scaled = tookMs > 0 ? Math.floor((slice * turnMs) / tookMs) : Number.MAX_SAFE_INTEGER;
+  return Math.max(Math.min(MIN_SLICE, max), Math.min(max, 2 * slice, scaled));
+}
 
 /** The pause after a slice that took `sliceMs`: what the slice asked for, or longer to keep the check within `maxShare`. */
 export function pauseAfterSlice(sliceMs: number, wanted: number, maxShare: number): number {
@@ -46,9 +69,12 @@ export class LedgerSelfCheck {
   private lastFault: string | null = null;
   private stopped = false;
   /** The check in progress: a slice of it per timer turn. */
-  private check: Generator<number, PointCheck> | undefined;
-  /** opts.maxShare, resolved once (the default when not given). */
+  private check: Generator<number, PointCheck, number | undefined> | undefined;
+  /** opts.maxShare and opts.turnMs, resolved once (the defaults when not given). */
   private readonly maxShare: number;
+  private readonly turnMs: number;
+  /** The next turn's slice (nextSlice), starting small. */
+  private slice: number;
 
   constructor(
     private readonly db: Db,
@@ -57,9 +83,10 @@ export class LedgerSelfCheck {
     private readonly opts: SelfCheckOptions = SELF_CHECK_DEFAULTS,
   ) {
     this.maxShare = opts.maxShare ?? DEFAULT_MAX_SHARE;
-    const share = this.maxShare;
-    const ok = opts.sliceMoves >= 1 && opts.sliceReplay >= 1 && opts.intervalMs >= 0 && opts.busyPauseMs >= 0 && share > 0 && share <= 1;
-    if (!ok) throw new RangeError(`LedgerSelfCheck: bad options ${JSON.stringify(opts)}`);
+    this.turnMs = opts.turnMs ?? DEFAULT_TURN_MS;
+    const ok = opts.sliceMoves >= 1 && opts.sliceReplay >= 1 && opts.intervalMs >= 0 && opts.busyPauseMs >= 0 && this.turnMs > 0;
+    if (!ok || !(this.maxShare > 0 && this.maxShare <= 1)) throw new RangeError(`LedgerSelfCheck: bad options ${JSON.stringify(opts)}`);
+    this.slice = Math.min(opts.sliceReplay, 4 * MIN_SLICE);
   }
 
   start(): void {
@@ -73,17 +100,13 @@ export class LedgerSelfCheck {
     this.check = undefined;
   }
 
-  /** One slice of the check in progress (a new check when none is); returns the pause before the next. */
+  /** One turn of the check in progress (a new check when none is), of the current slice; returns the pause before the next. */
   tick(): number {
-    this.check ??= checkIncrementalSliced(
-      this.db,
-      () => this.runtime.now(),
-      { moves: this.opts.sliceMoves, replay: this.opts.sliceReplay },
-      this.opts.sliceReplay,
-    );
+    const moves = Math.min(this.opts.sliceMoves, this.slice);
+    this.check ??= checkIncrementalSliced(this.db, () => this.runtime.now(), { moves, replay: this.opts.sliceReplay }, this.slice);
     let step: IteratorResult<number, PointCheck>;
     try {
-      step = this.check.next();
+      step = this.check.next(this.slice);
     } catch (err) {
       this.check = undefined;
       throw err;
@@ -112,7 +135,9 @@ export class LedgerSelfCheck {
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, 'ledger self-check could not run');
       }
-      this.schedule(pauseAfterSlice(this.runtime.now() - started, next, this.maxShare));
+      const took = this.runtime.now() - started;
+      this.slice = nextSlice(this.slice, took, this.turnMs, this.opts.sliceReplay);
+      this.schedule(pauseAfterSlice(took, next, this.maxShare));
     });
   }
 }
