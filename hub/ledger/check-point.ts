@@ -97,7 +97,7 @@ export function checkIncremental(db: Db, nowMs: number, limit: SliceLimit = {}):
 
 /**
  * checkIncremental in turns of at most `chunk` moves replayed or units compared or stored (next(n): n for the next
- * turn), yielding the seq reached after each, so that however long a SKU's history the caller's event loop is held for
+ * turn), yielding after each how many it took on (0: a turn of fixed costs, not counted), so that however long a SKU's history the caller's event loop is held for
  * one turn at a time. The SKUs are
  * picked by the same limits, each resumed from its verified state (check-state.ts) when it has one. The point moves,
  * as there, only once the whole check passes, at the time `now()` says then, in one transaction with the SKUs' new
@@ -107,8 +107,8 @@ export function* checkIncrementalSliced(db: Db, now: () => number, limit: SliceL
   const prev = readVerifiedPoint(db);
   const pick = db.transaction(() => pickSlice(db, prev.seq, limit))();
   const checked = pick.picks.length > 0 ? yield* checkResumedSliced(db, pick.picks, chunk) : { report: NOTHING, verified: null };
-  // the units stored ahead start a turn of their own (the compare's last step was one)
-  if (checked.report.ok && checked.verified?.newUnits.length) yield* writeUnitsAhead(db, checked.verified, (yield checked.toSeq) ?? chunk);
+  // the units stored ahead start a turn of their own (the compare's last step was one, of fixed costs: it yields 0)
+  if (checked.report.ok && checked.verified?.newUnits.length) yield* writeUnitsAhead(db, checked.verified, (yield 0) ?? chunk);
   const skus = pick.picks.map((p) => p.sku);
   return db.transaction(() => settleIncremental(db, readVerifiedPoint(db), pick.toSeq, checked, skus, now()))();
 }

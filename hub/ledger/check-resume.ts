@@ -109,7 +109,7 @@ class ResumedReplay {
   }
 }
 
-/** Check the SKUs of `picks` from their resume points, yielding the seq reached after each turn (next(n): n for the next). */
+/** Check the SKUs of `picks` from their resume points, a turn at a time: each yields the moves and units it took on (its whole slice); next(n): n for the next. */
 export function* checkResumedSliced(db: Db, picks: readonly Resume[], chunk: number): Generator<number, ResumedCheck, number | undefined> {
   if (!(chunk >= 1)) throw new RangeError(`check slice must be at least 1 move, got ${chunk}`);
   const skus = picks.map((p) => p.sku);
@@ -117,13 +117,17 @@ export function* checkResumedSliced(db: Db, picks: readonly Resume[], chunk: num
   const print = catalogPrint(db, scope);
   const r = new ResumedReplay(db, picks);
   const unchanged = () => snapshotSeq(db) === r.basis && catalogPrint(db, scope) === print;
-  let budget = chunk;
+  let slice = chunk;
+  let budget = slice;
+  const turnEnds = function* (): Generator<number, void, number | undefined> {
+    slice = budget = (yield slice) ?? chunk;
+  };
   // a short page: this stream is done for now; a full one: the turn is
-  for (const s of r.streams) while ((budget -= r.next(s, budget)) === 0) budget = (yield s.seq) ?? chunk;
+  for (const s of r.streams) while ((budget -= r.next(s, budget)) === 0) yield* turnEnds();
   // the units, in what is left of the turn, then a turn's worth at a time
   while (r.pending.size > budget) {
     if (!db.transaction(() => unchanged() && (r.catchUp(), r.compareUnits(budget), true))()) break;
-    budget = (yield r.reached()) ?? chunk;
+    yield* turnEnds();
   }
   return db.transaction((): ResumedCheck => {
     const toSeq = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM moves').pluck().get() as number;

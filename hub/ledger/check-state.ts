@@ -94,7 +94,7 @@ function writeUnits(db: Db, units: ReadonlyArray<[string, ReplayUnit]>): void {
 
 /**
  * Before the point's transaction, the units of the SKUs a passing check replayed from the basis (all their units moved
- * since the close: too many for one transaction), `chunk` per transaction (or what next() passes), yielding after each. Inert until their SKU's
+ * since the close: too many for one transaction), `chunk` per transaction (or what next() passes), yielding after each how many it stored. Inert until their SKU's
  * row is written with the point: a SKU without a valid row never reads them (unitSource). Stops when a close has
  * changed the basis (it cleared the table; what the check verified is not stored then).
  */
@@ -103,7 +103,7 @@ export function* writeUnitsAhead(db: Db, v: VerifiedStates, chunk: number): Gene
     const part = v.newUnits.slice(i, i + chunk);
     i += part.length;
     if (!db.transaction(() => snapshotSeq(db) === v.basis && (writeUnits(db, part), true))()) return;
-    chunk = (yield part[part.length - 1]![1].seq) ?? chunk;
+    chunk = (yield part.length) ?? chunk;
   }
 }
 

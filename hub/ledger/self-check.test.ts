@@ -131,13 +131,15 @@ describe('the self-check on simulated time', () => {
     }
   });
 
-  it('sizes the next slice by the time the last turn took against turnMs: scaled, at most doubling, within [min(16, max), max]', () => {
-    expect(nextSlice(400, 40, 10, 2_000)).toBe(100); // 4× too long: a quarter
-    expect(nextSlice(100, 5, 10, 2_000)).toBe(200); // half the time: twice
-    expect(nextSlice(100, 1, 10, 2_000)).toBe(200); // much faster: at most twice
-    expect(nextSlice(1_500, 0, 10, 2_000)).toBe(2_000); // no time at all: up to the largest slice
-    expect(nextSlice(64, 10_000, 10, 2_000)).toBe(16); // a turn of fixed costs cannot shrink it below 16
-    expect(nextSlice(8, 10_000, 10, 10)).toBe(10); // nor below sliceReplay when that is smaller
+  it('sizes the next slice by the pace of the last turn: what takes turnMs, at most doubling, within [min(16, max), max]', () => {
+    expect(nextSlice(400, 400, 40, 10, 2_000)).toBe(100); // 4× too long: a quarter
+    expect(nextSlice(100, 100, 5, 10, 2_000)).toBe(200); // half the time: twice
+    expect(nextSlice(100, 100, 1, 10, 2_000)).toBe(200); // much faster: at most twice
+    expect(nextSlice(1_500, 1_500, 0, 10, 2_000)).toBe(2_000); // no time at all: up to the largest slice
+    expect(nextSlice(400, 20, 10, 10, 2_000)).toBe(20); // a turn that took on 20 in 10 ms (the rest of its slice unused): 20
+    expect(nextSlice(400, 0, 30, 10, 2_000)).toBe(400); // a turn of fixed costs counts nothing: the slice stays
+    expect(nextSlice(64, 64, 10_000, 10, 2_000)).toBe(16); // a slow turn cannot shrink it below 16
+    expect(nextSlice(8, 8, 10_000, 10, 10)).toBe(10); // nor below sliceReplay when that is smaller
   });
 
   it('runs no slice while standAside says so (the ingest is catching up), and checks again after busyPauseMs', () => {

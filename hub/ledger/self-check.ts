@@ -5,8 +5,9 @@
 // one per timer turn (checkIncrementalSliced: the replay outside any transaction, the moves posted since and the compare
 // with the stored rows in one read transaction at the end), so a posting or a REST request waits for one turn at most
 // however long a SKU's history. A turn is sized by time, not by rows (a Raspberry Pi replays several times slower than a
-// PC): it replays, compares or stores a slice of moves and units, and the next slice is scaled by how long this one took
-// against `turnMs` (nextSlice: at most doubling, within [min(16, sliceReplay), sliceReplay]); a check takes on at most
+// PC): it replays, compares or stores a slice of moves and units, and the next slice is what would have taken `turnMs`
+// at this turn's pace (nextSlice: at most doubling, within [min(16, sliceReplay), sliceReplay]; a turn of fixed costs
+// alone, which counts nothing, leaves it as it is); a check takes on at most
 // one slice of moves after the point (and `sliceMoves`), so its last turn, which stores their units, stays small too.
 // The point moves only when a whole check passes. Behind (or within a check), the next slice comes after `busyPauseMs`;
 // caught up or failing (the point stays: the same check would fail again at once), after `intervalMs`. Low priority: a
@@ -53,9 +54,13 @@ export const SELF_CHECK_DEFAULTS: SelfCheckOptions = {
   turnMs: DEFAULT_TURN_MS,
 };
 
-/** The next turn's slice after a turn of `slice` took `tookMs`: scaled towards `turnMs`, at most doubling, within [min(16, max), max]. */
-export function nextSlice(slice: number, tookMs: number, turnMs: number, max: number): number {
-  const scaled = tookMs > 0 ? Math.floor((slice * turnMs) / tookMs) : Number.MAX_SAFE_INTEGER;
+/**
+ * The next turn's slice after a turn that took on `used` moves and units in `tookMs`: what would have taken `turnMs` at
+ * that pace, at most twice `slice`, within [min(16, max), max]; `slice` again when the turn counted nothing (its fixed costs).
+ */
+export function nextSlice(slice: number, used: number, tookMs: number, turnMs: number, max: number): number {
+  if (!(used > 0)) return slice;
+  const scaled = tookMs > 0 ? Math.floor((used * turnMs) / tookMs) : Number.MAX_SAFE_INTEGER;
   return Math.max(Math.min(MIN_SLICE, max), Math.min(max, 2 * slice, scaled));
 }
 
@@ -73,8 +78,9 @@ export class LedgerSelfCheck {
   /** opts.maxShare and opts.turnMs, resolved once (the defaults when not given). */
   private readonly maxShare: number;
   private readonly turnMs: number;
-  /** The next turn's slice (nextSlice), starting small. */
+  /** The next turn's slice (nextSlice), starting small, and how many moves and units the last turn took on. */
   private slice: number;
+  private used = 0;
 
   constructor(
     private readonly db: Db,
@@ -105,13 +111,17 @@ export class LedgerSelfCheck {
     const moves = Math.min(this.opts.sliceMoves, this.slice);
     this.check ??= checkIncrementalSliced(this.db, () => this.runtime.now(), { moves, replay: this.opts.sliceReplay }, this.slice);
     let step: IteratorResult<number, PointCheck>;
+    this.used = 0;
     try {
       step = this.check.next(this.slice);
     } catch (err) {
       this.check = undefined;
       throw err;
     }
-    if (!step.done) return this.opts.busyPauseMs;
+    if (!step.done) {
+      this.used = step.value;
+      return this.opts.busyPauseMs;
+    }
     this.check = undefined;
     const r = step.value;
     const fault = r.point.fault;
@@ -136,7 +146,7 @@ export class LedgerSelfCheck {
         this.log.warn({ err: (err as Error).message }, 'ledger self-check could not run');
       }
       const took = this.runtime.now() - started;
-      this.slice = nextSlice(this.slice, took, this.turnMs, this.opts.sliceReplay);
+      this.slice = nextSlice(this.slice, this.used, took, this.turnMs, this.opts.sliceReplay);
       this.schedule(pauseAfterSlice(took, next, this.maxShare));
     });
   }
