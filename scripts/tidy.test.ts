@@ -30,7 +30,7 @@ const SYSTEM_TIME = /\bDate\.now\b|\bMath\.random\b|\bset(?:Timeout|Interval|Imm
  * TypeScript files (production, tests and scripts) that Prettier (.prettierrc.json, `npm run format`) would change: a
  * ceiling that may only go down. Format what you touch (`npx prettier --write <files>`); new files start formatted.
  */
-const UNFORMATTED_CEILING = 337;
+const UNFORMATTED_CEILING = 334;
 
 /** Packages production code imports that are not runtime dependencies, and why. */
 const OPTIONAL_IMPORTS: Record<string, string> = {

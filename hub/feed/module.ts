@@ -21,6 +21,7 @@ export const feedRoom: Room = {
       const s = outbox.state();
       if (s.enabled)
         log.warn({ depth: s.depth }, 'feed: fleet.enabled is false but this database records the feed: changes queue in the outbox until it is enabled again');
+      else outbox.dormant(); // no recording triggers: a change costs the feed nothing
       return;
     }
     const backfilled = outbox.enable();

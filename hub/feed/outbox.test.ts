@@ -7,6 +7,7 @@ import { BASE_SITE_YAML, startTestHub, type TestHub } from '../testing/harness.j
 import { gtin, items, scan, startScenario, type Scenario } from '../variances/scenario-support.js';
 import { hubModules } from '../modules.js';
 import { FeedOutbox } from './outbox.js';
+import { FEED_TRIGGERS } from './schema.js';
 
 // Enabled, but pointed at a port where no NATS listens: the rows stay in the outbox for the test to read.
 const FEED_ON = `fleet: { enabled: true, servers: ['nats://127.0.0.1:9'], retryMs: 600000 }\n`;
@@ -53,7 +54,9 @@ describe('hub change feed outbox', () => {
     expect(kinds[kinds.length - 1]).toBe('count.posted');
     // Every move of the ledger is in the feed once, under its own id, with the ledger's numbers.
     const moves = s.t.hub.db.prepare('SELECT id, sku, qty, from_location AS "from", to_location AS "to" FROM moves ORDER BY seq').all();
-    expect(records.filter((r) => r.kind === 'move').map((r) => ({ id: r.id, sku: r.data.sku, qty: r.data.qty, from: r.data.from, to: r.data.to }))).toEqual(moves);
+    expect(records.filter((r) => r.kind === 'move').map((r) => ({ id: r.id, sku: r.data.sku, qty: r.data.qty, from: r.data.from, to: r.data.to }))).toEqual(
+      moves,
+    );
     const receiptClosed = records.find((r) => r.kind === 'receipt.closed')!;
     expect(receiptClosed.data).toMatchObject({ document: 'PO-1', party: 'acme', door: 'door-1', lines: [{ sku: 'QT', qty: 5, done: 3 }] });
     const posted = records.find((r) => r.kind === 'count.posted')!;
@@ -61,12 +64,30 @@ describe('hub change feed outbox', () => {
     expect(records.find((r) => r.kind === 'move')!.data).toMatchObject({ fromKind: 'adjustment', fromVirtual: true, toKind: 'stock', toVirtual: false });
   });
 
-  it('records holds: one record when a hold is made and one when it closes, each with the hold\'s state; a hold pending when the feed is switched on is backfilled', async () => {
+  it("records holds: one record when a hold is made and one when it closes, each with the hold's state; a hold pending when the feed is switched on is backfilled", async () => {
     t = await startTestHub({ modulesFor: hubModules });
     const db = t.hub.db;
     const outbox = new FeedOutbox(db, 'test-site');
-    await t.hub.http.inject({ method: 'POST', url: '/api/v1/items', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ sku: 'A', name: 'A', tracking: 'quantity', standardCost: 1, costMethod: 'fifo' }) });
-    postMove(db, { id: 'in', sku: 'A', qty: 5, from: 'adjustment', to: 'stock', reason: 'adjustment', actor: { kind: 'system', id: 't' }, occurredAt: '2026-01-01T00:00:00Z' }, Date.now());
+    await t.hub.http.inject({
+      method: 'POST',
+      url: '/api/v1/items',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ sku: 'A', name: 'A', tracking: 'quantity', standardCost: 1, costMethod: 'fifo' }),
+    });
+    postMove(
+      db,
+      {
+        id: 'in',
+        sku: 'A',
+        qty: 5,
+        from: 'adjustment',
+        to: 'stock',
+        reason: 'adjustment',
+        actor: { kind: 'system', id: 't' },
+        occurredAt: '2026-01-01T00:00:00Z',
+      },
+      Date.now(),
+    );
     reserve(db, { id: 'early', sku: 'A', qty: 1, reference: 'o-0', expiresAt: Date.now() + 60_000 }, Date.now());
     reserve(db, { id: 'gone', sku: 'A', qty: 1, reference: 'o-x', expiresAt: Date.now() + 60_000 }, Date.now());
     voidReservation(db, 'gone', 'test', Date.now());
@@ -89,11 +110,29 @@ describe('hub change feed outbox', () => {
     await items(s, [{ sku: 'QT', tracking: 'quantity' }]);
     await stockIn(s, 'k1', 'QT', 4);
     const db = s.t.hub.db;
-    const refused = await s.api('POST', '/api/v1/moves', { sku: 'QT', qty: 9, from: 'stock', to: 'scrap', reason: 'scrap', note: 'test' }, { 'idempotency-key': 'k2' });
+    const refused = await s.api(
+      'POST',
+      '/api/v1/moves',
+      { sku: 'QT', qty: 9, from: 'stock', to: 'scrap', reason: 'scrap', note: 'test' },
+      { 'idempotency-key': 'k2' },
+    );
     expect(refused.status).toBe(409);
     expect(() =>
       db.transaction(() => {
-        postMove(db, { id: 'rolled-back', sku: 'QT', qty: 1, from: 'stock', to: 'scrap', reason: 'scrap', actor: { kind: 'system', id: 't' }, occurredAt: '2026-01-01T00:00:00Z' }, Date.now());
+        postMove(
+          db,
+          {
+            id: 'rolled-back',
+            sku: 'QT',
+            qty: 1,
+            from: 'stock',
+            to: 'scrap',
+            reason: 'scrap',
+            actor: { kind: 'system', id: 't' },
+            occurredAt: '2026-01-01T00:00:00Z',
+          },
+          Date.now(),
+        );
         throw new Error('abort');
       })(),
     ).toThrow('abort');
@@ -108,18 +147,42 @@ describe('hub change feed outbox', () => {
     expect(() => db.prepare("INSERT INTO feed_outbox (seq, id, kind, committed_ms, data) VALUES (7, 'x', 'move', 0, '{}')").run()).toThrow(/seq out of order/);
   });
 
-  it('is off by default (no rows); switched on later, it queues the ledger\'s earlier moves first', async () => {
+  it("is off by default (no rows); switched on later, it queues the ledger's earlier moves first", async () => {
     t = await startTestHub({ modulesFor: hubModules });
     const api = (method: string, url: string, body: unknown, headers: Record<string, string> = {}) =>
       t!.hub.http.inject({ method: method as 'POST', url, headers: { 'content-type': 'application/json', ...headers }, payload: JSON.stringify(body) });
     await api('POST', '/api/v1/items', { sku: 'A', name: 'A', tracking: 'quantity', standardCost: 1, costMethod: 'fifo' });
     await api('POST', '/api/v1/moves', { sku: 'A', qty: 3, from: 'adjustment', to: 'stock', reason: 'adjustment', note: 't' }, { 'idempotency-key': 'a1' });
     await api('POST', '/api/v1/moves', { sku: 'A', qty: 1, from: 'stock', to: 'scrap', reason: 'scrap', note: 't' }, { 'idempotency-key': 'a2' });
-    const outbox = new FeedOutbox(t.hub.db, 'test-site');
+    const db = t.hub.db;
+    const triggers = () => db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'feed_%' ORDER BY name").pluck().all();
+    // Off: no recording trigger (a move's insert runs none), only the outbox's own seq guard.
+    expect(triggers()).toEqual(['feed_outbox_seq']);
+    const outbox = new FeedOutbox(db, 'test-site');
     expect(outbox.state()).toMatchObject({ enabled: false, nextSeq: 1, depth: 0 });
     expect(outbox.enable()).toBe(2);
+    expect(triggers()).toEqual([...FEED_TRIGGERS].sort());
+    expect(outbox.dormant()).toBe(0); // recording: they stay
     expect(outbox.enable()).toBe(0);
     await api('POST', '/api/v1/moves', { sku: 'A', qty: 1, from: 'stock', to: 'scrap', reason: 'scrap', note: 't' }, { 'idempotency-key': 'a3' });
-    expect(outbox.pending(100).map((r) => [r.seq, r.id])).toEqual([[1, 'api:a1'], [2, 'api:a2'], [3, 'api:a3']]);
+    expect(outbox.pending(100).map((r) => [r.seq, r.id])).toEqual([
+      [1, 'api:a1'],
+      [2, 'api:a2'],
+      [3, 'api:a3'],
+    ]);
+  });
+
+  it('refuses to start on a database that records but lacks a trigger; one that does not record drops them once', async () => {
+    t = await startTestHub({ modulesFor: hubModules });
+    const db = t.hub.db;
+    const outbox = new FeedOutbox(db, 'test-site');
+    outbox.enable();
+    db.exec('DROP TRIGGER feed_move');
+    expect(() => new FeedOutbox(db, 'test-site')).toThrow(/feed_move are missing/);
+    // Not recording: missing triggers are what it should be, and a second dormant() has nothing to drop.
+    db.prepare('UPDATE feed_state SET enabled = 0').run();
+    const off = new FeedOutbox(db, 'test-site');
+    expect(off.dormant()).toBe(FEED_TRIGGERS.length - 2); // all but the seq guard and feed_move
+    expect(off.dormant()).toBe(0);
   });
 });

@@ -1,11 +1,13 @@
 // hub/feed — the change-feed outbox: switching recording on, reading what JetStream has not acknowledged, and
 // removing rows once it has. The rows themselves are written by the triggers of schema.ts inside each change's own
-// transaction; this file asserts what they promise (seqs gap-free from published_through + 1).
+// transaction; this file asserts what they promise (seqs gap-free from published_through + 1). Those triggers exist
+// only while the database records: off (the default), they are dropped, so a change costs nothing for the feed; the
+// transaction that switches recording on creates them, and nothing can switch it on without them.
 import { FEED_VERSION, type FeedKind, type FeedRecord } from '../../protocols/feed/index.js';
 import { isoTs } from '../../protocols/events/index.js';
 import type { Db } from '../db/database.js';
 import { invariant } from '../ledger/errors.js';
-import { FEED_TRIGGERS, moveData, reservationData } from './schema.js';
+import { FEED_TRIGGERS, RECORDING_TRIGGERS, moveData, reservationData } from './schema.js';
 
 interface StateRow {
   enabled: number;
@@ -38,9 +40,28 @@ export class FeedOutbox {
     private readonly db: Db,
     private readonly site: string,
   ) {
-    const present = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'feed_%'").all() as Array<{ name: string }>).map((r) => r.name));
-    const missing = FEED_TRIGGERS.filter((t) => !present.has(t));
-    if (missing.length) throw new Error(`hub database: the change-feed triggers ${missing.join(', ')} are missing (a later migration dropped their table?): the feed would miss changes`);
+    const missing = this.missingTriggers();
+    if (this.row().enabled === 1 && missing.length)
+      throw new Error(
+        `hub database: the change-feed triggers ${missing.join(', ')} are missing (a later migration dropped their table?): the feed would miss changes`,
+      );
+  }
+
+  /**
+   * Not recording (fleet off): drop the recording triggers, so a move's insert runs none (not even a WHEN that is
+   * false: SQLite gives an insert that has a trigger a statement journal). In one write transaction that reads the
+   * switch first: a hub that switched recording on meanwhile keeps them. Returns the number dropped.
+   */
+  dormant(): number {
+    return this.db
+      .transaction(() => {
+        if (this.row().enabled === 1) return 0;
+        const present = new Set(this.presentTriggers());
+        const drop = Object.keys(RECORDING_TRIGGERS).filter((name) => present.has(name));
+        for (const name of drop) this.db.exec(`DROP TRIGGER ${name}`);
+        return drop.length;
+      })
+      .immediate();
   }
 
   state(): FeedState {
@@ -60,6 +81,10 @@ export class FeedOutbox {
       const s = this.row();
       if (s.enabled === 1) return 0;
       invariant(s.next_seq === 1, `feed_state: disabled with next_seq ${s.next_seq}: the feed was switched off after recording`);
+      const present = new Set(this.presentTriggers());
+      for (const [name, sql] of Object.entries(RECORDING_TRIGGERS)) if (!present.has(name)) this.db.exec(sql);
+      const missing = this.missingTriggers();
+      invariant(missing.length === 0, `feed: switching recording on without the triggers ${missing.join(', ')}`);
       this.db.prepare('UPDATE feed_state SET enabled = 1').run();
       const insert = this.db.prepare(`INSERT INTO feed_outbox (seq, id, kind, committed_ms, data)
         SELECT (SELECT next_seq FROM feed_state), m.id, 'move', m.posted_ms, json(${moveData('m')}) FROM moves m WHERE m.seq = ?`);
@@ -93,7 +118,9 @@ export class FeedOutbox {
       expect++;
     }
     invariant(rows.length === limit || expect === s.next_seq, `feed_outbox: rows end at ${expect - 1} but next_seq is ${s.next_seq}`);
-    return rows.map((r) => ({ v: FEED_VERSION, site: this.site, seq: r.seq, id: r.id, ts: isoTs(r.committed_ms), kind: r.kind, data: JSON.parse(r.data) }) as FeedRecord);
+    return rows.map(
+      (r) => ({ v: FEED_VERSION, site: this.site, seq: r.seq, id: r.id, ts: isoTs(r.committed_ms), kind: r.kind, data: JSON.parse(r.data) }) as FeedRecord,
+    );
   }
 
   /** JetStream acknowledged every record up to `seq`: they leave the outbox. */
@@ -105,6 +132,15 @@ export class FeedOutbox {
       this.db.prepare('DELETE FROM feed_outbox WHERE seq <= ?').run(seq);
       this.db.prepare('UPDATE feed_state SET published_through = ?').run(seq);
     })();
+  }
+
+  private presentTriggers(): string[] {
+    return this.db.prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'feed_%'").pluck().all() as string[];
+  }
+
+  private missingTriggers(): string[] {
+    const present = new Set(this.presentTriggers());
+    return FEED_TRIGGERS.filter((t) => !present.has(t));
   }
 
   private row(): StateRow {

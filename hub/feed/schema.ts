@@ -3,11 +3,12 @@
 // SAME transaction (or savepoint) as the change itself, so a change and its feed row commit or roll back together, whatever room made the
 // change (ingest, REST, reservations, counts …). Each row takes the next per-site seq from feed_state: gap-free,
 // because a rolled-back change rolls its seq back with it; a BEFORE INSERT trigger refuses any other seq.
-// While the fleet feed is off (the default) feed_state.enabled = 0 and the triggers write nothing.
+// While the fleet feed is off (the default) feed_state.enabled = 0 and the recording triggers are not there at all
+// (outbox.ts drops them; the migrations below created them, and enable() creates them again with the switch).
 // The triggers need the receiving, shipping, variances and counts tables: this set migrates after those rooms.
 import type { MigrationSet } from '../db/database.js';
 
-/** The triggers this schema installs; the feed refuses to start when one is missing (a later migration dropped it). */
+/** The triggers a database recording the feed has; the feed refuses to start when one is missing (a later migration dropped it). */
 export const FEED_TRIGGERS = [
   'feed_outbox_seq',
   'feed_move',
@@ -38,17 +39,23 @@ function documentData(table: 'receipt' | 'shipment', party: 'supplier' | 'custom
     'lines', json((SELECT COALESCE(json_group_array(json_object('sku', sku, 'qty', qty, 'done', ${done})), '[]') FROM (SELECT sku, qty, ${done} FROM ${table}_lines WHERE ${table} = NEW.id ORDER BY line))))`;
 }
 
-function documentTriggers(table: 'receipt' | 'shipment', party: 'supplier' | 'customer', done: 'received_at_close' | 'shipped_at_close'): string {
+/** A receipt's or shipment's two triggers, by name: opened, closed. */
+function documentTriggers(
+  table: 'receipt' | 'shipment',
+  party: 'supplier' | 'customer',
+  done: 'received_at_close' | 'shipped_at_close',
+): Record<string, string> {
   const data = documentData(table, party, done);
-  return `
-CREATE TRIGGER feed_${table}_opened AFTER UPDATE OF status ON ${table}s WHEN ${ON} AND NEW.status = 'open' AND OLD.status <> 'open'
+  return {
+    [`feed_${table}_opened`]: `CREATE TRIGGER feed_${table}_opened AFTER UPDATE OF status ON ${table}s WHEN ${ON} AND NEW.status = 'open' AND OLD.status <> 'open'
 BEGIN
   ${append(`'${table}:' || NEW.id || ':opened:' || next_seq`, `${table}.opened`, 'NEW.opened_ms', data)}
-END;
-CREATE TRIGGER feed_${table}_closed AFTER UPDATE OF status ON ${table}s WHEN ${ON} AND NEW.status = 'closed' AND OLD.status <> 'closed'
+END;`,
+    [`feed_${table}_closed`]: `CREATE TRIGGER feed_${table}_closed AFTER UPDATE OF status ON ${table}s WHEN ${ON} AND NEW.status = 'closed' AND OLD.status <> 'closed'
 BEGIN
   ${append(`'${table}:' || NEW.id || ':closed:' || next_seq`, `${table}.closed`, 'NEW.closed_ms', data)}
-END;`;
+END;`,
+  };
 }
 
 /** A move's feed data from the moves row `m` (the trigger's NEW, or a row of the backfill). */
@@ -65,6 +72,57 @@ export function moveData(m: string): string {
 const varianceData = `json_object('variance', NEW.id, 'type', NEW.type, 'status', NEW.status, 'door', NEW.door, 'reference', NEW.reference,
   'sku', NEW.sku, 'expected', NEW.expected, 'actual', NEW.actual, 'message', NEW.message)`;
 
+const receiptTriggers = documentTriggers('receipt', 'supplier', 'received_at_close');
+const shipmentTriggers = documentTriggers('shipment', 'customer', 'shipped_at_close');
+
+/** A hold's feed data from the reservations row `r` (the trigger's NEW, or a row of the backfill). */
+export function reservationData(r: string): string {
+  return `json_object('reservation', ${r}.id, 'sku', ${r}.sku, 'qty', ${r}.qty, 'location', ${r}.location, 'state', ${r}.state, 'channel', ${r}.channel)`;
+}
+
+/**
+ * The triggers that record changes, by name, as migrations v1 and v2 created them. Only a database recording the feed
+ * keeps them: outbox.ts drops them while it is off (an AFTER INSERT trigger on moves, even one whose WHEN is false,
+ * gives every move's insert a statement journal) and creates them again in the transaction that switches it on.
+ */
+export const RECORDING_TRIGGERS: Readonly<Record<string, string>> = {
+  feed_move: `CREATE TRIGGER feed_move AFTER INSERT ON moves WHEN ${ON}
+BEGIN
+  ${append('NEW.id', 'move', 'NEW.posted_ms', moveData('NEW'))}
+END;`,
+  ...receiptTriggers,
+  ...shipmentTriggers,
+  feed_variance_opened: `CREATE TRIGGER feed_variance_opened AFTER INSERT ON variances WHEN ${ON}
+BEGIN
+  ${append(`'variance:' || NEW.id || ':opened:' || next_seq`, 'variance.opened', 'NEW.created_ms', varianceData)}
+END;`,
+  feed_variance_resolved: `CREATE TRIGGER feed_variance_resolved AFTER UPDATE OF status ON variances WHEN ${ON} AND OLD.status = 'open' AND NEW.status <> 'open'
+BEGIN
+  ${append(`'variance:' || NEW.id || ':resolved:' || next_seq`, 'variance.resolved', 'NEW.resolved_ms', varianceData)}
+END;`,
+  feed_count_posted: `CREATE TRIGGER feed_count_posted AFTER UPDATE OF status ON counts WHEN ${ON} AND NEW.status = 'closed' AND OLD.status <> 'closed'
+BEGIN
+  ${append(
+    `'count:' || NEW.id || ':posted:' || next_seq`,
+    'count.posted',
+    'NEW.closed_ms',
+    `json_object('count', NEW.id, 'location', NEW.location,
+    'results', json((SELECT COALESCE(json_group_array(json_object('sku', sku, 'book', book, 'counted', counted, 'posted', json(CASE posted WHEN 1 THEN 'true' ELSE 'false' END))), '[]')
+                     FROM (SELECT sku, book, counted, posted FROM count_results WHERE count = NEW.id ORDER BY sku))))`,
+  )}
+END;`,
+  feed_reservation_made: `CREATE TRIGGER feed_reservation_made AFTER INSERT ON reservations WHEN ${ON}
+BEGIN
+  ${append(`'reservation:' || NEW.id || ':' || NEW.state || ':' || next_seq`, 'reservation', 'NEW.created_ms', reservationData('NEW'))}
+END;`,
+  feed_reservation_closed: `CREATE TRIGGER feed_reservation_closed AFTER UPDATE OF state ON reservations WHEN ${ON} AND NEW.state <> OLD.state
+BEGIN
+  ${append(`'reservation:' || NEW.id || ':' || NEW.state || ':' || next_seq`, 'reservation', 'COALESCE(NEW.closed_ms, NEW.created_ms)', reservationData('NEW'))}
+END;`,
+};
+const t = RECORDING_TRIGGERS;
+
+// Migrations v1 and v2 are kept as they ran (their text is part of the growth bench's fixture key).
 const v1 = `
 CREATE TABLE feed_state (
   one       INTEGER PRIMARY KEY CHECK (one = 1),
@@ -87,43 +145,22 @@ CREATE TRIGGER feed_outbox_seq BEFORE INSERT ON feed_outbox
   WHEN NEW.seq IS NOT (SELECT next_seq FROM feed_state)
   BEGIN SELECT RAISE(ABORT, 'feed_outbox: seq out of order: a feed row takes feed_state.next_seq'); END;
 
-CREATE TRIGGER feed_move AFTER INSERT ON moves WHEN ${ON}
-BEGIN
-  ${append('NEW.id', 'move', 'NEW.posted_ms', moveData('NEW'))}
-END;
-${documentTriggers('receipt', 'supplier', 'received_at_close')}
-${documentTriggers('shipment', 'customer', 'shipped_at_close')}
-CREATE TRIGGER feed_variance_opened AFTER INSERT ON variances WHEN ${ON}
-BEGIN
-  ${append(`'variance:' || NEW.id || ':opened:' || next_seq`, 'variance.opened', 'NEW.created_ms', varianceData)}
-END;
-CREATE TRIGGER feed_variance_resolved AFTER UPDATE OF status ON variances WHEN ${ON} AND OLD.status = 'open' AND NEW.status <> 'open'
-BEGIN
-  ${append(`'variance:' || NEW.id || ':resolved:' || next_seq`, 'variance.resolved', 'NEW.resolved_ms', varianceData)}
-END;
-CREATE TRIGGER feed_count_posted AFTER UPDATE OF status ON counts WHEN ${ON} AND NEW.status = 'closed' AND OLD.status <> 'closed'
-BEGIN
-  ${append(`'count:' || NEW.id || ':posted:' || next_seq`, 'count.posted', 'NEW.closed_ms', `json_object('count', NEW.id, 'location', NEW.location,
-    'results', json((SELECT COALESCE(json_group_array(json_object('sku', sku, 'book', book, 'counted', counted, 'posted', json(CASE posted WHEN 1 THEN 'true' ELSE 'false' END))), '[]')
-                     FROM (SELECT sku, book, counted, posted FROM count_results WHERE count = NEW.id ORDER BY sku))))`)}
-END;
-`;
+${t.feed_move}
 
-/** A hold's feed data from the reservations row `r` (the trigger's NEW, or a row of the backfill). */
-export function reservationData(r: string): string {
-  return `json_object('reservation', ${r}.id, 'sku', ${r}.sku, 'qty', ${r}.qty, 'location', ${r}.location, 'state', ${r}.state, 'channel', ${r}.channel)`;
-}
+${t.feed_receipt_opened}
+${t.feed_receipt_closed}
+
+${t.feed_shipment_opened}
+${t.feed_shipment_closed}
+${t.feed_variance_opened}
+${t.feed_variance_resolved}
+${t.feed_count_posted}
+`;
 
 /** Holds change a site's available stock: the fleet needs them to sell the network's (fleet channels, docs/fleet.md). */
 const v2 = `
-CREATE TRIGGER feed_reservation_made AFTER INSERT ON reservations WHEN ${ON}
-BEGIN
-  ${append(`'reservation:' || NEW.id || ':' || NEW.state || ':' || next_seq`, 'reservation', 'NEW.created_ms', reservationData('NEW'))}
-END;
-CREATE TRIGGER feed_reservation_closed AFTER UPDATE OF state ON reservations WHEN ${ON} AND NEW.state <> OLD.state
-BEGIN
-  ${append(`'reservation:' || NEW.id || ':' || NEW.state || ':' || next_seq`, 'reservation', 'COALESCE(NEW.closed_ms, NEW.created_ms)', reservationData('NEW'))}
-END;
+${t.feed_reservation_made}
+${t.feed_reservation_closed}
 `;
 
 export const feedMigrations: MigrationSet = {
