@@ -17,7 +17,7 @@ const WIDE_LINE_CHARS = 160;
  * Ceilings, measured over productionFiles() (this branch merged with main at 8665e36: the larger of the two figures):
  * lower them as the code improves; never raise them.
  */
-const CEILING = { longFunctions: 46, longestFunction: 230, wideLines: 647, widestLine: 376 };
+const CEILING = { longFunctions: 46, longestFunction: 230, wideLines: 646, widestLine: 376 };
 /**
  * Direct uses of the system's clock, timers and randomness (`Date.now`, `Math.random`, `setTimeout`, `setInterval`,
  * `setImmediate`) in production code outside runtime/ (and the browser client): each should become the injected

@@ -97,8 +97,8 @@ export function checkIncremental(db: Db, nowMs: number, limit: SliceLimit = {}):
 
 /**
  * checkIncremental in turns of at most `chunk` moves replayed or units compared or stored (next(n): n for the next
- * turn), yielding after each how many it took on (0: a turn of fixed costs, not counted), so that however long a SKU's history the caller's event loop is held for
- * one turn at a time. The SKUs are
+ * turn), yielding after each how many it took on (0: a turn of fixed costs, not counted), so that however long a SKU's
+ * history the caller's event loop is held for one turn at a time. The SKUs are
  * picked by the same limits, each resumed from its verified state (check-state.ts) when it has one. The point moves,
  * as there, only once the whole check passes, at the time `now()` says then, in one transaction with the SKUs' new
  * verified states.

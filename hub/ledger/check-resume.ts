@@ -109,7 +109,10 @@ class ResumedReplay {
   }
 }
 
-/** Check the SKUs of `picks` from their resume points, a turn at a time: each yields the moves and units it took on (its whole slice); next(n): n for the next. */
+/**
+ * Check the SKUs of `picks` from their resume points, a turn at a time: each yields the moves and units it took on (its
+ * whole slice); next(n): n for the next.
+ */
 export function* checkResumedSliced(db: Db, picks: readonly Resume[], chunk: number): Generator<number, ResumedCheck, number | undefined> {
   if (!(chunk >= 1)) throw new RangeError(`check slice must be at least 1 move, got ${chunk}`);
   const skus = picks.map((p) => p.sku);

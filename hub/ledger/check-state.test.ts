@@ -182,7 +182,7 @@ describe('the self-check of long histories on simulated time, resumed from verif
     }
   }
 
-  it('a SKU of N ≫ sliceReplay moves: after the first check, k new moves cost k replayed; each turn at most a slice of moves and units compared together, and of units stored', () => {
+  it('a SKU of N ≫ sliceReplay moves: after the first check, k new moves cost k replayed; each turn a slice at most of moves and units compared, and of units stored', () => {
     f = makeFixture();
     history(40, 30); // 160 moves of A and M, 60 of S over 30 units
     const rt = new SimulatedRuntime({ startMs: T0 });

@@ -94,9 +94,10 @@ function writeUnits(db: Db, units: ReadonlyArray<[string, ReplayUnit]>): void {
 
 /**
  * Before the point's transaction, the units of the SKUs a passing check replayed from the basis (all their units moved
- * since the close: too many for one transaction), `chunk` per transaction (or what next() passes), yielding after each how many it stored. Inert until their SKU's
- * row is written with the point: a SKU without a valid row never reads them (unitSource). Stops when a close has
- * changed the basis (it cleared the table; what the check verified is not stored then).
+ * since the close: too many for one transaction), `chunk` per transaction (or what next() passes), yielding after each
+ * how many it stored. Inert until their SKU's row is written with the point: a SKU without a valid row never reads them
+ * (unitSource). Stops when a close has changed the basis (it cleared the table; what the check verified is not stored
+ * then).
  */
 export function* writeUnitsAhead(db: Db, v: VerifiedStates, chunk: number): Generator<number, void, number | undefined> {
   for (let i = 0; i < v.newUnits.length;) {
