@@ -23,6 +23,7 @@ import {
   SERIAL_COLUMNS,
   type CheckReport,
   type Difference,
+  type Narrow,
   type SerialRow,
 } from './check.js';
 import { unitSource, type Resume, type VerifiedStates } from './check-state.js';
@@ -56,8 +57,9 @@ class ResumedReplay {
   constructor(
     private readonly db: Db,
     picks: readonly Resume[],
+    scope: Narrow,
   ) {
-    const { locs, methods } = LedgerReplay.catalog(db);
+    const { locs, methods } = LedgerReplay.catalog(db, scope.only('sku'), scope.args);
     this.basis = snapshotSeq(db);
     this.fromState = new Set(picks.filter((p) => p.state).map((p) => p.sku));
     this.replay = new LedgerReplay(locs, methods, (d) => this.differences.push(d), unitSource(db, locs, this.fromState));
@@ -118,7 +120,7 @@ export function* checkResumedSliced(db: Db, picks: readonly Resume[], chunk: num
   const skus = picks.map((p) => p.sku);
   const scope = narrow({ full: false, skus });
   const print = catalogPrint(db, scope);
-  const r = new ResumedReplay(db, picks);
+  const r = new ResumedReplay(db, picks, scope);
   const unchanged = () => snapshotSeq(db) === r.basis && catalogPrint(db, scope) === print;
   let slice = chunk;
   let budget = slice;
