@@ -5,7 +5,7 @@ import { topics, type Event, type HubAck } from '../../protocols/events/index.js
 import { silentLogger } from '../../protocols/logging/index.js';
 import { SimulatedRuntime } from '../../runtime/testing/simulated-runtime.js';
 import type { HubMqtt, MessageHandler } from '../broker/hub-mqtt.js';
-import { BEHIND_HOLD_MS, BEHIND_WAIT_MS, Ingest } from './ingest.js';
+import { BEHIND_HOLD_MS, BEHIND_WAIT_MS, BUSY_WINDOW_MS, Ingest } from './ingest.js';
 import { applyToTarget, batchOf, count, doorEvents, tempDb, type TempDb } from './test-support.js';
 
 const SITE = 's1';
@@ -143,6 +143,41 @@ describe('Ingest group commit', () => {
     expect(await late).toBeUndefined();
     expect(ingest.behind()).toBe(true);
     runtime.advance(BEHIND_HOLD_MS);
+    expect(ingest.behind()).toBe(false);
+  });
+
+  it('counts as behind when applying kept it busy half of a window, though no message waited (a drain paced by its acks)', async () => {
+    await ingest.stop();
+    let now = runtime.now();
+    let msPerEvent = 0;
+    ingest = new Ingest({
+      db: t.db,
+      mqtt,
+      site: SITE,
+      clock: () => now,
+      logger: silentLogger(),
+      apply: (db, e: Event, ctx) => {
+        now += msPerEvent; // applying takes this long
+        applyToTarget(db, e, ctx);
+      },
+    });
+    await ingest.start();
+    // Messages of 10 events one turn apart, `idle` ms between them: none waits for its group.
+    let seq = 1;
+    const drain = async (messages: number, idle: number) => {
+      for (let i = 0; i < messages; i++) {
+        expect(await mqtt.deliver(gwTopic('gw-1'), payload('gw-1', doorEvents('stream-gw-1-0001', seq, seq + 9)))).toBeUndefined();
+        seq += 10;
+        now += idle;
+      }
+    };
+    msPerEvent = 5; // 50 ms a message, 450 ms idle: busy a tenth of the time
+    await drain(8, 450);
+    expect(ingest.behind()).toBe(false);
+    msPerEvent = 20; // 200 ms a message, 100 ms idle: two thirds
+    await drain(3, 100);
+    expect(ingest.behind()).toBe(true);
+    now += BEHIND_HOLD_MS + BUSY_WINDOW_MS;
     expect(ingest.behind()).toBe(false);
   });
 

@@ -65,6 +65,12 @@ export const MAX_GROUP_BYTES = 1024 * 1024;
 export const BEHIND_WAIT_MS = 100;
 /** How long the ingest counts as behind after the last sign of it. */
 export const BEHIND_HOLD_MS = 2000;
+/**
+ * Applying for this share of a BUSY_WINDOW_MS window also counts as behind: a catch-up paced by the hub's own
+ * acknowledgements (the gateways' drain rate follows them) leaves no message waiting, yet keeps the hub's core busy.
+ */
+export const BUSY_SHARE = 0.5;
+export const BUSY_WINDOW_MS = 1000;
 
 export type ReceiveOutcome =
   | { kind: 'batch'; outcome: BatchOutcome }
@@ -103,6 +109,8 @@ export class Ingest {
   private started = false;
   /** Until when (clock ms) the ingest counts as behind (see behind()). */
   private behindUntil = -Infinity;
+  /** The window (from `since`, clock ms) in which applying took `ms`: BUSY_SHARE of BUSY_WINDOW_MS counts as behind. */
+  private busy = { since: -Infinity, ms: 0 };
   private readonly recordClock: Statement;
 
   constructor(private readonly opts: IngestOptions) {
@@ -138,8 +146,8 @@ export class Ingest {
 
   /**
    * Whether the ingest is behind the messages that arrive — a catch-up: within the last BEHIND_HOLD_MS a group left
-   * messages for later turns, or a message waited BEHIND_WAIT_MS or more before its group. Work that can wait (the
-   * ledger self-check) stands aside meanwhile.
+   * messages for later turns, a message waited BEHIND_WAIT_MS or more before its group, or applying took BUSY_SHARE of
+   * a BUSY_WINDOW_MS window. Work that can wait (the ledger self-check) stands aside meanwhile.
    */
   behind(): boolean {
     return this.clock() < this.behindUntil;
@@ -187,8 +195,18 @@ export class Ingest {
     try {
       this.takeGroup(messages, group);
     } finally {
+      this.countBusy(now, this.clock());
       if (more) endOfTurn(() => this.flush());
     }
+  }
+
+  /** Applying took from `from` to `to` (clock ms); BUSY_SHARE of a BUSY_WINDOW_MS window counts as behind. */
+  private countBusy(from: number, to: number): void {
+    if (from - this.busy.since >= BUSY_WINDOW_MS) this.busy = { since: from, ms: 0 };
+    this.busy.ms += to - from;
+    if (this.busy.ms < BUSY_SHARE * BUSY_WINDOW_MS) return;
+    this.behindUntil = to + BEHIND_HOLD_MS;
+    this.busy = { since: to, ms: 0 };
   }
 
   private takeGroup(messages: readonly Pending[], group: boolean): void {
