@@ -29,7 +29,7 @@ const DEFAULT_SIZES = [100_000, 1_000_000];
 const LARGE_SIZES = [1_000_000, 10_000_000, 50_000_000];
 const BASE = 1_000_000;
 const CACHE = join(ROOT, '.bench', 'growth');
-const REQUESTS = 1_000;
+const REQUESTS = 2_000;
 const WARMUP = 100;
 /** apply and REST at the largest size within this factor of the 1 M figures (issue #24). */
 const TARGET_RATIO = 1.5;
