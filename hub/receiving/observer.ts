@@ -13,7 +13,7 @@ import { getSerial, postMove, VIRTUAL, type Move } from '../ledger/index.js';
 import { stmt } from '../ledger/statements.js';
 import { openVarianceByKey, raiseVariance, type MoveSpec } from '../variances/store.js';
 import type { CheckedPallet } from './expected-goods.js';
-import { lineFor, lineTolerance, openReceiptAt, receiptRow, receivedQty, type LineRow } from './store.js';
+import { lineFor, lineTolerance, openReceiptAt, openReceipts, receiptRow, receivedQty, type LineRow } from './store.js';
 import { maxReceivable, type Tolerance } from './tolerance.js';
 
 const BY = 'receiving';
@@ -76,6 +76,8 @@ function openByScan(db: Db, pass: PassContext, po: string, nowMs: number): PassO
 
 /** An EPC or SSCC that a receipt open at another door expects. */
 function wrongDoor(db: Db, pass: PassContext, here: string | undefined, nowMs: number): void {
+  // Only a receipt open at another door can claim the unit: with none (a catch-up at doors without receipts), no read.
+  if (!openReceipts(db).some((r) => r.door !== pass.door.id)) return;
   const found = pass.sscc
     ? (stmt(db, "SELECT d.id, d.door FROM receipt_pallets p JOIN receipts d ON d.id = p.receipt WHERE p.sscc = ? AND d.status = 'open' AND d.door <> ?").get(
         pass.sscc,

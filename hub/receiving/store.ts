@@ -2,6 +2,7 @@
 // number), opening it at a door, what each line has received (read from the ledger's moves), and closing it, which
 // settles each line against its tolerance and raises the shorts as variances.
 import { signalPer } from '../../runtime/signal.js';
+import { batchRead } from '../db/batch-reads.js';
 import type { Db, MigrationSet } from '../db/database.js';
 import { isoTs } from '../../protocols/events/index.js';
 import { LedgerError, recordAudit, VIRTUAL, type Actor } from '../ledger/index.js';
@@ -154,9 +155,28 @@ export function requireReceipt(db: Db, id: string): ReceiptRow {
   return r;
 }
 
-/** The receipt open at a door, if any. */
+/** Per connection, the read of the receipts open now, kept for an ingest batch (hub/db/batch-reads.ts). */
+const openReceiptsReads = new WeakMap<Db, () => readonly ReceiptRow[]>();
+
+/**
+ * The receipts open now: at most one per door (a unique index), so a few rows. Inside an ingest batch
+ * (withBatchReads) they are read once while nothing on this connection writes `receipts` — the door rules and the
+ * receiving observer ask two or three times per pass; after any write to the table in the batch they are read at every
+ * call. Rows and list are frozen: callers share them.
+ */
+export function openReceipts(db: Db): readonly ReceiptRow[] {
+  let read = openReceiptsReads.get(db);
+  if (!read) {
+    const q = stmt(db, "SELECT * FROM receipts WHERE status = 'open'");
+    const get = () => Object.freeze((q.all() as ReceiptRow[]).map((r) => Object.freeze(r)));
+    openReceiptsReads.set(db, (read = batchRead<readonly ReceiptRow[]>(db, 'receipts', { get })));
+  }
+  return read();
+}
+
+/** The receipt open at a door, if any (from openReceipts: once per ingest batch). */
 export function openReceiptAt(db: Db, door: string): ReceiptRow | undefined {
-  return stmt(db, "SELECT * FROM receipts WHERE door = ? AND status = 'open'").get(door) as ReceiptRow | undefined;
+  return openReceipts(db).find((r) => r.door === door);
 }
 
 export function lineFor(db: Db, receipt: string, sku: string): LineRow | undefined {
