@@ -29,6 +29,7 @@ describe('hub database migrations', () => {
     expect(migrate(db, sets)).toEqual([]);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(10_000);
     db.close();
   });
 

@@ -24,6 +24,12 @@ export function openDatabase(path: string): Db {
   // Savepoints (each batch of a group commit, each ledger posting) journal the pages they change; on disk that
   // journal is a temp file written page by page once it passes 64 KiB. In memory it is a copy: same rollback.
   db.pragma('temp_store = MEMORY');
+  // A checkpoint runs inside the commit that crosses the threshold, on the hub's one thread. At SQLite's default (1,000
+  // pages, 4 MiB of WAL) a catch-up checkpointed every few groups and wrote the same B-tree pages back again and again;
+  // at 10,000 pages (~40 MiB of WAL at most between checkpoints, recovered in well under a second) 1 M events from 10
+  // gateways drained in 60.0 / 68.1 s against 73.1 / 74.1 s, run in turn (hub 17,254 / 15,250 against 14,419 / 13,892
+  // events per CPU-second).
+  db.pragma('wal_autocheckpoint = 10000');
   return db;
 }
 
