@@ -15,6 +15,7 @@ import { freePort, waitFor } from '../../fleet/testing/ports.js';
 import { startTcpProxy, type TcpProxy } from '../../fleet/testing/tcp-proxy.js';
 import type { TestHub } from '../../hub/testing/harness.js';
 import { rng } from '../../runtime/rng.js';
+import { captureLogger } from '../../gateway/outbox/fixtures/capture-logger.js';
 import { bundle } from './fleet-support.js';
 import { hubApi, hubBalances, postMove, startFeedHub } from './fleet-support.js';
 
@@ -39,8 +40,8 @@ describe(`fleet faults (seed ${SEED}; replay with DOCKGATE_FLEET_SEED=${SEED})`,
     // Site A reaches NATS only through a proxy that can cut it off.
     const proxy: TcpProxy = await startTcpProxy(nats.nodes[0]!.port);
     cleanup.push(() => proxy.close());
-    const aLog: string[] = [];
-    const a: TestHub = await startFeedHub('site-a', [proxy.url], { lines: aLog });
+    const aLog = captureLogger('info');
+    const a: TestHub = await startFeedHub('site-a', [proxy.url], { logger: aLog.logger });
     const b: TestHub = await startFeedHub('site-b', nats.servers);
     cleanup.push(
       () => a.stop(),
@@ -216,8 +217,8 @@ staleAfterS: 2
     // after the fleet caught up, not necessarily with it.
     const depth = () => a.hub.db.prepare('SELECT COUNT(*) FROM feed_outbox').pluck().get() as number;
     await waitFor("site-a's outbox to empty", async () => depth() === 0, 60_000).catch((err: Error) => {
-      const feed = aLog.filter((l) => l.includes('"component":"feed"')).slice(-30);
-      throw new Error(`${err.message}: ${depth()} rows still queued; site-a's feed log:\n${feed.join('\n')}`);
+      const feed = aLog.lines.filter((l) => l.component === 'feed').slice(-30);
+      throw new Error(`${err.message}: ${depth()} rows still queued; site-a's feed log:\n${feed.map((l) => JSON.stringify(l)).join('\n')}`);
     });
   }, 600_000);
 });

@@ -3,27 +3,16 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Writable } from 'node:stream';
-import { createLogger, silentLogger, type Logger } from '../../protocols/logging/index.js';
+import { silentLogger, type Logger } from '../../protocols/logging/index.js';
 import { startTestHub, BASE_SITE_YAML, type TestHub } from '../../hub/testing/harness.js';
 import { hubModules } from '../../hub/modules.js';
 import { parseFleetConfig, type FleetConfig } from '../../fleet/config.js';
 
-/** `lines`: the hub's log lines (info and above) are kept there, for a failing test to show. */
-export async function startFeedHub(site: string, servers: string[], opts: { dir?: string; replicas?: number; lines?: string[] } = {}): Promise<TestHub> {
+/** `logger`: the hub's (silent when absent; a test that shows the log on a failure passes captureLogger's). */
+export async function startFeedHub(site: string, servers: string[], opts: { dir?: string; replicas?: number; logger?: Logger } = {}): Promise<TestHub> {
   const dir = opts.dir ?? mkdtempSync(join(tmpdir(), `dockgate-${site}-`));
   const yaml = `${BASE_SITE_YAML}\nfleet: { enabled: true, servers: [${servers.join(', ')}], replicas: ${opts.replicas ?? 3}, pollMs: 50, retryMs: 200 }\n`;
-  return startTestHub({ site, yaml, modulesFor: hubModules, dir, logger: opts.lines ? keptLogger(opts.lines) : silentLogger() });
-}
-
-function keptLogger(lines: string[]): Logger {
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      done();
-    },
-  });
-  return createLogger({ name: 'dockgate-hub', level: 'info', env: {}, destination });
+  return startTestHub({ site, yaml, modulesFor: hubModules, dir, logger: opts.logger ?? silentLogger() });
 }
 
 export function fleetConfig(sites: string[], servers: string[], pgUrl: string, extra = ''): FleetConfig {
