@@ -13,7 +13,8 @@ import { getSerial, postMove, VIRTUAL, type Move } from '../ledger/index.js';
 import { stmt } from '../ledger/statements.js';
 import { openVarianceByKey, raiseVariance, type MoveSpec } from '../variances/store.js';
 import type { CheckedPallet } from './expected-goods.js';
-import { lineFor, lineTolerance, openReceiptAt, openReceipts, receiptRow, receivedQty, type LineRow } from './store.js';
+import { receivedQty } from './received.js';
+import { lineFor, lineTolerance, openReceiptAt, openReceipts, receiptRow, type LineRow } from './store.js';
 import { maxReceivable, type Tolerance } from './tolerance.js';
 
 const BY = 'receiving';

@@ -5,10 +5,11 @@ import { signalPer } from '../../runtime/signal.js';
 import { batchRead } from '../db/batch-reads.js';
 import type { Db, MigrationSet } from '../db/database.js';
 import { isoTs } from '../../protocols/events/index.js';
-import { LedgerError, recordAudit, VIRTUAL, type Actor } from '../ledger/index.js';
+import { LedgerError, recordAudit, type Actor } from '../ledger/index.js';
 import { requireId, optionalText } from '../ledger/validate.js';
 import { stmt } from '../ledger/statements.js';
 import { raiseVariance, type Variance } from '../variances/store.js';
+import { receivedQty } from './received.js';
 import { checkGoods, type CheckedLine, type CheckedPallet, type GoodsLineInput, type PalletInput } from './expected-goods.js';
 import { allowance, effectiveTolerance, lineStatus, maxReceivable, type LineStatus, type Tolerance } from './tolerance.js';
 
@@ -181,16 +182,6 @@ export function openReceiptAt(db: Db, door: string): ReceiptRow | undefined {
 
 export function lineFor(db: Db, receipt: string, sku: string): LineRow | undefined {
   return stmt(db, 'SELECT * FROM receipt_lines WHERE receipt = ? AND sku = ?').get(receipt, sku) as LineRow | undefined;
-}
-
-/** Net units of a SKU received against a PO: receipts from the supplier minus those driven back out. */
-export function receivedQty(db: Db, po: string, sku: string): number {
-  const r = stmt(
-    db,
-    `SELECT COALESCE(SUM(CASE WHEN from_location = @supplier THEN qty WHEN to_location = @supplier THEN -qty ELSE 0 END), 0) AS n
-                        FROM moves WHERE reference = @po AND sku = @sku AND reason = 'receipt'`,
-  ).get({ po, sku, supplier: VIRTUAL.supplier }) as { n: number };
-  return r.n;
 }
 
 export function itemTolerance(db: Db, sku: string): Partial<Tolerance> | null {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// scripts/e2e — backlog replay (`npx tsx scripts/e2e/backlog.ts [--events 1000000] [--gateways 10] [--broker mosquitto]`): each gateway's
+// scripts/e2e — backlog replay (`npx tsx scripts/e2e/backlog.ts [--events 1000000] [--gateways 10] [--broker mosquitto] [--open-po]`): each gateway's
 // outbox is filled with its share of tag.pass events (fresh units at its receiving door) while nothing runs, as after
 // a long broker or hub outage; then the hub and the gateways start as real processes and the script times how long
 // until the hub has applied every event (each a receipt move), and checks none was applied twice. Where the time goes:
@@ -35,6 +35,7 @@ async function main(): Promise<void> {
       'gw-cpu-prof': { type: 'string' },
       'gw-log': { type: 'string' },
       'drain-rate': { type: 'string' },
+      'open-po': { type: 'boolean', default: false },
     },
   });
   const total = Number(values.events);
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
   const drain = values['drain-rate'];
   if (drain !== undefined && drain !== 'default' && !(Number(drain) >= 1)) throw new Error(`--drain-rate must be events/s or 'default', got ${drain}`);
   // No side subscriber: the replay checks the hub's database, and the broker hands each message to the hub alone.
-  const site = new Site({
+  const site: Site = new Site({
     dir,
     doors: Math.max(3, gateways), // the layout's least; each gateway's first door takes its events
     gateways,
@@ -64,6 +65,7 @@ async function main(): Promise<void> {
     observer: false,
     ...(values['gw-log'] ? { gatewayLogLevel: values['gw-log'] } : {}),
     ...(drain !== undefined ? { drainRatePerSecond: drain === 'default' ? 'default' : Number(drain) } : {}),
+    ...(values['open-po'] ? { beforeGateways: (api: string): Promise<void> => openPurchaseOrders(api, site, Math.ceil(total / gateways)) } : {}),
   });
   for (const d of site.doors) d.mode = 'receiving';
   const per = Math.ceil(total / gateways);
@@ -159,8 +161,10 @@ async function main(): Promise<void> {
   const dup = (
     db.prepare('SELECT count(*) AS n FROM (SELECT event_id FROM moves WHERE event_id IS NOT NULL GROUP BY event_id HAVING count(*) > 1)').get() as { n: number }
   ).n;
+  // With --open-po every receipt is booked against its door's PO.
+  const againstPo = (db.prepare("SELECT count(*) AS n FROM moves WHERE reason = 'receipt' AND reference IS NOT NULL").get() as { n: number }).n;
   say(
-    `backlog of ${want} events from ${gateways} gateways drained and applied in ${seconds.toFixed(1)} s (${Math.round(want / seconds)} events/s, including process start); ${moves} receipt moves, ${dup} duplicated`,
+    `backlog of ${want} events from ${gateways} gateways drained and applied in ${seconds.toFixed(1)} s (${Math.round(want / seconds)} events/s, including process start); ${moves} receipt moves (${againstPo} against a PO), ${dup} duplicated`,
   );
   db.close();
   await site.stop();
@@ -168,7 +172,24 @@ async function main(): Promise<void> {
   say(`dockgate-hub check: ${check.code === 0 ? 'ok' : `FAILED ${check.out.slice(0, 400)}`}`);
   site.dispose();
   if (!values.keep) rmSync(dir, { recursive: true, force: true });
-  if (moves !== want || dup || check.code !== 0) process.exit(1);
+  if (moves !== want || (values['open-po'] && againstPo !== want) || dup || check.code !== 0) process.exit(1);
+}
+
+/**
+ * `--open-po`: a purchase order open at each gateway's door expecting what its backlog holds (its share spread over
+ * the SKUs), so every pass is received against it — a catch-up into open receipts, which asks at every unit what its
+ * PO line has received so far.
+ */
+async function openPurchaseOrders(api: string, site: Site, perGateway: number): Promise<void> {
+  const post = async (path: string, body: unknown) => {
+    const res = await fetch(api + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`backlog: POST ${path} answered ${res.status} ${await res.text()}`);
+  };
+  for (const g of site.gateways) {
+    const po = `PO-${g.id}`;
+    await post('/api/v1/receipts', { po, kind: 'po', lines: SKUS.map((s) => ({ sku: s.sku, qty: Math.ceil(perGateway / SKUS.length) })) });
+    await post(`/api/v1/receipts/${po}/open`, { door: g.doors[0]!.id });
+  }
 }
 
 main().catch((err: unknown) => {

@@ -50,6 +50,8 @@ export interface SiteOptions {
   gatewayLogLevel?: string;
   /** The gateways' mqtt.drainRatePerSecond (default layout.ts's 20000; 'default': the product's default). */
   drainRatePerSecond?: number | 'default';
+  /** Run once the hub is up and the items exist, before any gateway starts (e.g. to open receipts at the doors). */
+  beforeGateways?: (api: string) => Promise<void>;
 }
 
 const WEBHOOK_SECRET = 'sim-webhook-secret';
@@ -152,6 +154,7 @@ export class Site {
     this.relay = await new TcpRelay(() => this.brokerPort).start();
     if (o.cappedGateway) this.capRelay = await new TcpRelay(() => this.brokerPort).start();
     await this.createItems();
+    await o.beforeGateways?.(this.api);
 
     if (this.scanner) {
       const sc = this.scanner;
