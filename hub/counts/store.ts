@@ -13,7 +13,7 @@ import type { Db, MigrationSet } from '../db/database.js';
 import { isoTs } from '../../protocols/events/index.js';
 import { decodeEpc } from '../../protocols/epc/index.js';
 import { getItem, getItemByGtin, getLocation, getSerial, LedgerError, postMove, recordAudit, VIRTUAL, type AbcClass, type Actor, type Move } from '../ledger/index.js';
-import { raiseVariance, type MoveSpec, type Variance } from '../variances/store.js';
+import { raiseAndRead, type MoveSpec, type Variance } from '../variances/store.js';
 import { withinTolerance, type CountTolerance } from './abc.js';
 
 export const countsMigrations: MigrationSet = {
@@ -341,7 +341,7 @@ export function closeCount(db: Db, countId: number, settings: CountSettings, act
       if (post) {
         plan.forEach((p, i) => moves.push(postMove(db, { ...p, id: `count:${countId}:${sku}:${i}`, epc: p.epc ?? null, unitCost: p.unitCost ?? null, reference: p.reference ?? null, note: p.note ?? null, actor, occurredAt: isoTs(nowMs) }, nowMs).move));
       } else {
-        const v = raiseVariance(db, {
+        const v = raiseAndRead(db, {
           type: 'count_difference',
           door: null,
           reference: `count:${countId}`,

@@ -11,6 +11,7 @@ import type { PassOutcome } from '../doors/store.js';
 import { raiseWrongDoor } from '../variances/wrong-door.js';
 import { getSerial, postMove, VIRTUAL, type Move } from '../ledger/index.js';
 import { stmt } from '../ledger/statements.js';
+import { planHasEpc } from '../variances/plan.js';
 import { openVarianceByKey, raiseVariance, type MoveSpec } from '../variances/store.js';
 import type { CheckedPallet } from './expected-goods.js';
 import { receivedQty } from './received.js';
@@ -99,7 +100,7 @@ function hold(db: Db, pass: PassContext, po: string, line: LineRow | undefined, 
   const type = line ? 'over' : 'unexpected_item';
   const key = `${type}:${po}:${sku}`;
   const existing = openVarianceByKey(db, key);
-  if (pass.epc && existing?.plan.some((m) => m.epc === pass.epc))
+  if (pass.epc && existing && planHasEpc(db, existing.id, pass.epc))
     return { kind: 'claimed', by: BY, message: `EPC ${pass.epc} is already held on variance ${existing.id}` };
   const plan: MoveSpec = {
     sku,
@@ -112,7 +113,7 @@ function hold(db: Db, pass: PassContext, po: string, line: LineRow | undefined, 
     unitCost: line?.unit_cost ?? null,
     eventId: pass.event.id,
   };
-  const heldBefore = existing ? existing.plan.reduce((s, m) => s + m.qty, 0) : 0;
+  const heldBefore = existing?.planQty ?? 0;
   const received = receivedQty(db, po, sku);
   const actual = received + heldBefore + qty;
   const v = raiseVariance(

@@ -8,7 +8,7 @@ import { isoTs } from '../../protocols/events/index.js';
 import { LedgerError, recordAudit, type Actor } from '../ledger/index.js';
 import { requireId, optionalText } from '../ledger/validate.js';
 import { stmt } from '../ledger/statements.js';
-import { raiseVariance, type Variance } from '../variances/store.js';
+import { openVarianceByKey, raiseAndRead, type Variance } from '../variances/store.js';
 import { receivedQty } from './received.js';
 import { checkGoods, type CheckedLine, type CheckedPallet, type GoodsLineInput, type PalletInput } from './expected-goods.js';
 import { allowance, effectiveTolerance, lineStatus, maxReceivable, type LineStatus, type Tolerance } from './tolerance.js';
@@ -206,10 +206,7 @@ export function lineTolerance(db: Db, line: LineRow, defaults: Tolerance): Toler
 /** Units held (not received) on the open over / unexpected-item variance of a PO's SKU. */
 export function heldQty(db: Db, po: string, sku: string): number {
   let n = 0;
-  for (const type of ['over', 'unexpected_item'] as const) {
-    const v = stmt(db, "SELECT plan FROM variances WHERE key = ? AND status = 'open'").get(`${type}:${po}:${sku}`) as { plan: string } | undefined;
-    if (v) for (const m of JSON.parse(v.plan) as Array<{ qty: number }>) n += m.qty;
-  }
+  for (const type of ['over', 'unexpected_item'] as const) n += openVarianceByKey(db, `${type}:${po}:${sku}`)?.planQty ?? 0;
   return n;
 }
 
@@ -338,7 +335,7 @@ export function closeReceipt(db: Db, id: string, defaults: Tolerance, actor: Act
       db.prepare('UPDATE receipt_lines SET received_at_close = ?, status = ? WHERE receipt = ? AND line = ?').run(received, status, id, l.line);
       if (status === 'short') {
         raised.push(
-          raiseVariance(
+          raiseAndRead(
             db,
             {
               type: 'short',

@@ -7,7 +7,7 @@ import { LedgerError, recordAudit, VIRTUAL, type Actor } from '../ledger/index.j
 import { optionalText, requireId } from '../ledger/validate.js';
 import { stmt } from '../ledger/statements.js';
 import { checkGoods, type CheckedPallet, type GoodsLineInput, type PalletInput } from '../receiving/expected-goods.js';
-import { raiseVariance, type Variance } from '../variances/store.js';
+import { raiseAndRead, type Variance } from '../variances/store.js';
 import type { DoorSignals } from './signals.js';
 
 export const shippingMigrations: MigrationSet = {
@@ -292,7 +292,7 @@ export function closeShipment(
     for (const l of missing.lines) {
       const epcs = s.epcs.filter((e) => e.sku === l.sku && !e.shipped).map((e) => e.epc);
       raised.push(
-        raiseVariance(
+        raiseAndRead(
           db,
           {
             type: 'missing_outbound',
@@ -309,7 +309,7 @@ export function closeShipment(
     }
     for (const sscc of missing.pallets) {
       raised.push(
-        raiseVariance(
+        raiseAndRead(
           db,
           { type: 'missing_outbound', door: r.door, reference: id, expected: 1, actual: 0, message: `${id}: pallet ${sscc} was never seen leaving` },
           nowMs,

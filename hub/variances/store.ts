@@ -6,6 +6,8 @@ import { signalPer } from '../../runtime/signal.js';
 import type { Db, MigrationSet } from '../db/database.js';
 import { isoTs } from '../../protocols/events/index.js';
 import { LedgerError, MOVE_REASONS, postMove, recordAudit, type Actor, type Move, type MoveReason } from '../ledger/index.js';
+import { stmt } from '../ledger/statements.js';
+import { appendPlan, PLAN_ROWS_SQL, readPlan } from './plan.js';
 
 export const VARIANCE_TYPES = [
   'short',
@@ -117,6 +119,7 @@ CREATE INDEX variances_reference ON variances (reference, id);
 CREATE INDEX variances_door ON variances (door, id);
 `,
     },
+    { version: 2, name: 'plans as rows (variance_plan), their size and quantity on the variance', sql: PLAN_ROWS_SQL },
   ],
 };
 
@@ -136,7 +139,8 @@ interface Row {
   message: string;
   evidence: string;
   occurrences: number;
-  plan: string;
+  plan_size: number;
+  plan_qty: number;
   key: string | null;
   created_ms: number;
   updated_ms: number;
@@ -147,7 +151,7 @@ interface Row {
   resolution_moves: string | null;
 }
 
-function fromRow(r: Row): Variance {
+function fromRow(db: Db, r: Row): Variance {
   return {
     id: r.id,
     type: r.type,
@@ -161,7 +165,7 @@ function fromRow(r: Row): Variance {
     message: r.message,
     evidence: JSON.parse(r.evidence) as string[],
     occurrences: r.occurrences,
-    plan: JSON.parse(r.plan) as MoveSpec[],
+    plan: r.plan_size === 0 ? [] : readPlan(db, r.id),
     createdAt: isoTs(r.created_ms),
     updatedAt: isoTs(r.updated_ms),
     resolvedAt: r.resolved_ms === null ? null : isoTs(r.resolved_ms),
@@ -174,37 +178,45 @@ function fromRow(r: Row): Variance {
 
 export function getVariance(db: Db, id: number): Variance | undefined {
   const r = db.prepare('SELECT * FROM variances WHERE id = ?').get(id) as Row | undefined;
-  return r && fromRow(r);
+  return r && fromRow(db, r);
 }
 
 /**
  * Raise a variance, or, when an open one has the same key, update it: expected/actual/message take the new values,
- * evidence and plan are appended. Returns the variance as it now stands.
+ * evidence and plan are appended (the plan a row per move: plan.ts). Returns its id.
  */
-export function raiseVariance(db: Db, v: VarianceInput, nowMs: number): Variance {
+export function raiseVariance(db: Db, v: VarianceInput, nowMs: number): { id: number } {
   if (!(VARIANCE_TYPES as readonly string[]).includes(v.type)) throw new LedgerError('invariant', `unknown variance type ${v.type}`);
-  const existing = v.key ? (db.prepare("SELECT * FROM variances WHERE key = ? AND status = 'open'").get(v.key) as Row | undefined) : undefined;
+  const existing = v.key ? (stmt(db, "SELECT id, evidence, expected, actual, plan_size FROM variances WHERE key = ? AND status = 'open'").get(v.key) as
+    Pick<Row, 'id' | 'evidence' | 'expected' | 'actual' | 'plan_size'> | undefined) : undefined;
   if (existing) {
     const evidence = JSON.parse(existing.evidence) as string[];
     for (const e of v.evidence ?? []) if (!evidence.includes(e) && evidence.length < MAX_EVIDENCE) evidence.push(e);
-    const plan = [...(JSON.parse(existing.plan) as MoveSpec[]), ...(v.plan ?? [])];
-    db.prepare('UPDATE variances SET expected = ?, actual = ?, message = ?, evidence = ?, plan = ?, occurrences = occurrences + 1, updated_ms = ? WHERE id = ?')
-      .run(v.expected ?? existing.expected, v.actual ?? existing.actual, v.message, JSON.stringify(evidence), JSON.stringify(plan), nowMs, existing.id);
-    return getVariance(db, existing.id)!;
+    stmt(db, 'UPDATE variances SET expected = ?, actual = ?, message = ?, evidence = ?, occurrences = occurrences + 1, updated_ms = ? WHERE id = ?')
+      .run(v.expected ?? existing.expected, v.actual ?? existing.actual, v.message, JSON.stringify(evidence), nowMs, existing.id);
+    appendPlan(db, existing.id, existing.plan_size, v.plan ?? []);
+    return { id: existing.id };
   }
   const id = Number(
-    db.prepare(`INSERT INTO variances (type, status, door, reference, sku, epc, expected, actual, message, evidence, occurrences, plan, key, created_ms, updated_ms)
-                VALUES (?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`)
+    stmt(db, `INSERT INTO variances (type, status, door, reference, sku, epc, expected, actual, message, evidence, occurrences, key, created_ms, updated_ms)
+                VALUES (?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`)
       .run(v.type, v.door ?? null, v.reference ?? null, v.sku ?? null, v.epc ?? null, v.expected ?? null, v.actual ?? null, v.message,
-        JSON.stringify((v.evidence ?? []).slice(0, MAX_EVIDENCE)), JSON.stringify(v.plan ?? []), v.key ?? null, nowMs, nowMs).lastInsertRowid,
+        JSON.stringify((v.evidence ?? []).slice(0, MAX_EVIDENCE)), v.key ?? null, nowMs, nowMs).lastInsertRowid,
   );
-  return getVariance(db, id)!;
+  appendPlan(db, id, 0, v.plan ?? []);
+  return { id };
 }
 
-/** The open variance with this key, if any. */
-export function openVarianceByKey(db: Db, key: string): Variance | undefined {
-  const r = db.prepare("SELECT * FROM variances WHERE key = ? AND status = 'open'").get(key) as Row | undefined;
-  return r && fromRow(r);
+/** raiseVariance, then the variance as it now stands (plan included): for the callers that report what they raised. */
+export function raiseAndRead(db: Db, v: VarianceInput, nowMs: number): Variance {
+  return getVariance(db, raiseVariance(db, v, nowMs).id)!;
+}
+
+/** The open variance with this key: its id and what its plan holds (moves, units), or undefined. */
+export function openVarianceByKey(db: Db, key: string): { id: number; planSize: number; planQty: number } | undefined {
+  return stmt(db, "SELECT id, plan_size AS planSize, plan_qty AS planQty FROM variances WHERE key = ? AND status = 'open'").get(key) as
+    | { id: number; planSize: number; planQty: number }
+    | undefined;
 }
 
 export interface VarianceFilter {
@@ -236,7 +248,7 @@ export function listVariances(db: Db, f: VarianceFilter = {}): Variance[] {
   where.push(newest ? 'id < @after' : 'id > @after');
   const params = { ...Object.fromEntries(given), ...(since !== null ? { since } : {}), after: f.after ?? (newest ? Number.MAX_SAFE_INTEGER : 0), limit: f.limit ?? 100 };
   const rows = db.prepare(`SELECT * FROM variances WHERE ${where.join(' AND ')} ORDER BY id${newest ? ' DESC' : ''} LIMIT @limit`).all(params) as Row[];
-  return rows.map(fromRow);
+  return rows.map((r) => fromRow(db, r));
 }
 
 export interface ResolveInput {

@@ -79,8 +79,8 @@ export function buildLedger(path: string, config: ReturnType<typeof parseHubConf
       const [s, loc] = k.split('\t') as [string, string];
       balance.run(s, loc, qty);
     }
-    const variance = db.prepare(`INSERT INTO variances (type, status, door, reference, sku, expected, actual, message, evidence, occurrences, plan, created_ms, updated_ms, resolved_ms, resolved_by, resolution, resolution_reason, resolution_moves)
-      VALUES (?, ?, 'door-1', ?, ?, 10, 9, 'one short', '[]', 1, '[]', ?, ?, ?, ?, ?, ?, ?)`);
+    const variance = db.prepare(`INSERT INTO variances (type, status, door, reference, sku, expected, actual, message, evidence, occurrences, created_ms, updated_ms, resolved_ms, resolved_by, resolution, resolution_reason, resolution_moves)
+      VALUES (?, ?, 'door-1', ?, ?, 10, 9, 'one short', '[]', 1, ?, ?, ?, ?, ?, ?, ?)`);
     for (let v = 0; v < VARIANCES; v++) {
       const open = v % 10 === 0;
       variance.run(v % 2 ? 'short' : 'over', open ? 'open' : 'accepted', `PO-${v % 5000}`, sku(v), T0 + v, T0 + v, open ? null : T0 + v, open ? null : 'api:ops', open ? null : 'accept', open ? null : 'ok', open ? null : '[]');

@@ -217,10 +217,10 @@ function insertVariances(db: Db, n: number): void {
   db.prepare(
     `WITH RECURSIVE c(v) AS (SELECT 0 UNION ALL SELECT v + 1 FROM c WHERE v + 1 < @count),
     w AS (SELECT v, v >= @count - @open AS open, CAST(@t0 AS INTEGER) + v * CAST(@step AS INTEGER) AS at FROM c)
-    INSERT INTO variances (type, status, door, reference, sku, expected, actual, message, evidence, occurrences, plan, created_ms, updated_ms,
+    INSERT INTO variances (type, status, door, reference, sku, expected, actual, message, evidence, occurrences, created_ms, updated_ms,
       resolved_ms, resolved_by, resolution, resolution_reason, resolution_moves)
     SELECT CASE v % 2 WHEN 1 THEN 'short' ELSE 'over' END, CASE WHEN open THEN 'open' ELSE 'accepted' END, 'door-1', 'PO-' || (v % 5000),
-      printf('SKU-%05d', v % ${SKUS}), 10, 9, 'one short', '[]', 1, '[]', at, at,
+      printf('SKU-%05d', v % ${SKUS}), 10, 9, 'one short', '[]', 1, at, at,
       CASE WHEN NOT open THEN at END, CASE WHEN NOT open THEN 'api:ops' END, CASE WHEN NOT open THEN 'accept' END,
       CASE WHEN NOT open THEN 'ok' END, CASE WHEN NOT open THEN '[]' END
     FROM w`,

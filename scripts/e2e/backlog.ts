@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// scripts/e2e — backlog replay (`npx tsx scripts/e2e/backlog.ts [--events 1000000] [--gateways 10] [--broker mosquitto] [--open-po]`): each gateway's
+// scripts/e2e — backlog replay (`npx tsx scripts/e2e/backlog.ts [--events 1000000] [--gateways 10] [--broker mosquitto] [--open-po [--unexpected]]`): each gateway's
 // outbox is filled with its share of tag.pass events (fresh units at its receiving door) while nothing runs, as after
 // a long broker or hub outage; then the hub and the gateways start as real processes and the script times how long
 // until the hub has applied every event (each a receipt move), and checks none was applied twice. Where the time goes:
@@ -36,6 +36,7 @@ async function main(): Promise<void> {
       'gw-log': { type: 'string' },
       'drain-rate': { type: 'string' },
       'open-po': { type: 'boolean', default: false },
+      unexpected: { type: 'boolean', default: false },
     },
   });
   const total = Number(values.events);
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
   const gwProf = values['gw-cpu-prof'];
   const gatewayNodeArgs = gwProf ? ['--cpu-prof', `--cpu-prof-dir=${gwProf}`] : [];
   const drain = values['drain-rate'];
+  if (values.unexpected && !values['open-po']) throw new Error('--unexpected leaves a SKU out of the POs --open-po opens: give both');
   if (drain !== undefined && drain !== 'default' && !(Number(drain) >= 1)) throw new Error(`--drain-rate must be events/s or 'default', got ${drain}`);
   // No side subscriber: the replay checks the hub's database, and the broker hands each message to the hub alone.
   const site: Site = new Site({
@@ -65,7 +67,9 @@ async function main(): Promise<void> {
     observer: false,
     ...(values['gw-log'] ? { gatewayLogLevel: values['gw-log'] } : {}),
     ...(drain !== undefined ? { drainRatePerSecond: drain === 'default' ? 'default' : Number(drain) } : {}),
-    ...(values['open-po'] ? { beforeGateways: (api: string): Promise<void> => openPurchaseOrders(api, site, Math.ceil(total / gateways)) } : {}),
+    ...(values['open-po']
+      ? { beforeGateways: (api: string): Promise<void> => openPurchaseOrders(api, site, Math.ceil(total / gateways), values.unexpected) }
+      : {}),
   });
   for (const d of site.doors) d.mode = 'receiving';
   const per = Math.ceil(total / gateways);
@@ -161,10 +165,12 @@ async function main(): Promise<void> {
   const dup = (
     db.prepare('SELECT count(*) AS n FROM (SELECT event_id FROM moves WHERE event_id IS NOT NULL GROUP BY event_id HAVING count(*) > 1)').get() as { n: number }
   ).n;
-  // With --open-po every receipt is booked against its door's PO.
+  // With --open-po every receipt is booked against its door's PO; with --unexpected, the SKU left out is held instead.
   const againstPo = (db.prepare("SELECT count(*) AS n FROM moves WHERE reason = 'receipt' AND reference IS NOT NULL").get() as { n: number }).n;
+  const held = (db.prepare("SELECT coalesce(sum(plan_size), 0) AS n FROM variances WHERE type = 'unexpected_item' AND status = 'open'").get() as { n: number })
+    .n;
   say(
-    `backlog of ${want} events from ${gateways} gateways drained and applied in ${seconds.toFixed(1)} s (${Math.round(want / seconds)} events/s, including process start); ${moves} receipt moves (${againstPo} against a PO), ${dup} duplicated`,
+    `backlog of ${want} events from ${gateways} gateways drained and applied in ${seconds.toFixed(1)} s (${Math.round(want / seconds)} events/s, including process start); ${moves} receipt moves (${againstPo} against a PO), ${held} units held on unexpected-item variances, ${dup} duplicated`,
   );
   db.close();
   await site.stop();
@@ -172,22 +178,28 @@ async function main(): Promise<void> {
   say(`dockgate-hub check: ${check.code === 0 ? 'ok' : `FAILED ${check.out.slice(0, 400)}`}`);
   site.dispose();
   if (!values.keep) rmSync(dir, { recursive: true, force: true });
-  if (moves !== want || (values['open-po'] && againstPo !== want) || dup || check.code !== 0) process.exit(1);
+  const booked = values['open-po'] ? againstPo : moves;
+  if (moves + held !== want || booked !== moves || (values.unexpected && held === 0) || dup || check.code !== 0) process.exit(1);
 }
 
 /**
  * `--open-po`: a purchase order open at each gateway's door expecting what its backlog holds (its share spread over
  * the SKUs), so every pass is received against it — a catch-up into open receipts, which asks at every unit what its
- * PO line has received so far.
+ * PO line has received so far. `--unexpected`: the POs leave the last SKU out, so its units (a quarter) are held on
+ * one growing unexpected-item variance per door.
  */
-async function openPurchaseOrders(api: string, site: Site, perGateway: number): Promise<void> {
+async function openPurchaseOrders(api: string, site: Site, perGateway: number, leaveOut: boolean): Promise<void> {
   const post = async (path: string, body: unknown) => {
     const res = await fetch(api + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     if (!res.ok) throw new Error(`backlog: POST ${path} answered ${res.status} ${await res.text()}`);
   };
   for (const g of site.gateways) {
     const po = `PO-${g.id}`;
-    await post('/api/v1/receipts', { po, kind: 'po', lines: SKUS.map((s) => ({ sku: s.sku, qty: Math.ceil(perGateway / SKUS.length) })) });
+    await post('/api/v1/receipts', {
+      po,
+      kind: 'po',
+      lines: (leaveOut ? SKUS.slice(0, -1) : SKUS).map((s) => ({ sku: s.sku, qty: Math.ceil(perGateway / SKUS.length) })),
+    });
     await post(`/api/v1/receipts/${po}/open`, { door: g.doors[0]!.id });
   }
 }

@@ -11,9 +11,10 @@ export function expectReceipt(r: ReceiptPlan): { po: string; kind: 'asn'; suppli
 /** EPCs the hub holds on the receipt's unexpected_item / over variances (not received). */
 export function heldOn(db: HubDb, po: string): Set<string> {
   const out = new Set<string>();
-  for (const row of db.prepare("SELECT plan FROM variances WHERE reference = ? AND type IN ('unexpected_item', 'over')").all(po) as Array<{ plan: string }>) {
-    for (const m of JSON.parse(row.plan) as Array<{ epc?: string | null }>) if (m.epc) out.add(m.epc);
-  }
+  const held = db.prepare(
+    "SELECT p.epc FROM variances v JOIN variance_plan p ON p.variance = v.id WHERE v.reference = ? AND v.type IN ('unexpected_item', 'over') AND p.epc IS NOT NULL",
+  );
+  for (const epc of held.pluck().all(po) as string[]) out.add(epc);
   return out;
 }
 
