@@ -23,7 +23,7 @@ import { benchSiteYaml, pct, timeHttp } from './api.js';
 import { GTINS, receivingDoor, throughBroker } from './apply.js';
 import { DAY_MS, DAYS, ROUND, SKUS, T0, epcOf, growthLedger, skuName } from './growth-ledger.js';
 import type { GrowthCheck } from './growth-check.js';
-import { evictFromPageCache, residentShare } from './page-cache.js';
+import { evictFromPageCache, residentShare, warmPageCache } from './page-cache.js';
 import type { Bench, BenchRow } from './report.js';
 
 const DEFAULT_SIZES = [100_000, 1_000_000];
@@ -182,6 +182,7 @@ async function prepareSize(n: number): Promise<Site> {
 
 /** One round on one size: the REST requests, then receipts applied end to end (under the round's own streams). */
 async function measureRound(site: Site, round: number): Promise<void> {
+  warmPageCache(site.path); // each size's requests find its database in memory (page-cache.ts)
   const rest = await restSamples(site.path, site.dir, site.n, round);
   for (const key of Object.keys(rest) as RestKey[]) site.rest[key].push(...rest[key]);
   const db = openDatabase(site.path);
