@@ -7,8 +7,8 @@
 // however long a SKU's history. A turn is sized by time, not by rows (a Raspberry Pi replays several times slower than a
 // PC): it replays, compares or stores a slice of moves and units, and the next slice is what would have taken `turnMs`
 // at this turn's pace (nextSlice: at most doubling, within [min(16, sliceReplay), sliceReplay]; a turn of fixed costs
-// alone, which counts nothing, leaves it as it is); a check takes on at most
-// one slice of moves after the point (and `sliceMoves`), so its last turn, which stores their units, stays small too.
+// alone, which counts nothing, leaves it as it is); a check takes on at most one slice of moves after the point (and
+// `sliceMoves`), so its last turn, which stores their units, stays small too.
 // The point moves only when a whole check passes. Behind (or within a check), the next slice comes after `busyPauseMs`;
 // caught up or failing (the point stays: the same check would fail again at once), after `intervalMs`. Low priority: a
 // slice's pause is at least what keeps the check within `maxShare` of the hub's time (a slice of d ms waits
