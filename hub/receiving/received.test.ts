@@ -59,6 +59,16 @@ describe('units received against a PO line', () => {
     expect(receivedQty(f.db, 'PO-1', 'A')).toBe(7);
   });
 
+  it('answers right for more PO lines than it remembers, the forgotten ones read whole again', () => {
+    const pos = Array.from({ length: 1100 }, (_, i) => `PO-${i}`);
+    f.db.transaction(() => pos.forEach((po, i) => receive(po, 'A', 1 + (i % 7))))();
+    for (const po of pos) receivedQty(f.db, po, 'A');
+    receive('PO-0', 'A', 10); // PO-0 was asked first: forgotten by now
+    receive('PO-1099', 'A', 10); // asked last: remembered, read from its last move on
+    expect(pos.map((po) => receivedQty(f.db, po, 'A'))).toEqual(pos.map((po) => plainSum(f, po, 'A')));
+    expect([receivedQty(f.db, 'PO-0', 'A'), receivedQty(f.db, 'PO-1099', 'A')]).toEqual([11, 1 + (1099 % 7) + 10]);
+  });
+
   it('agrees with the plain sum through a random run of receipts, returns and rollbacks', () => {
     let x = 12345;
     const rand = (n: number) => ((x = (x * 1103515245 + 12345) % 2 ** 31), x % n);

@@ -14,6 +14,8 @@ interface Counted {
 }
 
 const counted = new WeakMap<Db, Map<string, Counted>>();
+/** PO lines remembered per connection: the most recently asked (a PO closes and is never asked again; a miss reads whole). */
+const REMEMBERED = 1024;
 
 /**
  * Net units of a SKU received against a PO: receipts from the supplier minus those driven back out. Moves are never
@@ -27,6 +29,7 @@ export function receivedQty(db: Db, po: string, sku: string): number {
   if (!memo) counted.set(db, (memo = new Map()));
   const key = `${po}\n${sku}`;
   let from = memo.get(key);
+  memo.delete(key); // set again below: the Map's order is then the order the lines were last asked
   if (from && stmt(db, 'SELECT id FROM moves WHERE seq = ?').pluck().get(from.seq) !== from.id) from = undefined;
   // With one max() in the query, SQLite takes the bare column (id) from the row holding it.
   const r = stmt(
@@ -37,6 +40,7 @@ export function receivedQty(db: Db, po: string, sku: string): number {
   ).get({ po, sku, after: from?.seq ?? 0, supplier: VIRTUAL.supplier }) as { n: number; seq: number | null; id: string | null };
   const n = (from?.n ?? 0) + r.n;
   if (r.seq !== null && r.id !== null) memo.set(key, { seq: r.seq, id: r.id, n });
-  else if (!from) memo.delete(key);
+  else if (from) memo.set(key, from);
+  if (memo.size > REMEMBERED) memo.delete(memo.keys().next().value!);
   return n;
 }
