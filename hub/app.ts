@@ -9,6 +9,7 @@ import { systemRuntime, wakeableWait, type Runtime } from '../runtime/runtime.js
 import { ConfigError } from '../protocols/config/index.js';
 import type { ApiContext } from './api/context.js';
 import { idempotencyMigrations } from './api/idempotency.js';
+import { REQUEST_STREAM_GAP_MS, RequestActivity } from './api/activity.js';
 import { buildApi, type ApiOptions } from './api/server.js';
 import { startBroker, type RunningBroker } from './broker/broker.js';
 import { connectExternalMqtt, type ExternalHubMqtt } from './broker/external-mqtt.js';
@@ -239,8 +240,9 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
     const host: RoomHost = { config, db, log, clock, runtime, doors, ingest, events, providers: ops.providers, metrics: ops.metrics, sendCommand, api: ctx };
     const rooms = async (app: FastifyInstance) => registerRooms(app, modules.rooms ?? [], host);
     const plugins = [...ops.plugins, ...(modules.api ?? []), rooms];
+    const activity = new RequestActivity(() => runtime.now());
     const server = (http = await buildApi(ctx, {
-      setup: ops.setup,
+      setup: [activity.install, ...ops.setup],
       plugins,
       trustProxy: config.http.trustedProxies,
       ...(ops.https ? { https: ops.https } : {}),
@@ -297,6 +299,7 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
     const selfCheck = new LedgerSelfCheck(db, runtime, componentLogger(logger, 'ledger-check', { site: config.site }), {
       ...SELF_CHECK_DEFAULTS,
       standAside: () => ingest.behind(), // a catch-up first: a slice can hold the event loop for seconds
+      yieldTo: () => activity.within(REQUEST_STREAM_GAP_MS), // requests back to back do not wait behind slices
     });
     selfCheck.start();
     closers.push(() => selfCheck.stop());

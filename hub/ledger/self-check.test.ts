@@ -169,6 +169,40 @@ describe('the self-check on simulated time', () => {
       f.close();
     }
   });
+  it('lets a slice wait busyPauseMs while yieldTo says so (requests are being served), at most 10 times in a row', () => {
+    const f = makeFixture();
+    try {
+      for (const sku of ['A', 'M', 'A', 'M']) postMove(f.db, f.mv({ sku, qty: 1, from: 'supplier', to: 'stock', reason: 'receipt', unitCost: 10 }), T0);
+      const rt = new SimulatedRuntime({ startMs: T0 });
+      let serving = true;
+      let asked = 0;
+      const check = new LedgerSelfCheck(f.db, rt, silentLogger(), {
+        intervalMs: 5_000,
+        busyPauseMs: 50,
+        sliceMoves: 1,
+        sliceReplay: 10,
+        yieldTo: () => (asked++, serving),
+      });
+      check.start();
+      rt.advance(500);
+      expect([readVerifiedPoint(f.db).seq, asked]).toEqual([0, 10]); // asked every 50 ms and waited, ten times
+      rt.advance(50); // the eleventh turn runs however busy the API
+      expect([readVerifiedPoint(f.db).seq, asked]).toEqual([1, 11]);
+      rt.advance(500);
+      expect(readVerifiedPoint(f.db).seq).toBe(1); // the next waits ten turns again
+      rt.advance(50);
+      expect(readVerifiedPoint(f.db).seq).toBe(2);
+      serving = false; // quiet: a slice every busyPauseMs
+      rt.advance(50);
+      expect(readVerifiedPoint(f.db).seq).toBe(3);
+      rt.advance(50);
+      expect(readVerifiedPoint(f.db).seq).toBe(4);
+      check.stop();
+      expect(rt.pending()).toBe(0);
+    } finally {
+      f.close();
+    }
+  });
 });
 
 describe('the self-check of a SKU with a long history, on simulated time (issue #24 point 4)', () => {

@@ -13,7 +13,10 @@
 // caught up or failing (the point stays: the same check would fail again at once), after `intervalMs`. Low priority: a
 // slice's pause is at least what keeps the check within `maxShare` of the hub's time (a slice of d ms waits
 // d × (1 − maxShare) / maxShare after it), so the check does not take a core from the ingest during a catch-up. While
-// `standAside` says so (the hub's ingest is catching up), no slice runs at all.
+// `standAside` says so (the hub's ingest is catching up), no slice runs at all. While `yieldTo` says so (the API is
+// serving a stream of requests: hub/api/activity.ts), a slice waits busyPauseMs, at most 10 times in a row: then one
+// runs however busy the API. Under a steady stream of requests, a turn of ~turnMs then lands in one request of every
+// ~500 ms of them instead of one in every ~100 ms, and the check goes on, slower.
 // Measured (scripts/bench/selfcheck-long.ts, 1 M moves over 4 interleaved SKUs, default limits, nice 10): when every
 // check replayed its SKUs' whole histories the point advanced one move per check (~40 s at the pacing, load ~6) and
 // never caught up; resumed from the verified states it reaches the newest move in 251–297 s (504 checks, 24–29 s of
@@ -38,10 +41,14 @@ export interface SelfCheckOptions {
   maxShare?: number;
   /** While this says true (the ingest is catching up) no slice runs; asked again after busyPauseMs. */
   standAside?: () => boolean;
+  /** While this says true (requests are being served) a slice waits busyPauseMs, at most 10 times in a row. */
+  yieldTo?: () => boolean;
 }
 
 const DEFAULT_MAX_SHARE = 0.1;
 const DEFAULT_TURN_MS = 10;
+/** The most times in a row a slice waits for yieldTo (500 ms at the default busyPauseMs), then it runs anyway. */
+const MAX_YIELDS = 10;
 /** The smallest slice (unless sliceReplay is smaller): a turn's fixed costs must not shrink the slices to nothing. */
 const MIN_SLICE = 16;
 
@@ -81,6 +88,8 @@ export class LedgerSelfCheck {
   /** The next turn's slice (nextSlice), starting small, and how many moves and units the last turn took on. */
   private slice: number;
   private used = 0;
+  /** How many times in a row the slice now due has waited for yieldTo. */
+  private yielded = 0;
 
   constructor(
     private readonly db: Db,
@@ -133,11 +142,21 @@ export class LedgerSelfCheck {
     return r.report.ok && r.toSeq > r.fromSeq && hasMovesAfter(this.db, r.toSeq) ? this.opts.busyPauseMs : this.opts.intervalMs;
   }
 
+  /** Whether the slice now due waits for the API (yieldTo), which it does at most MAX_YIELDS times in a row. */
+  private yields(): boolean {
+    if (this.opts.yieldTo?.() && this.yielded < MAX_YIELDS) {
+      this.yielded++;
+      return true;
+    }
+    this.yielded = 0;
+    return false;
+  }
+
   private schedule(ms: number): void {
     if (this.stopped) return;
     // the hub's close stops it (hub/app.ts closers), so the timer need not be unref'd to let the process end
     this.timer = this.runtime.setTimer(ms, () => {
-      if (this.opts.standAside?.()) return this.schedule(this.opts.busyPauseMs);
+      if (this.opts.standAside?.() || this.yields()) return this.schedule(this.opts.busyPauseMs);
       let next = this.opts.intervalMs;
       const started = this.runtime.now();
       try {
