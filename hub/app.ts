@@ -15,6 +15,7 @@ import { startBroker, type RunningBroker } from './broker/broker.js';
 import { connectExternalMqtt, type ExternalHubMqtt } from './broker/external-mqtt.js';
 import type { HubMqtt } from './broker/hub-mqtt.js';
 import type { HubConfig } from './config/schema.js';
+import { WalCheckpointer } from './db/checkpointer.js';
 import { migrate, openDatabase, type Db, type MigrationSet } from './db/database.js';
 import { DoorInterpreter, type DoorSetup } from './doors/interpreter.js';
 import { doorsMigrations } from './doors/store.js';
@@ -192,6 +193,11 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
     closeArchiveReader(db); // opened by the first read of an archived move (any room, or the core's move lookups)
     db.close();
   });
+  if (config.database.path !== ':memory:') {
+    // Checkpoints on a worker thread; stopped before the connection closes (closers run in reverse)
+    const checkpointer = new WalCheckpointer(db, config.database.path, componentLogger(logger, 'db', { site: config.site }), runtime);
+    closers.push(() => checkpointer.close());
+  }
   try {
     const applied = migrate(db, hubMigrations(modules), log);
     if (applied.length) log.info({ applied }, 'database migrated');

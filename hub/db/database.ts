@@ -11,6 +11,9 @@ export interface MigrationSet {
   migrations: ReadonlyArray<{ version: number; name: string; sql: string }>;
 }
 
+/** The WAL pages after which a commit checkpoints, unless a WalCheckpointer (checkpointer.ts) does it off the thread. */
+export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
+
 /**
  * Open (or create) the hub database. WAL with synchronous=FULL: the hub acknowledges an MQTT message only after the
  * transaction that applied it has committed, so a commit must survive power loss, not only a process crash.
@@ -29,7 +32,7 @@ export function openDatabase(path: string): Db {
   // at 10,000 pages (~40 MiB of WAL at most between checkpoints, recovered in well under a second) 1 M events from 10
   // gateways drained in 60.0 / 68.1 s against 73.1 / 74.1 s, run in turn (hub 17,254 / 15,250 against 14,419 / 13,892
   // events per CPU-second) — but three later runs with it took 79.1 / 74.1 / 64.1 s: the runs' spread hides the gain.
-  db.pragma('wal_autocheckpoint = 10000');
+  db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
   return db;
 }
 
