@@ -32,6 +32,7 @@ export function openDatabase(path: string): Db {
   // at 10,000 pages (~40 MiB of WAL at most between checkpoints, recovered in well under a second) 1 M events from 10
   // gateways drained in 60.0 / 68.1 s against 73.1 / 74.1 s, run in turn (hub 17,254 / 15,250 against 14,419 / 13,892
   // events per CPU-second) — but three later runs with it took 79.1 / 74.1 / 64.1 s: the runs' spread hides the gain.
+  // A running hub checkpoints on a worker thread instead (checkpointer.ts): this is for the CLI, and its fallback.
   db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
   return db;
 }
