@@ -2,7 +2,7 @@
 // 100 k and 1 M moves; `npm run bench -- growth --large`: 1 M, 10 M and 50 M; `--sizes 1e6,1e7` picks others), each
 // built once by growth-ledger.ts and cached, it measures on a copy of the ledger: the backup (SQLite's online backup
 // API, as `dockgate-hub backup` runs it) that makes the copy, database bytes per move, `dockgate-hub check --full`
-// (checkFull, the code the CLI runs, in a process of its own: growth-check.ts) with its peak RSS, REST p99 over real HTTP on a real hub (stock of a SKU, a page of stock, open
+// (checkFull, the code the CLI runs, in a process of its own: growth-check.ts) with its peak RSS, REST p99 over real HTTP on a real hub in a process of its own (growth-rest.ts: stock of a SKU, a page of stock, open
 // variances, a unit's history by EPC, a day's moves), receipts applied end to end through the broker (the apply
 // bench's path), and `dockgate-hub check` incremental over the moves that apply added. REST and apply are measured in
 // rounds that visit every size in turn (a shared machine's load then weighs on every size alike). It prints the sizes side by side
@@ -11,17 +11,14 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
-import { silentLogger } from '../../protocols/logging/index.js';
-import { startHub } from '../../hub/app.js';
-import { parseHubConfig } from '../../hub/config/load.js';
 import { migrate, openDatabase } from '../../hub/db/database.js';
 import { HUB_MIGRATIONS } from '../../hub/app.js';
 import { checkIncremental } from '../../hub/ledger/index.js';
-import { hubModules } from '../../hub/modules.js';
 import { ROOT } from '../house.js';
-import { benchSiteYaml, pct, timeHttp } from './api.js';
+import { pct } from './api.js';
 import { GTINS, receivingDoor, throughBroker } from './apply.js';
-import { DAY_MS, DAYS, ROUND, SKUS, T0, epcOf, growthLedger, skuName } from './growth-ledger.js';
+import { DAY_MS, DAYS, ROUND, T0, growthLedger } from './growth-ledger.js';
+import type { RestKey } from './growth-rest.js';
 import type { GrowthCheck } from './growth-check.js';
 import { evictFromPageCache, residentShare, warmPageCache } from './page-cache.js';
 import type { Bench, BenchRow } from './report.js';
@@ -90,47 +87,13 @@ const label = (n: number) => (n >= 1e6 ? `${n / 1e6} M` : `${n / 1e3} k`);
 /** Each line carries the load average: the machine may be shared, and the phases' figures are compared across sizes. */
 const log = (msg: string) => process.stderr.write(`growth [load ${loadavg()[0]!.toFixed(2)}]: ${msg}\n`);
 
-/** A deterministic walk over 0..n−1 (the same requests every run). */
-function walker(n: number, start = 0): () => number {
-  let x = start;
-  return () => (x = (x * 7919 + 104_729) % n);
-}
-
-type RestKey = 'stock' | 'page' | 'variances' | 'unit' | 'day';
-
-/** One round of REST requests on a real hub over the ledger at `path`: each path's latencies (ms). */
-async function restSamples(path: string, dir: string, moves: number, round: number): Promise<Record<RestKey, number[]>> {
-  const config = parseHubConfig(benchSiteYaml(path), { env: {}, baseDir: dir });
-  const hub = await startHub(config, silentLogger(), hubModules(config));
-  try {
-    const next = walker(1_000_003, round * 7);
-    const serialRounds = Math.floor(moves / ROUND / 2);
-    const unitPath = () => {
-      const r = 2 * (next() % serialRounds); // SKUS is even: an even round is a serial SKU's
-      return `/api/v1/moves?epc=${epcOf(r % SKUS, 2 * r + (next() % 2))}`;
-    };
-    const dayPath = () => {
-      const d = next() % DAYS;
-      return `/api/v1/moves?since=${new Date(T0 + d * DAY_MS).toISOString()}&until=${new Date(T0 + (d + 1) * DAY_MS).toISOString()}&limit=100`;
-    };
-    const paths: Array<[RestKey, () => string]> = [
-      ['stock', () => `/api/v1/stock?sku=${skuName(next() % SKUS)}`],
-      ['page', () => `/api/v1/stock?limit=100&after=${skuName(next() % SKUS)}`],
-      ['variances', () => '/api/v1/variances?status=open&limit=100'],
-      ['unit', unitPath],
-      ['day', dayPath],
-    ];
-    // The fixture answers what is asked: a unit has its moves, a day has 100.
-    const first = async (p: string) => (await (await fetch(hub.url + p)).json()) as { moves: unknown[] };
-    if ((await first(unitPath())).moves.length < 1) throw new Error('growth: a unit of the ledger has no history');
-    if ((await first(dayPath())).moves.length !== 100) throw new Error('growth: a day of the ledger has fewer than 100 moves');
-    await (await fetch(`${hub.url}/metrics`)).arrayBuffer(); // the first scrape counts the moves, as after a start
-    const out = {} as Record<RestKey, number[]>;
-    for (const [key, p] of paths) out[key] = await timeHttp(hub.url, p, REQUESTS, WARMUP);
-    return out;
-  } finally {
-    await hub.stop();
-  }
+/** One round of REST requests on a real hub over the ledger at `path`, in a process of its own (growth-rest.ts). */
+function restSamples(path: string, moves: number, round: number): Record<RestKey, number[]> {
+  const args = ['--import', 'tsx', join(ROOT, 'scripts/bench/growth-rest.ts'), path, String(moves), String(round), String(REQUESTS), String(WARMUP)];
+  const child = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const line = child.stdout.trim().split('\n').at(-1);
+  if (child.status !== 0 || !line) throw new Error(`growth: the REST process failed (${child.status ?? child.signal}): ${child.stderr.slice(-2000)}`);
+  return JSON.parse(line) as Record<RestKey, number[]>;
 }
 
 /** `dockgate-hub check --full` on the database at `path`, in a child process (growth-check.ts): its figures. */
@@ -188,7 +151,7 @@ async function prepareSize(n: number): Promise<Site> {
 /** One round on one size: the REST requests, then receipts applied end to end (under the round's own streams). */
 async function measureRound(site: Site, round: number): Promise<void> {
   warmPageCache(site.path); // each size's requests find its database in memory (page-cache.ts)
-  const rest = await restSamples(site.path, site.dir, site.n, round);
+  const rest = restSamples(site.path, site.n, round);
   for (const key of Object.keys(rest) as RestKey[]) site.rest[key].push(...rest[key]);
   const db = openDatabase(site.path);
   const applySite = { t: { db, path: site.path, dir: site.dir, cleanup: () => db.close() }, doors: receivingDoor(db), tag: `r${round}-` };
