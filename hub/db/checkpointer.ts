@@ -38,7 +38,7 @@ export class WalCheckpointer {
   private waiting = false;
   private closed = false;
   private failed = false;
-  private done: Promise<void>;
+  private readonly done: Promise<void>;
 
   /** Starts the worker on the database at `path`, which `db` (the hub's connection) has open in WAL mode. */
   constructor(
