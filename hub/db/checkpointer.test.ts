@@ -8,6 +8,7 @@ import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../protocols/logging/index.js';
 import { systemRuntime } from '../../runtime/runtime.js';
+import { waitFor } from '../status/test-support.js';
 import { WalCheckpointer, type CheckpointResult } from './checkpointer.js';
 import { openDatabase, WAL_AUTOCHECKPOINT_PAGES } from './database.js';
 
@@ -21,14 +22,6 @@ function logged(): { logger: ReturnType<typeof createLogger>; lines: Array<Recor
   });
   return { logger: createLogger({ name: 'test', destination }), lines };
 }
-
-const until = async (what: string, ok: () => boolean, ms = 10_000) => {
-  const end = Date.now() + ms;
-  while (!ok()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-};
 
 describe('WalCheckpointer', () => {
   let dir = '';
@@ -53,7 +46,7 @@ describe('WalCheckpointer', () => {
     }
     // a checkpoint that began after the last commit takes every frame home
     const since = results.length;
-    await until('a checkpoint of the whole WAL', () => results.slice(since + 1).some((r) => r.log > 0 && r.checkpointed === r.log));
+    await waitFor('a checkpoint of the whole WAL', () => (results.slice(since + 1).some((r) => r.log > 0 && r.checkpointed === r.log) ? true : undefined));
     const home = statSync(path).size;
     expect(home).toBeGreaterThan(4_000 * 500); // the rows are in the database file itself, not only in the WAL
     await cp.close();
@@ -72,7 +65,7 @@ describe('WalCheckpointer', () => {
     const db = openDatabase(join(dir, 'hub.db'));
     const { logger, lines } = logged();
     const cp = new WalCheckpointer(db, join(dir, 'elsewhere', 'missing.db'), logger, systemRuntime, 20);
-    await until('the worker to fail', () => !cp.running);
+    await waitFor('the worker to fail', () => (cp.running ? undefined : true));
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(WAL_AUTOCHECKPOINT_PAGES);
     expect(lines).toContainEqual(
       expect.objectContaining({
