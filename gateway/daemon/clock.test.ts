@@ -2,7 +2,7 @@
 // status shows, and tag.pass keeps readerFirstSeen only when the reader's time differs by more than the threshold.
 import { describe, expect, it } from 'vitest';
 import { isoTs, type EventDraft } from '../../protocols/events/index.js';
-import { captureLogger } from '../outbox/fixtures/capture-logger.js';
+import { captureLogger } from '../../protocols/logging/capture.js';
 import { ReaderClocks } from './clock.js';
 
 const T = Date.UTC(2026, 10, 22, 10, 0, 0);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { exampleCommands, isoTs, type Command } from '../../protocols/events/index.js';
 import { parseGatewayConfig } from '../config/load.js';
 import { SimulatedRuntime } from '../../runtime/testing/simulated-runtime.js';
-import { captureLogger } from '../outbox/fixtures/capture-logger.js';
+import { captureLogger } from '../../protocols/logging/capture.js';
 import { CommandRunner, doorOutputsOf, type CommandTargets } from './commands.js';
 
 const CONFIG = parseGatewayConfig(`

@@ -2,7 +2,7 @@
 // and the reporter coalesces changes and republishes.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parse, topics, type GatewayStatus } from '../../protocols/events/index.js';
-import { captureLogger } from '../outbox/fixtures/capture-logger.js';
+import { captureLogger } from '../../protocols/logging/capture.js';
 import { StatusReporter, buildStatus, type StatusSources } from './status.js';
 
 const T = Date.UTC(2026, 10, 22, 10, 0, 0);

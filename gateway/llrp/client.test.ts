@@ -1,9 +1,8 @@
 // gateway/llrp — the reader client against the simulated reader over real TCP: it reaches `reading` and delivers
 // every read, and recovers on its own from each misbehaviour (split bytes, coalesced messages, silent link, dropped
 // link, refused client, rejected parameter, report during a pending request, garbage on the wire); shutdown is clean.
-import { Writable } from 'node:stream';
 import { connect } from 'node:net';
-import pino from 'pino';
+import { captureLogger } from '../../protocols/logging/capture.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FrameSplitter, decodeMessage, type LlrpObject } from '../../protocols/llrp/index.js';
 import { llrpjs } from '../../protocols/llrp/llrpjs.test-helper.js';
@@ -49,14 +48,7 @@ async function harness(
   beforeStart?: (sim: LlrpSimulator) => void,
 ): Promise<Harness> {
   const s = await startLlrpSimulator({ readerId: READER, ...sim });
-  const logs: Array<Record<string, unknown>> = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const line of chunk.toString().split('\n')) if (line) logs.push(JSON.parse(line) as Record<string, unknown>);
-      cb();
-    },
-  });
-  const logger = pino({ level: 'debug' }, sink);
+  const { logger, lines: logs } = captureLogger('debug');
   const c = new LlrpReaderClient(
     {
       id: READER,

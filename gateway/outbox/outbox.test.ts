@@ -7,7 +7,7 @@ import { eventErrors, isoTs, type EventDraft, type GapEvent } from '../../protoc
 import { silentLogger } from '../../protocols/logging/index.js';
 import { Outbox, OutboxError } from './outbox.js';
 import { tagPassDraft } from './fixtures/drafts.js';
-import { captureLogger } from './fixtures/capture-logger.js';
+import { captureLogger } from '../../protocols/logging/capture.js';
 
 const T = Date.UTC(2026, 10, 22, 10, 0, 0);
 let dir: string;

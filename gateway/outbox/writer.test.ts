@@ -8,7 +8,7 @@ import { SimulatedRuntime } from '../../runtime/testing/simulated-runtime.js';
 import { Outbox } from './outbox.js';
 import { OutboxWriter } from './writer.js';
 import { tagPassDraft } from './fixtures/drafts.js';
-import { captureLogger } from './fixtures/capture-logger.js';
+import { captureLogger } from '../../protocols/logging/capture.js';
 
 let dir: string;
 let outbox: Outbox;

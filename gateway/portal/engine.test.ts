@@ -1,9 +1,8 @@
 // gateway/portal — case tests, one rule at a time, with hand-made read sequences.
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { Value } from '@sinclair/typebox/value';
 import { Event, type EventDraft } from '../../protocols/events/index.js';
-import { createLogger } from '../../protocols/logging/index.js';
+import { captureLogger } from '../../protocols/logging/capture.js';
 import type { TagRead } from '../../protocols/reads/index.js';
 import type { PortalConfig } from './config.js';
 import { PortalEngine } from './engine.js';
@@ -387,20 +386,13 @@ describe('bounded state', () => {
 
 describe('explainability', () => {
   it('writes a debug line per passage with the evidence', () => {
-    const lines: string[] = [];
-    const dest = new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(String(chunk));
-        cb();
-      },
-    });
-    const log = createLogger({ name: 'test', level: 'debug', destination: dest, env: {} });
+    const { logger: log, lines } = captureLogger('debug');
     const e = new PortalEngine(CONFIG, log);
     run(e, [...passReads(0, 2000), ...passReads(0, 2000, { reader: 'r2', base: -65 })]);
-    const decided = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'passage decided');
+    const decided = lines.filter((l) => l.msg === 'passage decided');
     expect(decided).toHaveLength(1);
-    const ev = decided[0].evidence;
-    expect(decided[0].component).toBe('portal');
+    const ev = decided[0]!.evidence as { antennas: unknown[]; locations: Array<{ id: string }>; margin: number; rssi: { separation: number } };
+    expect(decided[0]!.component).toBe('portal');
     expect(ev).toMatchObject({ epc: EPC, location: 'a', direction: 'in', directionSource: 'rssi', settled: true, closedBy: 'absence' });
     expect(ev.antennas).toHaveLength(4);
     expect(ev.locations.map((l: { id: string }) => l.id).sort()).toEqual(['a', 'b']);

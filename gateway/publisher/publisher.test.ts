@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { isoTs, newEventId, topics } from '../../protocols/events/index.js';
 import { backoffDelay } from '../../runtime/backoff.js';
 import { SimulatedRuntime } from '../../runtime/testing/simulated-runtime.js';
-import { captureLogger } from '../outbox/fixtures/capture-logger.js';
+import { captureLogger } from '../../protocols/logging/capture.js';
 import { Publisher, type PublisherOptions } from './publisher.js';
 import { fakeConnect, type FakeClient } from './testing/fake-client.js';
 import { MemoryOutbox } from './testing/memory-outbox.js';

@@ -4,24 +4,12 @@
 import { mkdtempSync, rmSync, statSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger } from '../../protocols/logging/index.js';
+import { captureLogger } from '../../protocols/logging/capture.js';
 import { systemRuntime } from '../../runtime/runtime.js';
 import { waitFor } from '../status/test-support.js';
 import { WalCheckpointer, type CheckpointResult } from './checkpointer.js';
 import { openDatabase, WAL_AUTOCHECKPOINT_PAGES } from './database.js';
-
-function logged(): { logger: ReturnType<typeof createLogger>; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk, _enc, done) {
-      lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: createLogger({ name: 'test', destination }), lines };
-}
 
 describe('WalCheckpointer', () => {
   let dir = '';
@@ -33,7 +21,7 @@ describe('WalCheckpointer', () => {
     const db = openDatabase(path);
     db.exec('CREATE TABLE t (i INTEGER PRIMARY KEY, v TEXT NOT NULL)');
     const results: CheckpointResult[] = [];
-    const { logger, lines } = logged();
+    const { logger, lines } = captureLogger('info');
     const cp = new WalCheckpointer(db, path, logger, systemRuntime, 20, (r) => results.push(r));
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
     const insert = db.prepare('INSERT INTO t (v) VALUES (?)');
@@ -63,7 +51,7 @@ describe('WalCheckpointer', () => {
   it('hands checkpoints back to the hub connection, with an error logged, when the worker cannot open the database', async () => {
     dir = mkdtempSync(join(tmpdir(), 'checkpointer-'));
     const db = openDatabase(join(dir, 'hub.db'));
-    const { logger, lines } = logged();
+    const { logger, lines } = captureLogger('info');
     const cp = new WalCheckpointer(db, join(dir, 'elsewhere', 'missing.db'), logger, systemRuntime, 20);
     await waitFor('the worker to fail', () => (cp.running ? undefined : true));
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(WAL_AUTOCHECKPOINT_PAGES);

@@ -1,27 +1,14 @@
 // The site tells the truth: typical installer mistakes become loud in status (and logs), and a gateway cannot post at
 // a door the hub gives to another gateway. A real hub: embedded broker, SQLite file, HTTP; gateways as MQTT clients.
-import { Writable } from 'node:stream';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { topics, type GatewayStatus } from '../../protocols/events/index.js';
-import { createLogger, type Logger } from '../../protocols/logging/index.js';
+import { captureLogger } from '../../protocols/logging/capture.js';
 import { lanAddress } from '../broker/test-support.js';
 import { hubModules } from '../modules.js';
 import { startTestHub, TestGateway, TEST_SITE, type TestHub } from '../testing/harness.js';
 import type { StatusReport } from './service.js';
 import { call, epc, gatewayStatus, passDraft, TEST_GTIN, waitFor } from './test-support.js';
-
-type Line = { level: string; msg: string; component?: string } & Record<string, unknown>;
-function capture(): { logger: Logger; lines: Line[] } {
-  const lines: Line[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      for (const l of chunk.toString('utf8').split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Line);
-      cb();
-    },
-  });
-  return { logger: createLogger({ name: 'test', level: 'info', destination, env: {} }), lines };
-}
 
 const SITE_YAML = `
 locations:
@@ -44,7 +31,7 @@ describe('misconfiguration is loud, doors are bound to their gateways', () => {
   let t: TestHub;
   let gw1: TestGateway;
   let gw2: TestGateway;
-  const log = capture();
+  const log = captureLogger('info');
   const status = async () => (await call<StatusReport>(t.hub.url, 'GET', '/api/v1/status')).body;
   const report = (gw: TestGateway, s: GatewayStatus) => gw.client.publishAsync(topics.status(TEST_SITE, gw.gateway), JSON.stringify(s), { qos: 1, retain: true });
 
@@ -158,7 +145,7 @@ describe('misconfiguration is loud, doors are bound to their gateways', () => {
 describe('plain MQTT and REST on a network address', () => {
   it('logs a warning at start and shows it in status', async () => {
     const lan = lanAddress();
-    const log = capture();
+    const log = captureLogger('info');
     const t = await startTestHub({
       broker: `{ type: embedded, tcp: { host: ${lan}, port: 0 } }`,
       http: `{ host: ${lan}, port: 0 }`,

@@ -1,9 +1,8 @@
 // The unknown-door log: a line for the first pass at a door the hub does not know, then at most one a minute per
 // gateway and door; passes at known doors cost no activity read.
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { Event } from '../../protocols/events/index.js';
-import { createLogger } from '../../protocols/logging/index.js';
+import { captureLogger } from '../../protocols/logging/capture.js';
 import type { AppliedEvent, AppliedListener, DoorActivity } from './applied-bus.js';
 import { logUnknownDoors } from './unknown-doors.js';
 
@@ -31,14 +30,7 @@ function pass(id: string, door: string): Event {
 
 describe('logUnknownDoors', () => {
   it('logs passes at an unknown door once a minute per gateway and door, and reads no activity for passes at known doors', () => {
-    const lines: Array<Record<string, unknown>> = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _enc, cb) {
-        for (const l of chunk.toString('utf8').split('\n')) if (l.trim()) lines.push(JSON.parse(l) as Record<string, unknown>);
-        cb();
-      },
-    });
-    const log = createLogger({ name: 'test', level: 'info', destination, env: {} });
+    const { logger: log, lines } = captureLogger('info');
     let listener: AppliedListener | undefined;
     const bus = {
       on: (l: AppliedListener) => {

@@ -15,7 +15,7 @@ import { freePort, waitFor } from '../../fleet/testing/ports.js';
 import { startTcpProxy, type TcpProxy } from '../../fleet/testing/tcp-proxy.js';
 import type { TestHub } from '../../hub/testing/harness.js';
 import { rng } from '../../runtime/rng.js';
-import { captureLogger } from '../../gateway/outbox/fixtures/capture-logger.js';
+import { captureLogger } from '../../protocols/logging/capture.js';
 import { bundle } from './fleet-support.js';
 import { hubApi, hubBalances, postMove, startFeedHub } from './fleet-support.js';
 

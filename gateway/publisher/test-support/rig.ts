@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, type Event, type EventBatch } from '../../../protocols/events/index.js';
 import { Outbox } from '../../outbox/index.js';
-import { captureLogger, type CapturedLog } from '../../outbox/fixtures/capture-logger.js';
+import { captureLogger, type CapturedLog } from '../../../protocols/logging/capture.js';
 import { tagPassDraft } from '../../outbox/fixtures/drafts.js';
 import { Publisher, type PublisherOptions } from '../publisher.js';
 import { changed, type Received } from './brokers.js';
