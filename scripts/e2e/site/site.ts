@@ -64,6 +64,8 @@ export class Site {
   readonly readers = new Map<string, LlrpSimulator>();
   readonly gatewayProcs = new Map<string, Proc>();
   readonly metricsPorts = new Map<string, number>();
+  /** When start() spawned the hub's process (its first attempt) and the gateways' (Date.now() ms): what came before is the harness's set-up. */
+  readonly spawnedAt: { hub?: number; gateways?: number } = {};
   hub!: Proc;
   mosquitto?: Proc;
   brokerPort = 0;
@@ -191,6 +193,7 @@ export class Site {
         new Proc(g.id, process.execPath, [...(o.gatewayNodeArgs ?? []), this.gatewayFile, '--config', path], {}, join(o.dir, `${g.id}.log`), this.exits),
       );
     }
+    this.spawnedAt.gateways = Date.now();
     for (const p of this.gatewayProcs.values()) p.start();
     for (const g of this.gateways) await this.waitGatewayReading(g.id);
   }
@@ -236,6 +239,7 @@ export class Site {
   }
 
   private async startHubOnce(): Promise<void> {
+    this.spawnedAt.hub ??= Date.now();
     this.hub.start();
     await until(
       async () => {
