@@ -119,17 +119,34 @@ function get(agent: http.Agent, url: string): Promise<void> {
  * jitter that does not depend on the hub.
  */
 export async function timeHttp(url: string, paths: () => string, requests: number, warmup: number): Promise<number[]> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  return (await timeHttpInterleaved([{ url, paths }], requests, warmup))[0]!;
+}
+
+/**
+ * timeHttp for several servers at once, request by request in turn (each on a keep-alive connection of its own; the
+ * first of each turn rotates), one array of latencies per target: whatever else the machine does at a moment (a
+ * scheduler's hiccup, another process waking) then lands on every target alike, so their tails can be compared.
+ */
+export async function timeHttpInterleaved(
+  targets: ReadonlyArray<{ url: string; paths: () => string }>,
+  requests: number,
+  warmup: number,
+): Promise<number[][]> {
+  const agents = targets.map(() => new http.Agent({ keepAlive: true, maxSockets: 1 }));
   try {
-    const out: number[] = [];
+    const out = targets.map((): number[] => []);
     for (let i = 0; i < warmup + requests; i++) {
-      const t0 = performance.now();
-      await get(agent, url + paths());
-      if (i >= warmup) out.push(performance.now() - t0);
+      for (let k = 0; k < targets.length; k++) {
+        const j = (i + k) % targets.length;
+        const t = targets[j]!;
+        const t0 = performance.now();
+        await get(agents[j]!, t.url + t.paths());
+        if (i >= warmup) out[j]!.push(performance.now() - t0);
+      }
     }
     return out;
   } finally {
-    agent.destroy();
+    for (const a of agents) a.destroy();
   }
 }
 

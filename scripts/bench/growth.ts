@@ -2,11 +2,13 @@
 // 100 k and 1 M moves; `npm run bench -- growth --large`: 1 M, 10 M and 50 M; `--sizes 1e6,1e7` picks others), each
 // built once by growth-ledger.ts and cached, it measures on a copy of the ledger: the backup (SQLite's online backup
 // API, as `dockgate-hub backup` runs it) that makes the copy, database bytes per move, `dockgate-hub check --full`
-// (checkFull, the code the CLI runs, in a process of its own: growth-check.ts) with its peak RSS, REST p99 over real HTTP on a real hub in a process of its own (growth-rest.ts: stock of a SKU, a page of stock, open
-// variances, a unit's history by EPC, a day's moves), receipts applied end to end through the broker (the apply
-// bench's path), and `dockgate-hub check` incremental over the moves that apply added. REST and apply are measured in
-// rounds that visit every size in turn (a shared machine's load then weighs on every size alike). It prints the sizes side by side
-// with the ratio of each larger size to the 1 M figures, and returns the rows for the bench table.
+// (checkFull, the code the CLI runs, in a process of its own: growth-check.ts) with its peak RSS, REST p99 over real
+// HTTP on a real hub per size, every size's hub in one process of their own and asked in turn request by request
+// (growth-rest.ts: stock of a SKU, a page of stock, open variances, a unit's history by EPC, a day's moves), receipts
+// applied end to end through the broker (the apply bench's path), and `dockgate-hub check` incremental over the moves
+// that apply added. REST and apply are measured in rounds that visit every size (a shared machine's load then weighs
+// on every size alike). It prints the sizes side by side with the ratio of each larger size to the 1 M figures, and
+// returns the rows for the bench table.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -27,7 +29,7 @@ const DEFAULT_SIZES = [100_000, 1_000_000];
 const LARGE_SIZES = [1_000_000, 10_000_000, 50_000_000];
 const BASE = 1_000_000;
 const CACHE = join(ROOT, '.bench', 'growth');
-const REQUESTS = 2_000;
+const REQUESTS = 3_000;
 /**
  * Unmeasured requests per path before its timed ones: a round starts a new hub, whose first thousand-odd requests run
  * cold code and meet its start-up garbage (scavenges of 3–5 ms at 10 M moves against ~1 ms after): not the steady
@@ -87,13 +89,16 @@ const label = (n: number) => (n >= 1e6 ? `${n / 1e6} M` : `${n / 1e3} k`);
 /** Each line carries the load average: the machine may be shared, and the phases' figures are compared across sizes. */
 const log = (msg: string) => process.stderr.write(`growth [load ${loadavg()[0]!.toFixed(2)}]: ${msg}\n`);
 
-/** One round of REST requests on a real hub over the ledger at `path`, in a process of its own (growth-rest.ts). */
-function restSamples(path: string, moves: number, round: number): Record<RestKey, number[]> {
-  const args = ['--import', 'tsx', join(ROOT, 'scripts/bench/growth-rest.ts'), path, String(moves), String(round), String(REQUESTS), String(WARMUP)];
-  const child = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+/**
+ * One round of REST requests on every size's hub, the sizes in turn request by request, in a process of their own
+ * (growth-rest.ts): each size's latencies per path, in the order of `sites`.
+ */
+function restSamples(sites: readonly Site[], round: number): Array<Record<RestKey, number[]>> {
+  const args = ['--import', 'tsx', join(ROOT, 'scripts/bench/growth-rest.ts'), String(round), String(REQUESTS), String(WARMUP), ...sites.map((s) => `${s.path}:${s.n}`)];
+  const child = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   const line = child.stdout.trim().split('\n').at(-1);
   if (child.status !== 0 || !line) throw new Error(`growth: the REST process failed (${child.status ?? child.signal}): ${child.stderr.slice(-2000)}`);
-  return JSON.parse(line) as Record<RestKey, number[]>;
+  return JSON.parse(line) as Array<Record<RestKey, number[]>>;
 }
 
 /** `dockgate-hub check --full` on the database at `path`, in a child process (growth-check.ts): its figures. */
@@ -148,18 +153,23 @@ async function prepareSize(n: number): Promise<Site> {
   return { n, path, dir, out, rest: { stock: [], page: [], variances: [], unit: [], day: [] }, apply: [] };
 }
 
-/** One round on one size: the REST requests, then receipts applied end to end (under the round's own streams). */
-async function measureRound(site: Site, round: number): Promise<void> {
-  warmPageCache(site.path); // each size's requests find its database in memory (page-cache.ts)
-  const rest = restSamples(site.path, site.n, round);
-  for (const key of Object.keys(rest) as RestKey[]) site.rest[key].push(...rest[key]);
-  const db = openDatabase(site.path);
-  const applySite = { t: { db, path: site.path, dir: site.dir, cleanup: () => db.close() }, doors: receivingDoor(db), tag: `r${round}-` };
-  site.apply.push((await throughBroker(1, false, applySite)).eventsPerS);
-  // A request that reads a page not in memory waits for the disk: how much of the copy was there is part of the figure.
-  const cached = 100 * residentShare(site.path);
-  site.out.cached = Math.min(site.out.cached ?? 100, cached);
-  log(`${label(site.n)} round ${round + 1}: apply ${Math.round(site.apply.at(-1)!)} events/s, stock p50 ${pct(rest.stock, 0.5).toFixed(2)} ms, ${cached.toFixed(0)} % of the copy in the page cache`);
+/**
+ * One round: the REST requests of every size at once (each size's database read whole first, page-cache.ts, so each
+ * is measured in memory), then receipts applied end to end on each size in turn (under the round's own streams).
+ */
+async function measureRound(sites: readonly Site[], round: number): Promise<void> {
+  for (const site of sites) warmPageCache(site.path);
+  const rest = restSamples(sites, round);
+  for (const [i, site] of sites.entries()) {
+    for (const key of Object.keys(rest[i]!) as RestKey[]) site.rest[key].push(...rest[i]![key]);
+    const db = openDatabase(site.path);
+    const applySite = { t: { db, path: site.path, dir: site.dir, cleanup: () => db.close() }, doors: receivingDoor(db), tag: `r${round}-` };
+    site.apply.push((await throughBroker(1, false, applySite)).eventsPerS);
+    // A request that reads a page not in memory waits for the disk: how much of the copy was there is part of the figure.
+    const cached = 100 * residentShare(site.path);
+    site.out.cached = Math.min(site.out.cached ?? 100, cached);
+    log(`${label(site.n)} round ${round + 1}: apply ${Math.round(site.apply.at(-1)!)} events/s, stock p50 ${pct(rest[i]!.stock, 0.5).toFixed(2)} ms, ${cached.toFixed(0)} % of the copy in the page cache`);
+  }
 }
 
 /** The compared figures (pooled REST latencies, the median apply rate) and the incremental check of what apply added. */
@@ -219,7 +229,7 @@ export const bench: Bench = {
       }
       // Apply and REST are compared across sizes: measured in rounds that visit every size in turn, so a change in
       // the machine's load (it may be shared) falls on every size alike rather than on whichever size ran then.
-      for (let round = 0; round < ROUNDS; round++) for (const site of sites) await measureRound(site, round);
+      for (let round = 0; round < ROUNDS; round++) await measureRound(sites, round);
       for (const site of sites) {
         results.set(site.n, settleSize(site));
         log(`${label(site.n)} figures: ${JSON.stringify(results.get(site.n))}`);
