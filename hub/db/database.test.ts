@@ -30,6 +30,7 @@ describe('hub database migrations', () => {
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(10_000);
+    expect(db.pragma('cache_size', { simple: true })).toBe(-64 * 1024); // KiB: 64 MiB, not SQLite's 2 MiB
     db.close();
   });
 
