@@ -17,9 +17,10 @@ export const WAL_AUTOCHECKPOINT_PAGES = 10_000;
 /**
  * Each connection's page cache (SQLite's default is 2 MiB). A receipt touches ~20 B-trees (the move and its indexes,
  * balances, cost layer, valuation, unit, inbox, door activity), and with 2 MiB their inner pages and the pages being
- * appended to did not stay in the cache: each miss a read() from the OS. 1,000,000 events from 10 gateways, run in turn:
- * drained in 63.0 / 64.0 s at 64 MiB against 73.0 / 76.1 s at 2 MiB (60.9 / 62.8 against 70.6 / 73.1 hub CPU-seconds);
- * 16 MiB 73.0 s, 256 MiB 64.1 s. The memory is taken as pages are read, up to this.
+ * appended to did not stay in the cache: each miss a read() from the OS. 1,000,000 events from 10 gateways, three pairs
+ * run in turn: drained in 63.0 / 64.0 / 71.1 s at 64 MiB against 73.0 / 76.1 / 72.1 s at 2 MiB (hub CPU 60.9 / 62.8 /
+ * 68.4 s against 70.6 / 73.1 / 69.3 s); 16 MiB 73.0 s, 256 MiB 64.1 s. Three runs in a row at 64 MiB: 76.1, 64.0,
+ * 72.1 s — on that VM the runs spread as wide as the gain. The memory is taken as pages are read, up to this.
  */
 export const CACHE_MIB = 64;
 
