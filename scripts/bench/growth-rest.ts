@@ -16,7 +16,7 @@ import { dirname } from 'node:path';
 import { benchSiteYaml, timeHttpInterleaved } from './api.js';
 import { DAY_MS, DAYS, ROUND, SKUS, T0, epcOf, skuName } from './growth-ledger.js';
 
-export const REST_KEYS = ['stock', 'page', 'variances', 'unit', 'day'] as const;
+const REST_KEYS = ['stock', 'page', 'variances', 'unit', 'day'] as const;
 export type RestKey = (typeof REST_KEYS)[number];
 
 /** A deterministic walk over 0..n−1 (the same requests every run). */
