@@ -89,27 +89,29 @@ const label = (n: number) => (n >= 1e6 ? `${n / 1e6} M` : `${n / 1e3} k`);
 /** Each line carries the load average: the machine may be shared, and the phases' figures are compared across sizes. */
 const log = (msg: string) => process.stderr.write(`growth [load ${loadavg()[0]!.toFixed(2)}]: ${msg}\n`);
 
+/** Runs `script` (under scripts/bench) in a process of its own and parses the JSON of its last line of output. */
+function runApart<T>(script: string, args: readonly string[], what: string): T {
+  const child = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/bench', script), ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  const line = child.stdout.trim().split('\n').at(-1);
+  if (child.status !== 0 || !line) throw new Error(`growth: the ${what} process failed (${child.status ?? child.signal}): ${child.stderr.slice(-2000)}`);
+  return JSON.parse(line) as T;
+}
+
 /**
  * One round of REST requests on every size's hub, the sizes in turn request by request, in a process of their own
  * (growth-rest.ts): each size's latencies per path, in the order of `sites`.
  */
 function restSamples(sites: readonly Site[], round: number): Array<Record<RestKey, number[]>> {
-  const args = ['--import', 'tsx', join(ROOT, 'scripts/bench/growth-rest.ts'), String(round), String(REQUESTS), String(WARMUP), ...sites.map((s) => `${s.path}:${s.n}`)];
-  const child = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
-  const line = child.stdout.trim().split('\n').at(-1);
-  if (child.status !== 0 || !line) throw new Error(`growth: the REST process failed (${child.status ?? child.signal}): ${child.stderr.slice(-2000)}`);
-  return JSON.parse(line) as Array<Record<RestKey, number[]>>;
+  return runApart('growth-rest.ts', [String(round), String(REQUESTS), String(WARMUP), ...sites.map((s) => `${s.path}:${s.n}`)], 'REST');
 }
 
 /** `dockgate-hub check --full` on the database at `path`, in a child process (growth-check.ts): its figures. */
 export function checkFullApart(path: string): GrowthCheck {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'scripts/bench/growth-check.ts'), path, String(T0 + DAYS * DAY_MS)], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  const line = child.stdout.trim().split('\n').at(-1);
-  if (child.status !== 0 || !line) throw new Error(`growth: the check process failed (${child.status ?? child.signal}): ${child.stderr.slice(-2000)}`);
-  return JSON.parse(line) as GrowthCheck;
+  return runApart('growth-check.ts', [path, String(T0 + DAYS * DAY_MS)], 'check');
 }
 
 /** A size's working copy of the cached ledger, and what has been measured on it. */
