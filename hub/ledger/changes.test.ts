@@ -11,7 +11,7 @@ describe('stock change notifications', () => {
   beforeEach(() => {
     f = makeFixture();
     heard = [];
-    stop = skuChanged(f.db).listen((sku, why) => heard.push(`${why}:${sku}`));
+    stop = skuChanged(f.db).listen((sku, why, sellable) => heard.push(`${why}:${sku}${sellable ? '' : ' (not sellable)'}`));
   });
   afterEach(() => f.close());
 
@@ -21,6 +21,14 @@ describe('stock change notifications', () => {
     expect(postMove(f.db, receipt, T0).status).toBe('exists');
     expect(() => postMove(f.db, f.mv({ sku: 'A', from: 'stock', to: 'customer', qty: 50, reason: 'shipment' }), T0)).toThrow(/negative|below/i);
     expect(heard).toEqual(['move:A']);
+  });
+
+  it('says whether a move can change what is sellable: not between two unsellable locations, yes into or out of a sellable one', () => {
+    postMove(f.db, f.mv({ sku: 'A', from: 'supplier', to: 'dock-1', qty: 5, reason: 'receipt' }), T0);
+    postMove(f.db, f.mv({ sku: 'A', from: 'dock-1', to: 'receiving', qty: 5, reason: 'transfer' }), T0);
+    postMove(f.db, f.mv({ sku: 'A', from: 'receiving', to: 'stock', qty: 5, reason: 'transfer' }), T0);
+    postMove(f.db, f.mv({ sku: 'A', from: 'stock', to: 'customer', qty: 2, reason: 'shipment' }), T0);
+    expect(heard).toEqual(['move:A (not sellable)', 'move:A (not sellable)', 'move:A', 'move:A']);
   });
 
   it('tells listeners when holds are placed, voided and expire', () => {

@@ -7,5 +7,9 @@ import type { Db } from '../db/database.js';
 
 export type SkuChangeWhy = 'move' | 'reservation';
 
-/** Stock changes on this database: `skuChanged(db).listen((sku, why) => …)` returns the function that stops listening. */
-export const skuChanged = signalPer<Db, [sku: string, why: SkuChangeWhy]>();
+/**
+ * Stock changes on this database: `skuChanged(db).listen((sku, why, sellable) => …)` returns the function that stops
+ * listening. `sellable`: whether the change can alter what is available to sell — false for a move between two
+ * locations that are not sellable (a receipt to the dock, a putaway to a reserve), true for every hold placed or closed.
+ */
+export const skuChanged = signalPer<Db, [sku: string, why: SkuChangeWhy, sellable: boolean]>();

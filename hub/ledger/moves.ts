@@ -433,7 +433,7 @@ function post(db: Db, input: CheckedMove, nowMs: number, reservationId: string |
   if (batch) batch.add(m.sku);
   else assertSkuInvariants(db, m.sku, `move ${m.id}`);
 
-  skuChanged(db).emit(m.sku, 'move');
+  skuChanged(db).emit(m.sku, 'move', from.sellable || to.sellable);
   return {
     status: 'created',
     move: {

@@ -111,7 +111,7 @@ export function reserve(db: Db, input: ReservationInput, nowMs: number): Reserve
     }
     stmt(db, `INSERT INTO reservations (id, sku, qty, location, channel, reference, state, expires_ms, created_ms)
               VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)`).run(r.id, r.sku, r.qty, r.location, r.channel, r.reference, r.expiresAt, nowMs);
-    skuChanged(db).emit(r.sku, 'reservation');
+    skuChanged(db).emit(r.sku, 'reservation', true);
     return { status: 'created', reservation: getReservation(db, r.id)! };
   });
 }
@@ -153,7 +153,7 @@ export function voidReservation(db: Db, id: string, reason: string, nowMs: numbe
     if (res.state === 'voided' || res.state === 'expired') return res;
     if (res.state === 'posted') throw new LedgerError('reservation_state', `reservation ${id} is already posted (move ${res.moveId}): correct it with a return move`, 'id');
     stmt(db, "UPDATE reservations SET state = 'voided', closed_ms = ?, close_reason = ? WHERE id = ?").run(nowMs, why, id);
-    skuChanged(db).emit(res.sku, 'reservation');
+    skuChanged(db).emit(res.sku, 'reservation', true);
     return getReservation(db, id)!;
   });
 }
@@ -163,6 +163,6 @@ export function expireReservations(db: Db, nowMs: number, sku?: string): string[
   const expired = stmt(db, `UPDATE reservations SET state = 'expired', closed_ms = @now, close_reason = 'expired'
                     WHERE state = 'pending' AND expires_ms <= @now AND (@sku IS NULL OR sku = @sku) RETURNING id, sku`)
     .all({ now: nowMs, sku: sku ?? null }) as { id: string; sku: string }[];
-  for (const r of expired) skuChanged(db).emit(r.sku, 'reservation');
+  for (const r of expired) skuChanged(db).emit(r.sku, 'reservation', true);
   return expired.map((r) => r.id);
 }
