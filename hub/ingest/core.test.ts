@@ -122,6 +122,34 @@ describe('BatchAccount: one batch of a stream', () => {
     expect(s.batch([10, 11, 12])).toMatchObject({ applied: 1, duplicates: 2 });
   });
 
+  it('a backlog arriving after fresh events: every backlog event is late, the gap shrinks from its bottom, the position follows', () => {
+    const s = new Stream();
+    expect(s.batch([1, 2, 1001, 1002])).toMatchObject({ applied: 4, gapsOpened: [{ from: 3, to: 1000 }] });
+    for (let from = 3; from <= 1000; from += 200) {
+      const seqs = Array.from({ length: Math.min(200, 1001 - from) }, (_, i) => from + i);
+      expect(s.batch(seqs)).toMatchObject({ applied: seqs.length, late: seqs.length, seqConflicts: 0, gapsOpened: [] });
+      const next = seqs.at(-1)! + 1;
+      expect(s.ranges()).toEqual(next <= 1000 ? [[next, 1000, 'missing']] : []);
+      expect(s.through()).toBe(next <= 1000 ? next - 1 : 1002);
+    }
+    expect(s.position).toEqual({ lastSeq: 1002, applied: 1002, duplicates: 0, late: 998, seqConflicts: 0 });
+  });
+
+  it('a late event inside a gap (not at its bottom) splits it in two', () => {
+    const s = new Stream();
+    s.batch([1, 10]);
+    expect(s.batch([5])).toMatchObject({ applied: 1, late: 1 });
+    expect(s.ranges()).toEqual([
+      [2, 4, 'missing'],
+      [6, 9, 'missing'],
+    ]);
+    expect(s.batch([9])).toMatchObject({ late: 1 });
+    expect(s.ranges()).toEqual([
+      [2, 4, 'missing'],
+      [6, 8, 'missing'],
+    ]);
+  });
+
   it('a report replaces what was missing; a later jump over a reported range does not count it missing again', () => {
     const s = new Stream();
     s.batch([1, 2, 3, 8]);

@@ -242,7 +242,7 @@ export class BatchAccount {
     this.seenSeqs++;
     const verdict = judgeSeq(this.lastSeq, seq);
     if (verdict.kind === 'behind') {
-      const g = this.overlapping({ from: seq, to: seq })[0];
+      const g = this.gapHolding(seq);
       if (g) {
         this.out.late++;
         this.cut(g, { from: seq, to: seq });
@@ -271,10 +271,25 @@ export class BatchAccount {
     return this.gaps.filter((g) => g.from <= r.to && g.to >= r.from).sort((a, b) => a.from - b.from);
   }
 
-  /** Replace `g` by what is left of it without `hole`. */
+  /**
+   * The gap holding `seq` (of several, the one starting lowest), without building the sorted list overlapping() does: in a
+   * catch-up whose fresh events went ahead of the backlog, every backlog event is late and comes here.
+   */
+  private gapHolding(seq: number): Gap | undefined {
+    let found: Gap | undefined;
+    for (const g of this.gaps) if (g.from <= seq && g.to >= seq && (found === undefined || g.from < found.from)) found = g;
+    return found;
+  }
+
+  /** Replace `g` by what is left of it without `hole` (a late event takes the gap's lowest seq: one piece, from above it). */
   private cut(g: Gap, hole: SeqRange): void {
     this.gaps.splice(this.gaps.indexOf(g), 1);
-    for (const piece of subtract(g, [hole])) this.gaps.push({ ...piece, kind: g.kind, reason: g.reason, eventId: g.eventId, detectedAt: g.detectedAt });
+    const rest = (from: number, to: number): Gap => ({ from, to, kind: g.kind, reason: g.reason, eventId: g.eventId, detectedAt: g.detectedAt });
+    if (hole.from <= g.from && hole.to >= g.from) {
+      if (hole.to < g.to) this.gaps.push(rest(hole.to + 1, g.to));
+      return;
+    }
+    for (const piece of subtract(g, [hole])) this.gaps.push(rest(piece.from, piece.to));
   }
 
   plan(): BatchPlan {
