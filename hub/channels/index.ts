@@ -15,6 +15,6 @@ export {
   type ChannelOrderInput,
   type ChannelOrderResult,
 } from './orders.js';
-export { ledgerAvailability, ledgerReservations } from './ledger-port.js';
+export { ledgerAvailability, ledgerReservations, markDirtyOnStockChange } from './ledger-port.js';
 export { channelRoutes, type ChannelRoutesOptions } from './routes.js';
 export { createConnector, type Connector, type PushItem, type PushOutcome } from '../../connectors/index.js';

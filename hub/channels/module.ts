@@ -1,11 +1,10 @@
 // hub/channels — how the channel sync joins the hub: its tables, its routes, a sync loop told of every stock change.
 // Channels come from hub.yaml and from REST (stored in channel_configs, which override or extend the file's at start).
 import type { Db } from '../db/database.js';
-import { skuChanged } from '../ledger/index.js';
 import { componentLogger, type Logger } from '../../protocols/logging/index.js';
 import { parseChannel, type ChannelConfig } from '../../protocols/channels/config.js';
 import type { Room } from '../room.js';
-import { ledgerAvailability, ledgerReservations } from './ledger-port.js';
+import { ledgerAvailability, ledgerReservations, markDirtyOnStockChange } from './ledger-port.js';
 import { channelRoutes } from './routes.js';
 import { channelsMigrations, loadChannelConfigs } from './store.js';
 import { ChannelSync } from './sync.js';
@@ -47,11 +46,7 @@ export const channelsRoom: Room = {
     });
     await app.register(channelRoutes, { sync, reservations: ledgerReservations(db), now: api.clock, db });
     providers.channels = () => sync.health();
-    // A move between locations none of which is sellable (a receipt to the dock) changes no channel's quantity: during
-    // a receiving catch-up that is nearly every move, and recomputing for each cost ~3 % of the hub's time.
-    const stopListening = skuChanged(db).listen((sku, _why, sellable) => {
-      if (sellable) sync.markDirty(sku);
-    });
+    const stopListening = markDirtyOnStockChange(db, sync);
     await sync.start();
     app.addHook('onClose', async () => {
       stopListening();

@@ -17,8 +17,8 @@ import { allocate } from '../../protocols/channels/rules.js';
 import { silentLogger } from '../../protocols/logging/index.js';
 import type { SimulatedRuntime } from '../../runtime/testing/simulated-runtime.js';
 import { migrate, type Db } from '../../hub/db/database.js';
-import { createItem, getStock, postMove, skuChanged } from '../../hub/ledger/index.js';
-import { channelsMigrations, ledgerAvailability, ChannelSync } from '../../hub/channels/index.js';
+import { createItem, getStock, postMove } from '../../hub/ledger/index.js';
+import { channelsMigrations, ledgerAvailability, markDirtyOnStockChange, ChannelSync } from '../../hub/channels/index.js';
 import { SimShopify, type Application, type ChannelFaults, type SetInput } from './channel.js';
 
 /** Quantity-tracked SKUs the simulator receives and sells directly (the ingest's pallets are the serial SKU). */
@@ -160,7 +160,7 @@ export class SimSync {
       newKey: () => `vopr-push-${++this.keys}`, // a UUIDv7 would draw on the system's randomness
     });
     this.sync = sync;
-    this.stopListening = [db, writes].map((d) => skuChanged(d).listen((sku) => sync.markDirty(sku)));
+    this.stopListening = [db, writes].map((d) => markDirtyOnStockChange(d, sync));
     sync.start().catch((err: Error) => this.sync === sync && this.errors.push(`channel sync start failed: ${err.message}`));
   }
 
