@@ -228,6 +228,7 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
       apply,
       batchScope: withBatchedInvariants,
       refuse: doors.refusal,
+      record: doors.record,
       clock,
       logger,
       writes,
@@ -238,7 +239,7 @@ export async function startHub(config: HubConfig, logger: Logger, modules: HubMo
       runtime,
       log: logger,
       doors: doors.store,
-      ingest: new IngestStore(db, config.site, apply, withBatchedInvariants, doors.refusal),
+      ingest: new IngestStore(db, config.site, apply, withBatchedInvariants, doors.refusal, doors.record),
       sendCommand,
       writes,
     };

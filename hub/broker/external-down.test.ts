@@ -34,7 +34,11 @@ describe('external broker down at start', () => {
     await waitFor('the hub to be ready', async () => ((await call(hub.url, 'GET', '/ready')).status === 200 ? true : undefined), 30_000);
     const gw = await TestGateway.connect(`mqtt://127.0.0.1:${port}`);
     await gw.send([passDraft('door-1', epc('1'), 'in')]);
-    await waitFor('the pass to be applied', () => (hub.db.prepare('SELECT COUNT(*) FROM inbox').pluck().get() as number) > 0 || undefined, 30_000);
+    await waitFor(
+      'the pass to be applied',
+      () => (hub.db.prepare("SELECT COUNT(*) FROM door_activity WHERE kind = 'pass'").pluck().get() as number) > 0 || undefined,
+      30_000,
+    );
     await gw.close();
   });
 });

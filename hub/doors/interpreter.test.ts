@@ -89,6 +89,32 @@ describe('door interpreter', () => {
     expect(getSerial(f.db, epcOf('2002'))).toBeUndefined();
   });
 
+  it("is the ingest's record of passes and scans: no inbox row, each activity names its stream and seq, a redelivery applies nothing", () => {
+    migrate(f.db, [ingestMigrations]);
+    const events = [
+      pass('door-1', epcOf('3001'), 'in'),
+      pass('door-1', epcOf('3001'), 'in'),
+      pass('door-9', epcOf('3002'), 'in'),
+      scan('door-1', '09506000134352', 2),
+    ];
+    const store = new IngestStore(f.db, 'site', doors.apply, withBatchedInvariants, doors.refusal, doors.record);
+    const batch = { v: 1 as const, gateway: 'gw-1', stream: STREAM, events };
+    expect(store.applyBatch(batch, T0)).toMatchObject({ applied: 4, duplicates: 0 });
+    const rows = () => f.db.prepare('SELECT outcome, stream, stream_seq AS seq FROM door_activity ORDER BY seq').all();
+    const first = rows();
+    expect(first).toEqual(
+      events.map((e, i) => ({ outcome: ['moved', 'repeat', 'exception:unknown_door', 'exception:tracking_mismatch'][i], stream: STREAM, seq: e.seq })),
+    );
+    expect(f.db.prepare('SELECT COUNT(*) FROM inbox').pluck().get()).toBe(0);
+    const exceptions = () => f.db.prepare('SELECT COUNT(*) FROM door_exceptions').pluck().get();
+    expect(exceptions()).toBe(2);
+    // The same message again: every seq seen, every id in the door activity: duplicates, nothing written twice.
+    expect(store.applyBatch(batch, T0 + 1000)).toMatchObject({ applied: 0, duplicates: 4 });
+    expect(rows()).toEqual(first);
+    expect(exceptions()).toBe(2);
+    expect(listMoves(f.db, {}).moves).toHaveLength(1);
+  });
+
   it('receives a serialized unit on an inbound pass at a receiving door, once, however often it is read', () => {
     const epc = epcOf('1001');
     apply(pass('door-1', epc, 'in'));

@@ -3,6 +3,7 @@
 import type { DoorMode, Event, ScanEvent, TagArriveEvent, TagDepartEvent, TagPassEvent } from '../../protocols/events/index.js';
 import { decodeEpc } from '../../protocols/epc/index.js';
 import type { Db } from '../db/database.js';
+import type { AppliedRecord } from '../ingest/store.js';
 import {
   getItemByGtin,
   moveSerial,
@@ -110,6 +111,16 @@ export class DoorInterpreter {
     const doorId = event.kind === 'tag.pass' || event.kind === 'door' || event.kind === 'scan' ? event.door : undefined;
     const door = doorId === undefined ? undefined : this.store.getDoor(doorId);
     return door && door.gateway !== gateway ? `door ${door.id} is watched by gateway ${door.gateway}, not ${gateway}: refused` : undefined;
+  };
+
+  /**
+   * The ingest's record of applied events for the kinds every apply here records (see AppliedRecord): each pass, scan
+   * and zone event writes exactly one door activity row, unique by its event id, so the ingest keeps no inbox row of its
+   * own for them (one row and one index fewer per pass).
+   */
+  readonly record: AppliedRecord = {
+    kinds: new Set<Event['kind']>(['tag.pass', 'scan', 'tag.arrive', 'tag.depart']),
+    has: (eventId) => this.store.hasActivity(eventId),
   };
 
   /** The ingest's apply function. */

@@ -109,6 +109,17 @@ CREATE TRIGGER doors_update_version AFTER UPDATE ON doors BEGIN UPDATE doors_ver
 CREATE TRIGGER doors_delete_version AFTER DELETE ON doors BEGIN UPDATE doors_version SET v = random() >> 11 WHERE id = 1; END;
 `,
     },
+    {
+      version: 3,
+      name: "door activity names its event's stream and seq; it is the ingest's record of applied passes, scans and zone events",
+      // The ingest writes no inbox row for these kinds (DoorInterpreter.record): the row here, unique by event id, is
+      // the record that the event applied, and (stream, seq) says which of the gateway's events it was. NULL in rows
+      // written before (those events have their inbox row).
+      sql: `
+ALTER TABLE door_activity ADD COLUMN stream TEXT;
+ALTER TABLE door_activity ADD COLUMN stream_seq INTEGER;
+`,
+    },
   ],
 };
 
@@ -180,9 +191,11 @@ export class DoorStore {
           receiving = excluded.receiving, stock = excluded.stock, returns = excluded.returns`),
       setMode: db.prepare('UPDATE doors SET mode = ?, mode_set_at = ?, mode_set_by = ? WHERE id = ?'),
       sensor: db.prepare('UPDATE doors SET sensor = ?, sensor_at = ? WHERE id = ? AND (sensor_at IS NULL OR sensor_at <= ?)'),
-      activity: db.prepare(`INSERT OR IGNORE INTO door_activity
-        (event_id, kind, door, gateway, epc, gtin, sku, qty, direction, confidence, outcome, move_id, message, occurred_at, recorded_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      // No OR IGNORE: a second row for one event id would be a second apply of it, and must fail (see DoorInterpreter.record).
+      activity: db.prepare(`INSERT INTO door_activity
+        (event_id, kind, door, gateway, epc, gtin, sku, qty, direction, confidence, outcome, move_id, message, occurred_at, recorded_at, stream, stream_seq)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      hasActivity: db.prepare('SELECT 1 FROM door_activity WHERE event_id = ?').pluck(),
       exception: db.prepare(`INSERT INTO door_exceptions (door, event_id, type, sku, epc, message, created_at)
         VALUES (?, ?, ?, ?, ?, ?, ?)`),
       recent: db.prepare('SELECT * FROM door_activity WHERE door = ? ORDER BY seq DESC LIMIT ?'),
@@ -240,6 +253,8 @@ export class DoorStore {
       o.message,
       e.lastSeen,
       this.at(nowMs),
+      e.stream,
+      e.seq,
     );
   }
 
@@ -261,6 +276,8 @@ export class DoorStore {
       o.message,
       event.ts,
       this.at(nowMs),
+      event.stream,
+      event.seq,
     );
   }
 
@@ -282,7 +299,14 @@ export class DoorStore {
       null,
       arrive ? event.firstSeen : event.lastSeen,
       this.at(nowMs),
+      event.stream,
+      event.seq,
     );
+  }
+
+  /** Whether an event with this id has a row here (applied: committed, or earlier in this transaction). */
+  hasActivity(eventId: string): boolean {
+    return this.sql.hasActivity.get(eventId) !== undefined;
   }
 
   /** The hub clock as ISO-8601, made once per distinct ms (a batch's events mostly share it). */

@@ -211,6 +211,14 @@ export class BatchAccount {
     return this.lastSeq;
   }
 
+  /**
+   * Whether the stream never saw `seq` (this batch's events so far included): past the highest seen, or inside a gap
+   * found missing. Not inside a reported gap: the gateway may have sent some of those seqs before it dropped them.
+   */
+  unseen(seq: number): boolean {
+    return seq > this.lastSeq || this.gapHolding(seq)?.kind === 'missing';
+  }
+
   /** An event (or a contract-breaking event) seen before: it changes nothing. */
   duplicate(): void {
     this.out.duplicates++;

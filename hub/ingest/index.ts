@@ -5,6 +5,7 @@ export {
   StreamOwnerError,
   type ApplyContext,
   type ApplyFn,
+  type AppliedRecord,
   type BatchOutcome,
   type BatchScope,
   type DeadLetter,

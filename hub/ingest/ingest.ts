@@ -20,7 +20,7 @@ import type { WriteHealth } from '../status/write-health.js';
 import { believableTimes } from './clock.js';
 import { IngestCore, decideMessage, type AckCommand, type IngestStats } from './core.js';
 import { withBatchReads } from '../db/batch-reads.js';
-import { IngestStore, StreamOwnerError, type ApplyFn, type BatchOutcome, type BatchScope, type RefuseFn } from './store.js';
+import { IngestStore, StreamOwnerError, type AppliedRecord, type ApplyFn, type BatchOutcome, type BatchScope, type RefuseFn } from './store.js';
 import { Signal } from '../../runtime/signal.js';
 
 export type { GatewayIngestStats, IngestStats } from './core.js';
@@ -49,6 +49,8 @@ export interface IngestOptions {
   batchScope?: BatchScope;
   /** Events refused before apply (dead-lettered with the reason, see RefuseFn). */
   refuse?: RefuseFn;
+  /** The apply side's own record of applied events, for the kinds it keeps (no inbox row for those; see AppliedRecord). */
+  record?: AppliedRecord;
   /** Told of each commit and each storage failure (disk full, I/O error), for /ready and the status verdict. */
   writes?: WriteHealth;
   /** The most payload bytes one group transaction takes (at least one message); default MAX_GROUP_BYTES. */
@@ -114,7 +116,7 @@ export class Ingest {
   private readonly recordClock: Statement;
 
   constructor(private readonly opts: IngestOptions) {
-    this.store = new IngestStore(opts.db, opts.site, opts.apply, opts.batchScope, opts.refuse);
+    this.store = new IngestStore(opts.db, opts.site, opts.apply, opts.batchScope, opts.refuse, opts.record);
     this.recordClock = opts.db.prepare(
       'INSERT OR IGNORE INTO clock_exceptions (event_id, gateway, stream, seq, gateway_ts, booked_ts, received_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );

@@ -1,4 +1,5 @@
-// hub/ingest — the ingest's tables: inbox of applied event ids, stream positions and gaps, dead letters, gateways.
+// hub/ingest — the ingest's tables: inbox of applied event ids (of the kinds the apply side keeps no record of: see
+// AppliedRecord in store.ts), stream positions and gaps, dead letters, gateways.
 import type { MigrationSet } from '../db/database.js';
 
 export const ingestMigrations: MigrationSet = {

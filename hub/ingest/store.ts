@@ -1,5 +1,6 @@
-// hub/ingest — the ingest's SQLite side: one transaction per batch that dedupes ids (inbox), tracks each stream's
-// seqs and gaps, and calls the injected apply for every new event; plus dead letters and gateway health rows.
+// hub/ingest — the ingest's SQLite side: one transaction per batch that tracks each stream's seqs and gaps, tells new
+// events from ones applied before (by the seq watermark, and the applied record or the inbox for a seq seen before),
+// and calls the injected apply for every new event; plus dead letters and gateway health rows.
 import { isStorageError } from '../status/write-health.js';
 import { createHash } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
@@ -47,6 +48,21 @@ const noScope: BatchScope = (_db, fn) => fn();
  * be applied, or undefined. A refused event is dead-lettered (reason `refused`) and the rest of the batch applies.
  */
 export type RefuseFn = (event: Event, gateway: string) => string | undefined;
+
+/**
+ * Where the apply side keeps, in the transaction that applies it, a row holding each applied event's id under a unique
+ * key (the doors room: one door activity row per pass, scan and zone event). For these kinds the ingest writes no inbox
+ * row of its own: an event at a seq its stream has never seen (past the highest seen, or inside a gap found missing) is
+ * new by the seq watermark, with nothing to look up; one at a seq seen before is new only if `has` says its id is not
+ * applied (a gateway that sent a different event under a seq it used before: a seq conflict, applied and counted).
+ * Other kinds (gap, reader, scanner, door events: a few per hour) keep their inbox row.
+ */
+export interface AppliedRecord {
+  /** The kinds whose every apply writes that row; a second apply of one id must throw (the unique key). */
+  readonly kinds: ReadonlySet<Event['kind']>;
+  /** Whether an event with this id was applied (committed, or earlier in this transaction). */
+  has(eventId: string): boolean;
+}
 
 export interface BatchOutcome {
   gateway: string;
@@ -238,6 +254,7 @@ export class IngestStore {
     private readonly apply: ApplyFn,
     scope: BatchScope = noScope,
     private readonly refuse?: RefuseFn,
+    private readonly record?: AppliedRecord,
   ) {
     this.s = {
       inbox: db.prepare('INSERT OR IGNORE INTO inbox (event_id, gateway, stream, seq, kind, event_ts, applied_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
@@ -290,8 +307,9 @@ export class IngestStore {
   }
 
   /**
-   * Apply a validated batch in ONE transaction (its own, or the caller's when one is open): new event ids go to the
-   * inbox and through `apply`; ids seen before are counted as duplicates and change nothing. Throws (after rolling its
+   * Apply a validated batch in ONE transaction (its own, or the caller's when one is open): new events go through
+   * `apply` (and to the inbox, unless the applied record keeps their kind); events applied before are counted as
+   * duplicates and change nothing. Throws (after rolling its
    * own transaction back; in the caller's, the caller rolls back) when apply throws, unless
    * `isolate` is set: then each event gets its own savepoint and an event apply refuses goes to dead_letters
    * (the rest of the batch still applies).
@@ -350,8 +368,8 @@ export class IngestStore {
           : refusal !== undefined
             ? this.refuseOne(batch, next - 1, i, refusal, at)
             : isolate
-              ? this.applyIsolated(batch, next - 1, i, ctx, at)
-              : this.applyOne(e, gateway, ctx, at);
+              ? this.applyIsolated(batch, next - 1, i, ctx, at, account.unseen(e.seq))
+              : this.applyOne(e, gateway, ctx, at, account.unseen(e.seq));
       if (fate === 'duplicate') account.duplicate();
       else if (fate === 'applied') account.applied(e.seq, receivedAt - tsMs(e.ts));
       else account.deadLettered(e.seq, fate === 'refused');
@@ -382,17 +400,27 @@ export class IngestStore {
     account.deadLettered(bad.seq);
   }
 
-  /** Inbox + apply for one event. */
-  private applyOne(e: Event, gateway: string, ctx: ApplyContext, at: string): 'applied' | 'duplicate' {
-    if (this.s.inbox.run(e.id, gateway, e.stream, e.seq, e.kind, e.ts, at).changes === 0) return 'duplicate';
+  /**
+   * Apply one event unless it was applied before. `unseen`: its stream never saw its seq, so it is new with nothing to
+   * look up when the applied record keeps its kind (see AppliedRecord); otherwise the record or the inbox decides.
+   */
+  private applyOne(e: Event, gateway: string, ctx: ApplyContext, at: string, unseen: boolean): 'applied' | 'duplicate' {
+    if (this.record?.kinds.has(e.kind)) {
+      if (!unseen && this.record.has(e.id)) return 'duplicate';
+    } else if (this.s.inbox.run(e.id, gateway, e.stream, e.seq, e.kind, e.ts, at).changes === 0) return 'duplicate';
     this.apply(this.db, e, ctx);
     return 'applied';
+  }
+
+  /** Whether the event's id was applied before (by the record of its kind, or the inbox). */
+  private appliedBefore(e: Event): boolean {
+    return this.record?.kinds.has(e.kind) ? this.record.has(e.id) : this.s.inInbox.get(e.id) !== undefined;
   }
 
   /** Dead-letter one refused event as a one-event batch (unless its id was applied before: a redelivery). `i` and `index` as for applyIsolated. */
   private refuseOne(batch: EventBatch, i: number, index: number, refusal: string, at: string): 'duplicate' | 'refused' {
     const e = batch.events[i]!;
-    if (this.s.inInbox.get(e.id) !== undefined) return 'duplicate';
+    if (this.appliedBefore(e)) return 'duplicate';
     this.deadLetterEvent(
       batch,
       e,
@@ -405,13 +433,23 @@ export class IngestStore {
   }
 
   /** `i`: the event's place among the batch's good events; `index`: its place in the message as received. */
-  private applyIsolated(batch: EventBatch, i: number, index: number, ctx: ApplyContext, at: string): 'applied' | 'duplicate' | 'dead-lettered' {
+  private applyIsolated(
+    batch: EventBatch,
+    i: number,
+    index: number,
+    ctx: ApplyContext,
+    at: string,
+    unseen: boolean,
+  ): 'applied' | 'duplicate' | 'dead-lettered' {
     const e = batch.events[i]!;
     try {
-      return this.db.transaction(() => this.applyOne(e, batch.gateway, ctx, at))();
+      return this.db.transaction(() => this.applyOne(e, batch.gateway, ctx, at, unseen))();
     } catch (err) {
       // The disk, not the event: the whole batch rolls back and comes again; nothing good is dead-lettered for it.
       if (isStorageError(err)) throw err;
+      // Its id was applied before, under another seq (a gateway defect the seq watermark cannot see): the record's
+      // unique key refused the second apply. A duplicate, as the inbox would have called it.
+      if (unseen && this.record?.kinds.has(e.kind) && this.record.has(e.id)) return 'duplicate';
       const errors = [{ path: `/events/${index}`, message: `apply failed for event ${e.id}: ${(err as Error).message}` }];
       this.deadLetterEvent(batch, e, 'apply', errors, { stream: e.stream, seq: e.seq, eventId: e.id }, at);
       return 'dead-lettered';
@@ -536,7 +574,7 @@ export class IngestStore {
   private redriveEvent(batch: EventBatch, now: number): RedriveResult {
     const e = batch.events[0]!;
     const ctx: ApplyContext = { site: this.site, gateway: batch.gateway, stream: batch.stream, receivedAt: now };
-    const outcome = this.applyOne(e, batch.gateway, ctx, isoTs(now));
+    const outcome = this.applyOne(e, batch.gateway, ctx, isoTs(now), false);
     if (outcome === 'applied') this.s.countRedriven.run(batch.stream);
     return { applied: outcome === 'applied' ? 1 : 0, duplicates: outcome === 'duplicate' ? 1 : 0, deadLettered: 0 };
   }

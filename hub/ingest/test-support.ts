@@ -6,12 +6,18 @@ import { join } from 'node:path';
 import { WIRE_VERSION, isoTs, newEventId, type Event, type EventBatch } from '../../protocols/events/index.js';
 import { migrate, openDatabase, type Db, type MigrationSet } from '../db/database.js';
 import { ingestMigrations } from './migrations.js';
-import type { ApplyFn } from './store.js';
+import type { AppliedRecord, ApplyFn } from './store.js';
 
 /** A target table standing in for the ledger: one row per apply call (no unique key, so doubling would show). */
 export const targetMigrations: MigrationSet = {
   module: 'ingest-test-target',
-  migrations: [{ version: 1, name: 'applied events', sql: 'CREATE TABLE applied_events (event_id TEXT NOT NULL, stream TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL)' }],
+  migrations: [
+    {
+      version: 1,
+      name: 'applied events',
+      sql: 'CREATE TABLE applied_events (event_id TEXT NOT NULL, stream TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL)',
+    },
+  ],
 };
 
 const targetInsert = new WeakMap<Db, Statement>();
@@ -23,6 +29,29 @@ export const applyToTarget: ApplyFn = (db, e) => {
   }
   insert.run(e.id, e.stream, e.seq, e.kind);
 };
+
+/**
+ * An apply that keeps its own record of what it applied, as the doors room does (door activity: unique by event id), for
+ * the kinds in `kinds`; other kinds go to the plain target. `lookups`: how often the ingest asked the record.
+ */
+export function recordingApply(db: Db, kinds: ReadonlyArray<Event['kind']>): { apply: ApplyFn; record: AppliedRecord; lookups: () => number } {
+  db.exec('CREATE TABLE IF NOT EXISTS recorded_events (event_id TEXT PRIMARY KEY, stream TEXT NOT NULL, seq INTEGER NOT NULL, kind TEXT NOT NULL)');
+  const insert = db.prepare('INSERT INTO recorded_events (event_id, stream, seq, kind) VALUES (?, ?, ?, ?)');
+  const has = db.prepare('SELECT 1 FROM recorded_events WHERE event_id = ?').pluck();
+  const set = new Set(kinds);
+  let lookups = 0;
+  return {
+    apply: (d, e, ctx) => (set.has(e.kind) ? insert.run(e.id, e.stream, e.seq, e.kind) : applyToTarget(d, e, ctx)),
+    record: {
+      kinds: set,
+      has: (id) => {
+        lookups++;
+        return has.get(id) !== undefined;
+      },
+    },
+    lookups: () => lookups,
+  };
+}
 
 export interface TempDb {
   db: Db;

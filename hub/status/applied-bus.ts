@@ -1,6 +1,6 @@
 // hub/status — the in-process bus of applied events: the ingest's apply function is wrapped so every event it applies
-// is noted, and once the transaction that applied it has committed (checked against the inbox: a rolled-back batch
-// is not there) listeners hear of it: the live dashboard stream, the ingest-latency histogram, events/s.
+// is noted, and once the transaction that applied it has committed (checked against the rows that record an applied
+// event: its door activity row, or for other kinds its inbox row; a rolled-back batch left neither) listeners hear of it: the live dashboard stream, the ingest-latency histogram, events/s.
 import type { Event } from '../../protocols/events/index.js';
 import { tsMs } from '../../protocols/events/index.js';
 import type { Logger } from '../../protocols/logging/index.js';
@@ -49,8 +49,14 @@ export class AppliedEventBus {
     private readonly clock: () => number,
     private readonly log: Logger,
   ) {
-    // One statement for every event a flush holds (a catch-up's group: thousands), not one per event.
-    this.committed = db.prepare('SELECT i.event_id FROM json_each(?) j JOIN inbox i ON i.event_id = j.value').pluck();
+    // One statement for every event a flush holds (a catch-up's group: thousands), not one per event. Passes, scans
+    // and zone events have no inbox row (the door activity row is the ingest's record of them: DoorInterpreter.record).
+    this.committed = db
+      .prepare(
+        `SELECT j.value FROM json_each(?) j
+         WHERE EXISTS (SELECT 1 FROM door_activity a WHERE a.event_id = j.value) OR EXISTS (SELECT 1 FROM inbox i WHERE i.event_id = j.value)`,
+      )
+      .pluck();
     this.activityOf = db.prepare(
       'SELECT seq, event_id AS eventId, kind, door, gateway, epc, gtin, sku, qty, direction, outcome, message, occurred_at AS occurredAt FROM door_activity WHERE event_id = ?',
     );

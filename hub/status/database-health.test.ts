@@ -70,7 +70,7 @@ describe('database health', () => {
     const s = await status(h);
     expect(s.verdict).toBe('down');
     expect(s.reasons.find((x) => x.code === 'database')?.message).toMatch(/SQLITE_FULL/);
-    expect(count('inbox')).toBe(0);
+    expect(count('door_activity')).toBe(0);
     expect(count('dead_letters')).toBe(0);
     gw.client.end(true);
 
@@ -78,7 +78,7 @@ describe('database health', () => {
     const again = await TestGateway.connect(h.mqttUrl, { stream: 'full-disk', clock: () => now });
     await again.publish(events);
     await again.close();
-    expect(count('inbox')).toBe(300);
+    expect(count('door_activity')).toBe(300);
     expect((await ready(h)).status).toBe(200);
     expect((await status(h)).reasons.find((x) => x.code === 'database')).toBeUndefined();
   });

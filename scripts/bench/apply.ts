@@ -113,7 +113,10 @@ export async function throughBroker(n: number, noop = false, site?: ApplySite): 
   const { t, doors } = site ?? siteDb();
   const before = site ? applied(t.db) : undefined;
   const gateways = benchGateways(n);
-  const hub = await startHub(noop ? () => undefined : doors.apply, t, withBatchedInvariants, gateways);
+  // The no-op keeps no inbox row for a pass either, as the real path does not (there the door activity row, one of the
+  // receipt's own statements, is its record); nothing comes twice here, so there is nothing to find.
+  const port = noop ? { record: { kinds: doors.record.kinds, has: () => false } } : { refuse: doors.refusal, record: doors.record };
+  const hub = await startHub(noop ? () => undefined : doors.apply, t, withBatchedInvariants, gateways, port);
   try {
     const each = (phase: string, count: number) =>
       gateways.map((gw, i) => batches(`stream-${site?.tag ?? ''}${phase}-${String(i + 1).padStart(2, '0')}`, count, BATCH, 1, receivingPass, gw).payloads);
@@ -121,8 +124,8 @@ export async function throughBroker(n: number, noop = false, site?: ApplySite): 
     const runs = await Promise.all(each('measured', BATCHES / n).map((p, i) => publishFromWorker(hub.url, p, { window: 16 }, gateways[i])));
     const events = (WARMUP + BATCHES) * BATCH;
     if (noop) {
-      const inbox = count(t.db, 'SELECT COUNT(*) AS n FROM inbox');
-      if (inbox !== events) throw new Error(`bench apply (no-op): ${inbox} inbox rows for ${events} events`);
+      const applied = count(t.db, 'SELECT SUM(applied) AS n FROM streams');
+      if (applied !== events) throw new Error(`bench apply (no-op): ${applied} events applied of ${events}`);
     } else verify(t.db, events, 'end to end', before, !site);
     const g = hub.ingest.stats().groups;
     const seconds = (Math.max(...runs.map((r) => r.t1)) - Math.min(...runs.map((r) => r.t0))) / 1000;
@@ -175,7 +178,7 @@ function inProcess(record = false): { eventsPerS: number; cpuUsPerEvent: number;
   const { t, doors } = siteDb(record ? (db) => (recorder = recordStatements(db)) : undefined);
   try {
     recorder?.take(); // the site's setup
-    const store = new IngestStore(t.db, 'bench', doors.apply, withBatchedInvariants, doors.refusal);
+    const store = new IngestStore(t.db, 'bench', doors.apply, withBatchedInvariants, doors.refusal, doors.record);
     const toBatch = (events: Event[]): EventBatch => ({ v: WIRE_VERSION, gateway: 'gw-bench', stream: events[0]!.stream, events });
     const warm = batches('stream-warmup-02', WARMUP, BATCH, 1, receivingPass).events;
     const measured = batches('stream-measured-02', BATCHES, BATCH, 1, receivingPass).events;
@@ -268,10 +271,12 @@ function replayStatements(statements: { warmup: Recorded[]; measured: Recorded[]
 }
 
 /**
- * The ceiling: the rows the real path writes for a receipt (inbox, move, two balance upserts, cost layer, valuation,
- * serial, door activity) written with prepared statements from values computed up front, one transaction per batch.
+ * The ceiling: the rows a receipt wrote when issue #24 set its target (inbox, move, two balance upserts, cost layer,
+ * valuation, serial, door activity) written with prepared statements from values computed up front, one transaction per
+ * batch. The real path writes no inbox row for a pass any more (its door activity row is the ingest's record of it):
+ * `inbox = false` is the ceiling of the rows it writes now.
  */
-function rawInserts(perTransaction: number): number {
+function rawInserts(perTransaction: number, inbox = true): number {
   const { t } = siteDb();
   try {
     const db = t.db;
@@ -297,7 +302,7 @@ function rawInserts(perTransaction: number): number {
       for (const e of slice) {
         const sku = `P-${e.seq % ITEMS}`;
         const cost = 10_000 + (e.seq % ITEMS);
-        s.inbox.run(e.id, 'gw-bench', e.stream, e.seq, e.kind, e.ts, at);
+        if (inbox) s.inbox.run(e.id, 'gw-bench', e.stream, e.seq, e.kind, e.ts, at);
         const seq = s.move.run(`ev:${e.id}`, sku, e.id, e.epc, cost, cost, cost, Date.parse(e.lastSeen), now).lastInsertRowid;
         s.balance.run(sku, 'supplier', -1);
         s.balance.run(sku, 'receiving', 1);
@@ -314,6 +319,9 @@ function rawInserts(perTransaction: number): number {
     t.cleanup();
   }
 }
+
+/** The ceiling the issue set its target against: a receipt's rows as it wrote them then, inbox row included. */
+const CEILING = "raw inserts of a receipt's rows (with the inbox row)";
 
 /** Rounds of the end-to-end paths and their ceiling. */
 const ROUNDS = 7;
@@ -375,6 +383,7 @@ export const bench: Bench = {
     const ingestOnly = await throughBroker(1, true);
     const local = inProcess();
     const groupCeiling = rawInserts(16 * BATCH);
+    const nowCeiling = rawInserts(BATCH, false);
     const recorded = inProcess(true).statements;
     const sqlFloor = replayStatements(recorded, BATCHES * BATCH);
     const trivial = await endToEnd(BATCHES, BATCH);
@@ -387,7 +396,7 @@ export const bench: Bench = {
         name: 'hub apply end to end: door passes → receipts (events/s)',
         value: real.real.eventsPerS,
         unit: 'events/s',
-        baseline: { name: 'raw inserts of the same rows', value: real.ceiling },
+        baseline: { name: CEILING, value: real.ceiling },
         target: '>= 20,000',
         met: real.real.eventsPerS >= 20_000,
         note: `${setting}; QoS 1, 16 unacked, embedded aedes, PUBACK after commit, gateway in a worker thread; ${real.real.groups}; ${realRounds}; load average ${loadavg()[0]!.toFixed(1)}`,
@@ -396,11 +405,18 @@ export const bench: Bench = {
         name: `hub apply end to end, ${SITE_GATEWAYS} gateways at once (events/s)`,
         value: site.site.eventsPerS,
         unit: 'events/s',
-        baseline: { name: 'raw inserts of the same rows', value: site.ceiling },
+        baseline: { name: CEILING, value: site.ceiling },
         note: `the same ${BATCHES} batches shared by ${SITE_GATEWAYS} gateways publishing together (a site's doors), each its own worker, connection and stream; ${site.site.groups}; ${siteRounds}`,
       },
       {
-        name: 'raw inserts of the rows a receipt writes, 1,600 per transaction (events/s)',
+        name: 'raw inserts of the rows a receipt writes now (no inbox row), 100 per transaction (events/s)',
+        value: nowCeiling,
+        unit: 'events/s',
+        baseline: { name: CEILING, value: real.ceiling },
+        note: `the pass's door activity row is the ingest's record of it; the end-to-end ratio to this ceiling: ${(real.real.eventsPerS / nowCeiling).toFixed(3)} (one gateway, the median round's figure)`,
+      },
+      {
+        name: "raw inserts of a receipt's rows, with the inbox row, 1,600 per transaction (events/s)",
         value: groupCeiling,
         unit: 'events/s',
         baseline: { name: '100 per transaction', value: real.ceiling },
@@ -417,7 +433,7 @@ export const bench: Bench = {
         name: 'hub apply in process: door passes → receipts (events/s)',
         value: local.eventsPerS,
         unit: 'events/s',
-        baseline: { name: 'raw inserts of the same rows', value: real.ceiling },
+        baseline: { name: CEILING, value: real.ceiling },
         note: `IngestStore.applyBatch + DoorInterpreter, one transaction per batch, no broker or JSON; ${local.cpuUsPerEvent.toFixed(0)} µs CPU per event`,
       },
       {

@@ -8,7 +8,7 @@ import { silentLogger } from '../../protocols/logging/index.js';
 import { startBroker, type RunningBroker } from '../../hub/broker/broker.js';
 import { hashSecret } from '../../protocols/secrets/secret-hash.js';
 import type { HubMqtt } from '../../hub/broker/hub-mqtt.js';
-import { Ingest } from '../../hub/ingest/ingest.js';
+import { Ingest, type IngestOptions } from '../../hub/ingest/ingest.js';
 import type { ApplyFn, BatchScope } from '../../hub/ingest/store.js';
 import { applyToTarget, count, tempDb, type TempDb } from '../../hub/ingest/test-support.js';
 import type { Bench, BenchRow } from './report.js';
@@ -94,11 +94,18 @@ export function benchGateways(n: number): string[] {
   return n === 1 ? [GW] : Array.from({ length: n }, (_, i) => `${GW}-${i + 1}`);
 }
 
-export async function startHub(apply: ApplyFn = applyToTarget, t: TempDb = tempDb(), batchScope?: BatchScope, gateways: readonly string[] = [GW]): Promise<Hub> {
+/** `port`: the apply side's refusal and applied record, as the hub wires them (hub/app.ts). */
+export async function startHub(
+  apply: ApplyFn = applyToTarget,
+  t: TempDb = tempDb(),
+  batchScope?: BatchScope,
+  gateways: readonly string[] = [GW],
+  port: Pick<IngestOptions, 'refuse' | 'record'> = {},
+): Promise<Hub> {
   const secretHash = hashSecret(SECRET, { N: 1024 });
   const broker = await startBroker({ site: SITE, port: 0, host: '127.0.0.1', gateways: gateways.map((id) => ({ id, secretHash })) }, silentLogger());
   const committedAt = new Map<string, number>();
-  const ingest = new Ingest({ db: t.db, mqtt: timed(broker.mqtt, committedAt), site: SITE, apply, logger: silentLogger(), ...(batchScope ? { batchScope } : {}) });
+  const ingest = new Ingest({ db: t.db, mqtt: timed(broker.mqtt, committedAt), site: SITE, apply, logger: silentLogger(), ...(batchScope ? { batchScope } : {}), ...port });
   await ingest.start();
   return {
     t,

@@ -13,6 +13,7 @@ import { Outbox } from '../../gateway/outbox/index.js';
 import { TEST_GATEWAY_PASSWORD, startTestHub } from '../../hub/testing/harness.js';
 import { startLlrpSimulator } from '../sim/llrp-reader.js';
 import { rng } from '../sim/scenario.js';
+import { appliedEvents } from './site/checks.js';
 import { GATEWAY, bundleGateway, spawnGateway, until, writeGatewayYaml } from './gateway-support.js';
 
 const RUNS = Number(process.env.GATEWAY_KILL_RUNS ?? 50);
@@ -92,8 +93,8 @@ describe('dockgate-gateway killed with SIGKILL at random moments', () => {
       const db = th.hub.db;
       const streams = db.prepare('SELECT stream, last_seq, applied, duplicates, seq_conflicts FROM streams WHERE gateway = ?').all(GATEWAY) as Array<{ stream: string; last_seq: number; applied: number; duplicates: number; seq_conflicts: number }>;
       expect(streams.map((s) => s.stream), 'one stream across every restart').toEqual([stream]);
-      const seqs = (db.prepare('SELECT seq FROM inbox WHERE stream = ? ORDER BY seq').all(stream) as Array<{ seq: number }>).map((r) => r.seq);
-      // Every seq the outbox made, each once (the inbox is keyed by event id: a seq twice would be a new id).
+      const seqs = appliedEvents(db, stream).map((r) => r.seq);
+      // Every seq the outbox made, each once (each applied event's record is keyed by its id: a seq twice would be a new id).
       expect(seqs.length, 'distinct events at the hub = seqs made').toBe(lastSeq);
       expect(seqs).toEqual(Array.from({ length: lastSeq }, (_, i) => i + 1));
       expect(streams[0]!.seq_conflicts).toBe(0);

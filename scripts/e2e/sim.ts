@@ -9,7 +9,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { claimedPasses, compareCounts, compareLedger, deadLetters, doorExceptions, duplicateMoves, hubLocations, hubPass, hubScan, inboxIdsFor, missingGaps, openHubDb, reportedGaps, valuationAtStandardCost, type Finding } from './site/checks.js';
+import { claimedPasses, compareCounts, compareLedger, deadLetters, doorExceptions, duplicateMoves, hubLocations, hubPass, hubScan, appliedAt, missingGaps, openHubDb, reportedGaps, valuationAtStandardCost, type Finding } from './site/checks.js';
 import { DOOR_CLEAR_MS, DayRunner } from './site/day.js';
 import { ExpectedLedger } from './site/expected.js';
 import { FaultRunner } from './site/faults.js';
@@ -192,7 +192,7 @@ export async function runSim(o: SimOptions): Promise<SimResult> {
     const scans = [...site.observer.scans.values()];
     let filled = 0;
     for (const h of site.observer.holes()) {
-      for (const row of inboxIdsFor(db, h.stream, h.seqs)) {
+      for (const row of appliedAt(db, h.stream, h.seqs)) {
         filled++;
         const p = row.kind === 'tag.pass' ? hubPass(db, row.event_id) : undefined;
         if (p) passes.push({ id: row.event_id, gateway: h.gateway, epc: p.epc, door: p.door, direction: p.direction as 'in' | 'out', lastSeenMs: Date.parse(p.occurred_at), receivedAt: 0 });

@@ -232,6 +232,7 @@ export class SimHub {
         apply: doors.apply,
         batchScope: withBatchedInvariants,
         refuse: doors.refusal,
+        record: doors.record,
         clock,
         logger: silentLogger(),
       });

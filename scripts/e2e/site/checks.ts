@@ -107,9 +107,37 @@ export function hubPass(db: HubDb, eventId: string): { epc: string; door: string
   return db.prepare("SELECT epc, door, direction, occurred_at FROM door_activity WHERE event_id = ? AND kind = 'pass'").get(eventId) as { epc: string; door: string; direction: string; occurred_at: string } | undefined;
 }
 
-export function inboxIdsFor(db: HubDb, stream: string, seqs: number[]): Array<{ event_id: string; seq: number; kind: string }> {
-  const q = db.prepare('SELECT event_id, seq, kind FROM inbox WHERE stream = ? AND seq = ?');
-  return seqs.map((s) => q.get(stream, s) as { event_id: string; seq: number; kind: string } | undefined).filter((x): x is { event_id: string; seq: number; kind: string } => !!x);
+/** An event the hub applied: its id, its seq in its stream, its kind as on the wire. */
+export interface AppliedRow {
+  event_id: string;
+  seq: number;
+  kind: string;
+}
+
+/**
+ * Every event of `stream` the hub applied, in seq order: passes, scans and zone events by their door activity row (the
+ * ingest's record of them: no inbox row), other kinds by their inbox row.
+ */
+export function appliedEvents(db: HubDb, stream: string): AppliedRow[] {
+  return db
+    .prepare(
+      `SELECT event_id, seq, kind FROM inbox WHERE stream = ?
+       UNION ALL SELECT event_id, stream_seq, CASE kind WHEN 'scan' THEN 'scan' ELSE 'tag.' || kind END FROM door_activity WHERE stream = ?
+       ORDER BY seq`,
+    )
+    .all(stream, stream) as AppliedRow[];
+}
+
+/** The events of `stream` at `seqs` the hub applied. */
+export function appliedAt(db: HubDb, stream: string, seqs: number[]): AppliedRow[] {
+  const bySeq = new Map(appliedEvents(db, stream).map((r) => [r.seq, r]));
+  return seqs.flatMap((s) => bySeq.get(s) ?? []);
+}
+
+/** Whether the hub applied the event with this id (by its door activity row, or its inbox row). */
+export function hubApplied(db: HubDb): (eventId: string) => boolean {
+  const q = db.prepare('SELECT 1 FROM door_activity WHERE event_id = ? UNION ALL SELECT 1 FROM inbox WHERE event_id = ?').pluck();
+  return (id) => q.get(id, id) !== undefined;
 }
 
 /** Each cycle count's result as the hub settled it (book, counted, difference) against what the day counted. */

@@ -4,7 +4,7 @@
 // return comes days after the shipment, far beyond any outage here); a pass the hub has not shown within the deadline
 // is driven again (an operator re-drives a pallet the light stack did not confirm), and counted.
 import { ExpectedLedger, type Loc } from './expected.js';
-import { hubLocations, openHubDb, type HubDb } from './checks.js';
+import { hubApplied, hubLocations, openHubDb, type HubDb } from './checks.js';
 import { gs1Scan, skuOfEpc, type SimDoor } from './layout.js';
 import { streamOf, type PalletPattern } from './patterns.js';
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
@@ -258,15 +258,15 @@ export class DayRunner {
   }
 
   /** Every event the door's gateway published so far is applied by the hub (a late repeat pass must not reach a
-   * closed receipt): the door has cleared, the broker path is up, and the hub's inbox holds all the observer saw. */
+   * closed receipt): the door has cleared, the broker path is up, and the hub applied all the observer saw. */
   private async passesApplied(doorId: string): Promise<void> {
     const gw = this.door(doorId).gateway;
     const clear = (this.stats.lastPassEnd.get(doorId) ?? 0) + DOOR_CLEAR_MS - Date.now();
     if (clear > 0) await sleep(clear);
-    const inInbox = this.hubDb().prepare('SELECT 1 FROM inbox WHERE event_id = ?');
+    const applied = hubApplied(this.hubDb());
     await until(() => !this.site.relay.isCut && this.site.hub.alive && this.site.observer.subscribed, 'the broker path to be up', 90_000, 100);
     await sleep(1000);
-    await until(() => [...this.site.observer.events].every(([id, e]) => e.gateway !== gw || this.confirmed.has(id) || (inInbox.get(id) ? (this.confirmed.add(id), true) : false)), `the hub to apply every event of ${gw}`, 60_000, 200).catch(() => undefined);
+    await until(() => [...this.site.observer.events].every(([id, e]) => e.gateway !== gw || this.confirmed.has(id) || (applied(id) ? (this.confirmed.add(id), true) : false)), `the hub to apply every event of ${gw}`, 60_000, 200).catch(() => undefined);
   }
 
   private readonly confirmed = new Set<string>();
