@@ -115,7 +115,7 @@ export async function throughBroker(n: number, noop = false, site?: ApplySite): 
   const gateways = benchGateways(n);
   // The no-op keeps no inbox row for a pass either, as the real path does not (there the door activity row, one of the
   // receipt's own statements, is its record); nothing comes twice here, so there is nothing to find.
-  const port = noop ? { record: { kinds: doors.record.kinds, has: () => false } } : { refuse: doors.refusal, record: doors.record };
+  const port = { record: noop ? { kinds: doors.record.kinds, has: () => false } : doors.record };
   const hub = await startHub(noop ? () => undefined : doors.apply, t, withBatchedInvariants, gateways, port);
   try {
     const each = (phase: string, count: number) =>
