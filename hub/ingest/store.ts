@@ -309,10 +309,9 @@ export class IngestStore {
   /**
    * Apply a validated batch in ONE transaction (its own, or the caller's when one is open): new events go through
    * `apply` (and to the inbox, unless the applied record keeps their kind); events applied before are counted as
-   * duplicates and change nothing. Throws (after rolling its
-   * own transaction back; in the caller's, the caller rolls back) when apply throws, unless
-   * `isolate` is set: then each event gets its own savepoint and an event apply refuses goes to dead_letters
-   * (the rest of the batch still applies).
+   * duplicates and change nothing. Throws (after rolling its own transaction back; in the caller's, the caller rolls
+   * back) when apply throws, unless `isolate` is set: then each event gets its own savepoint and an event apply refuses
+   * goes to dead_letters (the rest of the batch still applies).
    *
    * `rejected` are the events of the same message that broke the contract (parseEventBatch): each becomes its own
    * dead letter (once: the same seq of the stream dead-lettered again is a duplicate) and its seq counts as seen, so
@@ -449,7 +448,7 @@ export class IngestStore {
       if (isStorageError(err)) throw err;
       // Its id was applied before, under another seq (a gateway defect the seq watermark cannot see): the record's
       // unique key refused the second apply. A duplicate, as the inbox would have called it.
-      if (unseen && this.record?.kinds.has(e.kind) && this.record.has(e.id)) return 'duplicate';
+      if (this.record?.kinds.has(e.kind) && this.record.has(e.id)) return 'duplicate';
       const errors = [{ path: `/events/${index}`, message: `apply failed for event ${e.id}: ${(err as Error).message}` }];
       this.deadLetterEvent(batch, e, 'apply', errors, { stream: e.stream, seq: e.seq, eventId: e.id }, at);
       return 'dead-lettered';

@@ -1,6 +1,7 @@
 // hub/status — the in-process bus of applied events: the ingest's apply function is wrapped so every event it applies
 // is noted, and once the transaction that applied it has committed (checked against the rows that record an applied
-// event: its door activity row, or for other kinds its inbox row; a rolled-back batch left neither) listeners hear of it: the live dashboard stream, the ingest-latency histogram, events/s.
+// event: its door activity row, or for other kinds its inbox row; a rolled-back batch left neither) listeners hear of
+// it: the live dashboard stream, the ingest-latency histogram, events/s.
 import type { Event } from '../../protocols/events/index.js';
 import { tsMs } from '../../protocols/events/index.js';
 import type { Logger } from '../../protocols/logging/index.js';
