@@ -94,13 +94,13 @@ export function benchGateways(n: number): string[] {
   return n === 1 ? [GW] : Array.from({ length: n }, (_, i) => `${GW}-${i + 1}`);
 }
 
-/** `port`: the apply side's refusal and applied record, as the hub wires them (hub/app.ts). */
+/** `port`: the apply side's record of applied events (AppliedRecord), as the hub wires the doors' (hub/app.ts). */
 export async function startHub(
   apply: ApplyFn = applyToTarget,
   t: TempDb = tempDb(),
   batchScope?: BatchScope,
   gateways: readonly string[] = [GW],
-  port: Pick<IngestOptions, 'refuse' | 'record'> = {},
+  port: Pick<IngestOptions, 'record'> = {},
 ): Promise<Hub> {
   const secretHash = hashSecret(SECRET, { N: 1024 });
   const broker = await startBroker({ site: SITE, port: 0, host: '127.0.0.1', gateways: gateways.map((id) => ({ id, secretHash })) }, silentLogger());
