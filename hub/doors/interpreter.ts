@@ -233,7 +233,7 @@ export class DoorInterpreter {
         note: rule.reversal ? `reversal: left through ${pass.door.mode} door ${pass.door.id}` : null,
       },
       now,
-      { ...IN_BATCH, unit },
+      { callerRollsBack: true, unit },
     );
     if (result.status === 'already_there') return { kind: 'repeat', message: `EPC ${pass.epc} is already at ${to}` };
     return { kind: 'moved', move: result.move };

@@ -179,8 +179,18 @@ export function unitMoveSeqs(param: string): string {
           SELECT seq FROM unit_chain`;
 }
 
+type SerialTuple = [string, string, string, SerialState, string, number | null, number, number];
+
+/**
+ * The unit's row. Read as a tuple and built here: better-sqlite3 builds a row object property by property through
+ * V8's slow path (about a microsecond for eight columns, on every pass of a catch-up); this literal has one shape.
+ */
 export function getSerialRow(db: Db, epc: string): SerialRow | undefined {
-  return stmt(db, 'SELECT * FROM serials WHERE epc = ?').get(epc) as SerialRow | undefined;
+  const r = stmt(db, 'SELECT epc, sku, location, state, last_move_id, last_issue_cost, updated_ms, last_move_seq FROM serials WHERE epc = ?')
+    .raw()
+    .get(epc) as SerialTuple | undefined;
+  if (!r) return undefined;
+  return { epc: r[0], sku: r[1], location: r[2], state: r[3], last_move_id: r[4], last_issue_cost: r[5], updated_ms: r[6], last_move_seq: r[7] };
 }
 
 /** What a unit is once it sits in a location of this kind. */
@@ -369,8 +379,10 @@ function post(db: Db, input: CheckedMove, nowMs: number, reservationId: string |
   let unitCost: number | null = null;
   if (direction === 'in') {
     unitCost = inboundUnitCost(db, m, item, serial);
-    const head = stmt(db, 'SELECT id, unit_cost AS unitCost, remaining_qty AS qty, remaining_value AS value FROM cost_layers WHERE sku = ? AND remaining_qty <> 0 ORDER BY id LIMIT 1').get(m.sku) as Layer | undefined;
-    effect = receive(item.costMethod, head, m.qty, unitCost);
+    const head = stmt(db, 'SELECT id, unit_cost, remaining_qty, remaining_value FROM cost_layers WHERE sku = ? AND remaining_qty <> 0 ORDER BY id LIMIT 1')
+      .raw()
+      .get(m.sku) as [number, number, number, number] | undefined;
+    effect = receive(item.costMethod, head && { id: head[0], unitCost: head[1], qty: head[2], value: head[3] }, m.qty, unitCost);
   } else if (direction === 'out') {
     unitCost = item.standardCost;
     const layers: Layer[] = [];
