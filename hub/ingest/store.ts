@@ -404,21 +404,23 @@ export class IngestStore {
    * look up when the applied record keeps its kind (see AppliedRecord); otherwise the record or the inbox decides.
    */
   private applyOne(e: Event, gateway: string, ctx: ApplyContext, at: string, unseen: boolean): 'applied' | 'duplicate' {
-    if (this.recorded(e)) {
-      if (!unseen && this.record!.has(e.id)) return 'duplicate';
+    const record = this.recordOf(e);
+    if (record) {
+      if (!unseen && record.has(e.id)) return 'duplicate';
     } else if (this.s.inbox.run(e.id, gateway, e.stream, e.seq, e.kind, e.ts, at).changes === 0) return 'duplicate';
     this.apply(this.db, e, ctx);
     return 'applied';
   }
 
-  /** Whether the apply side's record keeps events of this kind (then they have no inbox row). */
-  private recorded(e: Event): boolean {
-    return this.record?.kinds.has(e.kind) === true;
+  /** The apply side's record, when it keeps events of this kind (then they have no inbox row). */
+  private recordOf(e: Event): AppliedRecord | undefined {
+    return this.record?.kinds.has(e.kind) ? this.record : undefined;
   }
 
   /** Whether the event's id was applied before (by the record of its kind, or the inbox). */
   private appliedBefore(e: Event): boolean {
-    return this.recorded(e) ? this.record!.has(e.id) : this.s.inInbox.get(e.id) !== undefined;
+    const record = this.recordOf(e);
+    return record ? record.has(e.id) : this.s.inInbox.get(e.id) !== undefined;
   }
 
   /** Dead-letter one refused event as a one-event batch (unless its id was applied before: a redelivery). `i` and `index` as for applyIsolated. */
@@ -453,7 +455,7 @@ export class IngestStore {
       if (isStorageError(err)) throw err;
       // Its id was applied before, under another seq (a gateway defect the seq watermark cannot see): the record's
       // unique key refused the second apply. A duplicate, as the inbox would have called it.
-      if (this.recorded(e) && this.record!.has(e.id)) return 'duplicate';
+      if (this.recordOf(e)?.has(e.id)) return 'duplicate';
       const errors = [{ path: `/events/${index}`, message: `apply failed for event ${e.id}: ${(err as Error).message}` }];
       this.deadLetterEvent(batch, e, 'apply', errors, { stream: e.stream, seq: e.seq, eventId: e.id }, at);
       return 'dead-lettered';
