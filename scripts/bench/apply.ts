@@ -8,7 +8,7 @@
 // path's own SQL sets: the ingest with a no-op apply plus the receipts' recorded statements replayed without logic.
 import { loadavg } from 'node:os';
 import { encodeSgtin } from '../../protocols/epc/index.js';
-import { WIRE_VERSION, isoTs, type Event, type EventBatch } from '../../protocols/events/index.js';
+import { WIRE_VERSION, type Event, type EventBatch } from '../../protocols/events/index.js';
 import type { Statement } from 'better-sqlite3';
 import { migrate, type Db } from '../../hub/db/database.js';
 import { DoorInterpreter } from '../../hub/doors/interpreter.js';
@@ -18,6 +18,7 @@ import { count, tempDb, type TempDb } from '../../hub/ingest/test-support.js';
 import { checkLedger, createItem, createLocation, ledgerMigrations, withBatchedInvariants } from '../../hub/ledger/index.js';
 import { batches, benchGateways, endToEnd, publishFromWorker, startHub, tagPass } from './ingest.js';
 import { rng } from '../../runtime/rng.js';
+import { receiptRowsWriter, type RawPass, type RawSite } from './receipt-rows.js';
 import type { Bench, BenchRow } from './report.js';
 
 const T0 = Date.UTC(2025, 2, 1);
@@ -272,53 +273,32 @@ function replayStatements(statements: { warmup: Recorded[]; measured: Recorded[]
 
 /**
  * The ceiling: the rows a receipt wrote when issue #24 set its target (inbox, move, two balance upserts, cost layer,
- * valuation, serial, door activity) written with prepared statements from values computed up front, one transaction per
- * batch. The real path writes no inbox row for a pass any more (its door activity row is the ingest's record of it):
- * `inbox = false` is the ceiling of the rows it writes now.
+ * valuation, serial, door activity) written raw (`receipt-rows.ts`), one transaction per `perTransaction` passes. The
+ * real path writes no inbox row for a pass any more (its door activity row is the ingest's record of it): `inbox =
+ * false` is the ceiling of the rows it writes now.
  */
 function rawInserts(perTransaction: number, inbox = true): number {
   const { t } = siteDb();
   try {
-    const db = t.db;
-    const s = {
-      inbox: db.prepare('INSERT INTO inbox (event_id, gateway, stream, seq, kind, event_ts, applied_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
-      move: db.prepare(`INSERT INTO moves (id, sku, qty, from_location, to_location, reason, reference, actor_kind, actor_id, event_id, epc,
-        unit_cost_input, unit_cost, value_cost, value_delta, value_variance, occurred_ms, posted_ms, note, reservation_id)
-        VALUES (?, ?, 1, 'supplier', 'receiving', 'receipt', NULL, 'gateway', 'gw-bench', ?, ?, NULL, ?, ?, ?, 0, ?, ?, NULL, NULL)`),
-      balance: db.prepare('INSERT INTO balances (sku, location, qty) VALUES (?, ?, ?) ON CONFLICT (sku, location) DO UPDATE SET qty = qty + excluded.qty'),
-      layer: db.prepare('INSERT INTO cost_layers (sku, move_seq, unit_cost, remaining_qty, remaining_value) VALUES (?, ?, ?, 1, ?)'),
-      valuation: db.prepare('UPDATE valuations SET qty = qty + 1, value = value + ? WHERE sku = ?'),
-      serial: db.prepare(
-        "INSERT INTO serials (epc, sku, location, state, last_move_id, last_move_seq, last_issue_cost, updated_ms) VALUES (?, ?, 'receiving', 'in_stock', ?, ?, NULL, ?)",
-      ),
-      activity:
-        db.prepare(`INSERT INTO door_activity (event_id, kind, door, gateway, epc, gtin, sku, qty, direction, confidence, outcome, move_id, message, occurred_at, recorded_at)
-        VALUES (?, 'pass', 'door-1', 'gw-bench', ?, NULL, ?, 1, 'in', ?, 'moved', ?, NULL, ?, ?)`),
-    };
-    const events = batches('stream-raw-0001', BATCHES, BATCH, 1, receivingPass).events as Array<Event & { kind: 'tag.pass' }>;
-    const tx = db.transaction((slice: typeof events) => {
-      const now = Date.now();
-      const at = isoTs(now);
-      for (const e of slice) {
-        const sku = `P-${e.seq % ITEMS}`;
-        const cost = 10_000 + (e.seq % ITEMS);
-        if (inbox) s.inbox.run(e.id, 'gw-bench', e.stream, e.seq, e.kind, e.ts, at);
-        const seq = s.move.run(`ev:${e.id}`, sku, e.id, e.epc, cost, cost, cost, Date.parse(e.lastSeen), now).lastInsertRowid;
-        s.balance.run(sku, 'supplier', -1);
-        s.balance.run(sku, 'receiving', 1);
-        s.layer.run(sku, seq, cost, cost);
-        s.valuation.run(cost, sku);
-        s.serial.run(e.epc, sku, `ev:${e.id}`, seq, now);
-        s.activity.run(e.id, e.epc, sku, e.confidence, `ev:${e.id}`, e.lastSeen, at);
-      }
-    });
+    const write = receiptRowsWriter(t.db, RAW_SITE, inbox);
+    const events = batches('stream-raw-0001', BATCHES, BATCH, 1, receivingPass).events as RawPass[];
     const t0 = performance.now();
-    for (let i = 0; i < events.length; i += perTransaction) tx(events.slice(i, i + perTransaction));
+    for (let i = 0; i < events.length; i += perTransaction) write(events.slice(i, i + perTransaction));
     return events.length / ((performance.now() - t0) / 1000);
   } finally {
     t.cleanup();
   }
 }
+
+/** The bench's receipts raw: from the supplier into receiving at door-1, the item and cost `receivingPass` picks. */
+const RAW_SITE: RawSite = {
+  door: 'door-1',
+  gateway: 'gw-bench',
+  from: 'supplier',
+  to: 'receiving',
+  sku: (p) => `P-${p.seq % ITEMS}`,
+  cost: (p) => 10_000 + (p.seq % ITEMS),
+};
 
 /** The ceiling the issue set its target against: a receipt's rows as it wrote them then, inbox row included. */
 const CEILING = "raw inserts of a receipt's rows (with the inbox row)";

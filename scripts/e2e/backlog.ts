@@ -13,16 +13,21 @@
 // `--gw-cpu-prof DIR` the same for every gateway. The gateways' CPU is given per 1,000 drained events, gross and net of
 // what they cost at rest (measured for 5 s after the drain). `--drain-rate N|default`: the gateways' drainRatePerSecond
 // (default the e2e layout's 20000; `default`: the product's). `--gw-log debug` shows their drain rate adapting.
+// Then, unless `--skip-ceiling`, the ceiling of the same run on the same machine: the rows the same number of receipts
+// write, inserted raw at 1,600 per transaction into a new database kept as the hub keeps its own (the apply bench's
+// ceiling, `../bench/receipt-rows.ts`), and the drain's time as a multiple of it — a VM's pace moves the drain and its
+// ceiling together, so the multiple is the figure to compare between machines.
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Outbox } from '../../gateway/outbox/index.js';
-import { isoTs, type EventDraft } from '../../protocols/events/index.js';
+import { isoTs, newEventId, type EventDraft } from '../../protocols/events/index.js';
 import { silentLogger } from '../../protocols/logging/index.js';
+import { timeReceiptRows, type RawPass, type RawSite } from '../bench/receipt-rows.js';
 import { sgtin96 } from '../sim/scenario.js';
 import { openHubDb } from './site/checks.js';
-import { SKUS } from './site/layout.js';
+import { SKUS, UNIT_COST } from './site/layout.js';
 import { sleep } from './site/processes.js';
 import { Site } from './site/site.js';
 
@@ -39,6 +44,7 @@ async function main(): Promise<void> {
       'drain-rate': { type: 'string' },
       'open-po': { type: 'boolean', default: false },
       unexpected: { type: 'boolean', default: false },
+      'skip-ceiling': { type: 'boolean', default: false },
     },
   });
   const total = Number(values.events);
@@ -83,21 +89,7 @@ async function main(): Promise<void> {
     for (let done = 0; done < per;) {
       const n = Math.min(5000, per - done);
       const now = Date.now();
-      const drafts: EventDraft[] = Array.from({ length: n }, () => {
-        const epc = sgtin96(614141, SKUS[serial % SKUS.length]!.itemRef, 100_000_000 + serial++);
-        return {
-          kind: 'tag.pass',
-          door,
-          direction: 'in',
-          epc,
-          firstSeen: isoTs(now - 2000),
-          lastSeen: isoTs(now),
-          reads: 12,
-          peakRssi: -55,
-          antennas: [],
-          confidence: 0.95,
-        } satisfies EventDraft;
-      });
+      const drafts: EventDraft[] = Array.from({ length: n }, () => inbound(door, SKUS[serial % SKUS.length]!.itemRef, serial++, now));
       outbox.append(drafts, now);
       done += n;
     }
@@ -181,9 +173,63 @@ async function main(): Promise<void> {
   const check = await site.hubCli(['check', '--config', site.hubConfig]);
   say(`dockgate-hub check: ${check.code === 0 ? 'ok' : `FAILED ${check.out.slice(0, 400)}`}`);
   site.dispose();
+  if (!values['skip-ceiling']) {
+    const raw = await ceiling(join(dir, 'ceiling.db'), want, gateways);
+    say(
+      `ceiling, this run: the rows of ${want} receipts written raw at ${CEILING_PER_TX} per transaction (the hub's pragmas, checkpoints on a worker) in ` +
+        `${raw.toFixed(1)} s (${Math.round(want / raw)} events/s); the drain took ${(drainS / raw).toFixed(2)}× that, ${(fromHub / raw).toFixed(2)}× from the hub's process start`,
+    );
+  }
   if (!values.keep) rmSync(dir, { recursive: true, force: true });
   const booked = values['open-po'] ? againstPo : moves;
   if (moves + held !== want || booked !== moves || (values.unexpected && held === 0) || dup || check.code !== 0) process.exit(1);
+}
+
+/** A new unit of the item `itemRef` (its `serial`-th) passing inbound at `door`, a pallet read 12 times. */
+function inbound(door: string, itemRef: number, serial: number, now: number): EventDraft & { kind: 'tag.pass' } {
+  return {
+    kind: 'tag.pass',
+    door,
+    direction: 'in',
+    epc: sgtin96(614141, itemRef, 100_000_000 + serial),
+    firstSeen: isoTs(now - 2000),
+    lastSeen: isoTs(now),
+    reads: 12,
+    peakRssi: -55,
+    antennas: [],
+    confidence: 0.95,
+  };
+}
+
+/** The apply bench's larger ceiling, and issue #24's: 1,600 events per transaction. */
+const CEILING_PER_TX = 1600;
+
+/** Seconds to write the rows of `n` receipts (the replay's SKUs, `gateways` streams) raw into a new database at `path`. */
+async function ceiling(path: string, n: number, gateways: number): Promise<number> {
+  const per = Math.ceil(n / gateways);
+  const now = Date.now();
+  const skuOf = new Map<RawPass, string>(); // looked up, not decoded, while the ceiling is timed
+  const passes: RawPass[] = Array.from({ length: n }, (_, i) => {
+    const g = Math.floor(i / per);
+    const sku = SKUS[i % SKUS.length]!;
+    const pass: RawPass = {
+      ...inbound(`door-${g + 1}`, sku.itemRef, i, now),
+      id: newEventId(now),
+      stream: `gw-${g + 1}-ceiling`,
+      seq: (i % per) + 1,
+      ts: isoTs(now),
+    };
+    skuOf.set(pass, sku.sku);
+    return pass;
+  });
+  const site: RawSite = { door: 'door-1', gateway: 'gw-1', from: 'supplier', to: 'receiving', sku: (p) => skuOf.get(p)!, cost: () => UNIT_COST };
+  return timeReceiptRows(
+    path,
+    passes,
+    CEILING_PER_TX,
+    site,
+    SKUS.map((s) => s.sku),
+  );
 }
 
 /**
