@@ -17,7 +17,7 @@
 // write, inserted raw at 1,600 per transaction into a new database kept as the hub keeps its own (the apply bench's
 // ceiling, `../bench/receipt-rows.ts`), and the drain's time as a multiple of it — a VM's pace moves the drain and its
 // ceiling together, so the multiple is the figure to compare between machines.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -156,6 +156,10 @@ async function main(): Promise<void> {
   say(
     `gateways at rest: ${rest.toFixed(3)} CPU-s per second together; the drain's own gateway CPU: ${gwNet.toFixed(1)} CPU-s, ` +
       `${((1000 * gwNet) / drained).toFixed(3)} per 1,000 events (${((1e6 * gwNet) / drained).toFixed(1)} µs per event)`,
+  );
+  // A drain that never pauses must not grow the hub's WAL with it (hub/db/checkpointer.ts, `startOver`).
+  say(
+    `the hub's WAL after the drain: ${(statSync(`${site.hubDb}-wal`).size / 2 ** 20).toFixed(1)} MiB; its database ${(statSync(site.hubDb).size / 2 ** 20).toFixed(1)} MiB`,
   );
   const moves = (db.prepare("SELECT count(*) AS n FROM moves WHERE reason = 'receipt'").get() as { n: number }).n;
   const dup = (
